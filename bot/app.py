@@ -1,0 +1,102 @@
+"""Wiring: the database, handlers, postman, engine and one sender per platform."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from bot import demo
+from bot.config import Settings
+from bot.engine import Engine
+from bot.outbox import Deliver, Pace, Sender
+from bot.postman import Postman
+from bot.redaction import Redactor
+from handlers import build_router
+from handlers.context import Context, system_clock
+from storage.db import open_database
+
+
+class App:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Callable[[], datetime] = system_clock,
+        db: Database | None = None,
+        sleep: Callable[[float], object] = asyncio.sleep,
+    ) -> None:
+        self.settings, self.clock, self.sleep = settings, clock, sleep
+        self.db = db if db is not None else open_database(settings.database_path)
+        self.redact = Redactor(
+            [
+                settings.telegram.token,
+                settings.telegram.webhook_secret,
+                settings.slack.bot_token,
+                settings.slack.signing_secret,
+                settings.slack.app_token,
+            ]
+        )
+        self.ctx = Context(self.db, settings.policy, clock, self.join_links())
+        if demo.is_demo(self.ctx):
+            self.make_demo_officer()
+        self.router = build_router()
+        self.senders: dict[str, Sender] = {}
+        self.postman = Postman(
+            self.db, clock, self.council_address(), settings.organisation.timezone, self.wake
+        )
+        self.engine = Engine(self.ctx, self.router, self.postman)
+
+    def join_links(self) -> dict[str, str]:
+        username = self.settings.telegram.bot_username.lstrip("@")
+        return {"telegram": f"https://t.me/{username}?start={{token}}"} if username else {}
+
+    def council_address(self) -> tuple[str, str] | None:
+        if self.settings.slack.enabled and self.settings.slack.council_channel:
+            return "slack", self.settings.slack.council_channel
+        if self.settings.telegram.enabled and self.settings.telegram.council_chat_id:
+            return "telegram", self.settings.telegram.council_chat_id
+        if not self.settings.platforms:
+            from bot.adapters.console import COUNCIL_CHAT
+
+            return demo.CONSOLE, COUNCIL_CHAT
+        return None
+
+    def seed_demo(self) -> bool:
+        seeded = demo.seed_if_empty(self.ctx)
+        if seeded:
+            self.make_demo_officer()
+        return seeded
+
+    def make_demo_officer(self) -> None:
+        """In the demo, the first staff member may try the officer's commands too."""
+        admin = self.ctx.policy.admin
+        if demo.DEMO_OFFICER not in admin.officers:
+            self.ctx.policy = dataclasses.replace(
+                self.ctx.policy,
+                admin=dataclasses.replace(admin, officers=(*admin.officers, demo.DEMO_OFFICER)),
+            )
+
+    def add_sender(
+        self, platform: str, deliver: Deliver, pace: Pace, chats: tuple[str, ...] = ()
+    ) -> Sender:
+        sender = Sender(
+            self.db,
+            platform,
+            deliver,
+            self.clock,
+            pace,
+            self.settings.quiet_hours,
+            self.settings.organisation.timezone,
+            self.sleep,
+            self.redact,
+            chats,
+        )
+        self.senders[platform] = sender
+        return sender
+
+    def wake(self, platform: str) -> None:
+        if platform in self.senders:
+            self.senders[platform].wake()

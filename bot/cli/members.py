@@ -1,0 +1,165 @@
+"""`mutual-voice members ...`: the roster, invites, and members' own data."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli.output import emit_json, emit_table
+from bot.cli.state import State, pass_state
+from handlers import invites as invite_service
+from handlers import roster
+from storage import audit, privacy
+from storage import members as member_rows
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def _existing(state: State, member_id: str) -> dict:
+    row = member_rows.get(state.app.db, member_id)
+    if row is None:
+        raise click.ClickException(
+            f"no member with id {member_id!r} (see: mutual-voice members list)"
+        )
+    return row
+
+
+@click.group()
+def members() -> None:
+    """The roster: import, list, invite, export and erase members."""
+
+
+@members.command(name="import")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--skip-bad", is_flag=True, help="Import the good rows even if some are bad.")
+@json_option
+@pass_state
+def import_(state: State, csv_file, skip_bad: bool, as_json: bool) -> None:  # noqa: ANN001
+    """Import or update members from CSV (member_id,name,email,constituency[,...])."""
+    try:
+        report = roster.import_roster(state.app.ctx, csv_file, skip_bad, state.actor())
+    except roster.RosterError as error:
+        raise click.ClickException(f"{csv_file.name}: {error}") from None
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        for problem in report.problems:
+            click.echo(f"{csv_file.name}: {problem}", err=True)
+        if report.applied:
+            skipped = f", skipped {len(report.problems)} bad rows" if report.problems else ""
+            click.echo(f"Imported {report.imported} members{skipped}.")
+    if not report.applied:
+        raise click.ClickException(
+            f"{len(report.problems)} bad rows: nothing was imported "
+            "(fix them, or use --skip-bad to import the good rows)"
+        )
+
+
+@members.command(name="list")
+@json_option
+@pass_state
+def list_(state: State, as_json: bool) -> None:
+    """List members and how they are connected."""
+    rows = member_rows.all_members(state.app.db)
+    for row in rows:
+        links = member_rows.identities_of(state.app.db, row["member_id"])
+        row["platforms"] = ", ".join(sorted(i["platform"] for i in links))
+    if as_json:
+        emit_json(rows)
+    else:
+        emit_table(
+            rows,
+            ["member_id", "name", "constituency", "platforms"],
+            "No members yet. Import a roster: mutual-voice members import roster.csv",
+        )
+
+
+@members.command()
+@click.argument("member_id")
+@json_option
+@pass_state
+def show(state: State, member_id: str, as_json: bool) -> None:
+    """Show one member."""
+    row = _existing(state, member_id)
+    row["identities"] = member_rows.identities_of(state.app.db, member_id)
+    if as_json:
+        emit_json(row)
+        return
+    for key, value in row.items():
+        if key != "identities":
+            click.echo(f"{key}: {value if value is not None else ''}")
+    for link in row["identities"]:
+        state_note = (
+            f" (unreachable: {link['unreachable_reason']})" if link["unreachable_at"] else ""
+        )
+        click.echo(f"connected: {link['platform']} since {link['linked_at']}{state_note}")
+
+
+@members.command()
+@click.option("--member", "member_ids", multiple=True, help="Only this member (repeatable).")
+@json_option
+@pass_state
+def invite(state: State, member_ids: tuple[str, ...], as_json: bool) -> None:
+    """One-time join links (for everyone not yet connected, or --member ID)."""
+    try:
+        issued = invite_service.issue(state.app.ctx, list(member_ids), state.actor())
+    except invite_service.InviteError as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        emit_json([i.to_dict() for i in issued])
+        return
+    if not issued:
+        click.echo("Everyone is already connected; nobody needs an invite.")
+        return
+    for item in issued:
+        link = item.links.get("telegram") or f"send the bot: /start {item.token}"
+        click.echo(f"{item.member_id}\t{item.name}\t{link}")
+    click.echo(f"{len(issued)} invites, valid until {issued[0].expires_at:%d %b %Y %H:%M} UTC.")
+    if "telegram" not in state.app.ctx.join_links:
+        click.echo("Tip: set telegram.bot_username in the config to print t.me join links.")
+
+
+@members.command()
+@json_option
+@pass_state
+def unreachable(state: State, as_json: bool) -> None:
+    """Members the bot can no longer reach (e.g. they blocked it)."""
+    rows = member_rows.unreachable(state.app.db)
+    if as_json:
+        emit_json(rows)
+    else:
+        emit_table(
+            rows,
+            ["member_id", "name", "platform", "unreachable_at", "unreachable_reason"],
+            "Every connected member is reachable.",
+        )
+
+
+@members.command()
+@click.argument("member_id")
+@pass_state
+def export(state: State, member_id: str) -> None:
+    """Print everything held about a member, as JSON."""
+    _existing(state, member_id)
+    ctx = state.app.ctx
+    audit.record(ctx.db, ctx.now(), state.actor(), "member.export", member_id)
+    emit_json(privacy.export_member(ctx.db, member_id))
+
+
+@members.command()
+@click.argument("member_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def erase(state: State, member_id: str, yes: bool) -> None:
+    """Erase a member's personal data and connections (anonymous results stay)."""
+    row = _existing(state, member_id)
+    if row["erased_at"]:
+        click.echo(f"{member_id} was already erased on {row['erased_at']}.")
+        return
+    if not yes:
+        click.confirm(f"Erase {row['name']} ({member_id})? This cannot be undone", abort=True)
+    ctx = state.app.ctx
+    privacy.erase_member(ctx.db, member_id, ctx.now())
+    audit.record(ctx.db, ctx.now(), state.actor(), "member.erase", member_id)
+    click.echo(
+        f"Erased {member_id}: personal data and connections removed; anonymous results kept."
+    )

@@ -1,0 +1,34 @@
+"""`mutual-voice run`: start the bot on the configured platforms, or the console demo."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from bot.cli.state import State, pass_state
+from bot.runner import run_console, run_platforms
+
+
+@click.command()
+@click.option(
+    "--as",
+    "member_id",
+    metavar="MEMBER_ID",
+    help="Console only: the member you speak as (default: demo-tenant-1 in the demo).",
+)
+@pass_state
+def run(state: State, member_id: str | None) -> None:
+    """Run the bot. With no platform tokens configured, talk to it here in the terminal."""
+    app = state.app
+    if app.settings.platforms:
+        asyncio.run(run_platforms(app))
+        return
+    if app.seed_demo():
+        click.echo(
+            "No members yet, so a demo organisation was created: members demo-staff-1 "
+            "to demo-staff-6 and demo-tenant-1 to demo-tenant-6 (demo-staff-1 is an officer).",
+            err=True,
+        )
+    asyncio.run(run_console(app, member_id, sys.stdin, sys.stdout))

@@ -1,0 +1,298 @@
+"""The TOML config file, validated at start-up into typed settings.
+
+Every problem is reported as one line naming the key, and the CLI exits with status 2.
+Secrets may come from environment variables instead of the file (see `SECRET_ENV`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+
+from handlers.settings import (
+    Admin,
+    Digests,
+    Invites,
+    Organisation,
+    Policy,
+    Privacy,
+    QuietHours,
+    Suggestions,
+    Surveys,
+    Tiers,
+)
+
+DEFAULT_CONFIG_NAME = "mutual-voice.toml"
+
+
+class ConfigError(Exception):
+    """A config problem, phrased as one line for the person who wrote the file."""
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    database: str = "mutual-voice.db"
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    poll_seconds: float = 1.0
+    max_attempts: int = 10
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    enabled: bool = False
+    token: str = field(default="", repr=False)
+    mode: Literal["polling", "webhook"] = "polling"
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    bot_username: str = ""
+    webhook_url: str = ""
+    webhook_secret: str = field(default="", repr=False)
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    council_chat_id: str = ""
+    rate_per_second: float = 25.0
+    per_chat_seconds: float = 1.0
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    enabled: bool = False
+    bot_token: str = field(default="", repr=False)
+    signing_secret: str = field(default="", repr=False)
+    app_token: str = field(default="", repr=False)
+    mode: Literal["http", "socket"] = "http"
+    api_url: str = "https://slack.com/api/"
+    path: str = "/slack/events"
+    listen: str = "127.0.0.1"
+    port: int = 3000
+    council_channel: str = ""
+    rate_per_second: float = 20.0
+    per_chat_seconds: float = 1.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    organisation: Organisation = field(default_factory=Organisation)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    privacy: Privacy = field(default_factory=Privacy)
+    quiet_hours: QuietHours = field(default_factory=QuietHours)
+    invites: Invites = field(default_factory=Invites)
+    admin: Admin = field(default_factory=Admin)
+    outbox: OutboxSettings = field(default_factory=OutboxSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    slack: SlackSettings = field(default_factory=SlackSettings)
+    surveys: Surveys = field(default_factory=Surveys)
+    suggestions: Suggestions = field(default_factory=Suggestions)
+    tiers: Tiers = field(default_factory=Tiers)
+    digests: Digests = field(default_factory=Digests)
+    source: str = "built-in defaults"
+    folder: Path = field(default_factory=Path.cwd)
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Policy)})
+
+    @property
+    def database_path(self) -> Path:
+        return self.folder / self.storage.database
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        return self.folder / relative
+
+    @property
+    def platforms(self) -> list[str]:
+        return [name for name in ("telegram", "slack") if getattr(self, name).enabled]
+
+
+SECRET_ENV = {
+    "MUTUAL_VOICE_TELEGRAM_TOKEN": ("telegram", "token"),
+    "MUTUAL_VOICE_SLACK_BOT_TOKEN": ("slack", "bot_token"),
+    "MUTUAL_VOICE_SLACK_SIGNING_SECRET": ("slack", "signing_secret"),
+    "MUTUAL_VOICE_SLACK_APP_TOKEN": ("slack", "app_token"),
+}
+TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+def find_config(path: str | os.PathLike[str] | None) -> Path | None:
+    """The config file to use: the one given, else ./mutual-voice.toml if present."""
+    if path:
+        return Path(path)
+    default = Path.cwd() / DEFAULT_CONFIG_NAME
+    return default if default.exists() else None
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None, environ: typing.Mapping[str, str] | None = None
+) -> Settings:
+    """Read, merge with environment secrets and validate; raise ConfigError on any problem."""
+    environ = os.environ if environ is None else environ
+    found = find_config(path)
+    data: dict[str, Any] = {}
+    if found is not None:
+        try:
+            data = tomllib.loads(found.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(
+                f"{found}: no such config file (create one with: mutual-voice init)"
+            ) from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{found}: cannot read: {error}") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{found}: not valid TOML: {error}") from None
+    source = str(found) if found else "built-in defaults"
+    for variable, (section, key) in SECRET_ENV.items():
+        if environ.get(variable):
+            data.setdefault(section, {})
+            if not isinstance(data[section], dict):
+                raise ConfigError(f"{source}: [{section}] must be a table")
+            data[section][key] = environ[variable]
+            # A secret in the environment switches its platform on unless the file says no.
+            data[section].setdefault("enabled", True)
+    values = _build(Settings, data, "", source, skip={"source", "folder"})
+    settings = dataclasses.replace(
+        values,
+        source=source,
+        folder=found.resolve().parent if found else Path.cwd(),
+    )
+    _check(settings, source)
+    return settings
+
+
+def _build(cls: type, data: Any, prefix: str, source: str, skip: set[str] = frozenset()) -> Any:
+    where = prefix.rstrip(".") or "the file"
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: {where}: must be a table")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in skip]
+    for key in data:
+        if key not in names:
+            raise ConfigError(
+                f"{source}: unknown key '{prefix}{key}' (known keys here: {', '.join(names)})"
+            )
+    values = {}
+    for name in names:
+        if name in data:
+            values[name] = _coerce(hints[name], data[name], f"{prefix}{name}", source)
+    return cls(**values)
+
+
+def _coerce(kind: Any, value: Any, key: str, source: str) -> Any:
+    if dataclasses.is_dataclass(kind):
+        return _build(kind, value, key + ".", source)
+    origin = typing.get_origin(kind)
+    if origin is Literal:
+        choices = typing.get_args(kind)
+        if value not in choices:
+            raise ConfigError(
+                f"{source}: {key}: must be one of {', '.join(map(repr, choices))} (got {value!r})"
+            )
+        return value
+    if origin is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{source}: {key}: must be a list of strings (got {value!r})")
+        return tuple(value)
+    if kind is bool and not isinstance(value, bool):
+        raise ConfigError(f"{source}: {key}: must be true or false (got {value!r})")
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ConfigError(f"{source}: {key}: must be a whole number (got {value!r})")
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{source}: {key}: must be a number (got {value!r})")
+        return float(value)
+    if kind is str and not isinstance(value, str):
+        raise ConfigError(f"{source}: {key}: must be a string in quotes (got {value!r})")
+    return value
+
+
+def _check(s: Settings, source: str) -> None:
+    def fail(key: str, reason: str) -> typing.NoReturn:
+        raise ConfigError(f"{source}: {key}: {reason}")
+
+    try:
+        ZoneInfo(s.organisation.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        fail(
+            "organisation.timezone",
+            f"unknown time zone {s.organisation.timezone!r} (use a name like Europe/London)",
+        )
+    if not s.organisation.constituencies:
+        fail("organisation.constituencies", 'list at least one, e.g. ["staff", "tenant"]')
+    for name in s.organisation.constituencies:
+        if not NAME.match(name):
+            fail("organisation.constituencies", f"{name!r} should be a short lowercase word")
+    for key in ("start", "end"):
+        if not TIME.match(getattr(s.quiet_hours, key)):
+            fail(f"quiet_hours.{key}", 'must be a time like "21:00"')
+    if s.privacy.anonymity_threshold < 2:
+        fail("privacy.anonymity_threshold", "must be at least 2, or single answers could be read")
+    if s.privacy.comment_threshold < s.privacy.anonymity_threshold:
+        fail("privacy.comment_threshold", "must be at least privacy.anonymity_threshold")
+    for key in (
+        "invites.expiry_days",
+        "suggestions.response_days",
+        "suggestions.max_length",
+        "suggestions.per_day",
+        "tiers.nudge_days",
+        "outbox.max_attempts",
+    ):
+        section, name = key.split(".")
+        if getattr(getattr(s, section), name) < 1:
+            fail(key, "must be at least 1")
+    if s.outbox.poll_seconds <= 0:
+        fail("outbox.poll_seconds", "must be more than 0")
+    for key in ("council_cron", "members_cron"):
+        try:
+            CronTrigger.from_crontab(getattr(s.digests, key))
+        except ValueError as error:
+            fail(f"digests.{key}", f"not a valid cron expression: {error}")
+    if s.tiers.notify not in ("council", "officers"):
+        fail("tiers.notify", 'must be "council" or "officers"')
+    for platform, secrets in (("telegram", ("token",)), ("slack", ("bot_token",))):
+        settings = getattr(s, platform)
+        for platform_key in ("rate_per_second", "per_chat_seconds"):
+            if getattr(settings, platform_key) <= 0:
+                fail(f"{platform}.{platform_key}", "must be more than 0")
+        if not settings.enabled:
+            continue
+        for secret in secrets:
+            if not getattr(settings, secret):
+                env = next(v for v, target in SECRET_ENV.items() if target == (platform, secret))
+                fail(
+                    f"{platform}.{secret}",
+                    f"{platform} is enabled but has no {secret}; set it in the file or in {env}",
+                )
+    if s.telegram.enabled and s.telegram.mode == "webhook":
+        if not s.telegram.webhook_url.startswith("https://"):
+            fail(
+                "telegram.webhook_url", "webhook mode needs the public https:// address of this bot"
+            )
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", s.telegram.webhook_secret):
+            fail(
+                "telegram.webhook_secret",
+                "webhook mode needs a secret of 1-256 letters, digits, _ or -",
+            )
+    if s.slack.enabled and s.slack.mode == "http" and not s.slack.signing_secret:
+        fail(
+            "slack.signing_secret",
+            "slack http mode needs the app's signing secret (or MUTUAL_VOICE_SLACK_SIGNING_SECRET)",
+        )
+    if s.slack.enabled and s.slack.mode == "socket" and not s.slack.app_token.startswith("xapp-"):
+        fail(
+            "slack.app_token",
+            "socket mode needs an app-level token starting with xapp- "
+            "(or MUTUAL_VOICE_SLACK_APP_TOKEN)",
+        )

@@ -1,0 +1,56 @@
+"""The demo organisation seeded into an empty database, so a newcomer can try everything."""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from storage import members
+
+CONSOLE = "console"
+DEMO_MEMBERS = [
+    ("demo-staff-1", "Sam Okafor", "staff"),
+    ("demo-staff-2", "Priya Shah", "staff"),
+    ("demo-staff-3", "Jo Evans", "staff"),
+    ("demo-staff-4", "Alex Kim", "staff"),
+    ("demo-staff-5", "Maria Silva", "staff"),
+    ("demo-staff-6", "Tom Byrne", "staff"),
+    ("demo-tenant-1", "Pat Murphy", "tenant"),
+    ("demo-tenant-2", "Lee Chen", "tenant"),
+    ("demo-tenant-3", "Ruth Adeyemi", "tenant"),
+    ("demo-tenant-4", "Ann Novak", "tenant"),
+    ("demo-tenant-5", "Omar Haddad", "tenant"),
+    ("demo-tenant-6", "Jean Wright", "tenant"),
+]
+DEMO_OFFICER = "demo-staff-1"
+
+
+def seed_if_empty(ctx: Context) -> bool:
+    """Seed the demo members (each linked to the console) when there are no members yet."""
+    if members.count(ctx.db) > 0:
+        return False
+    available = set(ctx.policy.organisation.constituencies)
+    rows = [
+        {
+            "member_id": member_id,
+            "name": name,
+            "constituency": group,
+            "email": f"{member_id}@example.org",
+        }
+        for member_id, name, group in DEMO_MEMBERS
+        if group in available
+    ]
+    if not rows:
+        return False
+    with ctx.db.atomic():
+        members.upsert_many(ctx.db, rows, ctx.now())
+        for row in rows:
+            link_console(ctx, row["member_id"])
+    return True
+
+
+def link_console(ctx: Context, member_id: str) -> None:
+    """The console is the operator's own terminal: it speaks as the member it is told to."""
+    members.link_identity(ctx.db, CONSOLE, member_id, member_id, member_id, ctx.now())
+
+
+def is_demo(ctx: Context) -> bool:
+    return members.get(ctx.db, DEMO_OFFICER) is not None

@@ -1,0 +1,45 @@
+"""The engine: one incoming event in, its replies into the outbox, exactly once."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.postman import Postman
+from handlers.context import Context
+from handlers.identity import member_for
+from handlers.messages import Event, Member, reply
+from handlers.router import Router
+from storage import conversations
+
+log = logging.getLogger(__name__)
+
+SORRY = (
+    "Sorry, something went wrong on our side. Nothing you sent before this was lost; "
+    "please try again in a minute."
+)
+
+
+class Engine:
+    def __init__(self, ctx: Context, router: Router, postman: Postman) -> None:
+        self.ctx, self.router, self.postman = ctx, router, postman
+
+    def member(self, platform: str, platform_user_id: str) -> Member | None:
+        return member_for(self.ctx, platform, platform_user_id)
+
+    def handle(self, event: Event) -> int:
+        """Handle `event` once (a re-delivery is ignored); returns how many replies were queued.
+
+        The event's record, its effects and its replies commit together: a failure
+        leaves no trace, so a retried delivery is handled afresh.
+        """
+        platform = event.sender.platform
+        db = self.ctx.db
+        try:
+            with db.atomic():
+                if not conversations.first_time(db, platform, event.event_id, self.ctx.now()):
+                    return 0
+                messages = self.router.dispatch(self.ctx, event)
+                return self.postman.post(messages, key_prefix=f"{platform}:{event.event_id}").queued
+        except Exception:
+            log.exception("handling %s event %s failed", platform, event.event_id)
+            return self.postman.post([reply(event, SORRY)]).queued

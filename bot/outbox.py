@@ -1,0 +1,231 @@
+"""The sender: drains one platform's outbox rows at the pace the platform allows.
+
+It honours a global rate, a minimum gap per chat, the platform's retry-after, and
+quiet hours. Everything it knows is in the outbox table, so a restart resumes where it
+stopped. Time comes from an injected clock and sleep, so tests never wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from bot.quiet_hours import quiet_until
+from handlers.messages import Message, Recipient
+from handlers.settings import QuietHours
+from storage import members, outbox
+from storage.outbox import Row
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a platform said about one delivery."""
+
+    ref: str | None = None
+    retry_after: float | None = None
+    unreachable: str | None = None
+    error: str | None = None
+    permanent: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.retry_after is None and self.unreachable is None and self.error is None
+
+
+Deliver = Callable[[Row, Message], Awaitable[Outcome]]
+
+
+@dataclass(frozen=True)
+class Pace:
+    rate_per_second: float = 25.0
+    per_chat_seconds: float = 1.0
+    max_attempts: int = 10
+    batch: int = 100
+    concurrency: int = 8
+
+
+DEFAULT_PACE = Pace()
+DEFAULT_QUIET_HOURS = QuietHours()
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 600))
+
+
+class Sender:
+    def __init__(
+        self,
+        db: Database,
+        platform: str,
+        deliver: Deliver,
+        clock: Callable[[], datetime],
+        pace: Pace = DEFAULT_PACE,
+        quiet_hours: QuietHours = DEFAULT_QUIET_HOURS,
+        default_timezone: str = "Europe/London",
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        redact: Callable[[str], str] = str,
+        chats: tuple[str, ...] = (),
+    ) -> None:
+        self.db, self.platform, self.deliver, self.clock = db, platform, deliver, clock
+        self.pace, self.quiet_hours, self.default_timezone = pace, quiet_hours, default_timezone
+        self.sleep, self.redact, self.chats = sleep, redact, chats
+        self.delivered = 0
+        self._next_slot: datetime | None = None
+        self._chat_next: dict[str, datetime] = {}
+        self._paused_until: datetime | None = None
+        self._unreachable: dict[str, str] = {}
+        self._wake = asyncio.Event()
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._limit = asyncio.Semaphore(pace.concurrency)
+
+    def wake(self) -> None:
+        """New rows were written: look now rather than at the next poll."""
+        self._wake.set()
+
+    def recover(self) -> None:
+        recovered = outbox.recover_in_flight(self.db)
+        if recovered:
+            log.info(
+                "%s: %d messages were in flight at the last stop; sending them again",
+                self.platform,
+                recovered,
+            )
+
+    async def drain(self) -> int:
+        """Deliver every row due now (pacing as required); returns how many were delivered."""
+        before = self.delivered
+        while not self._paused():
+            rows = outbox.claim_due(
+                self.db, self.platform, self.clock(), self.pace.batch, self.chats
+            )
+            if not rows:
+                break
+            for row in rows:
+                await self._limit.acquire()
+                if not await self._dispatch(row):
+                    self._limit.release()
+            await self._settle()
+        await self._settle()
+        return self.delivered - before
+
+    async def run(self, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
+        """Drain until `stop` is set, waking on new rows, due rows or the poll interval."""
+        self.recover()
+        last_report = self.delivered
+        while not stop.is_set():
+            try:
+                await self.drain()
+            except Exception as error:  # keep sending after a database hiccup
+                log.error("%s sender: %s", self.platform, self.redact(str(error)))
+            if self.delivered - last_report >= 500:
+                log.info(
+                    "%s: %d delivered, %d waiting",
+                    self.platform,
+                    self.delivered,
+                    outbox.waiting(self.db, self.platform),
+                )
+                last_report = self.delivered
+            self._wake.clear()
+            wait = poll_seconds
+            if self._paused_until:
+                wait = max(0.0, (self._paused_until - self.clock()).total_seconds())
+            due = outbox.next_due(self.db, self.platform, self.chats)
+            if due is not None:
+                wait = min(wait, max(0.0, (due - self.clock()).total_seconds()))
+            waiters = [
+                asyncio.ensure_future(self._wake.wait()),
+                asyncio.ensure_future(stop.wait()),
+                asyncio.ensure_future(self.sleep(wait)),
+            ]
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+        await self._settle()
+
+    def _paused(self) -> bool:
+        if self._paused_until and self.clock() >= self._paused_until:
+            self._paused_until = None
+        return self._paused_until is not None
+
+    async def _dispatch(self, row: Row) -> bool:
+        """Start delivering `row` (holding a concurrency slot), or put it back for later."""
+        if self._paused():
+            outbox.postpone(self.db, row.id, self._paused_until, count_attempt=False)
+            return False
+        if row.chat_id in self._unreachable:
+            outbox.mark_failed(self.db, row.id, "unreachable", self._unreachable[row.chat_id])
+            return False
+        now = self.clock()
+        if row.quiet:
+            until = quiet_until(now, row.timezone, self.quiet_hours, self.default_timezone)
+            if until is not None:
+                outbox.postpone(self.db, row.id, until, count_attempt=False)
+                return False
+        chat_ready = self._chat_next.get(row.chat_id)
+        if chat_ready and chat_ready > now:
+            outbox.postpone(self.db, row.id, chat_ready, count_attempt=False)
+            return False
+        if self._next_slot and self._next_slot > now:
+            await self.sleep((self._next_slot - now).total_seconds())
+            now = self.clock()
+        self._next_slot = max(now, self._next_slot or now) + timedelta(
+            seconds=1 / self.pace.rate_per_second
+        )
+        self._chat_next[row.chat_id] = now + timedelta(seconds=self.pace.per_chat_seconds)
+        task = asyncio.create_task(self._deliver(row))
+        self._in_flight.add(task)
+        task.add_done_callback(self._finished)
+        return True
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._limit.release()
+
+    async def _settle(self) -> None:
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    async def _deliver(self, row: Row) -> None:
+        message = Message.from_payload(
+            Recipient(member_id=row.member_id, platform=row.platform, chat_id=row.chat_id),
+            row.payload,
+        )
+        try:
+            result = await self.deliver(row, message)
+        except Exception as error:  # a network fault or a bug: retry later, never crash
+            result = Outcome(error=f"{type(error).__name__}: {error}")
+        self._record(row, result)
+
+    def _record(self, row: Row, result: Outcome) -> None:
+        now = self.clock()
+        if result.ok:
+            outbox.mark_sent(self.db, row.id, result.ref, now)
+            self.delivered += 1
+        elif result.retry_after is not None:
+            until = now + timedelta(seconds=max(result.retry_after, 0.05))
+            self._paused_until = max(until, self._paused_until or until)
+            outbox.postpone(self.db, row.id, until, "rate limited", count_attempt=False)
+        elif result.unreachable is not None:
+            self._unreachable[row.chat_id] = result.unreachable
+            outbox.mark_failed(self.db, row.id, "unreachable", result.unreachable)
+            outbox.abandon_chat(
+                self.db, self.platform, row.chat_id, "unreachable", result.unreachable
+            )
+            members.mark_unreachable(self.db, self.platform, row.chat_id, result.unreachable, now)
+            log.warning(
+                "%s: chat %s is unreachable (%s)", self.platform, row.chat_id, result.unreachable
+            )
+        else:
+            error = self.redact(result.error or "unknown error")
+            if result.permanent or row.attempts >= self.pace.max_attempts:
+                outbox.mark_failed(self.db, row.id, "failed", error)
+                log.error("%s: gave up on message %s: %s", self.platform, row.key, error)
+            else:
+                outbox.postpone(self.db, row.id, now + backoff(row.attempts), error)

@@ -1,0 +1,62 @@
+"""Running the bot: the console session, or the platform adapters on one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import signal
+from typing import TextIO
+
+import click
+
+from bot import demo
+from bot.adapters.console import COUNCIL_CHAT, Console
+from bot.app import App
+from bot.outbox import Pace
+from storage import members
+
+log = logging.getLogger(__name__)
+
+
+async def run_console(app: App, member_id: str | None, stdin: TextIO, out: TextIO) -> None:
+    """Talk to the bot as one member until the input ends."""
+    member_id = member_id or (demo.DEMO_MEMBERS[6][0] if demo.is_demo(app.ctx) else None)
+    if not member_id:
+        raise click.ClickException("say who you are: mutual-voice run --as MEMBER_ID")
+    row = members.get(app.db, member_id)
+    if row is None or row["erased_at"]:
+        raise click.ClickException(
+            f"no member with id {member_id!r} (see: mutual-voice members list)"
+        )
+    demo.link_console(app.ctx, member_id)
+    console = Console(app.engine, member_id, out)
+    sender = app.add_sender(
+        demo.CONSOLE,
+        console.deliver,
+        Pace(rate_per_second=1000, per_chat_seconds=0),
+        chats=(member_id, COUNCIL_CHAT),
+    )
+    sender.recover()
+    interactive = stdin.isatty()
+    if interactive:
+        out.write(f"You are {row['name']} ({member_id}). Type /help to begin; Ctrl-D to leave.\n\n")
+    await console.converse(stdin, sender, echo=not interactive)
+
+
+async def run_platforms(app: App) -> None:
+    """Start every configured platform adapter, run until SIGINT/SIGTERM, stop cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    adapters = []
+    try:
+        for platform in app.settings.platforms:
+            module = importlib.import_module(f"bot.adapters.{platform}")
+            adapters.append(await module.start(app, stop))
+            log.info("%s connected", platform)
+        await stop.wait()
+    finally:
+        for adapter in reversed(adapters):
+            await adapter.stop()

@@ -1,0 +1,15 @@
+"""Use cases, platform-neutral. `MODULES` lists every handler module; each registers its routes."""
+
+from __future__ import annotations
+
+from handlers import guide, onboarding, profile
+from handlers.router import Router
+
+MODULES = (onboarding, guide, profile)
+
+
+def build_router() -> Router:
+    router = Router()
+    for module in MODULES:
+        module.register(router)
+    return router

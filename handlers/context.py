@@ -1,0 +1,34 @@
+"""What every handler gets besides the event: the database, the policy, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from handlers.settings import Policy
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Context:
+    """Shared by all handlers; `clock` is injected so tests never wait on real time.
+
+    `join_links` maps a platform to a template such as ``https://t.me/bot?start={token}``.
+    """
+
+    db: Database
+    policy: Policy = field(default_factory=Policy)
+    clock: Callable[[], datetime] = system_clock
+    join_links: dict[str, str] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def is_officer(self, member_id: str | None) -> bool:
+        return member_id is not None and member_id in self.policy.admin.officers

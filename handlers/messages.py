@@ -1,0 +1,157 @@
+"""The neutral message model: the seam between the platform adapters and the handlers.
+
+Handlers receive one of the incoming events and return outgoing `Message`s. Text is
+always plain text written by us or by members: adapters escape it for their markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an event, as the platform knows them."""
+
+    platform: str
+    platform_user_id: str
+    chat_id: str
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class Member:
+    """A roster member as handlers see them."""
+
+    member_id: str
+    name: str
+    constituency: str
+    timezone: str | None = None
+    language: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """Common fields of incoming events.
+
+    `event_id` identifies the platform delivery so a re-delivered event is handled once;
+    `member` is the roster member linked to the sender, or None for a stranger.
+    """
+
+    sender: Sender
+    member: Member | None
+    event_id: str
+
+
+@dataclass(frozen=True)
+class Command(Event):
+    name: str = ""
+    args: str = ""
+
+
+@dataclass(frozen=True)
+class Text(Event):
+    text: str = ""
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Choice(Event):
+    """A button press: the `action` and `value` of an `Option` the member chose."""
+
+    action: str = ""
+    value: str = ""
+    message_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Where a message goes: a member (on whichever platform they joined), a chat, or the council."""
+
+    member_id: str | None = None
+    platform: str | None = None
+    chat_id: str | None = None
+    council: bool = False
+
+    @classmethod
+    def of(cls, member_id: str) -> Recipient:
+        return cls(member_id=member_id)
+
+    @classmethod
+    def staff_council(cls) -> Recipient:
+        return cls(council=True)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice offered to a member; `action` routes the press, `value` is its argument."""
+
+    label: str
+    action: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One outgoing message.
+
+    `prompt` asks the member for free text, routed to the handler registered for that
+    prompt name. `edit_ref` makes this an edit of an earlier message (e.g. ticking the
+    chosen answer). `quiet_hours` is False for direct replies, which may go at any hour;
+    messages the member did not ask for wait until quiet hours end. `key` is the
+    idempotency key: a message with a key already in the outbox is never sent twice.
+    """
+
+    to: Recipient
+    text: str
+    title: str = ""
+    choices: tuple[Option, ...] = ()
+    prompt: str | None = None
+    edit_ref: str | None = None
+    quiet_hours: bool = False
+    key: str | None = None
+    image: str | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON-able form stored in the outbox (the recipient is stored apart)."""
+        data = asdict(self)
+        del data["to"], data["key"], data["quiet_hours"]
+        data["choices"] = [asdict(option) for option in self.choices]
+        return data
+
+    @classmethod
+    def from_payload(cls, to: Recipient, payload: dict[str, Any]) -> Message:
+        choices = tuple(Option(**option) for option in payload.get("choices", ()))
+        fields = {k: v for k, v in payload.items() if k != "choices"}
+        return cls(to=to, choices=choices, **fields)
+
+
+def reply(
+    event: Event,
+    text: str,
+    *,
+    title: str = "",
+    choices: tuple[Option, ...] | list[Option] = (),
+    prompt: str | None = None,
+    edit: bool = False,
+) -> Message:
+    """A direct answer to the sender of `event`, in the chat it came from."""
+    edit_ref = event.message_ref if edit and isinstance(event, Choice) else None
+    return Message(
+        to=Recipient(
+            member_id=event.member.member_id if event.member else None,
+            platform=event.sender.platform,
+            chat_id=event.sender.chat_id,
+        ),
+        text=text,
+        title=title,
+        choices=tuple(choices),
+        prompt=prompt,
+        edit_ref=edit_ref,
+    )
+
+
+Incoming = Command | Text | Choice
+Replies = list[Message]

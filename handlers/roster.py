@@ -1,0 +1,151 @@
+"""Importing the membership roster from a CSV file, all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handlers.context import Context
+from storage import audit, members
+
+REQUIRED_COLUMNS = ("member_id", "name", "email", "constituency")
+OPTIONAL_COLUMNS = ("slack_user_id", "timezone", "language")
+REQUIRED_VALUES = ("member_id", "name", "constituency")
+
+MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[A-Za-z]{2,}$")
+SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    applied: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "imported": self.imported,
+            "applied": self.applied,
+            "problems": [{"line": p.line, "reason": p.reason} for p in self.problems],
+        }
+
+
+class RosterError(Exception):
+    """The file as a whole cannot be read (wrong header, not CSV, not UTF-8)."""
+
+
+def check_row(row: dict[str, str], constituencies: Iterable[str]) -> str | None:
+    """Why this row cannot be imported, or None if it is fine."""
+    for column in REQUIRED_VALUES:
+        if not row.get(column):
+            return f"missing {column}"
+    if not MEMBER_ID.match(row["member_id"]):
+        return f"member_id {row['member_id']!r} may only use letters, digits, '.', '_' and '-'"
+    allowed = tuple(constituencies)
+    if row["constituency"] not in allowed:
+        return (
+            f"unknown constituency {row['constituency']!r} (expected one of {', '.join(allowed)})"
+        )
+    if row.get("email") and not EMAIL.match(row["email"]):
+        return f"malformed email {row['email']!r}"
+    if row.get("slack_user_id") and not SLACK_ID.match(row["slack_user_id"]):
+        return f"slack_user_id {row['slack_user_id']!r} should look like U012ABCDEF"
+    if row.get("timezone"):
+        try:
+            ZoneInfo(row["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            return f"unknown timezone {row['timezone']!r} (use a name like Europe/London)"
+    if row.get("language") and not LANGUAGE.match(row["language"]):
+        return f"language {row['language']!r} should be a code like en or cy"
+    return None
+
+
+def read_rows(stream: TextIO) -> tuple[list[tuple[int, dict[str, str]]], list[RowProblem]]:
+    """Parse the CSV into (line number, row) pairs plus problems found on the way."""
+    try:
+        reader = csv.DictReader(stream)
+        header = [h.strip() for h in reader.fieldnames or []]
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise RosterError(f"cannot read the file as UTF-8 CSV: {error}") from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise RosterError(
+            f"line 1: the header lacks {', '.join(missing)} "
+            f"(required columns: {', '.join(REQUIRED_COLUMNS)})"
+        )
+    unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        raise RosterError(
+            f"line 1: unknown column {unknown[0]!r} "
+            f"(optional columns: {', '.join(OPTIONAL_COLUMNS)})"
+        )
+    reader.fieldnames = header
+    rows: list[tuple[int, dict[str, str]]] = []
+    problems: list[RowProblem] = []
+    seen: dict[str, int] = {}
+    try:
+        for row in reader:
+            line = reader.line_num
+            if None in row:
+                problems.append(RowProblem(line, "more fields than the header has columns"))
+                continue
+            clean = {k: (v or "").strip() for k, v in row.items()}
+            if not any(clean.values()):
+                continue
+            member_id = clean.get("member_id", "")
+            if member_id in seen:
+                problems.append(
+                    RowProblem(
+                        line, f"duplicate member_id {member_id!r} (first on line {seen[member_id]})"
+                    )
+                )
+                continue
+            seen[member_id] = line
+            rows.append((line, clean))
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise RosterError(f"line {reader.line_num}: cannot read the file: {error}") from None
+    return rows, problems
+
+
+def import_roster(ctx: Context, stream: TextIO, skip_bad: bool, actor: str) -> ImportReport:
+    """Upsert members by member_id; with any bad row nothing changes unless `skip_bad`."""
+    rows, problems = read_rows(stream)
+    constituencies = ctx.policy.organisation.constituencies
+    good = []
+    for line, row in rows:
+        reason = check_row(row, constituencies)
+        if reason:
+            problems.append(RowProblem(line, reason))
+        else:
+            good.append(row)
+    problems.sort(key=lambda p: p.line)
+    report = ImportReport(problems=problems)
+    if problems and not skip_bad:
+        return report
+    with ctx.db.atomic():
+        report.imported = members.upsert_many(ctx.db, good, ctx.now())
+        audit.record(
+            ctx.db,
+            ctx.now(),
+            actor,
+            "roster.import",
+            imported=report.imported,
+            skipped=len(problems),
+        )
+    report.applied = True
+    return report

@@ -1,0 +1,123 @@
+"""Routes incoming neutral events to the handler registered for them.
+
+Handler modules register commands (`/name`), actions (button presses), prompts (the
+free-text answer to a question the bot asked) and a fallback for other text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+from handlers.context import Context
+from handlers.messages import Choice, Command, Event, Message, Text, reply
+from storage import conversations
+
+HandlerResult = Message | Iterable[Message] | None
+Handler = Callable[[Context, Event], HandlerResult]
+
+ANYONE, MEMBER, OFFICER = "anyone", "member", "officer"
+
+NOT_JOINED = (
+    "I don't know you yet. To take part, use the invite link your organisation sent "
+    "you, or ask your membership officer for one. Type /privacy to see what we keep."
+)
+NOT_ALLOWED = "Sorry, that is only for membership officers."
+UNKNOWN_COMMAND = "I don't know /{name}. Type /help to see what I can do."
+NOT_UNDERSTOOD = "I'm not sure what you mean. Type /help to see what I can do."
+
+
+@dataclass(frozen=True)
+class Route:
+    handler: Handler
+    who: str = MEMBER
+    help: str = ""
+    order: int = 100
+
+
+class Router:
+    def __init__(self) -> None:
+        self.commands: dict[str, Route] = {}
+        self.actions: dict[str, Route] = {}
+        self.prompts: dict[str, Route] = {}
+        self.fallback: Route | None = None
+
+    def command(
+        self, name: str, help: str = "", who: str = MEMBER, order: int = 100
+    ) -> Callable[[Handler], Handler]:
+        return self._register(self.commands, name, Route(lambda *_: None, who, help, order))
+
+    def action(self, name: str, who: str = MEMBER) -> Callable[[Handler], Handler]:
+        return self._register(self.actions, name, Route(lambda *_: None, who))
+
+    def prompt(self, name: str, who: str = MEMBER) -> Callable[[Handler], Handler]:
+        return self._register(self.prompts, name, Route(lambda *_: None, who))
+
+    def text(self, who: str = MEMBER) -> Callable[[Handler], Handler]:
+        def decorator(handler: Handler) -> Handler:
+            self.fallback = Route(handler, who)
+            return handler
+
+        return decorator
+
+    def _register(
+        self, table: dict[str, Route], name: str, template: Route
+    ) -> Callable[[Handler], Handler]:
+        if name in table:
+            raise ValueError(f"{name!r} is registered twice")
+
+        def decorator(handler: Handler) -> Handler:
+            table[name] = replace(template, handler=handler)
+            return handler
+
+        return decorator
+
+    def menu(self, ctx: Context, event: Event) -> list[tuple[str, str]]:
+        """(command, help) pairs this sender may use, for /help and platform menus."""
+        return [
+            (name, route.help)
+            for name, route in sorted(self.commands.items(), key=lambda kv: (kv[1].order, kv[0]))
+            if route.help and _allowed(ctx, event, route.who)
+        ]
+
+    def dispatch(self, ctx: Context, event: Event) -> list[Message]:
+        """The messages that answer `event` (possibly none)."""
+        platform, chat = event.sender.platform, event.sender.chat_id
+        route: Route | None
+        if isinstance(event, Command):
+            conversations.clear_prompt(ctx.db, platform, chat)
+            route = self.commands.get(event.name)
+            if route is None:
+                return [reply(event, UNKNOWN_COMMAND.format(name=event.name))]
+        elif isinstance(event, Choice):
+            route = self.actions.get(event.action)
+            if route is None:
+                return [reply(event, "That button no longer works. Type /help to start again.")]
+        elif isinstance(event, Text):
+            pending = conversations.pending_prompt(ctx.db, platform, chat)
+            route = None
+            if pending is not None:
+                conversations.clear_prompt(ctx.db, platform, chat)
+                route = self.prompts.get(pending[0].split(":", 1)[0])
+                event = replace(event, reply_to=pending[0])
+            route = route or self.fallback
+            if route is None:
+                return [reply(event, NOT_UNDERSTOOD)]
+        else:
+            raise TypeError(f"not an incoming event: {event!r}")
+        if event.member is None and route.who != ANYONE:
+            return [reply(event, NOT_JOINED)]
+        if route.who == OFFICER and not _allowed(ctx, event, OFFICER):
+            return [reply(event, NOT_ALLOWED)]
+        result = route.handler(ctx, event)
+        if result is None:
+            return []
+        return [result] if isinstance(result, Message) else list(result)
+
+
+def _allowed(ctx: Context, event: Event, who: str) -> bool:
+    if who == ANYONE:
+        return True
+    if who == MEMBER:
+        return event.member is not None
+    return event.member is not None and ctx.is_officer(event.member.member_id)

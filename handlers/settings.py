@@ -1,0 +1,78 @@
+"""The organisation's policy as handlers see it: the platform-neutral parts of the config.
+
+`bot/config.py` reads these sections from the TOML file and validates them; the
+defaults here are the defaults of the product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str = "Our Mutual"
+    timezone: str = "Europe/London"
+    constituencies: tuple[str, ...] = ("staff", "tenant")
+
+
+@dataclass(frozen=True)
+class Privacy:
+    anonymity_threshold: int = 5
+    comment_threshold: int = 10
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    enabled: bool = True
+    start: str = "21:00"
+    end: str = "08:00"
+
+
+@dataclass(frozen=True)
+class Invites:
+    expiry_days: int = 14
+
+
+@dataclass(frozen=True)
+class Admin:
+    officers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Surveys:
+    folder: str = ""
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    categories: tuple[str, ...] = ("services", "my home", "workplace", "community fund", "other")
+    response_days: int = 14
+    max_length: int = 2000
+    per_day: int = 5
+
+
+@dataclass(frozen=True)
+class Tiers:
+    ladder: str = ""
+    nudge_days: int = 30
+    notify: str = "council"
+
+
+@dataclass(frozen=True)
+class Digests:
+    council_cron: str = "0 9 * * mon"
+    members_cron: str = "0 10 1 * *"
+
+
+@dataclass(frozen=True)
+class Policy:
+    organisation: Organisation = field(default_factory=Organisation)
+    privacy: Privacy = field(default_factory=Privacy)
+    quiet_hours: QuietHours = field(default_factory=QuietHours)
+    invites: Invites = field(default_factory=Invites)
+    admin: Admin = field(default_factory=Admin)
+    surveys: Surveys = field(default_factory=Surveys)
+    suggestions: Suggestions = field(default_factory=Suggestions)
+    tiers: Tiers = field(default_factory=Tiers)
+    digests: Digests = field(default_factory=Digests)

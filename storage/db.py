@@ -1,0 +1,24 @@
+"""Opening the one SQLite file the bot keeps everything in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from storage.schema import migrate
+
+
+def open_database(path: str | Path | None = None) -> Database:
+    """Open (creating if need be) and migrate the database; None means in memory."""
+    if path is None or str(path) == ":memory:":
+        db = Database(memory=True)
+    else:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = Database(path)
+        # WAL lets a CLI command write rows while the running bot reads and sends.
+        db.enable_wal()
+    db.execute("PRAGMA busy_timeout = 10000")
+    db.execute("PRAGMA foreign_keys = ON")
+    migrate(db)
+    return db

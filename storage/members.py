@@ -1,0 +1,133 @@
+"""Members of the organisation and the platform identities linked to them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage.timestamps import iso
+
+PROFILE_FIELDS = ("name", "email", "constituency", "slack_user_id", "timezone", "language")
+
+
+def upsert_many(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> int:
+    """Insert or update members by member_id; returns how many rows were written."""
+    stamp = iso(now)
+    count = 0
+    with db.atomic():
+        for row in rows:
+            existing = get(db, row["member_id"])
+            record = {"member_id": row["member_id"], "updated_at": stamp}
+            record.update({f: row.get(f) or None for f in PROFILE_FIELDS})
+            if existing is None:
+                record["created_at"] = stamp
+                db["members"].insert(record)
+            else:
+                db["members"].update(row["member_id"], {**record, "erased_at": None})
+            count += 1
+    return count
+
+
+def get(db: Database, member_id: str) -> dict[str, Any] | None:
+    rows = list(db["members"].rows_where("member_id = ?", [member_id]))
+    return rows[0] if rows else None
+
+
+def all_members(db: Database, include_erased: bool = False) -> list[dict[str, Any]]:
+    where = None if include_erased else "erased_at is null"
+    return list(db["members"].rows_where(where, order_by="member_id"))
+
+
+def count(db: Database) -> int:
+    return db["members"].count
+
+
+def find_by_slack(db: Database, slack_user_id: str, email: str | None) -> dict[str, Any] | None:
+    """The active member with this Slack user id, or failing that this email address."""
+    rows = list(
+        db["members"].rows_where(
+            "erased_at is null and (slack_user_id = ? or (? is not null and lower(email) = lower(?)))",
+            [slack_user_id, email, email],
+            order_by="slack_user_id is null",
+            limit=1,
+        )
+    )
+    return rows[0] if rows else None
+
+
+def set_flag(db: Database, member_id: str, flag: str, value: bool) -> None:
+    if flag not in ("pulses_paused", "newsletter_opt_out"):
+        raise ValueError(f"unknown member flag {flag!r}")
+    db["members"].update(member_id, {flag: int(value)})
+
+
+def link_identity(
+    db: Database, platform: str, platform_user_id: str, chat_id: str, member_id: str, now: datetime
+) -> None:
+    """Link a platform account to a member (replacing any earlier link of that account)."""
+    db["identities"].upsert(
+        {
+            "platform": platform,
+            "platform_user_id": platform_user_id,
+            "member_id": member_id,
+            "chat_id": chat_id,
+            "linked_at": iso(now),
+            "unreachable_at": None,
+            "unreachable_reason": None,
+        },
+        pk=("platform", "platform_user_id"),
+    )
+
+
+def identity(db: Database, platform: str, platform_user_id: str) -> dict[str, Any] | None:
+    rows = list(
+        db["identities"].rows_where(
+            "platform = ? and platform_user_id = ?", [platform, platform_user_id]
+        )
+    )
+    return rows[0] if rows else None
+
+
+def identities_of(db: Database, member_id: str) -> list[dict[str, Any]]:
+    return list(
+        db["identities"].rows_where("member_id = ?", [member_id], order_by="linked_at desc")
+    )
+
+
+def delivery_addresses(db: Database, member_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """For each member, the most recently linked reachable identity and their time zone."""
+    ids = list(member_ids)
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in db.query(
+            f"""select i.member_id, i.platform, i.chat_id, m.timezone
+            from identities i join members m on m.member_id = i.member_id
+            where i.member_id in ({marks}) and i.unreachable_at is null and m.erased_at is null
+            order by i.linked_at""",
+            chunk,
+        ):
+            found[row["member_id"]] = row  # ordered by linked_at, so the newest wins
+    return found
+
+
+def mark_unreachable(db: Database, platform: str, chat_id: str, reason: str, now: datetime) -> None:
+    db.execute(
+        "update identities set unreachable_at = ?, unreachable_reason = ? "
+        "where platform = ? and chat_id = ?",
+        [iso(now), reason, platform, chat_id],
+    )
+
+
+def unreachable(db: Database) -> list[dict[str, Any]]:
+    return list(
+        db.query(
+            """select i.member_id, m.name, i.platform, i.unreachable_at, i.unreachable_reason
+            from identities i join members m on m.member_id = i.member_id
+            where i.unreachable_at is not null order by i.unreachable_at"""
+        )
+    )

@@ -1,0 +1,174 @@
+"""The outbox table: every outgoing message is a row before it is a platform call.
+
+Statuses: pending -> sending -> sent | failed | unreachable. A row left in `sending`
+by a hard kill goes back to pending at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage.timestamps import iso
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    key: str
+    platform: str
+    chat_id: str
+    member_id: str | None
+    payload: dict[str, Any]
+    attempts: int
+    quiet: bool
+    timezone: str | None
+
+    @classmethod
+    def from_db(cls, row: dict[str, Any]) -> Row:
+        return cls(
+            id=row["id"],
+            key=row["key"],
+            platform=row["platform"],
+            chat_id=row["chat_id"],
+            member_id=row["member_id"],
+            payload=json.loads(row["payload"]),
+            attempts=row["attempts"],
+            quiet=bool(row["quiet"]),
+            timezone=row["timezone"],
+        )
+
+
+def enqueue(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> int:
+    """Insert rows (key, platform, chat_id, member_id, payload, quiet, timezone).
+
+    A row whose key is already present is ignored: that is the idempotency guarantee.
+    Returns how many new rows were written.
+    """
+    stamp = iso(now)
+    records = [
+        {
+            "key": row["key"],
+            "platform": row["platform"],
+            "chat_id": row["chat_id"],
+            "member_id": row.get("member_id"),
+            "payload": json.dumps(row["payload"]),
+            "status": "pending",
+            "attempts": 0,
+            "not_before": stamp,
+            "quiet": int(bool(row.get("quiet"))),
+            "timezone": row.get("timezone"),
+            "created_at": stamp,
+        }
+        for row in rows
+    ]
+    before = db["outbox"].count
+    with db.atomic():
+        db["outbox"].insert_all(records, ignore=True, batch_size=500)
+    return db["outbox"].count - before
+
+
+def claim_due(
+    db: Database, platform: str, now: datetime, limit: int, chats: tuple[str, ...] = ()
+) -> list[Row]:
+    """Mark up to `limit` due rows as sending and return them, oldest first.
+
+    `chats`, if given, limits the claim to those chats (the console serves one member).
+    """
+    only = f"and chat_id in ({','.join('?' * len(chats))})" if chats else ""
+    with db.atomic():
+        rows = list(
+            db.query(
+                f"select * from outbox where platform = ? and status = 'pending' "
+                f"and not_before <= ? {only} order by not_before, id limit ?",
+                [platform, iso(now), *chats, limit],
+            )
+        )
+        if rows:
+            marks = ",".join("?" * len(rows))
+            db.execute(
+                f"update outbox set status = 'sending', attempts = attempts + 1 "
+                f"where id in ({marks})",
+                [r["id"] for r in rows],
+            )
+    return [Row.from_db({**r, "attempts": r["attempts"] + 1}) for r in rows]
+
+
+def next_due(db: Database, platform: str, chats: tuple[str, ...] = ()) -> datetime | None:
+    only = f"and chat_id in ({','.join('?' * len(chats))})" if chats else ""
+    row = db.execute(
+        f"select min(not_before) from outbox where platform = ? and status = 'pending' {only}",
+        [platform, *chats],
+    ).fetchone()
+    return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+
+def mark_sent(db: Database, row_id: int, ref: str | None, now: datetime) -> None:
+    db.execute(
+        "update outbox set status = 'sent', sent_at = ?, sent_ref = ?, error = null where id = ?",
+        [iso(now), ref, row_id],
+    )
+
+
+def postpone(
+    db: Database, row_id: int, until: datetime, error: str | None = None, count_attempt: bool = True
+) -> None:
+    """Put a row back to pending until `until` (rate limits, quiet hours, transient errors)."""
+    db.execute(
+        "update outbox set status = 'pending', not_before = ?, error = ?, "
+        "attempts = attempts - ? where id = ?",
+        [iso(until), error, 0 if count_attempt else 1, row_id],
+    )
+
+
+def mark_failed(db: Database, row_id: int, status: str, error: str) -> None:
+    db.execute("update outbox set status = ?, error = ? where id = ?", [status, error, row_id])
+
+
+def recover_in_flight(db: Database) -> int:
+    """Return rows a crash left in `sending` to pending; returns how many."""
+    return db.execute("update outbox set status = 'pending' where status = 'sending'").rowcount
+
+
+def sent_ref(db: Database, key: str) -> str | None:
+    row = db.execute("select sent_ref from outbox where key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def status_counts(db: Database) -> list[dict[str, Any]]:
+    return list(
+        db.query(
+            "select platform, status, count(*) as messages from outbox "
+            "group by platform, status order by platform, status"
+        )
+    )
+
+
+def rows_for(db: Database, platform: str | None = None) -> list[dict[str, Any]]:
+    where, params = ("platform = ?", [platform]) if platform else (None, None)
+    return [
+        {**r, "payload": json.loads(r["payload"])}
+        for r in db["outbox"].rows_where(where, params, order_by="id")
+    ]
+
+
+def abandon_chat(db: Database, platform: str, chat_id: str, status: str, error: str) -> int:
+    """Give up every waiting message to a chat that can no longer be reached."""
+    return db.execute(
+        "update outbox set status = ?, error = ? where platform = ? and chat_id = ? "
+        "and status = 'pending'",
+        [status, error, platform, chat_id],
+    ).rowcount
+
+
+def waiting(db: Database, platform: str) -> int:
+    row = db.execute(
+        "select count(*) from outbox where platform = ? and status in ('pending', 'sending')",
+        [platform],
+    ).fetchone()
+    return row[0]

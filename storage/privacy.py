@@ -1,0 +1,70 @@
+"""Members own their data: export everything held about one member, or erase it.
+
+`MEMBER_TABLES` lists every table that refers to a member, with what erasure does
+there: delete the rows, or clear named columns. A feature that adds such a table adds
+a line here. Anonymous tables (answers, ballots) hold no member id and are untouched,
+so aggregates stay intact.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage.timestamps import iso
+
+DELETE = "delete"
+
+MEMBER_TABLES: list[tuple[str, str, str | tuple[str, ...]]] = [
+    ("identities", "member_id", DELETE),
+    ("invites", "member_id", DELETE),
+    ("outbox", "member_id", DELETE),
+]
+
+ERASED_PROFILE = ("name", "email", "slack_user_id", "timezone", "language")
+
+
+def export_member(db: Database, member_id: str) -> dict[str, Any]:
+    """Everything held about a member, table by table."""
+    tables = db.table_names()
+    member = list(db["members"].rows_where("member_id = ?", [member_id]))
+    data: dict[str, Any] = {"member": member[0] if member else None}
+    for table, column, _ in MEMBER_TABLES:
+        if table in tables:
+            data[table] = list(db[table].rows_where(f"[{column}] = ?", [member_id]))
+    data["conversations"] = list(
+        db.query(
+            "select c.* from conversations c join identities i on "
+            "i.platform = c.platform and i.chat_id = c.chat_id "
+            "where i.member_id = ?",
+            [member_id],
+        )
+    )
+    return data
+
+
+def erase_member(db: Database, member_id: str, now: datetime) -> None:
+    """Remove a member's personal data and platform links; keep anonymous aggregates."""
+    tables = db.table_names()
+    with db.atomic():
+        db.execute(
+            "delete from conversations where exists (select 1 from identities i where "
+            "i.platform = conversations.platform and "
+            "i.chat_id = conversations.chat_id and i.member_id = ?)",
+            [member_id],
+        )
+        for table, column, action in reversed(MEMBER_TABLES):
+            if table not in tables:
+                continue
+            if action == DELETE:
+                db.execute(f"delete from [{table}] where [{column}] = ?", [member_id])
+            else:
+                assignments = ", ".join(f"[{c}] = null" for c in action)
+                db.execute(f"update [{table}] set {assignments} where [{column}] = ?", [member_id])
+        cleared = ", ".join(f"{c} = null" for c in ERASED_PROFILE)
+        db.execute(
+            f"update members set {cleared}, erased_at = ? where member_id = ?",
+            [iso(now), member_id],
+        )

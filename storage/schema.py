@@ -1,0 +1,139 @@
+"""The database schema as sqlite-utils migrations, and the refusal of newer databases.
+
+Each feature owns one migration set (`Migrations("mutual_voice.<feature>")`) in its
+own module; `MIGRATION_SETS` lists them in the order they apply.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+core = Migrations("mutual_voice.core")
+
+
+@core()
+def m001_members(db: Database) -> None:
+    db["members"].create(
+        {
+            "member_id": str,
+            "name": str,
+            "email": str,
+            "constituency": str,
+            "slack_user_id": str,
+            "timezone": str,
+            "language": str,
+            "created_at": str,
+            "updated_at": str,
+            "erased_at": str,
+            "pulses_paused": int,
+            "newsletter_opt_out": int,
+        },
+        pk="member_id",
+        not_null={"constituency", "created_at"},
+        defaults={"pulses_paused": 0, "newsletter_opt_out": 0},
+    )
+    db["members"].create_index(["slack_user_id"])
+    db["members"].create_index(["email"])
+    db["identities"].create(
+        {
+            "platform": str,
+            "platform_user_id": str,
+            "member_id": str,
+            "chat_id": str,
+            "linked_at": str,
+            "unreachable_at": str,
+            "unreachable_reason": str,
+        },
+        pk=("platform", "platform_user_id"),
+        foreign_keys=[("member_id", "members", "member_id")],
+        not_null={"member_id", "chat_id"},
+    )
+    db["identities"].create_index(["member_id"])
+    db["invites"].create(
+        {
+            "token_hash": str,
+            "member_id": str,
+            "created_at": str,
+            "expires_at": str,
+            "used_at": str,
+            "used_platform": str,
+        },
+        pk="token_hash",
+        foreign_keys=[("member_id", "members", "member_id")],
+    )
+    db["invites"].create_index(["member_id"])
+
+
+@core()
+def m002_outbox(db: Database) -> None:
+    db["outbox"].create(
+        {
+            "id": int,
+            "key": str,
+            "platform": str,
+            "chat_id": str,
+            "member_id": str,
+            "payload": str,
+            "status": str,
+            "attempts": int,
+            "not_before": str,
+            "quiet": int,
+            "timezone": str,
+            "created_at": str,
+            "sent_at": str,
+            "sent_ref": str,
+            "error": str,
+        },
+        pk="id",
+        not_null={"key", "platform", "chat_id", "payload", "status", "not_before"},
+        defaults={"attempts": 0, "quiet": 0},
+    )
+    db["outbox"].create_index(["key"], unique=True)
+    db["outbox"].create_index(["platform", "status", "not_before"])
+
+
+@core()
+def m003_audit_and_conversations(db: Database) -> None:
+    db["audit"].create(
+        {"id": int, "at": str, "actor": str, "action": str, "subject": str, "detail": str},
+        pk="id",
+    )
+    db["processed_events"].create(
+        {"platform": str, "event_id": str, "at": str}, pk=("platform", "event_id")
+    )
+    db["conversations"].create(
+        {
+            "platform": str,
+            "chat_id": str,
+            "prompt": str,
+            "context": str,
+            "updated_at": str,
+        },
+        pk=("platform", "chat_id"),
+    )
+
+
+MIGRATION_SETS: list[Migrations] = [core]
+
+
+class SchemaTooNew(Exception):
+    """The database was written by a newer Mutual Voice than this one."""
+
+
+def _known_names(migrations: Migrations) -> set[str]:
+    return {migration.name for migration in migrations._migrations}
+
+
+def migrate(db: Database) -> None:
+    """Bring the schema up to date, refusing a database that a newer version wrote."""
+    for migrations in MIGRATION_SETS:
+        applied = {m.name for m in migrations.applied(db)}
+        unknown = sorted(applied - _known_names(migrations))
+        if unknown:
+            raise SchemaTooNew(
+                f"this database was upgraded by a newer Mutual Voice (migration "
+                f"{unknown[0]!r} of {migrations.name!r} is unknown here): "
+                "install that version or newer, or use a backup"
+            )
+    for migrations in MIGRATION_SETS:
+        migrations.apply(db)

@@ -1,0 +1,57 @@
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+
+def write(tmp_path, text):
+    path = tmp_path / "mutual-voice.toml"
+    path.write_text(text)
+    return path
+
+
+def test_the_example_config_is_valid_as_it_stands():
+    settings = load_settings("config.example.toml", environ={})
+    assert settings.platforms == [] and settings.privacy.anonymity_threshold == 5
+
+
+def test_defaults_without_a_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(None, environ={})
+    assert settings.source == "built-in defaults"
+    assert settings.database_path == tmp_path / "mutual-voice.db"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[telegram]\ntokn = 'x'\n", "unknown key 'telegram.tokn'"),
+        ("[privacy]\nanonymity_threshold = 'five'\n", "privacy.anonymity_threshold: must be a whole number"),
+        ("[telegram]\nenabled = true\n", "telegram.token: telegram is enabled but has no token"),
+        ("[slack]\nenabled = true\nbot_token = 'xoxb-1'\n", "slack.signing_secret"),
+        ("[telegram]\nmode = 'poll'\n", "telegram.mode: must be one of 'polling', 'webhook'"),
+        ("[organisation]\ntimezone = 'Mars/Olympus'\n", "organisation.timezone: unknown time zone"),
+        ("[quiet_hours]\nstart = '9pm'\n", "quiet_hours.start"),
+        ("[digests]\ncouncil_cron = 'every monday'\n", "digests.council_cron"),
+        ("organisation = 3\n", "organisation: must be a table"),
+        ("[privacy\n", "not valid TOML"),
+    ],
+)
+def test_every_problem_is_one_line_naming_the_key(tmp_path, text, message):
+    with pytest.raises(ConfigError) as error:
+        load_settings(write(tmp_path, text), environ={})
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_secrets_come_from_the_environment_and_never_show_in_repr(tmp_path):
+    path = write(tmp_path, "[telegram]\nenabled = true\n")
+    settings = load_settings(path, environ={"MUTUAL_VOICE_TELEGRAM_TOKEN": "123:SECRET"})
+    assert settings.telegram.token == "123:SECRET" and settings.platforms == ["telegram"]
+    assert "SECRET" not in repr(settings)
+
+
+def test_database_path_is_relative_to_the_config_file(tmp_path):
+    (tmp_path / "etc").mkdir()
+    path = tmp_path / "etc" / "voice.toml"
+    path.write_text("[storage]\ndatabase = 'data/voice.db'\n")
+    assert load_settings(path, environ={}).database_path == tmp_path / "etc" / "data" / "voice.db"

@@ -1,0 +1,68 @@
+from datetime import timedelta
+
+from handlers import invites
+from handlers.messages import Sender
+from storage import audit, members
+from tests.helpers import add_members
+
+PAT = Sender("telegram", "1001", "1001", "Pat")
+STRANGER = Sender("telegram", "2002", "2002", "Someone")
+
+
+def issue_one(ctx, member_id="t1"):
+    [invite] = invites.issue(ctx, [member_id], actor="officer")
+    return invite
+
+
+def test_token_is_url_safe_short_and_not_stored(ctx):
+    add_members(ctx)
+    invite = issue_one(ctx)
+    assert len(invite.token) <= 64 and invite.token.replace("-", "").replace("_", "").isalnum()
+    assert invite.token not in str(list(ctx.db["invites"].rows))
+
+
+def test_redeem_links_the_platform_account(ctx):
+    add_members(ctx)
+    invite = issue_one(ctx)
+    assert invites.redeem(ctx, invite.token, PAT) == ("t1", None)
+    assert members.identity(ctx.db, "telegram", "1001")["member_id"] == "t1"
+    assert audit.entries(ctx.db, "join")[0]["subject"] == "t1"
+
+
+def test_reuse_is_refused_and_audited(ctx):
+    add_members(ctx)
+    invite = issue_one(ctx)
+    invites.redeem(ctx, invite.token, PAT)
+    assert invites.redeem(ctx, invite.token, STRANGER) == (None, invites.USED)
+    assert members.identity(ctx.db, "telegram", "2002") is None
+    [refusal] = audit.entries(ctx.db, "join.refused")
+    assert refusal["actor"] == "telegram:2002" and '"used"' in refusal["detail"]
+
+
+def test_expiry_follows_the_injected_clock(ctx, clock):
+    add_members(ctx)
+    invite = issue_one(ctx)
+    clock.advance(timedelta(days=ctx.policy.invites.expiry_days).total_seconds() - 1)
+    second = issue_one(ctx, "t2")
+    clock.advance(1)
+    assert invites.redeem(ctx, invite.token, PAT) == (None, invites.EXPIRED)
+    assert invites.redeem(ctx, second.token, STRANGER) == ("t2", None)
+
+
+def test_unknown_token_is_refused_and_audited(ctx):
+    add_members(ctx)
+    assert invites.redeem(ctx, "NOT-A-TOKEN", STRANGER) == (None, invites.UNKNOWN)
+    assert audit.entries(ctx.db, "join.refused")[0]["detail"] == '{"reason": "unknown"}'
+
+
+def test_issue_without_ids_invites_only_the_unconnected(ctx):
+    add_members(ctx)
+    invites.redeem(ctx, issue_one(ctx).token, PAT)
+    assert sorted(i.member_id for i in invites.issue(ctx, [], actor="officer")) == ["s1", "t2"]
+
+
+def test_join_links_use_the_platform_template(ctx):
+    add_members(ctx)
+    ctx.join_links = {"telegram": "https://t.me/voice_bot?start={token}"}
+    invite = issue_one(ctx)
+    assert invite.links == {"telegram": f"https://t.me/voice_bot?start={invite.token}"}
