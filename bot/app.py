@@ -39,13 +39,15 @@ class App:
                 settings.slack.app_token,
             ]
         )
-        self.ctx = Context(self.db, settings.policy, clock, self.join_links())
+        self.ctx = Context(
+            self.db, settings.policy, clock, self.join_links(), self.council_address()
+        )
         if demo.is_demo(self.ctx):
             self.make_demo_officer()
         self.router = build_router()
         self.senders: dict[str, Sender] = {}
         self.postman = Postman(
-            self.db, clock, self.council_address(), settings.organisation.timezone, self.wake
+            self.db, clock, self.ctx.council, settings.organisation.timezone, self.wake
         )
         self.engine = Engine(self.ctx, self.router, self.postman)
 

@@ -19,16 +19,21 @@ def system_clock() -> datetime:
 class Context:
     """Shared by all handlers; `clock` is injected so tests never wait on real time.
 
-    `join_links` maps a platform to a template such as ``https://t.me/bot?start={token}``.
+    `join_links` maps a platform to a template such as ``https://t.me/bot?start={token}``;
+    `council` is the (platform, chat id) where the staff council works, if any.
     """
 
     db: Database
     policy: Policy = field(default_factory=Policy)
     clock: Callable[[], datetime] = system_clock
     join_links: dict[str, str] = field(default_factory=dict)
+    council: tuple[str, str] | None = None
 
     def now(self) -> datetime:
         return self.clock()
+
+    def in_council_chat(self, platform: str, chat_id: str) -> bool:
+        return self.council == (platform, chat_id)
 
     def is_officer(self, member_id: str | None) -> bool:
         return member_id is not None and member_id in self.policy.admin.officers
