@@ -14,6 +14,7 @@ from bot import demo
 from bot.adapters.console import COUNCIL_CHAT, Console
 from bot.app import App
 from bot.outbox import Pace
+from bot.scheduler import Scheduler
 from storage import members
 
 log = logging.getLogger(__name__)
@@ -51,12 +52,15 @@ async def run_platforms(app: App) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     adapters = []
+    scheduler = Scheduler(app.ctx, app.postman)
     try:
         for platform in app.settings.platforms:
             module = importlib.import_module(f"bot.adapters.{platform}")
             adapters.append(await module.start(app, stop))
             log.info("%s connected", platform)
+        scheduler.start()
         await stop.wait()
     finally:
+        scheduler.stop()
         for adapter in reversed(adapters):
             await adapter.stop()

@@ -113,6 +113,13 @@ def m003_audit_and_conversations(db: Database) -> None:
     )
 
 
+@core()
+def m004_job_runs(db: Database) -> None:
+    db["job_runs"].create(
+        {"job_id": str, "last_run": str, "runs": int}, pk="job_id", defaults={"runs": 0}
+    )
+
+
 MIGRATION_SETS: list[Migrations] = [core]
 
 

@@ -9,10 +9,10 @@ import sys
 
 import click
 
-from bot.cli import members, outbox, run, setup
+from bot.cli import jobs, members, outbox, run, setup
 from bot.cli.state import State
 
-COMMANDS = (setup.init, run.run, members.members, outbox.outbox)
+COMMANDS = (setup.init, run.run, members.members, outbox.outbox, jobs.jobs)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

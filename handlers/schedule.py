@@ -1,0 +1,24 @@
+"""Scheduled work, described by handlers and run by the bot's scheduler.
+
+A handler module may define `jobs(ctx) -> list[Job]`. A job with a `cron` runs when
+its cron time passes (once, however many times it passed while the bot was down); a
+job without one is a tick, run every minute or so, that checks the database for work
+that has fallen due (rounds to close, reminders to send) and must be idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from handlers.context import Context
+from handlers.messages import Message
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    run: Callable[[Context, datetime], list[Message]]
+    cron: str | None = None
+    description: str = ""

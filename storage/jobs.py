@@ -1,0 +1,35 @@
+"""When each scheduled job last ran: the database, not the scheduler, is the source of truth."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from storage.timestamps import iso, parse
+
+
+def last_run(db: Database, job_id: str) -> datetime | None:
+    row = db.execute("select last_run from job_runs where job_id = ?", [job_id]).fetchone()
+    return parse(row[0]) if row and row[0] else None
+
+
+def baseline(db: Database, job_id: str, now: datetime) -> None:
+    """A new job starts counting from now: nothing before its first start is 'missed'."""
+    db.execute(
+        "insert or ignore into job_runs (job_id, last_run, runs) values (?, ?, 0)",
+        [job_id, iso(now)],
+    )
+
+
+def claim(db: Database, job_id: str, previous: datetime, now: datetime) -> bool:
+    """Mark the job as run at `now` if nobody else did since `previous` (one winner across processes)."""
+    cursor = db.execute(
+        "update job_runs set last_run = ?, runs = runs + 1 where job_id = ? and last_run = ?",
+        [iso(now), job_id, iso(previous)],
+    )
+    return cursor.rowcount == 1
+
+
+def all_runs(db: Database) -> dict[str, dict]:
+    return {row["job_id"]: row for row in db["job_runs"].rows}
