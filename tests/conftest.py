@@ -20,5 +20,12 @@ def ctx(clock):
 @pytest.fixture(autouse=True)
 def no_proxies(monkeypatch):
     """HTTP clients honour proxy variables even for 127.0.0.1; tests talk to local fakes only."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)

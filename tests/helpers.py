@@ -33,7 +33,9 @@ class FakeClock:
         await asyncio.sleep(0)
 
 
-def make_context(clock: FakeClock | None = None, path=None, policy: Policy | None = None) -> Context:
+def make_context(
+    clock: FakeClock | None = None, path=None, policy: Policy | None = None
+) -> Context:
     return Context(open_database(path), policy or Policy(), clock or FakeClock())
 
 
@@ -51,6 +53,8 @@ def add_members(ctx: Context, csv_text: str = ROSTER) -> None:
     assert report.applied, report.problems
 
 
-def link(ctx: Context, member_id: str, platform: str = "telegram", user_id: str | None = None) -> None:
+def link(
+    ctx: Context, member_id: str, platform: str = "telegram", user_id: str | None = None
+) -> None:
     user = user_id or f"u-{member_id}"
     members.link_identity(ctx.db, platform, user, user, member_id, ctx.now())

@@ -24,8 +24,13 @@ def mv(tmp_path, *args, stdin="", env=None):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MUTUAL_VOICE")}
     environment.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=tmp_path, input=stdin, capture_output=True,
-        text=True, env=environment, timeout=60,
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
     )
 
 
@@ -65,13 +70,19 @@ def test_bad_config_is_one_line_and_exit_status_2(folder, config, env, expected)
 def test_bad_roster_reports_every_line_and_imports_nothing_then_skip_bad(folder):
     result = mv(folder, "members", "import", "bad.csv")
     assert result.returncode == 1
-    for line in ("line 3: missing name", "line 4: malformed email", "line 5: unknown constituency 'boss'"):
+    for line in (
+        "line 3: missing name",
+        "line 4: malformed email",
+        "line 5: unknown constituency 'boss'",
+    ):
         assert line in result.stderr
     assert "nothing was imported" in result.stderr
     assert json.loads(mv(folder, "members", "list", "--json").stdout) == []
     result = mv(folder, "members", "import", "--skip-bad", "bad.csv")
     assert result.returncode == 0 and "Imported 1 members, skipped 3 bad rows." in result.stdout
-    assert [m["member_id"] for m in json.loads(mv(folder, "members", "list", "--json").stdout)] == ["t1"]
+    assert [m["member_id"] for m in json.loads(mv(folder, "members", "list", "--json").stdout)] == [
+        "t1"
+    ]
 
 
 def test_roster_invite_export_and_erase(folder):

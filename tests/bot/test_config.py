@@ -25,7 +25,10 @@ def test_defaults_without_a_file(tmp_path, monkeypatch):
     ("text", "message"),
     [
         ("[telegram]\ntokn = 'x'\n", "unknown key 'telegram.tokn'"),
-        ("[privacy]\nanonymity_threshold = 'five'\n", "privacy.anonymity_threshold: must be a whole number"),
+        (
+            "[privacy]\nanonymity_threshold = 'five'\n",
+            "privacy.anonymity_threshold: must be a whole number",
+        ),
         ("[telegram]\nenabled = true\n", "telegram.token: telegram is enabled but has no token"),
         ("[slack]\nenabled = true\nbot_token = 'xoxb-1'\n", "slack.signing_secret"),
         ("[telegram]\nmode = 'poll'\n", "telegram.mode: must be one of 'polling', 'webhook'"),

@@ -14,8 +14,14 @@ from tests.helpers import FakeClock, add_members, link, make_context
 
 def rows(n, chat=None, quiet=False, prefix="m"):
     return [
-        {"key": f"{prefix}{i}", "platform": "telegram", "chat_id": chat or f"c{i}",
-         "payload": {"text": f"hello {i}"}, "quiet": quiet, "timezone": "Europe/London"}
+        {
+            "key": f"{prefix}{i}",
+            "platform": "telegram",
+            "chat_id": chat or f"c{i}",
+            "payload": {"text": f"hello {i}"},
+            "quiet": quiet,
+            "timezone": "Europe/London",
+        }
         for i in range(n)
     ]
 
@@ -119,8 +125,16 @@ async def test_quiet_hours_hold_unrequested_messages_until_morning(ctx):
     outbox.enqueue(ctx.db, rows(1, quiet=True, prefix="survey"), clock())
     outbox.enqueue(ctx.db, rows(1, quiet=False, prefix="reply"), clock())
     recorder = Recorder()
-    quiet = Sender(ctx.db, "telegram", recorder, clock, Pace(per_chat_seconds=0),
-                   QuietHours(start="21:00", end="08:00"), "Europe/London", clock.sleep)
+    quiet = Sender(
+        ctx.db,
+        "telegram",
+        recorder,
+        clock,
+        Pace(per_chat_seconds=0),
+        QuietHours(start="21:00", end="08:00"),
+        "Europe/London",
+        clock.sleep,
+    )
     await quiet.drain()
     assert [k for k, _, _ in recorder.delivered] == ["reply0"]
     [held] = [r for r in outbox.rows_for(ctx.db) if r["key"] == "survey0"]
@@ -133,13 +147,22 @@ async def test_quiet_hours_hold_unrequested_messages_until_morning(ctx):
 async def test_a_member_who_blocked_the_bot_is_marked_unreachable(ctx, clock):
     add_members(ctx)
     link(ctx, "t1", user_id="c0")
-    outbox.enqueue(ctx.db, rows(1) + rows(2, chat="c0", prefix="more") + rows(1, chat="c9", prefix="x"), clock())
+    outbox.enqueue(
+        ctx.db,
+        rows(1) + rows(2, chat="c0", prefix="more") + rows(1, chat="c9", prefix="x"),
+        clock(),
+    )
     recorder = Recorder()
     recorder.script["m0"] = [Outcome(unreachable="blocked by the user")]
     await sender(ctx.db, recorder, clock).drain()
     assert [k for k, _, _ in recorder.delivered] == ["x0"]
     statuses = {r["key"]: r["status"] for r in outbox.rows_for(ctx.db)}
-    assert statuses == {"m0": "unreachable", "more0": "unreachable", "more1": "unreachable", "x0": "sent"}
+    assert statuses == {
+        "m0": "unreachable",
+        "more0": "unreachable",
+        "more1": "unreachable",
+        "x0": "sent",
+    }
     [gone] = members.unreachable(ctx.db)
     assert (gone["member_id"], gone["unreachable_reason"]) == ("t1", "blocked by the user")
 
@@ -150,8 +173,15 @@ async def test_transient_errors_back_off_then_give_up_with_secrets_redacted(ctx,
     async def failing(row, message):
         raise ConnectionError("https://api.example/botSECRET-TOKEN-123/sendMessage refused")
 
-    flaky = Sender(ctx.db, "telegram", failing, clock, Pace(max_attempts=3), sleep=clock.sleep,
-                   redact=lambda text: text.replace("SECRET-TOKEN-123", "***"))
+    flaky = Sender(
+        ctx.db,
+        "telegram",
+        failing,
+        clock,
+        Pace(max_attempts=3),
+        sleep=clock.sleep,
+        redact=lambda text: text.replace("SECRET-TOKEN-123", "***"),
+    )
     for _ in range(5):
         await flaky.drain()
         clock.advance(hours=1)
@@ -175,7 +205,9 @@ async def test_postman_resolves_members_and_reports_who_has_not_joined(ctx, cloc
     assert (report.queued, report.not_joined) == (2, ["t2"])
     sent = {(r["platform"], r["chat_id"], r["quiet"]) for r in outbox.rows_for(ctx.db)}
     assert sent == {("telegram", "555", 1), ("slack", "C-COUNCIL", 0)}
-    assert postman.post([Message(Recipient.of("t1"), "Pulse time")], key_prefix="round-1").queued == 0
+    assert (
+        postman.post([Message(Recipient.of("t1"), "Pulse time")], key_prefix="round-1").queued == 0
+    )
 
 
 async def test_run_loop_picks_up_rows_written_by_another_process(tmp_path, clock):

@@ -92,8 +92,12 @@ def test_unknown_buttons_and_commands_get_help(ctx):
 
 def test_message_payload_round_trip():
     message = Message(
-        to=reply(command_stub(), "x").to, text="Pick one", title="Pulse",
-        choices=(Option("Yes", "a.b", "1"),), prompt="p:1", edit_ref="ref",
+        to=reply(command_stub(), "x").to,
+        text="Pick one",
+        title="Pulse",
+        choices=(Option("Yes", "a.b", "1"),),
+        prompt="p:1",
+        edit_ref="ref",
     )
     again = Message.from_payload(message.to, message.to_payload())
     assert again == message
