@@ -163,13 +163,21 @@ def load_settings(
             # A secret in the environment switches its platform on unless the file says no.
             data[section].setdefault("enabled", True)
     values = _build(Settings, data, "", source, skip={"source", "folder"})
+    folder = found.resolve().parent if found else Path.cwd()
     settings = dataclasses.replace(
         values,
         source=source,
-        folder=found.resolve().parent if found else Path.cwd(),
+        folder=folder,
+        # Handlers never see the config file, so their paths are made absolute here.
+        surveys=dataclasses.replace(values.surveys, folder=_absolute(folder, values.surveys.folder)),
+        tiers=dataclasses.replace(values.tiers, ladder=_absolute(folder, values.tiers.ladder)),
     )
     _check(settings, source)
     return settings
+
+
+def _absolute(folder: Path, path: str) -> str:
+    return str(folder / path) if path else ""
 
 
 def _build(cls: type, data: Any, prefix: str, source: str, skip: set[str] = frozenset()) -> Any:
