@@ -1,0 +1,290 @@
+"""Counts that need no transfers: resolutions, single choice and approval."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+RESOLUTION_CHOICES = ("for", "against", "abstain")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """The share of votes cast (for + against) a resolution needs to pass."""
+
+    fraction: Fraction
+    inclusive: bool  # True: "at least" the fraction; False: "more than" it
+
+    def __post_init__(self) -> None:
+        if not 0 < self.fraction <= 1 or (self.fraction == 1 and not self.inclusive):
+            raise ValueError("a threshold must be a reachable fraction between 0 and 1")
+
+    def is_met(self, votes_for: int, votes_cast: int) -> bool:
+        if votes_cast == 0:
+            return False
+        needed = self.fraction * votes_cast
+        return votes_for >= needed if self.inclusive else votes_for > needed
+
+    def describe(self) -> str:
+        return f"{'at least' if self.inclusive else 'more than'} {self.fraction}"
+
+
+SIMPLE_MAJORITY = Threshold(Fraction(1, 2), inclusive=False)
+TWO_THIRDS = Threshold(Fraction(2, 3), inclusive=True)
+
+
+@dataclass(frozen=True)
+class ResolutionResult:
+    """The count of a resolution; abstentions and invalid ballots are not votes cast."""
+
+    votes_for: int
+    against: int
+    abstain: int
+    invalid: int
+    threshold: Threshold
+    passed: bool
+
+    @property
+    def votes_cast(self) -> int:
+        return self.votes_for + self.against
+
+    @property
+    def ballots(self) -> int:
+        return self.votes_cast + self.abstain + self.invalid
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "method": "resolution",
+            "for": self.votes_for,
+            "against": self.against,
+            "abstain": self.abstain,
+            "invalid": self.invalid,
+            "ballots": self.ballots,
+            "votes_cast": self.votes_cast,
+            "threshold": str(self.threshold.fraction),
+            "threshold_inclusive": self.threshold.inclusive,
+            "passed": self.passed,
+        }
+
+    def explain(self) -> list[str]:
+        verdict = "passed" if self.passed else "not passed"
+        lines = [
+            f"{self.ballots:,} ballots: {self.votes_for:,} for, {self.against:,} against, "
+            f"{self.abstain:,} abstain, {self.invalid:,} invalid.",
+            "Abstentions and invalid ballots are not votes cast: only for and against "
+            "count towards the threshold.",
+            f"To pass, the resolution needs {self.threshold.describe()} of the "
+            f"{self.votes_cast:,} votes cast.",
+        ]
+        if self.votes_cast:
+            lines.append(
+                f"{self.votes_for:,} of {self.votes_cast:,} voted for: the resolution is {verdict}."
+            )
+        else:
+            lines.append("No votes were cast for or against: the resolution is not passed.")
+        return lines
+
+
+def count_resolution(
+    ballots: Iterable[str], threshold: Threshold = SIMPLE_MAJORITY
+) -> ResolutionResult:
+    """Count "for" / "against" / "abstain" ballots; anything else is invalid."""
+    counts = Counter(ballots)
+    votes_for, against, abstain = (counts.pop(choice, 0) for choice in RESOLUTION_CHOICES)
+    return ResolutionResult(
+        votes_for=votes_for,
+        against=against,
+        abstain=abstain,
+        invalid=sum(counts.values()),
+        threshold=threshold,
+        passed=threshold.is_met(votes_for, votes_for + against),
+    )
+
+
+@dataclass(frozen=True)
+class PluralityResult:
+    """Votes per option; more than one winner means a tie, left for people to settle."""
+
+    options: tuple[str, ...]
+    counts: dict[str, int]
+    winners: tuple[str, ...]
+    valid: int
+    invalid: int
+
+    @property
+    def ballots(self) -> int:
+        return self.valid + self.invalid
+
+    @property
+    def tie(self) -> bool:
+        return len(self.winners) > 1
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "method": "single choice",
+            "options": list(self.options),
+            "counts": dict(self.counts),
+            "winners": list(self.winners),
+            "tie": self.tie,
+            "ballots": self.ballots,
+            "valid": self.valid,
+            "invalid": self.invalid,
+        }
+
+    def explain(self) -> list[str]:
+        lines = [
+            f"{self.ballots:,} ballots: {self.valid:,} valid, {self.invalid:,} invalid.",
+            "Votes: " + ", ".join(f"{o} {n:,}" for o, n in _by_count(self.counts)) + ".",
+        ]
+        if not self.winners:
+            lines.append("There are no valid ballots, so there is no winner.")
+        elif self.tie:
+            top = self.counts[self.winners[0]]
+            lines.append(
+                f"Tie: {', '.join(self.winners)} have {top:,} votes each. "
+                "No winner is picked automatically."
+            )
+        else:
+            winner = self.winners[0]
+            lines.append(f"{winner} has the most votes ({self.counts[winner]:,}) and wins.")
+        return lines
+
+
+def count_single_choice(ballots: Iterable[str | None], options: Sequence[str]) -> PluralityResult:
+    """Count one-option ballots; a ballot naming no listed option is invalid."""
+    names = check_ids(options)
+    seen = Counter(ballots)
+    counts = {o: seen.get(o, 0) for o in names}
+    valid = sum(counts.values())
+    top = max(counts.values())
+    winners = tuple(o for o, n in _by_count(counts) if n == top) if valid else ()
+    return PluralityResult(names, counts, winners, valid, seen.total() - valid)
+
+
+@dataclass(frozen=True)
+class ApprovalResult:
+    """Approvals per option and who fills the seats.
+
+    winners are certain; tied lists the options level for the seats that are
+    left (seats - len(winners)), which the count does not settle.
+    """
+
+    options: tuple[str, ...]
+    seats: int
+    counts: dict[str, int]
+    winners: tuple[str, ...]
+    tied: tuple[str, ...]
+    valid: int
+    blank: int
+    invalid: int
+
+    @property
+    def ballots(self) -> int:
+        return self.valid + self.blank + self.invalid
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "method": "approval",
+            "options": list(self.options),
+            "seats": self.seats,
+            "counts": dict(self.counts),
+            "winners": list(self.winners),
+            "tied": list(self.tied),
+            "ballots": self.ballots,
+            "valid": self.valid,
+            "blank": self.blank,
+            "invalid": self.invalid,
+        }
+
+    def explain(self) -> list[str]:
+        lines = [
+            f"{self.ballots:,} ballots: {self.valid:,} valid, {self.blank:,} approving nothing, "
+            f"{self.invalid:,} invalid.",
+            "Approvals: " + ", ".join(f"{o} {n:,}" for o, n in _by_count(self.counts)) + ".",
+            f"The {self.seats} option(s) with the most approvals win.",
+        ]
+        if self.winners:
+            lines.append(f"Winning: {', '.join(self.winners)}.")
+        if self.tied:
+            left = self.seats - len(self.winners)
+            level = self.counts[self.tied[0]]
+            lines.append(
+                f"Tie for the last {left} place(s): {', '.join(self.tied)} have {level:,} "
+                "approvals each. No winner is picked automatically."
+            )
+        return lines
+
+
+def count_approval(
+    ballots: Iterable[Iterable[str]], options: Sequence[str], seats: int = 1
+) -> ApprovalResult:
+    """Count ballots that each approve a set of options, for `seats` winners."""
+    names = check_ids(options)
+    if not 1 <= seats <= len(names):
+        raise ValueError("seats must be between 1 and the number of options")
+    approvals = aggregate_approvals(ballots, names)
+    ranked = _by_count(approvals.counts)
+    cutoff = ranked[seats - 1][1]
+    above = tuple(o for o, n in ranked if n > cutoff)
+    level = tuple(o for o, n in ranked if n == cutoff)
+    if len(above) + len(level) <= seats:
+        winners, tied = above + level, ()
+    else:
+        winners, tied = above, level
+    return ApprovalResult(
+        names,
+        seats,
+        approvals.counts,
+        winners,
+        tied,
+        approvals.valid,
+        approvals.blank,
+        approvals.invalid,
+    )
+
+
+@dataclass(frozen=True)
+class Approvals:
+    """Approval ballots reduced to totals (shared with participatory budgets)."""
+
+    counts: dict[str, int]
+    valid: int
+    blank: int
+    invalid: int
+
+
+def aggregate_approvals(ballots: Iterable[Iterable[str]], options: Collection[str]) -> Approvals:
+    """Total the approvals per option.
+
+    A ballot naming an unknown option is invalid as a whole; approving the same
+    option twice counts once; an empty ballot is blank.
+    """
+    known = frozenset(options)
+    counts = dict.fromkeys(options, 0)
+    valid = blank = invalid = 0
+    for approved, times in Counter(frozenset(b) for b in ballots).items():
+        if not approved:
+            blank += times
+        elif approved <= known:
+            valid += times
+            for option in approved:
+                counts[option] += times
+        else:
+            invalid += times
+    return Approvals(counts, valid, blank, invalid)
+
+
+def check_ids(ids: Iterable[str], kind: str = "option") -> tuple[str, ...]:
+    """Return the ids as a tuple, refusing an empty or repeated list."""
+    names = tuple(ids)
+    if not names:
+        raise ValueError(f"at least one {kind} is needed")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{kind} ids must be unique")
+    return names
+
+
+def _by_count(counts: dict[str, int]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
