@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from handlers import guide, onboarding, profile
+from handlers import guide, housekeeping, onboarding, profile
 from handlers.router import Router
 
-MODULES = (onboarding, guide, profile)
+MODULES = (onboarding, guide, profile, housekeeping)
 
 
 def build_router() -> Router:

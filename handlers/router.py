@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from handlers.context import Context
 from handlers.messages import Choice, Command, Event, Message, Text, reply
@@ -17,6 +18,8 @@ HandlerResult = Message | Iterable[Message] | None
 Handler = Callable[[Context, Event], HandlerResult]
 
 ANYONE, MEMBER, OFFICER = "anyone", "member", "officer"
+# A question left unanswered this long is forgotten, so a later message is not taken as its answer.
+PROMPT_LIFETIME = timedelta(days=1)
 
 NOT_JOINED = (
     "I don't know you yet. To take part, use the invite link your organisation sent "
@@ -94,7 +97,8 @@ class Router:
             if route is None:
                 return [reply(event, "That button no longer works. Type /help to start again.")]
         elif isinstance(event, Text):
-            pending = conversations.pending_prompt(ctx.db, platform, chat)
+            since = ctx.now() - PROMPT_LIFETIME
+            pending = conversations.pending_prompt(ctx.db, platform, chat, since)
             route = None
             if pending is not None:
                 conversations.clear_prompt(ctx.db, platform, chat)

@@ -48,8 +48,15 @@ def set_prompt(
     )
 
 
-def pending_prompt(db: Database, platform: str, chat_id: str) -> tuple[str, dict[str, Any]] | None:
-    rows = list(db["conversations"].rows_where("platform = ? and chat_id = ?", [platform, chat_id]))
+def pending_prompt(
+    db: Database, platform: str, chat_id: str, since: datetime
+) -> tuple[str, dict[str, Any]] | None:
+    """The question this chat was asked at or after `since` and has not answered yet."""
+    rows = list(
+        db["conversations"].rows_where(
+            "platform = ? and chat_id = ? and updated_at >= ?", [platform, chat_id, iso(since)]
+        )
+    )
     if not rows:
         return None
     return rows[0]["prompt"], json.loads(rows[0]["context"] or "{}")

@@ -105,3 +105,15 @@ def test_message_payload_round_trip():
 
 def command_stub():
     return Command(PAT, None, "id", name="x")
+
+
+def test_an_old_unanswered_question_is_forgotten(ctx, clock):
+    from storage import conversations
+
+    router = Router()
+    answered = []
+    router.prompt("echo", who="anyone")(lambda ctx, event: answered.append(event.text))
+    conversations.set_prompt(ctx.db, "telegram", "1001", "echo", {}, ctx.now())
+    clock.advance(days=2)
+    [answer] = router.dispatch(ctx, Text(PAT, None, "late", text="hello"))
+    assert answered == [] and "not sure what you mean" in answer.text
