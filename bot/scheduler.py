@@ -63,20 +63,23 @@ class Scheduler:
         return ran
 
     def run_job(self, job: Job) -> bool:
+        """Run `job` if due. Its claim, its effects and its messages commit together, so a
+        crash leaves the job still due rather than half done."""
         now = self.ctx.now()
-        if job.cron is None:
-            self._post(job, job.run(self.ctx, now), None)
+        with self.ctx.db.atomic():
+            if job.cron is None:
+                self._post(job, job.run(self.ctx, now), None)
+                return True
+            last = job_runs.last_run(self.ctx.db, job.id)
+            if last is None:
+                job_runs.baseline(self.ctx.db, job.id, now)
+                return False
+            due = latest_due(trigger(job, self.ctx.policy.organisation.timezone), last, now)
+            if due is None or not job_runs.claim(self.ctx.db, job.id, last, now):
+                return False
+            log.info("running %s (due %s)", job.id, due.isoformat())
+            self._post(job, job.run(self.ctx, due), due)
             return True
-        last = job_runs.last_run(self.ctx.db, job.id)
-        if last is None:
-            job_runs.baseline(self.ctx.db, job.id, now)
-            return False
-        due = latest_due(trigger(job, self.ctx.policy.organisation.timezone), last, now)
-        if due is None or not job_runs.claim(self.ctx.db, job.id, last, now):
-            return False
-        log.info("running %s (due %s)", job.id, due.isoformat())
-        self._post(job, job.run(self.ctx, due), due)
-        return True
 
     def _post(self, job: Job, messages: list, due: datetime | None) -> None:
         if messages:
