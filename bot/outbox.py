@@ -107,11 +107,16 @@ class Sender:
             )
             if not rows:
                 break
+            started = 0
             for row in rows:
                 await self._limit.acquire()
-                if not await self._dispatch(row):
+                if await self._dispatch(row):
+                    started += 1
+                else:
                     self._limit.release()
             await self._settle()
+            if not started:
+                break  # everything due was put back for later: nothing more to do now
         await self._settle()
         return self.delivered - before
 

@@ -100,10 +100,14 @@ class Router:
             since = ctx.now() - PROMPT_LIFETIME
             pending = conversations.pending_prompt(ctx.db, platform, chat, since)
             route = None
-            if pending is not None:
-                conversations.clear_prompt(ctx.db, platform, chat)
-                route = self.prompts.get(pending[0].split(":", 1)[0])
-                event = replace(event, reply_to=pending[0])
+            # A form (e.g. a Slack modal) says which question it answers; a chat reply
+            # answers the question this chat was asked last.
+            asked = event.reply_to or (pending[0] if pending else None)
+            if asked is not None:
+                if pending is not None and pending[0] == asked:
+                    conversations.clear_prompt(ctx.db, platform, chat)
+                route = self.prompts.get(asked.split(":", 1)[0])
+                event = replace(event, reply_to=asked)
             route = route or self.fallback
             if route is None:
                 return [reply(event, NOT_UNDERSTOOD)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -118,7 +118,13 @@ def mark_sent(db: Database, row_id: int, ref: str | None, now: datetime) -> None
 def postpone(
     db: Database, row_id: int, until: datetime, error: str | None = None, count_attempt: bool = True
 ) -> None:
-    """Put a row back to pending until `until` (rate limits, quiet hours, transient errors)."""
+    """Put a row back to pending until `until` (rate limits, quiet hours, transient errors).
+
+    Stored times have whole seconds, so `until` is rounded up: rounding down would make
+    the row due again at once and the sender would spin on it.
+    """
+    if until.microsecond:
+        until = until.replace(microsecond=0) + timedelta(seconds=1)
     db.execute(
         "update outbox set status = 'pending', not_before = ?, error = ?, "
         "attempts = attempts - ? where id = ?",
@@ -172,3 +178,17 @@ def waiting(db: Database, platform: str) -> int:
         [platform],
     ).fetchone()
     return row[0]
+
+
+def scrub_delivered(db: Database, before: datetime) -> int:
+    """Blank what was said in messages delivered (or given up) before `before`.
+
+    The keys stay, so nothing is ever sent twice; the text and the member link go, so
+    old notices no longer tie a member to a suggestion, vote or survey round.
+    """
+    return db.execute(
+        "update outbox set payload = '{}', member_id = null "
+        "where status != 'pending' and status != 'sending' and payload != '{}' "
+        "and created_at < ?",
+        [iso(before)],
+    ).rowcount

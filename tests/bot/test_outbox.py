@@ -224,3 +224,15 @@ async def test_run_loop_picks_up_rows_written_by_another_process(tmp_path, clock
     stop.set()
     await task
     assert len(recorder.delivered) == 3
+
+
+async def test_a_row_held_for_part_of_a_second_does_not_make_the_sender_spin(ctx, clock):
+    clock.advance(0.3)  # off the whole second, as a real clock always is
+    outbox.enqueue(ctx.db, rows(2, chat="same"), clock())
+    recorder = Recorder()
+    paced = sender(ctx.db, recorder, clock, per_chat_seconds=0.5)
+    assert await asyncio.wait_for(paced.drain(), timeout=10) == 1
+    [held] = [r for r in outbox.rows_for(ctx.db) if r["status"] == "pending"]
+    assert held["not_before"] > clock().isoformat(timespec="seconds")
+    clock.advance(1)
+    assert await paced.drain() == 1
