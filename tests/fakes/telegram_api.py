@@ -565,6 +565,7 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.abandoned_calls: list[Call] = []
         self.users: dict[int, dict[str, Any]] = {}
+        self.groups: dict[int, dict[str, Any]] = {}
         self.blocked: set[int] = set()
         self.messages: dict[int, dict[int, dict[str, Any]]] = {}
         self.answered_callbacks: list[dict[str, Any]] = []
@@ -685,6 +686,16 @@ class FakeTelegram:
         self.messages.setdefault(user_id, {})
         return user
 
+    def add_group(
+        self, chat_id: int, title: str = "Staff council", chat_type: str = "supergroup"
+    ) -> dict[str, Any]:
+        """Register a group the bot is a member of (group ids are negative)."""
+        if chat_id >= 0:
+            raise ValueError("group chat ids are negative")
+        self.groups[chat_id] = {"id": chat_id, "type": chat_type, "title": title}
+        self.messages.setdefault(chat_id, {})
+        return self.groups[chat_id]
+
     def block(self, user_id: int) -> None:
         """Make the user block the bot: sends to them answer 403 from now on."""
         self.blocked.add(user_id)
@@ -700,34 +711,60 @@ class FakeTelegram:
         self._forced_failures.extend([(max(1, int(retry_after)), targets)] * n)
 
     def make_message_update(
-        self, user_id: int, text: str, *, update_id: int | None = None
+        self,
+        user_id: int,
+        text: str,
+        *,
+        chat_id: int | None = None,
+        reply_to: int | None = None,
+        update_id: int | None = None,
     ) -> dict[str, Any]:
-        """Build (without queueing) a private text message update from ``user_id``."""
+        """Build (without queueing) a text message update from ``user_id``.
+
+        It is sent in their private chat unless ``chat_id`` names a group added with
+        ``add_group``; ``reply_to`` is the id of a message in that chat being replied to.
+        """
         if user_id not in self.users:
             self.add_user(user_id)
+        chat = user_id if chat_id is None else chat_id
         user = self.users[user_id]
         message: dict[str, Any] = {
-            "message_id": self._new_message_id(user_id),
+            "message_id": self._new_message_id(chat),
             "from": user,
-            "chat": self._private_chat(user_id),
+            "chat": self._chat(chat),
             "date": int(time.time()),
             "text": text,
         }
+        if reply_to is not None:
+            original = self.messages.get(chat, {}).get(reply_to)
+            if original is None:
+                raise KeyError(f"no message {reply_to} in chat {chat}")
+            message["reply_to_message"] = json.loads(json.dumps(original))
         command = _BOT_COMMAND_RE.match(text)
         if command:
             message["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": _utf16_len(command.group(0))}
             ]
-        self.messages[user_id][message["message_id"]] = message
+        self.messages[chat][message["message_id"]] = message
         return {"update_id": self._take_update_id(update_id), "message": message}
 
     def make_callback_update(
-        self, user_id: int, message_id: int, data: str, *, update_id: int | None = None
+        self,
+        user_id: int,
+        message_id: int,
+        data: str,
+        *,
+        chat_id: int | None = None,
+        update_id: int | None = None,
     ) -> tuple[dict[str, Any], str]:
-        """Build (without queueing) a callback query update; return (update, query id)."""
-        message = self.messages.get(user_id, {}).get(message_id)
+        """Build (without queueing) a callback query update; return (update, query id).
+
+        The pressed message is in ``user_id``'s private chat unless ``chat_id`` says otherwise.
+        """
+        chat = user_id if chat_id is None else chat_id
+        message = self.messages.get(chat, {}).get(message_id)
         if message is None:
-            raise KeyError(f"no message {message_id} in chat {user_id}")
+            raise KeyError(f"no message {message_id} in chat {chat}")
         if user_id not in self.users:
             self.add_user(user_id)
         query_id = str(next(self._callback_ids))
@@ -735,21 +772,28 @@ class FakeTelegram:
             "id": query_id,
             "from": self.users[user_id],
             "message": json.loads(json.dumps(message)),
-            "chat_instance": str(-abs(hash((self.bot_id, user_id)))),
+            "chat_instance": str(-abs(hash((self.bot_id, chat)))),
             "data": data,
         }
         self._open_callbacks[query_id] = query
         return {"update_id": self._take_update_id(update_id), "callback_query": query}, query_id
 
-    def push_message(self, user_id: int, text: str) -> int:
+    def push_message(
+        self, user_id: int, text: str, *, chat_id: int | None = None, reply_to: int | None = None
+    ) -> int:
         """Queue a text message from ``user_id`` (auto-registered); return its update_id."""
-        update = self.make_message_update(user_id, text)
+        update = self.make_message_update(user_id, text, chat_id=chat_id, reply_to=reply_to)
         self._enqueue(update)
         return update["update_id"]
 
-    def push_callback(self, user_id: int, message_id: int, data: str) -> tuple[int, str]:
-        """Queue a button press on a message in ``user_id``'s chat; return (update_id, query id)."""
-        update, query_id = self.make_callback_update(user_id, message_id, data)
+    def push_callback(
+        self, user_id: int, message_id: int, data: str, *, chat_id: int | None = None
+    ) -> tuple[int, str]:
+        """Queue a button press on a message in ``user_id``'s chat (or ``chat_id``).
+
+        Returns (update_id, query id).
+        """
+        update, query_id = self.make_callback_update(user_id, message_id, data, chat_id=chat_id)
         self._enqueue(update)
         return update["update_id"], query_id
 
@@ -937,6 +981,16 @@ class FakeTelegram:
         self._next_message_id[chat_id] = message_id + 1
         return message_id
 
+    def _chat(self, chat_id: int) -> dict[str, Any]:
+        if chat_id in self.groups:
+            return dict(self.groups[chat_id])
+        if chat_id not in self.users:
+            raise KeyError(f"unknown chat {chat_id}: add_user or add_group first")
+        return self._private_chat(chat_id)
+
+    def _known_chat(self, chat_id: Any) -> bool:
+        return isinstance(chat_id, int) and (chat_id in self.users or chat_id in self.groups)
+
     def _private_chat(self, user_id: int) -> dict[str, Any]:
         user = self.users[user_id]
         chat: dict[str, Any] = {"id": user_id, "type": "private", "first_name": user["first_name"]}
@@ -986,7 +1040,7 @@ class FakeTelegram:
         chat_id = params.get("chat_id")
         if chat_id in (None, ""):
             raise _bad("chat_id is empty")
-        if not isinstance(chat_id, int) or chat_id not in self.users:
+        if not self._known_chat(chat_id):
             raise _bad("chat not found")
         return chat_id
 
@@ -1095,7 +1149,7 @@ class FakeTelegram:
         message: dict[str, Any] = {
             "message_id": self._new_message_id(chat_id),
             "from": self.bot_user,
-            "chat": self._private_chat(chat_id),
+            "chat": self._chat(chat_id),
             "date": int(time.time()),
         }
         if reply_to is not None:
@@ -1108,7 +1162,7 @@ class FakeTelegram:
         chat_id = params.get("chat_id")
         if chat_id in (None, ""):
             raise _bad("chat_id is empty")
-        if not isinstance(chat_id, int) or chat_id not in self.users:
+        if not self._known_chat(chat_id):
             raise _bad("chat not found")
         message_id = params.get("message_id")
         if not message_id:

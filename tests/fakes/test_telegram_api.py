@@ -586,3 +586,30 @@ async def test_webhook_registration_and_secret_header(fake: FakeTelegram, bot: B
         assert fake.webhook is None and await bot.get_updates() == ()
     finally:
         await runner.cleanup()
+
+
+# ------------------------------------------------------------------------------ groups, replies
+
+
+async def test_group_messages_replies_and_presses(fake: FakeTelegram, bot: Bot) -> None:
+    group = -1001234567890
+    fake.add_group(group, title="Staff council")
+    card = await bot.send_message(group, "A suggestion", reply_markup=keyboard(("Noted", "n")))
+    assert card.chat.type == "supergroup" and card.chat.title == "Staff council"
+
+    fake.push_message(USER, "Thanks, we'll look at it", chat_id=group, reply_to=card.message_id)
+    fake.push_callback(USER, card.message_id, "n", chat_id=group)
+    message_update, callback_update = await bot.get_updates()
+
+    message = message_update.message
+    assert message is not None and message.chat.id == group
+    assert message.from_user is not None and message.from_user.id == USER
+    assert message.reply_to_message is not None
+    assert message.reply_to_message.message_id == card.message_id
+    query = callback_update.callback_query
+    assert query is not None and query.message is not None and query.message.chat.id == group
+
+    with pytest.raises(BadRequest, match="^Chat not found$"):
+        await bot.send_message(-1009, "a group the bot is not in")
+    with pytest.raises(KeyError):
+        fake.push_message(USER, "reply to nothing", reply_to=999)

@@ -1,0 +1,142 @@
+"""Deliver one message to every member through the real Telegram adapter and PTB.
+
+Run: python bench/bench_telegram.py [--members 2000] [--rate 25]
+The fake Bot API server enforces Telegram's flood limits on the real clock; the outbox's
+sender paces at `--rate`. Prints delivered messages/s against that rate (target: at least
+90%), messages lost and duplicated (target: none), and peak memory. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import io
+import logging
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+# Run as a plain script from a checkout, without installing the package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.adapters import telegram  # noqa: E402
+from bot.app import App  # noqa: E402
+from bot.config import Settings, StorageSettings, TelegramSettings  # noqa: E402
+from handlers.messages import Message, Recipient  # noqa: E402
+from handlers.roster import import_roster  # noqa: E402
+from storage import members, outbox  # noqa: E402
+from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+
+FIRST_USER_ID = 100_000
+TARGET_SHARE = 0.9
+
+
+def build_app(folder: Path, fake: FakeTelegram, count: int, rate: float) -> App:
+    settings = dataclasses.replace(
+        Settings(),
+        folder=folder,
+        storage=StorageSettings(database="bench.db"),
+        telegram=TelegramSettings(
+            enabled=True,
+            token=fake.token,
+            base_url=fake.base_url,
+            base_file_url=fake.base_file_url,
+            rate_per_second=rate,
+        ),
+    )
+    app = App(settings)
+    roster = "member_id,name,email,constituency\n" + "".join(
+        f"m{n},Member {n},,tenant\n" for n in range(count)
+    )
+    report = import_roster(app.ctx, io.StringIO(roster), skip_bad=False, actor="bench")
+    assert report.applied, report.problems
+    now = app.clock()
+    with app.db.atomic():
+        for n in range(count):
+            user = FIRST_USER_ID + n
+            fake.add_user(user, first_name=f"Member {n}")
+            members.link_identity(app.db, "telegram", str(user), str(user), f"m{n}", now)
+    return app
+
+
+async def deliver_to_everyone(count: int, rate: float) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        async with FakeTelegram(rate_limits=True) as fake:
+            app = build_app(Path(folder), fake, count, rate)
+            baseline = peak_rss_mib()
+            adapter = await telegram.start(app, asyncio.Event())
+            started = time.perf_counter()
+            notice = "Your neighbourhood forum meets on Thursday. Tap to tell us if you can come."
+            queued = app.postman.post(
+                [Message(Recipient.of(f"m{n}"), notice, key=f"bench-{n}") for n in range(count)]
+            ).queued
+            while outbox.waiting(app.db, "telegram"):
+                await asyncio.sleep(0.2)
+            elapsed = time.perf_counter() - started
+            await adapter.stop()
+            report(app, fake, count, queued, rate, elapsed, baseline)
+            app.db.close()
+
+
+def peak_rss_mib() -> float:
+    # Not tracemalloc: tracing every allocation would slow the sender it measures.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def report(
+    app: App,
+    fake: FakeTelegram,
+    count: int,
+    queued: int,
+    rate: float,
+    elapsed: float,
+    baseline_mib: float,
+) -> None:
+    sends = fake.calls_to("sendMessage")
+    accepted = [call for call in sends if call.status == 200]
+    refused = len(sends) - len(accepted)
+    per_chat = Counter(call.params["chat_id"] for call in accepted)
+    lost = sum(1 for n in range(count) if per_chat[FIRST_USER_ID + n] == 0)
+    duplicated = sum(times - 1 for times in per_chat.values() if times > 1)
+    span = accepted[-1].time - accepted[0].time if len(accepted) > 1 else 0.0
+    throughput = (len(accepted) - 1) / span if span else 0.0
+    statuses = Counter(row["status"] for row in outbox.rows_for(app.db, "telegram"))
+
+    print(f"members:          {count:,} (one message each, {queued:,} queued)")
+    print(f"configured rate:  {rate:g} messages/s")
+    print(
+        f"delivered:        {len(accepted):,} in {span:.1f} s = {throughput:.1f} messages/s "
+        f"({throughput / rate:.0%} of the limit; target {TARGET_SHARE:.0%})"
+    )
+    print(f"from queue to last delivery: {elapsed:.1f} s")
+    print(f"429 answers:      {refused}")
+    print(f"lost:             {lost}")
+    print(f"duplicated:       {duplicated}")
+    print(f"outbox statuses:  {dict(statuses)}")
+    print(
+        f"peak memory (RSS, bot and fake server in one process): {peak_rss_mib():.0f} MiB, "
+        f"{peak_rss_mib() - baseline_mib:+.0f} MiB while delivering"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=2000, help="how many members (2000)")
+    parser.add_argument("--rate", type=float, default=25.0, help="messages per second (25)")
+    args = parser.parse_args()
+    # HTTP clients honour proxy variables even for 127.0.0.1; this talks to a local fake only.
+    for name in [n for n in os.environ if n.lower() in ("http_proxy", "https_proxy", "all_proxy")]:
+        del os.environ[name]
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    print(f"Delivering to {args.members:,} members at {args.rate:g}/s; about ", end="")
+    print(f"{args.members / args.rate:.0f} s.", flush=True)
+    asyncio.run(deliver_to_everyone(args.members, args.rate))
+
+
+if __name__ == "__main__":
+    main()
