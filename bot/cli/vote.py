@@ -1,0 +1,172 @@
+"""`mutual-voice vote ...`: create, open and close member votes; results and the ballot list.
+
+Run while the bot is running, these only write rows (the vote, its announcements or
+results in the outbox); the running bot sends them within seconds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bot.cli.output import emit_json, emit_table
+from bot.cli.state import State, pass_state
+from handlers import vote_admin as admin
+from handlers.vote_state import METHOD_NAMES, OPEN, SCHEDULED, all_votes, load, when
+from storage import votes as store
+from surveys.vote_definitions import VoteDefinitionError, load_vote_file
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+@click.group()
+def vote() -> None:
+    """Member votes: create, open, close, results and the published ballot list."""
+
+
+@vote.command()
+@click.argument("toml_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace a vote with this id that has not opened.")
+@json_option
+@pass_state
+def create(state: State, toml_file: Path, replace: bool, as_json: bool) -> None:
+    """Create a vote from a TOML definition (see examples/vote-*.toml)."""
+    ctx = state.app.ctx
+    try:
+        definition = load_vote_file(toml_file, ctx.policy.organisation.timezone)
+        created = admin.create_vote(ctx, definition, state.actor(), replace)
+    except VoteDefinitionError as error:
+        raise click.ClickException(str(error)) from None
+    except admin.VoteError as error:
+        raise click.ClickException(f"{toml_file}: {error}") from None
+    if as_json:
+        emit_json(_row(state, created))
+        return
+    groups = " and ".join(created.definition.constituencies)
+    click.echo(
+        f"Created vote {created.id}: {METHOD_NAMES[created.definition.method]}, "
+        f"for {groups} members, closing {when(ctx, created.closes_at)}."
+    )
+    if created.opens_at is None:
+        click.echo(f"It opens when you run: mutual-voice vote open {created.id}")
+    elif created.opens_at <= ctx.now():
+        click.echo("It opens within a minute once the bot is running.")
+    else:
+        click.echo(f"It opens {when(ctx, created.opens_at)}, and every eligible member is told.")
+
+
+@vote.command(name="list")
+@json_option
+@pass_state
+def list_(state: State, as_json: bool) -> None:
+    """List votes with their state and turnout."""
+    rows = [_row(state, v) for v in all_votes(state.app.ctx)]
+    if as_json:
+        emit_json(rows)
+    else:
+        emit_table(
+            rows,
+            ["vote", "title", "method", "status", "opens", "closes", "voted", "eligible"],
+            "No votes yet. Create one: mutual-voice vote create examples/vote-agm-resolution.toml",
+        )
+
+
+@vote.command(name="open")
+@click.argument("vote_id")
+@pass_state
+def open_(state: State, vote_id: str) -> None:
+    """Open a vote now and announce it to every eligible member."""
+    app = state.app
+    try:
+        messages = admin.open_vote(app.ctx, vote_id, state.actor())
+    except admin.VoteError as error:
+        raise click.ClickException(str(error)) from None
+    report = app.postman.post(messages)
+    opened = load(app.ctx, vote_id)
+    assert opened is not None
+    click.echo(
+        f"Opened {vote_id} until {when(app.ctx, opened.closes_at)}: {opened.eligible} eligible "
+        f"members, {report.queued} announcements queued"
+        + (
+            f" ({len(report.not_joined)} not connected to the bot yet)."
+            if report.not_joined
+            else "."
+        )
+    )
+
+
+@vote.command()
+@click.argument("vote_id")
+@click.option("--yes", is_flag=True, help="Do not ask before closing early.")
+@pass_state
+def close(state: State, vote_id: str, yes: bool) -> None:
+    """Close a vote now: count, publish the result to members and the council."""
+    app = state.app
+    current = load(app.ctx, vote_id)
+    if current and current.status == OPEN and current.closes_at > app.ctx.now() and not yes:
+        click.confirm(
+            f"{vote_id} is due to close {when(app.ctx, current.closes_at)}. Close it now?",
+            abort=True,
+        )
+    try:
+        messages = admin.close_vote(app.ctx, vote_id, state.actor())
+        summary = admin.published_result(app.ctx, vote_id)
+    except admin.VoteError as error:
+        raise click.ClickException(str(error)) from None
+    report = app.postman.post(messages)
+    click.echo(f"Closed {vote_id}. {summary['headline']}")
+    click.echo(summary["explanation"][0])
+    click.echo(f"{report.queued} result messages queued (members and the council).")
+
+
+@vote.command()
+@click.argument("vote_id")
+@json_option
+@pass_state
+def results(state: State, vote_id: str, as_json: bool) -> None:
+    """The result with turnout, quorum and the count round by round (after close)."""
+    try:
+        summary = admin.published_result(state.app.ctx, vote_id)
+    except admin.VoteError as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        emit_json(summary)
+        return
+    click.echo(f"{summary['title']} ({summary['method']}, {summary['status']})")
+    for line in summary["explanation"]:
+        click.echo(line)
+
+
+@vote.command(name="ballots")
+@click.argument("vote_id")
+@json_option
+@pass_state
+def ballots_(state: State, vote_id: str, as_json: bool) -> None:
+    """The anonymised ballot list, sorted by receipt code (after close)."""
+    try:
+        rows = admin.published_ballots(state.app.ctx, vote_id)
+    except admin.VoteError as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        emit_json({"vote": vote_id, "ballots": rows})
+    else:
+        emit_table(rows, ["receipt", "ballot"], "No ballots were cast.")
+
+
+def _row(state: State, v) -> dict:  # noqa: ANN001 - a handlers Vote
+    ctx = state.app.ctx
+    voted = store.count_voters(ctx.db, v.id) if v.status != SCHEDULED else 0
+    return {
+        "vote": v.id,
+        "title": v.title,
+        "method": v.definition.method,
+        "status": v.status,
+        "opens": v.opens_at.isoformat() if v.opens_at else None,
+        "closes": v.closes_at.isoformat(),
+        "opened_at": v.opened_at.isoformat() if v.opened_at else None,
+        "closed_at": v.closed_at.isoformat() if v.closed_at else None,
+        "constituencies": list(v.definition.constituencies),
+        "voted": voted,
+        "eligible": v.eligible,
+    }

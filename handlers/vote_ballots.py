@@ -1,0 +1,170 @@
+"""Filling in a ballot with buttons, confirming it, and casting it in secret.
+
+The ballot being filled in is a draft in the database (keyed by vote and member, deleted
+when cast). Button values are `<short>` or `<short>.<index>`, a few bytes. Every reply
+here carries an outbox key under `vote:<id>:b:` so that, once delivered, the ballot
+messages (which show choices and the receipt) are blanked in the outbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from handlers.context import Context
+from handlers.messages import Choice, Event, Member, Message, Option, reply
+from handlers.vote_results import encode
+from handlers.vote_screens import RANKED, TOGGLES, ballot_screen, complete, confirm_screen, thanks
+from handlers.vote_state import (
+    OPEN,
+    Vote,
+    ballot_key,
+    ineligible_reason,
+    load_short,
+    local_time,
+    new_receipt,
+    not_open_reason,
+)
+from storage import votes as store
+
+
+def refusal(ctx: Context, vote: Vote, member: Member) -> str | None:
+    """Why this member cannot vote in this vote now (None: they can)."""
+    reason = ineligible_reason(ctx, vote, member) or not_open_reason(ctx, vote, member)
+    already = reason is None and not vote.definition.allow_change
+    if already and store.has_voted(ctx.db, vote.id, member.member_id):
+        return (
+            f"You've already voted in {vote.title}, and votes in this one can't be "
+            "changed. Your vote counts, once."
+        )
+    return reason
+
+
+def render(ctx: Context, event: Event, vote: Vote, edit: bool, intro: str = "") -> Message:
+    member = event.member
+    assert member is not None
+    picks, confirming = store.get_draft(ctx.db, vote.id, member.member_id)
+    voted = store.has_voted(ctx.db, vote.id, member.member_id)
+    screen = confirm_screen if confirming and complete(vote, picks) else ballot_screen
+    text, buttons = screen(vote, picks, voted)
+    return reply(
+        event,
+        f"{intro}\n\n{text}".strip(),
+        title=vote.title,
+        choices=buttons,
+        edit=edit,
+    )
+
+
+def _keyed(vote: Vote, event: Event, messages: list[Message]) -> list[Message]:
+    prefix = store.ballot_message_prefix(vote.id)
+    return [replace(m, key=f"{prefix}{event.event_id}:{n}") for n, m in enumerate(messages)]
+
+
+def _vote_for(ctx: Context, event: Choice) -> tuple[Vote | None, Message | None]:
+    """The vote a button refers to, or a kind refusal (as an edit of the ballot)."""
+    vote = load_short(ctx, event.value)
+    assert event.member is not None
+    if vote is None:
+        return None, reply(event, "That vote no longer exists. Type /vote to see open votes.")
+    reason = refusal(ctx, vote, event.member)
+    return vote, (reply(event, reason, title=vote.title, edit=True) if reason else None)
+
+
+def show(ctx: Context, event: Event, vote: Vote, intro: str = "") -> list[Message]:
+    """The ballot of `vote` as a new message (from /vote or a "Vote now" button)."""
+    assert event.member is not None
+    reason = refusal(ctx, vote, event.member)
+    if reason:
+        return _keyed(vote, event, [reply(event, reason, title=vote.title)])
+    return _keyed(vote, event, [render(ctx, event, vote, edit=False, intro=intro)])
+
+
+def on_go(ctx: Context, event: Choice) -> list[Message]:
+    vote, refused = _vote_for(ctx, event)
+    if vote is None or refused:
+        return [refused] if vote is None else _keyed(vote, event, [refused])
+    return _keyed(vote, event, [render(ctx, event, vote, edit=False)])
+
+
+def on_pick(ctx: Context, event: Choice) -> list[Message]:
+    vote, refused = _vote_for(ctx, event)
+    if vote is None or refused:
+        return [refused] if vote is None else _keyed(vote, event, [refused])
+    member_id = event.member.member_id  # type: ignore[union-attr]
+    index = event.value.partition(".")[2]
+    names = vote.definition.choices
+    if not index.isdigit() or int(index) >= len(names):
+        return _keyed(vote, event, [render(ctx, event, vote, edit=True)])
+    pick, method = int(index), vote.definition.method
+    picks, _ = store.get_draft(ctx.db, vote.id, member_id)
+    confirming = False
+    if method in TOGGLES:
+        picks = [p for p in picks if p != pick] if pick in picks else [*picks, pick]
+    elif method in RANKED:
+        picks = picks if pick in picks else [*picks, pick]
+        confirming = len(picks) == len(names)
+    else:
+        picks, confirming = [pick], True
+    store.save_draft(ctx.db, vote.id, member_id, picks, confirming, ctx.now())
+    return _keyed(vote, event, [render(ctx, event, vote, edit=True)])
+
+
+def on_done(ctx: Context, event: Choice) -> list[Message]:
+    vote, refused = _vote_for(ctx, event)
+    if vote is None or refused:
+        return [refused] if vote is None else _keyed(vote, event, [refused])
+    member_id = event.member.member_id  # type: ignore[union-attr]
+    picks, _ = store.get_draft(ctx.db, vote.id, member_id)
+    intro = ""
+    if complete(vote, picks):
+        store.save_draft(ctx.db, vote.id, member_id, picks, True, ctx.now())
+    else:
+        intro = "Please choose at least your 1st choice first."
+    return _keyed(vote, event, [render(ctx, event, vote, edit=True, intro=intro)])
+
+
+def on_redo(ctx: Context, event: Choice) -> list[Message]:
+    vote, refused = _vote_for(ctx, event)
+    if vote is None or refused:
+        return [refused] if vote is None else _keyed(vote, event, [refused])
+    store.save_draft(ctx.db, vote.id, event.member.member_id, [], False, ctx.now())  # type: ignore[union-attr]
+    return _keyed(vote, event, [render(ctx, event, vote, edit=True)])
+
+
+def on_confirm(ctx: Context, event: Choice) -> list[Message]:
+    vote, refused = _vote_for(ctx, event)
+    if vote is None or refused:
+        return [refused] if vote is None else _keyed(vote, event, [refused])
+    member = event.member
+    assert member is not None
+    picks, confirming = store.get_draft(ctx.db, vote.id, member.member_id)
+    if not confirming or not complete(vote, picks):
+        return _keyed(vote, event, [render(ctx, event, vote, edit=True)])
+    outcome, receipt = store.cast(
+        ctx.db,
+        vote.id,
+        member.member_id,
+        encode(vote.definition, picks),
+        new_receipt,
+        f"{local_time(ctx, ctx.now()):%Y-%m-%d}",
+        ctx.now(),
+        ballot_key(vote, member.member_id),
+    )
+    store.delete_draft(ctx.db, vote.id, member.member_id)
+    if outcome in (store.CAST, store.REPLACED):
+        text = thanks(ctx, vote, member, receipt or "", outcome == store.REPLACED)
+    else:
+        fresh = load_short(ctx, event.value) or vote
+        text = refusal(ctx, fresh, member) or "Sorry, that vote could not be cast."
+    return _keyed(vote, event, [reply(event, text, title=vote.title, edit=True)])
+
+
+def on_about(ctx: Context, event: Choice) -> list[Message]:
+    vote = load_short(ctx, event.value)
+    if vote is None:
+        return [reply(event, "That vote no longer exists. Type /vote to see open votes.")]
+    lines = [f"{o.name}: {o.statement}" for o in vote.definition.options if o.statement]
+    back = (
+        (Option("Back to the ballot", "vote.go", str(vote.short)),) if vote.status == OPEN else ()
+    )
+    return _keyed(vote, event, [reply(event, "\n\n".join(lines), title="Statements", choices=back)])

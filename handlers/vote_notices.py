@@ -1,0 +1,143 @@
+"""What the bot tells members unasked about a vote: it opened, a reminder, the result.
+
+Every such message has a deterministic outbox key (vote, notice, member) and waits for
+quiet hours to end. Reminders go only to eligible members who have not voted, and only
+when it is not quiet hours where they are: each time zone's batch goes at the first tick
+outside its quiet hours, before the vote closes, and is recorded so it goes once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handlers.context import Context
+from handlers.messages import Message, Option, Recipient
+from handlers.settings import QuietHours
+from handlers.vote_results import message_text
+from handlers.vote_state import Vote, when
+from storage import members
+from storage import votes as store
+
+HOW = {
+    "resolution": "Vote For, Against or Abstain.",
+    "single": "Choose one option.",
+    "approval": "Choose every option you approve of.",
+    "irv": "Rank the candidates in order of preference.",
+    "stv": "Rank the candidates in order of preference.",
+    "budget": "Choose the projects you'd like funded.",
+}
+
+
+def vote_now(vote: Vote) -> tuple[Option, ...]:
+    return (Option("Vote now", "vote.go", str(vote.short)),)
+
+
+def roll(ctx: Context, vote: Vote) -> list[dict]:
+    """Eligible members (with their time zones), as fixed when the vote opened."""
+    return store.eligible_members(
+        ctx.db, vote.definition.constituencies, vote.opened_at or ctx.now()
+    )
+
+
+def announcements(ctx: Context, vote: Vote, eligible: list[dict]) -> list[Message]:
+    d = vote.definition
+    change = " You can change your vote until it closes." if d.allow_change else ""
+    return [
+        Message(
+            to=Recipient.of(row["member_id"]),
+            title=f"New vote: {vote.title}",
+            text=(
+                f"{d.explanation}\n\nVoting is open until {when(ctx, vote.closes_at, row['timezone'])}. "
+                f"{HOW[d.method]} It's a secret ballot: nobody can see how you voted.{change}"
+            ),
+            choices=vote_now(vote),
+            quiet_hours=True,
+            key=f"vote:{vote.id}:open:{row['member_id']}",
+        )
+        for row in eligible
+    ]
+
+
+def reminders(ctx: Context, vote: Vote, now: datetime) -> list[Message]:
+    """The latest reminder that has fallen due, to those who have not voted yet."""
+    due = [h for h in vote.definition.reminder_hours if vote.closes_at - timedelta(hours=h) <= now]
+    if not due or now >= vote.closes_at:
+        return []
+    hours = min(due)
+    notice = f"remind:{hours}"
+    done = store.notices(ctx.db, vote.id)
+    if notice in done:
+        return []
+    voted = store.voted_members(ctx.db, vote.id)
+    waiting = [row for row in roll(ctx, vote) if row["member_id"] not in voted]
+    reachable = members.delivery_addresses(ctx.db, [row["member_id"] for row in waiting])
+    zones: dict[str, list[dict]] = defaultdict(list)
+    for row in waiting:
+        if row["member_id"] in reachable:
+            zones[row["timezone"] or ctx.policy.organisation.timezone].append(row)
+    messages, pending = [], False
+    for zone, group in sorted(zones.items()):
+        batch = f"{notice}:{zone}"
+        if batch in done:
+            continue
+        if is_quiet(now, zone, ctx.policy.quiet_hours, ctx.policy.organisation.timezone):
+            pending = True
+            continue
+        store.mark_notice(ctx.db, vote.id, batch, now)
+        messages += [_reminder(ctx, vote, row, hours) for row in group]
+    if not pending:
+        store.mark_notice(ctx.db, vote.id, notice, now)
+    return messages
+
+
+def _reminder(ctx: Context, vote: Vote, row: dict, hours: int) -> Message:
+    return Message(
+        to=Recipient.of(row["member_id"]),
+        title=f"Reminder: {vote.title}",
+        text=(
+            f"Voting closes {when(ctx, vote.closes_at, row['timezone'])}, and you haven't "
+            "voted yet. It takes a minute, and your vote is secret."
+        ),
+        choices=vote_now(vote),
+        quiet_hours=True,
+        key=f"vote:{vote.id}:remind:{hours}:{row['member_id']}",
+    )
+
+
+def results(ctx: Context, vote: Vote, summary: dict, eligible: list[dict]) -> list[Message]:
+    """The result, to every eligible member and to the staff council."""
+    title = f"Result: {vote.title}"
+    text = message_text(summary, "; your membership officer can share the full count")
+    receipts = (
+        "\n\nTo check your own ballot was counted, send /receipt and the code you got "
+        "when you voted."
+    )
+    messages = [
+        Message(
+            to=Recipient.of(row["member_id"]),
+            title=title,
+            text=text + receipts,
+            quiet_hours=True,
+            key=f"vote:{vote.id}:result:{row['member_id']}",
+        )
+        for row in eligible
+    ]
+    council = Message(
+        Recipient.staff_council(), text, title=title, quiet_hours=True, key=f"vote:{vote.id}:result"
+    )
+    return [*messages, council]
+
+
+def is_quiet(now: datetime, zone: str, rule: QuietHours, fallback: str) -> bool:
+    """Whether `now` is inside quiet hours in `zone` (the same rule the outbox applies)."""
+    if not rule.enabled or rule.start == rule.end:
+        return False
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo(fallback)
+    current = now.astimezone(tz).time().replace(tzinfo=None)
+    start, end = (time(*map(int, t.split(":"))) for t in (rule.start, rule.end))
+    return start <= current < end if start < end else current >= start or current < end

@@ -1,0 +1,154 @@
+"""Counting a vote with surveys/tally.py, and the result as members and officers read it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from itertools import repeat
+from typing import Any
+
+from handlers.context import Context
+from handlers.vote_state import CLOSED, METHOD_NAMES, Vote
+from storage import votes as store
+from surveys import tally
+from surveys.vote_definitions import VoteDefinition
+
+THRESHOLDS = {"simple": tally.SIMPLE_MAJORITY, "two-thirds": tally.TWO_THIRDS}
+RESOLUTION_CHOICES = ("for", "against", "abstain")
+MESSAGE_LIMIT = 3500  # Telegram allows 4096 characters; leave room for the title
+
+
+def encode(definition: VoteDefinition, picks: list[int]) -> str:
+    """The stored form of a ballot: option indexes (a resolution stores for/against/abstain)."""
+    if definition.method == "resolution":
+        return RESOLUTION_CHOICES[picks[0]]
+    if definition.method in ("approval", "budget"):
+        picks = sorted(set(picks))
+    return ",".join(str(p) for p in picks)
+
+
+def decode(definition: VoteDefinition, choice: str) -> tuple[str, ...]:
+    """A stored ballot as the names it chose, in order (invalid parts become '?')."""
+    if definition.method == "resolution":
+        return (choice.capitalize(),)
+    names = definition.choices
+    picked = []
+    for part in filter(None, choice.split(",")):
+        picked.append(names[int(part)] if part.isdigit() and int(part) < len(names) else "?")
+    return tuple(picked)
+
+
+def describe_ballot(definition: VoteDefinition, choice: str) -> str:
+    names = decode(definition, choice)
+    if definition.method in ("irv", "stv"):
+        return " ".join(f"{n}. {name}" for n, name in enumerate(names, start=1))
+    return ", ".join(names) or "(none)"
+
+
+def _expand(counts: Iterable[tuple[Any, int]]) -> Iterator[Any]:
+    for ballot, times in counts:
+        yield from repeat(ballot, times)
+
+
+def count(vote: Vote, counts: list[tuple[str, int]]) -> Any:
+    """The tally result of grouped ballots; ties by lot use the vote id as the seed."""
+    d = vote.definition
+    names = d.choices
+    if d.method == "resolution":
+        return tally.count_resolution(_expand(counts), THRESHOLDS[d.threshold])
+    decoded = [(decode(d, choice), n) for choice, n in counts]
+    if d.method == "single":
+        return tally.count_single_choice(
+            _expand((b[0] if b else None, n) for b, n in decoded), names
+        )
+    if d.method == "approval":
+        return tally.count_approval(_expand(decoded), names, d.seats)
+    if d.method == "budget":
+        costs = {o.name: o.cost or 0 for o in d.options}
+        return tally.count_budget(_expand(decoded), costs, d.budget or 0)
+    if d.method == "irv":
+        return tally.count_irv(_expand(decoded), names, seed=d.id)
+    return tally.count_stv(_expand(decoded), names, d.seats, seed=d.id)
+
+
+def headline(result: Any) -> str:
+    data = result.to_dict()
+    method = data["method"]
+    if method == "resolution":
+        return f"The resolution is {'passed' if data['passed'] else 'not passed'}."
+    if method == "single choice":
+        if data["tie"]:
+            return f"It's a tie between {', '.join(data['winners'])}."
+        return f"{data['winners'][0]} has the most votes." if data["winners"] else "No winner."
+    if method == "approval":
+        return f"Winning: {', '.join(data['winners']) or 'none yet'}" + (
+            f"; tied: {', '.join(data['tied'])}." if data["tied"] else "."
+        )
+    if method == "participatory budget":
+        return f"Funded: {', '.join(data['funded']) or 'nothing'}."
+    if method == "instant-runoff":
+        return f"{data['winner']} wins." if data["winner"] else "Nobody wins: no valid ballots."
+    return f"Elected: {', '.join(data['elected']) or 'nobody'}."
+
+
+def summarise(vote: Vote, result: Any, voted: int, eligible: int, provisional: bool) -> dict:
+    """The whole result as stored, printed (--json) and sent to members."""
+    quorum = vote.definition.quorum
+    needed = math.ceil(quorum * eligible / 100) if quorum else 0
+    met = voted >= needed
+    turnout = round(100 * voted / eligible, 1) if eligible else 0.0
+    lines = [f"{voted:,} of {eligible:,} eligible members voted ({turnout:g}%)."]
+    if quorum and met:
+        lines.append(f"Quorum met: at least {quorum:g}% ({needed:,} members) had to vote.")
+    elif quorum:
+        lines.append(
+            f"Quorum not met: at least {quorum:g}% ({needed:,} members) had to vote, so this "
+            "vote decides nothing. The count below is for information only."
+        )
+    if provisional:
+        lines.insert(0, "Results so far: the vote is still open, so these may change.")
+    lines.append(headline(result) if met else f"Not decided (no quorum). {headline(result)}")
+    lines += result.explain()
+    return {
+        "vote": vote.id,
+        "title": vote.title,
+        "method": METHOD_NAMES[vote.definition.method],
+        "status": vote.status,
+        "provisional": provisional,
+        "eligible": eligible,
+        "voted": voted,
+        "turnout_percent": turnout,
+        "quorum_percent": quorum,
+        "quorum_needed": needed,
+        "quorum_met": met,
+        "decided": met and not provisional,
+        "headline": headline(result),
+        "count": result.to_dict(),
+        "explanation": lines,
+    }
+
+
+def tally_now(ctx: Context, vote: Vote, provisional: bool) -> dict:
+    result = count(vote, store.choice_counts(ctx.db, vote.id))
+    voted = store.count_voters(ctx.db, vote.id)
+    return summarise(vote, result, voted, vote.eligible or 0, provisional)
+
+
+def result_of(ctx: Context, vote: Vote) -> dict | None:
+    """The published result (after close), a live count if the vote shows one, else None."""
+    if vote.status == CLOSED and vote.result:
+        return vote.result
+    if vote.status == "open" and vote.definition.results_before_close:
+        return tally_now(ctx, vote, provisional=True)
+    return None
+
+
+def message_text(summary: dict, more: str = "") -> str:
+    """The result for a chat message, cut short (with a pointer) if it is very long."""
+    text, lines = "", summary["explanation"]
+    for n, line in enumerate(lines):
+        if len(text) + len(line) > MESSAGE_LIMIT:
+            text += f"... ({len(lines) - n} more lines of the count{more})"
+            break
+        text += line + "\n"
+    return text.rstrip()

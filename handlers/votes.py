@@ -1,0 +1,179 @@
+"""Member votes in chat: `/vote`, the ballot buttons, `/receipt`, an officer's `/poll`,
+and the tick that opens votes, reminds members and closes votes on time.
+
+The ballot screens live in vote_ballots, the officer's side in vote_admin, counting in
+vote_results, unasked messages in vote_notices.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from handlers import vote_ballots as ballots
+from handlers.context import Context
+from handlers.messages import Choice, Command, Message, Option, reply
+from handlers.router import ANYONE, OFFICER, Router
+from handlers.schedule import Job
+from handlers.vote_admin import VoteError, due_work, quick_poll
+from handlers.vote_notices import reminders
+from handlers.vote_results import describe_ballot, message_text, result_of
+from handlers.vote_state import (
+    CLOSED,
+    OPEN,
+    SCHEDULED,
+    Vote,
+    all_votes,
+    find,
+    ineligible_reason,
+    load,
+    load_short,
+    when,
+)
+from storage import votes as store
+from surveys.vote_definitions import VoteDefinitionError
+
+NOT_A_MEMBER = (
+    "Only members can vote, and I don't know you yet. If you're a member, open the invite "
+    "link your organisation sent you, or ask your membership officer for one; then you "
+    "can vote here."
+)
+POLL_HELP = (
+    "Start a quick poll, open to every member now: /poll Question? | Option A | Option B\n"
+    "It stays open for 24 hours; for another length, start with it, e.g. "
+    "/poll 2h Lunch on Friday? | Pizza | Curry"
+)
+RECENT = timedelta(days=30)
+RECEIPT = re.compile(r"([2-9A-Z]{4})-?([2-9A-Z]{4})")
+
+
+def _label(prefix: str, vote: Vote) -> str:
+    title = vote.title if len(vote.title) <= 40 else vote.title[:39] + "…"
+    return f"{prefix}: {title}"
+
+
+def vote_command(ctx: Context, event: Command) -> list[Message]:
+    member = event.member
+    if member is None:
+        return [reply(event, NOT_A_MEMBER)]
+    if event.args:
+        chosen = find(ctx, event.args)
+        if chosen is None:
+            return [
+                reply(event, f"I can't find a vote called {event.args!r}. Type /vote to see yours.")
+            ]
+        return ballots.show(ctx, event, chosen)
+    now = ctx.now()
+    mine = [v for v in all_votes(ctx) if member.constituency in v.definition.constituencies]
+    live = [
+        v
+        for v in mine
+        if v.status == OPEN and v.closes_at > now and ineligible_reason(ctx, v, member) is None
+    ]
+    voted = {v.id for v in live if store.has_voted(ctx.db, v.id, member.member_id)}
+    if len(live) == 1 and not voted:
+        return ballots.show(ctx, event, live[0], intro="There's one vote open for you.")
+    lines, buttons = [], []
+    for v in live:
+        done = " You've voted." if v.id in voted else ""
+        lines.append(f"• {v.title}: open until {when(ctx, v.closes_at, member.timezone)}.{done}")
+        if v.id not in voted:
+            buttons.append(Option(_label("Vote", v), "vote.go", str(v.short)))
+        elif v.definition.allow_change:
+            buttons.append(Option(_label("Change my vote", v), "vote.go", str(v.short)))
+        if v.definition.results_before_close:
+            buttons.append(Option(_label("Results so far", v), "vote.res", str(v.short)))
+    lines.insert(0, "Votes open for you:" if live else "There are no votes open for you right now.")
+    upcoming = [v for v in mine if v.status == SCHEDULED and v.opens_at and v.opens_at > now]
+    lines += [
+        f"Coming up: {v.title}, opens {when(ctx, v.opens_at, member.timezone)}." for v in upcoming
+    ]  # type: ignore[arg-type]
+    for v in mine:
+        if v.status == CLOSED and v.closed_at and now - v.closed_at < RECENT:
+            buttons.append(Option(_label("Result", v), "vote.res", str(v.short)))
+    if not live:
+        lines.append("I'll message you when a vote opens.")
+    return [reply(event, "\n".join(lines), choices=buttons)]
+
+
+def show_result(ctx: Context, event: Choice) -> Message:
+    vote = load_short(ctx, event.value)
+    if vote is None:
+        return reply(event, "That vote no longer exists. Type /vote to see open votes.")
+    summary = result_of(ctx, vote)
+    if summary is None:
+        return reply(
+            event,
+            f"The result of {vote.title} will be published when it closes, "
+            f"{when(ctx, vote.closes_at, event.member.timezone if event.member else None)}.",
+        )
+    return reply(event, message_text(summary), title=f"Result: {vote.title}")
+
+
+def receipt_command(ctx: Context, event: Command) -> Message:
+    found = RECEIPT.fullmatch(event.args.strip().upper().replace(" ", ""))
+    if not found:
+        return reply(
+            event,
+            "Send /receipt and the code you got when you voted, e.g. /receipt K7QM-4X2P. "
+            "Ballots are published when a vote closes.",
+        )
+    code = f"{found.group(1)}-{found.group(2)}"
+    lines = []
+    for row in store.find_receipt(ctx.db, code):
+        vote = load(ctx, row["vote_id"])
+        if vote is not None:
+            ballot = describe_ballot(vote.definition, row["choice"])
+            lines.append(f"{vote.title}: ballot {code} is in the count: {ballot}.")
+    if not lines:
+        return reply(
+            event,
+            f"I can't find ballot {code} in a closed vote. Please check the code; ballots "
+            "are published only after a vote closes.",
+        )
+    return reply(event, "\n".join(lines))
+
+
+def poll_command(ctx: Context, event: Command) -> list[Message]:
+    assert event.member is not None
+    if not event.args.strip():
+        return [reply(event, POLL_HELP)]
+    try:
+        vote, announcements = quick_poll(ctx, event.member, event.args)
+    except (VoteDefinitionError, VoteError) as error:
+        return [reply(event, f"Sorry, I couldn't start that poll: {error}.\n\n{POLL_HELP}")]
+    confirmation = reply(
+        event,
+        f"Your poll is open until {when(ctx, vote.closes_at, event.member.timezone)}: "
+        f"{vote.title}\nI'm telling all {vote.eligible or 0} members now. When it closes, the "
+        "result goes to everyone who could vote, and to the council.",
+    )
+    return [confirmation, *announcements]
+
+
+def tick(ctx: Context, now: datetime) -> list[Message]:
+    """Open, remind, close; and blank ballot messages already delivered."""
+    messages = due_work(ctx, now)
+    for vote in all_votes(ctx, OPEN):
+        messages += reminders(ctx, vote, now)
+        store.scrub_messages(ctx.db, store.ballot_message_prefix(vote.id))
+    return messages
+
+
+def jobs(ctx: Context) -> list[Job]:
+    return [Job("votes", tick, description="open votes, send reminders, close and count")]
+
+
+def register(router: Router) -> None:
+    router.command("vote", "vote in open member votes", who=ANYONE, order=20)(vote_command)
+    router.command("receipt", "check your vote was counted, with your receipt code", order=85)(
+        receipt_command
+    )
+    router.command("poll", "start a quick poll of all members", who=OFFICER, order=60)(poll_command)
+    router.action("vote.go")(ballots.on_go)
+    router.action("vote.b")(ballots.on_pick)
+    router.action("vote.done")(ballots.on_done)
+    router.action("vote.redo")(ballots.on_redo)
+    router.action("vote.ok")(ballots.on_confirm)
+    router.action("vote.about")(ballots.on_about)
+    router.action("vote.res")(show_result)

@@ -1,0 +1,333 @@
+"""Member votes in SQL: definitions and state, the secret ballot, drafts and the roll.
+
+The ballot is secret by construction (see storage/votes_schema.py): `cast` writes the
+"has voted" row and the ballot in one transaction, and the UNIQUE (vote_id, member_id)
+constraint on `vote_voters` decides a race between two presses: the second one fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage.timestamps import iso
+
+CAST, REPLACED, ALREADY, NOT_OPEN = "cast", "replaced", "already voted", "not open"
+SCRUBBED = {"text": "(A ballot message, cleared to keep the ballot secret.)", "title": ""}
+
+
+def insert_vote(db: Database, row: dict[str, Any], replace: bool = False) -> None:
+    """Add a vote (`short` is assigned here); `replace` overwrites one not yet opened."""
+    with db.atomic():
+        if replace:
+            existing = get(db, row["vote_id"])
+            if existing is not None:
+                db["votes"].update(row["vote_id"], {**row, "short": existing["short"]})
+                return
+        top = db.execute("select coalesce(max(short), 0) from votes").fetchone()[0]
+        db["votes"].insert({**row, "short": top + 1})
+
+
+def get(db: Database, vote_id: str) -> dict[str, Any] | None:
+    rows = list(db["votes"].rows_where("vote_id = ?", [vote_id]))
+    return rows[0] if rows else None
+
+
+def by_short(db: Database, short: int) -> dict[str, Any] | None:
+    rows = list(db["votes"].rows_where("short = ?", [short]))
+    return rows[0] if rows else None
+
+
+def all_votes(db: Database, status: str | None = None) -> list[dict[str, Any]]:
+    where, params = ("status = ?", [status]) if status else (None, None)
+    return list(db["votes"].rows_where(where, params, order_by="closes_at, vote_id"))
+
+
+def due_to_open(db: Database, now: datetime) -> list[dict[str, Any]]:
+    return list(
+        db["votes"].rows_where(
+            "status = 'scheduled' and opens_at <= ? and closes_at > ?",
+            [iso(now), iso(now)],
+            order_by="opens_at",
+        )
+    )
+
+
+def due_to_close(db: Database, now: datetime) -> list[dict[str, Any]]:
+    return list(
+        db["votes"].rows_where(
+            "status = 'open' and closes_at <= ?", [iso(now)], order_by="closes_at"
+        )
+    )
+
+
+def mark_open(db: Database, vote_id: str, now: datetime, eligible: int, secret: str | None) -> bool:
+    """scheduled -> open, once: False if someone else (or an earlier run) opened it."""
+    return (
+        db.execute(
+            "update votes set status = 'open', opened_at = ?, eligible = ?, secret = ? "
+            "where vote_id = ? and status = 'scheduled'",
+            [iso(now), eligible, secret, vote_id],
+        ).rowcount
+        == 1
+    )
+
+
+def mark_closed(db: Database, vote_id: str, now: datetime) -> bool:
+    """open -> closed, once; the caller counts and forgets links in the same transaction."""
+    return (
+        db.execute(
+            "update votes set status = 'closed', closed_at = ? where vote_id = ? and status = 'open'",
+            [iso(now), vote_id],
+        ).rowcount
+        == 1
+    )
+
+
+def save_result(db: Database, vote_id: str, voted: int, result: dict[str, Any]) -> None:
+    db.execute(
+        "update votes set voted = ?, result = ? where vote_id = ?",
+        [voted, json.dumps(result, sort_keys=True), vote_id],
+    )
+
+
+def notices(db: Database, vote_id: str) -> dict[str, str]:
+    row = db.execute("select notices from votes where vote_id = ?", [vote_id]).fetchone()
+    return json.loads(row[0] or "{}") if row else {}
+
+
+def mark_notice(db: Database, vote_id: str, notice: str, now: datetime) -> bool:
+    """Record that a notice (announcement, one reminder batch, result) went; False if it had."""
+    with db.atomic():
+        done = notices(db, vote_id)
+        if notice in done:
+            return False
+        done[notice] = iso(now)
+        db.execute(
+            "update votes set notices = ? where vote_id = ?",
+            [json.dumps(done, sort_keys=True), vote_id],
+        )
+    return True
+
+
+# --- the roll -------------------------------------------------------------------------
+
+
+def eligible_members(
+    db: Database, constituencies: Iterable[str], joined_by: datetime
+) -> list[dict[str, Any]]:
+    """Members entitled to vote: active, in one of the constituencies, joined by the opening."""
+    groups = list(constituencies)
+    marks = ",".join("?" * len(groups))
+    return list(
+        db.query(
+            f"select member_id, timezone from members where erased_at is null "
+            f"and constituency in ({marks}) and created_at <= ? order by member_id",
+            [*groups, iso(joined_by)],
+        )
+    )
+
+
+def voted_members(db: Database, vote_id: str) -> set[str]:
+    return {
+        row[0]
+        for row in db.execute(
+            "select member_id from vote_voters where vote_id = ? and member_id is not null",
+            [vote_id],
+        )
+    }
+
+
+def has_voted(db: Database, vote_id: str, member_id: str) -> bool:
+    return (
+        db.execute(
+            "select 1 from vote_voters where vote_id = ? and member_id = ?", [vote_id, member_id]
+        ).fetchone()
+        is not None
+    )
+
+
+def count_voters(db: Database, vote_id: str) -> int:
+    """How many voted; erasing a member keeps their row (without the id), so this never drops."""
+    return db.execute("select count(*) from vote_voters where vote_id = ?", [vote_id]).fetchone()[0]
+
+
+# --- the ballot -----------------------------------------------------------------------
+
+
+def cast(
+    db: Database,
+    vote_id: str,
+    member_id: str,
+    choice: str,
+    make_receipt: Callable[[], str],
+    voted_on: str,
+    now: datetime,
+    ballot_key: str | None = None,
+) -> tuple[str, str | None]:
+    """Record that the member voted and store their ballot, atomically.
+
+    Returns (outcome, receipt). The first statement is a write, so the check that the
+    vote is open (and its closing time not yet reached at `now`) is made under the
+    write lock. Without `ballot_key` a second ballot is refused (ALREADY); with it,
+    it replaces the ballot stored under that key (REPLACED).
+    """
+    is_open = "exists (select 1 from votes where vote_id = ? and status = 'open' and closes_at > ?)"
+    with db.atomic():
+        try:
+            written = db.execute(
+                f"insert into vote_voters (vote_id, member_id, voted_on) select ?, ?, ? "
+                f"where {is_open}",
+                [vote_id, member_id, voted_on, vote_id, iso(now)],
+            ).rowcount
+            outcome = CAST
+        except sqlite3.IntegrityError as error:
+            if "UNIQUE" not in str(error):
+                raise
+            if ballot_key is None:
+                return ALREADY, None
+            written = db.execute(
+                f"update vote_voters set voted_on = ? where vote_id = ? and member_id = ? "
+                f"and {is_open}",
+                [voted_on, vote_id, member_id, vote_id, iso(now)],
+            ).rowcount
+            if written:
+                db.execute(
+                    "delete from vote_ballots where vote_id = ? and ballot_key = ?",
+                    [vote_id, ballot_key],
+                )
+            outcome = REPLACED
+        if not written:
+            return NOT_OPEN, None
+        for _attempt in range(5):
+            receipt = make_receipt()
+            try:
+                db.execute(
+                    "insert into vote_ballots (vote_id, receipt, choice, ballot_key) "
+                    "values (?, ?, ?, ?)",
+                    [vote_id, receipt, choice, ballot_key],
+                )
+                return outcome, receipt
+            except sqlite3.IntegrityError:
+                continue  # a receipt collision: draw again
+        raise RuntimeError("could not draw a unique receipt code")
+
+
+def insert_ballots(db: Database, vote_id: str, rows: Iterable[tuple[str, str]]) -> None:
+    """Bulk-load (receipt, choice) ballots, e.g. from a paper count or a benchmark."""
+    with db.atomic():
+        db.conn.executemany(
+            "insert into vote_ballots (vote_id, receipt, choice) values (?, ?, ?)",
+            ((vote_id, receipt, choice) for receipt, choice in rows),
+        )
+
+
+def choice_counts(db: Database, vote_id: str) -> list[tuple[str, int]]:
+    """Identical ballots grouped: (choice, how many), the input of every count."""
+    return db.execute(
+        "select choice, count(*) from vote_ballots where vote_id = ? group by choice",
+        [vote_id],
+    ).fetchall()
+
+
+def ballot_list(db: Database, vote_id: str) -> list[tuple[str, str]]:
+    """The anonymised ballots as (receipt, choice), sorted by receipt."""
+    return db.execute(
+        "select receipt, choice from vote_ballots where vote_id = ? order by receipt", [vote_id]
+    ).fetchall()
+
+
+def find_receipt(db: Database, receipt: str) -> list[dict[str, Any]]:
+    """Ballots with this receipt code in closed votes (receipts are unique per vote)."""
+    return list(
+        db.query(
+            "select b.vote_id, b.choice from vote_ballots b join votes v on v.vote_id = b.vote_id "
+            "where b.receipt = ? and v.status = 'closed'",
+            [receipt],
+        )
+    )
+
+
+def forget_links(db: Database, vote_id: str) -> None:
+    """At close: nothing may link a ballot to a member any more.
+
+    Clears the replacement keys and the vote's secret, deletes drafts, and blanks the
+    ballot messages (choices, confirmation, receipt) kept in the outbox.
+    """
+    db.execute("pragma secure_delete = on")  # overwrite what is cleared, not just unlink it
+    db.execute("update vote_ballots set ballot_key = null where vote_id = ?", [vote_id])
+    db.execute("update votes set secret = null where vote_id = ?", [vote_id])
+    db.execute("delete from vote_drafts where vote_id = ?", [vote_id])
+    prefix = ballot_message_prefix(vote_id)
+    db.execute(
+        "update outbox set status = 'failed', error = 'the vote closed before it was sent' "
+        "where key >= ? and key < ? and status = 'pending'",
+        [prefix, _after(prefix)],
+    )
+    scrub_messages(db, prefix, sent_only=False)
+
+
+def ballot_message_prefix(vote_id: str) -> str:
+    return f"vote:{vote_id}:b:"
+
+
+def scrub_messages(db: Database, prefix: str, sent_only: bool = True) -> int:
+    """Blank the payload of outbox messages whose key starts with `prefix`.
+
+    Ballot messages say how someone voted (or their receipt code) next to their member
+    id; once delivered they are not needed. Waiting messages are left alone unless
+    `sent_only` is False.
+    """
+    status = "and status not in ('pending', 'sending')" if sent_only else ""
+    db.execute("pragma secure_delete = on")
+    return db.execute(
+        f"update outbox set payload = ? where key >= ? and key < ? {status} and payload != ?",
+        [json.dumps(SCRUBBED), prefix, _after(prefix), json.dumps(SCRUBBED)],
+    ).rowcount
+
+
+def _after(prefix: str) -> str:
+    """The first key past every key starting with `prefix` (so the range uses the index)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def settle_file(db: Database) -> None:
+    """Best effort: fold the write-ahead log into the file so old pages do not linger."""
+    if not db.conn.in_transaction:
+        # a busy reader may stop it; the next checkpoint will do it then
+        with contextlib.suppress(sqlite3.OperationalError):
+            db.execute("pragma wal_checkpoint(truncate)")
+
+
+# --- drafts ---------------------------------------------------------------------------
+
+
+def get_draft(db: Database, vote_id: str, member_id: str) -> tuple[list[int], bool]:
+    row = db.execute(
+        "select picks, confirming from vote_drafts where vote_id = ? and member_id = ?",
+        [vote_id, member_id],
+    ).fetchone()
+    if row is None:
+        return [], False
+    return [int(p) for p in row[0].split(",") if p], bool(row[1])
+
+
+def save_draft(
+    db: Database, vote_id: str, member_id: str, picks: list[int], confirming: bool, now: datetime
+) -> None:
+    db.execute(
+        "insert into vote_drafts (vote_id, member_id, picks, confirming, updated_at) "
+        "values (?, ?, ?, ?, ?) on conflict (vote_id, member_id) do update set "
+        "picks = excluded.picks, confirming = excluded.confirming, updated_at = excluded.updated_at",
+        [vote_id, member_id, ",".join(map(str, picks)), int(confirming), iso(now)],
+    )
+
+
+def delete_draft(db: Database, vote_id: str, member_id: str) -> None:
+    db.execute("delete from vote_drafts where vote_id = ? and member_id = ?", [vote_id, member_id])

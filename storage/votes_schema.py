@@ -1,0 +1,81 @@
+"""Tables of member votes, built for a secret ballot.
+
+- `votes`: one row per vote (definition, state, result). `secret` (for votes that
+  allow a change of mind) exists only while the vote is open.
+- `vote_ballots`: what was voted, and never by whom: no member id and no time. It is
+  a WITHOUT ROWID table keyed by a random receipt code, so even the storage order says
+  nothing about who voted when. `ballot_key` (HMAC of the member id under the vote's
+  secret) is set only for votes allowing a change, and cleared at close.
+- `vote_voters`: that a member voted (and on which day), for one-member-one-vote,
+  turnout and reminders. UNIQUE (vote_id, member_id) makes two racing presses count once.
+- `vote_drafts`: a ballot being filled in, deleted when cast or when the vote closes.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+votes_migrations = Migrations("mutual_voice.votes")
+
+
+@votes_migrations()
+def m001_votes(db: Database) -> None:
+    db["votes"].create(
+        {
+            "vote_id": str,
+            "short": int,
+            "title": str,
+            "method": str,
+            "definition": str,
+            "status": str,
+            "opens_at": str,
+            "closes_at": str,
+            "opened_at": str,
+            "closed_at": str,
+            "eligible": int,
+            "voted": int,
+            "secret": str,
+            "notices": str,
+            "result": str,
+            "created_at": str,
+            "created_by": str,
+        },
+        pk="vote_id",
+        not_null={"short", "title", "method", "definition", "status", "closes_at"},
+        defaults={"notices": "{}"},
+    )
+    db["votes"].create_index(["short"], unique=True)
+    db["votes"].create_index(["status", "closes_at"])
+    db.execute(
+        """create table vote_ballots (
+            vote_id text not null references votes(vote_id),
+            receipt text not null,
+            choice text not null,
+            ballot_key text,
+            primary key (vote_id, receipt)
+        ) without rowid"""
+    )
+    db.execute(
+        "create unique index vote_ballots_key on vote_ballots (vote_id, ballot_key) "
+        "where ballot_key is not null"
+    )
+    db.execute(
+        """create table vote_voters (
+            vote_id text not null references votes(vote_id),
+            member_id text references members(member_id),
+            voted_on text not null,
+            unique (vote_id, member_id)
+        )"""
+    )
+    db.execute("create index vote_voters_member on vote_voters (member_id)")
+    db.execute(
+        """create table vote_drafts (
+            vote_id text not null references votes(vote_id),
+            member_id text not null references members(member_id),
+            picks text not null default '',
+            confirming integer not null default 0,
+            updated_at text not null,
+            primary key (vote_id, member_id)
+        )"""
+    )
+    db.execute("create index vote_drafts_member on vote_drafts (member_id)")

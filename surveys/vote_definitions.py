@@ -1,0 +1,371 @@
+"""Vote definitions: a TOML file (or a quick poll) checked into a `VoteDefinition`.
+
+Pure parsing and validation, no I/O beyond reading the file: every problem is one
+`VoteDefinitionError` line naming the file, the dotted key and the reason. The format
+is documented in `examples/vote-*.toml` and docs/README-votes.md.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
+
+METHODS = ("resolution", "single", "approval", "irv", "stv", "budget")
+RANKED = ("irv", "stv")
+THRESHOLDS = ("simple", "two-thirds")
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+OPTION_TABLES = ("options", "candidates", "projects")
+# (fewest, most) options per method; a ballot is a screen of buttons, so keep it short.
+OPTION_LIMITS = {
+    "single": (2, 20),
+    "approval": (2, 30),
+    "irv": (2, 20),
+    "stv": (2, 30),
+    "budget": (1, 40),
+}
+MAX_NAME = 40
+MAX_STATEMENT = 600
+DEFAULT_REMINDER_HOURS = (24,)
+
+_KEYS = {
+    "id": True,
+    "title": True,
+    "explanation": True,
+    "method": True,
+    "options": False,
+    "candidates": False,
+    "projects": False,
+    "seats": False,
+    "threshold": False,
+    "budget": False,
+    "currency": False,
+    "constituencies": False,
+    "opens": False,
+    "closes": True,
+    "quorum": False,
+    "results_before_close": False,
+    "allow_change": False,
+    "reminder_hours": False,
+}
+_OPTION_KEYS = {"name": True, "statement": False, "cost": False}
+
+
+class VoteDefinitionError(ValueError):
+    """A vote definition is invalid; the message is one line: file, dotted key, reason."""
+
+
+@dataclass(frozen=True)
+class VoteOption:
+    name: str
+    statement: str = ""
+    cost: int | None = None
+
+
+@dataclass(frozen=True)
+class VoteDefinition:
+    """One vote as an officer defined it. `constituencies` empty means every constituency."""
+
+    id: str
+    title: str
+    explanation: str
+    method: str
+    closes: datetime
+    options: tuple[VoteOption, ...] = ()
+    seats: int = 1
+    threshold: str = "simple"
+    budget: int | None = None
+    currency: str = "£"
+    constituencies: tuple[str, ...] = ()
+    opens: datetime | None = None
+    quorum: float = 0
+    results_before_close: bool = False
+    allow_change: bool = False
+    reminder_hours: tuple[int, ...] = DEFAULT_REMINDER_HOURS
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """The names on the ballot, in ballot order (For/Against/Abstain for a resolution)."""
+        if self.method == "resolution":
+            return ("For", "Against", "Abstain")
+        return tuple(option.name for option in self.options)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["closes"] = self.closes.isoformat()
+        data["opens"] = self.opens.isoformat() if self.opens else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VoteDefinition:
+        fields = dict(data)
+        fields["options"] = tuple(VoteOption(**o) for o in data.get("options", ()))
+        fields["closes"] = datetime.fromisoformat(data["closes"])
+        fields["opens"] = datetime.fromisoformat(data["opens"]) if data.get("opens") else None
+        for key in ("constituencies", "reminder_hours"):
+            fields[key] = tuple(data.get(key, ()))
+        return cls(**fields)
+
+
+class _Table:
+    """One TOML table; every check fails with the file and the dotted key."""
+
+    def __init__(self, source: str, data: Any, prefix: str = "") -> None:
+        self.source, self.prefix = source, prefix
+        if not isinstance(data, dict):
+            self.fail("", f"must be a table, not {_describe(data)}")
+        self.data = data
+
+    def fail(self, key: str, reason: str) -> NoReturn:
+        where = ".".join(part for part in (self.prefix, key) if part)
+        raise VoteDefinitionError(": ".join(p for p in (self.source, where) if p) + f": {reason}")
+
+    def expect_keys(self, keys: dict[str, bool]) -> None:
+        for key in self.data:
+            if key not in keys:
+                self.fail(key, f"unknown key (expected one of {', '.join(keys)})")
+        for key, required in keys.items():
+            if required and key not in self.data:
+                self.fail(key, "missing")
+
+    def text(self, key: str, max_chars: int, *, multiline: bool = False) -> str:
+        if key not in self.data:
+            return ""
+        value = self.data[key]
+        if not isinstance(value, str):
+            self.fail(key, f"must be text, not {_describe(value)}")
+        value = value.strip()
+        if not value:
+            self.fail(key, "must not be empty")
+        if not multiline and "\n" in value:
+            self.fail(key, "must be on one line")
+        if len(value) > max_chars:
+            self.fail(key, f"must be at most {max_chars} characters (it has {len(value)})")
+        return value
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            self.fail(key, f"must be true or false, not {_describe(value)}")
+        return value
+
+    def number(self, key: str, default: float, low: float, high: float, *, whole=True) -> Any:
+        value = self.data.get(key, default)
+        kinds = (int,) if whole else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            self.fail(key, f"must be a {'whole ' if whole else ''}number, not {_describe(value)}")
+        if not low <= value <= high:
+            self.fail(key, f"must be between {low:,} and {high:,}, not {value:,}")
+        return value
+
+    def choice(self, key: str, allowed: tuple[str, ...], default: str | None = None) -> str:
+        value = self.data.get(key, default)
+        if value not in allowed:
+            self.fail(key, f"must be one of {', '.join(allowed)}, not {_describe(value)}")
+        return value
+
+    def moment(self, key: str, timezone: str) -> datetime | None:
+        """A date and time; without a UTC offset it is in the organisation's time zone."""
+        if key not in self.data:
+            return None
+        value = self.data[key]
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value.strip())
+            except ValueError:
+                self.fail(key, f"{value!r} is not a date and time like 2027-03-14T17:00")
+        if isinstance(value, date) and not isinstance(value, datetime):
+            self.fail(key, f"needs a time as well as a date, e.g. {value}T17:00")
+        if isinstance(value, time) or not isinstance(value, datetime):
+            self.fail(key, f"must be a date and time like 2027-03-14T17:00, not {_describe(value)}")
+        return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(timezone))
+
+
+def _describe(value: Any) -> str:
+    kinds = {str: "text", bool: "true/false", int: "a number", float: "a number"}
+    kinds |= {list: "a list", dict: "a table"}
+    shown = repr(value)
+    if len(shown) > 40:
+        shown = shown[:37] + "..."
+    return f"{kinds.get(type(value), type(value).__name__)} {shown}"
+
+
+def _parse_options(table: _Table, method: str) -> tuple[VoteOption, ...]:
+    given = [key for key in OPTION_TABLES if key in table.data]
+    if method == "resolution":
+        if given:
+            table.fail(
+                given[0], "a resolution has no options: members vote For, Against or Abstain"
+            )
+        return ()
+    if len(given) != 1:
+        example = {"budget": "projects", "irv": "candidates", "stv": "candidates"}
+        table.fail(
+            example.get(method, "options"),
+            f"{'list the choices as' if not given else 'use only one of'} "
+            f"[[{example.get(method, 'options')}]] tables"
+            + ("" if not given else f" (found {', '.join(given)})"),
+        )
+    key = given[0]
+    raw = table.data[key]
+    low, high = OPTION_LIMITS[method]
+    if not isinstance(raw, list) or not low <= len(raw) <= high:
+        count = len(raw) if isinstance(raw, list) else 0
+        table.fail(key, f"must be {low} to {high} [[{key}]] tables (found {count})")
+    options: list[VoteOption] = []
+    for n, item in enumerate(raw, start=1):
+        row = _Table(table.source, item, f"{key}[{n}]")
+        row.expect_keys(_OPTION_KEYS)
+        name = row.text("name", MAX_NAME)
+        if any(o.name.casefold() == name.casefold() for o in options):
+            row.fail("name", f"{name!r} is listed twice")
+        cost = None
+        if method == "budget":
+            if "cost" not in row.data:
+                row.fail("cost", "missing: every project needs a cost (whole units, e.g. pounds)")
+            cost = row.number("cost", 0, 1, 10**12)
+        elif "cost" in row.data:
+            row.fail("cost", "only projects of a participatory budget have a cost")
+        options.append(VoteOption(name, row.text("statement", MAX_STATEMENT, multiline=True), cost))
+    return tuple(options)
+
+
+def _check_method_keys(table: _Table, method: str, options: tuple[VoteOption, ...]) -> int:
+    """Refuse keys that mean nothing for this method; return the number of seats."""
+    own = {"threshold": ("resolution",), "budget": ("budget",), "currency": ("budget",)}
+    own["seats"] = ("stv", "approval")
+    for key, methods in own.items():
+        if key in table.data and method not in methods:
+            table.fail(key, f"only applies to method {' or '.join(methods)}, not {method}")
+    if method == "budget" and "budget" not in table.data:
+        table.fail("budget", "missing: the total to share out (whole units, e.g. pounds)")
+    seats = 1
+    if method in ("stv", "approval"):
+        if method == "stv" and "seats" not in table.data:
+            table.fail("seats", "missing: how many people are to be elected")
+        seats = table.number("seats", 1, 1, 1000)
+        if method == "stv" and seats >= len(options):
+            table.fail("seats", f"{seats} seats need more than {len(options)} candidates")
+        if seats > len(options):
+            table.fail("seats", f"{seats} winners need at least as many options")
+    return seats
+
+
+def _parse_reminders(table: _Table) -> tuple[int, ...]:
+    raw = table.data.get("reminder_hours", list(DEFAULT_REMINDER_HOURS))
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = [raw]
+    if not isinstance(raw, list):
+        table.fail("reminder_hours", "must be a list of hours before closing, e.g. [48, 4]")
+    hours: list[int] = []
+    for n, value in enumerate(raw, start=1):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 24 * 90:
+            table.fail(f"reminder_hours[{n}]", f"must be a whole number of hours, not {value!r}")
+        if value in hours:
+            table.fail(f"reminder_hours[{n}]", f"{value} is listed twice")
+        hours.append(value)
+    return tuple(sorted(hours, reverse=True))
+
+
+def parse_vote(data: dict, source: str, timezone: str = "Europe/London") -> VoteDefinition:
+    """Validate one vote definition (a parsed TOML document) or raise VoteDefinitionError.
+
+    Times without a UTC offset are in `timezone` (the organisation's).
+    """
+    table = _Table(source, data)
+    table.expect_keys(_KEYS)
+    vote_id = table.text("id", 40)
+    if not ID_PATTERN.fullmatch(vote_id):
+        table.fail("id", f"{vote_id!r} must be lowercase letters, digits, - or _ (up to 40)")
+    method = table.choice("method", METHODS)
+    options = _parse_options(table, method)
+    seats = _check_method_keys(table, method, options)
+    constituencies = table.data.get("constituencies", [])
+    if not isinstance(constituencies, list) or not all(
+        isinstance(c, str) and ID_PATTERN.fullmatch(c) for c in constituencies
+    ):
+        table.fail("constituencies", 'must be a list of constituency names, e.g. ["tenant"]')
+    opens, closes = table.moment("opens", timezone), table.moment("closes", timezone)
+    assert closes is not None  # required key
+    if opens is not None and closes <= opens:
+        table.fail("closes", f"must be after opens ({opens.isoformat()})")
+    reminders = _parse_reminders(table)
+    if opens is not None and reminders and (closes - opens).total_seconds() <= reminders[0] * 3600:
+        table.fail(
+            "reminder_hours",
+            f"{reminders[0]} hours before closing is before the vote opens; use less, or []",
+        )
+    return VoteDefinition(
+        id=vote_id,
+        title=table.text("title", 100),
+        explanation=table.text("explanation", 1500, multiline=True),
+        method=method,
+        closes=closes,
+        options=options,
+        seats=seats,
+        threshold=table.choice("threshold", THRESHOLDS, "simple"),
+        budget=table.number("budget", 0, 1, 10**12) if method == "budget" else None,
+        currency=table.text("currency", 5) or "£",
+        constituencies=tuple(dict.fromkeys(constituencies)),
+        opens=opens,
+        quorum=table.number("quorum", 0, 0, 100, whole=False),
+        results_before_close=table.flag("results_before_close", False),
+        allow_change=table.flag("allow_change", False),
+        reminder_hours=reminders,
+    )
+
+
+_TOML_POSITION = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
+
+
+def load_vote_file(path: Path, timezone: str = "Europe/London") -> VoteDefinition:
+    """Read and validate one TOML vote definition; every problem is a VoteDefinitionError."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise VoteDefinitionError(f"{source}: cannot read: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        position = _TOML_POSITION.match(str(exc))
+        if position is None:
+            raise VoteDefinitionError(f"{source}: invalid TOML: {exc}") from None
+        reason, line, column = position.groups()
+        raise VoteDefinitionError(
+            f"{source}: line {line}: invalid TOML: {reason} (column {column})"
+        ) from None
+    return parse_vote(data, source, timezone)
+
+
+_DURATION = re.compile(r"(\d{1,4})\s*([mhd])")
+
+
+def parse_poll(text: str, default_hours: int = 24) -> tuple[str, tuple[str, ...], int]:
+    """`[2h|3d|30m] Question? | Option A | Option B` -> (question, options, minutes open)."""
+    text = text.strip()
+    minutes = default_hours * 60
+    duration = _DURATION.match(text)
+    if duration and text[duration.end() : duration.end() + 1] in (" ", ""):
+        amount, unit = int(duration.group(1)), duration.group(2)
+        minutes = amount * {"m": 1, "h": 60, "d": 24 * 60}[unit]
+        text = text[duration.end() :].strip()
+        if not 5 <= minutes <= 30 * 24 * 60:
+            raise VoteDefinitionError("a poll stays open between 5 minutes and 30 days")
+    parts = [part.strip() for part in text.split("|")]
+    question, options = parts[0], tuple(p for p in parts[1:] if p)
+    if not question:
+        raise VoteDefinitionError("the question is missing")
+    if len(question) > 100:
+        raise VoteDefinitionError(f"the question is {len(question)} characters; keep it to 100")
+    if not 2 <= len(options) <= 10:
+        raise VoteDefinitionError("give 2 to 10 options, separated by |")
+    if any(len(option) > MAX_NAME for option in options):
+        raise VoteDefinitionError(f"keep each option to {MAX_NAME} characters")
+    if len({o.casefold() for o in options}) != len(options):
+        raise VoteDefinitionError("each option must be different")
+    return question, options, minutes
