@@ -1,0 +1,110 @@
+"""Gentle nudges: after a member's first pulse, vote or named idea, a note about the next rung.
+
+A tick compares what members did with what it has already handled. Each kind of
+activity is watched from the moment its tables are first seen: whoever had already
+done it then is not a first-timer. Each member's first of each kind is handled once,
+and its outbox key makes the note unique anyway. At most one nudge per member every
+`tiers.nudge_days`; nudges wait for quiet hours to end.
+
+Pulse answers are anonymous, so a nudge about a check-in is filed as one of the
+round's messages (which the round forgets when it closes), and what tiers keeps says
+only that a member's first was handled, never when.
+Requests to do more that got no Yes or No within a week become anonymous counts here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from handlers.context import Context
+from handlers.identity import as_member, first_name
+from handlers.messages import Message, Option, Recipient
+from handlers.tier_standing import current_ladder, standing
+from handlers.tier_text import ABOUT, DO_MORE, MORE
+from storage import activity
+from storage import members as member_rows
+from storage import tiers as records
+from storage.pulses import key_prefix as pulse_key_prefix
+from storage.timestamps import parse
+
+KINDS = ("pulse", "vote", "suggestion")
+# Look again a little before the last check, so a row committed late is not missed.
+LOOK_AGAIN = timedelta(minutes=10)
+UNANSWERED = timedelta(days=7)
+
+THANKS = {
+    "pulse": "Thank you for answering the check-in, {first}!",
+    "vote": "Thank you for voting, {first}!",
+    "suggestion": "Thank you for your idea, {first}!",
+}
+NEXT = (
+    "If you'd like to do a little more one day, the next rung is {next}: {promise} "
+    "No pressure: /tiers shows all the ways to get involved."
+)
+
+
+def tick(ctx: Context, now: datetime) -> list[Message]:
+    records.expire_unanswered(ctx.db, now - UNANSWERED, now)
+    nudged: set[str] = set()
+    messages: list[Message] = []
+    for kind in KINDS:
+        messages += _firsts(ctx, kind, now, nudged)
+    return messages
+
+
+def _firsts(ctx: Context, kind: str, now: datetime, nudged: set[str]) -> list[Message]:
+    db = ctx.db
+    if not activity.available(db, activity.SOURCES[kind]):
+        return []
+    checked = records.last_checked(db, kind)
+    if checked is None:  # start watching: whoever did this before is no first-timer
+        records.mark_seen(db, kind, activity.active_members(db, kind))
+        records.set_checked(db, kind, now)
+        return []
+    firsts = activity.active_members(db, kind, parse(checked) - LOOK_AGAIN, unseen=True)
+    messages = []
+    for member_id, ref in sorted(firsts.items()):
+        row = member_rows.get(db, member_id)
+        if row is None or row["erased_at"]:
+            continue
+        records.mark_seen(db, kind, [member_id])
+        message = _nudge(ctx, kind, row, ref, now, nudged)
+        if message is not None:
+            nudged.add(member_id)
+            records.set_nudged_on(db, member_id, now.date().isoformat())
+            messages.append(message)
+    records.set_checked(db, kind, now)
+    return messages
+
+
+def _nudge(
+    ctx: Context, kind: str, row: dict[str, Any], ref: str, now: datetime, nudged: set[str]
+) -> Message | None:
+    member_id = row["member_id"]
+    last = records.last_nudged_on(ctx.db, member_id)
+    quiet_since = now.date() - timedelta(days=ctx.policy.tiers.nudge_days)
+    if member_id in nudged or (last and date.fromisoformat(last) > quiet_since):
+        return None
+    ladder = current_ladder(ctx)
+    here = standing(ctx, member_id, ladder)
+    if here.next is None:
+        return None
+    lines = [THANKS[kind].format(first=first_name(as_member(row)))]
+    if here.tier.id != ladder.tiers[0].id:
+        lines.append(f"That makes you a {here.tier.name}.")
+    lines.append(NEXT.format(next=here.next.name, promise=here.next.promise))
+    if kind == "pulse":
+        key = f"{pulse_key_prefix(int(ref))}tiers-nudge:{member_id}"
+    else:
+        key = f"tiers:nudge:{member_id}:{kind}"
+    return Message(
+        to=Recipient.of(member_id),
+        text=" ".join(lines),
+        choices=(
+            Option(DO_MORE, MORE, here.next.id),
+            Option(f"About {here.next.name}", ABOUT, here.next.id),
+        ),
+        quiet_hours=True,
+        key=key,
+    )
