@@ -22,14 +22,15 @@ import hashlib
 import itertools
 import json
 import math
+import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-__all__ = ["Call", "FakeSlack", "UploadedFile", "all_text"]
+__all__ = ["Call", "FakeSlack", "UploadedFile", "all_text", "live_markup", "readable_text"]
 
 # Arguments that Slack accepts as JSON-encoded strings in form/query bodies.
 _JSON_ARGS = ("blocks", "attachments", "view", "metadata", "files")
@@ -168,6 +169,7 @@ class FakeSlack:
         self._response_urls: set[str] = set()
         self._buckets: dict[str, _Bucket] = {}
         self._forced: list[tuple[int, str | None]] = []
+        self._refusals: list[tuple[str, str | None]] = []
         self._cond: asyncio.Condition | None = None
         self._runner: web.AppRunner | None = None
 
@@ -279,6 +281,13 @@ class FakeSlack:
         """Answer the next ``n`` API calls (optionally of one method) with HTTP 429."""
         self._forced.extend([(max(1, int(retry_after)), method)] * n)
 
+    def refuse_next(self, error: str, n: int = 1, *, method: str | None = None) -> None:
+        """Answer the next ``n`` API calls (optionally of one method) with ``ok: false``.
+
+        For errors the fake cannot provoke itself (``is_archived``, ``account_inactive``...).
+        """
+        self._refusals.extend([(error, method)] * n)
+
     # ------------------------------------------------------------------ inspection
 
     def posted(self, channel: str | None = None) -> list[dict[str, Any]]:
@@ -368,6 +377,9 @@ class FakeSlack:
         if forced is not None:
             retry_after, _ = self._forced.pop(forced)
             raise _ApiError("ratelimited", status=429, headers={"Retry-After": str(retry_after)})
+        refused = next((i for i, r in enumerate(self._refusals) if r[1] in (None, method)), None)
+        if refused is not None:
+            raise _ApiError(self._refusals.pop(refused)[0])
         handler = self._methods.get(method)
         if handler is None:
             raise _ApiError("unknown_method")
@@ -969,3 +981,48 @@ def _collect(node: Any, out: list[str], key: str | None) -> None:
         for k, v in node.items():
             if k not in _HIDDEN_KEYS:
                 _collect(v, out, k)
+
+
+# ---------------------------------------------------------------------- live markup
+
+# Strings Slack scans for `<...>` controls (mentions, links) unless inside plain_text.
+_PARSED_KEYS = frozenset({"text", "pretext", "fallback", "footer", "initial_comment"})
+_CONTROL = re.compile(r"<[^<>]*>")
+
+
+def _strings(
+    node: Any, key: str | None = None, kind: str | None = None
+) -> Iterator[tuple[str, bool]]:
+    """(string, parsed) for every human-visible string; ``parsed`` if Slack reads markup in it."""
+    if isinstance(node, str):
+        if key in _VISIBLE_KEYS or key == "alt_txt":
+            yield node, key in _PARSED_KEYS and kind != "plain_text"
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item, key, kind)
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            if k not in _HIDDEN_KEYS:
+                yield from _strings(v, k, node.get("type"))
+
+
+def live_markup(payload: Any) -> list[str]:
+    """The ``<...>`` controls Slack would act on: pings, mentions, links.
+
+    ``plain_text`` objects are inert (Slack shows them as written); everything else
+    a reader sees (mrkdwn, a message's top-level ``text``, a file's ``initial_comment``)
+    is parsed, so member text there must arrive as ``&lt;`` and ``&gt;``.
+    """
+    root = payload.params if isinstance(payload, Call) else payload
+    return [m for text, parsed in _strings(root) if parsed for m in _CONTROL.findall(text)]
+
+
+def readable_text(payload: Any) -> str:
+    """What a reader sees: parsed strings with Slack's three entities decoded."""
+    root = payload.params if isinstance(payload, Call) else payload
+    out = []
+    for text, parsed in _strings(root):
+        if parsed:
+            text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        out.append(text)
+    return "\n".join(out)

@@ -25,6 +25,7 @@ __all__ = [
     "JSON",
     "Reply",
     "app_home_opened",
+    "as_slack_returns",
     "block_actions",
     "event_callback",
     "message_im",
@@ -167,8 +168,12 @@ def block_actions(
     view: dict[str, Any] | None = None,
     message: dict[str, Any] | None = None,
     selected_option: dict[str, Any] | None = None,
+    text: str | None = None,
 ) -> tuple[str, str]:
-    """A ``block_actions`` payload: a button press in a message, or in ``view``."""
+    """A ``block_actions`` payload: a button press in a message, or in ``view``.
+
+    ``text`` is the pressed button's label, which Slack includes for buttons.
+    """
     action: dict[str, Any] = {
         "action_id": action_id,
         "block_id": block_id,
@@ -177,6 +182,8 @@ def block_actions(
     }
     if value is not None:
         action["value"] = value
+    if text is not None:
+        action["text"] = {"type": "plain_text", "text": text, "emoji": True}
     if selected_option is not None:
         action["selected_option"] = selected_option
     payload: dict[str, Any] = {
@@ -210,6 +217,27 @@ def block_actions(
     if response_url is not None:
         payload["response_url"] = response_url
     return _form_payload(payload)
+
+
+def as_slack_returns(message: dict[str, Any]) -> dict[str, Any]:
+    """A stored message as Slack puts it in an interaction payload.
+
+    Slack hands ``plain_text`` back with ``&``, ``<`` and ``>`` as HTML entities
+    (slackapi/bolt-python#513), so an app rebuilding a message from the payload
+    must decode them or show them doubled.
+    """
+
+    def encode(node: Any) -> Any:
+        if isinstance(node, list):
+            return [encode(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if node.get("type") == "plain_text" and isinstance(node.get("text"), str):
+            text = node["text"].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            return {**node, "text": text}
+        return {key: encode(value) for key, value in node.items()}
+
+    return encode(message)
 
 
 def _state_values(values: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
