@@ -3,12 +3,10 @@
 The format is documented at the top of `surveys/banks/staff_pulse.toml`.
 """
 
-import re
-import tomllib
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -20,8 +18,9 @@ from surveys.questions import (
     ScaleQuestion,
     SurveyDefinition,
 )
+from surveys.toml_reader import ID_PATTERN as ID_PATTERN
+from surveys.toml_reader import TomlTable, load_toml
 
-ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 MAX_QUESTIONS = 10
 MAX_OPTIONS = 10
 MAX_BUTTON_CHARS = 30
@@ -48,97 +47,8 @@ class DefinitionError(ValueError):
     """A survey definition is invalid; the message is one line: file, dotted key, reason."""
 
 
-class _Table:
-    """One table of a definition; every check fails with the file and the dotted key."""
-
-    def __init__(self, source: str, data: Any, prefix: str) -> None:
-        self.source = source
-        self.prefix = prefix
-        if not isinstance(data, dict):
-            self.fail("", f"must be a table, not {_describe(data)}")
-        self.data = data
-
-    def expect_keys(self, keys: dict[str, bool]) -> None:
-        """`keys` maps each allowed key to whether it is required."""
-        for key in self.data:
-            if key not in keys:
-                self.fail(key, f"unknown key (expected one of {', '.join(keys)})")
-        for key, required in keys.items():
-            if required and key not in self.data:
-                self.fail(key, "missing")
-
-    def fail(self, key: str, reason: str) -> NoReturn:
-        where = [self.source, ".".join(part for part in (self.prefix, key) if part)]
-        raise DefinitionError(": ".join(part for part in where if part) + f": {reason}")
-
-    def text(self, key: str, max_chars: int, *, multiline: bool = False) -> str:
-        """The text at `key`, or "" when the (optional) key is absent."""
-        if key not in self.data:
-            return ""
-        return self._text(key, self.data[key], max_chars, multiline)
-
-    def ident(self, key: str) -> str:
-        return self._ident(key, self.data[key])
-
-    def flag(self, key: str, default: bool) -> bool:
-        value = self.data.get(key, default)
-        if not isinstance(value, bool):
-            self.fail(key, f"must be true or false, not {_describe(value)}")
-        return value
-
-    def whole_number(self, key: str, default: int, low: int, high: int) -> int:
-        value = self.data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(key, f"must be a whole number, not {_describe(value)}")
-        if not low <= value <= high:
-            self.fail(key, f"must be between {low} and {high}, not {value}")
-        return value
-
-    def text_list(
-        self, key: str, max_chars: int, default: tuple[str, ...] = (), *, idents: bool = False
-    ) -> tuple[str, ...]:
-        values = self.data.get(key, list(default))
-        if not isinstance(values, list):
-            self.fail(key, f"must be a list, not {_describe(values)}")
-        items: list[str] = []
-        for n, value in enumerate(values, start=1):
-            where = f"{key}[{n}]"
-            item = self._ident(where, value) if idents else self._text(where, value, max_chars)
-            if item in items:
-                self.fail(where, f"{item!r} is listed twice")
-            items.append(item)
-        return tuple(items)
-
-    def _text(self, key: str, value: Any, max_chars: int, multiline: bool = False) -> str:
-        if not isinstance(value, str):
-            self.fail(key, f"must be text, not {_describe(value)}")
-        value = value.strip()
-        if not value:
-            self.fail(key, "must not be empty")
-        if not multiline and "\n" in value:
-            self.fail(key, "must be on one line")
-        if len(value) > max_chars:
-            self.fail(key, f"must be at most {max_chars} characters (it has {len(value)})")
-        return value
-
-    def _ident(self, key: str, value: Any) -> str:
-        value = self._text(key, value, 40)
-        if not ID_PATTERN.fullmatch(value):
-            self.fail(key, f"{value!r} must be lowercase letters, digits, - or _ (up to 40)")
-        return value
-
-
-def _describe(value: Any) -> str:
-    kinds = {str: "text", bool: "true/false", int: "a number", float: "a number"}
-    kinds |= {list: "a list", dict: "a table"}
-    shown = repr(value)
-    if len(shown) > 40:
-        shown = shown[:37] + "..."
-    return f"{kinds.get(type(value), type(value).__name__)} {shown}"
-
-
 def _parse_question(source: str, data: Any, prefix: str) -> Question:
-    table = _Table(source, data, prefix)
+    table = TomlTable(DefinitionError, source, data, prefix)
     kind = table.data.get("kind")
     if kind is None:
         table.fail("kind", "missing")
@@ -164,7 +74,7 @@ def _parse_question(source: str, data: Any, prefix: str) -> Question:
     return QUESTION_KINDS[kind](**common)
 
 
-def _parse_schedule(table: _Table) -> str | None:
+def _parse_schedule(table: TomlTable) -> str | None:
     if "schedule" not in table.data:
         return None
     schedule = table.text("schedule", 100)
@@ -175,8 +85,8 @@ def _parse_schedule(table: _Table) -> str | None:
     return schedule
 
 
-def _parse_reminder(table: _Table, open_hours: int) -> int | None:
-    reminder_hours = table.whole_number("reminder_hours", 48, 0, MAX_OPEN_HOURS)
+def _parse_reminder(table: TomlTable, open_hours: int) -> int | None:
+    reminder_hours = table.number("reminder_hours", 0, MAX_OPEN_HOURS, 48)
     if reminder_hours >= open_hours:
         given = "" if "reminder_hours" in table.data else " (the default)"
         table.fail(
@@ -187,7 +97,7 @@ def _parse_reminder(table: _Table, open_hours: int) -> int | None:
     return reminder_hours or None
 
 
-def _parse_questions(table: _Table) -> tuple[Question, ...]:
+def _parse_questions(table: TomlTable) -> tuple[Question, ...]:
     raw_questions = table.data["questions"]
     if not isinstance(raw_questions, list) or not raw_questions:
         table.fail("questions", "must be one or more [[questions]] tables")
@@ -207,12 +117,12 @@ def _parse_questions(table: _Table) -> tuple[Question, ...]:
 
 def parse_definition(data: dict, source: str) -> SurveyDefinition:
     """Validate one survey definition (a parsed TOML document) or raise DefinitionError."""
-    table = _Table(source, data, "")
+    table = TomlTable(DefinitionError, source, data)
     table.expect_keys(_SURVEY_KEYS)
     audience = table.text_list("audience", 40, idents=True)
     if not audience:
         table.fail("audience", 'must name at least one constituency, e.g. ["staff"]')
-    open_hours = table.whole_number("open_hours", 72, 1, MAX_OPEN_HOURS)
+    open_hours = table.number("open_hours", 1, MAX_OPEN_HOURS, 72)
     return SurveyDefinition(
         id=table.ident("id"),
         title=table.text("title", 80),
@@ -228,27 +138,9 @@ def parse_definition(data: dict, source: str) -> SurveyDefinition:
     )
 
 
-_TOML_POSITION = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
-
-
 def load_definition_file(path: Path | Traversable) -> SurveyDefinition:
     """Read and validate one TOML survey definition; every problem is a DefinitionError."""
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError(f"{source}: cannot read: {exc}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        position = _TOML_POSITION.match(str(exc))
-        if position is None:
-            raise DefinitionError(f"{source}: invalid TOML: {exc}") from None
-        reason, line, column = position.groups()
-        raise DefinitionError(
-            f"{source}: line {line}: invalid TOML: {reason} (column {column})"
-        ) from None
-    return parse_definition(data, source)
+    return parse_definition(load_toml(path, DefinitionError), str(path))
 
 
 def builtin_bank_paths() -> list[Traversable]:

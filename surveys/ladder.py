@@ -1,23 +1,25 @@
-"""The ladder of involvement: its rungs, the rules that place a member, and its TOML file.
+"""The ladder of involvement: its rungs, how a member is placed, and its TOML file.
 
 Pure: plain values in, plain values out (reading the ladder file is the only I/O).
 The format and the rule vocabulary are documented at the top of
 `surveys/ladders/default.toml`. A member stands on the highest rung whose rule they
-meet; the first rung takes no rule, so everyone stands at least there.
+meet; the first rung takes no rule, so everyone stands at least there. The rules
+themselves (`Facts`, `Rule`) live in `surveys/ladder_rules.py`.
 """
 
 from __future__ import annotations
 
-import re
-import tomllib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-ID_PATTERN = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+from surveys.ladder_rules import ID_PATTERN, Facts, Rule, parse_rule
+from surveys.ladder_rules import RULE_KEYS as RULE_KEYS
+from surveys.toml_reader import TomlTable, load_toml
+
 MAX_TIERS = 8
 MAX_PROMISE = 100
 MAX_TEXT = 300
@@ -33,52 +35,10 @@ _TIER_KEYS = {
     "step_up": True,
     "rule": False,
 }
-RULE_KEYS = ("answered_pulse_or_voted_within_days", "suggestions_at_least", "in_group", "role_in")
 
 
 class LadderError(ValueError):
     """The ladder file is invalid; the message is one line: file, key, reason."""
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What one member has actually done.
-
-    Counts and dates cover the ladder's look-back window; `groups` and `roles` are
-    the ones held now. Suggestions are those sent with the member's name.
-    """
-
-    pulses: int = 0
-    votes: int = 0
-    suggestions: int = 0
-    last_pulse: datetime | None = None
-    last_vote: datetime | None = None
-    last_suggestion: datetime | None = None
-    groups: tuple[str, ...] = ()
-    roles: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Rule:
-    """Conditions that must all hold; a rung with several rules needs any one of them."""
-
-    answered_pulse_or_voted_within_days: int | None = None
-    suggestions_at_least: int | None = None
-    in_group: bool = False
-    role_in: tuple[str, ...] = ()
-
-    def met(self, facts: Facts, now: datetime) -> bool:
-        days = self.answered_pulse_or_voted_within_days
-        if days is not None:
-            since = now - timedelta(days=days)
-            latest = [d for d in (facts.last_pulse, facts.last_vote) if d is not None]
-            if not latest or max(latest) < since:
-                return False
-        if self.suggestions_at_least is not None and facts.suggestions < self.suggestions_at_least:
-            return False
-        if self.in_group and not facts.groups:
-            return False
-        return not (self.role_in and not set(self.role_in) & set(facts.roles))
 
 
 @dataclass(frozen=True)
@@ -178,87 +138,7 @@ def band_counts(counts: list[tuple[str, int]], threshold: int) -> list[Band] | N
 # --- reading the TOML -------------------------------------------------------------
 
 
-class _Table:
-    """One table of the ladder file; every check fails with the file and dotted key."""
-
-    def __init__(self, source: str, data: Any, prefix: str) -> None:
-        self.source, self.prefix = source, prefix
-        if not isinstance(data, dict):
-            self.fail("", f"must be a table, not {_describe(data)}")
-        self.data: dict[str, Any] = data
-
-    def fail(self, key: str, reason: str) -> NoReturn:
-        where = ".".join(part for part in (self.prefix, key) if part)
-        raise LadderError(": ".join(part for part in (self.source, where) if part) + f": {reason}")
-
-    def expect_keys(self, keys: dict[str, bool]) -> None:
-        for key in self.data:
-            if key not in keys:
-                self.fail(key, f"unknown key (expected one of {', '.join(keys)})")
-        for key, required in keys.items():
-            if required and key not in self.data:
-                self.fail(key, "missing")
-
-    def text(self, key: str, max_chars: int, *, one_line: bool = True) -> str:
-        value = self.data.get(key, "")
-        if not isinstance(value, str):
-            self.fail(key, f"must be text in quotes, not {_describe(value)}")
-        value = value.strip()
-        if key in self.data and not value:
-            self.fail(key, "must not be empty")
-        if one_line and "\n" in value:
-            self.fail(key, "must be on one line")
-        if len(value) > max_chars:
-            self.fail(key, f"must be at most {max_chars} characters (it has {len(value)})")
-        return value
-
-    def whole_number(self, key: str, low: int, high: int) -> int:
-        value = self.data[key]
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(key, f"must be a whole number, not {_describe(value)}")
-        if not low <= value <= high:
-            self.fail(key, f"must be between {low} and {high}, not {value}")
-        return value
-
-
-def _describe(value: Any) -> str:
-    kinds = {str: "text", bool: "true/false", int: "a number", float: "a number"}
-    kinds |= {list: "a list", dict: "a table"}
-    shown = repr(value)
-    shown = shown if len(shown) <= 40 else shown[:37] + "..."
-    return f"{kinds.get(type(value), type(value).__name__)} {shown}"
-
-
-def _parse_rule(source: str, data: Any, prefix: str, look_back: int) -> Rule:
-    table = _Table(source, data, prefix)
-    if not table.data:
-        table.fail("", f"has no conditions (use one or more of {', '.join(RULE_KEYS)})")
-    table.expect_keys(dict.fromkeys(RULE_KEYS, False))
-    values: dict[str, Any] = {}
-    if "answered_pulse_or_voted_within_days" in table.data:
-        values["answered_pulse_or_voted_within_days"] = table.whole_number(
-            "answered_pulse_or_voted_within_days", 1, look_back
-        )
-    if "suggestions_at_least" in table.data:
-        values["suggestions_at_least"] = table.whole_number("suggestions_at_least", 1, 1000)
-    if "in_group" in table.data and table.data["in_group"] is not True:
-        table.fail("in_group", "must be true (leave it out if joining a group does not matter)")
-    values["in_group"] = "in_group" in table.data
-    if "role_in" in table.data:
-        roles = table.data["role_in"]
-        if not isinstance(roles, list) or not roles:
-            table.fail("role_in", 'must be a list of one or more roles, e.g. ["council", "board"]')
-        for n, role in enumerate(roles, start=1):
-            if not isinstance(role, str) or not ID_PATTERN.fullmatch(role):
-                table.fail(
-                    f"role_in[{n}]", f'{role!r} must be a short lowercase word, e.g. "council"'
-                )
-        values["role_in"] = tuple(dict.fromkeys(roles))
-    return Rule(**values)
-
-
-def _parse_tier(source: str, data: Any, prefix: str, first: bool, look_back: int) -> Tier:
-    table = _Table(source, data, prefix)
+def _parse_tier(table: TomlTable, first: bool, look_back: int) -> Tier:
     table.expect_keys(_TIER_KEYS)
     tier_id = table.text("id", 32)
     if not ID_PATTERN.fullmatch(tier_id):
@@ -272,11 +152,11 @@ def _parse_tier(source: str, data: Any, prefix: str, first: bool, look_back: int
         if not raw:
             table.fail("rule", "must have at least one [[tier.rule]] block")
         rules = tuple(
-            _parse_rule(source, r, f"{prefix}.rule[{n}]", look_back)
+            parse_rule(table.table(r, f"{table.prefix}.rule[{n}]"), look_back)
             for n, r in enumerate(raw, start=1)
         )
     elif raw is not None:
-        rules = (_parse_rule(source, raw, f"{prefix}.rule", look_back),)
+        rules = (parse_rule(table.table(raw, f"{table.prefix}.rule"), look_back),)
     else:
         rules = ()
     return Tier(
@@ -292,11 +172,11 @@ def _parse_tier(source: str, data: Any, prefix: str, first: bool, look_back: int
 
 def parse_ladder(data: Any, source: str) -> Ladder:
     """Validate a parsed ladder document or raise LadderError."""
-    table = _Table(source, data, "")
+    table = TomlTable(LadderError, source, data)
     table.expect_keys(_LADDER_KEYS)
     look_back = DEFAULT_LOOK_BACK_DAYS
     if "look_back_days" in table.data:
-        look_back = table.whole_number("look_back_days", 7, 3660)
+        look_back = table.number("look_back_days", 7, 3660)
     raw = table.data["tier"]
     if not isinstance(raw, list) or not 2 <= len(raw) <= MAX_TIERS:
         count = len(raw) if isinstance(raw, list) else 0
@@ -305,7 +185,7 @@ def parse_ladder(data: Any, source: str) -> Ladder:
         )
     tiers: list[Tier] = []
     for n, item in enumerate(raw, start=1):
-        tier = _parse_tier(source, item, f"tier[{n}]", n == 1, look_back)
+        tier = _parse_tier(table.table(item, f"tier[{n}]"), n == 1, look_back)
         for earlier in tiers:
             if earlier.id == tier.id:
                 table.fail(f"tier[{n}].id", f"{tier.id!r} is used by an earlier rung")
@@ -320,9 +200,6 @@ def parse_ladder(data: Any, source: str) -> Ladder:
     )
 
 
-_TOML_POSITION = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
-
-
 def default_ladder_path() -> Traversable:
     return resources.files("surveys") / "ladders" / "default.toml"
 
@@ -331,21 +208,6 @@ def load_ladder(path: str | Path | Traversable = "") -> Ladder:
     """Read and validate a ladder file ("" for the built-in one); raise LadderError."""
     file = default_ladder_path() if path == "" else path
     file = Path(file) if isinstance(file, str) else file
-    source = str(file)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise LadderError(f"{source}: no such ladder file (check tiers.ladder)") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise LadderError(f"{source}: cannot read: {error}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        position = _TOML_POSITION.match(str(error))
-        if position is None:
-            raise LadderError(f"{source}: not valid TOML: {error}") from None
-        reason, line, column = position.groups()
-        raise LadderError(
-            f"{source}: line {line}: not valid TOML: {reason} (column {column})"
-        ) from None
-    return parse_ladder(data, source)
+    if not file.is_file():
+        raise LadderError(f"{file}: no such ladder file (check tiers.ladder)")
+    return parse_ladder(load_toml(file, LadderError), str(file))

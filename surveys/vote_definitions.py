@@ -8,17 +8,17 @@ is documented in `examples/vote-*.toml` and docs/README-votes.md.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from surveys.toml_reader import ID_PATTERN, TomlTable, describe, load_toml
 
 METHODS = ("resolution", "single", "approval", "irv", "stv", "budget")
 RANKED = ("irv", "stv")
 THRESHOLDS = ("simple", "two-thirds")
-ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 OPTION_TABLES = ("options", "candidates", "projects")
 # (fewest, most) options per method; a ballot is a screen of buttons, so keep it short.
 OPTION_LIMITS = {
@@ -111,90 +111,24 @@ class VoteDefinition:
         return cls(**fields)
 
 
-class _Table:
-    """One TOML table; every check fails with the file and the dotted key."""
-
-    def __init__(self, source: str, data: Any, prefix: str = "") -> None:
-        self.source, self.prefix = source, prefix
-        if not isinstance(data, dict):
-            self.fail("", f"must be a table, not {_describe(data)}")
-        self.data = data
-
-    def fail(self, key: str, reason: str) -> NoReturn:
-        where = ".".join(part for part in (self.prefix, key) if part)
-        raise VoteDefinitionError(": ".join(p for p in (self.source, where) if p) + f": {reason}")
-
-    def expect_keys(self, keys: dict[str, bool]) -> None:
-        for key in self.data:
-            if key not in keys:
-                self.fail(key, f"unknown key (expected one of {', '.join(keys)})")
-        for key, required in keys.items():
-            if required and key not in self.data:
-                self.fail(key, "missing")
-
-    def text(self, key: str, max_chars: int, *, multiline: bool = False) -> str:
-        if key not in self.data:
-            return ""
-        value = self.data[key]
-        if not isinstance(value, str):
-            self.fail(key, f"must be text, not {_describe(value)}")
-        value = value.strip()
-        if not value:
-            self.fail(key, "must not be empty")
-        if not multiline and "\n" in value:
-            self.fail(key, "must be on one line")
-        if len(value) > max_chars:
-            self.fail(key, f"must be at most {max_chars} characters (it has {len(value)})")
-        return value
-
-    def flag(self, key: str, default: bool) -> bool:
-        value = self.data.get(key, default)
-        if not isinstance(value, bool):
-            self.fail(key, f"must be true or false, not {_describe(value)}")
-        return value
-
-    def number(self, key: str, default: float, low: float, high: float, *, whole=True) -> Any:
-        value = self.data.get(key, default)
-        kinds = (int,) if whole else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kinds):
-            self.fail(key, f"must be a {'whole ' if whole else ''}number, not {_describe(value)}")
-        if not low <= value <= high:
-            self.fail(key, f"must be between {low:,} and {high:,}, not {value:,}")
-        return value
-
-    def choice(self, key: str, allowed: tuple[str, ...], default: str | None = None) -> str:
-        value = self.data.get(key, default)
-        if value not in allowed:
-            self.fail(key, f"must be one of {', '.join(allowed)}, not {_describe(value)}")
-        return value
-
-    def moment(self, key: str, timezone: str) -> datetime | None:
-        """A date and time; without a UTC offset it is in the organisation's time zone."""
-        if key not in self.data:
-            return None
-        value = self.data[key]
-        if isinstance(value, str):
-            try:
-                value = datetime.fromisoformat(value.strip())
-            except ValueError:
-                self.fail(key, f"{value!r} is not a date and time like 2027-03-14T17:00")
-        if isinstance(value, date) and not isinstance(value, datetime):
-            self.fail(key, f"needs a time as well as a date, e.g. {value}T17:00")
-        if isinstance(value, time) or not isinstance(value, datetime):
-            self.fail(key, f"must be a date and time like 2027-03-14T17:00, not {_describe(value)}")
-        return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(timezone))
+def _moment(table: TomlTable, key: str, timezone: str) -> datetime | None:
+    """A date and time; without a UTC offset it is in the organisation's time zone."""
+    if key not in table.data:
+        return None
+    value = table.data[key]
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            table.fail(key, f"{value!r} is not a date and time like 2027-03-14T17:00")
+    if isinstance(value, date) and not isinstance(value, datetime):
+        table.fail(key, f"needs a time as well as a date, e.g. {value}T17:00")
+    if isinstance(value, time) or not isinstance(value, datetime):
+        table.fail(key, f"must be a date and time like 2027-03-14T17:00, not {describe(value)}")
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(timezone))
 
 
-def _describe(value: Any) -> str:
-    kinds = {str: "text", bool: "true/false", int: "a number", float: "a number"}
-    kinds |= {list: "a list", dict: "a table"}
-    shown = repr(value)
-    if len(shown) > 40:
-        shown = shown[:37] + "..."
-    return f"{kinds.get(type(value), type(value).__name__)} {shown}"
-
-
-def _parse_options(table: _Table, method: str) -> tuple[VoteOption, ...]:
+def _parse_options(table: TomlTable, method: str) -> tuple[VoteOption, ...]:
     given = [key for key in OPTION_TABLES if key in table.data]
     if method == "resolution":
         if given:
@@ -218,7 +152,7 @@ def _parse_options(table: _Table, method: str) -> tuple[VoteOption, ...]:
         table.fail(key, f"must be {low} to {high} [[{key}]] tables (found {count})")
     options: list[VoteOption] = []
     for n, item in enumerate(raw, start=1):
-        row = _Table(table.source, item, f"{key}[{n}]")
+        row = table.table(item, f"{key}[{n}]")
         row.expect_keys(_OPTION_KEYS)
         name = row.text("name", MAX_NAME)
         if any(o.name.casefold() == name.casefold() for o in options):
@@ -227,14 +161,14 @@ def _parse_options(table: _Table, method: str) -> tuple[VoteOption, ...]:
         if method == "budget":
             if "cost" not in row.data:
                 row.fail("cost", "missing: every project needs a cost (whole units, e.g. pounds)")
-            cost = row.number("cost", 0, 1, 10**12)
+            cost = row.number("cost", 1, 10**12)
         elif "cost" in row.data:
             row.fail("cost", "only projects of a participatory budget have a cost")
         options.append(VoteOption(name, row.text("statement", MAX_STATEMENT, multiline=True), cost))
     return tuple(options)
 
 
-def _check_method_keys(table: _Table, method: str, options: tuple[VoteOption, ...]) -> int:
+def _check_method_keys(table: TomlTable, method: str, options: tuple[VoteOption, ...]) -> int:
     """Refuse keys that mean nothing for this method; return the number of seats."""
     own = {"threshold": ("resolution",), "budget": ("budget",), "currency": ("budget",)}
     own["seats"] = ("stv", "approval")
@@ -247,7 +181,7 @@ def _check_method_keys(table: _Table, method: str, options: tuple[VoteOption, ..
     if method in ("stv", "approval"):
         if method == "stv" and "seats" not in table.data:
             table.fail("seats", "missing: how many people are to be elected")
-        seats = table.number("seats", 1, 1, 1000)
+        seats = table.number("seats", 1, 1000, 1)
         if method == "stv" and seats >= len(options):
             table.fail("seats", f"{seats} seats need more than {len(options)} candidates")
         if seats > len(options):
@@ -255,7 +189,7 @@ def _check_method_keys(table: _Table, method: str, options: tuple[VoteOption, ..
     return seats
 
 
-def _parse_reminders(table: _Table) -> tuple[int, ...]:
+def _parse_reminders(table: TomlTable) -> tuple[int, ...]:
     raw = table.data.get("reminder_hours", list(DEFAULT_REMINDER_HOURS))
     if isinstance(raw, int) and not isinstance(raw, bool):
         raw = [raw]
@@ -276,11 +210,9 @@ def parse_vote(data: dict, source: str, timezone: str = "Europe/London") -> Vote
 
     Times without a UTC offset are in `timezone` (the organisation's).
     """
-    table = _Table(source, data)
+    table = TomlTable(VoteDefinitionError, source, data)
     table.expect_keys(_KEYS)
-    vote_id = table.text("id", 40)
-    if not ID_PATTERN.fullmatch(vote_id):
-        table.fail("id", f"{vote_id!r} must be lowercase letters, digits, - or _ (up to 40)")
+    vote_id = table.ident("id")
     method = table.choice("method", METHODS)
     options = _parse_options(table, method)
     seats = _check_method_keys(table, method, options)
@@ -289,7 +221,7 @@ def parse_vote(data: dict, source: str, timezone: str = "Europe/London") -> Vote
         isinstance(c, str) and ID_PATTERN.fullmatch(c) for c in constituencies
     ):
         table.fail("constituencies", 'must be a list of constituency names, e.g. ["tenant"]')
-    opens, closes = table.moment("opens", timezone), table.moment("closes", timezone)
+    opens, closes = _moment(table, "opens", timezone), _moment(table, "closes", timezone)
     assert closes is not None  # required key
     if opens is not None and closes <= opens:
         table.fail("closes", f"must be after opens ({opens.isoformat()})")
@@ -308,38 +240,20 @@ def parse_vote(data: dict, source: str, timezone: str = "Europe/London") -> Vote
         options=options,
         seats=seats,
         threshold=table.choice("threshold", THRESHOLDS, "simple"),
-        budget=table.number("budget", 0, 1, 10**12) if method == "budget" else None,
+        budget=table.number("budget", 1, 10**12) if method == "budget" else None,
         currency=table.text("currency", 5) or "£",
         constituencies=tuple(dict.fromkeys(constituencies)),
         opens=opens,
-        quorum=table.number("quorum", 0, 0, 100, whole=False),
+        quorum=table.number("quorum", 0, 100, 0, whole=False),
         results_before_close=table.flag("results_before_close", False),
         allow_change=table.flag("allow_change", False),
         reminder_hours=reminders,
     )
 
 
-_TOML_POSITION = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
-
-
 def load_vote_file(path: Path, timezone: str = "Europe/London") -> VoteDefinition:
     """Read and validate one TOML vote definition; every problem is a VoteDefinitionError."""
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise VoteDefinitionError(f"{source}: cannot read: {exc}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        position = _TOML_POSITION.match(str(exc))
-        if position is None:
-            raise VoteDefinitionError(f"{source}: invalid TOML: {exc}") from None
-        reason, line, column = position.groups()
-        raise VoteDefinitionError(
-            f"{source}: line {line}: invalid TOML: {reason} (column {column})"
-        ) from None
-    return parse_vote(data, source, timezone)
+    return parse_vote(load_toml(Path(path), VoteDefinitionError), str(path), timezone)
 
 
 _DURATION = re.compile(r"(\d{1,4})\s*([mhd])")

@@ -160,7 +160,7 @@ def test_all_keys_are_read():
             definition_with(anonymous="yes"),
             "staff.toml: anonymous: must be true or false, not text 'yes'",
         ),
-        (definition_with(title=42), "staff.toml: title: must be text, not a number 42"),
+        (definition_with(title=42), "staff.toml: title: must be text in quotes, not a number 42"),
         (definition_with(title="   "), "staff.toml: title: must not be empty"),
         (definition_with(title="Staff\npulse"), "staff.toml: title: must be on one line"),
         (
@@ -306,7 +306,7 @@ def test_toml_syntax_error_names_file_and_line(tmp_path: Path):
     with pytest.raises(DefinitionError) as caught:
         load_definition_file(path)
     message = str(caught.value)
-    assert message.startswith(f"{path}: line 2: invalid TOML: ")
+    assert message.startswith(f"{path}: line 2: not valid TOML: ")
     assert "\n" not in message
 
 

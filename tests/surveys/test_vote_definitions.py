@@ -164,7 +164,7 @@ def test_method_specific_mistakes(text, expected):
 def test_file_problems_name_the_file_and_line(tmp_path):
     broken = tmp_path / "vote-broken.toml"
     broken.write_text('id = "x"\ntitle = \n')
-    with pytest.raises(VoteDefinitionError, match=r"vote-broken.toml: line 2: invalid TOML"):
+    with pytest.raises(VoteDefinitionError, match=r"vote-broken.toml: line 2: not valid TOML"):
         load_vote_file(broken)
     with pytest.raises(VoteDefinitionError, match=r"missing.toml: cannot read"):
         load_vote_file(tmp_path / "missing.toml")
