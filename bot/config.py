@@ -78,6 +78,7 @@ class SlackSettings:
     listen: str = "127.0.0.1"
     port: int = 3000
     council_channel: str = ""
+    constituencies: tuple[str, ...] = ("staff",)
     rate_per_second: float = 20.0
     per_chat_seconds: float = 1.0
 
@@ -169,7 +170,9 @@ def load_settings(
         source=source,
         folder=folder,
         # Handlers never see the config file, so their paths are made absolute here.
-        surveys=dataclasses.replace(values.surveys, folder=_absolute(folder, values.surveys.folder)),
+        surveys=dataclasses.replace(
+            values.surveys, folder=_absolute(folder, values.surveys.folder)
+        ),
         tiers=dataclasses.replace(values.tiers, ladder=_absolute(folder, values.tiers.ladder)),
     )
     _check(settings, source)
@@ -267,6 +270,11 @@ def _check(s: Settings, source: str) -> None:
             CronTrigger.from_crontab(getattr(s.digests, key))
         except ValueError as error:
             fail(f"digests.{key}", f"not a valid cron expression: {error}")
+    unknown = set(s.slack.constituencies) - set(s.organisation.constituencies)
+    if unknown:
+        fail(
+            "slack.constituencies", f"{sorted(unknown)[0]!r} is not in organisation.constituencies"
+        )
     if s.tiers.notify not in ("council", "officers"):
         fail("tiers.notify", 'must be "council" or "officers"')
     for platform, secrets in (("telegram", ("token",)), ("slack", ("bot_token",))):

@@ -9,7 +9,7 @@ from handlers.context import Context
 from handlers.identity import member_for
 from handlers.messages import Event, Member, reply
 from handlers.router import Router
-from storage import conversations
+from storage import conversations, members
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ class Engine:
             with db.atomic():
                 if not conversations.first_time(db, platform, event.event_id, self.ctx.now()):
                     return 0
+                members.mark_reachable(db, platform, event.sender.platform_user_id)
                 messages = self.router.dispatch(self.ctx, event)
                 return self.postman.post(messages, key_prefix=f"{platform}:{event.event_id}").queued
         except Exception:

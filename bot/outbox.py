@@ -101,6 +101,9 @@ class Sender:
     async def drain(self) -> int:
         """Deliver every row due now (pacing as required); returns how many were delivered."""
         before = self.delivered
+        # Chats found unreachable during this drain; a member who unblocks the bot and
+        # writes again is reachable by the next one.
+        self._unreachable.clear()
         while not self._paused():
             rows = outbox.claim_due(
                 self.db, self.platform, self.clock(), self.pace.batch, self.chats
@@ -139,11 +142,11 @@ class Sender:
                 last_report = self.delivered
             self._wake.clear()
             wait = poll_seconds
-            if self._paused_until:
-                wait = max(0.0, (self._paused_until - self.clock()).total_seconds())
             due = outbox.next_due(self.db, self.platform, self.chats)
             if due is not None:
                 wait = min(wait, max(0.0, (due - self.clock()).total_seconds()))
+            if self._paused_until:  # rows due during a pause still wait for its end
+                wait = max(wait, (self._paused_until - self.clock()).total_seconds())
             waiters = [
                 asyncio.ensure_future(self._wake.wait()),
                 asyncio.ensure_future(stop.wait()),
@@ -180,9 +183,11 @@ class Sender:
         if self._next_slot and self._next_slot > now:
             await self.sleep((self._next_slot - now).total_seconds())
             now = self.clock()
-        self._next_slot = max(now, self._next_slot or now) + timedelta(
-            seconds=1 / self.pace.rate_per_second
-        )
+        # Keep to the schedule, so small oversleeps do not add up; after an idle
+        # spell, start afresh from now rather than bursting to catch up.
+        interval = timedelta(seconds=1 / self.pace.rate_per_second)
+        on_time = self._next_slot is not None and now - self._next_slot < interval
+        self._next_slot = (self._next_slot if on_time else now) + interval
         self._chat_next[row.chat_id] = now + timedelta(seconds=self.pace.per_chat_seconds)
         task = asyncio.create_task(self._deliver(row))
         self._in_flight.add(task)

@@ -27,11 +27,3 @@ class Redactor(logging.Filter):
                 record.exc_text = self(logging.Formatter().formatException(record.exc_info))
                 record.exc_info = None
         return True
-
-
-def install(secrets: Iterable[str]) -> Redactor:
-    """Attach a redactor to every handler of the root logger."""
-    redactor = Redactor(secrets)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redactor)
-    return redactor

@@ -39,10 +39,13 @@ async def run_console(app: App, member_id: str | None, stdin: TextIO, out: TextI
         chats=(member_id, COUNCIL_CHAT),
     )
     sender.recover()
+    # Scheduled work (closing votes, reminders, nudges) happens between lines, as it
+    # would in the running bot.
+    scheduler = Scheduler(app.ctx, app.postman)
     interactive = stdin.isatty()
     if interactive:
         out.write(f"You are {row['name']} ({member_id}). Type /help to begin; Ctrl-D to leave.\n\n")
-    await console.converse(stdin, sender, echo=not interactive)
+    await console.converse(stdin, sender, echo=not interactive, between=scheduler.run_due)
 
 
 async def run_platforms(app: App) -> None:

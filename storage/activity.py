@@ -58,12 +58,15 @@ class Activity:
 PULSES = Source(
     "pulse",
     {
-        "pulse_participation": ("round_id", "member_id", "answered_at"),
+        "pulse_participation": ("round_id", "member_id", "answered_at", "finished"),
         "pulse_rounds": ("id", "closed_at"),
     },
     "pulse_participation",
     member="member_id",
     at="answered_at",
+    # Counted once they finish (or the round closes, which clears `finished`), so a
+    # nudge never lands in the middle of a check-in.
+    where="finished is not 0",
     ref="round_id",
     recent="round_id in (select id from pulse_rounds where closed_at is null or closed_at >= ?)",
 )

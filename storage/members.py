@@ -131,3 +131,28 @@ def unreachable(db: Database) -> list[dict[str, Any]]:
             where i.unreachable_at is not null order by i.unreachable_at"""
         )
     )
+
+
+def mark_reachable(db: Database, platform: str, platform_user_id: str) -> None:
+    """They wrote to us, so they can be written to again (e.g. they unblocked the bot)."""
+    db.execute(
+        "update identities set unreachable_at = null, unreachable_reason = null "
+        "where platform = ? and platform_user_id = ? and unreachable_at is not null",
+        [platform, platform_user_id],
+    )
+
+
+def unlinked(db: Database, platform: str, constituencies: Iterable[str]) -> list[dict[str, Any]]:
+    """Active members of these constituencies (or with a Slack id) not yet linked on `platform`."""
+    groups = list(constituencies)
+    marks = ",".join("?" * len(groups)) or "null"
+    return list(
+        db.query(
+            f"""select * from members m where m.erased_at is null
+            and (m.constituency in ({marks}) or m.slack_user_id is not null)
+            and not exists (select 1 from identities i
+                            where i.member_id = m.member_id and i.platform = ?)
+            order by m.member_id""",
+            [*groups, platform],
+        )
+    )

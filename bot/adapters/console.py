@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from typing import TextIO
 
 from bot.demo import CONSOLE
@@ -72,10 +73,15 @@ class Console:
         self.out.flush()
         return Outcome(ref=row.key)
 
-    async def converse(self, stdin: TextIO, sender: Sender, echo: bool) -> None:
-        """Read lines until the input ends, handling each and printing what it causes."""
-        await sender.drain()
+    async def converse(
+        self, stdin: TextIO, sender: Sender, echo: bool, between: Callable[[], object]
+    ) -> None:
+        """Read lines until the input ends, handling each and printing what it causes.
+
+        `between` runs before each line is read (the scheduler's due work)."""
         while True:
+            between()
+            await sender.drain()
             line = await asyncio.to_thread(stdin.readline)
             if not line:
                 break
@@ -85,4 +91,3 @@ class Console:
             if event is None:
                 continue
             self.engine.handle(event)
-            await sender.drain()

@@ -90,6 +90,7 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
         self._halt = asyncio.Event()
         self._sending: asyncio.Task[None] | None = None
+        self._linking: asyncio.Task[None] | None = None
         self._work: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ lifecycle
@@ -106,6 +107,7 @@ class SlackAdapter:
             ),
         )
         self._sending = asyncio.create_task(sender.run(self._halt, outbox.poll_seconds))
+        self._linking = asyncio.create_task(self._link_roster())
         if self.socket is not None:
             await self.socket.connect_async()
         else:
@@ -121,8 +123,19 @@ class SlackAdapter:
         self.url = f"http://{host}:{port}{self.settings.path}"
         log.info("slack: listening for Slack on %s", self.url)
 
+    async def _link_roster(self) -> None:
+        try:
+            linked = await self.people.link_roster(self.settings.constituencies, self.app.sleep)
+        except Exception:  # linking is a convenience: first contact links anyone missed
+            log.exception("slack: linking the roster failed")
+            return
+        if linked:
+            log.info("slack: linked %d members from the roster", linked)
+
     async def stop(self) -> None:
         """Stop taking requests, finish the work in hand, then stop sending."""
+        if self._linking is not None:
+            self._linking.cancel()
         if self.socket is not None:
             await self.socket.close_async()
         if self._runner is not None:

@@ -23,6 +23,7 @@ from storage import members
 
 PLATFORM = "slack"
 PROFILE_TTL = timedelta(hours=1)
+LOOKUP_GAP = 1.2  # seconds: users.lookupByEmail allows about 50 calls a minute
 NO_SUCH_USER = ("user_not_found", "users_not_found")
 
 
@@ -62,6 +63,35 @@ class People:
             response = await self._call(self.client.conversations_open, users=user_id)
             self._dms[user_id] = response["channel"]["id"]
         return self._dms[user_id]
+
+    async def link_roster(
+        self, constituencies: tuple[str, ...], sleep: Callable[[float], Awaitable[Any]]
+    ) -> int:
+        """Link roster members who have not written yet, so check-ins and votes reach them.
+
+        By Slack id where the roster has one, else by email; paced for users.lookupByEmail
+        (about 50 a minute). Stops quietly when Slack cannot answer; the next start resumes.
+        """
+        linked = 0
+        for row in members.unlinked(self.ctx.db, PLATFORM, constituencies):
+            user_id = row["slack_user_id"]
+            try:
+                if not user_id and row["email"]:
+                    await sleep(LOOKUP_GAP)
+                    found = await self._call(self.client.users_lookupByEmail, email=row["email"])
+                    user_id = found["user"]["id"]
+                if not user_id:
+                    continue
+                dm = await self.dm_channel(user_id)
+            except SlackApiError:  # not in this workspace
+                continue
+            except DirectoryUnavailable:
+                break
+            members.link_identity(
+                self.ctx.db, PLATFORM, user_id, dm, row["member_id"], self.clock()
+            )
+            linked += 1
+        return linked
 
     async def _profile(self, user_id: str) -> Profile | None:
         now = self.clock()

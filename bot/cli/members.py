@@ -100,8 +100,13 @@ def show(state: State, member_id: str, as_json: bool) -> None:
 @pass_state
 def invite(state: State, member_ids: tuple[str, ...], as_json: bool) -> None:
     """One-time join links (for everyone not yet connected, or --member ID)."""
+    app = state.app
+    if app.settings.telegram.enabled and "telegram" not in app.ctx.join_links:
+        from bot.adapters.telegram import learn_join_link  # imports PTB: only when needed
+
+        learn_join_link(app)
     try:
-        issued = invite_service.issue(state.app.ctx, list(member_ids), state.actor())
+        issued = invite_service.issue(app.ctx, list(member_ids), state.actor())
     except invite_service.InviteError as error:
         raise click.ClickException(str(error)) from None
     if as_json:

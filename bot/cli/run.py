@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 
 import click
@@ -25,6 +26,9 @@ def run(state: State, member_id: str | None) -> None:
     if app.settings.platforms:
         asyncio.run(run_platforms(app))
         return
+    if logging.getLogger().level > logging.DEBUG:
+        # In the terminal the conversation is the output; -v brings the log back.
+        logging.getLogger().setLevel(logging.WARNING)
     if app.seed_demo():
         click.echo(
             "No members yet, so a demo organisation was created: members demo-staff-1 "

@@ -236,3 +236,20 @@ async def test_a_row_held_for_part_of_a_second_does_not_make_the_sender_spin(ctx
     assert held["not_before"] > clock().isoformat(timespec="seconds")
     clock.advance(1)
     assert await paced.drain() == 1
+
+
+async def test_a_member_who_writes_again_is_reachable_again(ctx, clock):
+    from bot.engine import Engine
+    from handlers import build_router
+    from handlers.messages import Command
+    from handlers.messages import Sender as Who
+
+    add_members(ctx)
+    link(ctx, "t1", user_id="c0")
+    members.mark_unreachable(ctx.db, "telegram", "c0", "blocked by the user", clock())
+    assert members.delivery_addresses(ctx.db, ["t1"]) == {}
+    engine = Engine(ctx, build_router(), Postman(ctx.db, clock, None, "Europe/London"))
+    who = Who("telegram", "c0", "c0")
+    engine.handle(Command(who, engine.member("telegram", "c0"), "u1", name="help"))
+    assert members.unreachable(ctx.db) == []
+    assert members.delivery_addresses(ctx.db, ["t1"])["t1"]["chat_id"] == "c0"

@@ -162,6 +162,7 @@ async def slack_app() -> AsyncIterator[Slack]:
                 api_url=fake.api_url,
                 port=0,
                 council_channel=COUNCIL,
+                constituencies=(),  # members link on first contact here; see test_slack_roster
             ),
             outbox=OutboxSettings(poll_seconds=IDLE),
         )
