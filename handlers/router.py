@@ -27,6 +27,10 @@ NOT_JOINED = (
 )
 NOT_ALLOWED = "Sorry, that is only for membership officers."
 UNKNOWN_COMMAND = "I don't know /{name}. Type /help to see what I can do."
+ONLY_TEXT = (
+    "Sorry, I can only read typed messages. Type what you'd like to say, "
+    "or /help to see what I can do."
+)
 NOT_UNDERSTOOD = "I'm not sure what you mean. Type /help to see what I can do."
 
 
@@ -96,6 +100,8 @@ class Router:
             route = self.actions.get(event.action)
             if route is None:
                 return [reply(event, "That button no longer works. Type /help to start again.")]
+        elif isinstance(event, Text) and not event.text.strip():
+            return [reply(event, ONLY_TEXT)]
         elif isinstance(event, Text):
             since = ctx.now() - PROMPT_LIFETIME
             pending = conversations.pending_prompt(ctx.db, platform, chat, since)

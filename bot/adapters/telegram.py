@@ -130,6 +130,12 @@ class TelegramAdapter:
                 MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self.on_text)
             )
             self.application.add_handler(CallbackQueryHandler(self.on_choice))
+            self.application.add_handler(
+                MessageHandler(
+                    filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & ~filters.TEXT,
+                    self.on_other,
+                )
+            )
             self.application.add_error_handler(self.on_error)
             await self.application.start()
             self._start_sending()
@@ -200,6 +206,13 @@ class TelegramAdapter:
         # knows it), whichever message the member swiped to reply to.
         origin = self._origin(update, user, message.chat)
         self.app.engine.handle(Text(*origin, text=message.text))
+
+    async def on_other(self, update: Update, context: CallbackContext) -> None:
+        """A photo, voice note or sticker: passed on as empty text, which gets a kind word."""
+        message, user = update.message, update.effective_user
+        if message is None or user is None:
+            return
+        self.app.engine.handle(Text(*self._origin(update, user, message.chat), text=""))
 
     async def on_choice(self, update: Update, context: CallbackContext) -> None:
         query, user = update.callback_query, update.effective_user

@@ -476,3 +476,17 @@ async def test_invites_carry_the_join_link_learnt_from_telegram(tmp_path) -> Non
     assert invited.exit_code == 0, invited.output
     assert "\thttps://t.me/mutual_voice_test_bot?start=" in invited.output
     assert fake.token not in invited.output
+
+
+async def test_a_voice_note_gets_a_kind_word_not_silence(bot: Running) -> None:
+    await bot.join("t1", TENANT)
+    update = bot.fake.make_message_update(TENANT, "unused")
+    update.pop("update_id", None)
+    message = update["message"]
+    message.pop("text")
+    message.pop("entities", None)
+    message["voice"] = {"file_id": "v1", "file_unique_id": "v1u", "duration": 3}
+    before = len(bot.fake.sent(chat_id=TENANT))
+    bot.fake.push_update(update)
+    await bot.fake.wait_for(lambda: len(bot.fake.sent(chat_id=TENANT)) > before)
+    assert bot.fake.sent(chat_id=TENANT)[-1]["text"].startswith("Sorry, I can only read typed")
