@@ -1,0 +1,200 @@
+"""`mutual-voice survey ...`: pulse surveys for the engagement officer.
+
+`send` only writes rows (the round, the invitations in the outbox); the running bot
+delivers them. `--follow` watches that delivery.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+
+from bot.cli.output import emit_json, emit_table
+from bot.cli.state import State, pass_state
+from bot.quiet_hours import quiet_until
+from handlers import pulse_definitions, pulse_rounds
+from handlers.context import Context
+from handlers.pulse_questions import closing_time
+from handlers.pulse_results import NoSuchRound, find_round, render, results_of, status
+from storage import audit, pulses
+from surveys.questions import SurveyDefinition
+
+POLL_SECONDS = 1.0
+DONE = ("sent", "failed", "unreachable")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def _definition(ctx: Context, survey_id: str) -> SurveyDefinition:
+    known = pulse_definitions.load(ctx)
+    if survey_id not in known:
+        raise click.ClickException(
+            f"no survey {survey_id!r} (known: {', '.join(sorted(known)) or 'none'}; "
+            "see: mutual-voice survey list)"
+        )
+    return known[survey_id]
+
+
+def _round_summary(ctx: Context, round_row: dict[str, Any]) -> dict[str, Any]:
+    respondents, eligible = pulses.turnout(ctx.db, round_row)
+    return {
+        "number": round_row["number"],
+        "status": status(ctx, round_row),
+        "opened_at": round_row["opened_at"],
+        "closes_at": round_row["closes_at"],
+        "closed_at": round_row["closed_at"],
+        "respondents": sum(respondents.values()),
+        "eligible": sum(eligible.values()),
+    }
+
+
+@click.group()
+def survey() -> None:
+    """Pulse surveys: list them, send a round, close it, read the results."""
+
+
+@survey.command(name="list")
+@json_option
+@pass_state
+def list_(state: State, as_json: bool) -> None:
+    """Surveys (built-in and your folder) and their rounds, with response counts."""
+    ctx = state.app.ctx
+    definitions = pulse_definitions.load(ctx)
+    rounds: dict[str, list[dict[str, Any]]] = {}
+    for round_row in pulses.all_rounds(ctx.db):
+        rounds.setdefault(round_row["survey_id"], []).append(_round_summary(ctx, round_row))
+    rows = [
+        {
+            "id": d.id,
+            "title": d.title,
+            "audience": list(d.audience),
+            "anonymous": d.anonymous,
+            "schedule": d.schedule,
+            "source": d.source,
+            "rounds": rounds.get(d.id, []),
+        }
+        for d in definitions.values()
+    ]
+    for survey_id in sorted(set(rounds) - set(definitions)):  # its file has gone
+        rows.append({"id": survey_id, "title": "", "source": None, "rounds": rounds[survey_id]})
+    if as_json:
+        emit_json(rows)
+        return
+    table = []
+    for row in rows:
+        latest = row["rounds"][-1] if row["rounds"] else None
+        table.append(
+            {
+                "survey": row["id"],
+                "title": row["title"],
+                "audience": ", ".join(row.get("audience", [])),
+                "schedule": row.get("schedule") or "by hand",
+                "rounds": len(row["rounds"]) or "-",
+                "latest": latest
+                and f"{latest['number']}: {latest['status']}, "
+                f"{latest['respondents']} of {latest['eligible']} answered",
+            }
+        )
+    emit_table(
+        table, ["survey", "title", "audience", "schedule", "rounds", "latest"], "No surveys."
+    )
+
+
+@survey.command()
+@click.argument("survey_id")
+@click.option("--follow", is_flag=True, help="Show delivery progress until it is done.")
+@pass_state
+def send(state: State, survey_id: str, follow: bool) -> None:
+    """Open a round of SURVEY_ID now and queue the invitations."""
+    app = state.app
+    ctx = app.ctx
+    definition = _definition(ctx, survey_id)
+    current = pulses.latest_round(ctx.db, survey_id)
+    if current is not None and not current["closed_at"] and not pulse_rounds.is_open(ctx, current):
+        pulse_rounds.close(ctx, current)  # past its closing time; the bot had not closed it yet
+    elif current is not None and not current["closed_at"]:
+        raise click.ClickException(
+            f"round {current['number']} of {survey_id} is still open until "
+            f"{closing_time(ctx, current)} (close it first: mutual-voice survey close {survey_id})"
+        )
+    with ctx.db.atomic():
+        round_row = pulse_rounds.open_round(ctx, definition, "cli")
+        assert round_row is not None
+        report = app.postman.post(pulse_rounds.invitations(ctx, round_row))
+        audit.record(ctx.db, ctx.now(), state.actor(), "survey.send", survey_id)
+    eligible = sum(pulses.turnout(ctx.db, round_row)[1].values())
+    click.echo(
+        f"Opened round {round_row['number']} of {survey_id} ({definition.title}) for "
+        f"{eligible} members, open until {closing_time(ctx, round_row)}."
+    )
+    click.echo(f"Queued {report.queued} invitations; the running bot delivers them.")
+    waiting = pulses.not_joined(ctx.db, round_row["id"])
+    if waiting:
+        click.echo(
+            f"{waiting} members have not joined yet: they get it if they join before it "
+            "closes (invite them: mutual-voice members invite)."
+        )
+    policy = ctx.policy
+    morning = quiet_until(ctx.now(), None, policy.quiet_hours, policy.organisation.timezone)
+    if morning is not None and report.queued:
+        click.echo(f"It is quiet hours: invitations wait until {morning:%H:%M}.")
+    if follow and report.queued:
+        _follow(ctx, round_row["id"], report.queued)
+
+
+def _follow(ctx: Context, round_id: int, total: int) -> None:
+    done = 0
+    click.echo("Watching delivery (Ctrl-C stops watching; delivery carries on).")
+    try:
+        with click.progressbar(length=total, label="Delivered") as bar:
+            while done < total:
+                progress = pulses.invitation_progress(ctx.db, round_id)
+                if not progress:
+                    break  # the round was closed meanwhile
+                now_done = sum(progress.get(status, 0) for status in DONE)
+                bar.update(now_done - done)
+                done = now_done
+                if done < total:
+                    time.sleep(POLL_SECONDS)
+    except KeyboardInterrupt:
+        click.echo("\nStopped watching; delivery carries on.")
+        return
+    progress = pulses.invitation_progress(ctx.db, round_id)
+    failed = sum(progress.get(s, 0) for s in ("failed", "unreachable"))
+    click.echo(
+        f"{progress.get('sent', 0)} delivered" + (f", {failed} could not be." if failed else ".")
+    )
+
+
+@survey.command()
+@click.argument("survey_id")
+@pass_state
+def close(state: State, survey_id: str) -> None:
+    """Close the open round of SURVEY_ID now (its answers stay; late answers are refused)."""
+    ctx = state.app.ctx
+    current = pulses.latest_round(ctx.db, survey_id)
+    if current is None or current["closed_at"]:
+        raise click.ClickException(f"{survey_id} has no open round")
+    pulse_rounds.close(ctx, current)
+    audit.record(ctx.db, ctx.now(), state.actor(), "survey.close", survey_id)
+    click.echo(f"Closed round {current['number']} of {survey_id}.")
+
+
+@survey.command()
+@click.argument("survey_id")
+@click.option("--round", "number", type=int, help="Round number (default: the latest).")
+@json_option
+@pass_state
+def results(state: State, survey_id: str, number: int | None, as_json: bool) -> None:
+    """Results of a round; small groups and few comments are hidden, with the reason."""
+    ctx = state.app.ctx
+    try:
+        round_row = find_round(ctx, survey_id, number)
+    except NoSuchRound as error:
+        raise click.ClickException(str(error)) from None
+    found = results_of(ctx, round_row)
+    if as_json:
+        emit_json({**found.to_dict(), "round": _round_summary(ctx, round_row)})
+    else:
+        click.echo(render(ctx, round_row, found))

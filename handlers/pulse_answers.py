@@ -1,0 +1,183 @@
+"""Answering a pulse: a button per answer, the next question after each, `/pulse` to carry on.
+
+Progress (which question is next) lives in the participation table; the answer
+itself goes to the answers table under a respondent key, never the member id (unless
+the survey is not anonymous). Pressing a button twice records one answer; pressing
+another button of an earlier question changes that answer while the round is open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from handlers import pulse_questions as q
+from handlers.context import Context
+from handlers.messages import Choice, Event, Message, Text, reply
+from handlers.pulse_rounds import definition_of, is_open
+from handlers.router import PROMPT_LIFETIME
+from storage import conversations, pulses
+from surveys.anonymity import respondent_key
+from surveys.questions import CommentQuestion
+
+BROKEN = "That button no longer works. Type /pulse to carry on with your check-in."
+CLOSED = (
+    "Thank you for wanting to answer. The {title} closed at {closes}, so new answers "
+    "can't be counted any more. The next check-in will come to you here."
+)
+NOT_ASKED = (
+    "This check-in was sent to the members on the list when it started, and you weren't "
+    "on it (you may have joined or resumed check-ins since). The next one will come to you."
+)
+NEEDS_ANSWER = "This question needs an answer: please tap one of the buttons."
+TOO_LONG = "That's a bit long: please keep it under 2,000 characters, or tap Skip."
+SAVED = "✓ Comment saved, without your name."
+SAVED_NAMED = "✓ Comment saved."
+ALREADY = "That question has been answered already. Type /pulse to carry on with your check-in."
+
+
+def _respondent(ctx: Context, round_row: dict, member_id: str) -> str | None:
+    secret = pulses.secret(ctx.db, round_row["id"])
+    return respondent_key(secret, round_row["id"], member_id) if secret else None
+
+
+def round_for(ctx: Context, event: Event, round_id: int) -> tuple[dict, dict] | Message:
+    """The open round and the sender's participation in it, or the kind refusal."""
+    assert event.member is not None
+    round_row = pulses.get_round(ctx.db, round_id)
+    if round_row is None:
+        return reply(event, BROKEN)
+    if not is_open(ctx, round_row):
+        closes = q.closing_time(ctx, round_row)
+        return reply(event, CLOSED.format(title=round_row["title"], closes=closes))
+    taking_part = pulses.participant(ctx.db, round_id, event.member.member_id)
+    if taking_part is None:
+        return reply(event, NOT_ASKED)
+    return round_row, taking_part
+
+
+def _advance(ctx: Context, event: Event, round_row: dict, part: dict, answered: bool) -> Message:
+    """Move past the current question; the next one, or the thanks at the end."""
+    definition = definition_of(round_row)
+    member_id = part["member_id"]
+    step = part["step"] + 1
+    finished = step >= len(definition.questions)
+    answered_at = ctx.now() if answered else None
+    pulses.set_progress(ctx.db, round_row["id"], member_id, step, finished, answered_at)
+    if finished:
+        message = reply(event, definition.thanks)
+        return replace(message, key=q.key(round_row["id"], "thanks", member_id))
+    fields = q.ask(ctx, round_row, definition, step)
+    message = reply(event, fields["text"], choices=fields["choices"], prompt=fields["prompt"])
+    return replace(message, key=q.key(round_row["id"], "ask", member_id, step))
+
+
+def answer(ctx: Context, event: Choice) -> list[Message] | Message:
+    parsed = q.parse_value(event.value, 3)
+    if parsed is None:
+        return reply(event, BROKEN)
+    round_id, index, value_index = parsed
+    found = round_for(ctx, event, round_id)
+    if isinstance(found, Message):
+        return found
+    round_row, part = found
+    definition = definition_of(round_row)
+    if index > part["step"] or index >= len(definition.questions):
+        return reply(event, BROKEN)
+    question = definition.questions[index]
+    if isinstance(question, CommentQuestion) or value_index >= len(question.choices()):
+        return reply(event, BROKEN)
+    label, value = question.choices()[value_index]
+    respondent = _respondent(ctx, round_row, part["member_id"])
+    if respondent is None:
+        return reply(event, BROKEN)
+    earlier = pulses.answer_value(ctx.db, round_id, respondent, question.id)
+    if index < part["step"] and earlier == value:
+        return []  # a second press of the same button: already recorded
+    named = None if definition.anonymous else part["member_id"]
+    pulses.save_answer(
+        ctx.db, round_id, respondent, question.id, part["constituency"], value, named
+    )
+    tick = reply(event, q.ticked(definition, index, label), edit=True)
+    if index < part["step"]:  # a changed answer to an earlier question
+        if not part["answered_at"]:
+            pulses.set_progress(
+                ctx.db, round_id, part["member_id"], part["step"], part["finished"], ctx.now()
+            )
+        return replace(tick, key=q.key(round_id, "tick", part["member_id"], index, event.event_id))
+    tick = replace(tick, key=q.key(round_id, "tick", part["member_id"], index))
+    return [tick, _advance(ctx, event, round_row, part, answered=True)]
+
+
+def skip(ctx: Context, event: Choice) -> list[Message] | Message:
+    parsed = q.parse_value(event.value, 2)
+    if parsed is None:
+        return reply(event, BROKEN)
+    round_id, index = parsed
+    found = round_for(ctx, event, round_id)
+    if isinstance(found, Message):
+        return found
+    round_row, part = found
+    definition = definition_of(round_row)
+    if index != part["step"] or index >= len(definition.questions):
+        return []  # an earlier question, already answered or skipped: nothing changes
+    if not definition.questions[index].optional:
+        return reply(event, NEEDS_ANSWER)
+    platform, chat = event.sender.platform, event.sender.chat_id
+    pending = conversations.pending_prompt(ctx.db, platform, chat, ctx.now() - PROMPT_LIFETIME)
+    if pending and pending[0] == pulses.comment_prompt(round_id, index):
+        conversations.clear_prompt(ctx.db, platform, chat)  # later text is not a comment
+    text = q.question_text(definition, index).splitlines()[0] + "\nSkipped."
+    tick = replace(
+        reply(event, text, edit=True), key=q.key(round_id, "tick", part["member_id"], index)
+    )
+    return [tick, _advance(ctx, event, round_row, part, answered=False)]
+
+
+def comment(ctx: Context, event: Text) -> list[Message] | Message:
+    """The free-text answer to a comment question (the prompt `pulse.c:<round>.<index>`)."""
+    parsed = q.parse_value((event.reply_to or "").partition(":")[2], 2)
+    if parsed is None:
+        return reply(event, BROKEN)
+    round_id, index = parsed
+    found = round_for(ctx, event, round_id)
+    if isinstance(found, Message):
+        return found
+    round_row, part = found
+    definition = definition_of(round_row)
+    if index != part["step"] or index >= len(definition.questions):
+        return reply(event, ALREADY)
+    question = definition.questions[index]
+    if not isinstance(question, CommentQuestion):
+        return reply(event, ALREADY)
+    try:
+        text = question.parse_answer(event.text)
+    except ValueError:
+        return reply(
+            event, TOO_LONG, choices=q.buttons(round_id, index, question), prompt=event.reply_to
+        )
+    respondent = _respondent(ctx, round_row, part["member_id"])
+    if respondent is None:
+        return reply(event, BROKEN)
+    named = None if definition.anonymous else part["member_id"]
+    pulses.save_comment(
+        ctx.db, round_id, respondent, question.id, part["constituency"], text, named
+    )
+    following = _advance(ctx, event, round_row, part, answered=True)
+    saved = SAVED if definition.anonymous else SAVED_NAMED
+    return replace(following, text=f"{saved}\n\n{following.text}")
+
+
+def carry_on(ctx: Context, event: Event, round_row: dict, part: dict) -> Message:
+    """The member's current question again (asked for, so it may come at any hour)."""
+    definition = definition_of(round_row)
+    fields = q.ask(ctx, round_row, definition, part["step"])
+    message = reply(
+        event,
+        fields["text"],
+        title=fields["title"],
+        choices=fields["choices"],
+        prompt=fields["prompt"],
+    )
+    return replace(
+        message, key=q.key(round_row["id"], "ask", part["member_id"], part["step"], event.event_id)
+    )

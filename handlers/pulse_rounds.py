@@ -1,0 +1,160 @@
+"""Rounds of a pulse survey: open, invite, remind, close.
+
+A round opens on its survey's schedule (one cron job per scheduled survey) or by hand
+(`mutual-voice survey send`). A tick every ~30 s closes rounds that are due; every
+`SWEEP_EVERY` it also invites members who joined after the round opened and, once the
+reminder is due, reminds those who have not finished. Every message has a key made of
+round, kind and member, so however often this runs, and whoever else queued it,
+nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from handlers import pulse_definitions, pulse_questions
+from handlers.context import Context
+from handlers.messages import Message, Recipient
+from handlers.schedule import Job
+from storage import pulses
+from storage.timestamps import parse
+from surveys.anonymity import new_round_secret
+from surveys.questions import SurveyDefinition
+
+log = logging.getLogger(__name__)
+
+# How often a tick looks again for members to invite (late joiners) or remind.
+SWEEP_EVERY = timedelta(minutes=10)
+REMINDER = "A gentle reminder: the {title} is open until {closes}. It takes a minute or two."
+
+
+def open_round(
+    ctx: Context,
+    definition: SurveyDefinition,
+    opened_by: str,
+    scheduled_for: datetime | None = None,
+) -> dict | None:
+    """Open a round now (None if this scheduled time was already opened)."""
+    now = ctx.now()
+    reminder = definition.reminder_hours
+    round_row = pulses.create_round(
+        ctx.db,
+        survey_id=definition.id,
+        title=definition.title,
+        anonymous=definition.anonymous,
+        definition=pulse_definitions.to_json(definition),
+        audience=definition.audience,
+        opened_by=opened_by,
+        opened_at=now,
+        closes_at=now + timedelta(hours=definition.open_hours),
+        remind_at=now + timedelta(hours=reminder) if reminder else None,
+        secret=new_round_secret(),
+        scheduled_for=scheduled_for,
+    )
+    if round_row is not None:
+        log.info("opened round %d of %s", round_row["number"], definition.id)
+    return round_row
+
+
+def definition_of(round_row: dict) -> SurveyDefinition:
+    return pulse_definitions.from_json(round_row["definition"])
+
+
+def is_open(ctx: Context, round_row: dict) -> bool:
+    return not round_row["closed_at"] and ctx.now() < parse(round_row["closes_at"])
+
+
+def _asking(ctx: Context, round_row: dict, kind: str, rows: list[dict], lead: str = ""):
+    """Unrequested messages (they wait out quiet hours) asking each member their question."""
+    definition = definition_of(round_row)
+    fields: dict[int, dict] = {}  # the same for everyone at the same step: build it once
+    messages = []
+    for row in rows:
+        step = row["step"]
+        if step not in fields:
+            fields[step] = pulse_questions.ask(ctx, round_row, definition, step, lead)
+        messages.append(
+            Message(
+                to=Recipient.of(row["member_id"]),
+                key=pulse_questions.key(round_row["id"], kind, row["member_id"]),
+                quiet_hours=True,
+                **fields[step],
+            )
+        )
+    return messages
+
+
+def invitations(ctx: Context, round_row: dict) -> list[Message]:
+    """Invitations for everyone reachable who has none yet (late joiners too)."""
+    pulses.mark_swept(ctx.db, round_row["id"], "invited_at", ctx.now())
+    return _asking(ctx, round_row, "invite", pulses.due_invitations(ctx.db, round_row["id"]))
+
+
+def reminders(ctx: Context, round_row: dict) -> list[Message]:
+    """The one reminder, carrying the member's current question, to those not finished."""
+    pulses.mark_swept(ctx.db, round_row["id"], "reminded_at", ctx.now())
+    closes = pulse_questions.closing_time(ctx, round_row)
+    lead = REMINDER.format(title=round_row["title"], closes=closes)
+    due = pulses.due_reminders(ctx.db, round_row["id"], parse(round_row["remind_at"]))
+    return _asking(ctx, round_row, "remind", due, lead)
+
+
+def _due(round_row: dict, column: str, now: datetime) -> bool:
+    """Whether to look again: never looked, or not for SWEEP_EVERY (a crash between
+    looking and posting is made good then; members who join meanwhile are invited)."""
+    last = round_row[column]
+    return last is None or now - parse(last) >= SWEEP_EVERY
+
+
+def close(ctx: Context, round_row: dict) -> bool:
+    closed = pulses.close_round(ctx.db, round_row["id"], ctx.now())
+    if closed:
+        log.info("closed round %d of %s", round_row["number"], round_row["survey_id"])
+    return closed
+
+
+def tick(ctx: Context, now: datetime) -> list[Message]:
+    """Close what is due; invite late joiners; remind those not finished. Idempotent."""
+    messages: list[Message] = []
+    for round_row in pulses.unclosed_rounds(ctx.db):
+        if now >= parse(round_row["closes_at"]):
+            close(ctx, round_row)
+            continue
+        due = invitations(ctx, round_row) if _due(round_row, "invited_at", now) else []
+        remind_at = round_row["remind_at"]
+        if remind_at and now >= parse(remind_at) and _due(round_row, "reminded_at", now):
+            due += reminders(ctx, round_row)
+        if due:
+            log.info(
+                "round %d of %s: %d invitations and reminders to queue",
+                round_row["number"],
+                round_row["survey_id"],
+                len(due),
+            )
+        messages += due
+    return messages
+
+
+def scheduled(definition: SurveyDefinition) -> Job:
+    def run(ctx: Context, due: datetime) -> list[Message]:
+        earlier = pulses.latest_round(ctx.db, definition.id)
+        if earlier is not None and not earlier["closed_at"]:
+            close(ctx, earlier)  # a new round of a survey replaces the one before
+        round_row = open_round(ctx, definition, "schedule", scheduled_for=due)
+        return invitations(ctx, round_row) if round_row else []
+
+    return Job(
+        f"survey:{definition.id}",
+        run,
+        cron=definition.schedule,
+        description=f"open a round of {definition.title}",
+    )
+
+
+def jobs(ctx: Context) -> list[Job]:
+    found = [Job("pulses:tick", tick, description="close pulse rounds, send reminders")]
+    for definition in pulse_definitions.load(ctx).values():
+        if definition.schedule:
+            found.append(scheduled(definition))
+    return found

@@ -1,0 +1,424 @@
+"""Pulse survey rounds, who takes part, and the answers, kept apart from each other.
+
+Outbox keys of a round all start with `pulse:<round id>:` and chat prompts of its
+comment questions with `pulse.c:<round id>.`, so closing a round can forget every
+message that showed a member's answers (see `close_round`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage.timestamps import iso
+
+
+def key_prefix(round_id: int) -> str:
+    """The start of every outbox key of one round."""
+    return f"pulse:{round_id}:"
+
+
+def comment_prompt(round_id: int, index: int) -> str:
+    return f"pulse.c:{round_id}.{index}"
+
+
+def _prefix_range(prefix: str) -> tuple[str, str]:
+    """Bounds matching every text starting with `prefix` (uses indexes, unlike LIKE)."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def create_round(
+    db: Database,
+    *,
+    survey_id: str,
+    title: str,
+    anonymous: bool,
+    definition: str,
+    audience: Iterable[str],
+    opened_by: str,
+    opened_at: datetime,
+    closes_at: datetime,
+    remind_at: datetime | None,
+    secret: bytes,
+    scheduled_for: datetime | None = None,
+) -> dict[str, Any] | None:
+    """Open a round: its row, its secret, and a snapshot of who may answer.
+
+    Eligible: members of the audience constituencies, not erased, who have not paused
+    pulses. Returns the round, or None when this scheduled time was already opened.
+    """
+    groups = list(audience)
+    with db.atomic():
+        if scheduled_for is not None:
+            found = db.execute(
+                "select 1 from pulse_rounds where survey_id = ? and scheduled_for = ?",
+                [survey_id, iso(scheduled_for)],
+            ).fetchone()
+            if found:
+                return None
+        (number,) = db.execute(
+            "select coalesce(max(number), 0) + 1 from pulse_rounds where survey_id = ?",
+            [survey_id],
+        ).fetchone()
+        cursor = db.execute(
+            """insert into pulse_rounds (survey_id, number, title, anonymous, definition,
+            opened_by, opened_at, closes_at, remind_at, scheduled_for)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                survey_id,
+                number,
+                title,
+                int(anonymous),
+                definition,
+                opened_by,
+                iso(opened_at),
+                iso(closes_at),
+                iso(remind_at) if remind_at else None,
+                iso(scheduled_for) if scheduled_for else None,
+            ],
+        )
+        round_id = cursor.lastrowid
+        db.execute("insert into pulse_secrets (round_id, secret) values (?, ?)", [round_id, secret])
+        marks = ",".join("?" * len(groups))
+        db.execute(
+            f"""insert into pulse_participation (round_id, member_id, constituency)
+            select ?, member_id, constituency from members
+            where erased_at is null and coalesce(pulses_paused, 0) = 0
+            and constituency in ({marks}) order by member_id""",
+            [round_id, *groups],
+        )
+    return get_round(db, round_id)
+
+
+def get_round(db: Database, round_id: int) -> dict[str, Any] | None:
+    rows = list(db.query("select * from pulse_rounds where id = ?", [round_id]))
+    return rows[0] if rows else None
+
+
+def round_by_number(db: Database, survey_id: str, number: int) -> dict[str, Any] | None:
+    rows = list(
+        db.query(
+            "select * from pulse_rounds where survey_id = ? and number = ?", [survey_id, number]
+        )
+    )
+    return rows[0] if rows else None
+
+
+def latest_round(db: Database, survey_id: str) -> dict[str, Any] | None:
+    rows = list(
+        db.query(
+            "select * from pulse_rounds where survey_id = ? order by number desc limit 1",
+            [survey_id],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def previous_round(db: Database, round_row: dict[str, Any]) -> dict[str, Any] | None:
+    rows = list(
+        db.query(
+            "select * from pulse_rounds where survey_id = ? and number < ? "
+            "order by number desc limit 1",
+            [round_row["survey_id"], round_row["number"]],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def all_rounds(db: Database, survey_id: str | None = None) -> list[dict[str, Any]]:
+    where, params = ("where survey_id = ?", [survey_id]) if survey_id else ("", [])
+    return list(db.query(f"select * from pulse_rounds {where} order by survey_id, number", params))
+
+
+def unclosed_rounds(db: Database) -> list[dict[str, Any]]:
+    """Rounds not yet closed (some may be past their closing time)."""
+    return list(db.query("select * from pulse_rounds where closed_at is null order by id"))
+
+
+def secret(db: Database, round_id: int) -> bytes | None:
+    row = db.execute("select secret from pulse_secrets where round_id = ?", [round_id]).fetchone()
+    return row[0] if row else None
+
+
+def participant(db: Database, round_id: int, member_id: str) -> dict[str, Any] | None:
+    rows = list(
+        db.query(
+            "select * from pulse_participation where round_id = ? and member_id = ?",
+            [round_id, member_id],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def rounds_of_member(db: Database, member_id: str, now: datetime) -> list[dict[str, Any]]:
+    """Open rounds this member may answer, oldest first, with their progress."""
+    return list(
+        db.query(
+            """select r.*, p.step, p.answered_at, p.finished from pulse_rounds r
+            join pulse_participation p on p.round_id = r.id
+            where p.member_id = ? and r.closed_at is null and r.closes_at > ?
+            order by r.opened_at, r.id""",
+            [member_id, iso(now)],
+        )
+    )
+
+
+def open_rounds(db: Database, now: datetime) -> list[dict[str, Any]]:
+    return list(
+        db.query(
+            "select * from pulse_rounds where closed_at is null and closes_at > ? order by id",
+            [iso(now)],
+        )
+    )
+
+
+def set_progress(
+    db: Database,
+    round_id: int,
+    member_id: str,
+    step: int,
+    finished: bool,
+    answered_at: datetime | None = None,
+) -> None:
+    """The next question, whether done, and (kept from the first answer) when they answered."""
+    db.execute(
+        "update pulse_participation set step = ?, finished = ?, "
+        "answered_at = coalesce(answered_at, ?) where round_id = ? and member_id = ?",
+        [step, int(finished), iso(answered_at) if answered_at else None, round_id, member_id],
+    )
+
+
+def answer_value(db: Database, round_id: int, respondent: str, question_id: str) -> str | None:
+    row = db.execute(
+        "select value from pulse_answers where round_id = ? and respondent = ? and question_id = ?",
+        [round_id, respondent, question_id],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def save_answer(
+    db: Database,
+    round_id: int,
+    respondent: str,
+    question_id: str,
+    constituency: str,
+    value: str,
+    member_id: str | None,
+) -> None:
+    """Record (or replace) one respondent's answer to one question; no time is kept."""
+    db.execute(
+        """insert into pulse_answers
+        (round_id, respondent, question_id, constituency, value, member_id)
+        values (?, ?, ?, ?, ?, ?)
+        on conflict (round_id, respondent, question_id) do update set value = excluded.value""",
+        [round_id, respondent, question_id, constituency, value, member_id],
+    )
+
+
+def save_comment(
+    db: Database,
+    round_id: int,
+    respondent: str,
+    question_id: str,
+    constituency: str,
+    text: str,
+    member_id: str | None,
+) -> None:
+    db.execute(
+        """insert into pulse_comments
+        (round_id, respondent, question_id, constituency, text, member_id)
+        values (?, ?, ?, ?, ?, ?)
+        on conflict (round_id, respondent, question_id) do update set text = excluded.text""",
+        [round_id, respondent, question_id, constituency, text, member_id],
+    )
+
+
+_REACHABLE = """exists (select 1 from identities i where i.member_id = p.member_id
+    and i.unreachable_at is null)"""
+
+
+def due_invitations(db: Database, round_id: int) -> list[dict[str, Any]]:
+    """Participants who can be reached, have not started, and have no invitation yet.
+
+    Members who join (or become reachable) while the round is open turn up here too.
+    """
+    return list(
+        db.query(
+            f"""select p.member_id, p.step from pulse_participation p
+            join members m on m.member_id = p.member_id
+            where p.round_id = ? and p.step = 0 and p.answered_at is null
+            and m.erased_at is null and coalesce(m.pulses_paused, 0) = 0 and {_REACHABLE}
+            and not exists (select 1 from outbox o where o.key = ? || p.member_id)
+            order by p.member_id""",
+            [round_id, f"{key_prefix(round_id)}invite:"],
+        )
+    )
+
+
+def due_reminders(db: Database, round_id: int, invited_before: datetime) -> list[dict[str, Any]]:
+    """Those not finished and not yet reminded, who started or were invited before the
+    reminder time (someone invited since, on joining late, has just been asked)."""
+    prefix = key_prefix(round_id)
+    return list(
+        db.query(
+            f"""select p.member_id, p.step from pulse_participation p
+            join members m on m.member_id = p.member_id
+            where p.round_id = ? and p.finished = 0
+            and m.erased_at is null and coalesce(m.pulses_paused, 0) = 0 and {_REACHABLE}
+            and (p.step > 0 or exists (select 1 from outbox o where o.key = ? || p.member_id
+                and o.created_at <= ?))
+            and not exists (select 1 from outbox o where o.key = ? || p.member_id)
+            order by p.member_id""",
+            [round_id, f"{prefix}invite:", iso(invited_before), f"{prefix}remind:"],
+        )
+    )
+
+
+def mark_swept(db: Database, round_id: int, column: str, now: datetime) -> None:
+    """Record when invitations (`invited_at`) or reminders (`reminded_at`) were last queued."""
+    if column not in ("invited_at", "reminded_at"):
+        raise ValueError(f"not a sweep column: {column!r}")
+    db.execute(f"update pulse_rounds set {column} = ? where id = ?", [iso(now), round_id])
+
+
+def not_joined(db: Database, round_id: int) -> int:
+    """Participants with no reachable chat account (they have not joined yet)."""
+    (count,) = db.execute(
+        f"select count(*) from pulse_participation p where p.round_id = ? and not {_REACHABLE}",
+        [round_id],
+    ).fetchone()
+    return count
+
+
+def close_round(db: Database, round_id: int, now: datetime) -> bool:
+    """Close a round for good; False if it was already closed (by another process).
+
+    Turnout is counted per constituency. Then the secret, the round's messages in the
+    outbox (which showed members their own answers) and waiting comment prompts are
+    deleted, and participation is cut down to who took part: no progress, which could
+    be matched to how many questions a respondent key answered. After this nothing
+    links an answer to a member.
+    """
+    outer = db.conn.in_transaction
+    (was_secure,) = db.execute("pragma secure_delete").fetchone()
+    # Deleted rows are overwritten, not left readable in the file's free space.
+    db.execute("pragma secure_delete = on")
+    try:
+        if not _close(db, round_id, now):
+            return False
+    finally:
+        db.execute(f"pragma secure_delete = {int(was_secure)}")
+    if not outer:
+        # Earlier versions of the pages (the secret, the order answers came in) live on
+        # in the write-ahead log until a checkpoint: copy it back and empty it now.
+        db.execute("pragma wal_checkpoint(truncate)")
+    return True
+
+
+def _close(db: Database, round_id: int, now: datetime) -> bool:
+    low, high = _prefix_range(key_prefix(round_id))
+    prompt_low, prompt_high = _prefix_range(comment_prompt(round_id, 0)[:-1])
+    with db.atomic():
+        claimed = db.execute(
+            "update pulse_rounds set closed_at = ? where id = ? and closed_at is null",
+            [iso(now), round_id],
+        ).rowcount
+        if not claimed:
+            return False
+        db.execute(
+            """insert or replace into pulse_counts
+            (round_id, question_id, constituency, value, answers)
+            select round_id, question_id, constituency, value, count(*) from pulse_answers
+            where round_id = ? group by question_id, constituency, value""",
+            [round_id],
+        )
+        db.execute(
+            """insert or replace into pulse_turnout (round_id, constituency, eligible, respondents)
+            select round_id, constituency, count(*), count(answered_at) from pulse_participation
+            where round_id = ? group by constituency""",
+            [round_id],
+        )
+        db.execute(
+            "delete from pulse_participation where round_id = ? and answered_at is null",
+            [round_id],
+        )
+        db.execute(
+            "update pulse_participation set step = null, finished = null where round_id = ?",
+            [round_id],
+        )
+        db.execute("delete from pulse_secrets where round_id = ?", [round_id])
+        db.execute("delete from outbox where key >= ? and key < ?", [low, high])
+        db.execute(
+            "delete from conversations where prompt >= ? and prompt < ?", [prompt_low, prompt_high]
+        )
+    return True
+
+
+def turnout(db: Database, round_row: dict[str, Any]) -> tuple[dict[str, int], dict[str, int]]:
+    """(respondents, eligible) per constituency: live while open, counted at close."""
+    if round_row["closed_at"]:
+        sql = "select constituency, respondents, eligible from pulse_turnout where round_id = ?"
+    else:
+        sql = """select constituency, count(answered_at), count(*) from pulse_participation
+        where round_id = ? group by constituency"""
+    respondents: dict[str, int] = {}
+    eligible: dict[str, int] = {}
+    for constituency, answered, asked in db.execute(sql, [round_row["id"]]).fetchall():
+        respondents[constituency] = answered or 0
+        eligible[constituency] = asked
+    return respondents, eligible
+
+
+def answer_counts(db: Database, round_row: dict[str, Any]) -> dict[tuple[str, str, str], int]:
+    """(question id, constituency, value) -> how many gave it.
+
+    Counted at close for a closed round; by GROUP BY over the answers (a covering
+    index) while it is open.
+    """
+    sql = """select question_id, constituency, value, count(*) from pulse_answers
+        where round_id = ? group by question_id, constituency, value"""
+    if round_row["closed_at"]:
+        sql = """select question_id, constituency, value, answers from pulse_counts
+            where round_id = ?"""
+    return {
+        (question, constituency, value): count
+        for question, constituency, value, count in db.execute(sql, [round_row["id"]])
+    }
+
+
+def comments(db: Database, round_id: int) -> list[tuple[str, str]]:
+    """(constituency, text) of every comment; the order says nothing about who wrote it."""
+    return [
+        (constituency, text)
+        for constituency, text in db.execute(
+            "select constituency, text from pulse_comments where round_id = ? order by text",
+            [round_id],
+        ).fetchall()
+    ]
+
+
+def invitation_progress(db: Database, round_id: int) -> dict[str, int]:
+    """Invitations of a round in the outbox, by status (pending, sending, sent, ...)."""
+    low, high = _prefix_range(f"{key_prefix(round_id)}invite:")
+    return dict(
+        db.execute(
+            "select status, count(*) from outbox where key >= ? and key < ? group by status",
+            [low, high],
+        ).fetchall()
+    )
+
+
+def bulk_save_answers(db: Database, rows: Iterable[tuple[int, str, str, str, str]]) -> None:
+    """Insert many (round id, respondent key, question id, constituency, value) at once.
+
+    For imports and benchmarks; anonymous rows only (no member id).
+    """
+    with db.atomic():
+        db.conn.executemany(
+            "insert into pulse_answers (round_id, respondent, question_id, constituency, value) "
+            "values (?, ?, ?, ?, ?)",
+            rows,
+        )

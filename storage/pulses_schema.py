@@ -1,0 +1,120 @@
+"""Tables of pulse survey rounds, as their own migration set.
+
+Who takes part and what they answered live in separate tables, and the answers
+tables are WITHOUT ROWID, ordered by their primary key (round, respondent key,
+question): the order rows were written in, which would give away who answered when,
+is not kept anywhere.
+
+- `pulse_rounds`: one row per round, with the survey definition as it was asked.
+- `pulse_secrets`: the per-round secret behind the respondent keys; deleted at close.
+- `pulse_participation`: who may answer, how far they got (for reminders and to carry
+  on) and when they first answered. Personal data. At close, turnout is counted, the
+  rows of those who did not answer are deleted and progress is cleared: what stays
+  says who took part (the ladder of involvement counts it), never what they answered.
+- `pulse_turnout`: per constituency, how many were asked and answered (after close).
+- `pulse_answers`, `pulse_comments`: what was answered, by respondent key and
+  constituency; `member_id` is filled only for surveys that are not anonymous.
+- `pulse_counts`: a closed round's answers counted per question, constituency and value.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+pulses_migrations = Migrations("mutual_voice.pulses")
+
+
+@pulses_migrations()
+def m001_pulse_rounds(db: Database) -> None:
+    db["pulse_rounds"].create(
+        {
+            "id": int,
+            "survey_id": str,
+            "number": int,
+            "title": str,
+            "anonymous": int,
+            "definition": str,
+            "opened_by": str,
+            "opened_at": str,
+            "closes_at": str,
+            "remind_at": str,
+            "closed_at": str,
+            "scheduled_for": str,
+            "invited_at": str,
+            "reminded_at": str,
+        },
+        pk="id",
+        not_null={"survey_id", "number", "definition", "opened_at", "closes_at"},
+    )
+    db["pulse_rounds"].create_index(["survey_id", "number"], unique=True)
+    # A scheduled round opens once per due time, however many processes see it due.
+    db["pulse_rounds"].create_index(["survey_id", "scheduled_for"], unique=True)
+    db["pulse_rounds"].create_index(["closed_at"])
+    db["pulse_secrets"].create(
+        {"round_id": int, "secret": bytes},
+        pk="round_id",
+        foreign_keys=[("round_id", "pulse_rounds", "id")],
+        not_null={"secret"},
+    )
+    db["pulse_participation"].create(
+        {
+            "round_id": int,
+            "member_id": str,
+            "constituency": str,
+            "step": int,
+            "finished": int,
+            "answered_at": str,
+        },
+        pk=("round_id", "member_id"),
+        foreign_keys=[("round_id", "pulse_rounds", "id"), ("member_id", "members", "member_id")],
+        not_null={"constituency"},
+        defaults={"step": 0, "finished": 0},
+    )
+    db["pulse_participation"].create_index(["member_id"])
+    db["pulse_turnout"].create(
+        {"round_id": int, "constituency": str, "eligible": int, "respondents": int},
+        pk=("round_id", "constituency"),
+        foreign_keys=[("round_id", "pulse_rounds", "id")],
+    )
+    db.execute(
+        """create table pulse_answers (
+            round_id integer not null references pulse_rounds(id),
+            respondent text not null,
+            question_id text not null,
+            constituency text not null,
+            value text not null,
+            member_id text,
+            primary key (round_id, respondent, question_id)
+        ) without rowid"""
+    )
+    # Results are GROUP BY (question, constituency, value) over one round: this index
+    # covers that query, so it never touches the table itself.
+    db.execute(
+        "create index pulse_answers_counts on pulse_answers "
+        "(round_id, question_id, constituency, value)"
+    )
+    db.execute(
+        "create index pulse_answers_member on pulse_answers (member_id) where member_id is not null"
+    )
+    # A closed round's answers never change: its counts are kept, so results (and the
+    # change since the previous round) need not count its answers again.
+    db["pulse_counts"].create(
+        {"round_id": int, "question_id": str, "constituency": str, "value": str, "answers": int},
+        pk=("round_id", "question_id", "constituency", "value"),
+        foreign_keys=[("round_id", "pulse_rounds", "id")],
+    )
+    db.execute(
+        """create table pulse_comments (
+            round_id integer not null references pulse_rounds(id),
+            respondent text not null,
+            question_id text not null,
+            constituency text not null,
+            text text not null,
+            member_id text,
+            primary key (round_id, respondent, question_id)
+        ) without rowid"""
+    )
+    db.execute(
+        "create index pulse_comments_member on pulse_comments (member_id) "
+        "where member_id is not null"
+    )

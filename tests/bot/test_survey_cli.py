@@ -1,0 +1,203 @@
+"""`mutual-voice survey ...` on a real database file, and `/pulse` in the console demo."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.app import App
+from bot.cli import cli
+from bot.cli import survey as survey_cli
+from bot.config import load_settings
+from bot.runner import run_console
+from handlers.context import Context
+from storage import members, outbox, pulses
+from storage.db import open_database
+from tests.handlers.test_pulse_chat import PulseChat, roster
+from tests.helpers import FakeClock, link
+
+ROOT = Path(__file__).parents[2]
+# The section is written in docs/ and merged into README.md; either place counts.
+DOCS = (ROOT / "docs" / "README-pulses.md", ROOT / "README.md")
+FULL = ["Agree", "Strongly agree", "Agree", "Neither", "9"]
+
+
+def mv(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    """Twelve staff imported through the CLI; ten of them have joined on Telegram."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MUTUAL_VOICE_CONFIG", raising=False)
+    (tmp_path / "roster.csv").write_text(roster(staff=12))
+    assert mv("members", "import", "roster.csv").exit_code == 0
+    db = open_database(tmp_path / "mutual-voice.db")
+    ctx = Context(db)
+    for member in members.all_members(db)[:10]:
+        link(ctx, member["member_id"])
+    db.close()
+    return tmp_path
+
+
+def answer(folder, member_ids):
+    """Members answer through the handlers, on the database the CLI uses."""
+    ctx = Context(open_database(folder / "mutual-voice.db"))
+    chat = PulseChat(ctx)
+    for member_id in member_ids:
+        chat.answer(member_id, FULL)
+    ctx.db.close()
+
+
+def test_send_queues_invitations_and_results_json_hides_then_shows(folder):
+    sent = mv("survey", "send", "staff-pulse")
+    assert sent.exit_code == 0, sent.output
+    assert "Opened round 1 of staff-pulse (Staff pulse) for 12 members" in sent.output
+    assert "Queued 10 invitations" in sent.output
+    assert "2 members have not joined yet" in sent.output
+    db = open_database(folder / "mutual-voice.db")
+    rows = outbox.rows_for(db)
+    assert len(rows) == 10 and {r["quiet"] for r in rows} == {1}
+    db.close()
+
+    answer(folder, [f"staff-{n:02d}" for n in range(1, 5)])
+    four = json.loads(mv("survey", "results", "staff-pulse", "--json").stdout)
+    assert (four["respondents"], four["eligible"], four["round"]["status"]) == (4, 12, "open")
+    for question in four["questions"]:
+        assert question["mean"] is None and question["distribution"] is None
+        assert question["suppressed_reason"].startswith("Hidden: only 4 people answered")
+
+    answer(folder, ["staff-05", "staff-06"])
+    six = json.loads(mv("survey", "results", "staff-pulse", "--round", "1", "--json").stdout)
+    voice = next(q for q in six["questions"] if q["id"] == "voice")
+    assert voice["mean"] == 4.0 and voice["distribution"]["4"] == 6
+    assert next(q for q in six["questions"] if q["id"] == "enps")["enps"] == 100
+    text = mv("survey", "results", "staff-pulse").output
+    assert "Answered: 6 of 12 (50%)" in text and "average 4 out of 5" in text
+
+
+def test_list_close_and_send_again(folder):
+    listed = json.loads(mv("survey", "list", "--json").output)
+    assert {row["id"] for row in listed} == {"staff-pulse", "tenant-pulse"}
+    mv("survey", "send", "staff-pulse")
+    again = mv("survey", "send", "staff-pulse")
+    assert again.exit_code == 1 and "round 1 of staff-pulse is still open" in again.output
+    answer(folder, ["staff-01"])
+    table = mv("survey", "list").output
+    assert "1: open, 1 of 12 answered" in table
+    closed = mv("survey", "close", "staff-pulse")
+    assert closed.exit_code == 0 and "Closed round 1 of staff-pulse." in closed.output
+    assert mv("survey", "send", "staff-pulse").exit_code == 0
+    [staff] = [r for r in json.loads(mv("survey", "list", "--json").output) if r["rounds"]]
+    assert [(r["number"], r["status"], r["respondents"]) for r in staff["rounds"]] == [
+        (1, "closed", 1),
+        (2, "open", 0),
+    ]
+    unknown = mv("survey", "send", "nope")
+    assert unknown.exit_code == 1 and "no survey 'nope' (known: staff-pulse, tenant-pulse" in (
+        unknown.output
+    )
+    missing = mv("survey", "results", "tenant-pulse")
+    assert missing.exit_code == 1 and "has no rounds yet" in missing.output
+
+
+def test_follow_shows_delivery_as_the_running_bot_sends(folder, monkeypatch):
+    db = open_database(folder / "mutual-voice.db")
+
+    def bot_sends_some(seconds):  # the running bot, meanwhile, delivers a few more
+        pending = [r for r in outbox.rows_for(db) if r["status"] == "pending"]
+        for row in pending[:4]:
+            outbox.mark_sent(db, row["id"], "ref", FakeClock()())
+
+    monkeypatch.setattr(survey_cli.time, "sleep", bot_sends_some)
+    result = mv("survey", "send", "staff-pulse", "--follow")
+    assert result.exit_code == 0, result.output
+    assert "Delivered" in result.output and "10 delivered." in result.output
+    assert pulses.invitation_progress(db, 1) == {"sent": 10}
+    db.close()
+
+
+def run_mv(folder, *args):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MUTUAL_VOICE")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("survey", "expected"),
+    [
+        (
+            'id = "x"\ntitle = "X"\naudience = ["staff"]\nthanks = "T"\n[[questions]]\n'
+            'id = "q"\nkind = "scale"\ntext = "Q?"\nlabels = ["a", "b"]\n',
+            "bad.toml: questions[1].labels: must have 5 labels, lowest first (it has 2)",
+        ),
+        (
+            'id = "x"\ntitle = "X"\naudience = ["board"]\nthanks = "T"\n[[questions]]\n'
+            'id = "q"\nkind = "scale"\ntext = "Q?"\n',
+            "bad.toml: audience: 'board' is not one of this organisation's constituencies",
+        ),
+    ],
+)
+def test_an_invalid_definition_stops_start_up_with_one_line(tmp_path, survey, expected):
+    # Not "surveys": `python -m bot` puts the current folder first on sys.path, and with an
+    # editable install a folder of that name would shadow the surveys package.
+    (tmp_path / "our-surveys").mkdir()
+    (tmp_path / "our-surveys" / "bad.toml").write_text(survey)
+    (tmp_path / "mutual-voice.toml").write_text('[surveys]\nfolder = "our-surveys"\n')
+    for command in (["survey", "list"], ["run"]):
+        result = run_mv(tmp_path, *command)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count("\n") == 1 and expected in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+async def test_console_demo_pulse_transcript(tmp_path):
+    settings = load_settings(None)
+    app = App(settings, clock=FakeClock(), db=open_database(tmp_path / "demo.db"))
+    assert app.seed_demo()
+    typed = "/pulse\n4\n5\n4\n3\n10\nMore time for training, please\n/pulse\n"
+    out = io.StringIO()
+    await run_console(app, "demo-staff-2", io.StringIO(typed), out)
+    transcript = out.getvalue()
+    assert "STAFF PULSE" in transcript
+    assert "Question 1 of 6: I feel my voice is heard and acted on." in transcript
+    assert "(updated)\nQuestion 1 of 6: I feel my voice is heard and acted on.\n✓ Agree" in (
+        transcript
+    )
+    assert "  11) 10\n  12) Skip" in transcript
+    assert (
+        "✓ 10" in transcript and "✓ Comment saved, without your name." in transcript
+    )  # the label typed
+    assert "reports back in the monthly newsletter" in transcript
+    assert transcript.rstrip().endswith(
+        "You've answered the Staff pulse: thank you! It is open until 10:00 on Thu 26 Nov; "
+        "the combined results are shared after that."
+    )
+    [tenant_round] = pulses.all_rounds(app.db, "tenant-pulse")
+    assert tenant_round["closed_at"] is None
+
+
+def test_the_readme_section_explains_pulses():
+    text = "\n".join(path.read_text() for path in DOCS if path.exists())
+    for needle in (
+        "mutual-voice survey send",
+        "mutual-voice survey results",
+        "anonymity_threshold",
+        "[[questions]]",
+        "/pause",
+    ):
+        assert needle in text, needle
