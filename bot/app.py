@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
 from sqlite_utils import Database
 
 from bot import demo
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.engine import Engine
 from bot.outbox import Deliver, Pace, Sender
 from bot.postman import Postman
 from bot.redaction import Redactor
-from handlers import build_router
+from handlers import build_router, pulse_definitions, tier_standing
 from handlers.context import Context, system_clock
 from storage.db import open_database
+from surveys.definitions import DefinitionError
+from surveys.ladder import LadderError
 
 
 class App:
@@ -39,9 +42,17 @@ class App:
                 settings.slack.app_token,
             ]
         )
+        # Before any platform library is built: some log their API address, token included.
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(self.redact)
         self.ctx = Context(
             self.db, settings.policy, clock, self.join_links(), self.council_address()
         )
+        try:  # an invalid survey definition or ladder stops start-up like a config error
+            pulse_definitions.load(self.ctx)
+            tier_standing.current_ladder(self.ctx)
+        except (DefinitionError, LadderError) as error:
+            raise ConfigError(str(error)) from None
         if demo.is_demo(self.ctx):
             self.make_demo_officer()
         self.router = build_router()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from handlers import vote_admin
 from handlers.context import Context
 from storage import members
+from surveys.vote_definitions import VoteDefinition
 
 CONSOLE = "console"
 DEMO_MEMBERS = [
@@ -21,6 +25,7 @@ DEMO_MEMBERS = [
     ("demo-tenant-6", "Jean Wright", "tenant"),
 ]
 DEMO_OFFICER = "demo-staff-1"
+DEMO_VOTE = "demo-agm-minutes"
 
 
 def seed_if_empty(ctx: Context) -> bool:
@@ -44,7 +49,41 @@ def seed_if_empty(ctx: Context) -> bool:
         members.upsert_many(ctx.db, rows, ctx.now())
         for row in rows:
             link_console(ctx, row["member_id"])
+        open_demo_vote(ctx)
+        open_demo_pulses(ctx)
     return True
+
+
+def open_demo_vote(ctx: Context) -> None:
+    """A small resolution open to everyone, so `/vote` works at once.
+
+    Its announcements are not sent: in the demo every member is the person at the terminal.
+    """
+    now = ctx.now()
+    definition = VoteDefinition(
+        id=DEMO_VOTE,
+        title="Approve the minutes of last year's AGM",
+        explanation=(
+            "Resolution: that the minutes of the annual general meeting held on 12 March "
+            "are approved as a true record."
+        ),
+        method="resolution",
+        opens=now,
+        closes=now + timedelta(days=7),
+        reminder_hours=(),
+    )
+    vote_admin.create_vote(ctx, definition, "demo")
+    vote_admin.open_vote(ctx, DEMO_VOTE, "demo")
+
+
+def open_demo_pulses(ctx: Context) -> None:
+    """A round of the staff and the tenant pulse, so `/pulse` works at once (no invitations)."""
+    from handlers import pulse_definitions, pulse_rounds
+
+    for survey_id in ("staff-pulse", "tenant-pulse"):
+        definition = pulse_definitions.load(ctx).get(survey_id)
+        if definition is not None:
+            pulse_rounds.open_round(ctx, definition, "demo")
 
 
 def link_console(ctx: Context, member_id: str) -> None:

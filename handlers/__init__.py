@@ -2,10 +2,38 @@
 
 from __future__ import annotations
 
-from handlers import guide, housekeeping, onboarding, profile
+from handlers import (
+    digests,
+    guide,
+    home,
+    housekeeping,
+    member_settings,
+    onboarding,
+    profile,
+    pulses,
+    suggestion_council,
+    suggestion_relay,
+    suggestions,
+    tiers,
+    votes,
+)
 from handlers.router import Router
 
-MODULES = (onboarding, guide, profile, housekeeping)
+MODULES = (
+    onboarding,
+    guide,
+    profile,
+    housekeeping,
+    suggestions,
+    suggestion_council,
+    suggestion_relay,
+    home,
+    pulses,
+    member_settings,
+    votes,
+    tiers,
+    digests,
+)
 
 
 def build_router() -> Router:

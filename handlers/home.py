@@ -12,25 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from handlers import pulses, tier_standing, vote_state
 from handlers.context import Context
 from handlers.identity import first_name
 from handlers.messages import Choice, Command, Member, Message, Option, Recipient
 from handlers.router import ANYONE, Router
+from handlers.shortcuts import RUN_COMMAND, run_command
+from storage import votes as vote_store
 
 Section = Callable[[Context, Member], Message | None]
-
-RUN_COMMAND = "home.run"
 
 NOT_ON_ROSTER = (
     "This is the member voice service of {org}. I couldn't find your account on the "
     "membership roster, so there is nothing to show you yet. If you're a member, ask your "
     "membership officer to check the roster has your work email address."
 )
-
-
-def run_command(label: str, command: str) -> Option:
-    """A button that does what typing the command would."""
-    return Option(label, RUN_COMMAND, command)
 
 
 def who_you_are(ctx: Context, member: Member) -> Message:
@@ -52,7 +48,45 @@ def suggest(ctx: Context, member: Member) -> Message:
     )
 
 
-SECTIONS: tuple[Section, ...] = (who_you_are, suggest)
+def open_votes(ctx: Context, member: Member) -> Message | None:
+    waiting = [
+        vote
+        for vote in vote_state.all_votes(ctx, vote_state.OPEN)
+        if vote_state.ineligible_reason(ctx, vote, member) is None
+        and not vote_store.has_voted(ctx.db, vote.id, member.member_id)
+    ]
+    if not waiting:
+        return None
+    lines = [
+        f"• {v.title}: open until {vote_state.when(ctx, v.closes_at, member.timezone)}"
+        for v in waiting
+    ]
+    return Message(
+        to=Recipient.of(member.member_id),
+        title="Votes open for you",
+        text="\n".join(lines),
+        choices=(run_command("Vote now", "vote"),),
+    )
+
+
+def your_rung(ctx: Context, member: Member) -> Message:
+    place = tier_standing.standing(ctx, member.member_id)
+    step = f" Next: {place.next.name}." if place.next else ""
+    return Message(
+        to=Recipient.of(member.member_id),
+        title=f"Your rung: {place.tier.name}",
+        text=f"{place.tier.promise}{step}",
+        choices=(run_command("Where I stand", "me"), run_command("Ways to get involved", "tiers")),
+    )
+
+
+SECTIONS: tuple[Section, ...] = (
+    who_you_are,
+    pulses.home_section,
+    open_votes,
+    your_rung,
+    suggest,
+)
 
 
 def summary(ctx: Context, member: Member | None, router: Router) -> list[Message]:

@@ -21,6 +21,20 @@ MEMBER_TABLES: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("identities", "member_id", DELETE),
     ("invites", "member_id", DELETE),
     ("outbox", "member_id", DELETE),
+    ("pulse_participation", "member_id", DELETE),  # who took part; their anonymous answers stay
+    ("pulse_answers", "member_id", ("member_id",)),  # named surveys only: the answers stay
+    ("pulse_comments", "member_id", ("member_id",)),
+    ("suggestions", "member_id", ("member_id",)),  # named ones: the words stay, the name goes
+    ("suggestion_relay", "member_id", DELETE),
+    ("suggestion_drafts", "member_id", DELETE),
+    ("suggestion_sends", "member_id", DELETE),
+    ("vote_voters", "member_id", ("member_id",)),  # "has voted" stays for turnout; the name goes
+    ("vote_drafts", "member_id", DELETE),
+    ("member_roles", "member_id", DELETE),  # tiers: roles, groups, interest, nudges
+    ("member_groups", "member_id", DELETE),
+    ("tier_interest", "member_id", DELETE),
+    ("tier_nudges", "member_id", DELETE),
+    ("tier_last_nudge", "member_id", DELETE),
 ]
 
 ERASED_PROFILE = ("name", "email", "slack_user_id", "timezone", "language")

@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from storage.digests_schema import digests_migrations
+from storage.pulses_schema import pulses_migrations
+from storage.suggestions_schema import suggestions_migrations
+from storage.tiers_schema import tiers_migrations
+from storage.votes_schema import votes_migrations
+
 core = Migrations("mutual_voice.core")
 
 
@@ -120,7 +126,14 @@ def m004_job_runs(db: Database) -> None:
     )
 
 
-MIGRATION_SETS: list[Migrations] = [core]
+MIGRATION_SETS: list[Migrations] = [
+    core,
+    suggestions_migrations,
+    pulses_migrations,
+    votes_migrations,
+    tiers_migrations,
+    digests_migrations,
+]
 
 
 class SchemaTooNew(Exception):

@@ -9,10 +9,27 @@ import sys
 
 import click
 
+from bot.cli import digest as digest_cli
 from bot.cli import jobs, members, outbox, run, setup
+from bot.cli import suggestions as suggestion_cli
+from bot.cli import survey as survey_cli
+from bot.cli import tiers as tiers_cli
+from bot.cli import vote as vote_cli
 from bot.cli.state import State
+from bot.config import ConfigError
 
-COMMANDS = (setup.init, run.run, members.members, outbox.outbox, jobs.jobs)
+COMMANDS = (
+    setup.init,
+    run.run,
+    members.members,
+    outbox.outbox,
+    jobs.jobs,
+    suggestion_cli.suggestions,
+    vote_cli.vote,
+    survey_cli.survey,
+    tiers_cli.tiers,
+    digest_cli.digest,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,6 +71,9 @@ def main() -> None:
         sys.exit(error.exit_code)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
+    except ConfigError as error:
+        click.echo(f"mutual-voice: config error: {error}", err=True)
+        sys.exit(2)
     except sqlite3.OperationalError as error:
         click.echo(f"mutual-voice: database error: {error}", err=True)
         sys.exit(1)
