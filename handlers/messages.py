@@ -6,7 +6,7 @@ always plain text written by us or by members: adapters escape it for their mark
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -116,10 +116,17 @@ class Message:
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON-able form stored in the outbox (the recipient is stored apart)."""
-        data = asdict(self)
-        del data["to"], data["key"], data["quiet_hours"]
-        data["choices"] = [asdict(option) for option in self.choices]
-        return data
+        # Built by hand: dataclasses.asdict deep-copies, and this runs for every message.
+        return {
+            "text": self.text,
+            "title": self.title,
+            "choices": [
+                {"label": o.label, "action": o.action, "value": o.value} for o in self.choices
+            ],
+            "prompt": self.prompt,
+            "edit_ref": self.edit_ref,
+            "image": self.image,
+        }
 
     @classmethod
     def from_payload(cls, to: Recipient, payload: dict[str, Any]) -> Message:

@@ -100,8 +100,6 @@ class Router:
             route = self.actions.get(event.action)
             if route is None:
                 return [reply(event, "That button no longer works. Type /help to start again.")]
-        elif isinstance(event, Text) and not event.text.strip():
-            return [reply(event, ONLY_TEXT)]
         elif isinstance(event, Text):
             since = ctx.now() - PROMPT_LIFETIME
             pending = conversations.pending_prompt(ctx.db, platform, chat, since)
@@ -114,6 +112,8 @@ class Router:
                     conversations.clear_prompt(ctx.db, platform, chat)
                 route = self.prompts.get(asked.split(":", 1)[0])
                 event = replace(event, reply_to=asked)
+            if route is None and not event.text.strip():
+                return [reply(event, ONLY_TEXT)]  # a photo or voice note, not an answer
             route = route or self.fallback
             if route is None:
                 return [reply(event, NOT_UNDERSTOOD)]

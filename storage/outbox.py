@@ -67,10 +67,10 @@ def enqueue(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> int:
         }
         for row in rows
     ]
-    before = db["outbox"].count
     with db.atomic():
+        before = db.conn.total_changes
         db["outbox"].insert_all(records, ignore=True, batch_size=500)
-    return db["outbox"].count - before
+        return db.conn.total_changes - before
 
 
 def claim_due(

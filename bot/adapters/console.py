@@ -34,8 +34,10 @@ def parse_line(
     if text.startswith("/"):
         name, _, args = text[1:].partition(" ")
         return Command(who, member, event_id, name=name.lower(), args=args.strip())
-    if text.isdigit() and choices and 1 <= int(text) <= len(choices):
-        option = choices[int(text) - 1]
+    by_label = [o for o in choices if o.label.casefold() == text.casefold()]
+    if by_label or (text.isdigit() and choices and 1 <= int(text) <= len(choices)):
+        # A label typed in full wins, so "10" on a 0-10 scale means ten, not the 10th button.
+        option = by_label[0] if by_label else choices[int(text) - 1]
         return Choice(
             who, member, event_id, action=option.action, value=option.value, message_ref=ref
         )
