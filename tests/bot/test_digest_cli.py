@@ -22,8 +22,7 @@ from tests.handlers.test_pulse_chat import roster
 from tests.helpers import link
 
 ROOT = Path(__file__).parents[2]
-# The section is written in docs/ and merged into README.md; either place counts.
-DOCS = (ROOT / "docs" / "README-digests.md", ROOT / "README.md")
+DOCS = (ROOT / "README.md",)
 
 
 def mv(*args):

@@ -11,8 +11,7 @@ from tests.handlers.test_suggestions import COUNCILLOR, FORBIDDEN, LEE, PAT, Cha
 from tests.helpers import FakeClock, make_context
 
 ROOT = Path(__file__).parents[2]
-# The section is written in docs/ and merged into README.md; either place counts.
-DOCS = (ROOT / "docs" / "README-suggestions.md", ROOT / "README.md")
+DOCS = (ROOT / "README.md",)
 
 
 @pytest.fixture

@@ -24,8 +24,7 @@ from tests.handlers.test_pulse_chat import PulseChat, roster
 from tests.helpers import FakeClock, link
 
 ROOT = Path(__file__).parents[2]
-# The section is written in docs/ and merged into README.md; either place counts.
-DOCS = (ROOT / "docs" / "README-pulses.md", ROOT / "README.md")
+DOCS = (ROOT / "README.md",)
 FULL = ["Agree", "Strongly agree", "Agree", "Neither", "9"]
 
 

@@ -14,8 +14,7 @@ from storage.db import open_database
 from tests.helpers import FakeClock, add_members, make_context
 
 ROOT = Path(__file__).parents[2]
-# The section is written in docs/ and merged into README.md; either place counts.
-DOCS = (ROOT / "docs" / "README-tiers.md", ROOT / "README.md")
+DOCS = (ROOT / "README.md",)
 
 
 @pytest.fixture

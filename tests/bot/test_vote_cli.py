@@ -15,8 +15,7 @@ from tests.handlers.test_votes import Kit, receipt_in
 from tests.helpers import make_context
 
 ROOT = Path(__file__).parents[2]
-# The section is written in docs/ and merged into README.md; either place counts.
-DOCS = (ROOT / "docs" / "README-votes.md", ROOT / "README.md")
+DOCS = (ROOT / "README.md",)
 ROSTER = """member_id,name,email,constituency
 t1,Pat Murphy,,tenant
 t2,Lee Chen,,tenant
