@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from bot.quiet_hours import quiet_until
 from handlers.messages import Message, Recipient
+from handlers.quiet_hours import quiet_until
 from handlers.settings import QuietHours
 from storage import members, outbox
 from storage.outbox import Row

@@ -9,12 +9,11 @@ outside its quiet hours, before the vote closes, and is recorded so it goes once
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, timedelta
 
 from handlers.context import Context
 from handlers.messages import Message, Option, Recipient
-from handlers.settings import QuietHours
+from handlers.quiet_hours import quiet_until
 from handlers.vote_results import message_text
 from handlers.vote_state import Vote, when
 from storage import members
@@ -82,7 +81,7 @@ def reminders(ctx: Context, vote: Vote, now: datetime) -> list[Message]:
         batch = f"{notice}:{zone}"
         if batch in done:
             continue
-        if is_quiet(now, zone, ctx.policy.quiet_hours, ctx.policy.organisation.timezone):
+        if quiet_until(now, zone, ctx.policy.quiet_hours, ctx.policy.organisation.timezone):
             pending = True
             continue
         store.mark_notice(ctx.db, vote.id, batch, now)
@@ -128,16 +127,3 @@ def results(ctx: Context, vote: Vote, summary: dict, eligible: list[dict]) -> li
         Recipient.staff_council(), text, title=title, quiet_hours=True, key=f"vote:{vote.id}:result"
     )
     return [*messages, council]
-
-
-def is_quiet(now: datetime, zone: str, rule: QuietHours, fallback: str) -> bool:
-    """Whether `now` is inside quiet hours in `zone` (the same rule the outbox applies)."""
-    if not rule.enabled or rule.start == rule.end:
-        return False
-    try:
-        tz = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        tz = ZoneInfo(fallback)
-    current = now.astimezone(tz).time().replace(tzinfo=None)
-    start, end = (time(*map(int, t.split(":"))) for t in (rule.start, rule.end))
-    return start <= current < end if start < end else current >= start or current < end

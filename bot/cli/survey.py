@@ -13,11 +13,11 @@ import click
 
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
-from bot.quiet_hours import quiet_until
 from handlers import pulse_definitions, pulse_rounds
 from handlers.context import Context
 from handlers.pulse_questions import closing_time
 from handlers.pulse_results import NoSuchRound, find_round, render, results_of, status
+from handlers.quiet_hours import quiet_until
 from storage import audit, pulses
 from surveys.questions import SurveyDefinition
 
