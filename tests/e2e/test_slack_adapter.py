@@ -7,9 +7,7 @@ something due (pacing, Retry-After), and the tests wait on what FakeSlack receiv
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -26,6 +24,7 @@ from handlers.messages import Event, Message, Option, Recipient, reply
 from handlers.router import ANYONE, NOT_JOINED
 from storage import members, outbox
 from storage.db import open_database
+from tests.e2e.slack_harness import COUNCIL, IDLE, SECRET, TOKEN, SimClock, running_slack
 from tests.fakes.slack_api import FakeSlack, live_markup, readable_text
 from tests.fakes.slack_requests import (
     Reply,
@@ -37,28 +36,11 @@ from tests.fakes.slack_requests import (
     slash_command,
     view_submission,
 )
-from tests.helpers import FakeClock, add_members
+from tests.helpers import ROSTER
 
-TOKEN = "xoxb-test-token"
-SECRET = "test-signing-secret"
-COUNCIL = "C0COUNCIL"
 SAM = "U0SAM0001"  # on the roster as s1, sam@example.org
 STRANGER = "U0NOBODY1"
-IDLE = 3600.0  # the sender's poll interval: longer than any test
 LITERAL = "<!channel> hi <@U123> <https://x.example|click> *bold*"
-
-
-class SimClock(FakeClock):
-    """A FakeClock for a running sender. The idle poll parks until the sender is woken;
-    any other wait moves time on by whole seconds, at least one. Whole seconds because
-    the outbox stores times to the second (a fraction lets the sender re-claim a row
-    early and spin); at least one because a sender paused by Retry-After polls with
-    zero-second waits until the pause ends."""
-
-    async def sleep(self, seconds: float) -> None:
-        if seconds >= IDLE:
-            await asyncio.Future()  # cancelled when the sender wakes or stops
-        await super().sleep(max(1, math.ceil(seconds)))
 
 
 @dataclass
@@ -152,31 +134,17 @@ def register_test_routes(slack: Slack) -> None:
 
 @pytest.fixture
 async def slack_app() -> AsyncIterator[Slack]:
-    clock = SimClock()
-    async with FakeSlack(TOKEN, clock=lambda: clock().timestamp(), channels=[COUNCIL]) as fake:
-        settings = Settings(
-            slack=SlackSettings(
-                enabled=True,
-                bot_token=TOKEN,
-                signing_secret=SECRET,
-                api_url=fake.api_url,
-                port=0,
-                council_channel=COUNCIL,
-                constituencies=(),  # members link on first contact here; see test_slack_roster
-            ),
-            outbox=OutboxSettings(poll_seconds=IDLE),
-        )
-        app = App(settings, clock=clock, db=open_database(), sleep=clock.sleep)
-        add_members(app.ctx)
-        fake.add_user(SAM, "Sam@Example.org", "Sam Okafor")
-        fake.add_user(STRANGER, "nobody@example.org", "Nobody Known")
-        adapter = await slack.start(app, asyncio.Event())
-        async with aiohttp.ClientSession() as session:
-            harness = Slack(app, adapter, fake, clock, session)
-            register_test_routes(harness)
-            yield harness
-        await adapter.stop()
-        app.db.close()
+    users = {
+        SAM: ("Sam@Example.org", "Sam Okafor"),
+        STRANGER: ("nobody@example.org", "Nobody Known"),
+    }
+    async with (
+        running_slack(ROSTER, users) as (app, adapter, fake, clock),
+        aiohttp.ClientSession() as session,
+    ):
+        harness = Slack(app, adapter, fake, clock, session)
+        register_test_routes(harness)
+        yield harness
 
 
 def texts(messages: list[dict]) -> list[str]:

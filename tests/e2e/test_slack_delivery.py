@@ -15,7 +15,8 @@ from handlers.messages import Message, Option, Recipient
 from storage import outbox
 from storage.db import open_database
 from storage.outbox import Row
-from tests.e2e.test_slack_adapter import IDLE, LITERAL, SimClock
+from tests.e2e.slack_harness import IDLE, SimClock
+from tests.e2e.test_slack_adapter import LITERAL
 from tests.fakes.slack_api import FakeSlack, live_markup, readable_text
 
 TOKEN = "xoxb-test-token"

@@ -9,7 +9,6 @@ who they are.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 from collections.abc import AsyncIterator
@@ -20,9 +19,8 @@ import pytest
 
 from bot.adapters import slack
 from bot.app import App
-from bot.config import OutboxSettings, Settings, SlackSettings
 from storage import suggestions
-from storage.db import open_database
+from tests.e2e.slack_harness import COUNCIL, SECRET, SimClock, running_slack
 from tests.fakes.slack_api import FakeSlack, all_text, live_markup, readable_text
 from tests.fakes.slack_requests import (
     as_slack_returns,
@@ -31,28 +29,14 @@ from tests.fakes.slack_requests import (
     slash_command,
     view_submission,
 )
-from tests.helpers import FakeClock, add_members
 
-TOKEN = "xoxb-test-token"
-SECRET = "test-signing-secret"
-COUNCIL = "C0COUNCIL"
 PRIYA, PRIYA_ID = "U0PRIYA01", "staff-0099"
 COUNCILLOR = "U0CHRIS01"  # in the council channel, not on the roster
 ROSTER = f"""member_id,name,email,constituency
 {PRIYA_ID},Priya Shah,priya.shah@example.org,staff
 """
 MARKUP = "<!channel> *bold* <https://x.example|y> <b>hi</b>"
-IDLE = 3600.0
 _stamps = itertools.count(1)
-
-
-class SimClock(FakeClock):
-    """Short waits (pacing) pass at once; the idle poll parks until the sender is woken."""
-
-    async def sleep(self, seconds: float) -> None:
-        if seconds >= IDLE:
-            await asyncio.Future()
-        await super().sleep(seconds)
 
 
 @dataclass
@@ -109,33 +93,15 @@ class Slack:
 
 @pytest.fixture
 async def slack_app() -> AsyncIterator[Slack]:
-    clock = SimClock()
-    async with FakeSlack(TOKEN, clock=lambda: clock().timestamp(), channels=[COUNCIL]) as fake:
-        settings = Settings(
-            slack=SlackSettings(
-                enabled=True,
-                bot_token=TOKEN,
-                signing_secret=SECRET,
-                api_url=fake.api_url,
-                port=0,
-                council_channel=COUNCIL,
-                # Whole-second pacing keeps the fake clock on whole seconds. With 20/s it
-                # goes fractional, and a row the per-chat pacing postpones is stored with
-                # its not-before time cut to the second, so the sender re-claims and
-                # re-postpones it without end (reported to the lead; not ours to fix).
-                rate_per_second=1.0,
-            ),
-            outbox=OutboxSettings(poll_seconds=IDLE),
-        )
-        app = App(settings, clock=clock, db=open_database(), sleep=clock.sleep)
-        add_members(app.ctx, ROSTER)
-        fake.add_user(PRIYA, "priya.shah@example.org", "Priya Shah")
-        fake.add_user(COUNCILLOR, "chris@example.org", "Chris Council")
-        adapter = await slack.start(app, asyncio.Event())
-        async with aiohttp.ClientSession() as session:
-            yield Slack(app, adapter, fake, clock, session)
-        await adapter.stop()
-        app.db.close()
+    users = {
+        PRIYA: ("priya.shah@example.org", "Priya Shah"),
+        COUNCILLOR: ("chris@example.org", "Chris Council"),
+    }
+    async with (
+        running_slack(ROSTER, users) as (app, adapter, fake, clock),
+        aiohttp.ClientSession() as session,
+    ):
+        yield Slack(app, adapter, fake, clock, session)
 
 
 def council_payloads(fake: FakeSlack) -> list[dict]:
