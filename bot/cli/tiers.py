@@ -138,18 +138,15 @@ def role(state: State, member_id: str, role: str, remove: bool) -> None:
         raise click.ClickException(
             f"unknown role {role!r}: the ladder's rules name {', '.join(known) or 'no roles'}"
         )
-    row = _member(state, member_id)
-    ctx = state.app.ctx
-    if remove:
-        changed = records.remove_role(ctx.db, member_id, role)
-        done, same = "no longer holds", "did not hold"
-    else:
-        changed = records.add_role(ctx.db, member_id, role, ctx.now(), state.actor())
-        done, same = "now holds", "already holds"
-    if changed:
-        action = "member.role.remove" if remove else "member.role"
-        audit.record(ctx.db, ctx.now(), state.actor(), action, member_id, role=role)
-    click.echo(f"{row['name']} ({member_id}) {done if changed else same} the role {role}.")
+    _change(
+        state,
+        member_id,
+        "role",
+        role,
+        remove,
+        ("now holds", "already holds"),
+        ("no longer holds", "did not hold"),
+    )
 
 
 @members.command()
@@ -162,15 +159,44 @@ def group(state: State, member_id: str, group: str, remove: bool) -> None:
     name = " ".join(group.split())
     if not name or len(name) > 60:
         raise click.ClickException("the group name must be 1 to 60 characters")
+    _change(
+        state,
+        member_id,
+        "group",
+        name,
+        remove,
+        ("has joined", "was already in"),
+        ("has left", "was not in"),
+    )
+
+
+EDITS = {
+    "role": (records.add_role, records.remove_role),
+    "group": (records.add_group, records.remove_group),
+}
+
+
+def _change(
+    state: State,
+    member_id: str,
+    kind: str,
+    value: str,
+    remove: bool,
+    added: tuple[str, str],
+    removed: tuple[str, str],
+) -> None:
+    """Add or remove a member's role or group, audit a real change, and say what happened."""
     row = _member(state, member_id)
     ctx = state.app.ctx
+    add, take_away = EDITS[kind]
     if remove:
-        changed = records.remove_group(ctx.db, member_id, name)
-        done, same = "has left", "was not in"
+        changed = take_away(ctx.db, member_id, value)
+        done, same = removed
     else:
-        changed = records.add_group(ctx.db, member_id, name, ctx.now(), state.actor())
-        done, same = "has joined", "was already in"
+        changed = add(ctx.db, member_id, value, ctx.now(), state.actor())
+        done, same = added
     if changed:
-        action = "member.group.remove" if remove else "member.group"
-        audit.record(ctx.db, ctx.now(), state.actor(), action, member_id, group=name)
-    click.echo(f"{row['name']} ({member_id}) {done if changed else same} the group {name!r}.")
+        action = f"member.{kind}.remove" if remove else f"member.{kind}"
+        audit.record(ctx.db, ctx.now(), state.actor(), action, member_id, **{kind: value})
+    shown = repr(value) if kind == "group" else value
+    click.echo(f"{row['name']} ({member_id}) {done if changed else same} the {kind} {shown}.")
