@@ -79,6 +79,15 @@ class Router:
 
         return decorator
 
+    def awaits_answer(self, ctx: Context, platform: str, chat_id: str) -> bool:
+        """Whether this chat was asked a question it has not answered yet.
+
+        A shared channel (the council's) is only listened to while it owes an answer,
+        so the bot never replies to people talking among themselves.
+        """
+        since = ctx.now() - PROMPT_LIFETIME
+        return conversations.pending_prompt(ctx.db, platform, chat_id, since) is not None
+
     def menu(self, ctx: Context, event: Event) -> list[tuple[str, str]]:
         """(command, help) pairs this sender may use, for /help and platform menus."""
         return [

@@ -176,13 +176,11 @@ class SlackAdapter:
     # ------------------------------------------------------------------ listeners
 
     async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        """A direct message from a person (edits, joins and bots' messages are not)."""
-        if (
-            event.get("channel_type") != "im"
-            or event.get("subtype")
-            or event.get("bot_id")
-            or not event.get("user")
-        ):
+        """A direct message from a person, or the council's answer to a question the bot
+        asked in its channel (edits, joins and bots' messages are neither)."""
+        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+            return
+        if event.get("channel_type") != "im" and not self._council_answer(event["channel"]):
             return
         text = render.from_slack(event.get("text", ""))
         event_id = body["event_id"]
@@ -193,6 +191,10 @@ class SlackAdapter:
                 lambda who, member: Text(who, member, event_id, text=text),
             )
         )
+
+    def _council_answer(self, channel: str) -> bool:
+        council = self.settings.council_channel
+        return channel == council and self.app.router.awaits_answer(self.app.ctx, PLATFORM, channel)
 
     async def on_command(self, ack: Any, command: dict[str, Any]) -> None:
         """`/voice <command> [args]`, answered in the DM; bare `/voice` is help."""

@@ -31,6 +31,7 @@ from tests.fakes.slack_requests import (
     app_home_opened,
     as_slack_returns,
     block_actions,
+    event_callback,
     message_im,
     post,
     slash_command,
@@ -435,6 +436,34 @@ async def test_council_presses_come_from_the_council_channel(slack_app: Slack) -
     assert members.identity(slack_app.app.db, "slack", SAM)["chat_id"] == slack_app.fake.dm_channel(
         SAM
     )
+
+
+async def test_the_council_answers_in_its_channel_only_when_asked(slack_app: Slack) -> None:
+    def channel_message(text: str, n: int) -> tuple[str, str]:
+        event = {
+            "type": "message",
+            "channel_type": "channel",
+            "channel": COUNCIL,
+            "user": SAM,
+            "text": text,
+            "ts": f"{slack_app.now()}.00000{n}",
+        }
+        return event_callback(event, event_id=f"Ev{n}")
+
+    chatter = await slack_app.send(channel_message("Lunch at one?", 1))
+    assert chatter.status == 200
+    await slack_app.adapter.settle()
+    assert slack_app.seen == [] and outbox.rows_for(slack_app.app.db) == []
+
+    question = Message(Recipient.staff_council(), "Why not adopted?", prompt="test.echo")
+    slack_app.app.postman.post([question])
+    [asked] = await slack_app.posted_to(COUNCIL)
+    assert "Type your answer here" in readable_text(asked["blocks"])
+    await slack_app.send(channel_message("It costs too much this year", 2))
+    await slack_app.adapter.settle()
+    [answer] = slack_app.seen
+    assert answer.text == "It costs too much this year" and answer.reply_to == "test.echo"
+    assert answer.sender.chat_id == COUNCIL
 
 
 # ---------------------------------------------------------------------- Socket Mode

@@ -13,7 +13,12 @@ yaml = pytest.importorskip("yaml")
 def test_the_manifest_subscribes_to_what_the_adapter_handles() -> None:
     manifest = yaml.safe_load((ROOT / "slack-manifest.yaml").read_text(encoding="utf-8"))
     settings = manifest["settings"]
-    assert set(settings["event_subscriptions"]["bot_events"]) == {"message.im", "app_home_opened"}
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "message.im",
+        "message.channels",
+        "message.groups",
+        "app_home_opened",
+    }
     assert settings["interactivity"]["is_enabled"]
     assert manifest["features"]["app_home"]["home_tab_enabled"]
     [command] = manifest["features"]["slash_commands"]
