@@ -17,7 +17,7 @@ from handlers.pulse_rounds import definition_of, is_open
 from handlers.router import PROMPT_LIFETIME
 from storage import conversations, pulses
 from surveys.anonymity import respondent_key
-from surveys.questions import CommentQuestion
+from surveys.questions import CommentQuestion, SurveyDefinition
 
 BROKEN = "That button no longer works. Type /pulse to carry on with your check-in."
 CLOSED = (
@@ -55,6 +55,21 @@ def round_for(ctx: Context, event: Event, round_id: int) -> tuple[dict, dict] | 
     return round_row, taking_part
 
 
+def _locate(
+    ctx: Context, event: Event, value: str, parts: int
+) -> tuple[dict, dict, SurveyDefinition, tuple[int, ...]] | Message:
+    """From a button's or prompt's value (`<round>.<index>[.<choice>]`): the open round,
+    the sender's participation, the survey, and the numbers after the round's id."""
+    parsed = q.parse_value(value, parts)
+    if parsed is None:
+        return reply(event, BROKEN)
+    found = round_for(ctx, event, parsed[0])
+    if isinstance(found, Message):
+        return found
+    round_row, part = found
+    return round_row, part, definition_of(round_row), tuple(parsed[1:])
+
+
 def _advance(ctx: Context, event: Event, round_row: dict, part: dict, answered: bool) -> Message:
     """Move past the current question; the next one, or the thanks at the end."""
     definition = definition_of(round_row)
@@ -72,15 +87,11 @@ def _advance(ctx: Context, event: Event, round_row: dict, part: dict, answered: 
 
 
 def answer(ctx: Context, event: Choice) -> list[Message] | Message:
-    parsed = q.parse_value(event.value, 3)
-    if parsed is None:
-        return reply(event, BROKEN)
-    round_id, index, value_index = parsed
-    found = round_for(ctx, event, round_id)
+    found = _locate(ctx, event, event.value, 3)
     if isinstance(found, Message):
         return found
-    round_row, part = found
-    definition = definition_of(round_row)
+    round_row, part, definition, (index, value_index) = found
+    round_id = round_row["id"]
     if index > part["step"] or index >= len(definition.questions):
         return reply(event, BROKEN)
     question = definition.questions[index]
@@ -109,15 +120,11 @@ def answer(ctx: Context, event: Choice) -> list[Message] | Message:
 
 
 def skip(ctx: Context, event: Choice) -> list[Message] | Message:
-    parsed = q.parse_value(event.value, 2)
-    if parsed is None:
-        return reply(event, BROKEN)
-    round_id, index = parsed
-    found = round_for(ctx, event, round_id)
+    found = _locate(ctx, event, event.value, 2)
     if isinstance(found, Message):
         return found
-    round_row, part = found
-    definition = definition_of(round_row)
+    round_row, part, definition, (index,) = found
+    round_id = round_row["id"]
     if index != part["step"] or index >= len(definition.questions):
         return []  # an earlier question, already answered or skipped: nothing changes
     if not definition.questions[index].optional:
@@ -135,15 +142,11 @@ def skip(ctx: Context, event: Choice) -> list[Message] | Message:
 
 def comment(ctx: Context, event: Text) -> list[Message] | Message:
     """The free-text answer to a comment question (the prompt `pulse.c:<round>.<index>`)."""
-    parsed = q.parse_value((event.reply_to or "").partition(":")[2], 2)
-    if parsed is None:
-        return reply(event, BROKEN)
-    round_id, index = parsed
-    found = round_for(ctx, event, round_id)
+    found = _locate(ctx, event, (event.reply_to or "").partition(":")[2], 2)
     if isinstance(found, Message):
         return found
-    round_row, part = found
-    definition = definition_of(round_row)
+    round_row, part, definition, (index,) = found
+    round_id = round_row["id"]
     if index != part["step"] or index >= len(definition.questions):
         return reply(event, ALREADY)
     question = definition.questions[index]
