@@ -16,6 +16,7 @@ from bot.engine import Engine
 from bot.outbox import Deliver, Pace, Sender
 from bot.postman import Postman
 from bot.redaction import Redactor
+from bot.scheduler import Scheduler
 from handlers import build_router, pulse_definitions, tier_standing
 from handlers.context import Context, system_clock
 from storage.db import open_database
@@ -61,6 +62,7 @@ class App:
             self.db, clock, self.ctx.council, settings.organisation.timezone, self.wake
         )
         self.engine = Engine(self.ctx, self.router, self.postman)
+        self.scheduler: Scheduler | None = None  # set by the runner while the bot runs
 
     def join_links(self) -> dict[str, str]:
         username = self.settings.telegram.bot_username.lstrip("@")

@@ -50,6 +50,12 @@ class OutboxSettings:
 
 
 @dataclass(frozen=True)
+class SchedulerSettings:
+    # How often the bot looks for work that fell due (votes to open, rounds to close).
+    tick_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class TelegramSettings:
     enabled: bool = False
     token: str = field(default="", repr=False)
@@ -92,6 +98,7 @@ class Settings:
     invites: Invites = field(default_factory=Invites)
     admin: Admin = field(default_factory=Admin)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     slack: SlackSettings = field(default_factory=SlackSettings)
     surveys: Surveys = field(default_factory=Surveys)
@@ -265,6 +272,8 @@ def _check(s: Settings, source: str) -> None:
             fail(key, "must be at least 1")
     if s.outbox.poll_seconds <= 0:
         fail("outbox.poll_seconds", "must be more than 0")
+    if not 0 < s.scheduler.tick_seconds <= 3600:
+        fail("scheduler.tick_seconds", "must be more than 0 and at most 3600")
     for key in ("council_cron", "members_cron"):
         try:
             CronTrigger.from_crontab(getattr(s.digests, key))

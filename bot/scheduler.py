@@ -4,11 +4,20 @@ Jobs are rebuilt at start-up from the handler modules (`jobs(ctx)`), which read 
 and tables. Each cron job records its last run; a run missed while the bot was down is
 made once at start-up, never twice, and two processes on one database never both make
 it (the claim is a compare-and-set on the last run).
+
+Every firing is a coroutine, so APScheduler runs it on the event loop's thread, where
+the SQLite connection lives (a plain function would go to its thread pool). Jobs yield
+to the loop between one another. Whether a job is due is decided by the injected clock,
+not APScheduler's: the tick checks every job, cron jobs included, so moving the clock and
+calling `nudge()` is all a test needs, while cron triggers make real runs punctual.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,13 +27,15 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.postman import Postman
 from handlers import MODULES
 from handlers.context import Context
-from handlers.schedule import Job
+from handlers.schedule import Job, JobError
 from storage import jobs as job_runs
-from storage.timestamps import iso
+from storage.timestamps import iso, parse
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 30
+TICK_SECONDS = 30.0
+SLOW_SECONDS = 0.1  # a job holding the loop longer than this delays members' replies
+EXPECTED = (JobError, sqlite3.OperationalError)  # told in one line; anything else is a bug
 
 
 def collect_jobs(ctx: Context) -> list[Job]:
@@ -51,70 +62,117 @@ def latest_due(cron: CronTrigger, since: datetime, now: datetime) -> datetime | 
     return due
 
 
+def one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if isinstance(error, JobError) else f"{type(error).__name__}: {text}"
+
+
 class Scheduler:
-    def __init__(self, ctx: Context, postman: Postman) -> None:
-        self.ctx, self.postman = ctx, postman
+    def __init__(self, ctx: Context, postman: Postman, tick_seconds: float = TICK_SECONDS) -> None:
+        self.ctx, self.postman, self.tick_seconds = ctx, postman, tick_seconds
         self.jobs = collect_jobs(ctx)
         self._aps: AsyncIOScheduler | None = None
 
+    @property
+    def timezone(self) -> str:
+        return self.ctx.policy.organisation.timezone
+
     def run_due(self) -> list[str]:
-        """Run every job that is due now (and every tick); returns the ids that ran."""
-        ran = [job.id for job in self.jobs if self.run_job(job)]
+        """Run every job that is due now (and every tick); returns the ids that ran.
+
+        A job that fails is recorded and logged, and the others still run."""
+        return [job.id for job in self.jobs if self.attempt(job)]
+
+    async def fire(self, job_ids: tuple[str, ...] | None = None) -> list[str]:
+        """APScheduler's coroutine: run the named jobs (all if None) that are due, on the
+        loop's thread, letting members' messages through between jobs."""
+        ran = []
+        for job in self.jobs:
+            if job_ids is None or job.id in job_ids:
+                if self.attempt(job):
+                    ran.append(job.id)
+                await asyncio.sleep(0)
+        return ran
+
+    def attempt(self, job: Job) -> bool:
+        """Run `job` if due and record how it went; a failure is retried on the next tick."""
+        started = time.perf_counter()
+        try:
+            ran = self.run_job(job)
+        except EXPECTED as error:
+            self._failed(job, one_line(error))
+            log.error("scheduled job %s failed: %s (will try again)", job.id, one_line(error))
+            return False
+        except Exception as error:
+            self._failed(job, one_line(error))
+            log.exception("scheduled job %s failed (will try again)", job.id)
+            return False
+        held = time.perf_counter() - started
+        if held > SLOW_SECONDS:
+            log.warning("scheduled job %s held the bot for %.0f ms", job.id, held * 1000)
         return ran
 
     def run_job(self, job: Job) -> bool:
-        """Run `job` if due. Its claim, its effects and its messages commit together, so a
-        crash leaves the job still due rather than half done."""
+        """Run `job` if due. Its claim, its effects, its messages and the record of its
+        success commit together, so a crash leaves the job still due rather than half done."""
         now = self.ctx.now()
         with self.ctx.db.atomic():
             if job.cron is None:
                 self._post(job, job.run(self.ctx, now), None)
+                job_runs.succeeded(self.ctx.db, job.id, now)
                 return True
             last = job_runs.last_run(self.ctx.db, job.id)
             if last is None:
                 job_runs.baseline(self.ctx.db, job.id, now)
                 return False
-            due = latest_due(trigger(job, self.ctx.policy.organisation.timezone), last, now)
+            due = latest_due(trigger(job, self.timezone), last, now)
             if due is None or not job_runs.claim(self.ctx.db, job.id, last, now):
                 return False
             log.info("running %s (due %s)", job.id, due.isoformat())
             self._post(job, job.run(self.ctx, due), due)
+            job_runs.succeeded(self.ctx.db, job.id, now)
             return True
+
+    def _failed(self, job: Job, reason: str) -> None:
+        try:
+            with self.ctx.db.atomic():
+                job_runs.failed(self.ctx.db, job.id, self.ctx.now(), reason)
+        except sqlite3.Error as error:  # e.g. the database itself is locked or gone
+            log.error("could not record the failure of %s: %s", job.id, error)
 
     def _post(self, job: Job, messages: list, due: datetime | None) -> None:
         if messages:
             prefix = f"job:{job.id}:{iso(due)}" if due else None
             self.postman.post(messages, key_prefix=prefix)
 
-    def _safely(self, job: Job) -> None:
-        try:
-            self.run_job(job)
-        except Exception:
-            log.exception("scheduled job %s failed", job.id)
-
-    def _tick(self) -> None:
-        for job in self.jobs:
-            if job.cron is None:
-                self._safely(job)
-
     def start(self) -> None:
         """Catch up on what was missed, then let APScheduler fire on the event loop."""
-        for job in self.jobs:
-            self._safely(job)
-        timezone = ZoneInfo(self.ctx.policy.organisation.timezone)
-        self._aps = AsyncIOScheduler(timezone=timezone)
+        self.run_due()
+        self._aps = AsyncIOScheduler(timezone=ZoneInfo(self.timezone))
         for job in self.jobs:
             if job.cron is not None:
                 self._aps.add_job(
-                    self._safely,
-                    trigger(job, self.ctx.policy.organisation.timezone),
-                    args=[job],
+                    self.fire,
+                    trigger(job, self.timezone),
+                    args=[(job.id,)],
                     id=job.id,
                     coalesce=True,
                     misfire_grace_time=None,
                 )
-        self._aps.add_job(self._tick, "interval", seconds=TICK_SECONDS, id="tick", coalesce=True)
+        self._aps.add_job(
+            self.fire,
+            "interval",
+            seconds=self.tick_seconds,
+            id="tick",
+            coalesce=True,
+            misfire_grace_time=None,
+        )
         self._aps.start()
+
+    def nudge(self) -> None:
+        """Look for due work now rather than at the next tick (e.g. after the clock moved)."""
+        if self._aps is not None and self._aps.running:
+            self._aps.modify_job("tick", next_run_time=datetime.now(ZoneInfo(self.timezone)))
 
     def stop(self) -> None:
         if self._aps is not None:
@@ -122,21 +180,33 @@ class Scheduler:
             self._aps = None
 
     def describe(self) -> list[dict[str, str | int | None]]:
+        """Each job with its last success, last failure (and why) and next run."""
         runs = job_runs.all_runs(self.ctx.db)
+        now = self.ctx.now()
         rows = []
         for job in self.jobs:
             run = runs.get(job.id, {})
-            upcoming = None
             if job.cron:
-                cron = trigger(job, self.ctx.policy.organisation.timezone)
-                upcoming = cron.get_next_fire_time(None, self.ctx.now())
+                upcoming = trigger(job, self.timezone).get_next_fire_time(None, now)
+                next_run = upcoming.isoformat() if upcoming else None
+            else:
+                # A tick runs while the bot runs; after a success, the next is one tick on.
+                success = run.get("last_success")
+                next_run = (
+                    iso(max(parse(success) + timedelta(seconds=self.tick_seconds), now))
+                    if success
+                    else None
+                )
             rows.append(
                 {
                     "job": job.id,
-                    "when": job.cron or f"every {TICK_SECONDS}s",
-                    "last_run": run.get("last_run"),
-                    "runs": run.get("runs", 0),
-                    "next_run": upcoming.isoformat() if upcoming else None,
+                    "when": job.cron or f"every {self.tick_seconds:g}s",
+                    "last_success": run.get("last_success"),
+                    "last_failure": run.get("last_failure"),
+                    "last_error": run.get("last_error"),
+                    "runs": run.get("runs") or 0,
+                    "failures": run.get("failures") or 0,
+                    "next_run": next_run,
                     "description": job.description,
                 }
             )

@@ -22,3 +22,8 @@ class Job:
     run: Callable[[Context, datetime], list[Message]]
     cron: str | None = None
     description: str = ""
+
+
+class JobError(Exception):
+    """A scheduled job cannot do its work for a reason an operator can fix (one line, no
+    traceback in the log); it is tried again on the next tick."""

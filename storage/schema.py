@@ -126,6 +126,15 @@ def m004_job_runs(db: Database) -> None:
     )
 
 
+@core()
+def m005_job_outcomes(db: Database) -> None:
+    """What `mutual-voice jobs` shows: the last success and the last failure with its reason."""
+    db["job_runs"].add_column("last_success", str)
+    db["job_runs"].add_column("last_failure", str)
+    db["job_runs"].add_column("last_error", str)
+    db["job_runs"].add_column("failures", int, not_null_default=0)
+
+
 MIGRATION_SETS: list[Migrations] = [
     core,
     suggestions_migrations,
