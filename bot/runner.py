@@ -67,6 +67,6 @@ async def run_platforms(app: App, stop: asyncio.Event | None = None) -> None:
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-        scheduler.stop()
+        await scheduler.stop()
         for adapter in reversed(adapters):
             await adapter.stop()

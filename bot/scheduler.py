@@ -72,6 +72,8 @@ class Scheduler:
         self.ctx, self.postman, self.tick_seconds = ctx, postman, tick_seconds
         self.jobs = collect_jobs(ctx)
         self._aps: AsyncIOScheduler | None = None
+        self._ticking = self._look_again = False
+        self._firing: set[asyncio.Task] = set()
 
     @property
     def timezone(self) -> str:
@@ -87,12 +89,39 @@ class Scheduler:
         """APScheduler's coroutine: run the named jobs (all if None) that are due, on the
         loop's thread, letting members' messages through between jobs."""
         ran = []
-        for job in self.jobs:
-            if job_ids is None or job.id in job_ids:
-                if self.attempt(job):
-                    ran.append(job.id)
-                await asyncio.sleep(0)
+        if job_ids is None:
+            self._ticking = True
+        task = asyncio.current_task()
+        if task is not None:
+            self._firing.add(task)
+        try:
+            again = True
+            while again:
+                self._look_again = False
+                for job in self.jobs:
+                    if job_ids is None or job.id in job_ids:
+                        await self._prepare(job)
+                        if self.attempt(job):
+                            ran.append(job.id)
+                        await asyncio.sleep(0)
+                again = job_ids is None and self._look_again
+        finally:
+            self._firing.discard(task)  # type: ignore[arg-type]
+            if job_ids is None:
+                self._ticking = False
         return ran
+
+    async def _prepare(self, job: Job) -> None:
+        """Do a due job's slow work ahead, off the loop; if that fails, `run` does it all."""
+        if job.prepare is None or job.cron is None:
+            return
+        last = job_runs.last_run(self.ctx.db, job.id)
+        due = last and latest_due(trigger(job, self.timezone), last, self.ctx.now())
+        if due:
+            try:
+                await job.prepare(self.ctx, due)
+            except Exception as error:
+                log.warning("preparing %s failed (%s); it runs without", job.id, one_line(error))
 
     def attempt(self, job: Job) -> bool:
         """Run `job` if due and record how it went; a failure is retried on the next tick."""
@@ -146,9 +175,10 @@ class Scheduler:
             self.postman.post(messages, key_prefix=prefix)
 
     def start(self) -> None:
-        """Catch up on what was missed, then let APScheduler fire on the event loop."""
-        self.run_due()
-        self._aps = AsyncIOScheduler(timezone=ZoneInfo(self.timezone))
+        """Let APScheduler fire on the event loop: the first tick, at once, catches up on
+        what was missed while the bot was down."""
+        zone = ZoneInfo(self.timezone)
+        self._aps = AsyncIOScheduler(timezone=zone)
         for job in self.jobs:
             if job.cron is not None:
                 self._aps.add_job(
@@ -166,16 +196,22 @@ class Scheduler:
             id="tick",
             coalesce=True,
             misfire_grace_time=None,
+            next_run_time=datetime.now(zone),
         )
         self._aps.start()
 
     def nudge(self) -> None:
         """Look for due work now rather than at the next tick (e.g. after the clock moved)."""
-        if self._aps is not None and self._aps.running:
+        if self._ticking:  # the tick under way goes round once more
+            self._look_again = True
+        elif self._aps is not None and self._aps.running:
             self._aps.modify_job("tick", next_run_time=datetime.now(ZoneInfo(self.timezone)))
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """Fire no more, and let a firing under way finish (a job is never cut in half)."""
         if self._aps is not None:
+            self._aps.pause()
+            await asyncio.gather(*self._firing, return_exceptions=True)
             self._aps.shutdown(wait=False)
             self._aps = None
 

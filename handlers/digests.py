@@ -9,6 +9,7 @@ digest without sending or recording anything; the CLI's `digest send` uses `send
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -68,9 +69,9 @@ def council(ctx: Context, due: datetime, chart_dir: Path | None = None) -> Built
     digest = digest_council.build(ctx, since, until)
     image = None
     if digest.chart is not None:
-        path = (chart_dir or charts.chart_dir(ctx)) / f"council-{due:%Y%m%d-%H%M%S}.png"
+        path = chart_path(ctx, due, chart_dir)
         try:
-            image = str(charts.render(digest.chart, path))
+            image = str(path if path.exists() else charts.render(digest.chart, path))
         except Exception:  # a chart that cannot be drawn must not stop the digest
             log.exception("the council digest's chart could not be drawn")
     message = Message(
@@ -81,6 +82,18 @@ def council(ctx: Context, due: datetime, chart_dir: Path | None = None) -> Built
         key=f"digest:{COUNCIL}:{iso(due)}",
     )
     return Built(COUNCIL, since, until, [message], image)
+
+
+def chart_path(ctx: Context, due: datetime, chart_dir: Path | None = None) -> Path:
+    return (chart_dir or charts.chart_dir(ctx)) / f"council-{due:%Y%m%d-%H%M%S}.png"
+
+
+async def draw_ahead(ctx: Context, due: datetime) -> None:
+    """Draw the chart of the council digest due at `due` in a thread (drawing takes about a
+    second, which would hold up members' messages); the job then picks the file up."""
+    digest = digest_council.build(ctx, period_start(ctx, COUNCIL, due), ctx.now())
+    if digest.chart is not None:
+        await asyncio.to_thread(charts.render, digest.chart, chart_path(ctx, due))
 
 
 def members(ctx: Context, due: datetime) -> Built:
@@ -126,6 +139,7 @@ def jobs(ctx: Context) -> list[Job]:
             scheduled(COUNCIL),
             cron=ctx.policy.digests.council_cron,
             description="the staff council's digest, with a chart",
+            prepare=draw_ahead,
         ),
         Job(
             f"digest:{MEMBERS}",
