@@ -160,8 +160,11 @@ class Bot:
 
 
 @asynccontextmanager
-async def fakes(clock: ProcessClock) -> AsyncIterator[tuple[FakeTelegram, FakeSlack]]:
-    stamp = lambda: clock().timestamp()  # noqa: E731 - the fakes' rate limits follow the clock
+async def fakes(
+    clock: Callable[[], datetime],
+) -> AsyncIterator[tuple[FakeTelegram, FakeSlack]]:
+    """Both fake platforms, their rate limits following `clock`."""
+    stamp = lambda: clock().timestamp()  # noqa: E731
     async with (
         FakeTelegram(TELEGRAM_TOKEN, clock=stamp) as telegram,
         FakeSlack(SLACK_TOKEN, clock=stamp, channels=[COUNCIL]) as slack,
