@@ -15,10 +15,14 @@ calling `nudge()` is all a test needs, while cron triggers make real runs punctu
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import sqlite3
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -27,6 +31,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.postman import Postman
 from handlers import MODULES
 from handlers.context import Context
+from handlers.messages import Message
 from handlers.schedule import Job, JobError
 from storage import jobs as job_runs
 from storage.timestamps import iso, parse
@@ -36,6 +41,8 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 30.0
 SLOW_SECONDS = 0.1  # a job holding the loop longer than this delays members' replies
 EXPECTED = (JobError, sqlite3.OperationalError)  # told in one line; anything else is a bug
+PART = 200  # messages posted per transaction when a job fans out to many members
+T = TypeVar("T")
 
 
 def collect_jobs(ctx: Context) -> list[Job]:
@@ -60,6 +67,18 @@ def latest_due(cron: CronTrigger, since: datetime, now: datetime) -> datetime | 
         due = moment
         moment = cron.get_next_fire_time(moment, moment + timedelta(seconds=1))
     return due
+
+
+@dataclass
+class Fanout:
+    """A job's run under way: its messages, drawn lazily, and how many were posted."""
+
+    job: Job
+    messages: Iterator[Message]
+    due: datetime | None
+    started: datetime
+    posted: int = 0
+    done: bool = False
 
 
 def one_line(error: BaseException) -> str:
@@ -101,7 +120,7 @@ class Scheduler:
                 for job in self.jobs:
                     if job_ids is None or job.id in job_ids:
                         await self._prepare(job)
-                        if self.attempt(job):
+                        if await self.attempt_in_parts(job):
                             ran.append(job.id)
                         await asyncio.sleep(0)
                 again = job_ids is None and self._look_again
@@ -124,43 +143,78 @@ class Scheduler:
                 log.warning("preparing %s failed (%s); it runs without", job.id, one_line(error))
 
     def attempt(self, job: Job) -> bool:
-        """Run `job` if due and record how it went; a failure is retried on the next tick."""
-        started = time.perf_counter()
-        try:
-            ran = self.run_job(job)
-        except EXPECTED as error:
-            self._failed(job, one_line(error))
-            log.error("scheduled job %s failed: %s (will try again)", job.id, one_line(error))
-            return False
-        except Exception as error:
-            self._failed(job, one_line(error))
-            log.exception("scheduled job %s failed (will try again)", job.id)
-            return False
-        held = time.perf_counter() - started
-        if held > SLOW_SECONDS:
-            log.warning("scheduled job %s held the bot for %.0f ms", job.id, held * 1000)
-        return ran
+        """Run `job` if due (all in one transaction) and record how it went."""
+        return self._guarded(job, lambda: self.run_job(job))
 
     def run_job(self, job: Job) -> bool:
         """Run `job` if due. Its claim, its effects, its messages and the record of its
         success commit together, so a crash leaves the job still due rather than half done."""
+        fanout = self._begin(job, None)
+        return fanout is not None
+
+    async def attempt_in_parts(self, job: Job) -> bool:
+        """Run `job` if due, posting a long fan-out in parts with members' messages let
+        through between them. The claim, the effects and the first part commit together;
+        a crash during the rest loses the rest (pulse rounds re-invite anyone missed)."""
+        fanout = self._guarded(job, lambda: self._begin(job, PART))
+        while fanout is not None and not fanout.done:
+            await asyncio.sleep(0)
+            if self._guarded(job, lambda: self._continue(fanout)) is None:
+                return False
+        return fanout is not None
+
+    def _guarded(self, job: Job, work: Callable[[], T]) -> T | None:
+        started = time.perf_counter()
+        try:
+            result = work()
+        except EXPECTED as error:
+            self._failed(job, one_line(error))
+            log.error("scheduled job %s failed: %s (will try again)", job.id, one_line(error))
+            return None
+        except Exception as error:
+            self._failed(job, one_line(error))
+            log.exception("scheduled job %s failed (will try again)", job.id)
+            return None
+        held = time.perf_counter() - started
+        if held > SLOW_SECONDS:
+            log.warning("scheduled job %s held the bot for %.0f ms", job.id, held * 1000)
+        return result
+
+    def _begin(self, job: Job, part: int | None) -> Fanout | None:
+        """Claim `job` if due and run it; post its messages (only the first `part` of them if
+        `part` is set). None if it was not due."""
         now = self.ctx.now()
         with self.ctx.db.atomic():
-            if job.cron is None:
-                self._post(job, job.run(self.ctx, now), None)
-                job_runs.succeeded(self.ctx.db, job.id, now)
-                return True
-            last = job_runs.last_run(self.ctx.db, job.id)
-            if last is None:
-                job_runs.baseline(self.ctx.db, job.id, now)
-                return False
-            due = latest_due(trigger(job, self.timezone), last, now)
-            if due is None or not job_runs.claim(self.ctx.db, job.id, last, now):
-                return False
-            log.info("running %s (due %s)", job.id, due.isoformat())
-            self._post(job, job.run(self.ctx, due), due)
-            job_runs.succeeded(self.ctx.db, job.id, now)
-            return True
+            due = None
+            if job.cron is not None:
+                last = job_runs.last_run(self.ctx.db, job.id)
+                if last is None:
+                    job_runs.baseline(self.ctx.db, job.id, now)
+                    return None
+                due = latest_due(trigger(job, self.timezone), last, now)
+                if due is None or not job_runs.claim(self.ctx.db, job.id, last, now):
+                    return None
+                log.info("running %s (due %s)", job.id, due.isoformat())
+            fanout = Fanout(job, iter(job.run(self.ctx, due or now)), due, now)
+            self._post(fanout, part)
+            return fanout
+
+    def _continue(self, fanout: Fanout) -> Fanout:
+        with self.ctx.db.atomic():
+            self._post(fanout, PART)
+        return fanout
+
+    def _post(self, fanout: Fanout, part: int | None) -> None:
+        """Post the next `part` messages of `fanout` (all if None); when none are left,
+        record the job's success in the same transaction."""
+        batch = list(itertools.islice(fanout.messages, part) if part else fanout.messages)
+        if batch:
+            prefix = f"job:{fanout.job.id}:{iso(fanout.due)}" if fanout.due else None
+            self.postman.post(batch, key_prefix=prefix, start=fanout.posted)
+            fanout.posted += len(batch)
+        if part is None or len(batch) < part:
+            fanout.done = True
+            job_runs.succeeded(self.ctx.db, fanout.job.id, fanout.started)
 
     def _failed(self, job: Job, reason: str) -> None:
         try:
@@ -168,11 +222,6 @@ class Scheduler:
                 job_runs.failed(self.ctx.db, job.id, self.ctx.now(), reason)
         except sqlite3.Error as error:  # e.g. the database itself is locked or gone
             log.error("could not record the failure of %s: %s", job.id, error)
-
-    def _post(self, job: Job, messages: list, due: datetime | None) -> None:
-        if messages:
-            prefix = f"job:{job.id}:{iso(due)}" if due else None
-            self.postman.post(messages, key_prefix=prefix)
 
     def start(self) -> None:
         """Let APScheduler fire on the event loop: the first tick, at once, catches up on

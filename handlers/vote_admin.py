@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -159,16 +160,16 @@ def quick_poll(ctx: Context, officer: Member, text: str) -> tuple[Vote, list[Mes
     return vote, messages
 
 
-def due_work(ctx: Context, now: datetime) -> list[Message]:
+def due_work(ctx: Context, now: datetime) -> Iterator[Message]:
     """Open what is due to open and close what is due to close (the tick's first half)."""
-    messages: list[Message] = []
     for due, act in ((store.due_to_close, close_vote), (store.due_to_open, open_vote)):
         for row in due(ctx.db, now):
             try:
-                messages += act(ctx, row["vote_id"])
+                messages = act(ctx, row["vote_id"])
             except VoteError as error:  # e.g. an officer's command got there first
                 log.info("vote %s: %s", row["vote_id"], error)
-    return messages
+                continue
+            yield from messages
 
 
 def _existing(ctx: Context, vote_id: str) -> Vote:
