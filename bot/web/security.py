@@ -32,6 +32,8 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+OFFICER = web.RequestKey("officer", str)  # "" when nobody is signed in
+SESSION = web.RequestKey("session", str)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -48,13 +50,16 @@ async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         response = await handler(request)
     except web.HTTPException as error:
-        response = error
+        _protect(request, error)
+        raise
+    _protect(request, response)
+    return response
+
+
+def _protect(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.update(HEADERS)
     if not request.path.startswith("/static/"):
         response.headers["Cache-Control"] = "no-store"
-    if isinstance(response, web.HTTPException) and response.status >= 400:
-        raise response
-    return response
 
 
 class SignInLimit:
@@ -80,21 +85,23 @@ def session_middleware(app_key: web.AppKey, refuse: Callable[[web.Request], web.
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        request["officer"] = None
+        request[OFFICER], request[SESSION] = "", ""
         session_id = request.cookies.get(SESSION_COOKIE, "")
         if session_id:
             officer = console.session_officer(request.app[app_key].ctx, session_id)
             if officer is not None:
-                request["officer"], request["session"] = officer, session_id
+                request[OFFICER], request[SESSION] = officer, session_id
         if request.path.startswith(OPEN_PATHS):
             return await handler(request)
-        if request["officer"] is None:
+        if not request[OFFICER]:
             return refuse(request)
         if request.method == "POST":
             form = await request.post()
             if not same_token(str(form.get("csrf", "")), csrf_token(session_id)):
-                raise web.HTTPForbidden(text="This form has expired or did not come from the "
-                                        "console. Go back, reload the page and try again.")
+                raise web.HTTPForbidden(
+                    text="This form has expired or did not come from the "
+                    "console. Go back, reload the page and try again."
+                )
         return await handler(request)
 
     return middleware
