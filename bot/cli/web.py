@@ -29,20 +29,29 @@ def web(state: State) -> None:
             "No members yet, so a demo organisation was created (see: mutual-voice run).",
             err=True,
         )
-    click.echo(f"The officer's console is at {app.settings.web.base_url}/ (Ctrl-C stops it).")
+    lines = [f"The officer's console is at {app.settings.web.base_url}/ (Ctrl-C stops it)."]
     if demo.is_demo(app.ctx):
         link = console_links.issue_link(app.ctx, demo.DEMO_OFFICER, state.actor())
-        click.echo(f"Demo: sign in as {demo.DEMO_OFFICER} (works once, for 10 minutes):")
-        click.echo(link.url)
-    asyncio.run(_serve(Console(app)))
+        lines += [f"Demo: sign in as {demo.DEMO_OFFICER} (works once, for 10 minutes):", link.url]
+    try:
+        asyncio.run(_serve(Console(app), lines))
+    except OSError as error:
+        where = f"{app.settings.web.listen}:{app.settings.web.port}"
+        raise click.ClickException(
+            f"cannot serve the console on {where}: {error.strerror or error} "
+            "(choose another web.port in the config)"
+        ) from None
 
 
-async def _serve(console: Console) -> None:
+async def _serve(console: Console, lines: list[str]) -> None:
+    """Serve until SIGINT or SIGTERM; `lines` are printed once the console answers."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await console.start()
+    for line in lines:
+        click.echo(line)
     try:
         await stop.wait()
     finally:
