@@ -18,7 +18,7 @@ from bot.app import App
 from bot.web.security import OFFICER, SESSION, csrf_token
 from handlers.messages import Event, Member, Sender
 from handlers.vote_state import local_time
-from storage import members
+from storage import audit, members
 from storage.console import digest
 from storage.timestamps import parse
 
@@ -90,10 +90,11 @@ def event_as_officer(request: web.Request, kind: type[Event], **fields: Any) -> 
     return kind(sender=sender, member=member, event_id="", **fields)
 
 
-def act(request: web.Request, event: Event) -> list[str]:
-    """Handle `event` as chat would: post what goes to others, return the replies to us."""
+def act(request: web.Request, event: Event, action: str, subject: str) -> list[str]:
+    """Handle `event` as chat would and audit it: post what goes to others, return our replies."""
     app = app_of(request)
     with app.db.atomic():
         messages = app.router.dispatch(app.ctx, event)
         app.postman.post(m for m in messages if m.to.platform != WEB)
+        audit.record(app.db, app.clock(), actor(request), action, subject)
     return [m.text for m in messages if m.to.platform == WEB]

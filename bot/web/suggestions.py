@@ -80,7 +80,7 @@ async def change_status(request: web.Request) -> web.Response:
         )
     else:
         return _page(request, row, {"status": "Choose a status."}, values, status=400)
-    replies = act(request, event)
+    replies = act(request, event, "suggestion.status", str(row["id"]))
     raise done(request, f"/suggestions/{row['id']}", " ".join(replies))
 
 
@@ -93,5 +93,5 @@ async def relay(request: web.Request) -> web.Response:
         errors = {"words": "Write your reply first."}
         return _page(request, row, errors, {"words": words}, status=400)
     event = event_as_officer(request, Text, text=words, reply_to=f"suggest.reply:{row['id']}")
-    replies = act(request, event)
+    replies = act(request, event, "suggestion.reply", str(row["id"]))
     raise done(request, f"/suggestions/{row['id']}", replies[0].split("\n")[0] if replies else "")

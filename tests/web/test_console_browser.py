@@ -202,7 +202,7 @@ async def test_an_officer_runs_the_organisation_from_the_browser(walk: Walk) -> 
         await walk.answer_first_question(member_id)
     await page.reload()
     satisfied = page.locator("section.question", has_text="Satisfied with our service")
-    await satisfied.get_by_text("Hidden: only 4 answered; results show from 5").wait_for()
+    await satisfied.get_by_text("Hidden: only 4 people answered; results show from 5").wait_for()
     await walk.shot("08-pulse-hidden-at-4")
     for member_id in ("t5", "t6"):
         await walk.answer_first_question(member_id)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import aiohttp
 import pytest
 from click.testing import CliRunner
 
@@ -256,8 +258,57 @@ async def test_a_status_change_tells_the_member_as_chat_does(app) -> None:
         )
         assert f"Suggestion #{number} is now marked Not adopted" in await declined.text()
     assert suggestions.get(app.db, number)["status"] == NOT_ADOPTED
+    (entry,) = audit.entries(app.db, "suggestion.status")
+    assert (entry["actor"], entry["subject"]) == (f"member:{OFFICER}", str(number))
     (notice,) = [r for r in outbox.rows_for(app.db, "telegram") if r["chat_id"] == "u-t1"]
     expected = NOTICES[NOT_ADOPTED].format(
         n=number, start="More benches in the park, please", note="No budget this year."
     )
     assert notice["payload"]["text"] == expected
+
+
+async def test_a_reply_goes_through_the_relay_as_from_chat(app) -> None:
+    from storage.members import link_identity
+
+    link_identity(app.db, "telegram", "u-t1", "u-t1", "t1", app.clock())
+    number = suggestion(app, "Fix the lift")
+    async with served(app) as client:
+        token = await signed_in(client, app)
+        empty = await client.post(f"/suggestions/{number}/reply", data={"csrf": token})
+        assert 'id="words-error">Write your reply first.' in await empty.text()
+        sent = await client.post(
+            f"/suggestions/{number}/reply", data={"csrf": token, "words": "Booked for Monday."}
+        )
+        assert f"Reply sent to the suggester of #{number}:" in await sent.text()
+    (relayed,) = [r for r in outbox.rows_for(app.db, "telegram") if r["chat_id"] == "u-t1"]
+    assert relayed["payload"]["text"].startswith(
+        f"The staff council replied about your suggestion #{number} (“Fix the lift”):\n\n"
+        "Booked for Monday."
+    )
+    assert "Sam Okafor" not in str(relayed["payload"])
+
+
+async def test_an_uploaded_stv_vote_shows_its_stages_and_ballots(app) -> None:
+    from handlers.vote_state import new_receipt
+    from storage import votes
+
+    toml = (
+        Path(__file__).parents[2] / "examples" / "vote-representative-election.toml"
+    ).read_bytes()
+    async with served(app) as client:
+        token = await signed_in(client, app)
+        form = aiohttp.FormData()
+        form.add_field("csrf", token)
+        form.add_field("file", toml, filename="reps.toml")
+        made = await client.post("/votes/upload", data=form)
+        assert "Created vote tenant-reps-2027" in await made.text()
+        opened = await client.post("/votes/tenant-reps-2027/open", data={"csrf": token})
+        assert "Opened:" in await opened.text()
+        for member_id, choice in (("t1", "0,2,1"), ("t2", "2,0")):
+            votes.cast(
+                app.db, "tenant-reps-2027", member_id, choice, new_receipt, "test", app.clock()
+            )
+        closed = await client.post("/votes/tenant-reps-2027/close", data={"csrf": token})
+        html = await closed.text()
+    assert "Closed:" in html and "Stage 1" in html and "Published ballots (2)" in html
+    assert "Pat Murphy" in html and "quota" in html
