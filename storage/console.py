@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
 
+from storage.invites import token_hash as digest
 from storage.timestamps import iso
-
-
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def add_link(db: Database, token: str, member_id: str, now: datetime, expires: datetime) -> None:
