@@ -47,7 +47,12 @@ class App:
         for handler in logging.getLogger().handlers:
             handler.addFilter(self.redact)
         self.ctx = Context(
-            self.db, settings.policy, clock, self.join_links(), self.council_address()
+            self.db,
+            settings.policy,
+            clock,
+            self.join_links(),
+            self.council_address(),
+            settings.web.base_url,
         )
         try:  # an invalid survey definition or ladder stops start-up like a config error
             pulse_definitions.load(self.ctx)

@@ -90,6 +90,26 @@ class SlackSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+
+    @property
+    def base_url(self) -> str:
+        """Where officers open the console: the public address, else the listening one."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.listen}]" if ":" in self.listen else self.listen
+        return f"http://{host}:{self.port}"
+
+    @property
+    def secure(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+@dataclass(frozen=True)
 class Settings:
     organisation: Organisation = field(default_factory=Organisation)
     storage: StorageSettings = field(default_factory=StorageSettings)
@@ -105,6 +125,7 @@ class Settings:
     suggestions: Suggestions = field(default_factory=Suggestions)
     tiers: Tiers = field(default_factory=Tiers)
     digests: Digests = field(default_factory=Digests)
+    web: WebSettings = field(default_factory=WebSettings)
     source: str = "built-in defaults"
     folder: Path = field(default_factory=Path.cwd)
 
@@ -300,6 +321,15 @@ def _check(s: Settings, source: str) -> None:
                     f"{platform}.{secret}",
                     f"{platform} is enabled but has no {secret}; set it in the file or in {env}",
                 )
+    if not 1 <= s.web.port <= 65535:
+        fail("web.port", f"must be a port number from 1 to 65535 (got {s.web.port})")
+    if not s.web.listen.strip():
+        fail("web.listen", 'must be an address to listen on, e.g. "127.0.0.1"')
+    if s.web.public_url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", s.web.public_url):
+        fail(
+            "web.public_url",
+            "must be the console's address, like https://voice.example.org (no query)",
+        )
     if s.telegram.enabled and s.telegram.mode == "webhook":
         if not s.telegram.webhook_url.startswith("https://"):
             fail(

@@ -62,6 +62,11 @@ async def run_platforms(app: App, stop: asyncio.Event | None = None) -> None:
             module = importlib.import_module(f"bot.adapters.{platform}")
             adapters.append(await module.start(app, stop))
             log.info("%s connected", platform)
+        if app.settings.web.enabled:
+            from bot.web.server import Console
+
+            adapters.append(Console(app))
+            await adapters[-1].start()
         scheduler.start()
         await stop.wait()
     finally:

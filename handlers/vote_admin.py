@@ -172,6 +172,24 @@ def due_work(ctx: Context, now: datetime) -> Iterator[Message]:
             yield from messages
 
 
+def listing_row(ctx: Context, v: Vote) -> dict:
+    """One vote as `vote list` and the console show it: state, times and turnout."""
+    voted = store.count_voters(ctx.db, v.id) if v.status != SCHEDULED else 0
+    return {
+        "vote": v.id,
+        "title": v.title,
+        "method": v.definition.method,
+        "status": v.status,
+        "opens": v.opens_at.isoformat() if v.opens_at else None,
+        "closes": v.closes_at.isoformat(),
+        "opened_at": v.opened_at.isoformat() if v.opened_at else None,
+        "closed_at": v.closed_at.isoformat() if v.closed_at else None,
+        "constituencies": list(v.definition.constituencies),
+        "voted": voted,
+        "eligible": v.eligible,
+    }
+
+
 def _existing(ctx: Context, vote_id: str) -> Vote:
     vote = load(ctx, vote_id)
     if vote is None:

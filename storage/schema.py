@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from storage.console_schema import console_migrations
 from storage.digests_schema import digests_migrations
 from storage.pulses_schema import pulses_migrations
 from storage.suggestions_schema import suggestions_migrations
@@ -142,6 +143,7 @@ MIGRATION_SETS: list[Migrations] = [
     votes_migrations,
     tiers_migrations,
     digests_migrations,
+    console_migrations,
 ]
 
 
