@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
+from handlers import i18n
 from handlers.settings import (
     Admin,
     Digests,
@@ -267,6 +268,12 @@ def _check(s: Settings, source: str) -> None:
         fail(
             "organisation.timezone",
             f"unknown time zone {s.organisation.timezone!r} (use a name like Europe/London)",
+        )
+    if not i18n.supported(s.organisation.language):
+        fail(
+            "organisation.language",
+            f"no catalogue for {s.organisation.language!r} "
+            f"(available: {', '.join(i18n.available())})",
         )
     if not s.organisation.constituencies:
         fail("organisation.constituencies", 'list at least one, e.g. ["staff", "tenant"]')

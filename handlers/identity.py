@@ -15,7 +15,7 @@ def as_member(row: dict[str, Any]) -> Member:
         name=row["name"] or "",
         constituency=row["constituency"],
         timezone=row["timezone"],
-        language=row["language"],
+        language=row.get("language_chosen") or row["language"],
         email=row["email"],
     )
 

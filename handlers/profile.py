@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from handlers import i18n
 from handlers.context import Context
+from handlers.i18n import N_
 from handlers.messages import Event, Message, reply
 from handlers.router import Router
 from handlers.tier_standing import current_ladder, standing
@@ -13,22 +15,38 @@ from storage import members
 def me(ctx: Context, event: Event) -> Message:
     member = event.member
     assert member is not None
+    _ = i18n.for_member(ctx, member)
     platforms = sorted({i["platform"] for i in members.identities_of(ctx.db, member.member_id)})
     ladder = current_ladder(ctx)
     here = standing(ctx, member.member_id, ladder)
     lines = [
-        f"You are {member.name} (member {member.member_id}), a {member.constituency} member "
-        f"of {ctx.policy.organisation.name}.",
-        f"Connected through: {', '.join(platforms) or 'nothing yet'}.",
-        f"Your rung: {here.tier.name}. {here.tier.promise}",
-        did_that_counts(here.facts, ladder),
+        _("You are {name} (member {member_id}), a {constituency} member of {organisation}.").format(
+            name=member.name,
+            member_id=member.member_id,
+            constituency=member.constituency,
+            organisation=ctx.policy.organisation.name,
+        ),
+        _("Connected through: {platforms}.").format(
+            platforms=", ".join(platforms) or _("nothing yet")
+        ),
+        _("Your rung: {rung}. {promise}").format(
+            rung=_.pick(here.tier.name), promise=_.pick(here.tier.promise)
+        ),
+        did_that_counts(here.facts, ladder, _),
+        _("Language: {language} (/language to change it).").format(
+            language=i18n.native_name(_.language)
+        ),
     ]
     if here.next is None:
-        lines.append("You're on the top rung. Thank you for all you do!")
+        lines.append(_("You're on the top rung. Thank you for all you do!"))
     else:
-        lines.append(f"Next step, to become a {here.next.name}: {here.next.step_up}")
-    return reply(event, "\n".join(lines), choices=next_step_choices(here.next))
+        lines.append(
+            _("Next step, to become a {rung}: {step_up}").format(
+                rung=_.pick(here.next.name), step_up=_.pick(here.next.step_up)
+            )
+        )
+    return reply(event, "\n".join(lines), choices=next_step_choices(here.next, _))
 
 
 def register(router: Router) -> None:
-    router.command("me", "who I think you are, and where you stand", order=80)(me)
+    router.command("me", N_("who I think you are, and where you stand"), order=80)(me)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from handlers import i18n
 from handlers import pulse_questions as q
 from handlers.context import Context
+from handlers.i18n import N_
 from handlers.messages import Choice, Event, Message, Text, reply
 from handlers.pulse_rounds import definition_of, is_open
 from handlers.router import PROMPT_LIFETIME
@@ -19,20 +21,20 @@ from storage import conversations, pulses
 from surveys.anonymity import respondent_key
 from surveys.questions import CommentQuestion, SurveyDefinition
 
-BROKEN = "That button no longer works. Type /pulse to carry on with your check-in."
-CLOSED = (
+BROKEN = N_("That button no longer works. Type /pulse to carry on with your check-in.")
+CLOSED = N_(
     "Thank you for wanting to answer. The {title} closed at {closes}, so new answers "
     "can't be counted any more. The next check-in will come to you here."
 )
-NOT_ASKED = (
+NOT_ASKED = N_(
     "This check-in was sent to the members on the list when it started, and you weren't "
     "on it (you may have joined or resumed check-ins since). The next one will come to you."
 )
-NEEDS_ANSWER = "This question needs an answer: please tap one of the buttons."
-TOO_LONG = "That's a bit long: please keep it under 2,000 characters, or tap Skip."
-SAVED = "✓ Comment saved, without your name."
-SAVED_NAMED = "✓ Comment saved."
-ALREADY = "That question has been answered already. Type /pulse to carry on with your check-in."
+NEEDS_ANSWER = N_("This question needs an answer: please tap one of the buttons.")
+TOO_LONG = N_("That's a bit long: please keep it under 2,000 characters, or tap Skip.")
+SAVED = N_("✓ Comment saved, without your name.")
+SAVED_NAMED = N_("✓ Comment saved.")
+ALREADY = N_("That question has been answered already. Type /pulse to carry on with your check-in.")
 
 
 def _respondent(ctx: Context, round_row: dict, member_id: str) -> str | None:
@@ -43,15 +45,17 @@ def _respondent(ctx: Context, round_row: dict, member_id: str) -> str | None:
 def round_for(ctx: Context, event: Event, round_id: int) -> tuple[dict, dict] | Message:
     """The open round and the sender's participation in it, or the kind refusal."""
     assert event.member is not None
+    _ = i18n.for_member(ctx, event.member)
     round_row = pulses.get_round(ctx.db, round_id)
     if round_row is None:
-        return reply(event, BROKEN)
+        return reply(event, _(BROKEN))
     if not is_open(ctx, round_row):
-        closes = q.closing_time(ctx, round_row)
-        return reply(event, CLOSED.format(title=round_row["title"], closes=closes))
+        closes = q.closing_time(ctx, round_row, _)
+        title = _.pick(definition_of(round_row).title)
+        return reply(event, _(CLOSED).format(title=title, closes=closes))
     taking_part = pulses.participant(ctx.db, round_id, event.member.member_id)
     if taking_part is None:
-        return reply(event, NOT_ASKED)
+        return reply(event, _(NOT_ASKED))
     return round_row, taking_part
 
 
@@ -62,7 +66,7 @@ def _locate(
     the sender's participation, the survey, and the numbers after the round's id."""
     parsed = q.parse_value(value, parts)
     if parsed is None:
-        return reply(event, BROKEN)
+        return reply(event, i18n.for_member(ctx, event.member)(BROKEN))
     found = round_for(ctx, event, parsed[0])
     if isinstance(found, Message):
         return found
@@ -73,15 +77,16 @@ def _locate(
 def _advance(ctx: Context, event: Event, round_row: dict, part: dict, answered: bool) -> Message:
     """Move past the current question; the next one, or the thanks at the end."""
     definition = definition_of(round_row)
+    _ = i18n.for_member(ctx, event.member)
     member_id = part["member_id"]
     step = part["step"] + 1
     finished = step >= len(definition.questions)
     answered_at = ctx.now() if answered else None
     pulses.set_progress(ctx.db, round_row["id"], member_id, step, finished, answered_at)
     if finished:
-        message = reply(event, definition.thanks)
+        message = reply(event, _.pick(definition.thanks))
         return replace(message, key=q.key(round_row["id"], "thanks", member_id))
-    fields = q.ask(ctx, round_row, definition, step)
+    fields = q.ask(ctx, round_row, definition, step, _)
     message = reply(event, fields["text"], choices=fields["choices"], prompt=fields["prompt"])
     return replace(message, key=q.key(round_row["id"], "ask", member_id, step))
 
@@ -91,16 +96,17 @@ def answer(ctx: Context, event: Choice) -> list[Message] | Message:
     if isinstance(found, Message):
         return found
     round_row, part, definition, (index, value_index) = found
+    _ = i18n.for_member(ctx, event.member)
     round_id = round_row["id"]
     if index > part["step"] or index >= len(definition.questions):
-        return reply(event, BROKEN)
+        return reply(event, _(BROKEN))
     question = definition.questions[index]
     if isinstance(question, CommentQuestion) or value_index >= len(question.choices()):
-        return reply(event, BROKEN)
+        return reply(event, _(BROKEN))
     label, value = question.choices()[value_index]
     respondent = _respondent(ctx, round_row, part["member_id"])
     if respondent is None:
-        return reply(event, BROKEN)
+        return reply(event, _(BROKEN))
     earlier = pulses.answer_value(ctx.db, round_id, respondent, question.id)
     if index < part["step"] and earlier == value:
         return []  # a second press of the same button: already recorded
@@ -108,7 +114,7 @@ def answer(ctx: Context, event: Choice) -> list[Message] | Message:
     pulses.save_answer(
         ctx.db, round_id, respondent, question.id, part["constituency"], value, named
     )
-    tick = reply(event, q.ticked(definition, index, label), edit=True)
+    tick = reply(event, q.ticked(definition, index, label, _), edit=True)
     if index < part["step"]:  # a changed answer to an earlier question
         if not part["answered_at"]:
             pulses.set_progress(
@@ -124,16 +130,17 @@ def skip(ctx: Context, event: Choice) -> list[Message] | Message:
     if isinstance(found, Message):
         return found
     round_row, part, definition, (index,) = found
+    _ = i18n.for_member(ctx, event.member)
     round_id = round_row["id"]
     if index != part["step"] or index >= len(definition.questions):
         return []  # an earlier question, already answered or skipped: nothing changes
     if not definition.questions[index].optional:
-        return reply(event, NEEDS_ANSWER)
+        return reply(event, _(NEEDS_ANSWER))
     platform, chat = event.sender.platform, event.sender.chat_id
     pending = conversations.pending_prompt(ctx.db, platform, chat, ctx.now() - PROMPT_LIFETIME)
     if pending and pending[0] == pulses.comment_prompt(round_id, index):
         conversations.clear_prompt(ctx.db, platform, chat)  # later text is not a comment
-    text = q.question_text(definition, index).splitlines()[0] + "\nSkipped."
+    text = q.question_text(definition, index, _).splitlines()[0] + "\n" + _("Skipped.")
     tick = replace(
         reply(event, text, edit=True), key=q.key(round_id, "tick", part["member_id"], index)
     )
@@ -146,34 +153,38 @@ def comment(ctx: Context, event: Text) -> list[Message] | Message:
     if isinstance(found, Message):
         return found
     round_row, part, definition, (index,) = found
+    _ = i18n.for_member(ctx, event.member)
     round_id = round_row["id"]
     if index != part["step"] or index >= len(definition.questions):
-        return reply(event, ALREADY)
+        return reply(event, _(ALREADY))
     question = definition.questions[index]
     if not isinstance(question, CommentQuestion):
-        return reply(event, ALREADY)
+        return reply(event, _(ALREADY))
     try:
         text = question.parse_answer(event.text)
     except ValueError:
         return reply(
-            event, TOO_LONG, choices=q.buttons(round_id, index, question), prompt=event.reply_to
+            event,
+            _(TOO_LONG),
+            choices=q.buttons(round_id, index, question, _),
+            prompt=event.reply_to,
         )
     respondent = _respondent(ctx, round_row, part["member_id"])
     if respondent is None:
-        return reply(event, BROKEN)
+        return reply(event, _(BROKEN))
     named = None if definition.anonymous else part["member_id"]
     pulses.save_comment(
         ctx.db, round_id, respondent, question.id, part["constituency"], text, named
     )
     following = _advance(ctx, event, round_row, part, answered=True)
-    saved = SAVED if definition.anonymous else SAVED_NAMED
+    saved = _(SAVED if definition.anonymous else SAVED_NAMED)
     return replace(following, text=f"{saved}\n\n{following.text}")
 
 
 def carry_on(ctx: Context, event: Event, round_row: dict, part: dict) -> Message:
     """The member's current question again (asked for, so it may come at any hour)."""
     definition = definition_of(round_row)
-    fields = q.ask(ctx, round_row, definition, part["step"])
+    fields = q.ask(ctx, round_row, definition, part["step"], i18n.for_member(ctx, event.member))
     message = reply(
         event,
         fields["text"],

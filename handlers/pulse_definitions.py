@@ -15,6 +15,7 @@ from typing import Any
 
 from handlers.context import Context
 from surveys.definitions import DefinitionError, load_definitions, parse_definition
+from surveys.localised import to_data
 from surveys.questions import ChoiceQuestion, ScaleQuestion, SurveyDefinition
 
 
@@ -43,30 +44,30 @@ def to_json(definition: SurveyDefinition) -> str:
     """The definition in its file format, as JSON, to keep with a round."""
     data: dict[str, Any] = {
         "id": definition.id,
-        "title": definition.title,
+        "title": to_data(definition.title),
         "audience": list(definition.audience),
         "anonymous": definition.anonymous,
         "open_hours": definition.open_hours,
         "reminder_hours": definition.reminder_hours or 0,
-        "thanks": definition.thanks,
+        "thanks": to_data(definition.thanks),
         "questions": [],
     }
     if definition.intro:
-        data["intro"] = definition.intro
+        data["intro"] = to_data(definition.intro)
     if definition.schedule:
         data["schedule"] = definition.schedule
     for question in definition.questions:
         item: dict[str, Any] = {
             "id": question.id,
             "kind": question.kind,
-            "text": question.text,
+            "text": to_data(question.text),
             "topic": question.topic,
             "optional": question.optional,
         }
         if isinstance(question, ScaleQuestion):
-            item["labels"] = list(question.labels)
+            item["labels"] = to_data(list(question.labels))
         if isinstance(question, ChoiceQuestion):
-            item["options"] = list(question.options)
+            item["options"] = to_data(list(question.options))
         data["questions"].append(item)
     return json.dumps({"source": definition.source, "definition": data}, sort_keys=True)
 

@@ -11,16 +11,20 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
+from handlers import i18n
 from handlers.context import Context
+from handlers.i18n import N_, Translator
 from handlers.messages import Option
 from storage.pulses import comment_prompt, key_prefix
 from storage.timestamps import parse
 from surveys.questions import CommentQuestion, EnpsQuestion, Question, SurveyDefinition
 
 ANSWER, SKIP, CARRY_ON, COMMENT = "pulse.a", "pulse.s", "pulse.go", "pulse.c"
-ENPS_HINT = "0 = not at all likely, 10 = extremely likely."
-COMMENT_HINT = "Type your answer below, or tap Skip."
-NAMED = "This check-in is not anonymous: your name is kept with your answers."
+ENPS_HINT = N_("0 = not at all likely, 10 = extremely likely.")
+COMMENT_HINT = N_("Type your answer below, or tap Skip.")
+NAMED = N_("This check-in is not anonymous: your name is kept with your answers.")
 
 
 def key(round_id: int, kind: str, member_id: str, *rest: object) -> str:
@@ -36,68 +40,75 @@ def parse_value(value: str, parts: int) -> tuple[int, ...] | None:
     return tuple(int(p) for p in pieces)
 
 
-def closing_time(ctx: Context, round_row: dict) -> str:
-    """e.g. "10:00 on Thu 26 Nov", in the organisation's time zone."""
+def closing_time(ctx: Context, round_row: dict, _: Translator | None = None) -> str:
+    """e.g. "10:00 on Thu 26 Nov", in the organisation's time zone and the reader's language."""
+    _ = _ or i18n.for_organisation(ctx)
     local = parse(round_row["closes_at"]).astimezone(ZoneInfo(ctx.policy.organisation.timezone))
-    return f"{local:%H:%M} on {local:%a} {local.day} {local:%b}"
+    return _.short_when(local)
 
 
-def local_date(ctx: Context, moment: datetime) -> str:
+def local_date(ctx: Context, moment: datetime, _: Translator) -> str:
     local = moment.astimezone(ZoneInfo(ctx.policy.organisation.timezone))
-    return f"{local:%a} {local.day} {local:%b}"
+    # NOTE: a Unicode date pattern, e.g. "Thu 26 Nov".
+    return format_date(local, _("EEE d MMM"), locale=_.locale)
 
 
-def question_text(definition: SurveyDefinition, index: int) -> str:
+def question_text(definition: SurveyDefinition, index: int, _: Translator) -> str:
     question = definition.questions[index]
-    lines = [f"Question {index + 1} of {len(definition.questions)}: {question.text}"]
+    lines = [
+        _("Question {number} of {count}: {text}").format(
+            number=index + 1, count=len(definition.questions), text=_.pick(question.text)
+        )
+    ]
     if isinstance(question, EnpsQuestion):
-        lines.append(ENPS_HINT)
+        lines.append(_(ENPS_HINT))
     if isinstance(question, CommentQuestion):
-        lines.append(COMMENT_HINT)
+        lines.append(_(COMMENT_HINT))
     return "\n".join(lines)
 
 
-def buttons(round_id: int, index: int, question: Question) -> tuple[Option, ...]:
+def buttons(round_id: int, index: int, question: Question, _: Translator) -> tuple[Option, ...]:
     options = []
     if not isinstance(question, CommentQuestion):
         options = [
-            Option(label, ANSWER, f"{round_id}.{index}.{n}")
-            for n, (label, _) in enumerate(question.choices())
+            Option(_.pick(label), ANSWER, f"{round_id}.{index}.{n}")
+            for n, (label, _value) in enumerate(question.choices())
         ]
     if question.optional:
-        options.append(Option("Skip", SKIP, f"{round_id}.{index}"))
+        options.append(Option(_("Skip"), SKIP, f"{round_id}.{index}"))
     return tuple(options)
 
 
 def ask(
-    ctx: Context, round_row: dict, definition: SurveyDefinition, index: int, lead: str = ""
+    ctx: Context,
+    round_row: dict,
+    definition: SurveyDefinition,
+    index: int,
+    _: Translator,
+    lead: str = "",
 ) -> dict:
     """The fields of a Message asking question `index` (with the intro before the first)."""
     parts = [lead] if lead else []
     if index == 0:
-        intro = definition.intro or ""
+        intro = _.pick(definition.intro or "")
         if not definition.anonymous:
-            intro = f"{intro}\n{NAMED}".strip()
+            intro = f"{intro}\n{_(NAMED)}".strip()
         if intro:
             parts.append(intro)
-        parts.append(f"Open until {closing_time(ctx, round_row)}.")
-    parts.append(question_text(definition, index))
+        parts.append(_("Open until {closes}.").format(closes=closing_time(ctx, round_row, _)))
+    parts.append(question_text(definition, index, _))
     question = definition.questions[index]
     prompt = (
         comment_prompt(round_row["id"], index) if isinstance(question, CommentQuestion) else None
     )
     return {
         "text": "\n\n".join(parts),
-        "title": definition.title if index == 0 else "",
-        "choices": buttons(round_row["id"], index, question),
+        "title": _.pick(definition.title) if index == 0 else "",
+        "choices": buttons(round_row["id"], index, question, _),
         "prompt": prompt,
     }
 
 
-def chosen_label(question: Question, value_index: int) -> str:
-    return question.choices()[value_index][0]
-
-
-def ticked(definition: SurveyDefinition, index: int, label: str) -> str:
+def ticked(definition: SurveyDefinition, index: int, label: str, _: Translator) -> str:
     """The answered question as it reads after the member's choice."""
-    return f"{question_text(definition, index).splitlines()[0]}\n✓ {label}"
+    return f"{question_text(definition, index, _).splitlines()[0]}\n✓ {_.pick(label)}"

@@ -14,8 +14,9 @@ import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from handlers import pulse_definitions, pulse_questions
+from handlers import i18n, pulse_definitions, pulse_questions
 from handlers.context import Context
+from handlers.i18n import N_
 from handlers.messages import Message, Recipient
 from handlers.schedule import Job
 from storage import pulses
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 # How often a tick looks again for members to invite (late joiners) or remind.
 SWEEP_EVERY = timedelta(minutes=10)
-REMINDER = "A gentle reminder: the {title} is open until {closes}. It takes a minute or two."
+REMINDER = N_("A gentle reminder: the {title} is open until {closes}. It takes a minute or two.")
 
 
 def open_round(
@@ -69,14 +70,22 @@ def is_open(ctx: Context, round_row: dict) -> bool:
 def _asking(
     ctx: Context, round_row: dict, kind: str, rows: list[dict], lead: str = ""
 ) -> Iterator[Message]:
-    """Unrequested messages (they wait out quiet hours) asking each member their question,
-    made as they are posted: a round for 67,000 members is sent in parts."""
+    """Unrequested messages (they wait out quiet hours) asking each member their question
+    in their language, made as they are posted: a round for 67,000 members is sent in parts.
+
+    `lead` (a catalogue message) comes before the question."""
     definition = definition_of(round_row)
-    fields: dict[int, dict] = {}  # the same for everyone at the same step: build it once
+    # The same for everyone at the same step in the same language: build it once.
+    fields: dict[tuple[int, str], dict] = {}
     for row in rows:
-        step = row["step"]
+        _ = i18n.for_row(ctx, row)
+        step = (row["step"], _.language)
         if step not in fields:
-            fields[step] = pulse_questions.ask(ctx, round_row, definition, step, lead)
+            said = _(lead).format(
+                title=_.pick(definition.title),
+                closes=pulse_questions.closing_time(ctx, round_row, _),
+            )
+            fields[step] = pulse_questions.ask(ctx, round_row, definition, row["step"], _, said)
         yield Message(
             to=Recipient.of(row["member_id"]),
             key=pulse_questions.key(round_row["id"], kind, row["member_id"]),
@@ -94,10 +103,8 @@ def invitations(ctx: Context, round_row: dict) -> Iterator[Message]:
 def reminders(ctx: Context, round_row: dict) -> Iterator[Message]:
     """The one reminder, carrying the member's current question, to those not finished."""
     pulses.mark_swept(ctx.db, round_row["id"], "reminded_at", ctx.now())
-    closes = pulse_questions.closing_time(ctx, round_row)
-    lead = REMINDER.format(title=round_row["title"], closes=closes)
     due = pulses.due_reminders(ctx.db, round_row["id"], parse(round_row["remind_at"]))
-    return _asking(ctx, round_row, "remind", due, lead)
+    return _asking(ctx, round_row, "remind", due, REMINDER)
 
 
 def _due(round_row: dict, column: str, now: datetime) -> bool:

@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-from handlers import pulse_answers, pulse_definitions, pulse_results, pulse_rounds
+from handlers import i18n, pulse_answers, pulse_definitions, pulse_results, pulse_rounds
 from handlers import pulse_questions as q
 from handlers.context import Context
+from handlers.i18n import N_, Translator
 from handlers.member_settings import PAUSED_NOTE, resume_button
 from handlers.messages import Choice, Command, Member, Message, Recipient, reply
 from handlers.router import OFFICER, Router
@@ -22,19 +23,28 @@ from handlers.shortcuts import run_command
 from storage import members, pulses
 from surveys.definitions import DefinitionError
 
-DONE = (
+DONE = N_(
     "You've answered the {title}: thank you! It is open until {closes}; the combined "
     "results are shared after that."
 )
-NOTHING_OPEN = (
+NOTHING_OPEN = N_(
     "There's no check-in open for you right now. When one starts, it will come to you here."
 )
-NEXT_ONE = "There's no check-in open for you right now. The next {title} starts on {day}; it will come to you here."
+NEXT_ONE = N_(
+    "There's no check-in open for you right now. The next {title} starts on {day}; "
+    "it will come to you here."
+)
+
+
+def _done(ctx: Context, round_row: dict, _: Translator) -> str:
+    title = _.pick(pulse_rounds.definition_of(round_row).title)
+    return _(DONE).format(title=title, closes=q.closing_time(ctx, round_row, _))
 
 
 def pulse(ctx: Context, event: Command) -> Message:
     """Carry on with (or start) the member's oldest unfinished open round."""
     assert event.member is not None
+    _ = i18n.for_member(ctx, event.member)
     rounds = pulses.rounds_of_member(ctx.db, event.member.member_id, ctx.now())
     for round_row in rounds:
         if not round_row["finished"]:
@@ -42,19 +52,18 @@ def pulse(ctx: Context, event: Command) -> Message:
             assert part is not None
             return pulse_answers.carry_on(ctx, event, round_row, part)
     if rounds:
-        done = rounds[-1]
-        return reply(event, DONE.format(title=done["title"], closes=q.closing_time(ctx, done)))
+        return reply(event, _done(ctx, rounds[-1], _))
     row = members.get(ctx.db, event.member.member_id)
     if row and row["pulses_paused"]:
-        return reply(event, PAUSED_NOTE, choices=(resume_button(),))
+        return reply(event, _(PAUSED_NOTE), choices=(resume_button(_),))
     group = event.member.constituency
     for round_row in pulses.open_rounds(ctx.db, ctx.now()):
         if group in pulse_rounds.definition_of(round_row).audience:
-            return reply(event, pulse_answers.NOT_ASKED)
-    return reply(event, _next_round(ctx, group))
+            return reply(event, _(pulse_answers.NOT_ASKED))
+    return reply(event, _next_round(ctx, group, _))
 
 
-def _next_round(ctx: Context, group: str) -> str:
+def _next_round(ctx: Context, group: str, _: Translator) -> str:
     zone = ZoneInfo(ctx.policy.organisation.timezone)
     upcoming = []
     try:
@@ -66,26 +75,25 @@ def _next_round(ctx: Context, group: str) -> str:
             cron = CronTrigger.from_crontab(definition.schedule, timezone=zone)
             when = cron.get_next_fire_time(None, ctx.now())
             if when is not None:
-                upcoming.append((when, definition.title))
+                upcoming.append((when, _.pick(definition.title)))
     if not upcoming:
-        return NOTHING_OPEN
+        return _(NOTHING_OPEN)
     when, title = min(upcoming)
-    return NEXT_ONE.format(title=title, day=q.local_date(ctx, when))
+    return _(NEXT_ONE).format(title=title, day=q.local_date(ctx, when, _))
 
 
 def carry_on(ctx: Context, event: Choice) -> Message:
     """The "carry on" button (`pulse.go`, value: round id) other features may offer."""
+    _ = i18n.for_member(ctx, event.member)
     parsed = q.parse_value(event.value, 1)
     if parsed is None:
-        return reply(event, pulse_answers.BROKEN)
+        return reply(event, _(pulse_answers.BROKEN))
     found = pulse_answers.round_for(ctx, event, parsed[0])
     if isinstance(found, Message):
         return found
     round_row, part = found
     if part["finished"]:
-        return reply(
-            event, DONE.format(title=round_row["title"], closes=q.closing_time(ctx, round_row))
-        )
+        return reply(event, _done(ctx, round_row, _))
     return pulse_answers.carry_on(ctx, event, round_row, part)
 
 
@@ -96,18 +104,27 @@ def home_section(ctx: Context, member: Member) -> Message | None:
     ]
     if not waiting:
         return None
+    _ = i18n.for_member(ctx, member)
     round_row = waiting[0]
-    count = len(pulse_rounds.definition_of(round_row).questions)
+    definition = pulse_rounds.definition_of(round_row)
+    count = len(definition.questions)
     where = (
-        f"You're on question {round_row['step'] + 1} of {count}."
+        _("You're on question {number} of {count}.").format(
+            number=round_row["step"] + 1, count=count
+        )
         if round_row["step"]
-        else f"{count} quick questions, a minute or two."
+        else _.ngettext(
+            "{count} quick question, a minute or two.",
+            "{count} quick questions, a minute or two.",
+            count,
+        ).format(count=count)
     )
+    closes = q.closing_time(ctx, round_row, _)
     return Message(
         to=Recipient.of(member.member_id),
-        title=round_row["title"],
-        text=f"A check-in is open for you until {q.closing_time(ctx, round_row)}. {where}",
-        choices=(run_command("Answer now", "pulse"),),
+        title=_.pick(definition.title),
+        text=_("A check-in is open for you until {closes}.").format(closes=closes) + " " + where,
+        choices=(run_command(_("Answer now"), "pulse"),),
     )
 
 
@@ -116,7 +133,7 @@ def jobs(ctx: Context) -> list[Job]:
 
 
 def register(router: Router) -> None:
-    router.command("pulse", "answer this week's check-in", order=10)(pulse)
+    router.command("pulse", N_("answer this week's check-in"), order=10)(pulse)
     router.command("results", "pulse survey results", who=OFFICER, order=70)(
         pulse_results.results_command
     )

@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from handlers import i18n
 from handlers.context import Context
+from handlers.i18n import N_
 from handlers.messages import Choice, Command, Event, Message, Text, reply
 from storage import conversations
 
@@ -21,17 +23,18 @@ ANYONE, MEMBER, OFFICER = "anyone", "member", "officer"
 # A question left unanswered this long is forgotten, so a later message is not taken as its answer.
 PROMPT_LIFETIME = timedelta(days=1)
 
-NOT_JOINED = (
+NOT_JOINED = N_(
     "I don't know you yet. To take part, use the invite link your organisation sent "
     "you, or ask your membership officer for one. Type /privacy to see what we keep."
 )
-NOT_ALLOWED = "Sorry, that is only for membership officers."
-UNKNOWN_COMMAND = "I don't know /{name}. Type /help to see what I can do."
-ONLY_TEXT = (
+NOT_ALLOWED = N_("Sorry, that is only for membership officers.")
+UNKNOWN_COMMAND = N_("I don't know /{name}. Type /help to see what I can do.")
+ONLY_TEXT = N_(
     "Sorry, I can only read typed messages. Type what you'd like to say, "
     "or /help to see what I can do."
 )
-NOT_UNDERSTOOD = "I'm not sure what you mean. Type /help to see what I can do."
+NOT_UNDERSTOOD = N_("I'm not sure what you mean. Type /help to see what I can do.")
+BUTTON_GONE = N_("That button no longer works. Type /help to start again.")
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,9 @@ class Router:
         return conversations.pending_prompt(ctx.db, platform, chat_id, since) is not None
 
     def menu(self, ctx: Context, event: Event) -> list[tuple[str, str]]:
-        """(command, help) pairs this sender may use, for /help and platform menus."""
+        """(command, help) pairs this sender may use, for /help and platform menus.
+
+        The help is in English (a catalogue message): the caller translates it."""
         return [
             (name, route.help)
             for name, route in sorted(self.commands.items(), key=lambda kv: (kv[1].order, kv[0]))
@@ -98,17 +103,18 @@ class Router:
 
     def dispatch(self, ctx: Context, event: Event) -> list[Message]:
         """The messages that answer `event` (possibly none)."""
+        _ = i18n.for_member(ctx, event.member)
         platform, chat = event.sender.platform, event.sender.chat_id
         route: Route | None
         if isinstance(event, Command):
             conversations.clear_prompt(ctx.db, platform, chat)
             route = self.commands.get(event.name)
             if route is None:
-                return [reply(event, UNKNOWN_COMMAND.format(name=event.name))]
+                return [reply(event, _(UNKNOWN_COMMAND).format(name=event.name))]
         elif isinstance(event, Choice):
             route = self.actions.get(event.action)
             if route is None:
-                return [reply(event, "That button no longer works. Type /help to start again.")]
+                return [reply(event, _(BUTTON_GONE))]
         elif isinstance(event, Text):
             since = ctx.now() - PROMPT_LIFETIME
             pending = conversations.pending_prompt(ctx.db, platform, chat, since)
@@ -122,16 +128,16 @@ class Router:
                 route = self.prompts.get(asked.split(":", 1)[0])
                 event = replace(event, reply_to=asked)
             if route is None and not event.text.strip():
-                return [reply(event, ONLY_TEXT)]  # a photo or voice note, not an answer
+                return [reply(event, _(ONLY_TEXT))]  # a photo or voice note, not an answer
             route = route or self.fallback
             if route is None:
-                return [reply(event, NOT_UNDERSTOOD)]
+                return [reply(event, _(NOT_UNDERSTOOD))]
         else:
             raise TypeError(f"not an incoming event: {event!r}")
         if event.member is None and route.who != ANYONE:
-            return [reply(event, NOT_JOINED)]
+            return [reply(event, _(NOT_JOINED))]
         if route.who == OFFICER and not _allowed(ctx, event, OFFICER):
-            return [reply(event, NOT_ALLOWED)]
+            return [reply(event, _(NOT_ALLOWED))]
         result = route.handler(ctx, event)
         if result is None:
             return []

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 class Organisation:
     name: str = "Our Mutual"
     timezone: str = "Europe/London"
+    language: str = "en"
     constituencies: tuple[str, ...] = ("staff", "tenant")
 
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from handlers import i18n
 from handlers.context import Context
+from handlers.i18n import N_
 from handlers.identity import as_member, first_name
 from handlers.messages import Message, Option, Recipient
 from handlers.tier_standing import current_ladder, standing
@@ -34,11 +36,11 @@ LOOK_AGAIN = timedelta(minutes=10)
 UNANSWERED = timedelta(days=7)
 
 THANKS = {
-    "pulse": "Thank you for answering the check-in, {first}!",
-    "vote": "Thank you for voting, {first}!",
-    "suggestion": "Thank you for your idea, {first}!",
+    "pulse": N_("Thank you for answering the check-in, {first}!"),
+    "vote": N_("Thank you for voting, {first}!"),
+    "suggestion": N_("Thank you for your idea, {first}!"),
 }
-NEXT = (
+NEXT = N_(
     "If you'd like to do a little more one day, the next rung is {next}: {promise} "
     "No pressure: /tiers shows all the ways to get involved."
 )
@@ -90,10 +92,11 @@ def _nudge(
     here = standing(ctx, member_id, ladder)
     if here.next is None:
         return None
-    lines = [THANKS[kind].format(first=first_name(as_member(row)))]
+    _ = i18n.for_row(ctx, row)
+    lines = [_(THANKS[kind]).format(first=first_name(as_member(row)))]
     if here.tier.id != ladder.tiers[0].id:
-        lines.append(f"That makes you a {here.tier.name}.")
-    lines.append(NEXT.format(next=here.next.name, promise=here.next.promise))
+        lines.append(_("That makes you a {tier}.").format(tier=_.pick(here.tier.name)))
+    lines.append(_(NEXT).format(next=_.pick(here.next.name), promise=_.pick(here.next.promise)))
     if kind == "pulse":
         key = f"{pulse_key_prefix(int(ref))}tiers-nudge:{member_id}"
     else:
@@ -102,8 +105,8 @@ def _nudge(
         to=Recipient.of(member_id),
         text=" ".join(lines),
         choices=(
-            Option(DO_MORE, MORE, here.next.id),
-            Option(f"About {here.next.name}", ABOUT, here.next.id),
+            Option(_(DO_MORE), MORE, here.next.id),
+            Option(_("About {tier}").format(tier=_.pick(here.next.name)), ABOUT, here.next.id),
         ),
         quiet_hours=True,
         key=key,

@@ -64,6 +64,11 @@ def set_flag(db: Database, member_id: str, flag: str, value: bool) -> None:
     db["members"].update(member_id, {flag: int(value)})
 
 
+def set_language(db: Database, member_id: str, language: str) -> None:
+    """Record the language a member chose for themselves."""
+    db["members"].update(member_id, {"language_chosen": language})
+
+
 def link_identity(
     db: Database, platform: str, platform_user_id: str, chat_id: str, member_id: str, now: datetime
 ) -> None:

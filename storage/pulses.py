@@ -247,7 +247,7 @@ def due_invitations(db: Database, round_id: int) -> list[dict[str, Any]]:
     """
     return list(
         db.query(
-            f"""select p.member_id, p.step from pulse_participation p
+            f"""select p.member_id, p.step, m.language, m.language_chosen from pulse_participation p
             join members m on m.member_id = p.member_id
             where p.round_id = ? and p.step = 0 and p.answered_at is null
             and m.erased_at is null and coalesce(m.pulses_paused, 0) = 0 and {_REACHABLE}
@@ -264,7 +264,7 @@ def due_reminders(db: Database, round_id: int, invited_before: datetime) -> list
     prefix = key_prefix(round_id)
     return list(
         db.query(
-            f"""select p.member_id, p.step from pulse_participation p
+            f"""select p.member_id, p.step, m.language, m.language_chosen from pulse_participation p
             join members m on m.member_id = p.member_id
             where p.round_id = ? and p.finished = 0
             and m.erased_at is null and coalesce(m.pulses_paused, 0) = 0 and {_REACHABLE}

@@ -10,6 +10,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, NoReturn
 
+from surveys.localised import LANGUAGE_TAG, Local
+
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 _TOML_POSITION = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
 
@@ -92,8 +94,10 @@ class TomlTable:
     def text_list(
         self, key: str, max_chars: int, default: tuple[str, ...] = (), *, idents: bool = False
     ) -> tuple[str, ...]:
-        """A list of texts (or ids), none listed twice."""
+        """A list of texts (or ids), none listed twice; texts may be a table of languages."""
         values = self.data.get(key, list(default))
+        if isinstance(values, dict) and not idents:
+            return self._local_list(key, values, max_chars)
         if not isinstance(values, list):
             self.fail(key, f"must be a list, not {describe(values)}")
         items: list[str] = []
@@ -105,7 +109,37 @@ class TomlTable:
             items.append(item)
         return tuple(items)
 
+    def _local_list(self, key: str, values: dict[str, Any], max_chars: int) -> tuple[str, ...]:
+        """`{ en = ["Yes", "No"], cy = ["Ie", "Na"] }`: one `Local` per position."""
+        inner = self.table(values, ".".join(part for part in (self.prefix, key) if part))
+        lists = {
+            language: inner.text_list(language, max_chars)
+            for language in self._languages(key, values)
+        }
+        sizes = {len(items) for items in lists.values()}
+        if len(sizes) > 1:
+            self.fail(key, "must list as many items in every language")
+        return tuple(
+            Local({language: items[n] for language, items in lists.items()})
+            for n in range(sizes.pop())
+        )
+
+    def _languages(self, key: str, values: dict[str, Any]) -> dict[str, Any]:
+        if not values:
+            self.fail(key, 'must give at least one language, e.g. { en = "..." }')
+        for language in values:
+            if not LANGUAGE_TAG.match(language):
+                self.fail(f"{key}.{language}", "is not a language code like en or cy")
+        return values
+
     def _text(self, key: str, value: Any, max_chars: int, multiline: bool = False) -> str:
+        if isinstance(value, dict):
+            return Local(
+                {
+                    language: self._text(f"{key}.{language}", text, max_chars, multiline)
+                    for language, text in self._languages(key, value).items()
+                }
+            )
         if not isinstance(value, str):
             self.fail(key, f"must be text in quotes, not {describe(value)}")
         value = value.strip()

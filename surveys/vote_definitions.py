@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from surveys.localised import from_data, to_data
 from surveys.toml_reader import ID_PATTERN, TomlTable, describe, load_toml
 
 METHODS = ("resolution", "single", "approval", "irv", "stv", "budget")
@@ -96,6 +97,12 @@ class VoteDefinition:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        for key in ("title", "explanation"):
+            data[key] = to_data(getattr(self, key))
+        data["options"] = [
+            {**o, "name": to_data(v.name), "statement": to_data(v.statement)}
+            for o, v in zip(data["options"], self.options, strict=True)
+        ]
         data["closes"] = self.closes.isoformat()
         data["opens"] = self.opens.isoformat() if self.opens else None
         return data
@@ -103,7 +110,14 @@ class VoteDefinition:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> VoteDefinition:
         fields = dict(data)
-        fields["options"] = tuple(VoteOption(**o) for o in data.get("options", ()))
+        fields["options"] = tuple(
+            VoteOption(
+                **{**o, "name": from_data(o["name"]), "statement": from_data(o["statement"])}
+            )
+            for o in data.get("options", ())
+        )
+        for key in ("title", "explanation"):
+            fields[key] = from_data(data[key])
         fields["closes"] = datetime.fromisoformat(data["closes"])
         fields["opens"] = datetime.fromisoformat(data["opens"]) if data.get("opens") else None
         for key in ("constituencies", "reminder_hours"):

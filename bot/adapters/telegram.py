@@ -122,7 +122,8 @@ class TelegramAdapter:
         try:
             await self.application.initialize()  # asks getMe who we are
             self.app.ctx.join_links[PLATFORM] = join_link(self.bot.username)
-            await self.bot.set_my_commands(telegram_commands.menu(self.app.router, self.app.ctx))
+            for language, commands in telegram_commands.menus(self.app.router, self.app.ctx):
+                await self.bot.set_my_commands(commands, language_code=language)
             self.application.add_handler(
                 MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, self.on_command)
             )

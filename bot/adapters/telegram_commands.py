@@ -11,6 +11,7 @@ import re
 
 from telegram import BotCommand
 
+from handlers import i18n
 from handlers.context import Context
 from handlers.messages import Command, Member, Sender
 from handlers.router import Router
@@ -34,17 +35,32 @@ def aliases(router: Router) -> dict[str, str]:
     return {alias: name for name in router.commands if (alias := telegram_name(name))}
 
 
-def menu(router: Router, ctx: Context) -> list[BotCommand]:
-    """The commands any member may use (officers' ones stay unlisted), for setMyCommands."""
-    probe = Command(Sender("telegram", "", ""), Member("", "", ""), "menu")
+def menu(router: Router, ctx: Context, language: str | None = None) -> list[BotCommand]:
+    """The commands any member may use (officers' ones stay unlisted), for setMyCommands,
+    described in `language` (default: the organisation's)."""
+    probe = Command(Sender("telegram", "", ""), Member("", "", "", language=language), "menu")
+    _ = i18n.for_member(ctx, probe.member)
     commands = []
     for name, help_text in router.menu(ctx, probe):
         alias = telegram_name(name)
         if alias is None:
             log.warning("/%s is left out of the Telegram menu: not a Telegram command name", name)
             continue
-        commands.append(BotCommand(alias, help_text[:DESCRIPTION_MAX]))
+        commands.append(BotCommand(alias, _(help_text)[:DESCRIPTION_MAX]))
     return commands[:COMMANDS_MAX]
+
+
+def menus(router: Router, ctx: Context) -> list[tuple[str | None, list[BotCommand]]]:
+    """(language_code, commands) for setMyCommands: the organisation's language for
+    everyone, then one menu per language we have, for users whose app is set to it.
+
+    Telegram takes two-letter language codes only, so a regional catalogue (e.g. pt-BR)
+    is left to the default menu."""
+    found: list[tuple[str | None, list[BotCommand]]] = [(None, menu(router, ctx))]
+    for language in i18n.available():
+        if re.fullmatch(r"[a-z]{2}", language):
+            found.append((language, menu(router, ctx, language)))
+    return found
 
 
 def parse(text: str, bot_username: str, names: dict[str, str]) -> tuple[str, str] | None:

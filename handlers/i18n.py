@@ -1,0 +1,137 @@
+"""Member-facing text in the member's language: gettext catalogues read with Babel.
+
+Messages are written in English in the code (the msgids); each other language is a
+catalogue `handlers/locale/<language>/LC_MESSAGES/messages.po`. The .po files are read
+and compiled in memory with Babel the first time a language is used, so translators
+edit one text file and nothing needs compiling at install time or can go stale.
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from handlers.context import Context
+from handlers.messages import Member
+from surveys.localised import in_language
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+SOURCE_LANGUAGE = "en"
+TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
+def N_(text: str) -> str:
+    """Marks text for extraction where it is defined; it is translated where it is shown."""
+    return text
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Text, plurals and dates in one language; call it like gettext's `_`."""
+
+    language: str
+    catalogue: gettext.NullTranslations
+    fallback: str = SOURCE_LANGUAGE
+
+    def __call__(self, text: str) -> str:
+        return self.catalogue.gettext(text) if text else text
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.catalogue.ngettext(singular, plural, n)
+
+    def pick(self, text: str) -> str:
+        """A survey's, vote's or ladder's own text in this language, else the organisation's."""
+        return in_language(text, self.language, self.fallback)
+
+    def when(self, local: datetime) -> str:
+        """e.g. "Friday 14 March at 17:00" (`local` is already in the reader's time zone)."""
+        # NOTE: a Unicode date pattern; words in quotes are shown as written.
+        return format_datetime(local, self("EEEE d MMMM 'at' HH:mm"), locale=self.locale)
+
+    def short_when(self, local: datetime) -> str:
+        """e.g. "17:00 on Fri 14 Mar"."""
+        # NOTE: a Unicode date pattern; words in quotes are shown as written.
+        return format_datetime(local, self("HH:mm 'on' EEE d MMM"), locale=self.locale)
+
+    @property
+    def locale(self) -> Locale:
+        return Locale.parse(self.language, sep="-")
+
+
+def available() -> tuple[str, ...]:
+    """The languages members can read: English, then each shipped catalogue."""
+    shipped = sorted(
+        p.parent.parent.name.replace("_", "-")
+        for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")
+    )
+    return (SOURCE_LANGUAGE, *shipped)
+
+
+def supported(tag: str | None) -> str | None:
+    """The available language that best serves a BCP 47 tag (`cy-GB` is served by `cy`)."""
+    if not tag or not TAG.match(tag.strip()):
+        return None
+    tag = tag.strip()
+    languages = {language.lower(): language for language in available()}
+    for candidate in (tag.lower(), tag.split("-")[0].lower()):
+        if candidate in languages:
+            return languages[candidate]
+    return None
+
+
+def native_name(language: str) -> str:
+    """The language named in itself, e.g. "Cymraeg", "Polski"."""
+    try:
+        name = Locale.parse(language, sep="-").get_display_name(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return language
+    return name[:1].upper() + name[1:] if name else language
+
+
+@cache
+def translator(language: str, fallback: str = SOURCE_LANGUAGE) -> Translator:
+    """The translator for an available language (English for any other).
+
+    `fallback` is the organisation's language, for survey and vote text not given in this one.
+    """
+    language = supported(language) or SOURCE_LANGUAGE
+    if language == SOURCE_LANGUAGE:
+        return Translator(language, gettext.NullTranslations(), fallback)
+    po = LOCALE_DIR / language.replace("-", "_") / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=language.replace("-", "_"))
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translator(language, Translations(compiled, domain=DOMAIN), fallback)
+
+
+def language_of(ctx: Context, tag: str | None) -> str:
+    """The language a member with this tag reads: theirs if we have it, else the organisation's."""
+    return supported(tag) or supported(ctx.policy.organisation.language) or SOURCE_LANGUAGE
+
+
+def for_member(ctx: Context, member: Member | None) -> Translator:
+    return translator(language_of(ctx, member.language if member else None), language_of(ctx, None))
+
+
+def for_row(ctx: Context, row: dict) -> Translator:
+    """For a member's roster row (fan-outs): their own choice, else the roster's language."""
+    tag = row.get("language_chosen") or row.get("language")
+    return translator(language_of(ctx, tag), language_of(ctx, None))
+
+
+def for_organisation(ctx: Context) -> Translator:
+    return translator(language_of(ctx, None), language_of(ctx, None))
