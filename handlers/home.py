@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from handlers import pulses, tier_standing, vote_state
+from handlers import i18n, pulses, tier_standing, vote_state
 from handlers.context import Context
+from handlers.i18n import N_
 from handlers.identity import first_name
 from handlers.messages import Choice, Command, Member, Message, Option, Recipient
 from handlers.router import ANYONE, Router
@@ -22,7 +23,7 @@ from storage import votes as vote_store
 
 Section = Callable[[Context, Member], Message | None]
 
-NOT_ON_ROSTER = (
+NOT_ON_ROSTER = N_(
     "This is the member voice service of {org}. I couldn't find your account on the "
     "membership roster, so there is nothing to show you yet. If you're a member, ask your "
     "membership officer to check the roster has your work email address."
@@ -31,20 +32,26 @@ NOT_ON_ROSTER = (
 
 def who_you_are(ctx: Context, member: Member) -> Message:
     org = ctx.policy.organisation.name
+    _ = i18n.for_member(ctx, member)
     return Message(
         to=Recipient.of(member.member_id),
-        title=f"Hello, {first_name(member)}",
-        text=f"You're a {member.constituency} member of {org}. Your voice shapes how it's run.",
-        choices=(Option("What can I do?", "help.show"), Option("My privacy", "help.privacy")),
+        title=_("Hello, {name}").format(name=first_name(member)),
+        text=_("You're a {constituency} member of {org}. Your voice shapes how it's run.").format(
+            constituency=member.constituency, org=org
+        ),
+        choices=(Option(_("What can I do?"), "help.show"), Option(_("My privacy"), "help.privacy")),
     )
 
 
 def suggest(ctx: Context, member: Member) -> Message:
+    _ = i18n.for_member(ctx, member)
     return Message(
         to=Recipient.of(member.member_id),
-        title="Got an idea?",
-        text="Send it to the staff council. You can stay anonymous, and you'll hear what happens.",
-        choices=(run_command("Make a suggestion", "suggest"),),
+        title=_("Got an idea?"),
+        text=_(
+            "Send it to the staff council. You can stay anonymous, and you'll hear what happens."
+        ),
+        choices=(run_command(_("Make a suggestion"), "suggest"),),
     )
 
 
@@ -57,26 +64,35 @@ def open_votes(ctx: Context, member: Member) -> Message | None:
     ]
     if not waiting:
         return None
+    _ = i18n.for_member(ctx, member)
     lines = [
-        f"• {v.title}: open until {vote_state.when(ctx, v.closes_at, member.timezone)}"
+        _("• {title}: open until {closes}").format(
+            title=_.pick(v.title), closes=vote_state.when(ctx, v.closes_at, member.timezone, _)
+        )
         for v in waiting
     ]
     return Message(
         to=Recipient.of(member.member_id),
-        title="Votes open for you",
+        title=_("Votes open for you"),
         text="\n".join(lines),
-        choices=(run_command("Vote now", "vote"),),
+        choices=(run_command(_("Vote now"), "vote"),),
     )
 
 
 def your_rung(ctx: Context, member: Member) -> Message:
+    _ = i18n.for_member(ctx, member)
     place = tier_standing.standing(ctx, member.member_id)
-    step = f" Next: {place.next.name}." if place.next else ""
+    text = _.pick(place.tier.promise)
+    if place.next:
+        text += " " + _("Next: {rung}.").format(rung=_.pick(place.next.name))
     return Message(
         to=Recipient.of(member.member_id),
-        title=f"Your rung: {place.tier.name}",
-        text=f"{place.tier.promise}{step}",
-        choices=(run_command("Where I stand", "me"), run_command("Ways to get involved", "tiers")),
+        title=_("Your rung: {rung}").format(rung=_.pick(place.tier.name)),
+        text=text,
+        choices=(
+            run_command(_("Where I stand"), "me"),
+            run_command(_("Ways to get involved"), "tiers"),
+        ),
     )
 
 
@@ -93,7 +109,8 @@ def summary(ctx: Context, member: Member | None, router: Router) -> list[Message
     """The home's sections for `member`; for a stranger, how to get in."""
     if member is None:
         org = ctx.policy.organisation.name
-        return [Message(to=Recipient(), title=org, text=NOT_ON_ROSTER.format(org=org))]
+        text = i18n.for_member(ctx, None)(NOT_ON_ROSTER).format(org=org)
+        return [Message(to=Recipient(), title=org, text=text)]
     sections = []
     for build in SECTIONS:
         message = build(ctx, member)

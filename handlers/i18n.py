@@ -51,6 +51,9 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.catalogue.ngettext(singular, plural, n)
 
+    def pgettext(self, context: str, text: str) -> str:
+        return self.catalogue.pgettext(context, text)
+
     def pick(self, text: str) -> str:
         """A survey's, vote's or ladder's own text in this language, else the organisation's."""
         return in_language(text, self.language, self.fallback)

@@ -4,35 +4,42 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handlers import identity, invites
+from handlers import i18n, identity, invites
 from handlers.context import Context
+from handlers.i18n import N_, Translator
 from handlers.messages import Command, Message, Option, reply
 from handlers.router import ANYONE, Router
 
-HOW_TO_JOIN = (
+HOW_TO_JOIN = N_(
     "Hello! This is the member voice service of {org}. Only members can take part. "
     "To join, open the invite link your organisation sent you (by letter, email or text). "
     "No link, or it has expired? Ask your membership officer for a new one. "
     "Type /privacy to see what we keep about you."
 )
 REFUSALS = {
-    invites.UNKNOWN: "Sorry, I don't recognise that invite. Please check you opened the whole "
-    "link, or ask your membership officer for a new one.",
-    invites.USED: "That invite has already been used. If that wasn't you, or you have a new "
-    "phone, ask your membership officer for a new invite.",
-    invites.EXPIRED: "That invite has expired. Please ask your membership officer for a new one.",
-    invites.ERASED: "That invite is no longer valid. Please ask your membership officer.",
+    invites.UNKNOWN: N_(
+        "Sorry, I don't recognise that invite. Please check you opened the whole "
+        "link, or ask your membership officer for a new one."
+    ),
+    invites.USED: N_(
+        "That invite has already been used. If that wasn't you, or you have a new "
+        "phone, ask your membership officer for a new invite."
+    ),
+    invites.EXPIRED: N_(
+        "That invite has expired. Please ask your membership officer for a new one."
+    ),
+    invites.ERASED: N_("That invite is no longer valid. Please ask your membership officer."),
 }
-WELCOME = (
+WELCOME = N_(
     "Welcome, {name}! You're connected to {org} as a {constituency} member. "
     "Here you can answer short check-ins, vote, and send ideas to the people who run "
     "things. Each takes seconds, and you'll always hear what happened next."
 )
-WELCOME_BACK = "Welcome back, {name}. You're connected as a {constituency} member of {org}."
+WELCOME_BACK = N_("Welcome back, {name}. You're connected as a {constituency} member of {org}.")
 
 
-def welcome_choices() -> tuple[Option, ...]:
-    return (Option("What can I do?", "help.show"), Option("My privacy", "help.privacy"))
+def welcome_choices(_: Translator) -> tuple[Option, ...]:
+    return (Option(_("What can I do?"), "help.show"), Option(_("My privacy"), "help.privacy"))
 
 
 def start(ctx: Context, event: Command) -> Message:
@@ -42,7 +49,7 @@ def start(ctx: Context, event: Command) -> Message:
     if token and (member is None or invites.find_token_owner(ctx, token) != member.member_id):
         member_id, reason = invites.redeem(ctx, token, event.sender)
         if reason is not None:
-            return reply(event, REFUSALS[reason])
+            return reply(event, i18n.for_member(ctx, member)(REFUSALS[reason]))
         member = identity.member_for(ctx, event.sender.platform, event.sender.platform_user_id)
         assert member is not None and member.member_id == member_id
         event = replace(event, member=member)
@@ -50,13 +57,14 @@ def start(ctx: Context, event: Command) -> Message:
     elif member is not None:
         text = WELCOME_BACK
     else:
-        return reply(event, HOW_TO_JOIN.format(org=org))
+        return reply(event, i18n.for_member(ctx, None)(HOW_TO_JOIN).format(org=org))
+    _ = i18n.for_member(ctx, member)
     return reply(
         event,
-        text.format(name=identity.first_name(member), org=org, constituency=member.constituency),
-        choices=welcome_choices(),
+        _(text).format(name=identity.first_name(member), org=org, constituency=member.constituency),
+        choices=welcome_choices(_),
     )
 
 
 def register(router: Router) -> None:
-    router.command("start", "start here, or join with your invite", who=ANYONE, order=0)(start)
+    router.command("start", N_("start here, or join with your invite"), who=ANYONE, order=0)(start)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from handlers import i18n
 from handlers.context import Context
+from handlers.i18n import N_
 from handlers.messages import Choice, Event, Member, Message, Option, reply
 from handlers.vote_results import encode
 from handlers.vote_screens import RANKED, TOGGLES, ballot_screen, complete, confirm_screen, thanks
@@ -26,30 +28,34 @@ from handlers.vote_state import (
 )
 from storage import votes as store
 
+GONE = N_("That vote no longer exists. Type /vote to see open votes.")
+
 
 def refusal(ctx: Context, vote: Vote, member: Member) -> str | None:
     """Why this member cannot vote in this vote now (None: they can)."""
     reason = ineligible_reason(ctx, vote, member) or not_open_reason(ctx, vote, member)
     already = reason is None and not vote.definition.allow_change
     if already and store.has_voted(ctx.db, vote.id, member.member_id):
-        return (
-            f"You've already voted in {vote.title}, and votes in this one can't be "
+        _ = i18n.for_member(ctx, member)
+        return _(
+            "You've already voted in {title}, and votes in this one can't be "
             "changed. Your vote counts, once."
-        )
+        ).format(title=_.pick(vote.title))
     return reason
 
 
 def render(ctx: Context, event: Event, vote: Vote, edit: bool, intro: str = "") -> Message:
     member = event.member
     assert member is not None
+    _ = i18n.for_member(ctx, member)
     picks, confirming = store.get_draft(ctx.db, vote.id, member.member_id)
     voted = store.has_voted(ctx.db, vote.id, member.member_id)
     screen = confirm_screen if confirming and complete(vote, picks) else ballot_screen
-    text, buttons = screen(vote, picks, voted)
+    text, buttons = screen(vote, picks, voted, _)
     return reply(
         event,
         f"{intro}\n\n{text}".strip(),
-        title=vote.title,
+        title=_.pick(vote.title),
         choices=buttons,
         edit=edit,
     )
@@ -64,10 +70,12 @@ def _vote_for(ctx: Context, event: Choice) -> tuple[Vote | None, Message | None]
     """The vote a button refers to, or a kind refusal (as an edit of the ballot)."""
     vote = load_short(ctx, event.value)
     assert event.member is not None
+    _ = i18n.for_member(ctx, event.member)
     if vote is None:
-        return None, reply(event, "That vote no longer exists. Type /vote to see open votes.")
+        return None, reply(event, _(GONE))
     reason = refusal(ctx, vote, event.member)
-    return vote, (reply(event, reason, title=vote.title, edit=True) if reason else None)
+    title = _.pick(vote.title)
+    return vote, (reply(event, reason, title=title, edit=True) if reason else None)
 
 
 def show(ctx: Context, event: Event, vote: Vote, intro: str = "") -> list[Message]:
@@ -75,7 +83,8 @@ def show(ctx: Context, event: Event, vote: Vote, intro: str = "") -> list[Messag
     assert event.member is not None
     reason = refusal(ctx, vote, event.member)
     if reason:
-        return _keyed(vote, event, [reply(event, reason, title=vote.title)])
+        title = i18n.for_member(ctx, event.member).pick(vote.title)
+        return _keyed(vote, event, [reply(event, reason, title=title)])
     return _keyed(vote, event, [render(ctx, event, vote, edit=False, intro=intro)])
 
 
@@ -96,7 +105,7 @@ def on_pick(ctx: Context, event: Choice) -> list[Message]:
     if not index.isdigit() or int(index) >= len(names):
         return _keyed(vote, event, [render(ctx, event, vote, edit=True)])
     pick, method = int(index), vote.definition.method
-    picks, _ = store.get_draft(ctx.db, vote.id, member_id)
+    picks, _confirming = store.get_draft(ctx.db, vote.id, member_id)
     confirming = False
     if method in TOGGLES:
         picks = [p for p in picks if p != pick] if pick in picks else [*picks, pick]
@@ -114,12 +123,12 @@ def on_done(ctx: Context, event: Choice) -> list[Message]:
     if vote is None or refused:
         return [refused] if vote is None else _keyed(vote, event, [refused])
     member_id = event.member.member_id  # type: ignore[union-attr]
-    picks, _ = store.get_draft(ctx.db, vote.id, member_id)
+    picks, _confirming = store.get_draft(ctx.db, vote.id, member_id)
     intro = ""
     if complete(vote, picks):
         store.save_draft(ctx.db, vote.id, member_id, picks, True, ctx.now())
     else:
-        intro = "Please choose at least your 1st choice first."
+        intro = i18n.for_member(ctx, event.member)("Please choose at least your 1st choice first.")
     return _keyed(vote, event, [render(ctx, event, vote, edit=True, intro=intro)])
 
 
@@ -137,6 +146,7 @@ def on_confirm(ctx: Context, event: Choice) -> list[Message]:
         return [refused] if vote is None else _keyed(vote, event, [refused])
     member = event.member
     assert member is not None
+    _ = i18n.for_member(ctx, member)
     picks, confirming = store.get_draft(ctx.db, vote.id, member.member_id)
     if not confirming or not complete(vote, picks):
         return _keyed(vote, event, [render(ctx, event, vote, edit=True)])
@@ -152,19 +162,25 @@ def on_confirm(ctx: Context, event: Choice) -> list[Message]:
     )
     store.delete_draft(ctx.db, vote.id, member.member_id)
     if outcome in (store.CAST, store.REPLACED):
-        text = thanks(ctx, vote, member, receipt or "", outcome == store.REPLACED)
+        text = thanks(ctx, vote, member, receipt or "", outcome == store.REPLACED, _)
     else:
         fresh = load_short(ctx, event.value) or vote
-        text = refusal(ctx, fresh, member) or "Sorry, that vote could not be cast."
-    return _keyed(vote, event, [reply(event, text, title=vote.title, edit=True)])
+        text = refusal(ctx, fresh, member) or _("Sorry, that vote could not be cast.")
+    return _keyed(vote, event, [reply(event, text, title=_.pick(vote.title), edit=True)])
 
 
 def on_about(ctx: Context, event: Choice) -> list[Message]:
+    _ = i18n.for_member(ctx, event.member)
     vote = load_short(ctx, event.value)
     if vote is None:
-        return [reply(event, "That vote no longer exists. Type /vote to see open votes.")]
-    lines = [f"{o.name}: {o.statement}" for o in vote.definition.options if o.statement]
+        return [reply(event, _(GONE))]
+    lines = [
+        f"{_.pick(o.name)}: {_.pick(o.statement)}" for o in vote.definition.options if o.statement
+    ]
     back = (
-        (Option("Back to the ballot", "vote.go", str(vote.short)),) if vote.status == OPEN else ()
+        (Option(_("Back to the ballot"), "vote.go", str(vote.short)),)
+        if vote.status == OPEN
+        else ()
     )
-    return _keyed(vote, event, [reply(event, "\n\n".join(lines), title="Statements", choices=back)])
+    statements = reply(event, "\n\n".join(lines), title=_("Statements"), choices=back)
+    return _keyed(vote, event, [statements])

@@ -12,7 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+from handlers import i18n
 from handlers.context import Context
+from handlers.i18n import N_, Translator
 from handlers.messages import Message, Option, Recipient
 from handlers.quiet_hours import quiet_until
 from handlers.vote_results import message_text
@@ -21,17 +23,42 @@ from storage import members
 from storage import votes as store
 
 HOW = {
-    "resolution": "Vote For, Against or Abstain.",
-    "single": "Choose one option.",
-    "approval": "Choose every option you approve of.",
-    "irv": "Rank the candidates in order of preference.",
-    "stv": "Rank the candidates in order of preference.",
-    "budget": "Choose the projects you'd like funded.",
+    "resolution": N_("Vote For, Against or Abstain."),
+    "single": N_("Choose one option."),
+    "approval": N_("Choose every option you approve of."),
+    "irv": N_("Rank the candidates in order of preference."),
+    "stv": N_("Rank the candidates in order of preference."),
+    "budget": N_("Choose the projects you'd like funded."),
 }
 
 
-def vote_now(vote: Vote) -> tuple[Option, ...]:
-    return (Option("Vote now", "vote.go", str(vote.short)),)
+def vote_now(vote: Vote, _: Translator) -> tuple[Option, ...]:
+    return (Option(_("Vote now"), "vote.go", str(vote.short)),)
+
+
+def _announcement(ctx: Context, vote: Vote, row: dict) -> Message:
+    d, _ = vote.definition, i18n.for_row(ctx, row)
+    lines = [
+        _.pick(d.explanation),
+        "",
+        _("Voting is open until {closes}.").format(
+            closes=when(ctx, vote.closes_at, row["timezone"], _)
+        )
+        + " "
+        + _(HOW[d.method])
+        + " "
+        + _("It's a secret ballot: nobody can see how you voted."),
+    ]
+    if d.allow_change:
+        lines[-1] += " " + _("You can change your vote until it closes.")
+    return Message(
+        to=Recipient.of(row["member_id"]),
+        title=_("New vote: {title}").format(title=_.pick(vote.title)),
+        text="\n".join(lines),
+        choices=vote_now(vote, _),
+        quiet_hours=True,
+        key=f"vote:{vote.id}:open:{row['member_id']}",
+    )
 
 
 def roll(ctx: Context, vote: Vote) -> list[dict]:
@@ -43,22 +70,7 @@ def roll(ctx: Context, vote: Vote) -> list[dict]:
 
 def announcements(ctx: Context, vote: Vote, eligible: list[dict]) -> Iterator[Message]:
     """One to each eligible member, made as they are posted (a big vote goes in parts)."""
-    d = vote.definition
-    change = " You can change your vote until it closes." if d.allow_change else ""
-    return (
-        Message(
-            to=Recipient.of(row["member_id"]),
-            title=f"New vote: {vote.title}",
-            text=(
-                f"{d.explanation}\n\nVoting is open until {when(ctx, vote.closes_at, row['timezone'])}. "
-                f"{HOW[d.method]} It's a secret ballot: nobody can see how you voted.{change}"
-            ),
-            choices=vote_now(vote),
-            quiet_hours=True,
-            key=f"vote:{vote.id}:open:{row['member_id']}",
-        )
-        for row in eligible
-    )
+    return (_announcement(ctx, vote, row) for row in eligible)
 
 
 def reminders(ctx: Context, vote: Vote, now: datetime) -> list[Message]:
@@ -94,35 +106,38 @@ def reminders(ctx: Context, vote: Vote, now: datetime) -> list[Message]:
 
 
 def _reminder(ctx: Context, vote: Vote, row: dict, hours: int) -> Message:
+    _ = i18n.for_row(ctx, row)
     return Message(
         to=Recipient.of(row["member_id"]),
-        title=f"Reminder: {vote.title}",
-        text=(
-            f"Voting closes {when(ctx, vote.closes_at, row['timezone'])}, and you haven't "
-            "voted yet. It takes a minute, and your vote is secret."
-        ),
-        choices=vote_now(vote),
+        title=_("Reminder: {title}").format(title=_.pick(vote.title)),
+        text=_(
+            "Voting closes {closes}, and you haven't voted yet. It takes a minute, and your "
+            "vote is secret."
+        ).format(closes=when(ctx, vote.closes_at, row["timezone"], _)),
+        choices=vote_now(vote, _),
         quiet_hours=True,
         key=f"vote:{vote.id}:remind:{hours}:{row['member_id']}",
     )
+
+
+RECEIPTS = N_(
+    "To check your own ballot was counted, send /receipt and the code you got when you voted."
+)
 
 
 def results(ctx: Context, vote: Vote, summary: dict, eligible: list[dict]) -> Iterator[Message]:
     """The result, to the staff council and every eligible member (made as posted)."""
     title = f"Result: {vote.title}"
     text = message_text(summary, "; your membership officer can share the full count")
-    receipts = (
-        "\n\nTo check your own ballot was counted, send /receipt and the code you got "
-        "when you voted."
-    )
     yield Message(
         Recipient.staff_council(), text, title=title, quiet_hours=True, key=f"vote:{vote.id}:result"
     )
     for row in eligible:
+        _ = i18n.for_row(ctx, row)
         yield Message(
             to=Recipient.of(row["member_id"]),
-            title=title,
-            text=text + receipts,
+            title=_("Result: {title}").format(title=_.pick(vote.title)),
+            text=text + "\n\n" + _(RECEIPTS),
             quiet_hours=True,
             key=f"vote:{vote.id}:result:{row['member_id']}",
         )

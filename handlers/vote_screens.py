@@ -1,24 +1,45 @@
 """The ballot screens as members see them: the ballot of each method, the confirmation,
-and the thank-you with the receipt code: functions of the vote and the picks so far."""
+and the thank-you with the receipt code: functions of the vote, the picks so far and the
+member's language."""
 
 from __future__ import annotations
 
 from handlers.context import Context
+from handlers.i18n import N_, Translator
 from handlers.messages import Member, Option
 from handlers.vote_state import Vote, when
 
 RANKED = ("irv", "stv")
 TOGGLES = ("approval", "budget")
 THRESHOLD_TEXT = {
-    "simple": "It passes if more than half of the votes cast are For (abstentions don't count).",
-    "two-thirds": "It passes if at least two thirds of the votes cast are For "
-    "(abstentions don't count).",
+    "simple": N_(
+        "It passes if more than half of the votes cast are For (abstentions don't count)."
+    ),
+    "two-thirds": N_(
+        "It passes if at least two thirds of the votes cast are For (abstentions don't count)."
+    ),
 }
+RESOLUTION_CHOICES = (N_("For"), N_("Against"), N_("Abstain"))
 
 
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+def ordinal(n: int, _: Translator) -> str:
+    """1st, 2nd, 3rd... by the language's ordinal rules (Welsh: 1af, 2il, 3ydd...)."""
+    patterns = {
+        "zero": _.pgettext("ordinal, zero", "{n}th"),
+        "one": _.pgettext("ordinal, one", "{n}st"),
+        "two": _.pgettext("ordinal, two", "{n}nd"),
+        "few": _.pgettext("ordinal, few", "{n}rd"),
+        "many": _.pgettext("ordinal, many", "{n}th"),
+        "other": _.pgettext("ordinal, other", "{n}th"),
+    }
+    return patterns[_.locale.ordinal_form(n)].format(n=n)
+
+
+def names(vote: Vote, _: Translator) -> tuple[str, ...]:
+    """The names on the ballot, in ballot order, as this member reads them."""
+    if vote.definition.method == "resolution":
+        return tuple(_(name) for name in RESOLUTION_CHOICES)
+    return tuple(_.pick(option.name) for option in vote.definition.options)
 
 
 def money(vote: Vote, amount: int) -> str:
@@ -30,83 +51,106 @@ def button(vote: Vote, label: str, action: str, index: int | None = None) -> Opt
     return Option(label, action, value)
 
 
-def summary(vote: Vote, picks: list[int]) -> str:
+def summary(vote: Vote, picks: list[int], _: Translator) -> str:
     """The choices so far, in words."""
-    d, names = vote.definition, vote.definition.choices
+    d, shown = vote.definition, names(vote, _)
     if d.method in RANKED:
-        return ", ".join(f"{ordinal(n)} {names[p]}" for n, p in enumerate(picks, start=1))
+        return ", ".join(f"{ordinal(n, _)} {shown[p]}" for n, p in enumerate(picks, start=1))
     if d.method == "budget":
-        chosen = [f"{names[p]} ({money(vote, d.options[p].cost or 0)})" for p in sorted(picks)]
+        chosen = [f"{shown[p]} ({money(vote, d.options[p].cost or 0)})" for p in sorted(picks)]
         total = sum(d.options[p].cost or 0 for p in picks)
-        return f"{', '.join(chosen) or 'no projects'}; together {money(vote, total)}"
-    return ", ".join(names[p] for p in sorted(picks)) or "none of the options"
+        return _("{chosen}; together {total}").format(
+            chosen=", ".join(chosen) or _("no projects"), total=money(vote, total)
+        )
+    return ", ".join(shown[p] for p in sorted(picks)) or _("none of the options")
 
 
-def ballot_screen(vote: Vote, picks: list[int], voted: bool) -> tuple[str, tuple[Option, ...]]:
-    d, names = vote.definition, vote.definition.choices
-    lines = [] if picks else [d.explanation, ""]
+def ballot_screen(
+    vote: Vote, picks: list[int], voted: bool, _: Translator
+) -> tuple[str, tuple[Option, ...]]:
+    d, shown = vote.definition, names(vote, _)
+    lines = [] if picks else [_.pick(d.explanation), ""]
     if voted:
-        lines.append("You have voted already; voting again replaces your earlier vote.")
+        lines.append(_("You have voted already; voting again replaces your earlier vote."))
     buttons: list[Option] = []
     if d.method == "resolution":
-        lines += [THRESHOLD_TEXT[d.threshold], "How do you vote?"]
-        buttons = [button(vote, name, "vote.b", i) for i, name in enumerate(names)]
+        lines += [_(THRESHOLD_TEXT[d.threshold]), _("How do you vote?")]
+        buttons = [button(vote, name, "vote.b", i) for i, name in enumerate(shown)]
     elif d.method == "single":
-        lines.append("Choose one:")
-        buttons = [button(vote, name, "vote.b", i) for i, name in enumerate(names)]
+        lines.append(_("Choose one:"))
+        buttons = [button(vote, name, "vote.b", i) for i, name in enumerate(shown)]
     elif d.method in RANKED:
         lines.append(
-            "Press the candidates in order of preference. Rank as many as you like: "
-            "a later choice never counts against an earlier one."
+            _(
+                "Press the candidates in order of preference. Rank as many as you like: "
+                "a later choice never counts against an earlier one."
+            )
         )
         if d.method == "stv":
-            lines.append(f"{d.seats} people will be elected.")
+            lines.append(
+                _.ngettext(
+                    "{n} person will be elected.", "{n} people will be elected.", d.seats
+                ).format(n=d.seats)
+            )
         if picks:
-            lines.append(f"So far: {summary(vote, picks)}.")
-        lines.append(f"Your {ordinal(len(picks) + 1)} choice?")
-        buttons = [button(vote, n, "vote.b", i) for i, n in enumerate(names) if i not in picks]
+            lines.append(_("So far: {picks}.").format(picks=summary(vote, picks, _)))
+        lines.append(_("Your {ordinal} choice?").format(ordinal=ordinal(len(picks) + 1, _)))
+        buttons = [button(vote, n, "vote.b", i) for i, n in enumerate(shown) if i not in picks]
         if picks:
             buttons += [
-                button(vote, "Done", "vote.done"),
-                button(vote, "Start again", "vote.redo"),
+                button(vote, _("Done"), "vote.done"),
+                button(vote, _("Start again"), "vote.redo"),
             ]
     else:
         if d.method == "budget":
             lines.append(
-                f"The budget is {money(vote, d.budget or 0)}. Choose every project you'd like "
-                "funded, then press Submit. The most popular are funded first, while the money lasts."
+                _(
+                    "The budget is {budget}. Choose every project you'd like funded, then "
+                    "press Submit. The most popular are funded first, while the money lasts."
+                ).format(budget=money(vote, d.budget or 0))
             )
         else:
-            winners = "the option" if d.seats == 1 else f"the {d.seats} options"
             lines.append(
-                f"Choose every option you approve of, then press Submit; {winners} with the "
-                "most approvals win."
+                _.ngettext(
+                    "Choose every option you approve of, then press Submit; the option with "
+                    "the most approvals wins.",
+                    "Choose every option you approve of, then press Submit; the {n} options "
+                    "with the most approvals win.",
+                    d.seats,
+                ).format(n=d.seats)
             )
-        lines.append(f"Chosen: {summary(vote, picks)}.")
-        for i, name in enumerate(names):
+        lines.append(_("Chosen: {picks}.").format(picks=summary(vote, picks, _)))
+        for i, name in enumerate(shown):
             cost = f" · {money(vote, d.options[i].cost or 0)}" if d.method == "budget" else ""
             buttons.append(button(vote, f"{'✓ ' if i in picks else ''}{name}{cost}", "vote.b", i))
-        buttons.append(button(vote, f"Submit ({len(picks)} chosen)", "vote.done"))
+        buttons.append(button(vote, _("Submit ({n} chosen)").format(n=len(picks)), "vote.done"))
     if any(o.statement for o in d.options):
-        buttons.append(button(vote, "Read the statements", "vote.about"))
+        buttons.append(button(vote, _("Read the statements"), "vote.about"))
     return "\n".join(lines).strip(), tuple(buttons)
 
 
-def confirm_screen(vote: Vote, picks: list[int], voted: bool) -> tuple[str, tuple[Option, ...]]:
+def confirm_screen(
+    vote: Vote, picks: list[int], voted: bool, _: Translator
+) -> tuple[str, tuple[Option, ...]]:
     d = vote.definition
+    chosen = names(vote, _)[picks[0]] if picks else ""
     if d.method == "resolution":
-        what = f"You are voting: {d.choices[picks[0]]}."
+        what = _("You are voting: {choice}.").format(choice=chosen)
     elif d.method == "single":
-        what = f"You are voting for: {d.choices[picks[0]]}."
+        what = _("You are voting for: {choice}.").format(choice=chosen)
     elif d.method in RANKED:
-        what = f"Your ranking: {summary(vote, picks)}."
+        what = _("Your ranking: {picks}.").format(picks=summary(vote, picks, _))
     elif d.method == "budget":
-        what = f"You are choosing: {summary(vote, picks)} (the budget is {money(vote, d.budget or 0)})."
+        what = _("You are choosing: {picks} (the budget is {budget}).").format(
+            picks=summary(vote, picks, _), budget=money(vote, d.budget or 0)
+        )
     else:
-        what = f"You are approving: {summary(vote, picks)}."
-    again = " It replaces the vote you cast earlier." if voted else ""
-    text = f"{what}\n\nPress Confirm to cast your vote, or Change to choose again.{again}"
-    return text, (button(vote, "Confirm", "vote.ok"), button(vote, "Change", "vote.redo"))
+        what = _("You are approving: {picks}.").format(picks=summary(vote, picks, _))
+    lines = [what, "", _("Press Confirm to cast your vote, or Change to choose again.")]
+    if voted:
+        lines[-1] += " " + _("It replaces the vote you cast earlier.")
+    text = "\n".join(lines)
+    return text, (button(vote, _("Confirm"), "vote.ok"), button(vote, _("Change"), "vote.redo"))
 
 
 def complete(vote: Vote, picks: list[int]) -> bool:
@@ -116,20 +160,24 @@ def complete(vote: Vote, picks: list[int]) -> bool:
     )
 
 
-def thanks(ctx: Context, vote: Vote, member: Member, receipt: str, replaced: bool) -> str:
-    closes = when(ctx, vote.closes_at, member.timezone)
+def thanks(
+    ctx: Context, vote: Vote, member: Member, receipt: str, replaced: bool, _: Translator
+) -> str:
+    closes = when(ctx, vote.closes_at, member.timezone, _)
     lines = [
-        "Thank you: your new vote replaces your earlier one."
+        _("Thank you: your new vote replaces your earlier one.")
         if replaced
-        else "Thank you: your vote is cast.",
-        f"Your receipt code: {receipt}",
-        "Keep it private. After the vote closes, every ballot is published by receipt code "
-        "(never by name), so you can check yours was counted: send /receipt and the code. "
-        "I won't show this code again.",
-        f"Voting closes {closes}; I'll send you the result.",
+        else _("Thank you: your vote is cast."),
+        _("Your receipt code: {receipt}").format(receipt=receipt),
+        _(
+            "Keep it private. After the vote closes, every ballot is published by receipt "
+            "code (never by name), so you can check yours was counted: send /receipt and "
+            "the code. I won't show this code again."
+        ),
+        _("Voting closes {closes}; I'll send you the result.").format(closes=closes),
     ]
     if vote.definition.allow_change:
         lines.append(
-            "Changed your mind? Vote again before it closes: the new vote replaces this one."
+            _("Changed your mind? Vote again before it closes: the new vote replaces this one.")
         )
     return "\n".join(lines)

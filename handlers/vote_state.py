@@ -11,7 +11,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from handlers import i18n
 from handlers.context import Context
+from handlers.i18n import Translator
 from handlers.messages import Member
 from storage import members
 from storage import votes as store
@@ -101,46 +103,54 @@ def local_time(ctx: Context, moment: datetime, zone: str | None = None) -> datet
         return moment.astimezone(ZoneInfo(ctx.policy.organisation.timezone))
 
 
-def when(ctx: Context, moment: datetime, zone: str | None = None) -> str:
-    """e.g. "Friday 14 March at 17:00", in the member's (or the organisation's) time zone."""
-    local = local_time(ctx, moment, zone)
-    return f"{local:%A} {local.day} {local:%B} at {local:%H:%M}"
+def when(
+    ctx: Context, moment: datetime, zone: str | None = None, _: Translator | None = None
+) -> str:
+    """e.g. "Friday 14 March at 17:00", in the member's (or the organisation's) time zone
+    and language."""
+    return (_ or i18n.for_organisation(ctx)).when(local_time(ctx, moment, zone))
 
 
 def ineligible_reason(ctx: Context, vote: Vote, member: Member) -> str | None:
     """Why this member may not vote in this vote at all (None: they may)."""
+    _ = i18n.for_member(ctx, member)
+    title = _.pick(vote.title)
     groups = vote.definition.constituencies
     if member.constituency not in groups:
-        return (
-            f"{vote.title} is for {_list(groups)} members only. You're on the roll as a "
-            f"{member.constituency} member, so it isn't one you can vote in. If that's "
+        return _(
+            "{title} is for {groups} members only. You're on the roll as a "
+            "{constituency} member, so it isn't one you can vote in. If that's "
             "wrong, please tell your membership officer."
-        )
+        ).format(title=title, groups=_list(groups, _), constituency=member.constituency)
     row = members.get(ctx.db, member.member_id)
     if vote.opened_at and row and datetime.fromisoformat(row["created_at"]) > vote.opened_at:
-        return (
-            f"The list of members who can vote in {vote.title} was fixed when it opened on "
-            f"{when(ctx, vote.opened_at, member.timezone)}, before you joined. You'll be able "
-            "to vote in the next one."
-        )
+        return _(
+            "The list of members who can vote in {title} was fixed when it opened on "
+            "{opened}, before you joined. You'll be able to vote in the next one."
+        ).format(title=title, opened=when(ctx, vote.opened_at, member.timezone, _))
     return None
 
 
 def not_open_reason(ctx: Context, vote: Vote, member: Member) -> str | None:
+    _ = i18n.for_member(ctx, member)
+    title = _.pick(vote.title)
     if vote.status == OPEN and vote.closes_at <= ctx.now():
-        return f"{vote.title} has just closed, so it's too late to vote. The result is on its way."
+        return _(
+            "{title} has just closed, so it's too late to vote. The result is on its way."
+        ).format(title=title)
     if vote.status == SCHEDULED:
-        opening = (
-            f"opens on {when(ctx, vote.opens_at, member.timezone)}"
-            if vote.opens_at
-            else "isn't open yet"
-        )
-        return f"{vote.title} {opening}. I'll message you when you can vote."
+        if vote.opens_at:
+            opens = when(ctx, vote.opens_at, member.timezone, _)
+            return _("{title} opens on {opens}. I'll message you when you can vote.").format(
+                title=title, opens=opens
+            )
+        return _("{title} isn't open yet. I'll message you when you can vote.").format(title=title)
     if vote.status == CLOSED:
-        return (
-            f"{vote.title} closed on {when(ctx, vote.closed_at or vote.closes_at, member.timezone)}, "
-            "so it's too late to vote. The result has gone to everyone who could vote."
-        )
+        closed = when(ctx, vote.closed_at or vote.closes_at, member.timezone, _)
+        return _(
+            "{title} closed on {closed}, so it's too late to vote. The result has gone to "
+            "everyone who could vote."
+        ).format(title=title, closed=closed)
     return None
 
 
@@ -158,6 +168,8 @@ def new_receipt() -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
-def _list(items: tuple[str, ...] | list[str]) -> str:
+def _list(items: tuple[str, ...] | list[str], _: Translator) -> str:
     items = list(items)
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+    if len(items) == 1:
+        return items[0]
+    return _("{first} and {last}").format(first=", ".join(items[:-1]), last=items[-1])

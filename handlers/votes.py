@@ -11,8 +11,10 @@ import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+from handlers import i18n
 from handlers import vote_ballots as ballots
 from handlers.context import Context
+from handlers.i18n import N_, Translator
 from handlers.messages import Choice, Command, Message, Option, reply
 from handlers.router import ANYONE, OFFICER, Router
 from handlers.schedule import Job
@@ -34,7 +36,7 @@ from handlers.vote_state import (
 from storage import votes as store
 from surveys.vote_definitions import VoteDefinitionError
 
-NOT_A_MEMBER = (
+NOT_A_MEMBER = N_(
     "Only members can vote, and I don't know you yet. If you're a member, open the invite "
     "link your organisation sent you, or ask your membership officer for one; then you "
     "can vote here."
@@ -48,21 +50,22 @@ RECENT = timedelta(days=30)
 RECEIPT = re.compile(r"([2-9A-Z]{4})-?([2-9A-Z]{4})")
 
 
-def _label(prefix: str, vote: Vote) -> str:
-    title = vote.title if len(vote.title) <= 40 else vote.title[:39] + "…"
+def _label(prefix: str, vote: Vote, _: Translator) -> str:
+    title = _.pick(vote.title)
+    title = title if len(title) <= 40 else title[:39] + "…"
     return f"{prefix}: {title}"
 
 
 def vote_command(ctx: Context, event: Command) -> list[Message]:
     member = event.member
+    _ = i18n.for_member(ctx, member)
     if member is None:
-        return [reply(event, NOT_A_MEMBER)]
+        return [reply(event, _(NOT_A_MEMBER))]
     if event.args:
         chosen = find(ctx, event.args)
         if chosen is None:
-            return [
-                reply(event, f"I can't find a vote called {event.args!r}. Type /vote to see yours.")
-            ]
+            text = _("I can't find a vote called {name!r}. Type /vote to see yours.")
+            return [reply(event, text.format(name=event.args))]
         return ballots.show(ctx, event, chosen)
     now = ctx.now()
     mine = [v for v in all_votes(ctx) if member.constituency in v.definition.constituencies]
@@ -73,51 +76,65 @@ def vote_command(ctx: Context, event: Command) -> list[Message]:
     ]
     voted = {v.id for v in live if store.has_voted(ctx.db, v.id, member.member_id)}
     if len(live) == 1 and not voted:
-        return ballots.show(ctx, event, live[0], intro="There's one vote open for you.")
+        return ballots.show(ctx, event, live[0], intro=_("There's one vote open for you."))
     lines, buttons = [], []
     for v in live:
-        done = " You've voted." if v.id in voted else ""
-        lines.append(f"• {v.title}: open until {when(ctx, v.closes_at, member.timezone)}.{done}")
+        closes = when(ctx, v.closes_at, member.timezone, _)
+        line = _("• {title}: open until {closes}.").format(title=_.pick(v.title), closes=closes)
+        lines.append(line + " " + _("You've voted.") if v.id in voted else line)
         if v.id not in voted:
-            buttons.append(Option(_label("Vote", v), "vote.go", str(v.short)))
+            buttons.append(Option(_label(_("Vote"), v, _), "vote.go", str(v.short)))
         elif v.definition.allow_change:
-            buttons.append(Option(_label("Change my vote", v), "vote.go", str(v.short)))
+            buttons.append(Option(_label(_("Change my vote"), v, _), "vote.go", str(v.short)))
         if v.definition.results_before_close:
-            buttons.append(Option(_label("Results so far", v), "vote.res", str(v.short)))
-    lines.insert(0, "Votes open for you:" if live else "There are no votes open for you right now.")
+            buttons.append(Option(_label(_("Results so far"), v, _), "vote.res", str(v.short)))
+    lines.insert(
+        0, _("Votes open for you:") if live else _("There are no votes open for you right now.")
+    )
     upcoming = [v for v in mine if v.status == SCHEDULED and v.opens_at and v.opens_at > now]
     lines += [
-        f"Coming up: {v.title}, opens {when(ctx, v.opens_at, member.timezone)}." for v in upcoming
-    ]  # type: ignore[arg-type]
+        _("Coming up: {title}, opens {opens}.").format(
+            title=_.pick(v.title),
+            opens=when(ctx, v.opens_at, member.timezone, _),  # type: ignore[arg-type]
+        )
+        for v in upcoming
+    ]
     for v in mine:
         if v.status == CLOSED and v.closed_at and now - v.closed_at < RECENT:
-            buttons.append(Option(_label("Result", v), "vote.res", str(v.short)))
+            buttons.append(Option(_label(_("Result"), v, _), "vote.res", str(v.short)))
     if not live:
-        lines.append("I'll message you when a vote opens.")
+        lines.append(_("I'll message you when a vote opens."))
     return [reply(event, "\n".join(lines), choices=buttons)]
 
 
 def show_result(ctx: Context, event: Choice) -> Message:
+    _ = i18n.for_member(ctx, event.member)
     vote = load_short(ctx, event.value)
     if vote is None:
-        return reply(event, "That vote no longer exists. Type /vote to see open votes.")
+        return reply(event, _(ballots.GONE))
     summary = result_of(ctx, vote)
     if summary is None:
+        zone = event.member.timezone if event.member else None
         return reply(
             event,
-            f"The result of {vote.title} will be published when it closes, "
-            f"{when(ctx, vote.closes_at, event.member.timezone if event.member else None)}.",
+            _("The result of {title} will be published when it closes, {closes}.").format(
+                title=_.pick(vote.title), closes=when(ctx, vote.closes_at, zone, _)
+            ),
         )
-    return reply(event, message_text(summary), title=f"Result: {vote.title}")
+    title = _("Result: {title}").format(title=_.pick(vote.title))
+    return reply(event, message_text(summary), title=title)
 
 
 def receipt_command(ctx: Context, event: Command) -> Message:
+    _ = i18n.for_member(ctx, event.member)
     found = RECEIPT.fullmatch(event.args.strip().upper().replace(" ", ""))
     if not found:
         return reply(
             event,
-            "Send /receipt and the code you got when you voted, e.g. /receipt K7QM-4X2P. "
-            "Ballots are published when a vote closes.",
+            _(
+                "Send /receipt and the code you got when you voted, e.g. /receipt K7QM-4X2P. "
+                "Ballots are published when a vote closes."
+            ),
         )
     code = f"{found.group(1)}-{found.group(2)}"
     lines = []
@@ -125,12 +142,18 @@ def receipt_command(ctx: Context, event: Command) -> Message:
         vote = load(ctx, row["vote_id"])
         if vote is not None:
             ballot = describe_ballot(vote.definition, row["choice"])
-            lines.append(f"{vote.title}: ballot {code} is in the count: {ballot}.")
+            lines.append(
+                _("{title}: ballot {code} is in the count: {ballot}.").format(
+                    title=_.pick(vote.title), code=code, ballot=ballot
+                )
+            )
     if not lines:
         return reply(
             event,
-            f"I can't find ballot {code} in a closed vote. Please check the code; ballots "
-            "are published only after a vote closes.",
+            _(
+                "I can't find ballot {code} in a closed vote. Please check the code; ballots "
+                "are published only after a vote closes."
+            ).format(code=code),
         )
     return reply(event, "\n".join(lines))
 
@@ -165,8 +188,8 @@ def jobs(ctx: Context) -> list[Job]:
 
 
 def register(router: Router) -> None:
-    router.command("vote", "vote in open member votes", who=ANYONE, order=20)(vote_command)
-    router.command("receipt", "check your vote was counted, with your receipt code", order=85)(
+    router.command("vote", N_("vote in open member votes"), who=ANYONE, order=20)(vote_command)
+    router.command("receipt", N_("check your vote was counted, with your receipt code"), order=85)(
         receipt_command
     )
     router.command("poll", "start a quick poll of all members", who=OFFICER, order=60)(poll_command)

@@ -127,7 +127,8 @@ def eligible_members(
     marks = ",".join("?" * len(groups))
     return list(
         db.query(
-            f"select member_id, timezone from members where erased_at is null "
+            f"select member_id, timezone, language, language_chosen from members "
+            f"where erased_at is null "
             f"and constituency in ({marks}) and created_at <= ? order by member_id",
             [*groups, iso(joined_by)],
         )
