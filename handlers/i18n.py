@@ -37,6 +37,13 @@ def N_(text: str) -> str:
     return text
 
 
+# NOTE: Unicode date patterns (EEEE weekday, d day, MMMM month, HH:mm time); words in
+# single quotes are shown as written.
+LONG_WHEN = N_("EEEE d MMMM 'at' HH:mm")
+# NOTE: a Unicode date pattern, e.g. "17:00 on Fri 14 Mar".
+SHORT_WHEN = N_("HH:mm 'on' EEE d MMM")
+
+
 @dataclass(frozen=True)
 class Translator:
     """Text, plurals and dates in one language; call it like gettext's `_`."""
@@ -60,13 +67,11 @@ class Translator:
 
     def when(self, local: datetime) -> str:
         """e.g. "Friday 14 March at 17:00" (`local` is already in the reader's time zone)."""
-        # NOTE: a Unicode date pattern; words in quotes are shown as written.
-        return format_datetime(local, self("EEEE d MMMM 'at' HH:mm"), locale=self.locale)
+        return format_datetime(local, self(LONG_WHEN), locale=self.locale)
 
     def short_when(self, local: datetime) -> str:
         """e.g. "17:00 on Fri 14 Mar"."""
-        # NOTE: a Unicode date pattern; words in quotes are shown as written.
-        return format_datetime(local, self("HH:mm 'on' EEE d MMM"), locale=self.locale)
+        return format_datetime(local, self(SHORT_WHEN), locale=self.locale)
 
     @property
     def locale(self) -> Locale:

@@ -128,7 +128,8 @@ def on_done(ctx: Context, event: Choice) -> list[Message]:
     if complete(vote, picks):
         store.save_draft(ctx.db, vote.id, member_id, picks, True, ctx.now())
     else:
-        intro = i18n.for_member(ctx, event.member)("Please choose at least your 1st choice first.")
+        _ = i18n.for_member(ctx, event.member)
+        intro = _("Please choose at least your 1st choice first.")
     return _keyed(vote, event, [render(ctx, event, vote, edit=True, intro=intro)])
 
 

@@ -62,7 +62,9 @@ def _parse_question(source: str, data: Any, prefix: str) -> Question:
         "optional": table.flag("optional", True),
     }
     if kind == "scale":
-        labels = table.text_list("labels", MAX_BUTTON_CHARS, AGREE_LABELS)
+        labels = (
+            table.text_list("labels", MAX_BUTTON_CHARS) if "labels" in table.data else AGREE_LABELS
+        )
         if len(labels) != len(AGREE_LABELS):
             table.fail("labels", f"must have 5 labels, lowest first (it has {len(labels)})")
         return ScaleQuestion(labels=labels, **common)

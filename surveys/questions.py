@@ -3,7 +3,18 @@
 from dataclasses import KW_ONLY, dataclass
 from typing import ClassVar
 
-AGREE_LABELS = ("Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree")
+from surveys.localised import Local
+
+AGREE_LABELS = tuple(
+    Local({"en": en, "cy": cy})
+    for en, cy in (
+        ("Strongly disagree", "Anghytuno'n gryf"),
+        ("Disagree", "Anghytuno"),
+        ("Neither", "Dim y naill na'r llall"),
+        ("Agree", "Cytuno"),
+        ("Strongly agree", "Cytuno'n gryf"),
+    )
+)
 SCALE_VALUES = (1, 2, 3, 4, 5)
 ENPS_VALUES = tuple(range(11))
 MAX_COMMENT_CHARS = 2000
