@@ -24,7 +24,8 @@ from babel.support import Translations
 
 from handlers.context import Context
 from handlers.messages import Member
-from surveys.localised import in_language
+from storage import members
+from surveys.localised import in_language, missing_translations
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
@@ -139,6 +140,18 @@ def for_row(ctx: Context, row: dict) -> Translator:
     """For a member's roster row (fan-outs): their own choice, else the roster's language."""
     tag = row.get("language_chosen") or row.get("language")
     return translator(language_of(ctx, tag), language_of(ctx, None))
+
+
+def readers(ctx: Context) -> list[str]:
+    """The languages members read (those we have a catalogue for), organisation's first."""
+    found = {language_of(ctx, tag) for tag in members.languages_read(ctx.db)}
+    found.add(language_of(ctx, None))
+    return sorted(found, key=lambda language: (language != language_of(ctx, None), language))
+
+
+def missing(ctx: Context, definition: object) -> list[str]:
+    """The translations a survey or vote definition lacks for this organisation's members."""
+    return missing_translations(definition, language_of(ctx, None), readers(ctx))
 
 
 def for_organisation(ctx: Context) -> Translator:

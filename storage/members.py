@@ -64,6 +64,17 @@ def set_flag(db: Database, member_id: str, flag: str, value: bool) -> None:
     db["members"].update(member_id, {flag: int(value)})
 
 
+def languages_read(db: Database) -> set[str]:
+    """The languages active members have chosen or been given on the roster."""
+    return {
+        row[0]
+        for row in db.execute(
+            "select distinct coalesce(language_chosen, language) from members "
+            "where erased_at is null and coalesce(language_chosen, language) is not null"
+        )
+    }
+
+
 def set_language(db: Database, member_id: str, language: str) -> None:
     """Record the language a member chose for themselves."""
     db["members"].update(member_id, {"language_chosen": language})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable
 from typing import Any
 
 LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -78,12 +79,11 @@ def languages_used(definition: Any, plain: str) -> set[str]:
     return {language for _, text in _texts(definition, "") for language in _langs(text, plain)}
 
 
-def missing_translations(definition: Any, plain: str) -> list[str]:
-    """One line per text lacking a language the rest of the definition uses.
-
-    Text written once (not as a table) counts as `plain`, the organisation's language.
-    """
-    wanted = languages_used(definition, plain)
+def missing_translations(definition: Any, plain: str, readers: Iterable[str] = ()) -> list[str]:
+    """One line per text lacking a language the rest of the definition uses, or that
+    members read (`readers`). Text written once (not as a table) counts as `plain`, the
+    organisation's language."""
+    wanted = languages_used(definition, plain) | set(readers)
     lines = []
     for where, text in _texts(definition, ""):
         lacking = sorted(wanted - _langs(text, plain))

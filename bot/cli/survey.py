@@ -12,12 +12,13 @@ import click
 
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
-from handlers import pulse_admin
+from handlers import i18n, pulse_admin, pulse_definitions
 from handlers.context import Context
 from handlers.pulse_questions import closing_time
 from handlers.pulse_results import NoSuchRound, find_round, render, results_of
 from handlers.quiet_hours import quiet_until
 from storage import pulses
+from surveys.definitions import DefinitionError
 
 POLL_SECONDS = 1.0
 DONE = ("sent", "failed", "unreachable")
@@ -115,6 +116,27 @@ def _follow(ctx: Context, round_id: int, total: int) -> None:
     click.echo(
         f"{progress.get('sent', 0)} delivered" + (f", {failed} could not be." if failed else ".")
     )
+
+
+@survey.command()
+@pass_state
+def check(state: State) -> None:
+    """Check every survey file, and list the translations members would miss."""
+    ctx = state.app.ctx
+    try:
+        definitions = pulse_definitions.load(ctx)
+    except DefinitionError as error:
+        raise click.ClickException(str(error)) from None
+    languages = ", ".join(i18n.readers(ctx))
+    click.echo(f"{len(definitions)} surveys are valid. Members read: {languages}.")
+    for survey_id, definition in sorted(definitions.items()):
+        gaps = i18n.missing(ctx, definition)
+        if not gaps:
+            click.echo(f"{survey_id}: every text is translated.")
+            continue
+        click.echo(f"{survey_id} ({definition.source}): {len(gaps)} texts lack a translation:")
+        for gap in gaps:
+            click.echo(f"  {gap}")
 
 
 @survey.command()

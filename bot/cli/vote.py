@@ -12,6 +12,7 @@ import click
 
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
+from handlers import i18n
 from handlers import vote_admin as admin
 from handlers.vote_state import METHOD_NAMES, OPEN, all_votes, load, when
 from surveys.vote_definitions import VoteDefinitionError, load_vote_file
@@ -47,6 +48,11 @@ def create(state: State, toml_file: Path, replace: bool, as_json: bool) -> None:
         f"Created vote {created.id}: {METHOD_NAMES[created.definition.method]}, "
         f"for {groups} members, closing {when(ctx, created.closes_at)}."
     )
+    gaps = i18n.missing(ctx, created.definition)
+    if gaps:
+        click.echo(f"{len(gaps)} texts lack a translation (members see the organisation's):")
+        for gap in gaps:
+            click.echo(f"  {gap}")
     if created.opens_at is None:
         click.echo(f"It opens when you run: mutual-voice vote open {created.id}")
     elif created.opens_at <= ctx.now():

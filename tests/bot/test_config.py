@@ -33,6 +33,7 @@ def test_defaults_without_a_file(tmp_path, monkeypatch):
         ("[slack]\nenabled = true\nbot_token = 'xoxb-1'\n", "slack.signing_secret"),
         ("[telegram]\nmode = 'poll'\n", "telegram.mode: must be one of 'polling', 'webhook'"),
         ("[organisation]\ntimezone = 'Mars/Olympus'\n", "organisation.timezone: unknown time zone"),
+        ("[organisation]\nlanguage = 'xx'\n", "organisation.language: no catalogue for 'xx'"),
         ("[quiet_hours]\nstart = '9pm'\n", "quiet_hours.start"),
         ("[digests]\ncouncil_cron = 'every monday'\n", "digests.council_cron"),
         ("organisation = 3\n", "organisation: must be a table"),

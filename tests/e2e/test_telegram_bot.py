@@ -193,6 +193,18 @@ async def test_an_invited_member_joins_with_the_deep_link(bot: Running) -> None:
     assert bot.fake.commands[1]["description"] == "what I can do"
 
 
+async def test_the_command_menu_is_set_in_each_language(bot: Running) -> None:
+    menus = bot.fake.scoped_commands
+    default_scope = '{"type": "default"}'
+    welsh = {c["command"]: c["description"] for c in menus[(default_scope, "cy")]}
+    english = {c["command"]: c["description"] for c in menus[(default_scope, "en")]}
+    assert welsh["help"] == "beth alla i ei wneud" and english["help"] == "what I can do"
+    assert welsh["language"] == "dewis yr iaith rydw i'n ei siarad"
+    assert list(welsh) == list(english) == [c["command"] for c in bot.fake.commands]
+    # The menu for everyone else is in the organisation's language.
+    assert bot.fake.commands[1]["description"] == "what I can do"
+
+
 async def test_strangers_are_told_how_to_join_and_nothing_else(bot: Running) -> None:
     stranger = 777
     how = await bot.reply_to(stranger, "/start")

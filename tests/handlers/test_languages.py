@@ -1,0 +1,178 @@
+"""Members read their own language: the Welsh catalogue, /language, surveys in two languages."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from bot import demo
+from handlers import i18n
+from handlers.pulse_results import results_of
+from handlers.roster import import_roster
+from storage import members
+from surveys.definitions import parse_definition
+from surveys.localised import missing_translations
+from tests.handlers.test_pulse_chat import PulseChat, open_round
+from tests.helpers import link
+
+ROOT = Path(__file__).resolve().parents[2]
+WELSH = ROOT / "handlers" / "locale" / "cy" / "LC_MESSAGES" / "messages.po"
+PLACEHOLDER = re.compile(r"\{[a-z_]+(?:![a-z])?\}")
+
+
+def member_facing_messages() -> set[tuple[str | None, str | tuple[str, ...]]]:
+    """What pybabel extracts from handlers/ with the keywords babel.cfg and the README use."""
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+    found = set()
+    for _file, _line, message, _comments, context in extract_from_dir(
+        str(ROOT / "handlers"), method_map=[("**.py", "python")], keywords=keywords
+    ):
+        found.add((context, message))
+    return found
+
+
+def test_every_member_facing_message_has_a_welsh_translation():
+    with WELSH.open("rb") as source:
+        catalogue = read_po(source, locale="cy")
+    problems = []
+    for context, message in sorted(member_facing_messages(), key=str):
+        entry = catalogue.get(message if isinstance(message, str) else message[0], context)
+        strings = () if entry is None else entry.string
+        strings = (strings,) if isinstance(strings, str) else strings
+        if entry is None or entry.fuzzy or not all(strings):
+            problems.append(f"no Welsh for {message!r}")
+            continue
+        wanted = set(PLACEHOLDER.findall(str(message)))
+        for text in strings:
+            if set(PLACEHOLDER.findall(text)) - wanted:
+                problems.append(f"Welsh for {message!r} names a placeholder English lacks")
+    assert len(member_facing_messages()) > 150  # the extraction really ran over handlers/
+    assert problems == []
+
+
+def roster_chat(ctx, rows: str) -> PulseChat:
+    report = import_roster(ctx, io.StringIO(rows), skip_bad=False, actor="test")
+    assert report.applied, report.problems
+    for row in members.all_members(ctx.db):
+        link(ctx, row["member_id"])
+    return PulseChat(ctx)
+
+
+def text_of(rows: list[dict]) -> str:
+    return "\n".join(f"{r['payload']['title']}\n{r['payload']['text']}" for r in rows)
+
+
+def test_a_welsh_member_reads_welsh_and_can_switch_to_english_and_back(ctx):
+    chat = roster_chat(
+        ctx, "member_id,name,email,constituency,language\nt1,Pat Murphy,,tenant,cy\n"
+    )
+    open_round(ctx, "tenant-pulse")
+    demo.open_demo_vote(ctx)
+
+    assert "/pulse - ateb holiadur yr wythnos hon" in text_of(chat.command("t1", "help"))
+    pulse = chat.command("t1", "pulse")[-1]["payload"]
+    assert pulse["title"] == "Holiadur tenantiaid"
+    assert "Cwestiwn 1 o 4: Pa mor fodlon ydych chi" in pulse["text"]
+    assert [o["label"] for o in pulse["choices"]][-2:] == ["Hapus iawn", "Hepgor"]
+    ballot = chat.command("t1", "vote")[-1]["payload"]
+    assert "Sut ydych chi'n pleidleisio?" in ballot["text"]
+    assert [o["label"] for o in ballot["choices"]] == ["O blaid", "Yn erbyn", "Ymatal"]
+    assert "• Aelod (rydych chi yma)" in text_of(chat.command("t1", "tiers"))
+    me = text_of(chat.command("t1", "me"))
+    assert "Chi yw Pat Murphy" in me and "Iaith: Cymraeg" in me
+
+    menu = chat.command("t1", "language")[-1]["payload"]
+    assert [o["label"] for o in menu["choices"]] == ["English", "Cymraeg"]
+    assert "From now on I'll speak English" in text_of(chat.tap("t1", "English"))
+    assert "/pulse - answer this week's check-in" in text_of(chat.command("t1", "help"))
+    chat.command("t1", "language")
+    assert "O hyn ymlaen bydda i'n siarad Cymraeg" in text_of(chat.tap("t1", "Cymraeg"))
+    assert "beth alla i ei wneud" in text_of(chat.command("t1", "help"))
+
+    # Re-importing the roster (here without a language) keeps the member's own choice.
+    import_roster(
+        ctx,
+        io.StringIO("member_id,name,email,constituency\nt1,Pat Murphy,,tenant\n"),
+        False,
+        "test",
+    )
+    assert "beth alla i ei wneud" in text_of(chat.command("t1", "help"))
+
+
+def test_the_organisation_language_is_the_default(ctx):
+    from dataclasses import replace
+
+    ctx.policy = replace(ctx.policy, organisation=replace(ctx.policy.organisation, language="cy"))
+    chat = roster_chat(
+        ctx, "member_id,name,email,constituency,language\nt1,Pat,,tenant,\nt2,Lee,,tenant,en\n"
+    )
+    assert "beth alla i ei wneud" in text_of(chat.command("t1", "help"))
+    assert "what I can do" in text_of(chat.command("t2", "help"))
+
+
+def test_invitations_go_out_in_each_members_language(ctx):
+    chat = roster_chat(
+        ctx, "member_id,name,email,constituency,language\nt1,Pat,,tenant,cy-GB\nt2,Lee,,tenant,pl\n"
+    )
+    open_round(ctx, "tenant-pulse")
+    chat.tick()
+    assert chat.last("t1")["payload"]["title"] == "Holiadur tenantiaid"
+    assert chat.last("t2")["payload"]["title"] == "Tenant pulse"  # no Polish yet: English
+
+
+def test_a_round_answered_half_in_welsh_and_half_in_english_gives_one_result(ctx):
+    rows = ["member_id,name,email,constituency,language"]
+    rows += [f"t{n},Tenant {n},,tenant,{'cy' if n <= 3 else 'en'}" for n in range(1, 7)]
+    chat = roster_chat(ctx, "\n".join(rows) + "\n")
+    round_row = open_round(ctx, "tenant-pulse")
+    for n in range(1, 7):
+        welsh = n <= 3
+        chat.answer(
+            f"t{n}",
+            ["Hapus", "Gan amlaf", "Galwad ffôn", "text:Diolch"]
+            if welsh
+            else ["Happy", "Mostly", "Phone call", "text:Thanks"],
+        )
+    found = results_of(ctx, round_row)
+    satisfaction = found.question("satisfaction")
+    assert found.respondents == 6 and satisfaction.mean == 4.0
+    assert found.question("have-your-say").distribution["Phone call"] == 6
+
+
+def test_survey_text_per_language_and_the_missing_translations():
+    definition = parse_definition(
+        {
+            "id": "wellbeing",
+            "title": {"en": "Wellbeing", "cy": "Lles"},
+            "audience": ["staff"],
+            "thanks": "Thank you.",
+            "questions": [
+                {
+                    "id": "choice",
+                    "kind": "choice",
+                    "text": {"en": "Which?", "cy": "Pa un?"},
+                    "options": {"en": ["Tea", "Coffee"], "cy": ["Te", "Coffi"]},
+                }
+            ],
+        },
+        "wellbeing.toml",
+    )
+    welsh = i18n.translator("cy", "en")
+    assert welsh.pick(definition.title) == "Lles" and definition.title == "Wellbeing"
+    assert [welsh.pick(o) for o in definition.questions[0].options] == ["Te", "Coffi"]
+    assert i18n.translator("pl", "en").pick(definition.title) == "Wellbeing"
+    assert missing_translations(definition, "en") == ["thanks: no cy ('Thank you.')"]
+    assert missing_translations(definition, "en", ["pl"])[0] == "title: no pl ('Wellbeing')"
+
+
+def test_language_names_are_written_in_the_language_itself():
+    assert [i18n.native_name(code) for code in ("en", "cy", "pl")] == [
+        "English",
+        "Cymraeg",
+        "Polski",
+    ]
+    assert i18n.supported("cy-GB") == "cy" and i18n.supported("pl") is None
