@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from handlers import digest_text as words
+from handlers import i18n
 from handlers.context import Context
+from handlers.i18n import N_, Translator
 from handlers.messages import Message, Recipient
 from handlers.pulse_results import results_of
 from handlers.pulse_rounds import definition_of
@@ -29,8 +31,28 @@ LIMIT = 900  # characters: one phone screen
 MOST = 2  # items per list before "and N more"
 ITEM = 130  # characters per item at most: one of each section always fits LIMIT
 UPCOMING_DAYS = 31  # scheduled votes opening this soon are "coming up"
-FOOTER = "Type /settings to stop these newsletters."
+FOOTER = N_("Type /settings to stop these newsletters.")
 CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Figure:
+    """The latest check-in a constituency was asked: its headline, or too few to share."""
+
+    title: str
+    respondents: int
+    headline: str | None
+    threshold: int
+
+    def line(self, _: Translator) -> str:
+        title = _.pick(self.title)
+        if self.headline is None:
+            return _(
+                "Too few answered the last {title} to share figures (we need {threshold})."
+            ).format(title=title, threshold=self.threshold)
+        return _("From the last {title} ({n} answered): {headline}").format(
+            title=title, n=self.respondents, headline=self.headline
+        )
 
 
 @dataclass(frozen=True)
@@ -43,7 +65,7 @@ class News:
     closed: list[Vote]
     upcoming: list[Vote]
     voted: dict[str, set[str]]
-    figures: dict[str, str]  # constituency -> the line about its latest check-in
+    figures: dict[str, Figure]  # constituency -> its latest check-in
 
 
 def gather(ctx: Context, since: datetime, until: datetime) -> News:
@@ -57,25 +79,21 @@ def gather(ctx: Context, since: datetime, until: datetime) -> News:
     return News(since, until, adopted, closed, upcoming, voted, _figures(ctx, since, until))
 
 
-def _figures(ctx: Context, since: datetime, until: datetime) -> dict[str, str]:
+def _figures(ctx: Context, since: datetime, until: datetime) -> dict[str, Figure]:
     """Per constituency, a headline of the latest check-in it was asked that closed in the
     period (or why there is none to share)."""
     threshold = ctx.policy.privacy.anonymity_threshold
-    found: dict[str, str] = {}
+    found: dict[str, Figure] = {}
     recent = store.latest_closed_rounds(ctx.db, since, until)
     for row in recent:
         results = results_of(ctx, row)
         headline = results.headline()
         if headline is None and results.respondents >= threshold:
             continue  # no scale or eNPS question to quote
-        if headline is None:
-            line = (
-                f"Too few answered the last {results.title} to share figures (we need {threshold})."
-            )
-        else:
-            line = f"From the last {results.title} ({results.respondents} answered): {headline}"
-        for group in definition_of(row).audience:
-            found.setdefault(group, line)
+        definition = definition_of(row)
+        figure = Figure(definition.title, results.respondents, headline, threshold)
+        for group in definition.audience:
+            found.setdefault(group, figure)
     return found
 
 
@@ -94,7 +112,7 @@ def newsletters(ctx: Context, news: News, key: str) -> list[Message]:
                     Message(
                         to=Recipient.of(reader["member_id"]),
                         text=text,
-                        title=title(ctx),
+                        title=title(ctx, i18n.for_row(ctx, reader)),
                         quiet_hours=True,
                         key=f"{key}:{reader['member_id']}",
                     )
@@ -112,15 +130,16 @@ def copy_for(ctx: Context, news: News, member_id: str) -> str | None:
     return newsletter(ctx, news, reader, ladder, facts)
 
 
-def title(ctx: Context) -> str:
-    return f"News from {ctx.policy.organisation.name}"
+def title(ctx: Context, _: Translator | None = None) -> str:
+    _ = _ or i18n.for_organisation(ctx)
+    return _("News from {organisation}").format(organisation=ctx.policy.organisation.name)
 
 
 def newsletter(
     ctx: Context, news: News, reader: dict[str, Any], ladder: Ladder, facts: Facts
 ) -> str | None:
     """The member's copy, or None when nothing happened that concerns them."""
-    zone = reader["timezone"]
+    zone, _ = reader["timezone"], i18n.for_row(ctx, reader)
     closed = [v for v in news.closed if _may_vote(v, reader)]
     upcoming = [v for v in news.upcoming if _may_vote(v, reader)]
     figure = news.figures.get(reader["constituency"])
@@ -128,16 +147,21 @@ def newsletter(
         return None
     return fit(
         [
-            Section("You said, we did", [_adopted(r) for r in news.adopted], "Type /suggest."),
-            Section("Vote results", [_result(v) for v in closed]),
             Section(
-                "Coming up",
-                [_upcoming(ctx, v, reader, news, zone) for v in upcoming],
-                "Type /vote.",
+                _("You said, we did"),
+                [_adopted(r, _) for r in news.adopted],
+                _("Type /suggest."),
             ),
-            Section("How we're doing", [figure] if figure else [], bullet=""),
-            Section("Your next step", [_rung(ladder, facts, news.until)], bullet=""),
-        ]
+            Section(_("Vote results"), [_result(v, _) for v in closed]),
+            Section(
+                _("Coming up"),
+                [_upcoming(ctx, v, reader, news, zone, _) for v in upcoming],
+                _("Type /vote."),
+            ),
+            Section(_("How we're doing"), [figure.line(_)] if figure else [], bullet=""),
+            Section(_("Your next step"), [_rung(ladder, facts, news.until, _)], bullet=""),
+        ],
+        _,
     )
 
 
@@ -151,17 +175,18 @@ class Section:
     bullet: str = "• "
     shown: int = MOST
 
-    def lines(self) -> list[str]:
+    def lines(self, _: Translator) -> list[str]:
         if not self.items:
             return []
         lines = [self.heading, *(self.bullet + item for item in self.items[: self.shown])]
         if len(self.items) > self.shown:
-            more = f"and {len(self.items) - self.shown} more. {self.more}".rstrip()
-            lines.append(self.bullet + more)
+            n = len(self.items) - self.shown
+            more = f"{_.ngettext('and {n} more.', 'and {n} more.', n).format(n=n)} {self.more}"
+            lines.append(self.bullet + more.rstrip())
         return lines
 
 
-def fit(sections: list[Section]) -> str:
+def fit(sections: list[Section], _: Translator) -> str:
     """The sections and the footer; while too long, the longest list shows one item fewer.
 
     Items are cut to at most `ITEM` characters, so one item a section always fits.
@@ -169,7 +194,7 @@ def fit(sections: list[Section]) -> str:
     for section in sections:
         section.items = [words.shorten(item, ITEM) for item in section.items]
     while True:
-        parts = ["\n".join(s.lines()) for s in sections if s.items] + [FOOTER]
+        parts = ["\n".join(s.lines(_)) for s in sections if s.items] + [_(FOOTER)]
         text = "\n\n".join(parts)
         longest = max(sections, key=lambda s: min(s.shown, len(s.items)))
         if len(text) <= LIMIT or min(longest.shown, len(longest.items)) <= 1:
@@ -183,36 +208,53 @@ def _may_vote(vote: Vote, reader: dict[str, Any]) -> bool:
     return vote.opened_at is None or parse(reader["created_at"]) <= vote.opened_at
 
 
-def _adopted(row: dict[str, Any]) -> str:
+def _adopted(row: dict[str, Any], _: Translator) -> str:
     # An anonymous suggestion's own words can give its writer away to everyone who
     # reads the newsletter, so only named ones are quoted; the council's note is theirs.
     said = (
-        f"“{words.shorten(row['text'], 60)}”" if row["named"] else f"An idea about {row['topic']}"
+        f"“{words.shorten(row['text'], 60)}”"
+        if row["named"]
+        else _("An idea about {topic}").format(topic=row["topic"])
     )
     outcome = row["note"] or (row["replies"][-1] if row["replies"] else "")
-    return f"{said}: adopted." + (f" {outcome}" if outcome else "")
+    return _("{said}: adopted.").format(said=said) + (f" {outcome}" if outcome else "")
 
 
-def _result(vote: Vote) -> str:
+def _result(vote: Vote, _: Translator) -> str:
     result = vote.result or {}
-    turnout = f"{result.get('voted', 0)} of {result.get('eligible', 0)} voted"
+    turnout = _("{voted} of {eligible} voted").format(
+        voted=result.get("voted", 0), eligible=result.get("eligible", 0)
+    )
+    title = _.pick(vote.title)
     if not result.get("quorum_met", True):
-        return f"{vote.title}: no decision, too few voted ({turnout})."
-    return f"{vote.title}: {result.get('headline', '')} ({turnout})"
+        return _("{title}: no decision, too few voted ({turnout}).").format(
+            title=title, turnout=turnout
+        )
+    return f"{title}: {result.get('headline', '')} ({turnout})"
 
 
-def _upcoming(ctx: Context, vote: Vote, reader: dict, news: News, zone: str | None) -> str:
+def _upcoming(
+    ctx: Context, vote: Vote, reader: dict, news: News, zone: str | None, _: Translator
+) -> str:
+    title = _.pick(vote.title)
     if vote.status == SCHEDULED and vote.opens_at:
-        return f"{vote.title}: opens {words.day(ctx, vote.opens_at, zone)}."
-    done = " You've voted, thank you." if reader["member_id"] in news.voted.get(vote.id, ()) else ""
-    return f"{vote.title}: open until {words.day(ctx, vote.closes_at, zone)}.{done}"
+        opens = words.day(ctx, vote.opens_at, zone, _)
+        return _("{title}: opens {day}.").format(title=title, day=opens)
+    line = _("{title}: open until {day}.").format(
+        title=title, day=words.day(ctx, vote.closes_at, zone, _)
+    )
+    if reader["member_id"] in news.voted.get(vote.id, ()):
+        line += " " + _("You've voted, thank you.")
+    return line
 
 
-def _rung(ladder: Ladder, facts: Facts, now: datetime) -> str:
+def _rung(ladder: Ladder, facts: Facts, now: datetime, _: Translator) -> str:
     tier = ladder.place(facts, now)
     above = ladder.above(tier)
     if above is None:
-        return f"You're a {tier.name}. Thank you for all you do."
-    lead = f"You're a {tier.name}. Next: {above.name}."
-    full = f"{lead} {above.step_up} Type /me."
-    return full if len(full) <= ITEM else f"{lead} Type /me to see how to get there."
+        return _("You're a {tier}. Thank you for all you do.").format(tier=_.pick(tier.name))
+    lead = _("You're a {tier}. Next: {next}.").format(
+        tier=_.pick(tier.name), next=_.pick(above.name)
+    )
+    full = f"{lead} {_.pick(above.step_up)} " + _("Type /me.")
+    return full if len(full) <= ITEM else f"{lead} " + _("Type /me to see how to get there.")

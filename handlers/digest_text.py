@@ -5,16 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from handlers import i18n
 from handlers.context import Context
+from handlers.i18n import Translator
 
 
-def day(ctx: Context, moment: datetime, zone: str | None = None) -> str:
-    """e.g. "Mon 30 Nov", in the member's (or the organisation's) time zone."""
+def day(
+    ctx: Context, moment: datetime, zone: str | None = None, _: Translator | None = None
+) -> str:
+    """e.g. "Mon 30 Nov", in the member's (or the organisation's) time zone and language."""
     try:
         local = moment.astimezone(ZoneInfo(zone or ctx.policy.organisation.timezone))
     except (ZoneInfoNotFoundError, ValueError):
         local = moment.astimezone(ZoneInfo(ctx.policy.organisation.timezone))
-    return f"{local:%a} {local.day} {local:%b}"
+    return (_ or i18n.for_organisation(ctx)).day(local)
 
 
 def span(since: datetime, until: datetime) -> str:

@@ -43,6 +43,8 @@ def N_(text: str) -> str:
 LONG_WHEN = N_("EEEE d MMMM 'at' HH:mm")
 # NOTE: a Unicode date pattern, e.g. "17:00 on Fri 14 Mar".
 SHORT_WHEN = N_("HH:mm 'on' EEE d MMM")
+# NOTE: a Unicode date pattern, e.g. "Mon 30 Nov".
+DAY = N_("EEE d MMM")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,10 @@ class Translator:
     def when(self, local: datetime) -> str:
         """e.g. "Friday 14 March at 17:00" (`local` is already in the reader's time zone)."""
         return format_datetime(local, self(LONG_WHEN), locale=self.locale)
+
+    def day(self, local: datetime) -> str:
+        """e.g. "Mon 30 Nov"."""
+        return format_datetime(local, self(DAY), locale=self.locale)
 
     def short_when(self, local: datetime) -> str:
         """e.g. "17:00 on Fri 14 Mar"."""

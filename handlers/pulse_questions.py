@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
 from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_, Translator
@@ -48,9 +46,7 @@ def closing_time(ctx: Context, round_row: dict, _: Translator | None = None) -> 
 
 
 def local_date(ctx: Context, moment: datetime, _: Translator) -> str:
-    local = moment.astimezone(ZoneInfo(ctx.policy.organisation.timezone))
-    # NOTE: a Unicode date pattern, e.g. "Thu 26 Nov".
-    return format_date(local, _("EEE d MMM"), locale=_.locale)
+    return _.day(moment.astimezone(ZoneInfo(ctx.policy.organisation.timezone)))
 
 
 def question_text(definition: SurveyDefinition, index: int, _: Translator) -> str:

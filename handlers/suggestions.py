@@ -7,37 +7,41 @@ member left off. Sending writes the suggestion and forwards its card to the coun
 
 from __future__ import annotations
 
+from handlers import i18n
 from handlers.context import Context
+from handlers.i18n import N_
 from handlers.messages import Choice, Command, Event, Message, Option, Text, reply
 from handlers.router import MEMBER, Router
 from handlers.suggestion_send import over_limit, send
 from handlers.suggestion_text import may_identify
 from storage import suggestions
 
-ASK = (
+ASK = N_(
     "What would you like to tell the staff council? It can be an idea, a worry or a "
     "complaint. Write it in one message (up to {limit} characters)."
 )
-EMPTY = "That message was empty. Please write your suggestion, or type /help to do something else."
-TOO_LONG = (
+EMPTY = N_(
+    "That message was empty. Please write your suggestion, or type /help to do something else."
+)
+TOO_LONG = N_(
     "That's {length} characters, and the limit is {limit}. Please shorten it and send it "
     "again, or split it into two suggestions."
 )
-OFFER = "Would you like to send this to the staff council as a suggestion?"
-TOPIC = "What is it about? Choose the closest topic."
-NAMED = (
+OFFER = N_("Would you like to send this to the staff council as a suggestion?")
+TOPIC = N_("What is it about? Choose the closest topic.")
+NAMED = N_(
     "Should the staff council see your name?\n"
     "• Anonymous: they see your words but not who you are. They can still reply to you "
     "through me, and you can answer back.\n"
     "• With my name: they see it is from {name}.\n"
     "If you're not sure, choose Anonymous."
 )
-IDENTIFY = (
+IDENTIFY = N_(
     "Your message seems to include a phone number or email address. This may identify "
     "you — send anyway?"
 )
-STALE = "That suggestion has already been sent or cancelled. To send a new one, type /suggest."
-NOT_UNDERSTOOD = "I'm not sure what you mean. Would you like to make a suggestion?"
+STALE = N_("That suggestion has already been sent or cancelled. To send a new one, type /suggest.")
+NOT_UNDERSTOOD = N_("I'm not sure what you mean. Would you like to make a suggestion?")
 
 Answer = Message | list[Message]
 
@@ -50,19 +54,21 @@ def begin(ctx: Context, event: Event) -> Answer:
     if refusal is not None:
         return refusal
     limit = ctx.policy.suggestions.max_length
-    return reply(event, ASK.format(limit=limit), prompt="suggest.text")
+    _ = i18n.for_member(ctx, event.member)
+    return reply(event, _(ASK).format(limit=limit), prompt="suggest.text")
 
 
 def take_words(ctx: Context, event: Event, text: str, draft_id: int | None = None) -> Answer:
     """Check the words, then keep them in a draft and ask the next question."""
     assert event.member is not None
+    _ = i18n.for_member(ctx, event.member)
     again = f"suggest.text:{draft_id}" if draft_id else "suggest.text"
     text = text.strip()
     limit = ctx.policy.suggestions.max_length
     if not text:
-        return reply(event, EMPTY, prompt=again)
+        return reply(event, _(EMPTY), prompt=again)
     if len(text) > limit:
-        return reply(event, TOO_LONG.format(length=len(text), limit=limit), prompt=again)
+        return reply(event, _(TOO_LONG).format(length=len(text), limit=limit), prompt=again)
     refusal = over_limit(ctx, event)
     if refusal is not None:
         return refusal
@@ -77,34 +83,35 @@ def take_words(ctx: Context, event: Event, text: str, draft_id: int | None = Non
 def next_step(ctx: Context, event: Event, draft_id: int, anyway: bool = False) -> Answer:
     """Ask whatever the draft still needs, or send it."""
     assert event.member is not None
+    _ = i18n.for_member(ctx, event.member)
     found = suggestions.draft(ctx.db, draft_id, event.member.member_id)
     if found is None:
-        return reply(event, STALE)
+        return reply(event, _(STALE))
     d = found["id"]
-    cancel = Option("Cancel", "suggest.cancel", str(d))
+    cancel = Option(_("Cancel"), "suggest.cancel", str(d))
     if not found["topic"]:
         topics = ctx.policy.suggestions.categories
         options = [
             Option(t[:1].upper() + t[1:], "suggest.topic", f"{d}:{i}") for i, t in enumerate(topics)
         ]
-        return reply(event, TOPIC, choices=[*options, cancel])
+        return reply(event, _(TOPIC), choices=[*options, cancel])
     if found["named"] is None:
         return reply(
             event,
-            NAMED.format(name=event.member.name),
+            _(NAMED).format(name=event.member.name),
             choices=[
-                Option("Anonymous", "suggest.named", f"{d}:a"),
-                Option("With my name", "suggest.named", f"{d}:n"),
+                Option(_("Anonymous"), "suggest.named", f"{d}:a"),
+                Option(_("With my name"), "suggest.named", f"{d}:n"),
                 cancel,
             ],
         )
     if not found["named"] and not anyway and may_identify(found["text"]):
         return reply(
             event,
-            IDENTIFY,
+            _(IDENTIFY),
             choices=[
-                Option("Send anyway", "suggest.send", str(d)),
-                Option("Edit", "suggest.edit", str(d)),
+                Option(_("Send anyway"), "suggest.send", str(d)),
+                Option(_("Edit"), "suggest.edit", str(d)),
             ],
         )
     return send(ctx, event, found)
@@ -112,9 +119,9 @@ def next_step(ctx: Context, event: Event, draft_id: int, anyway: bool = False) -
 
 def _draft_and_code(ctx: Context, event: Choice) -> tuple[int, str] | Message:
     assert event.member is not None
-    head, _, code = event.value.partition(":")
+    head, _colon, code = event.value.partition(":")
     if not head.isdigit() or suggestions.draft(ctx.db, int(head), event.member.member_id) is None:
-        return reply(event, STALE)
+        return reply(event, i18n.for_member(ctx, event.member)(STALE))
     return int(head), code
 
 
@@ -148,9 +155,10 @@ def edit(ctx: Context, event: Choice) -> Message:
     found = _draft_and_code(ctx, event)
     if isinstance(found, Message):
         return found
+    _ = i18n.for_member(ctx, event.member)
     return reply(
         event,
-        "Please write your suggestion again, leaving out anything that could identify you.",
+        _("Please write your suggestion again, leaving out anything that could identify you."),
         prompt=f"suggest.text:{found[0]}",
     )
 
@@ -159,7 +167,8 @@ def cancel(ctx: Context, event: Choice) -> Message:
     found = _draft_and_code(ctx, event)
     if not isinstance(found, Message):
         suggestions.delete_draft(ctx.db, found[0])
-    return reply(event, "OK, I haven't sent anything. Type /suggest whenever you want to.")
+    _ = i18n.for_member(ctx, event.member)
+    return reply(event, _("OK, I haven't sent anything. Type /suggest whenever you want to."))
 
 
 def typed(ctx: Context, event: Text) -> Answer:
@@ -173,23 +182,24 @@ def offer(ctx: Context, event: Text) -> Message | None:
     assert event.member is not None
     if ctx.in_council_chat(event.sender.platform, event.sender.chat_id):
         return None
+    _ = i18n.for_member(ctx, event.member)
     text = event.text.strip()
     if len(text.split()) < 3:
         return reply(
             event,
-            NOT_UNDERSTOOD,
+            _(NOT_UNDERSTOOD),
             choices=[
-                Option("Make a suggestion", "suggest.start"),
-                Option("What can I do?", "help.show"),
+                Option(_("Make a suggestion"), "suggest.start"),
+                Option(_("What can I do?"), "help.show"),
             ],
         )
     d = suggestions.start_draft(ctx.db, event.member.member_id, text, ctx.now())
     return reply(
         event,
-        OFFER,
+        _(OFFER),
         choices=[
-            Option("Yes, send it", "suggest.offer", f"{d}:y"),
-            Option("No", "suggest.offer", f"{d}:n"),
+            Option(_("Yes, send it"), "suggest.offer", f"{d}:y"),
+            Option(_("No"), "suggest.offer", f"{d}:n"),
         ],
     )
 
@@ -202,13 +212,14 @@ def answer_offer(ctx: Context, event: Choice) -> Answer:
     d, code = found
     if code != "y":
         suggestions.delete_draft(ctx.db, d)
-        return reply(event, "OK, I won't send it. Type /help to see what I can do.")
+        _ = i18n.for_member(ctx, event.member)
+        return reply(event, _("OK, I won't send it. Type /help to see what I can do."))
     text = suggestions.draft(ctx.db, d, event.member.member_id)["text"]  # type: ignore[index]
     return take_words(ctx, event, text or "", d)
 
 
 def register(router: Router) -> None:
-    router.command("suggest", "send an idea or concern to the staff council", order=30)(begin)
+    router.command("suggest", N_("send an idea or concern to the staff council"), order=30)(begin)
     router.action("suggest.start", who=MEMBER)(begin)
     router.prompt("suggest.text", who=MEMBER)(typed)
     router.action("suggest.offer", who=MEMBER)(answer_offer)

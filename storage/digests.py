@@ -107,7 +107,8 @@ def newsletter_readers(db: Database) -> list[dict[str, Any]]:
     """Active members who have not opted out and can be reached in a chat, by member id."""
     return list(
         db.query(
-            """select m.member_id, m.name, m.constituency, m.created_at, m.timezone
+            """select m.member_id, m.name, m.constituency, m.created_at, m.timezone,
+            m.language, m.language_chosen
             from members m where m.erased_at is null and coalesce(m.newsletter_opt_out, 0) = 0
             and exists (select 1 from identities i where i.member_id = m.member_id
                 and i.unreachable_at is null)
@@ -120,7 +121,8 @@ def member(db: Database, member_id: str) -> dict[str, Any] | None:
     """One member as `newsletter_readers` gives them, with the opt-out flag (for previews)."""
     rows = list(
         db.query(
-            "select member_id, name, constituency, created_at, timezone, "
+            "select member_id, name, constituency, created_at, timezone, language, "
+            "language_chosen, "
             "coalesce(newsletter_opt_out, 0) as newsletter_opt_out, erased_at "
             "from members where member_id = ?",
             [member_id],
