@@ -160,5 +160,10 @@ def missing(ctx: Context, definition: object) -> list[str]:
     return missing_translations(definition, language_of(ctx, None), readers(ctx))
 
 
+def for_member_id(ctx: Context, member_id: str) -> Translator:
+    """For a member known only by id (messages the council's actions cause)."""
+    return for_row(ctx, members.get(ctx.db, member_id) or {})
+
+
 def for_organisation(ctx: Context) -> Translator:
     return translator(language_of(ctx, None), language_of(ctx, None))

@@ -8,15 +8,17 @@ suggestions and the status. Nothing else about the sender is known here.
 from __future__ import annotations
 
 from handlers.context import Context
+from handlers.i18n import N_
 from handlers.messages import Event, Message, Option, Recipient, Text, reply
 from storage.suggestions import ACKNOWLEDGED, ADOPTED, CLOSED, NEW, NOT_ADOPTED, UNDER_DISCUSSION
 
+# Marked for translation: the suggester reads them too (the council in the org's language).
 LABELS = {
-    NEW: "New",
-    ACKNOWLEDGED: "Acknowledged",
-    UNDER_DISCUSSION: "Under discussion",
-    ADOPTED: "Adopted",
-    NOT_ADOPTED: "Not adopted",
+    NEW: N_("New"),
+    ACKNOWLEDGED: N_("Acknowledged"),
+    UNDER_DISCUSSION: N_("Under discussion"),
+    ADOPTED: N_("Adopted"),
+    NOT_ADOPTED: N_("Not adopted"),
 }
 ONLY_COUNCIL = "Sorry, only the staff council can do that."
 NOT_FOUND = "I can't find suggestion #{n}."

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from handlers import i18n
 from handlers.context import Context
+from handlers.i18n import N_
 from handlers.messages import Choice, Command, Event, Message, Option, Recipient, Text, reply
 from handlers.router import ANYONE, OFFICER, Router
 from handlers.schedule import Job
@@ -33,15 +35,23 @@ from storage.suggestions import ACKNOWLEDGED, ADOPTED, CLOSED, NOT_ADOPTED, UNDE
 
 CODES = {"ack": ACKNOWLEDGED, "discuss": UNDER_DISCUSSION, "adopt": ADOPTED}
 NOTICES = {
-    ACKNOWLEDGED: "The staff council has seen your suggestion #{n} (“{start}”) and will look "
-    "at it. I'll let you know what happens.",
-    UNDER_DISCUSSION: "The staff council is now discussing your suggestion #{n} (“{start}”). "
-    "I'll tell you what they decide.",
-    ADOPTED: "Good news: the staff council has adopted your suggestion #{n} (“{start}”). "
-    "Thank you for speaking up! This suggestion is now closed.",
-    NOT_ADOPTED: "The staff council has decided not to take forward your suggestion #{n} "
-    "(“{start}”).\nTheir reason: {note}\nThank you for speaking up. This suggestion is now "
-    "closed; you're welcome to send another.",
+    ACKNOWLEDGED: N_(
+        "The staff council has seen your suggestion #{n} (“{start}”) and will look "
+        "at it. I'll let you know what happens."
+    ),
+    UNDER_DISCUSSION: N_(
+        "The staff council is now discussing your suggestion #{n} (“{start}”). "
+        "I'll tell you what they decide."
+    ),
+    ADOPTED: N_(
+        "Good news: the staff council has adopted your suggestion #{n} (“{start}”). "
+        "Thank you for speaking up! This suggestion is now closed."
+    ),
+    NOT_ADOPTED: N_(
+        "The staff council has decided not to take forward your suggestion #{n} "
+        "(“{start}”).\nTheir reason: {note}\nThank you for speaking up. This suggestion is "
+        "now closed; you're welcome to send another."
+    ),
 }
 LIST_LIMIT = 10
 
@@ -59,8 +69,9 @@ def change_status(
     assert updated is not None
     out: list[Message] = []
     if member_id:
-        again = (Option("Make another suggestion", "suggest.start"),) if status in CLOSED else ()
-        text = NOTICES[status].format(n=n, start=snippet(row["text"]), note=note or "")
+        _ = i18n.for_member_id(ctx, member_id)
+        again = (Option(_("Make another suggestion"), "suggest.start"),) if status in CLOSED else ()
+        text = _(NOTICES[status]).format(n=n, start=snippet(row["text"]), note=note or "")
         out.append(
             Message(
                 Recipient.of(member_id),

@@ -7,7 +7,9 @@ open. Afterwards replies are refused kindly, both ways.
 
 from __future__ import annotations
 
+from handlers import i18n
 from handlers.context import Context
+from handlers.i18n import N_
 from handlers.messages import Choice, Message, Option, Recipient, Text, reply
 from handlers.router import ANYONE, MEMBER, Router
 from handlers.suggestion_card import (
@@ -25,11 +27,11 @@ from storage import suggestions
 from storage.suggestions import CLOSED, COUNCIL
 
 GONE = "Suggestion #{n} is closed ({label}), so messages about it can no longer be passed on."
-MEMBER_CLOSED = (
+MEMBER_CLOSED = N_(
     "The conversation about your suggestion #{n} is closed ({label}), so I can't pass on "
     "more messages about it. You're welcome to send a new suggestion."
 )
-NOT_YOURS = "That button no longer works. Type /help to see what I can do."
+NOT_YOURS = N_("That button no longer works. Type /help to see what I can do.")
 
 
 def _reachable(ctx: Context, event: Choice | Text, n: int | None) -> tuple[dict, str] | Message:
@@ -73,13 +75,18 @@ def council_reply(ctx: Context, event: Text) -> list[Message] | Message:
         return reply(event, "That reply was empty. Please write it again.", prompt=event.reply_to)
     entry = suggestions.log(ctx.db, n, COUNCIL, words, ctx.now())
     suggestions.mark_responded(ctx.db, n, ctx.now())
-    unseen = "" if row["named"] else " They still won't know who you are."
+    _ = i18n.for_member_id(ctx, member_id)
+    lead = _("The staff council replied about your suggestion #{n} (“{start}”):").format(
+        n=n, start=snippet(row["text"])
+    )
+    answer = _("To answer them, tap Reply.")
+    if not row["named"]:
+        answer += " " + _("They still won't know who you are.")
     to_member = Message(
         Recipient.of(member_id),
-        f"The staff council replied about your suggestion #{n} (“{snippet(row['text'])}”):\n\n"
-        f"{words}\n\nTo answer them, tap Reply.{unseen}",
-        title=f"Reply about your suggestion #{n}",
-        choices=(Option("Reply", "suggest.answer", str(n)),),
+        f"{lead}\n\n{words}\n\n{answer}",
+        title=_("Reply about your suggestion #{n}").format(n=n),
+        choices=(Option(_("Reply"), "suggest.answer", str(n)),),
         quiet_hours=True,
         key=f"suggestion:{n}:log:{entry}",
     )
@@ -91,14 +98,15 @@ def council_reply(ctx: Context, event: Text) -> list[Message] | Message:
 def _own_open(ctx: Context, event: Choice | Text, n: int | None) -> dict | Message:
     """The member's own open suggestion `n`, or a kind word why they can't write about it."""
     assert event.member is not None
+    _ = i18n.for_member(ctx, event.member)
     row = suggestions.get(ctx.db, n) if n is not None else None
     if row is None:
-        return reply(event, NOT_YOURS)
+        return reply(event, _(NOT_YOURS))
     if suggestions.suggester(ctx.db, row["id"]) == event.member.member_id:
         return row
     if row["status"] in CLOSED:
-        return reply(event, MEMBER_CLOSED.format(n=n, label=LABELS[row["status"]].lower()))
-    return reply(event, NOT_YOURS)
+        return reply(event, _(MEMBER_CLOSED).format(n=n, label=_(LABELS[row["status"]]).lower()))
+    return reply(event, _(NOT_YOURS))
 
 
 def start_answer(ctx: Context, event: Choice) -> Message:
@@ -106,29 +114,31 @@ def start_answer(ctx: Context, event: Choice) -> Message:
     found = _own_open(ctx, event, number_in(event.value))
     if isinstance(found, Message):
         return found
-    hidden = "" if found["named"] else " They won't see your name."
-    return reply(
-        event,
-        f"Write your answer to the staff council about suggestion #{found['id']}.{hidden}",
-        prompt=f"suggest.answer:{found['id']}",
-    )
+    _ = i18n.for_member(ctx, event.member)
+    text = _("Write your answer to the staff council about suggestion #{n}.").format(n=found["id"])
+    if not found["named"]:
+        text += " " + _("They won't see your name.")
+    return reply(event, text, prompt=f"suggest.answer:{found['id']}")
 
 
 def member_answer(ctx: Context, event: Text) -> list[Message] | Message:
     found = _own_open(ctx, event, prompted_number(event))
     if isinstance(found, Message):
         return found
+    _ = i18n.for_member(ctx, event.member)
     n, words = found["id"], event.text.strip()
     limit = ctx.policy.suggestions.max_length
     if not words:
         return reply(
-            event, "That message was empty. Please write your answer.", prompt=event.reply_to
+            event, _("That message was empty. Please write your answer."), prompt=event.reply_to
         )
     if len(words) > limit:
         return reply(
             event,
-            f"That's {len(words)} characters; the most I can pass on is {limit}. "
-            "Please send a shorter version.",
+            _(
+                "That's {length} characters; the most I can pass on is {limit}. "
+                "Please send a shorter version."
+            ).format(length=len(words), limit=limit),
             prompt=event.reply_to,
         )
     entry = suggestions.log(ctx.db, n, suggestions.MEMBER, words, ctx.now())
@@ -140,11 +150,10 @@ def member_answer(ctx: Context, event: Text) -> list[Message] | Message:
         choices=council_choices(found),
         key=f"suggestion:{n}:log:{entry}",
     )
-    unseen = "" if found["named"] else " They still don't know who you are."
-    return [
-        to_council,
-        reply(event, f"Thank you. I've passed your answer to the staff council.{unseen}"),
-    ]
+    thanks = _("Thank you. I've passed your answer to the staff council.")
+    if not found["named"]:
+        thanks += " " + _("They still don't know who you are.")
+    return [to_council, reply(event, thanks)]
 
 
 def register(router: Router) -> None:
