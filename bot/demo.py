@@ -7,6 +7,7 @@ from datetime import timedelta
 from handlers import vote_admin
 from handlers.context import Context
 from storage import members
+from surveys.localised import Local
 from surveys.vote_definitions import VoteDefinition
 
 CONSOLE = "console"
@@ -62,10 +63,19 @@ def open_demo_vote(ctx: Context) -> None:
     now = ctx.now()
     definition = VoteDefinition(
         id=DEMO_VOTE,
-        title="Approve the minutes of last year's AGM",
-        explanation=(
-            "Resolution: that the minutes of the annual general meeting held on 12 March "
-            "are approved as a true record."
+        title=Local(
+            {
+                "en": "Approve the minutes of last year's AGM",
+                "cy": "Cymeradwyo cofnodion CCB y llynedd",
+            }
+        ),
+        explanation=Local(
+            {
+                "en": "Resolution: that the minutes of the annual general meeting held on "
+                "12 March are approved as a true record.",
+                "cy": "Penderfyniad: bod cofnodion y cyfarfod cyffredinol blynyddol a "
+                "gynhaliwyd ar 12 Mawrth yn cael eu cymeradwyo fel cofnod cywir.",
+            }
         ),
         method="resolution",
         opens=now,
