@@ -50,7 +50,8 @@ async def after_everything(bot: Running) -> None:
     marker = bot.fake.make_message_update(TENANT, "/privacy")
     before = len(bot.fake.sent(chat_id=TENANT))
     await deliver(bot, marker)
-    await bot.fake.wait_for(lambda: len(bot.fake.sent(chat_id=TENANT)) > before)
+    # A generous safety net: hundreds of updates go before the marker on a busy machine.
+    await bot.fake.wait_for(lambda: len(bot.fake.sent(chat_id=TENANT)) > before, timeout=60)
     await bot.settled()
 
 
