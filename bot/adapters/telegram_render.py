@@ -38,7 +38,12 @@ class Part:
 
 
 def render(message: Message) -> list[Part]:
-    """The calls that show `message`; an edit changes the first, the keyboard goes on the last."""
+    """The calls that show `message`, the keyboard on the last.
+
+    An edit changes the message in place when the new text fits one message. A longer one
+    goes out whole as new messages: the edited message showed only its last part (it held
+    the buttons), so editing it would leave the text in pieces and out of order.
+    """
     title = each_part(message.title, inert).strip()
     text = each_part(message.text, inert)
     photo = message.image if not message.edit_ref else None
@@ -47,9 +52,8 @@ def render(message: Message) -> list[Part]:
     if title:
         pieces[0] = f"<b>{escape(title)}</b>" + (f"\n\n{pieces[0]}" if pieces[0] else "")
     parts = [Part(piece) for piece in pieces]
-    parts[0] = replace(
-        parts[0], photo=photo, edit=int(message.edit_ref) if message.edit_ref else None
-    )
+    edit = int(message.edit_ref) if message.edit_ref and len(parts) == 1 else None
+    parts[0] = replace(parts[0], photo=photo, edit=edit)
     markup: Markup | None = None
     if message.choices:
         markup = keyboard(message.choices)
