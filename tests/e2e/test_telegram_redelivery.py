@@ -15,7 +15,7 @@ import pytest
 
 from bot.adapters.telegram import UNKNOWN_BUTTON
 from handlers import invites
-from tests.e2e.test_telegram_bot import TENANT, Running, free_port, running
+from tests.e2e.test_telegram_bot import TENANT, Running, running, webhook_options
 
 MODES = ["polling", "webhook"]
 VISIBLE = ("sendMessage", "sendPhoto", "editMessageText", "editMessageReplyMarkup")
@@ -23,16 +23,7 @@ VISIBLE = ("sendMessage", "sendPhoto", "editMessageText", "editMessageReplyMarku
 
 @pytest.fixture(params=MODES)
 async def bot(request, tmp_path) -> AsyncIterator[Running]:
-    options: dict[str, Any] = {}
-    if request.param == "webhook":
-        port = free_port()
-        options = {
-            "mode": "webhook",
-            "webhook_url": f"http://127.0.0.1:{port}/telegram/hook",
-            "webhook_secret": "s3cret_value",
-            "listen": "127.0.0.1",
-            "port": port,
-        }
+    options = webhook_options() if request.param == "webhook" else {}
     async with running(tmp_path, **options) as started:
         yield started
 
