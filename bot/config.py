@@ -69,7 +69,7 @@ class TelegramSettings:
     listen: str = "127.0.0.1"
     port: int = 8443
     council_chat_id: str = ""
-    rate_per_second: float = 25.0
+    rate_per_second: float = 30.0
     per_chat_seconds: float = 1.0
 
 

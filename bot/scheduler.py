@@ -275,13 +275,12 @@ class Scheduler:
                 upcoming = trigger(job, self.timezone).get_next_fire_time(None, now)
                 next_run = upcoming.isoformat() if upcoming else None
             else:
-                # A tick runs while the bot runs; after a success, the next is one tick on.
+                # A tick runs while the bot runs: one tick after its last success, unless
+                # that is long past (the bot is not running: "when the bot runs").
                 success = run.get("last_success")
-                next_run = (
-                    iso(max(parse(success) + timedelta(seconds=self.tick_seconds), now))
-                    if success
-                    else None
-                )
+                tick = timedelta(seconds=self.tick_seconds)
+                upcoming = parse(success) + tick if success else None
+                next_run = iso(upcoming) if upcoming and upcoming >= now - tick else None
             rows.append(
                 {
                     "job": job.id,

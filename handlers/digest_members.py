@@ -16,7 +16,7 @@ from handlers import digest_text as words
 from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_, Translator
-from handlers.messages import Message, Recipient
+from handlers.messages import Message, Recipient, quoted
 from handlers.pulse_results import results_of
 from handlers.pulse_rounds import definition_of
 from handlers.tier_standing import current_ladder, facts_for
@@ -212,12 +212,12 @@ def _adopted(row: dict[str, Any], _: Translator) -> str:
     # An anonymous suggestion's own words can give its writer away to everyone who
     # reads the newsletter, so only named ones are quoted; the council's note is theirs.
     said = (
-        f"“{words.shorten(row['text'], 60)}”"
+        f"“{quoted(words.shorten(row['text'], 60))}”"
         if row["named"]
         else _("An idea about {topic}").format(topic=row["topic"])
     )
     outcome = row["note"] or (row["replies"][-1] if row["replies"] else "")
-    return _("{said}: adopted.").format(said=said) + (f" {outcome}" if outcome else "")
+    return _("{said}: adopted.").format(said=said) + (f" {quoted(outcome)}" if outcome else "")
 
 
 def _result(vote: Vote, _: Translator) -> str:

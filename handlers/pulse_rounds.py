@@ -11,7 +11,7 @@ nothing is sent twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
 from handlers import i18n, pulse_definitions, pulse_questions
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 # How often a tick looks again for members to invite (late joiners) or remind.
 SWEEP_EVERY = timedelta(minutes=10)
+PAGE = 1000  # members read at a time when inviting or reminding
 REMINDER = N_("A gentle reminder: the {title} is open until {closes}. It takes a minute or two.")
 
 
@@ -67,8 +68,16 @@ def is_open(ctx: Context, round_row: dict) -> bool:
     return not round_row["closed_at"] and ctx.now() < parse(round_row["closes_at"])
 
 
+def _paged(fetch: Callable[[str, int], list[dict]]) -> Iterator[dict]:
+    """Rows by member id, a page at a time, so a round of 67,000 is never read at once."""
+    after = ""
+    while page := fetch(after, PAGE):
+        yield from page
+        after = page[-1]["member_id"]
+
+
 def _asking(
-    ctx: Context, round_row: dict, kind: str, rows: list[dict], lead: str = ""
+    ctx: Context, round_row: dict, kind: str, rows: Iterable[dict], lead: str = ""
 ) -> Iterator[Message]:
     """Unrequested messages (they wait out quiet hours) asking each member their question
     in their language, made as they are posted: a round for 67,000 members is sent in parts.
@@ -97,13 +106,19 @@ def _asking(
 def invitations(ctx: Context, round_row: dict) -> Iterator[Message]:
     """Invitations for everyone reachable who has none yet (late joiners too)."""
     pulses.mark_swept(ctx.db, round_row["id"], "invited_at", ctx.now())
-    return _asking(ctx, round_row, "invite", pulses.due_invitations(ctx.db, round_row["id"]))
+    pages = _paged(
+        lambda after, limit: pulses.due_invitations(ctx.db, round_row["id"], after, limit)
+    )
+    return _asking(ctx, round_row, "invite", pages)
 
 
 def reminders(ctx: Context, round_row: dict) -> Iterator[Message]:
     """The one reminder, carrying the member's current question, to those not finished."""
     pulses.mark_swept(ctx.db, round_row["id"], "reminded_at", ctx.now())
-    due = pulses.due_reminders(ctx.db, round_row["id"], parse(round_row["remind_at"]))
+    remind_at = parse(round_row["remind_at"])
+    due = _paged(
+        lambda after, limit: pulses.due_reminders(ctx.db, round_row["id"], remind_at, after, limit)
+    )
     return _asking(ctx, round_row, "remind", due, REMINDER)
 
 

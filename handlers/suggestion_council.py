@@ -12,7 +12,17 @@ from datetime import datetime, timedelta
 from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_
-from handlers.messages import Choice, Command, Event, Message, Option, Recipient, Text, reply
+from handlers.messages import (
+    Choice,
+    Command,
+    Event,
+    Message,
+    Option,
+    Recipient,
+    Text,
+    quoted,
+    reply,
+)
 from handlers.router import ANYONE, OFFICER, Router
 from handlers.schedule import Job
 from handlers.suggestion_card import (
@@ -71,7 +81,9 @@ def change_status(
     if member_id:
         _ = i18n.for_member_id(ctx, member_id)
         again = (Option(_("Make another suggestion"), "suggest.start"),) if status in CLOSED else ()
-        text = _(NOTICES[status]).format(n=n, start=snippet(row["text"]), note=note or "")
+        text = _(NOTICES[status]).format(
+            n=n, start=quoted(snippet(row["text"])), note=quoted(note) if note else ""
+        )
         out.append(
             Message(
                 Recipient.of(member_id),
@@ -183,7 +195,7 @@ def list_open(ctx: Context, event: Command) -> Message:
         late = ", overdue" if row["overdue_at"] and not row["responded_at"] else ""
         lines.append(
             f"#{row['id']} · {row['topic']} · {LABELS[row['status']].lower()} · {age}{late}: "
-            f"{snippet(row['text'], 40)}"
+            f"{quoted(snippet(row['text'], 40))}"
         )
     if len(rows) > LIST_LIMIT:
         lines.append(

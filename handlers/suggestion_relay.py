@@ -10,7 +10,7 @@ from __future__ import annotations
 from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_
-from handlers.messages import Choice, Message, Option, Recipient, Text, reply
+from handlers.messages import Choice, Message, Option, Recipient, Text, quoted, reply
 from handlers.router import ANYONE, MEMBER, Router
 from handlers.suggestion_card import (
     LABELS,
@@ -77,20 +77,20 @@ def council_reply(ctx: Context, event: Text) -> list[Message] | Message:
     suggestions.mark_responded(ctx.db, n, ctx.now())
     _ = i18n.for_member_id(ctx, member_id)
     lead = _("The staff council replied about your suggestion #{n} (“{start}”):").format(
-        n=n, start=snippet(row["text"])
+        n=n, start=quoted(snippet(row["text"]))
     )
     answer = _("To answer them, tap Reply.")
     if not row["named"]:
         answer += " " + _("They still won't know who you are.")
     to_member = Message(
         Recipient.of(member_id),
-        f"{lead}\n\n{words}\n\n{answer}",
+        f"{lead}\n\n{quoted(words)}\n\n{answer}",
         title=_("Reply about your suggestion #{n}").format(n=n),
         choices=(Option(_("Reply"), "suggest.answer", str(n)),),
         quiet_hours=True,
         key=f"suggestion:{n}:log:{entry}",
     )
-    note = f"Reply sent to the suggester of #{n}:\n\n{words}"
+    note = f"Reply sent to the suggester of #{n}:\n\n{quoted(words)}"
     key = f"suggestion:{n}:log:{entry}:council"
     return [to_member, *tell_council(event, ctx, note, key, council_choices(row))]
 
@@ -145,7 +145,7 @@ def member_answer(ctx: Context, event: Text) -> list[Message] | Message:
     who = found["name"] if found["named"] and found["name"] else "the suggester"
     to_council = Message(
         Recipient.staff_council(),
-        words,
+        quoted(words),
         title=f"Suggestion #{n} · answer from {who}",
         choices=council_choices(found),
         key=f"suggestion:{n}:log:{entry}",

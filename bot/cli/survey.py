@@ -14,6 +14,7 @@ from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
 from handlers import i18n, pulse_admin, pulse_definitions
 from handlers.context import Context
+from handlers.messages import unquoted
 from handlers.pulse_questions import closing_time
 from handlers.pulse_results import NoSuchRound, find_round, render, results_of
 from handlers.quiet_hours import quiet_until
@@ -167,4 +168,4 @@ def results(state: State, survey_id: str, number: int | None, as_json: bool) -> 
     if as_json:
         emit_json({**found.to_dict(), "round": pulse_admin.round_summary(ctx, round_row)})
     else:
-        click.echo(render(ctx, round_row, found))
+        click.echo(unquoted(render(ctx, round_row, found)))

@@ -77,6 +77,8 @@ def test_a_failed_job_is_recorded_retried_and_shown_by_jobs(tmp_path):
     assert row["last_success"] == "2026-11-22T12:00:30+00:00"
     assert row["next_run"] == "2026-11-22T12:01:00+00:00"  # one tick on
     assert row["last_error"] == "the council channel is archived"  # the last failure stays
+    clock.advance(minutes=10)  # no tick since: the bot is not running
+    assert scheduler.describe()[0]["next_run"] is None
 
 
 def test_a_cron_job_that_never_ran_shows_no_last_success(tmp_path):

@@ -19,6 +19,7 @@ from storage import members, outbox
 from surveys.vote_definitions import load_vote_file
 from tests.process.harness import (
     COUNCIL,
+    Bot,
     ProcessClock,
     fakes,
     import_members,
@@ -66,6 +67,13 @@ VOTE_TITLE = "Adopt the new rules"
 
 def says(texts: list[str], words: str) -> bool:
     return any(words in text for text in texts)
+
+
+def everyone_saw(bot: Bot, words: str) -> bool:
+    """Every tenant (on Telegram) and every member of staff (in a Slack DM) was sent `words`."""
+    return all(says(bot.telegram_texts(u), words) for u in TENANTS.values()) and all(
+        says(bot.slack_texts(bot.dm(u)), words) for u in STAFF.values()
+    )
 
 
 def london(day: int, hour: int, minute: int = 0, month: int = 12) -> datetime:
@@ -116,16 +124,7 @@ async def test_a_month_of_scheduled_work_reaches_members_and_council(world, capl
             # Wednesday 09:00: the vote opens and every eligible member is told.
             await bot.at(london(2, 9))
             await bot.until(
-                lambda: (
-                    all(
-                        says(bot.telegram_texts(u), f"New vote: {VOTE_TITLE}")
-                        for u in TENANTS.values()
-                    )
-                    and all(
-                        says(bot.slack_texts(bot.dm(u)), f"New vote: {VOTE_TITLE}")
-                        for u in STAFF.values()
-                    )
-                ),
+                lambda: everyone_saw(bot, f"New vote: {VOTE_TITLE}"),
                 "the vote's announcement to reach every eligible member",
             )
             # 10:00: the check-in opens for tenants.
@@ -184,14 +183,7 @@ async def test_a_month_of_scheduled_work_reaches_members_and_council(world, capl
             await bot.at(london(4, 17))
             await bot.until(
                 lambda: (
-                    all(
-                        says(bot.telegram_texts(u), f"Result: {VOTE_TITLE}")
-                        for u in TENANTS.values()
-                    )
-                    and all(
-                        says(bot.slack_texts(bot.dm(u)), f"Result: {VOTE_TITLE}")
-                        for u in STAFF.values()
-                    )
+                    everyone_saw(bot, f"Result: {VOTE_TITLE}")
                     and says(bot.slack_texts(COUNCIL), f"Result: {VOTE_TITLE}")
                 ),
                 "the vote's result to reach every eligible member and the council",
