@@ -200,3 +200,25 @@ def test_the_readme_section_explains_pulses():
         "/pause",
     ):
         assert needle in text, needle
+
+
+def test_survey_check_lists_the_translations_members_would_miss(folder):
+    surveys = folder / "surveys"
+    surveys.mkdir()
+    (surveys / "wellbeing.toml").write_text(
+        'id = "wellbeing"\n'
+        'title = { en = "Wellbeing", cy = "Lles" }\n'
+        'audience = ["staff"]\n'
+        'thanks = "Thank you."\n'
+        "[[questions]]\n"
+        'id = "load"\n'
+        'kind = "scale"\n'
+        'text = "My workload is manageable."\n'
+    )
+    (folder / "mutual-voice.toml").write_text('[surveys]\nfolder = "surveys"\n')
+    result = mv("survey", "check")
+    assert result.exit_code == 0
+    assert "3 surveys are valid. Members read: en." in result.output
+    assert "staff-pulse: every text is translated." in result.output
+    assert "wellbeing (" in result.output and "2 texts lack a translation:" in result.output
+    assert "  questions[1].text: no cy ('My workload is manageable.')" in result.output
