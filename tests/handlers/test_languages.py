@@ -176,3 +176,54 @@ def test_language_names_are_written_in_the_language_itself():
         "Polski",
     ]
     assert i18n.supported("cy-GB") == "cy" and i18n.supported("pl") is None
+
+
+def test_vote_announcements_and_reminders_go_out_in_each_members_language(ctx, clock):
+    from datetime import timedelta
+
+    from storage import outbox
+    from tests.handlers.test_votes import Kit
+    from tests.helpers import START
+
+    kit = Kit(
+        ctx,
+        "member_id,name,email,constituency,language\nt1,Pat,,tenant,cy\nt2,Lee,,tenant,\n",
+        linked=("t1", "t2"),
+    )
+    closes = START + timedelta(days=2)
+    kit.create(closes=closes, constituencies=("tenant",), reminder_hours=(20,))
+    kit.tick()
+    clock.now = closes - timedelta(hours=20)
+    kit.tick()
+    sent = {(r["member_id"], r["key"].split(":")[2]): r["payload"] for r in outbox.rows_for(ctx.db)}
+    assert sent[("t1", "open")]["title"].startswith("Pleidlais newydd: ")
+    assert (
+        "Mae'r bleidlais ar agor tan Dydd Mercher 25 Tachwedd am 10:00."
+        in sent[("t1", "open")]["text"]
+    )
+    assert [c["label"] for c in sent[("t1", "open")]["choices"]] == ["Pleidleisio nawr"]
+    assert sent[("t2", "open")]["title"].startswith("New vote: ")
+    assert sent[("t1", "remind")]["title"].startswith("Nodyn atgoffa: ")
+    assert "you haven't voted yet" in sent[("t2", "remind")]["text"]
+
+
+def test_the_newsletter_and_the_home_speak_the_readers_language(ctx):
+    from handlers import digests, home
+    from handlers.identity import member_for
+    from tests.handlers.test_digest_members import adopt
+
+    chat = roster_chat(
+        ctx,
+        "member_id,name,email,constituency,language\n"
+        "staff-01,Sam,,staff,cy\nstaff-02,Priya,,staff,\n",
+    )
+    adopt(ctx)
+    built = {m.to.member_id: m for m in digests.members(ctx, ctx.now()).messages}
+    assert built["staff-01"].title == "Newyddion gan Our Mutual"
+    assert built["staff-01"].text.startswith("Fe ddywedoch chi, fe wnaethon ni\n")
+    assert built["staff-01"].text.endswith("Teipiwch /settings i stopio'r cylchlythyrau hyn.")
+    assert built["staff-02"].text.startswith("You said, we did\n")
+    sam = member_for(ctx, "telegram", "u-staff-01")
+    sections = home.summary(ctx, sam, chat.engine.router)
+    assert sections[0].title == "Helo, Sam"
+    assert [s.title for s in sections][-1] == "Oes gennych chi syniad?"
