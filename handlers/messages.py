@@ -131,6 +131,8 @@ class Message:
     chosen answer). `quiet_hours` is False for direct replies, which may go at any hour;
     messages the member did not ask for wait until quiet hours end. `key` is the
     idempotency key: a message with a key already in the outbox is never sent twice.
+    `language` is the reader's (e.g. "cy"), for the words an adapter adds itself, such
+    as a reply box's placeholder; empty means English.
     """
 
     to: Recipient
@@ -142,6 +144,7 @@ class Message:
     quiet_hours: bool = False
     key: str | None = None
     image: str | None = None
+    language: str = ""
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON-able form stored in the outbox (the recipient is stored apart)."""
@@ -155,6 +158,7 @@ class Message:
             "prompt": self.prompt,
             "edit_ref": self.edit_ref,
             "image": self.image,
+            "language": self.language,
         }
 
     @classmethod

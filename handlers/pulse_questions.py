@@ -102,6 +102,7 @@ def ask(
         "title": _.pick(definition.title) if index == 0 else "",
         "choices": buttons(round_row["id"], index, question, _),
         "prompt": prompt,
+        "language": _.language,
     }
 
 

@@ -141,7 +141,9 @@ class Router:
         result = route.handler(ctx, event)
         if result is None:
             return []
-        return [result] if isinstance(result, Message) else list(result)
+        messages = [result] if isinstance(result, Message) else list(result)
+        # Replies read in the sender's language; messages to others carry their own.
+        return [m if m.language else replace(m, language=_.language) for m in messages]
 
 
 def _allowed(ctx: Context, event: Event, who: str) -> bool:

@@ -89,6 +89,7 @@ def change_status(
                 Recipient.of(member_id),
                 text,
                 choices=again,
+                language=_.language,
                 quiet_hours=True,
                 key=f"suggestion:{n}:status:{status}",
             )

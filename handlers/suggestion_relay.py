@@ -87,6 +87,7 @@ def council_reply(ctx: Context, event: Text) -> list[Message] | Message:
         f"{lead}\n\n{quoted(words)}\n\n{answer}",
         title=_("Reply about your suggestion #{n}").format(n=n),
         choices=(Option(_("Reply"), "suggest.answer", str(n)),),
+        language=_.language,
         quiet_hours=True,
         key=f"suggestion:{n}:log:{entry}",
     )

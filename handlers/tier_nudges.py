@@ -110,4 +110,5 @@ def _nudge(
         ),
         quiet_hours=True,
         key=key,
+        language=_.language,
     )

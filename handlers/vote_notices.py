@@ -58,6 +58,7 @@ def _announcement(ctx: Context, vote: Vote, row: dict) -> Message:
         choices=vote_now(vote, _),
         quiet_hours=True,
         key=f"vote:{vote.id}:open:{row['member_id']}",
+        language=_.language,
     )
 
 
@@ -117,6 +118,7 @@ def _reminder(ctx: Context, vote: Vote, row: dict, hours: int) -> Message:
         choices=vote_now(vote, _),
         quiet_hours=True,
         key=f"vote:{vote.id}:remind:{hours}:{row['member_id']}",
+        language=_.language,
     )
 
 
@@ -140,4 +142,5 @@ def results(ctx: Context, vote: Vote, summary: dict, eligible: list[dict]) -> It
             text=text + "\n\n" + _(RECEIPTS),
             quiet_hours=True,
             key=f"vote:{vote.id}:result:{row['member_id']}",
+            language=_.language,
         )

@@ -15,6 +15,7 @@ from typing import TextIO
 from bot.demo import CONSOLE
 from bot.engine import Engine
 from bot.outbox import Outcome, Sender
+from handlers import i18n
 from handlers.messages import Choice, Command, Event, Message, Option, Text, unquoted
 from handlers.messages import Sender as Who
 from storage.outbox import Row
@@ -66,11 +67,12 @@ class Console:
         for number, option in enumerate(message.choices, start=1):
             lines.append(f"  {number}) {option.label}")
         if row.chat_id == self.member_id:
+            _ = i18n.translator(message.language)
             if message.choices:
                 self.choices, self.choices_ref = list(message.choices), row.key
-                lines.append("Type a number to choose.")
+                lines.append(_("Type a number to choose."))
             elif message.prompt:
-                lines.append("(Type your answer, or /help to do something else.)")
+                lines.append(_("(Type your answer, or /help to do something else.)"))
         self.out.write("\n".join(lines) + "\n\n")
         self.out.flush()
         return Outcome(ref=row.key)

@@ -18,6 +18,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters import slack_render as render
 from bot.outbox import Outcome
+from handlers import i18n
+from handlers.i18n import N_
 from handlers.messages import Message
 from storage.outbox import Row
 
@@ -44,7 +46,7 @@ TRIGGER_ERRORS = frozenset({"expired_trigger_id", "exchanged_trigger_id", "inval
 # Slack lets a trigger open a modal for 3 seconds; leave room for the call itself.
 TRIGGER_FRESH = timedelta(seconds=2.5)
 CAPTION_LIMIT = 3000
-REPLY_HINT = "Type your answer here in this chat."
+REPLY_HINT = N_("Type your answer here in this chat.")
 
 
 class Triggers:
@@ -106,7 +108,8 @@ class Delivery:
                 return Outcome()
         blocks = render.message_blocks(message)
         if message.prompt:
-            blocks.append({"type": "context", "elements": [render.plain(REPLY_HINT)]})
+            hint = i18n.translator(message.language)(REPLY_HINT)
+            blocks.append({"type": "context", "elements": [render.plain(hint)]})
         parts = render.chunks(blocks)
         if message.edit_ref:  # an edit may be repeated harmlessly
             await self.client.chat_update(

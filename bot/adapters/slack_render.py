@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.adapters.inert_text import inert
+from handlers import i18n
 from handlers.messages import Message, Option, each_part
 
 Block = dict[str, Any]
@@ -246,6 +247,7 @@ def _decoded(node: Any) -> Any:
 
 def prompt_modal(message: Message, chat_id: str) -> Block:
     """A modal asking the question of `message`; its answer comes back as a view_submission."""
+    _ = i18n.translator(message.language)
     title = message.title.strip()
     fits = 0 < len(title) <= MODAL_TITLE_LIMIT
     body = text_blocks(replace(message, title="") if fits else message)
@@ -253,15 +255,15 @@ def prompt_modal(message: Message, chat_id: str) -> Block:
         "type": "modal",
         "callback_id": PROMPT_CALLBACK,
         "title": plain(title if fits else "Mutual Voice"),
-        "submit": plain("Send"),
-        "close": plain("Cancel"),
+        "submit": plain(_("Send")),
+        "close": plain(_("Cancel")),
         "private_metadata": json.dumps({"chat": chat_id, "prompt": message.prompt}),
         "blocks": [
             *body[: BLOCKS_PER_VIEW - 1],
             {
                 "type": "input",
                 "block_id": ANSWER_BLOCK,
-                "label": plain("Your answer"),
+                "label": plain(_("Your answer")),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": ANSWER_ACTION,

@@ -17,11 +17,13 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.adapters import telegram_callbacks
 from bot.adapters.inert_text import inert
+from handlers import i18n
+from handlers.i18n import N_
 from handlers.messages import Message, Option, each_part
 
 TEXT_MAX = 4096
 CAPTION_MAX = 1024
-PLACEHOLDER = "Type your answer"
+PLACEHOLDER = N_("Type your answer")
 TICK = "✓"
 
 Markup = InlineKeyboardMarkup | ForceReply
@@ -58,7 +60,8 @@ def render(message: Message) -> list[Part]:
     if message.choices:
         markup = keyboard(message.choices)
     elif message.prompt and parts[-1].edit is None:  # Telegram edits take inline keyboards only
-        markup = ForceReply(input_field_placeholder=PLACEHOLDER)
+        placeholder = i18n.translator(message.language)(PLACEHOLDER)
+        markup = ForceReply(input_field_placeholder=placeholder)
     parts[-1] = replace(parts[-1], markup=markup)
     return parts
 

@@ -289,6 +289,15 @@ async def test_a_long_message_is_split_and_arrives_whole(bot: Running) -> None:
     assert ["reply_markup" in part for part in parts] == [False, True]
 
 
+async def test_a_welsh_member_is_asked_in_welsh_with_a_welsh_reply_box(bot: Running) -> None:
+    members.set_language(bot.app.db, "t2", "cy")
+    await bot.join("t2", 4343)
+    ask = await bot.reply_to(4343, "/suggest")
+    assert ask["text"].startswith("Beth hoffech chi ei ddweud wrth gyngor y staff?")
+    markup = bot.fake.calls_to("sendMessage")[-1].params["reply_markup"]
+    assert markup == {"force_reply": True, "input_field_placeholder": "Teipiwch eich ateb"}
+
+
 async def test_a_prompt_asks_for_a_reply_and_routes_the_answer(bot: Running) -> None:
     await bot.join("t1", TENANT)
     question = await bot.reply_to(TENANT, "/note")

@@ -25,13 +25,14 @@ PLACEHOLDER = re.compile(r"\{[a-z_]+(?:![a-z])?\}")
 
 
 def member_facing_messages() -> set[tuple[str | None, str | tuple[str, ...]]]:
-    """What pybabel extracts from handlers/ with the keywords babel.cfg and the README use."""
+    """What pybabel extracts from the folders babel.cfg names, with the README's keywords."""
     keywords = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
     found = set()
-    for _file, _line, message, _comments, context in extract_from_dir(
-        str(ROOT / "handlers"), method_map=[("**.py", "python")], keywords=keywords
-    ):
-        found.add((context, message))
+    for folder in ("handlers", "bot/adapters"):
+        for _file, _line, message, _comments, context in extract_from_dir(
+            str(ROOT / folder), method_map=[("**.py", "python")], keywords=keywords
+        ):
+            found.add((context, message))
     return found
 
 
