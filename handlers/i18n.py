@@ -85,8 +85,9 @@ class Translator:
         return Locale.parse(self.language, sep="-")
 
 
+@cache
 def available() -> tuple[str, ...]:
-    """The languages members can read: English, then each shipped catalogue."""
+    """The languages members can read: English, then each shipped catalogue (read once)."""
     shipped = sorted(
         p.parent.parent.name.replace("_", "-")
         for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")
@@ -94,6 +95,7 @@ def available() -> tuple[str, ...]:
     return (SOURCE_LANGUAGE, *shipped)
 
 
+@cache
 def supported(tag: str | None) -> str | None:
     """The available language that best serves a BCP 47 tag (`cy-GB` is served by `cy`)."""
     if not tag or not TAG.match(tag.strip()):
