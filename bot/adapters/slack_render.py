@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.adapters.inert_text import inert
 from handlers import i18n
+from handlers.i18n import N_
 from handlers.messages import Message, Option, each_part
 
 Block = dict[str, Any]
@@ -39,6 +40,7 @@ MOST_BUTTONS = 12
 PROMPT_CALLBACK = "mv.prompt"
 ANSWER_BLOCK, ANSWER_ACTION = "answer", "text"
 TICK = "✓ "
+CHOOSE = N_("Choose…")  # the hint on a menu of choices
 
 
 class RenderError(ValueError):
@@ -130,17 +132,20 @@ def action_id(action: str, suffix: int | str) -> str:
     return found
 
 
-def choice_blocks(choices: tuple[Option, ...], first: int = 0) -> list[Block]:
+def choice_blocks(choices: tuple[Option, ...], first: int = 0, language: str = "") -> list[Block]:
     """Buttons (25 to a row), or a menu for many choices of one kind.
 
     Each element's action_id is `action:<number>`, unique in the message or view
-    (`first` is where this message's numbering starts).
+    (`first` is where this message's numbering starts); a menu's hint is in `language`.
     """
     if not choices:
         return []
     if _fits_menu(choices):
         return [
-            {"type": "actions", "elements": [_menu(choices[start : start + OPTIONS_PER_SELECT], n)]}
+            {
+                "type": "actions",
+                "elements": [_menu(choices[start : start + OPTIONS_PER_SELECT], n, language)],
+            }
             for n, start in enumerate(range(0, len(choices), OPTIONS_PER_SELECT), start=first)
         ]
     buttons = [_button(option, n) for n, option in enumerate(choices, start=first)]
@@ -173,11 +178,11 @@ def _button(option: Option, number: int) -> Block:
     return button
 
 
-def _menu(choices: tuple[Option, ...], number: int) -> Block:
+def _menu(choices: tuple[Option, ...], number: int, language: str) -> Block:
     return {
         "type": "static_select",
         "action_id": action_id(choices[0].action, number),
-        "placeholder": plain("Choose…"),
+        "placeholder": plain(i18n.translator(language)(CHOOSE)),
         "options": [
             {"text": plain(shorten(option.label, LABEL_LIMIT)), "value": option.value}
             for option in choices
@@ -186,7 +191,7 @@ def _menu(choices: tuple[Option, ...], number: int) -> Block:
 
 
 def message_blocks(message: Message, first_choice: int = 0) -> list[Block]:
-    return text_blocks(message) + choice_blocks(message.choices, first_choice)
+    return text_blocks(message) + choice_blocks(message.choices, first_choice, message.language)
 
 
 def chunks(blocks: list[Block]) -> list[list[Block]]:
