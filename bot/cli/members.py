@@ -6,8 +6,8 @@ import click
 
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
+from handlers import i18n, member_data, roster
 from handlers import invites as invite_service
-from handlers import member_data, roster
 from storage import members as member_rows
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -44,10 +44,22 @@ def import_(state: State, csv_file, skip_bad: bool, as_json: bool) -> None:  # n
         if report.applied:
             skipped = f", skipped {len(report.problems)} bad rows" if report.problems else ""
             click.echo(f"Imported {report.imported} members{skipped}.")
+            _untranslated(state)
     if not report.applied:
         raise click.ClickException(
             f"{len(report.problems)} bad rows: nothing was imported "
             "(fix them, or use --skip-bad to import the good rows)"
+        )
+
+
+def _untranslated(state: State) -> None:
+    """Say which roster languages have no catalogue yet, and what those members read."""
+    ctx = state.app.ctx
+    lacking = sorted(t for t in member_rows.languages_read(ctx.db) if not i18n.supported(t))
+    if lacking:
+        click.echo(
+            f"No words yet for {', '.join(lacking)}: those members read "
+            f"{i18n.language_of(ctx, None)} (see the README, Languages)."
         )
 
 

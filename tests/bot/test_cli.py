@@ -85,6 +85,15 @@ def test_bad_roster_reports_every_line_and_imports_nothing_then_skip_bad(folder)
     ]
 
 
+def test_import_names_the_roster_languages_without_a_catalogue(folder):
+    (folder / "langs.csv").write_text(
+        "member_id,name,email,constituency,language\nt1,Ola,,tenant,pl\nt2,Ann,,tenant,cy\n"
+    )
+    result = mv(folder, "members", "import", "langs.csv")
+    assert result.returncode == 0
+    assert "No words yet for pl: those members read en" in result.stdout
+
+
 def test_roster_invite_export_and_erase(folder):
     assert mv(folder, "members", "import", "roster.csv").returncode == 0
     (folder / "mutual-voice.toml").write_text("[telegram]\nbot_username = 'voice_bot'\n")
