@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +23,7 @@ s1,Sam Okafor,sam@example.org,boss
 
 def mv(tmp_path, *args, stdin="", env=None):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MUTUAL_VOICE")}
-    environment.update(env or {})
+    environment.update(env or {}, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=tmp_path,

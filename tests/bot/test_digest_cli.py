@@ -156,6 +156,7 @@ def test_the_docs_section_exists_and_covers_the_commands():
 def test_preview_after_the_console_demo(tmp_path):
     """What the README shows: answer a pulse in the demo, then preview the digest."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MUTUAL_VOICE")}
+    environment["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])  # this checkout
 
     def run(*args, stdin=""):
         return subprocess.run(

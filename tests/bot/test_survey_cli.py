@@ -126,6 +126,7 @@ def test_follow_shows_delivery_as_the_running_bot_sends(folder, monkeypatch):
 
 def run_mv(folder, *args):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MUTUAL_VOICE")}
+    environment["PYTHONPATH"] = str(ROOT)  # this checkout's code, not an installed one
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=folder,
