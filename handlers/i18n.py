@@ -9,7 +9,6 @@ edit one text file and nothing needs compiling at install time or can go stale.
 from __future__ import annotations
 
 import gettext
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -25,12 +24,11 @@ from babel.support import Translations
 from handlers.context import Context
 from handlers.messages import Member
 from storage import members
-from surveys.localised import in_language, missing_translations
+from surveys.localised import LANGUAGE_TAG, in_language, missing_translations
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 SOURCE_LANGUAGE = "en"
-TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 
 def N_(text: str) -> str:
@@ -98,7 +96,7 @@ def available() -> tuple[str, ...]:
 @cache
 def supported(tag: str | None) -> str | None:
     """The available language that best serves a BCP 47 tag (`cy-GB` is served by `cy`)."""
-    if not tag or not TAG.match(tag.strip()):
+    if not tag or not LANGUAGE_TAG.match(tag.strip()):
         return None
     tag = tag.strip()
     languages = {language.lower(): language for language in available()}
