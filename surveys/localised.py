@@ -1,7 +1,7 @@
 """Text given in several languages in a survey, vote or ladder file.
 
 A file may give any text as a table of languages, e.g.
-`text = { en = "How are you?", cy = "Sut wyt ti?" }`. It is read as a `Local`: a str
+`text = { en = "How are you?", cy = "Sut ydych chi?" }`. It is read as a `Local`: a str
 (so everything that only shows or compares text keeps working) holding the English
 text, or the first language given, plus every translation. `in_language` picks the
 member's language, else the organisation's.
