@@ -228,3 +228,11 @@ def test_the_newsletter_and_the_home_speak_the_readers_language(ctx):
     sections = home.summary(ctx, sam, chat.engine.router)
     assert sections[0].title == "Helo, Sam"
     assert [s.title for s in sections][-1] == "Oes gennych chi syniad?"
+
+
+def test_the_readme_section_explains_languages_to_officers_and_translators():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Languages\n", 1)[1].split("\n## ", 1)[0]
+    for words in ("/language", "organisation.language", "pybabel extract", "pybabel update"):
+        assert words in section
+    assert "survey check" in section and "native Welsh speaker" in section
