@@ -20,7 +20,7 @@ PRIVACY = N_(
 
 
 def help_text(ctx: Context, event: Event, router: Router) -> Message:
-    _ = i18n.for_member(ctx, event.member)
+    _ = i18n.for_event(ctx, event)
     lines = [
         _("{organisation}: have your say in a few taps.").format(
             organisation=ctx.policy.organisation.name
@@ -33,7 +33,7 @@ def help_text(ctx: Context, event: Event, router: Router) -> Message:
 
 
 def privacy(ctx: Context, event: Event) -> Message:
-    _ = i18n.for_member(ctx, event.member)
+    _ = i18n.for_event(ctx, event)
     return reply(event, _(PRIVACY).format(threshold=ctx.policy.privacy.anonymity_threshold))
 
 

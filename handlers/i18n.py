@@ -22,7 +22,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from handlers.context import Context
-from handlers.messages import Member
+from handlers.messages import Event, Member
 from storage import members
 from surveys.localised import LANGUAGE_TAG, in_language, missing_translations
 
@@ -140,6 +140,13 @@ def language_of(ctx: Context, tag: str | None) -> str:
 
 def for_member(ctx: Context, member: Member | None) -> Translator:
     return translator(language_of(ctx, member.language if member else None), language_of(ctx, None))
+
+
+def for_event(ctx: Context, event: Event) -> Translator:
+    """For whoever sent `event`: a member reads theirs; someone not yet joined, their app's."""
+    if event.member is not None:
+        return for_member(ctx, event.member)
+    return translator(language_of(ctx, event.sender.language), language_of(ctx, None))
 
 
 def for_row(ctx: Context, row: dict) -> Translator:

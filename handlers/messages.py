@@ -41,12 +41,16 @@ def unquoted(text: str) -> str:
 
 @dataclass(frozen=True)
 class Sender:
-    """Who sent an event, as the platform knows them."""
+    """Who sent an event, as the platform knows them.
+
+    `language` is the one their app is set to, if the platform says (Telegram does): it
+    serves people who have not joined yet; members read the roster's or their choice."""
 
     platform: str
     platform_user_id: str
     chat_id: str
     display_name: str = ""
+    language: str = ""
 
 
 @dataclass(frozen=True)

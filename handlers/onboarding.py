@@ -49,7 +49,7 @@ def start(ctx: Context, event: Command) -> Message:
     if token and (member is None or invites.find_token_owner(ctx, token) != member.member_id):
         member_id, reason = invites.redeem(ctx, token, event.sender)
         if reason is not None:
-            return reply(event, i18n.for_member(ctx, member)(REFUSALS[reason]))
+            return reply(event, i18n.for_event(ctx, event)(REFUSALS[reason]))
         member = identity.member_for(ctx, event.sender.platform, event.sender.platform_user_id)
         assert member is not None and member.member_id == member_id
         event = replace(event, member=member)
@@ -57,7 +57,7 @@ def start(ctx: Context, event: Command) -> Message:
     elif member is not None:
         text = WELCOME_BACK
     else:
-        return reply(event, i18n.for_member(ctx, None)(HOW_TO_JOIN).format(org=org))
+        return reply(event, i18n.for_event(ctx, event)(HOW_TO_JOIN).format(org=org))
     _ = i18n.for_member(ctx, member)
     return reply(
         event,

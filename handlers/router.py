@@ -103,7 +103,7 @@ class Router:
 
     def dispatch(self, ctx: Context, event: Event) -> list[Message]:
         """The messages that answer `event` (possibly none)."""
-        _ = i18n.for_member(ctx, event.member)
+        _ = i18n.for_event(ctx, event)
         platform, chat = event.sender.platform, event.sender.chat_id
         route: Route | None
         if isinstance(event, Command):

@@ -58,7 +58,7 @@ def _label(prefix: str, vote: Vote, _: Translator) -> str:
 
 def vote_command(ctx: Context, event: Command) -> list[Message]:
     member = event.member
-    _ = i18n.for_member(ctx, member)
+    _ = i18n.for_event(ctx, event)
     if member is None:
         return [reply(event, _(NOT_A_MEMBER))]
     if event.args:

@@ -273,7 +273,7 @@ class TelegramAdapter:
 
     def _origin(self, update: Update, user: User, chat: Chat) -> tuple[Who, Member | None, str]:
         """Who sent the update, the member they are (if any), and the event id."""
-        who = Who(PLATFORM, str(user.id), str(chat.id), user.full_name)
+        who = Who(PLATFORM, str(user.id), str(chat.id), user.full_name, user.language_code or "")
         return who, self.app.engine.member(PLATFORM, who.platform_user_id), str(update.update_id)
 
     async def _tick(self, message: TelegramMessage, data: str) -> None:

@@ -289,6 +289,14 @@ async def test_a_long_message_is_split_and_arrives_whole(bot: Running) -> None:
     assert ["reply_markup" in part for part in parts] == [False, True]
 
 
+async def test_someone_not_yet_joined_is_answered_in_their_apps_language(bot: Running) -> None:
+    bot.fake.add_user(778, language_code="cy")
+    how = await bot.reply_to(778, "/start")
+    assert how["text"].startswith("Helo! Dyma wasanaeth llais yr aelodau Our Mutual.")
+    bot.fake.add_user(779, language_code="de")  # no German yet: the organisation's language
+    assert (await bot.reply_to(779, "/start"))["text"].startswith("Hello! This is the member")
+
+
 async def test_a_welsh_member_is_asked_in_welsh_with_a_welsh_reply_box(bot: Running) -> None:
     members.set_language(bot.app.db, "t2", "cy")
     await bot.join("t2", 4343)
