@@ -10,7 +10,15 @@ from sqlite_utils import Database
 
 from storage.timestamps import iso
 
-PROFILE_FIELDS = ("name", "email", "constituency", "slack_user_id", "timezone", "language")
+PROFILE_FIELDS = (
+    "name",
+    "email",
+    "constituency",
+    "slack_user_id",
+    "timezone",
+    "language",
+    "address",
+)
 
 
 def upsert_many(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlite_utils import Database, Migrations
 
 from storage.digests_schema import digests_migrations
+from storage.invites_schema import invites_migrations
 from storage.pulses_schema import pulses_migrations
 from storage.suggestions_schema import suggestions_migrations
 from storage.tiers_schema import tiers_migrations
@@ -133,6 +134,7 @@ MIGRATION_SETS: list[Migrations] = [
     votes_migrations,
     tiers_migrations,
     digests_migrations,
+    invites_migrations,
 ]
 
 
