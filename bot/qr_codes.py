@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Sequence
 from pathlib import Path
 
 import segno
@@ -16,9 +13,6 @@ from PIL import Image
 # random token leaves no long runs for the choice to avoid.
 MASK = 4
 QUIET_ZONE = 4  # modules of white around the code, as the standard asks
-# Encoding is most of a letter's cost, so big batches encode in other processes while
-# this one lays out pages. Small ones are not worth starting processes for.
-PARALLEL_FROM = 10**9
 
 # segno marks a dark module 1; in a grey image dark is 0 and light 255.
 _GREY = bytes(255 if value == 0 else 0 for value in range(256))
@@ -46,19 +40,8 @@ def qr_image(
     return image
 
 
-def encode_all(links: Sequence[str]) -> Iterator[tuple[int, bytes]]:
-    """`qr_modules` of each link, in order; big batches use every processor."""
-    if len(links) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
-        yield from map(qr_modules, links)
-        return
-    # "spawn" starts clean interpreters: no copy of the database connection or threads.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(os.cpu_count(), mp_context=context) as pool:
-        yield from pool.map(qr_modules, links, chunksize=100)
-
-
 def write_pngs(links: Sequence[str], paths: Sequence[Path]) -> None:
     """One PNG per link, 10 pixels a module with a quiet zone, for other mail-merge tools."""
-    for modules, path in zip(encode_all(links), paths, strict=True):
-        image = qr_image(modules, pixels_per_module=10, quiet_zone=QUIET_ZONE)
+    for link, path in zip(links, paths, strict=True):
+        image = qr_image(qr_modules(link), pixels_per_module=10, quiet_zone=QUIET_ZONE)
         image.convert("1").save(path, format="PNG")
