@@ -10,6 +10,7 @@ shaped with HarfBuzz; plain text skips it, which keeps 10,000 letters quick.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ from PIL import Image
 
 from bot.qr_codes import qr_image, qr_modules
 from handlers.invites import Invite
+
+# fontTools reports every font it subsets at INFO: not news for an officer.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 PAGE_WIDTH, MARGIN = 210.0, 22.0  # millimetres, A4
 TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN

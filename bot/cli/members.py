@@ -228,17 +228,25 @@ def joining(state: State, as_json: bool) -> None:
         emit_json(report.to_dict())
         return
     emit_table(
-        [vars(row) for row in report.groups],
+        [{k: str(v) for k, v in vars(row).items()} for row in report.groups],  # 0 shows as 0
         ["constituency", "members", "invited", "joined", "waiting", "expired", "never_invited"],
         "No members yet. Import a roster: mutual-voice members import roster.csv",
     )
     if report.members:
         click.echo()
         emit_table(
-            [vars(row) for row in report.members],
+            [
+                {**vars(row), "invited": _minute(row.invited), "joined": _minute(row.joined)}
+                for row in report.members
+            ],
             ["member_id", "name", "constituency", "status", "invited", "joined"],
             "",
         )
+
+
+def _minute(stamp: str) -> str:
+    """An ISO time as the officer reads it: 2026-12-02 12:55 (UTC)."""
+    return stamp[:16].replace("T", " ")
 
 
 def plural(count: int, noun: str) -> str:

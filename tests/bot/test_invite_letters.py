@@ -184,3 +184,17 @@ def test_reminders_skip_links_issued_too_recently(folder):
     result = mv("members", "invite", "--not-joined", "--older-than", "14d")
     assert "Nobody to invite" in result.output
     assert len(json.loads(mv("members", "invite", "--older-than", "0h", "--json").output)) == 4
+
+
+def test_the_readme_walks_the_officer_through_letters_and_joining():
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    for needle in (
+        "members invite --letters invites.pdf",
+        "members joining",
+        "--not-joined --older-than 14d",
+        "--qr-dir codes",
+        "contact = ",
+        "replaced by a newer one",
+        "`address`",
+    ):
+        assert needle in readme
