@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from pathlib import Path
 
 import pypdfium2
@@ -11,11 +13,15 @@ import zxingcpp
 from click.testing import CliRunner
 from PIL import Image
 
+from bot import letters
 from bot.cli import cli
-from handlers import invites
+from bot.config import ConfigError, load_settings
+from handlers import invites, roster
 from handlers.messages import Sender
+from storage import members
 from storage.db import open_database
-from tests.helpers import make_context
+from storage.privacy import erase_member
+from tests.helpers import add_members, make_context
 
 CONFIG = """
 [organisation]
@@ -198,3 +204,49 @@ def test_the_readme_walks_the_officer_through_letters_and_joining():
         "`address`",
     ):
         assert needle in readme
+
+
+@pytest.mark.parametrize("contact", ["x" * 201, "Jo\\nBloggs"])
+def test_organisation_contact_is_one_line(tmp_path, contact):
+    path = tmp_path / "mutual-voice.toml"
+    path.write_text(f'[organisation]\ncontact = "{contact}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"organisation\.contact: one line of at most 200"):
+        load_settings(path, environ={})
+
+
+def test_addresses_are_checked_on_import_and_erased_with_the_member(ctx):
+    seven_lines = "|".join(f"line {n}" for n in range(7))
+    report = roster.import_roster(
+        ctx, io.StringIO(f"{ROSTER}T-5,Lee,,tenant,{seven_lines}\n"), False, "test"
+    )
+    assert [str(p) for p in report.problems] == [
+        "line 7: address has more than 6 lines (lines are separated by |)"
+    ]
+    add_members(ctx, ROSTER)
+    assert members.get(ctx.db, "T-1")["address"] == "Fflat 3|Tŷ Gwyn|Stryd Fawr|Caernarfon LL55 1AB"
+    erase_member(ctx.db, "T-1", ctx.now())
+    assert members.get(ctx.db, "T-1")["address"] is None
+
+
+def syllables(word: str) -> int:
+    groups = len(re.findall(r"[aeiouy]+", word.lower()))
+    return max(1, groups - (word.lower().endswith("e") and groups > 1))
+
+
+def test_the_letter_reads_at_reading_age_nine():
+    text = " ".join(
+        [
+            letters.INTRO,
+            *letters.STEPS,
+            letters.NO_PHONE.format(contact="Jo at the office"),
+            letters.PRIVACY.format(threshold=5),
+            letters.EXPIRY.format(date="Tuesday 15 December 2026"),
+        ]
+    )
+    sentences = [s for s in re.split(r"[.?!:](?:\s|$)", text) if re.search("[A-Za-z]", s)]
+    words = re.findall(r"[A-Za-z']+", text)
+    grade = (
+        0.39 * len(words) / len(sentences) + 11.8 * sum(map(syllables, words)) / len(words) - 15.59
+    )
+    assert grade <= 4  # Flesch-Kincaid US grade 4: ages 9 to 10
+    assert max(len(s.split()) for s in sentences) <= 15
