@@ -88,27 +88,39 @@ def test_invite_by_default_reaches_telegram_groups_only_and_never_piles_up(folde
     assert result.exit_code == 2 and "'board' is not one of staff, tenant" in result.output
 
 
-def test_one_letter_per_member_with_their_own_link_as_a_qr_code(folder):
-    result = mv("members", "invite", "--letters", "invites.pdf", "--json")
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory) -> tuple[Path, list[dict]]:
+    """One run of `members invite --letters` shared by the tests that read the PDF."""
+    folder = tmp_path_factory.mktemp("letters")
+    config = folder / "mutual-voice.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    (folder / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    imported = mv("--config", str(config), "members", "import", str(folder / "roster.csv"))
+    assert imported.exit_code == 0, imported.output
+    pdf = str(folder / "invites.pdf")
+    result = mv("--config", str(config), "members", "invite", "--letters", pdf, "--json")
     assert result.exit_code == 0, result.output
-    links = {i["member_id"]: i["links"]["telegram"] for i in json.loads(result.output)}
-    names = {i["member_id"]: (i["name"], i["address"]) for i in json.loads(result.output)}
+    return folder, json.loads(result.output)
+
+
+def test_one_letter_per_member_with_their_own_link_as_a_qr_code(printed):
+    folder, issued = printed
     document = pypdfium2.PdfDocument(folder / "invites.pdf")
-    assert len(document) == len(TENANTS)
-    for member_id, page in zip(TENANTS, document, strict=True):
+    assert len(document) == len(issued) == len(TENANTS)
+    for invite, page in zip(issued, document, strict=True):
         text = " ".join(page.get_textpage().get_text_range().split())  # lines joined
-        name, address = names[member_id]
-        assert name in text and all(line in text for line in address)
-        assert decoded(page.render(scale=100 / 72).to_pil()) == [links[member_id]]
-        assert links[member_id].removeprefix("https://") in text  # typed by hand, too
+        assert invite["name"] in text and all(line in text for line in invite["address"])
+        link = invite["links"]["telegram"]
+        assert decoded(page.render(scale=100 / 72).to_pil()) == [link]
+        assert link.removeprefix("https://") in text  # to type by hand, too
         assert "Jo Bloggs at the Riverside office, 01632 960123" in text
         assert "groups of 5 or more" in text and "until" in text
     document.close()
     assert not list(folder.glob("*.partial"))
 
 
-def test_letters_print_welsh_polish_and_arabic_names_in_the_embedded_font(folder):
-    mv("members", "invite", "--letters", "invites.pdf")
+def test_letters_print_welsh_polish_and_arabic_names_in_the_embedded_font(printed):
+    folder, _ = printed
     document = pypdfium2.PdfDocument(folder / "invites.pdf")
     texts = [page.get_textpage().get_text_range() for page in document]
     assert "Siân Llŷr" in texts[0] and "Tŷ Gwyn" in texts[0]
