@@ -30,6 +30,7 @@ logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 PAGE_WIDTH, MARGIN = 210.0, 22.0  # millimetres, A4
 TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN
+WIDEST_GLYPH = 2.02  # em: DejaVu Sans Bold's widest character (the others' are narrower)
 QR_SIZE = 70.0  # large enough to scan from arm's length
 LINE = 0.5  # line height as a fraction of the font size in points, in millimetres (~1.4x)
 
@@ -129,6 +130,8 @@ class LetterPDF(FPDF):
 
     def fitted(self, text: str, size: float, style: str = "") -> float:
         """The font size, at most `size`, at which `text` fits on one line."""
+        if len(text) * size * WIDEST_GLYPH / self.k <= TEXT_WIDTH:
+            return size  # fits even in the widest glyphs: no need to measure
         self.use(style, size)
         width = self.get_string_width(text)
         return size if width <= TEXT_WIDTH else max(8.0, size * TEXT_WIDTH / width)

@@ -82,9 +82,10 @@ def choose(ctx: Context, selection: Selection) -> list[str]:
 def prepare(ctx: Context, member_ids: list[str]) -> list[Invite]:
     """New invites for these members, not yet stored (see `record`)."""
     expires = ctx.now() + timedelta(days=ctx.policy.invites.expiry_days)
+    rows = members.by_ids(ctx.db, member_ids)
     prepared = []
     for member_id in member_ids:
-        row = members.get(ctx.db, member_id)
+        row = rows.get(member_id)
         if row is None or row["erased_at"]:
             raise InviteError(f"no member with id {member_id!r}")
         token = new_token()
@@ -111,8 +112,7 @@ def record(ctx: Context, prepared: list[Invite], actor: str) -> None:
         invites.replace_unused(
             ctx.db, [(i.token, i.member_id) for i in prepared], now, prepared[0].expires_at
         )
-        for item in prepared:
-            audit.record(ctx.db, now, actor, "invite.issued", item.member_id)
+        audit.record_many(ctx.db, now, actor, "invite.issued", [i.member_id for i in prepared])
 
 
 def issue(ctx: Context, member_ids: list[str] | None, actor: str) -> list[Invite]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -30,10 +31,10 @@ def replace_unused(
         }
         for token, member_id in rows
     ]
-    db.conn.executemany(
-        "update invites set revoked_at = ? "
-        "where member_id = ? and used_at is null and revoked_at is null",
-        [(stamp, row["member_id"]) for row in new],
+    db.execute(
+        "update invites set revoked_at = ? where used_at is null and revoked_at is null "
+        "and member_id in (select value from json_each(?))",
+        [stamp, json.dumps([row["member_id"] for row in new])],
     )
     db["invites"].insert_all(new)
 

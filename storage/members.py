@@ -44,6 +44,18 @@ def get(db: Database, member_id: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def by_ids(db: Database, member_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The members with these ids (erased ones included), by id."""
+    ids = list(member_ids)
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in db["members"].rows_where(f"member_id in ({marks})", chunk):
+            found[row["member_id"]] = row
+    return found
+
+
 def all_members(db: Database, include_erased: bool = False) -> list[dict[str, Any]]:
     where = None if include_erased else "erased_at is null"
     return list(db["members"].rows_where(where, order_by="member_id"))

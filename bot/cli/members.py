@@ -186,7 +186,8 @@ def invite(
     except (invite_service.InviteError, invite_files.InviteFileError) as error:
         raise click.ClickException(str(error)) from None
     if not issued:
-        click.echo("Nobody to invite: everyone chosen is already connected.", err=as_json)
+        recently = " or was invited more recently" if older_than else ""
+        click.echo(f"Nobody to invite: everyone chosen has joined{recently}.", err=as_json)
         if as_json:
             emit_json([])
         return
