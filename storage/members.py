@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -46,14 +47,11 @@ def get(db: Database, member_id: str) -> dict[str, Any] | None:
 
 def by_ids(db: Database, member_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The members with these ids (erased ones included), by id."""
-    ids = list(member_ids)
-    found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for row in db["members"].rows_where(f"member_id in ({marks})", chunk):
-            found[row["member_id"]] = row
-    return found
+    rows = db.query(
+        "select * from members where member_id in (select value from json_each(?))",
+        [json.dumps(list(member_ids))],
+    )
+    return {row["member_id"]: row for row in rows}
 
 
 def all_members(db: Database, include_erased: bool = False) -> list[dict[str, Any]]:
