@@ -174,7 +174,7 @@ def _fixed_text(pdf: LetterPDF, head: LetterHead, invite: Invite) -> FixedText:
         organisation_size=pdf.fitted(head.organisation, 16, "B"),
         link_size=pdf.fitted(_shown(invite.links["telegram"]), 13, "M"),
         intro=pdf.wrap(INTRO, 14),
-        no_phone=pdf.wrap(NO_PHONE.format(contact=head.contact), 13),
+        no_phone=pdf.wrap(NO_PHONE.format(contact=_unbroken_numbers(head.contact)), 13),
         privacy=pdf.wrap(PRIVACY.format(threshold=head.anonymity_threshold), 12),
         expiry=pdf.wrap(EXPIRY.format(date=date), 13, "B"),
     )
@@ -209,3 +209,8 @@ def _page(
 def _shown(link: str) -> str:
     """The link as printed: "t.me/..." is shorter to type and opens the same page."""
     return link.removeprefix("https://")
+
+
+def _unbroken_numbers(text: str) -> str:
+    """Keep a phone number such as 01632 960123 on one line (no-break spaces)."""
+    return re.sub(r"(?<=\d) (?=\d)", "\u00a0", text)

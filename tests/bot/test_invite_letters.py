@@ -108,7 +108,7 @@ def test_one_letter_per_member_with_their_own_link_as_a_qr_code(printed):
     document = pypdfium2.PdfDocument(folder / "invites.pdf")
     assert len(document) == len(issued) == len(TENANTS)
     for invite, page in zip(issued, document, strict=True):
-        text = " ".join(page.get_textpage().get_text_range().split())  # lines joined
+        text = " ".join(page.get_textpage().get_text_range().split())  # lines joined, no NBSP
         assert invite["name"] in text and all(line in text for line in invite["address"])
         link = invite["links"]["telegram"]
         assert decoded(page.render(scale=100 / 72).to_pil()) == [link]
@@ -262,3 +262,13 @@ def test_the_letter_reads_at_reading_age_nine():
     )
     assert grade <= 4  # Flesch-Kincaid US grade 4: ages 9 to 10
     assert max(len(s.split()) for s in sentences) <= 15
+
+
+def test_a_long_name_is_printed_smaller_to_fit_its_line():
+    pdf = letters.LetterPDF()
+    pdf.add_page()
+    name = "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch Jones-Williams"
+    assert pdf.fitted("Pat Murphy", 12) == 12
+    size = pdf.fitted(name, 12)
+    pdf.use("", size)
+    assert size < 12 and pdf.get_string_width(name) <= letters.TEXT_WIDTH + 0.01
