@@ -267,7 +267,7 @@ def test_the_letter_reads_at_reading_age_nine():
 def test_a_long_name_is_printed_smaller_to_fit_its_line():
     pdf = letters.LetterPDF()
     pdf.add_page()
-    name = "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch " * 2
+    name = "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch Jones-Williams-Pritchard"
     assert pdf.fitted("Pat Murphy", 12) == 12
     size = pdf.fitted(name, 12)
     pdf.use("", size)
