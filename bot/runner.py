@@ -16,6 +16,7 @@ from bot.app import App
 from bot.outbox import Pace
 from bot.scheduler import Scheduler
 from storage import members
+from surveys import sentiment
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,9 @@ async def run_platforms(app: App, stop: asyncio.Event | None = None) -> None:
     cleanly."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
+    # Loading TextBlob's lexicon takes seconds; done now in a thread, the first comment or
+    # suggestion does not hold up everyone's messages while it loads.
+    warming = loop.run_in_executor(None, sentiment.polarity, "warming up")
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     adapters = []
@@ -70,6 +74,7 @@ async def run_platforms(app: App, stop: asyncio.Event | None = None) -> None:
         scheduler.start()
         await stop.wait()
     finally:
+        await warming
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
         await scheduler.stop()

@@ -28,6 +28,10 @@ REFUSALS = {
     invites.EXPIRED: N_(
         "That invite has expired. Please ask your membership officer for a new one."
     ),
+    invites.REVOKED: N_(
+        "That invite was replaced by a newer one. Please use the link in the latest "
+        "letter we sent you, or ask your membership officer for a new one."
+    ),
     invites.ERASED: N_("That invite is no longer valid. Please ask your membership officer."),
 }
 WELCOME = N_(

@@ -15,6 +15,7 @@ class Organisation:
     timezone: str = "Europe/London"
     language: str = "en"
     constituencies: tuple[str, ...] = ("staff", "tenant")
+    contact: str = ""
 
 
 @dataclass(frozen=True)

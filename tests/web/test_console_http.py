@@ -265,7 +265,7 @@ async def test_a_status_change_tells_the_member_as_chat_does(app) -> None:
     expected = NOTICES[NOT_ADOPTED].format(
         n=number, start="More benches in the park, please", note="No budget this year."
     )
-    assert unquoted(notice["payload"]["text"]) == expected  # the member's words stay inert
+    assert unquoted(notice["payload"]["text"]) == expected  # the member's words are marked
 
 
 async def test_a_reply_goes_through_the_relay_as_from_chat(app) -> None:
