@@ -17,8 +17,8 @@ from handlers.context import Context
 from handlers.messages import Member, Message
 from handlers.vote_notices import announcements, results, roll
 from handlers.vote_results import describe_ballot, result_of, tally_now
-from handlers.vote_state import CLOSED, OPEN, SCHEDULED, Vote, load, when
-from storage import audit
+from handlers.vote_state import CLOSED, OPEN, SCHEDULED, Vote, load, local_time, when
+from storage import audit, secrecy
 from storage import votes as store
 from storage.timestamps import iso
 from surveys.vote_definitions import VoteDefinition, VoteOption, parse_poll
@@ -105,12 +105,12 @@ def close_vote(ctx: Context, vote_id: str, actor: str = "scheduler") -> list[Mes
         summary["status"] = CLOSED
         summary["closed_at"] = iso(now)
         store.save_result(ctx.db, vote_id, summary["voted"], summary)
-        store.forget_links(ctx.db, vote_id)
+        store.forget_links(ctx.db, vote_id, f"{local_time(ctx, now):%Y-%m-%d}")
         audit.record(ctx.db, now, actor, "vote.close", vote_id, voted=summary["voted"])
         if not store.mark_notice(ctx.db, vote_id, "result", now):
             return []
         messages = results(ctx, closed, summary, roll(ctx, closed))
-    store.settle_file(ctx.db)
+    secrecy.checkpoint(ctx.db)
     return messages
 
 

@@ -152,11 +152,10 @@ def poll_command(ctx: Context, event: Command) -> list[Message]:
 
 
 def tick(ctx: Context, now: datetime) -> list[Message]:
-    """Open, remind, close; and blank ballot messages already delivered."""
+    """Open, remind, close."""
     messages = due_work(ctx, now)
     for vote in all_votes(ctx, OPEN):
         messages += reminders(ctx, vote, now)
-        store.scrub_messages(ctx.db, store.ballot_message_prefix(vote.id))
     return messages
 
 

@@ -108,10 +108,18 @@ def next_due(db: Database, platform: str, chats: tuple[str, ...] = ()) -> dateti
     return datetime.fromisoformat(row[0]) if row and row[0] else None
 
 
+# Messages that show one member their ballot, receipt code or answer. Once delivered,
+# only the key stays (so nothing is sent twice), never what they said.
+FORGET_ONCE_SENT = ("vote:*:b:*", "pulse:*:tick:*")
+FORGOTTEN = {"text": "(Cleared once delivered, to keep ballots and answers secret.)", "title": ""}
+
+
 def mark_sent(db: Database, row_id: int, ref: str | None, now: datetime) -> None:
+    secret = " or ".join("key glob ?" for _ in FORGET_ONCE_SENT)
     db.execute(
-        "update outbox set status = 'sent', sent_at = ?, sent_ref = ?, error = null where id = ?",
-        [iso(now), ref, row_id],
+        f"update outbox set status = 'sent', sent_at = ?, sent_ref = ?, error = null, "
+        f"payload = case when {secret} then ? else payload end where id = ?",
+        [iso(now), ref, *FORGET_ONCE_SENT, json.dumps(FORGOTTEN), row_id],
     )
 
 

@@ -7,7 +7,6 @@ constraint on `vote_voters` decides a race between two presses: the second one f
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -16,10 +15,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from storage.secrecy import rewrite_shuffled, shuffle_member_order
 from storage.timestamps import iso
 
 CAST, REPLACED, ALREADY, NOT_OPEN = "cast", "replaced", "already voted", "not open"
-SCRUBBED = {"text": "(A ballot message, cleared to keep the ballot secret.)", "title": ""}
 
 
 def insert_vote(db: Database, row: dict[str, Any], replace: bool = False) -> None:
@@ -254,55 +253,35 @@ def find_receipt(db: Database, receipt: str) -> list[dict[str, Any]]:
     )
 
 
-def forget_links(db: Database, vote_id: str) -> None:
+def forget_links(db: Database, vote_id: str, closed_on: str) -> None:
     """At close: nothing may link a ballot to a member any more.
 
-    Clears the replacement keys and the vote's secret, deletes drafts, and blanks the
-    ballot messages (choices, confirmation, receipt) kept in the outbox.
+    Clears the replacement keys and the vote's secret and deletes drafts and the ballot
+    messages (choices, confirmation, receipt) from the outbox, so that no count of rows
+    per member is left either. Then the ballots and the roll of who voted are written
+    again in random orders, the roll with the closing day for everyone, so that neither
+    their places in the file, their rowids nor the days can pair a voter with a ballot.
     """
-    db.execute("pragma secure_delete = on")  # overwrite what is cleared, not just unlink it
-    db.execute("update vote_ballots set ballot_key = null where vote_id = ?", [vote_id])
     db.execute("update votes set secret = null where vote_id = ?", [vote_id])
     db.execute("delete from vote_drafts where vote_id = ?", [vote_id])
     prefix = ballot_message_prefix(vote_id)
-    db.execute(
-        "update outbox set status = 'failed', error = 'the vote closed before it was sent' "
-        "where key >= ? and key < ? and status = 'pending'",
-        [prefix, _after(prefix)],
+    db.execute("delete from outbox where key >= ? and key < ?", [prefix, _after(prefix)])
+    rewrite_shuffled(
+        db, "vote_ballots", "vote_id = ?", [vote_id], lambda row: {**row, "ballot_key": None}
     )
-    scrub_messages(db, prefix, sent_only=False)
+    rewrite_shuffled(
+        db, "vote_voters", "vote_id = ?", [vote_id], lambda row: {**row, "voted_on": closed_on}
+    )
+    shuffle_member_order(db)
 
 
 def ballot_message_prefix(vote_id: str) -> str:
     return f"vote:{vote_id}:b:"
 
 
-def scrub_messages(db: Database, prefix: str, sent_only: bool = True) -> int:
-    """Blank the payload of outbox messages whose key starts with `prefix`.
-
-    Ballot messages say how someone voted (or their receipt code) next to their member
-    id; once delivered they are not needed. Waiting messages are left alone unless
-    `sent_only` is False.
-    """
-    status = "and status not in ('pending', 'sending')" if sent_only else ""
-    db.execute("pragma secure_delete = on")
-    return db.execute(
-        f"update outbox set payload = ? where key >= ? and key < ? {status} and payload != ?",
-        [json.dumps(SCRUBBED), prefix, _after(prefix), json.dumps(SCRUBBED)],
-    ).rowcount
-
-
 def _after(prefix: str) -> str:
     """The first key past every key starting with `prefix` (so the range uses the index)."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
-def settle_file(db: Database) -> None:
-    """Best effort: fold the write-ahead log into the file so old pages do not linger."""
-    if not db.conn.in_transaction:
-        # a busy reader may stop it; the next checkpoint will do it then
-        with contextlib.suppress(sqlite3.OperationalError):
-            db.execute("pragma wal_checkpoint(truncate)")
 
 
 # --- drafts ---------------------------------------------------------------------------
