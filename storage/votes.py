@@ -169,13 +169,15 @@ def cast(
     voted_on: str,
     now: datetime,
     ballot_key: str | None = None,
+    live_every: int | None = None,
 ) -> tuple[str, str | None]:
     """Record that the member voted and store their ballot, atomically.
 
     Returns (outcome, receipt). The first statement is a write, so the check that the
     vote is open (and its closing time not yet reached at `now`) is made under the
     write lock. Without `ballot_key` a second ballot is refused (ALREADY); with it,
-    it replaces the ballot stored under that key (REPLACED).
+    it replaces the ballot stored under that key (REPLACED). With `live_every`, a new
+    ballot that makes the number a multiple of it takes the count so far (`live`).
     """
     is_open = "exists (select 1 from votes where vote_id = ? and status = 'open' and closes_at > ?)"
     with db.atomic():
@@ -212,10 +214,34 @@ def cast(
                     "values (?, ?, ?, ?)",
                     [vote_id, receipt, choice, ballot_key],
                 )
+                if live_every and outcome == CAST:
+                    _take_live_count(db, vote_id, live_every)
                 return outcome, receipt
             except sqlite3.IntegrityError:
                 continue  # a receipt collision: draw again
         raise RuntimeError("could not draw a unique receipt code")
+
+
+def _take_live_count(db: Database, vote_id: str, every: int) -> None:
+    """Keep the count so far if the ballots now number a multiple of `every`.
+
+    A changed ballot never takes one: the difference would be that one voter's change.
+    """
+    (ballots,) = db.execute(
+        "select count(*) from vote_ballots where vote_id = ?", [vote_id]
+    ).fetchone()
+    if ballots % every == 0:
+        live = {"ballots": ballots, "counts": choice_counts(db, vote_id)}
+        db.execute("update votes set live = ? where vote_id = ?", [json.dumps(live), vote_id])
+
+
+def live_count(db: Database, vote_id: str) -> tuple[int, list[tuple[str, int]]]:
+    """The count so far as last taken: (ballots, [(choice, how many)]); (0, []) if none."""
+    row = db.execute("select live from votes where vote_id = ?", [vote_id]).fetchone()
+    if not row or not row[0]:
+        return 0, []
+    live = json.loads(row[0])
+    return live["ballots"], [(choice, n) for choice, n in live["counts"]]
 
 
 def insert_ballots(db: Database, vote_id: str, rows: Iterable[tuple[str, str]]) -> None:
@@ -262,7 +288,7 @@ def forget_links(db: Database, vote_id: str, closed_on: str) -> None:
     again in random orders, the roll with the closing day for everyone, so that neither
     their places in the file, their rowids nor the days can pair a voter with a ballot.
     """
-    db.execute("update votes set secret = null where vote_id = ?", [vote_id])
+    db.execute("update votes set secret = null, live = null where vote_id = ?", [vote_id])
     db.execute("delete from vote_drafts where vote_id = ?", [vote_id])
     prefix = ballot_message_prefix(vote_id)
     db.execute("delete from outbox where key >= ? and key < ?", [prefix, _after(prefix)])

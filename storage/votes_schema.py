@@ -9,6 +9,9 @@
 - `vote_voters`: that a member voted (and on which day), for one-member-one-vote,
   turnout and reminders. UNIQUE (vote_id, member_id) makes two racing presses count once.
 - `vote_drafts`: a ballot being filled in, deleted when cast or when the vote closes.
+- `votes.live` (a vote showing results before close): the count so far, taken only
+  when the number of ballots reaches a multiple of the anonymity threshold, so that
+  two looks differ by at least that many ballots.
 """
 
 from __future__ import annotations
@@ -79,3 +82,8 @@ def m001_votes(db: Database) -> None:
         )"""
     )
     db.execute("create index vote_drafts_member on vote_drafts (member_id)")
+
+
+@votes_migrations()
+def m002_live_count(db: Database) -> None:
+    db["votes"].add_column("live", str)
