@@ -107,9 +107,7 @@ def write(
         prefs = tuple(number[name] for name in ranking)
         grouped[prefs] = grouped.get(prefs, 0) + weight
     lines = [f"{len(candidates)} {seats}"]
-    lines += [
-        " ".join(map(str, (weight, *prefs, 0))) for prefs, weight in sorted(grouped.items())
-    ]
+    lines += [" ".join(map(str, (weight, *prefs, 0))) for prefs, weight in sorted(grouped.items())]
     lines.append("0")
     lines += [_quote(name) for name in (*candidates, title)]
     return "\n".join(lines) + "\n"

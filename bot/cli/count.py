@@ -36,9 +36,7 @@ METHODS = {"stv": "Scottish STV", "irv": "instant-runoff"}
     "files from `vote ballots --blt` carry the vote's id there, as its count did).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def count(
-    blt_file: Path, method: str, seats: int | None, seed: str | None, as_json: bool
-) -> None:
+def count(blt_file: Path, method: str, seats: int | None, seed: str | None, as_json: bool) -> None:
     """Count the ranked ballots of a BLT file, stage by stage."""
     election = _read(blt_file)
     seats = election.seats if seats is None else seats
@@ -51,7 +49,9 @@ def count(
         )
     lot = election.title if seed is None else seed
     if method == "irv":
-        result: StvResult | IrvResult = count_irv(election.expanded(), election.candidates, seed=lot)
+        result: StvResult | IrvResult = count_irv(
+            election.expanded(), election.candidates, seed=lot
+        )
     else:
         result = count_stv(election.expanded(), election.candidates, seats, seed=lot)
     if as_json:
@@ -99,8 +99,7 @@ def _table(result: StvResult | IrvResult) -> str:
         return "No valid ballots: nothing to count."
     extra = list(stages[0][2])
     rows = [
-        [name, *(_number(votes.get(name)) for _, votes, _ in stages)]
-        for name in result.candidates
+        [name, *(_number(votes.get(name)) for _, votes, _ in stages)] for name in result.candidates
     ]
     rows += [[name, *(_number(more[name]) for _, _, more in stages)] for name in extra]
     return tabulate(
