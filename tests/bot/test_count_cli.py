@@ -167,3 +167,15 @@ def test_only_ranked_votes_export_as_blt(folder):
     refused = mv("vote", "ballots", "agm", "--blt")
     assert refused.exit_code == 1
     assert "agm is a resolution: only ranked votes (irv, stv) export as BLT" in refused.output
+
+
+def test_the_guide_documents_recounting_and_how_secrecy_is_kept():
+    from tests.bot.test_vote_cli import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    assert "mutual-voice vote ballots VOTE_ID --blt" in readme
+    assert "mutual-voice count FILE.blt" in readme and "(PRIVACY.md)" in readme
+    privacy = (ROOT / "PRIVACY.md").read_text()
+    assert privacy.startswith("# How secrecy is kept")
+    assert "## While a round or vote is open" in privacy and "## At close" in privacy
+    assert "## What is not protected" in privacy

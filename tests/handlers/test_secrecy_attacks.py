@@ -173,3 +173,14 @@ def test_after_close_answer_times_and_page_order_pair_no_better_than_chance(tmp_
         assert times == {round_row["opened_at"]}
         ctx.db.close()
     assert all(total <= 2 * TRIALS for total in linked.values()), linked
+
+
+def test_privacy_says_what_is_protected_while_open_and_after_close(ctx):
+    from handlers import build_router
+    from handlers.messages import Command, Sender
+
+    event = Command(Sender("telegram", "u-x", "u-x"), None, "e1", name="privacy", args="")
+    [reply] = build_router().dispatch(ctx, event)
+    assert "While a check-in is open" in reply.text and "When it closes" in reply.text
+    assert "While a vote is open, someone holding a copy of the bot's database file" in reply.text
+    assert "nothing links your ballot to you any more" in reply.text
