@@ -351,15 +351,19 @@ def _close(db: Database, round_id: int, now: datetime) -> bool:
         ).fetchone()
         took_part = {"step": None, "finished": None, "answered_at": opened_at}
         secrecy.rewrite_shuffled(
-            db, "pulse_participation", "round_id = ?", [round_id], lambda r: {**r, **took_part}
+            db, "pulse_participation", "round_id = ?", [round_id], fixed=took_part
         )
         fresh: dict[str, str] = {}
 
-        def rekey(row: dict[str, Any]) -> dict[str, Any]:
-            return {**row, "respondent": fresh.setdefault(row["respondent"], token_hex(16))}
+        def rekey(respondent: str) -> str:
+            if respondent not in fresh:
+                fresh[respondent] = token_hex(16)
+            return fresh[respondent]
 
         for table in ("pulse_answers", "pulse_comments"):
-            secrecy.rewrite_shuffled(db, table, "round_id = ?", [round_id], rekey)
+            secrecy.rewrite_shuffled(
+                db, table, "round_id = ?", [round_id], remap=("respondent", rekey)
+            )
         secrecy.shuffle_member_order(db)
     return True
 

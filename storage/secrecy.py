@@ -5,7 +5,7 @@ page backwards, and gives a rowid table the next rowid: so where a row sits in t
 file, and its rowid, tell in what order rows were written. Two tables written in the
 same order (who voted, and the ballots) could be paired row by row. At close, the rows
 that must not be paired are deleted and written again in an order drawn from the
-operating system's random source, under `secure_delete` so that the old bytes are
+operating system's random source (`os.urandom`, as `secrets.SystemRandom` uses), under `secure_delete` so that the old bytes are
 zeroed, not left in free space; `checkpoint` then empties the write-ahead log, which
 still holds the earlier versions of those pages.
 """
@@ -13,14 +13,14 @@ still holds the earlier versions of those pages.
 from __future__ import annotations
 
 import contextlib
-import secrets
+import os
 import sqlite3
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-SHUFFLE = secrets.SystemRandom()
+T = TypeVar("T")
 # Tables whose row order follows when members first did something (tiers' nudges).
 MEMBER_ORDER_TABLES = ("tier_nudges", "tier_last_nudge")
 
@@ -30,30 +30,44 @@ def rewrite_shuffled(
     table: str,
     where: str = "1",
     params: Sequence[Any] = (),
-    change: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    fixed: Mapping[str, Any] | None = None,
+    remap: tuple[str, Callable[[Any], Any]] | None = None,
 ) -> int:
     """Delete the rows matching `where` and write them again in a random order.
 
-    `change` may alter each row on the way (e.g. drop a time). A rowid table gives the
-    rows fresh rowids, in the new order. Runs in one transaction; returns how many rows.
+    `fixed` sets columns to one value for every row (e.g. a time that would give the
+    order away); `remap` = (column, function) replaces a column's values. A rowid table
+    gives the rows fresh rowids, in the new order. One transaction; returns how many rows.
     """
+    fixed = fixed or {}
     columns = [column.name for column in db[table].columns]
-    names = ", ".join(f"[{c}]" for c in columns)
+    chosen = ", ".join("?" if c in fixed else f"[{c}]" for c in columns)
+    values = [fixed[c] for c in columns if c in fixed]
     with db.atomic():
         db.execute("pragma secure_delete = on")
-        rows = [
-            dict(zip(columns, values, strict=True))
-            for values in db.execute(f"select {names} from [{table}] where {where}", params)
-        ]
-        if change is not None:
-            rows = [change(row) for row in rows]
-        SHUFFLE.shuffle(rows)
+        rows = db.execute(
+            f"select {chosen} from [{table}] where {where}", [*values, *params]
+        ).fetchall()
+        if remap is not None:
+            at, change = columns.index(remap[0]), remap[1]
+            rows = [(*row[:at], change(row[at]), *row[at + 1 :]) for row in rows]
         db.execute(f"delete from [{table}] where {where}", params)
+        names = ", ".join(f"[{c}]" for c in columns)
         db.conn.executemany(
             f"insert into [{table}] ({names}) values ({', '.join('?' * len(columns))})",
-            ([row[c] for c in columns] for row in rows),
+            shuffled(rows),
         )
     return len(rows)
+
+
+def shuffled(items: list[T]) -> list[T]:
+    """`items` in an order drawn from the operating system's random source.
+
+    Sorting by a random 64-bit key per item gives every order the same chance (to
+    within key collisions, about n² / 2⁶⁵), with one call for all the randomness.
+    """
+    keys = memoryview(os.urandom(8 * len(items))).cast("Q")
+    return [items[i] for i in sorted(range(len(items)), key=keys.__getitem__)]
 
 
 def shuffle_member_order(db: Database) -> None:

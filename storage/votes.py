@@ -292,12 +292,8 @@ def forget_links(db: Database, vote_id: str, closed_on: str) -> None:
     db.execute("delete from vote_drafts where vote_id = ?", [vote_id])
     prefix = ballot_message_prefix(vote_id)
     db.execute("delete from outbox where key >= ? and key < ?", [prefix, _after(prefix)])
-    rewrite_shuffled(
-        db, "vote_ballots", "vote_id = ?", [vote_id], lambda row: {**row, "ballot_key": None}
-    )
-    rewrite_shuffled(
-        db, "vote_voters", "vote_id = ?", [vote_id], lambda row: {**row, "voted_on": closed_on}
-    )
+    rewrite_shuffled(db, "vote_ballots", "vote_id = ?", [vote_id], fixed={"ballot_key": None})
+    rewrite_shuffled(db, "vote_voters", "vote_id = ?", [vote_id], fixed={"voted_on": closed_on})
     shuffle_member_order(db)
 
 
