@@ -36,8 +36,11 @@ def rewrite_shuffled(
     """Delete the rows matching `where` and write them again in a random order.
 
     `fixed` sets columns to one value for every row (e.g. a time that would give the
-    order away); `remap` = (column, function) replaces a column's values. A rowid table
-    gives the rows fresh rowids, in the new order. One transaction; returns how many rows.
+    order away). `remap` = (column, function) gives each row a new value there, which
+    must be drawn at random (a new random key): the rows are then written in the order
+    of those values, a random order that SQLite also appends fastest. Otherwise they are
+    shuffled. A rowid table gives the rows fresh rowids, in the new order. One
+    transaction; returns how many rows.
     """
     fixed = fixed or {}
     columns = [column.name for column in db[table].columns]
@@ -48,14 +51,16 @@ def rewrite_shuffled(
         rows = db.execute(
             f"select {chosen} from [{table}] where {where}", [*values, *params]
         ).fetchall()
-        if remap is not None:
+        if remap is None:
+            rows = shuffled(rows)
+        else:
             at, change = columns.index(remap[0]), remap[1]
             rows = [(*row[:at], change(row[at]), *row[at + 1 :]) for row in rows]
+            rows.sort(key=lambda row: row[at])  # stable: one key's rows stay in their order
         db.execute(f"delete from [{table}] where {where}", params)
         names = ", ".join(f"[{c}]" for c in columns)
         db.conn.executemany(
-            f"insert into [{table}] ({names}) values ({', '.join('?' * len(columns))})",
-            shuffled(rows),
+            f"insert into [{table}] ({names}) values ({', '.join('?' * len(columns))})", rows
         )
     return len(rows)
 
