@@ -125,11 +125,11 @@ def _six_answers(tmp_path, n: int):
     round_row = open_round(ctx)
     chat = PulseChat(ctx)
     chat.tick()
-    truth = {}
+    truth = {}  # each member's comment, and their answer to the eNPS question
     for number, member in enumerate(staff):
         comment = f"Comment number {number}"
         chat.answer(member, ["Agree", "Agree", "Neither", "Agree", str(number), f"text:{comment}"])
-        truth[member] = comment
+        truth[member] = (comment, str(number))
         clock.advance(minutes=11)
     return ctx, path, truth, round_row
 
@@ -138,29 +138,49 @@ def _pulse_attacks(ctx, path) -> dict[str, list[str]]:
     secrecy.checkpoint(ctx.db)
     took_part = table_cells(ctx.db, path, "pulse_participation")
     comments = table_cells(ctx.db, path, "pulse_comments")
+    answers = table_cells(ctx.db, path, "pulse_answers")
+    index = table_cells(ctx.db, path, "pulse_answers_counts")  # (round, question, group, value, ..)
     by_time = sorted(took_part, key=lambda c: (c.values[5] or "", c.rowid))
     return {
         "members in the order they answered": sorted(c.values[1] for c in took_part),
         "members by answer time": [c.values[1] for c in by_time],
         "members by bytes": [c.values[1] for c in written_order(took_part)],
         "comments by bytes": [c.values[4] for c in written_order(comments)],
+        "eNPS answers by bytes": [
+            c.values[4] for c in written_order(answers) if c.values[2] == "enps"
+        ],
+        "eNPS index entries by bytes": [
+            c.values[3] for c in written_order(index) if c.values[1] == "enps"
+        ],
     }
 
 
-def _pulse_pairings(attacks: dict[str, list[str]], truth: dict[str, str]) -> dict[str, int]:
-    return {
-        members: _paired(attacks[members], attacks["comments by bytes"], truth)
-        for members in (
-            "members in the order they answered",
-            "members by answer time",
-            "members by bytes",
+def _pulse_pairings(attacks: dict[str, list[str]], truth: dict[str, tuple]) -> dict[str, int]:
+    comment = {member: pair[0] for member, pair in truth.items()}
+    enps = {member: pair[1] for member, pair in truth.items()}
+    found = {}
+    for members in ("members in the order they answered", "members by answer time"):
+        found[f"{members} / comments"] = _paired(
+            attacks[members], attacks["comments by bytes"], comment
         )
-    }
+        found[f"{members} / eNPS answers"] = _paired(
+            attacks[members], attacks["eNPS answers by bytes"], enps
+        )
+    found["in order / eNPS index"] = _paired(
+        attacks["members in the order they answered"], attacks["eNPS index entries by bytes"], enps
+    )
+    found["members by bytes / comments"] = _paired(
+        attacks["members by bytes"], attacks["comments by bytes"], comment
+    )
+    return found
 
 
 def test_answer_times_and_page_order_pair_every_respondent_while_the_round_is_open(tmp_path):
     ctx, path, truth, _ = _six_answers(tmp_path, 0)
-    assert _pulse_pairings(_pulse_attacks(ctx, path), truth)["members by answer time"] == 6
+    links = _pulse_pairings(_pulse_attacks(ctx, path), truth)
+    assert links["members by answer time / comments"] == 6
+    assert links["members by answer time / eNPS answers"] == 6
+    assert links["in order / eNPS index"] == 6
 
 
 def test_after_close_answer_times_and_page_order_pair_no_better_than_chance(tmp_path):
