@@ -111,7 +111,7 @@ def close_vote(ctx: Context, vote_id: str, actor: str = "scheduler") -> list[Mes
         if not store.mark_closed(ctx.db, vote_id, now):
             return []
         closed = _existing(ctx, vote_id)
-        summary = tally_now(ctx, closed, provisional=False)
+        summary = tally_now(ctx, closed)
         summary["status"] = CLOSED
         summary["closed_at"] = iso(now)
         store.save_result(ctx.db, vote_id, summary["voted"], summary)

@@ -128,10 +128,11 @@ def summarise(vote: Vote, result: Any, voted: int, eligible: int, provisional: b
     }
 
 
-def tally_now(ctx: Context, vote: Vote, provisional: bool) -> dict:
+def tally_now(ctx: Context, vote: Vote) -> dict:
+    """The final count of every ballot (at close; before, see `count_so_far`)."""
     result = count(vote, store.choice_counts(ctx.db, vote.id))
     voted = store.count_voters(ctx.db, vote.id)
-    return summarise(vote, result, voted, vote.eligible or 0, provisional)
+    return summarise(vote, result, voted, vote.eligible or 0, provisional=False)
 
 
 def result_of(ctx: Context, vote: Vote) -> dict | None:
