@@ -204,3 +204,20 @@ def test_privacy_says_what_is_protected_while_open_and_after_close(ctx):
     assert "While a check-in is open" in reply.text and "When it closes" in reply.text
     assert "While a vote is open, someone holding a copy of the bot's database file" in reply.text
     assert "nothing links your ballot to you any more" in reply.text
+
+
+def test_closing_shuffles_the_order_in_which_tiers_saw_members_first_take_part(tmp_path):
+    from storage import tiers
+
+    ctx, path, _ = _six_votes(tmp_path, 0)
+    first_seen = [f"member-{n}" for n in range(10)]
+    ctx.db.execute("pragma foreign_keys = off")  # nudges of members not on this roll
+    for member in first_seen:  # one at a time, as the nudge tick finds them
+        tiers.mark_seen(ctx.db, "vote", [member])
+    close_vote(ctx, "chair", "test")
+    secrecy.checkpoint(ctx.db)
+    cells = table_cells(ctx.db, path, "tier_nudges")
+    by_rowid = [c.values[0] for c in sorted(cells, key=lambda c: c.rowid)]
+    by_bytes = [c.values[0] for c in written_order(cells)]
+    assert sorted(by_rowid) == sorted(first_seen)
+    assert by_rowid != first_seen and by_bytes != first_seen  # 1 in 3.6 million by chance
