@@ -84,6 +84,7 @@ def test_after_close_page_order_rowids_and_days_pair_no_better_than_chance(tmp_p
     for n in range(TRIALS):
         ctx, path, truth = _six_votes(tmp_path, n)
         close_vote(ctx, "chair", "test")
+        assert (path.parent / f"{path.name}-wal").stat().st_size == 0  # the log is emptied
         linked.update(_pairings(_vote_attacks(ctx, path), truth))
         days = {r[0] for r in ctx.db.execute("select voted_on from vote_voters")}
         assert len(days) == 1  # every voter "voted" on the closing day
@@ -188,6 +189,7 @@ def test_after_close_answer_times_and_page_order_pair_no_better_than_chance(tmp_
     for n in range(TRIALS):
         ctx, path, truth, round_row = _six_answers(tmp_path, n)
         close_round(ctx, round_row)
+        assert (path.parent / f"{path.name}-wal").stat().st_size == 0
         linked.update(_pulse_pairings(_pulse_attacks(ctx, path), truth))
         times = {r[0] for r in ctx.db.execute("select answered_at from pulse_participation")}
         assert times == {round_row["opened_at"]}
