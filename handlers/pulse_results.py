@@ -10,7 +10,7 @@ from typing import Any
 
 from handlers import pulse_questions as q
 from handlers.context import Context
-from handlers.messages import Command, Message, reply
+from handlers.messages import Command, Message, quoted, reply
 from handlers.pulse_rounds import definition_of
 from storage import pulses
 from storage.timestamps import parse
@@ -133,7 +133,7 @@ def render(ctx: Context, round_row: dict[str, Any], results: RoundResults) -> st
     if results.comments:
         lines.append("Comments (never attributed, sorted by text):")
         for mood, comments in results.comments.items():
-            lines += [f"  {mood.capitalize()}:"] + [f"  - {c.text}" for c in comments]
+            lines += [f"  {mood.capitalize()}:"] + [f"  - {quoted(c.text)}" for c in comments]
     if results.still_open:
         lines.append(STILL_OPEN)
     elif results.comments_suppressed_reason:

@@ -8,6 +8,7 @@ vote_results, unasked messages in vote_notices.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from handlers import vote_ballots as ballots
@@ -151,12 +152,11 @@ def poll_command(ctx: Context, event: Command) -> list[Message]:
     return [confirmation, *announcements]
 
 
-def tick(ctx: Context, now: datetime) -> list[Message]:
+def tick(ctx: Context, now: datetime) -> Iterator[Message]:
     """Open, remind, close."""
-    messages = due_work(ctx, now)
+    yield from due_work(ctx, now)
     for vote in all_votes(ctx, OPEN):
-        messages += reminders(ctx, vote, now)
-    return messages
+        yield from reminders(ctx, vote, now)
 
 
 def jobs(ctx: Context) -> list[Job]:

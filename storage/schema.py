@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from storage.console_schema import console_migrations
 from storage.digests_schema import digests_migrations
 from storage.pulses_schema import pulses_migrations
 from storage.suggestions_schema import suggestions_migrations
@@ -126,6 +127,15 @@ def m004_job_runs(db: Database) -> None:
     )
 
 
+@core()
+def m005_job_outcomes(db: Database) -> None:
+    """What `mutual-voice jobs` shows: the last success and the last failure with its reason."""
+    db["job_runs"].add_column("last_success", str)
+    db["job_runs"].add_column("last_failure", str)
+    db["job_runs"].add_column("last_error", str)
+    db["job_runs"].add_column("failures", int, not_null_default=0)
+
+
 MIGRATION_SETS: list[Migrations] = [
     core,
     suggestions_migrations,
@@ -133,6 +143,7 @@ MIGRATION_SETS: list[Migrations] = [
     votes_migrations,
     tiers_migrations,
     digests_migrations,
+    console_migrations,
 ]
 
 

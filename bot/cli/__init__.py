@@ -16,6 +16,7 @@ from bot.cli import suggestions as suggestion_cli
 from bot.cli import survey as survey_cli
 from bot.cli import tiers as tiers_cli
 from bot.cli import vote as vote_cli
+from bot.cli import web as web_cli
 from bot.cli.state import State
 from bot.config import ConfigError
 
@@ -31,6 +32,8 @@ COMMANDS = (
     survey_cli.survey,
     tiers_cli.tiers,
     digest_cli.digest,
+    web_cli.web,
+    web_cli.console,
 )
 
 
