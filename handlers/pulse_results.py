@@ -15,7 +15,7 @@ from handlers.pulse_rounds import definition_of
 from storage import pulses
 from storage.timestamps import parse
 from surveys.questions import ScaleQuestion
-from surveys.results import QuestionResult, RoundResults, round_results
+from surveys.results import STILL_OPEN, QuestionResult, RoundResults, round_results
 
 
 class NoSuchRound(LookupError):
@@ -40,9 +40,23 @@ def find_round(ctx: Context, survey_id: str, number: int | None = None) -> dict[
 
 
 def results_of(ctx: Context, round_row: dict[str, Any], *, detail: bool = True) -> RoundResults:
-    """The round's results; `detail` adds comments and the change since the previous round."""
+    """The round's results; `detail` adds comments and the change since the previous round.
+
+    Until the round closes only how many answered is shown, never a figure or comment.
+    """
     privacy = ctx.policy.privacy
     respondents, eligible = pulses.turnout(ctx.db, round_row)
+    if not round_row["closed_at"]:
+        return round_results(
+            definition_of(round_row),
+            {},
+            respondents,
+            eligible,
+            [],
+            threshold=privacy.anonymity_threshold,
+            comment_threshold=privacy.comment_threshold,
+            still_open=True,
+        )
     previous = None
     if detail and (earlier := pulses.previous_round(ctx.db, round_row)) is not None:
         previous = results_of(ctx, earlier, detail=False)
@@ -90,9 +104,10 @@ def render(ctx: Context, round_row: dict[str, Any], results: RoundResults) -> st
     definition = definition_of(round_row)
     state = status(ctx, round_row)
     when = "closed" if state == "closed" else "open until"
+    answered = "Answered so far" if results.still_open else "Answered"
     lines = [
         f"{results.title}, round {round_row['number']} ({when} {q.closing_time(ctx, round_row)})",
-        f"Answered: {_rate(results.respondents, results.eligible, results.response_rate)}",
+        f"{answered}: {_rate(results.respondents, results.eligible, results.response_rate)}",
     ]
     if len(results.turnout) > 1:
         lines += [
@@ -119,7 +134,9 @@ def render(ctx: Context, round_row: dict[str, Any], results: RoundResults) -> st
         lines.append("Comments (never attributed, sorted by text):")
         for mood, comments in results.comments.items():
             lines += [f"  {mood.capitalize()}:"] + [f"  - {quoted(c.text)}" for c in comments]
-    if results.comments_suppressed_reason:
+    if results.still_open:
+        lines.append(STILL_OPEN)
+    elif results.comments_suppressed_reason:
         lines.append(f"Comments: {results.comments_suppressed_reason}")
     return "\n".join(lines).rstrip()
 

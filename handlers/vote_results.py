@@ -128,19 +128,41 @@ def summarise(vote: Vote, result: Any, voted: int, eligible: int, provisional: b
     }
 
 
-def tally_now(ctx: Context, vote: Vote, provisional: bool) -> dict:
+def tally_now(ctx: Context, vote: Vote) -> dict:
+    """The final count of every ballot (at close; before, see `count_so_far`)."""
     result = count(vote, store.choice_counts(ctx.db, vote.id))
     voted = store.count_voters(ctx.db, vote.id)
-    return summarise(vote, result, voted, vote.eligible or 0, provisional)
+    return summarise(vote, result, voted, vote.eligible or 0, provisional=False)
 
 
 def result_of(ctx: Context, vote: Vote) -> dict | None:
-    """The published result (after close), a live count if the vote shows one, else None."""
+    """The published result (after close), the count so far if the vote shows one, else None."""
     if vote.status == CLOSED and vote.result:
         return vote.result
     if vote.status == "open" and vote.definition.results_before_close:
-        return tally_now(ctx, vote, provisional=True)
+        return count_so_far(ctx, vote)
     return None
+
+
+def count_so_far(ctx: Context, vote: Vote) -> dict:
+    """The count as taken at the last multiple of the anonymity threshold of ballots.
+
+    A live count would let two looks, before and after someone votes, show their vote;
+    counts taken every `threshold` ballots differ by at least that many.
+    """
+    every = ctx.policy.privacy.anonymity_threshold
+    ballots, counts = store.live_count(ctx.db, vote.id)
+    voted = store.count_voters(ctx.db, vote.id)
+    summary = summarise(vote, count(vote, counts), voted, vote.eligible or 0, provisional=True)
+    step = (
+        f"The count so far starts once {every} have voted"
+        if not ballots
+        else f"Counted when {ballots:,} had voted; the count so far moves on every {every} votes"
+    )
+    summary["explanation"].insert(
+        1, f"{step}, so that no one's vote can be told by comparing two looks."
+    )
+    return summary
 
 
 def message_text(summary: dict, more: str = "") -> str:

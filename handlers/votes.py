@@ -153,11 +153,10 @@ def poll_command(ctx: Context, event: Command) -> list[Message]:
 
 
 def tick(ctx: Context, now: datetime) -> Iterator[Message]:
-    """Open, remind, close; and blank ballot messages already delivered."""
+    """Open, remind, close."""
     yield from due_work(ctx, now)
     for vote in all_votes(ctx, OPEN):
         yield from reminders(ctx, vote, now)
-        store.scrub_messages(ctx.db, store.ballot_message_prefix(vote.id))
 
 
 def jobs(ctx: Context) -> list[Job]:

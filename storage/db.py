@@ -23,6 +23,8 @@ def open_database(path: str | Path | None = None) -> Database:
         db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA busy_timeout = 10000")
     db.execute("PRAGMA foreign_keys = ON")
+    # What is deleted or overwritten is zeroed in the file, not left in its free space.
+    db.execute("PRAGMA secure_delete = ON")
     migrate(db)
     return db
 

@@ -9,6 +9,7 @@ import sys
 
 import click
 
+from bot.cli import count as count_cli
 from bot.cli import digest as digest_cli
 from bot.cli import jobs, members, outbox, run, setup
 from bot.cli import suggestions as suggestion_cli
@@ -27,6 +28,7 @@ COMMANDS = (
     jobs.jobs,
     suggestion_cli.suggestions,
     vote_cli.vote,
+    count_cli.count,
     survey_cli.survey,
     tiers_cli.tiers,
     digest_cli.digest,

@@ -12,7 +12,7 @@ from storage.schema import SchemaTooNew
 
 
 class ConfigProblem(click.ClickException):
-    """A bad config or database: one line, exit status 2."""
+    """A bad config, database or input file: one line, exit status 2."""
 
     exit_code = 2
 

@@ -70,11 +70,12 @@ def test_send_queues_invitations_and_results_json_hides_then_shows(folder):
     answer(folder, [f"staff-{n:02d}" for n in range(1, 5)])
     four = json.loads(mv("survey", "results", "staff-pulse", "--json").stdout)
     assert (four["respondents"], four["eligible"], four["round"]["status"]) == (4, 12, "open")
-    for question in four["questions"]:
-        assert question["mean"] is None and question["distribution"] is None
-        assert question["suppressed_reason"].startswith("Hidden: only 4 people answered")
+    assert four["questions"] == [] and four["still_open"] and four["comments"] is None
 
     answer(folder, ["staff-05", "staff-06"])
+    so_far = mv("survey", "results", "staff-pulse").output
+    assert "Answered so far: 6 of 12 (50%)" in so_far and "average" not in so_far
+    assert mv("survey", "close", "staff-pulse").exit_code == 0
     six = json.loads(mv("survey", "results", "staff-pulse", "--round", "1", "--json").stdout)
     voice = next(q for q in six["questions"] if q["id"] == "voice")
     assert voice["mean"] == 4.0 and voice["distribution"]["4"] == 6
