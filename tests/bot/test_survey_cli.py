@@ -168,7 +168,7 @@ async def test_console_demo_pulse_transcript(tmp_path):
     settings = load_settings(None)
     app = App(settings, clock=FakeClock(), db=open_database(tmp_path / "demo.db"))
     assert app.seed_demo()
-    typed = "/pulse\n4\n5\n4\n3\n10\nMore time for training, please\n/pulse\n"
+    typed = "/pulse\n4\n5\n4\n3\n11\nMore time for training, please\n/pulse\n"
     out = io.StringIO()
     await run_console(app, "demo-staff-2", io.StringIO(typed), out)
     transcript = out.getvalue()
@@ -180,7 +180,7 @@ async def test_console_demo_pulse_transcript(tmp_path):
     assert "  11) 10\n  12) Skip" in transcript
     assert (
         "✓ 10" in transcript and "✓ Comment saved, without your name." in transcript
-    )  # the label typed
+    )  # 11) is the label 10
     assert "reports back in the monthly newsletter" in transcript
     assert transcript.rstrip().endswith(
         "You've answered the Staff pulse: thank you! It is open until 10:00 on Thu 26 Nov; "
