@@ -16,6 +16,7 @@ from storage import pulses
 from storage.timestamps import parse
 from surveys.questions import ScaleQuestion
 from surveys.results import QuestionResult, RoundResults, round_results
+from surveys.wording import number_range
 
 
 class NoSuchRound(LookupError):
@@ -34,7 +35,7 @@ def find_round(ctx: Context, survey_id: str, number: int | None = None) -> dict[
                 f"{survey_id!r} has no rounds yet (send one: mutual-voice survey send {survey_id})"
             )
         raise NoSuchRound(
-            f"{survey_id!r} has no round {number} (it has rounds {rounds[0]} to {rounds[-1]})"
+            f"{survey_id!r} has no round {number} (it has {number_range(rounds[0], rounds[-1])})"
         )
     return found
 
@@ -115,10 +116,11 @@ def render(ctx: Context, round_row: dict[str, Any], results: RoundResults) -> st
                 shown = group.suppressed_reason or _figures(group, labels)
                 lines.append(f"   {group.constituency}: {shown}")
     lines.append("")
-    if results.comments:
+    if results.comments and any(results.comments.values()):
         lines.append("Comments (never attributed, sorted by text):")
         for mood, comments in results.comments.items():
-            lines += [f"  {mood.capitalize()}:"] + [f"  - {c.text}" for c in comments]
+            if comments:
+                lines += [f"  {mood.capitalize()}:"] + [f"  - {c.text}" for c in comments]
     if results.comments_suppressed_reason:
         lines.append(f"Comments: {results.comments_suppressed_reason}")
     return "\n".join(lines).rstrip()
