@@ -30,6 +30,7 @@ from storage import suggestions, tiers
 from storage import votes as vote_store
 from storage.timestamps import iso, parse
 from surveys.results import RoundResults
+from surveys.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +201,9 @@ def _overdue(ctx: Context) -> list[str]:
         for r in rows[:MOST]
     ]
     more = f" and {len(rows) - MOST} more (see: /suggestions)" if len(rows) > MOST else ""
-    return [f"Still waiting for a first answer after {days} days: {', '.join(items)}{more}."]
+    return [
+        f"Still waiting for a first answer after {plural(days, 'day')}: {', '.join(items)}{more}."
+    ]
 
 
 # --- votes, and people who asked to do more -------------------------------------------

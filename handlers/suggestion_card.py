@@ -10,6 +10,7 @@ from __future__ import annotations
 from handlers.context import Context
 from handlers.messages import Event, Message, Option, Recipient, Text, reply
 from storage.suggestions import ACKNOWLEDGED, ADOPTED, CLOSED, NEW, NOT_ADOPTED, UNDER_DISCUSSION
+from surveys.wording import plural
 
 LABELS = {
     NEW: "New",
@@ -73,7 +74,7 @@ def card_text(ctx: Context, row: dict, lead: str = "") -> str:
     if row["note"]:
         status += f" ({row['note']})"
     if row["overdue_at"] and not row["responded_at"]:
-        status += f", no response for over {ctx.policy.suggestions.response_days} days"
+        status += f", no response for over {plural(ctx.policy.suggestions.response_days, 'day')}"
     lines.append(status)
     return "\n".join(lines)
 

@@ -30,6 +30,7 @@ from handlers.suggestion_card import (
 from handlers.suggestion_text import snippet
 from storage import suggestions
 from storage.suggestions import ACKNOWLEDGED, ADOPTED, CLOSED, NOT_ADOPTED, UNDER_DISCUSSION
+from surveys.wording import plural
 
 CODES = {"ack": ACKNOWLEDGED, "discuss": UNDER_DISCUSSION, "adopt": ADOPTED}
 NOTICES = {
@@ -198,7 +199,7 @@ def housekeeping(ctx: Context, now: datetime) -> list[Message]:
     for n in numbers:
         row = suggestions.get(ctx.db, n)
         if row is not None:
-            lead = f"Still waiting for a response after {days} days:"
+            lead = f"Still waiting for a response after {plural(days, 'day')}:"
             out.append(card(ctx, row, lead=lead, key=f"suggestion:{n}:overdue", quiet=True))
     return out
 

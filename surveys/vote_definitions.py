@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from surveys.toml_reader import ID_PATTERN, TomlTable, describe, load_toml
+from surveys.wording import plural
 
 METHODS = ("resolution", "single", "approval", "irv", "stv", "budget")
 RANKED = ("irv", "stv")
@@ -229,7 +230,7 @@ def parse_vote(data: dict, source: str, timezone: str = "Europe/London") -> Vote
     if opens is not None and reminders and (closes - opens).total_seconds() <= reminders[0] * 3600:
         table.fail(
             "reminder_hours",
-            f"{reminders[0]} hours before closing is before the vote opens; use less, or []",
+            f"{plural(reminders[0], 'hour')} before closing is before the vote opens; use less, or []",
         )
     return VoteDefinition(
         id=vote_id,

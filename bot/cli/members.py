@@ -10,6 +10,7 @@ from handlers import invites as invite_service
 from handlers import roster
 from storage import audit, privacy
 from storage import members as member_rows
+from surveys.wording import plural
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
@@ -45,11 +46,13 @@ def import_(state: State, csv_file, skip_bad: bool, as_json: bool) -> None:  # n
         for problem in report.problems:
             click.echo(f"{csv_file.name}: {problem}", err=True)
         if report.applied:
-            skipped = f", skipped {len(report.problems)} bad rows" if report.problems else ""
-            click.echo(f"Imported {report.imported} members{skipped}.")
+            skipped = (
+                f", skipped {plural(len(report.problems), 'bad row')}" if report.problems else ""
+            )
+            click.echo(f"Imported {plural(report.imported, 'member')}{skipped}.")
     if not report.applied:
         raise click.ClickException(
-            f"{len(report.problems)} bad rows: nothing was imported "
+            f"{plural(len(report.problems), 'bad row')}: nothing was imported "
             "(fix them, or use --skip-bad to import the good rows)"
         )
 
@@ -118,7 +121,9 @@ def invite(state: State, member_ids: tuple[str, ...], as_json: bool) -> None:
     for item in issued:
         link = item.links.get("telegram") or f"send the bot: /start {item.token}"
         click.echo(f"{item.member_id}\t{item.name}\t{link}")
-    click.echo(f"{len(issued)} invites, valid until {issued[0].expires_at:%d %b %Y %H:%M} UTC.")
+    click.echo(
+        f"{plural(len(issued), 'invite')}, valid until {issued[0].expires_at:%d %b %Y %H:%M} UTC."
+    )
     if "telegram" not in state.app.ctx.join_links:
         click.echo("Tip: set telegram.bot_username in the config to print t.me join links.")
 

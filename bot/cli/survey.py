@@ -20,6 +20,7 @@ from handlers.pulse_results import NoSuchRound, find_round, render, results_of, 
 from handlers.quiet_hours import quiet_until
 from storage import audit, pulses
 from surveys.questions import SurveyDefinition
+from surveys.wording import plural
 
 POLL_SECONDS = 1.0
 DONE = ("sent", "failed", "unreachable")
@@ -126,13 +127,13 @@ def send(state: State, survey_id: str, follow: bool) -> None:
     eligible = sum(pulses.turnout(ctx.db, round_row)[1].values())
     click.echo(
         f"Opened round {round_row['number']} of {survey_id} ({definition.title}) for "
-        f"{eligible} members, open until {closing_time(ctx, round_row)}."
+        f"{plural(eligible, 'member')}, open until {closing_time(ctx, round_row)}."
     )
-    click.echo(f"Queued {report.queued} invitations; the running bot delivers them.")
+    click.echo(f"Queued {plural(report.queued, 'invitation')}; the running bot delivers them.")
     waiting = pulses.not_joined(ctx.db, round_row["id"])
     if waiting:
         click.echo(
-            f"{waiting} members have not joined yet: they get it if they join before it "
+            f"{plural(waiting, 'member')} {'has' if waiting == 1 else 'have'} not joined yet: they get it if they join before it "
             "closes (invite them: mutual-voice members invite)."
         )
     policy = ctx.policy

@@ -1,0 +1,34 @@
+"""Counted nouns read as English in command output: "1 member", never "1 members"."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+
+
+def mv(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MUTUAL_VOICE_CONFIG", raising=False)
+    assert mv("init").exit_code == 0
+    return tmp_path
+
+
+def test_one_member_one_bad_row_one_round(folder):
+    (folder / "one.csv").write_text(
+        "member_id,name,email,constituency\ns1,Sam Okafor,sam@example.org,staff\n"
+        "s2,,x@example.org,staff\n"
+    )
+    result = mv("members", "import", "one.csv", "--skip-bad")
+    assert "Imported 1 member, skipped 1 bad row." in result.output, result.output
+    sent = mv("survey", "send", "staff-pulse")
+    assert "for 1 member," in sent.output and "Queued 0 invitations" in sent.output
+    assert "1 member has not joined yet" in sent.output
+    missing = mv("survey", "results", "staff-pulse", "--round", "4")
+    assert "it has round 1)" in missing.output, missing.output
