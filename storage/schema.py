@@ -126,6 +126,13 @@ def m004_job_runs(db: Database) -> None:
     )
 
 
+@core()
+def m005_identities_welcomed_at(db: Database) -> None:
+    # Accounts linked before this knew no better than "welcome back".
+    db["identities"].add_column("welcomed_at", str)
+    db.execute("update identities set welcomed_at = linked_at")
+
+
 MIGRATION_SETS: list[Migrations] = [
     core,
     suggestions_migrations,

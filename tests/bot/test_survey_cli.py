@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +18,7 @@ from handlers.context import Context
 from storage import members, outbox, pulses
 from storage.db import open_database
 from tests.handlers.test_pulse_chat import PulseChat, roster
-from tests.helpers import FakeClock, link
+from tests.helpers import FakeClock, link, run_mv
 
 ROOT = Path(__file__).parents[2]
 DOCS = (ROOT / "README.md",)
@@ -122,18 +119,6 @@ def test_follow_shows_delivery_as_the_running_bot_sends(folder, monkeypatch):
     assert "Delivered" in result.output and "10 delivered." in result.output
     assert pulses.invitation_progress(db, 1) == {"sent": 10}
     db.close()
-
-
-def run_mv(folder, *args):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("MUTUAL_VOICE")}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=60,
-    )
 
 
 @pytest.mark.parametrize(
