@@ -91,5 +91,17 @@ def link_console(ctx: Context, member_id: str) -> None:
     members.link_identity(ctx.db, CONSOLE, member_id, member_id, member_id, ctx.now())
 
 
+def default_member(ctx: Context) -> str | None:
+    """Whom the console demo speaks as: Pat, or the next demo member not erased."""
+    if not is_demo(ctx):
+        return None
+    tenants_first = DEMO_MEMBERS[6:] + DEMO_MEMBERS[:6]
+    for member_id, _, _ in tenants_first:
+        row = members.get(ctx.db, member_id)
+        if row is not None and not row["erased_at"]:
+            return member_id
+    return None
+
+
 def is_demo(ctx: Context) -> bool:
     return members.get(ctx.db, DEMO_OFFICER) is not None

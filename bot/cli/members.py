@@ -83,10 +83,16 @@ def list_(state: State, as_json: bool) -> None:
 def show(state: State, member_id: str, as_json: bool) -> None:
     """Show one member."""
     row = _existing(state, member_id)
+    row["status"] = "erased" if row["erased_at"] else "active"
     row["identities"] = member_rows.identities_of(state.app.db, member_id)
     if as_json:
         emit_json(row)
         return
+    if row["erased_at"]:
+        click.echo(
+            f"{member_id} was erased on {row['erased_at'][:10]}: "
+            "personal data and connections removed; anonymous results kept."
+        )
     for key, value in row.items():
         if key != "identities":
             click.echo(f"{key}: {value if value is not None else ''}")
