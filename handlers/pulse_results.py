@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers import pulse_definitions
 from handlers import pulse_questions as q
 from handlers.context import Context
 from handlers.messages import Command, Message, reply
@@ -30,6 +31,9 @@ def find_round(ctx: Context, survey_id: str, number: int | None = None) -> dict[
         found = pulses.round_by_number(ctx.db, survey_id, number)
     if found is None:
         rounds = [r["number"] for r in pulses.all_rounds(ctx.db, survey_id)]
+        known = sorted(pulse_definitions.load(ctx))
+        if not rounds and survey_id not in known:
+            raise NoSuchRound(f"There is no survey {survey_id!r}. Surveys: {', '.join(known)}.")
         if not rounds:
             raise NoSuchRound(
                 f"{survey_id!r} has no rounds yet (send one: mutual-voice survey send {survey_id})"
@@ -127,15 +131,19 @@ def render(ctx: Context, round_row: dict[str, Any], results: RoundResults) -> st
 
 
 def results_command(ctx: Context, event: Command) -> Message:
-    """`/results [SURVEY_ID]`: the latest round's results, for officers."""
+    """`/results [SURVEY_ID]`: the latest round's results, for officers; with no id, every
+    open round's (or the latest round's when none is open)."""
     survey_id = event.args.split()[0] if event.args.split() else None
     if survey_id is None:
-        rounds = sorted(pulses.all_rounds(ctx.db), key=lambda r: r["opened_at"])
+        rounds = (
+            pulses.unclosed_rounds(ctx.db)
+            or sorted(pulses.all_rounds(ctx.db), key=lambda r: r["opened_at"])[-1:]
+        )
         if not rounds:
             return reply(event, "No pulse rounds yet. Send one: mutual-voice survey send SURVEY_ID")
-        survey_id = rounds[-1]["survey_id"]
-    try:
-        round_row = find_round(ctx, survey_id)
-    except NoSuchRound as error:
-        return reply(event, str(error))
-    return reply(event, render(ctx, round_row, results_of(ctx, round_row)))
+    else:
+        try:
+            rounds = [find_round(ctx, survey_id)]
+        except NoSuchRound as error:
+            return reply(event, str(error))
+    return reply(event, "\n\n".join(render(ctx, r, results_of(ctx, r)) for r in rounds))

@@ -21,6 +21,7 @@ LABELS = {
 }
 ONLY_COUNCIL = "Sorry, only the staff council can do that."
 NOT_FOUND = "I can't find suggestion #{n}."
+NOT_A_NUMBER = "{typed!r} is not a suggestion number: type it like /suggestions 12."
 CLOSED_ALREADY = "Suggestion #{n} is already closed ({label}); it can't be changed."
 
 
@@ -35,6 +36,13 @@ def number_in(value: str | None) -> int | None:
     """The suggestion number at the start of a button value ("12:ack") or typed ("#12")."""
     head = (value or "").split(":", 1)[0].strip().lstrip("#")
     return int(head) if head.isdigit() else None
+
+
+def not_found(event: Event, n: int | None, typed: str = "") -> Message:
+    """Why no suggestion was found: no such number, or no number at all."""
+    if n is None:
+        return reply(event, NOT_A_NUMBER.format(typed=typed.strip()))
+    return reply(event, NOT_FOUND.format(n=n))
 
 
 def prompted_number(event: Text) -> int | None:

@@ -16,13 +16,13 @@ from handlers.schedule import Job
 from handlers.suggestion_card import (
     CLOSED_ALREADY,
     LABELS,
-    NOT_FOUND,
     ONLY_COUNCIL,
     card,
     card_text,
     card_title,
     council_choices,
     council_may,
+    not_found,
     number_in,
     prompted_number,
     tell_council,
@@ -96,7 +96,7 @@ def _open_row(ctx: Context, event: Event, n: int | None) -> dict | Message:
     """The open suggestion `n`, or the reply that explains why not."""
     row = suggestions.get(ctx.db, n) if n is not None else None
     if row is None:
-        return reply(event, NOT_FOUND.format(n=n if n is not None else "?"))
+        return not_found(event, n)
     if row["status"] in CLOSED:
         return reply(event, CLOSED_ALREADY.format(n=n, label=LABELS[row["status"]]))
     return row
@@ -152,10 +152,11 @@ def open_card(ctx: Context, event: Event) -> Message:
     """One suggestion's card, shown to the officer or council member who asked."""
     if not council_may(ctx, event):
         return reply(event, ONLY_COUNCIL)
-    n = number_in(event.value if isinstance(event, Choice) else getattr(event, "args", ""))
+    typed = event.value if isinstance(event, Choice) else getattr(event, "args", "")
+    n = number_in(typed)
     row = suggestions.get(ctx.db, n) if n is not None else None
     if row is None:
-        return reply(event, NOT_FOUND.format(n=n if n is not None else "?"))
+        return not_found(event, n, typed)
     return reply(event, card_text(ctx, row), title=card_title(row), choices=council_choices(row))
 
 
