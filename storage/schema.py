@@ -133,6 +133,12 @@ def m005_identities_welcomed_at(db: Database) -> None:
     db.execute("update identities set welcomed_at = linked_at")
 
 
+@core()
+def m006_sender_beats(db: Database) -> None:
+    # A running bot's senders say they are alive, so a CLI watching the outbox knows.
+    db["sender_beats"].create({"platform": str, "seen_at": str}, pk="platform")
+
+
 MIGRATION_SETS: list[Migrations] = [
     core,
     suggestions_migrations,

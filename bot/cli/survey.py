@@ -7,6 +7,7 @@ delivers them. `--follow` watches that delivery.
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 import click
@@ -18,12 +19,18 @@ from handlers.context import Context
 from handlers.pulse_questions import closing_time
 from handlers.pulse_results import NoSuchRound, find_round, render, results_of, status
 from handlers.quiet_hours import quiet_until
-from storage import audit, pulses
+from storage import audit, outbox, pulses
 from surveys.questions import SurveyDefinition
 from surveys.wording import plural
 
 POLL_SECONDS = 1.0
 DONE = ("sent", "failed", "unreachable")
+# A running bot's senders beat every few seconds; this long without one, none is running.
+SENDER_SILENCE = timedelta(seconds=30)
+NO_BOT = (
+    "\nNo bot is running, so nothing is being delivered: the invitations wait in the "
+    "outbox. Start the bot with: mutual-voice run"
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
@@ -150,6 +157,9 @@ def _follow(ctx: Context, round_id: int, total: int) -> None:
     try:
         with click.progressbar(length=total, label="Delivered") as bar:
             while done < total:
+                if not outbox.live_senders(ctx.db, ctx.now() - SENDER_SILENCE):
+                    click.echo(NO_BOT)
+                    return
                 progress = pulses.invitation_progress(ctx.db, round_id)
                 if not progress:
                     break  # the round was closed meanwhile

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -109,16 +110,33 @@ def test_follow_shows_delivery_as_the_running_bot_sends(folder, monkeypatch):
     db = open_database(folder / "mutual-voice.db")
 
     def bot_sends_some(seconds):  # the running bot, meanwhile, delivers a few more
+        outbox.beat(db, "telegram", datetime.now(UTC))
         pending = [r for r in outbox.rows_for(db) if r["status"] == "pending"]
         for row in pending[:4]:
             outbox.mark_sent(db, row["id"], "ref", FakeClock()())
 
     monkeypatch.setattr(survey_cli.time, "sleep", bot_sends_some)
+    outbox.beat(db, "telegram", datetime.now(UTC))  # the bot is running
     result = mv("survey", "send", "staff-pulse", "--follow")
     assert result.exit_code == 0, result.output
     assert "Delivered" in result.output and "10 delivered." in result.output
     assert pulses.invitation_progress(db, 1) == {"sent": 10}
     db.close()
+
+
+def test_follow_with_no_bot_running_says_so_and_how_to_start_one(folder, monkeypatch):
+    waits = []
+
+    def nobody_sends(seconds):
+        waits.append(seconds)
+        if len(waits) > 5:
+            raise AssertionError("still watching an outbox nobody sends from")
+
+    monkeypatch.setattr(survey_cli.time, "sleep", nobody_sends)
+    result = mv("survey", "send", "staff-pulse", "--follow")
+    assert result.exit_code == 0, result.output
+    assert "No bot is running" in result.output and "mutual-voice run" in result.output
+    assert "Queued 10 invitations" in result.output
 
 
 @pytest.mark.parametrize(
