@@ -188,3 +188,9 @@ def test_quick_poll_text():
     ]:
         with pytest.raises(VoteDefinitionError, match=reason):
             parse_poll(bad)
+
+
+def test_a_vote_file_with_a_byte_order_mark_loads(tmp_path):
+    path = tmp_path / "agm.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert load_vote_file(path).id == "agm-2027"
