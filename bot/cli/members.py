@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import click
 
 from bot.cli.output import emit_json, emit_table
@@ -30,14 +32,15 @@ def members() -> None:
 
 
 @members.command(name="import")
-@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("csv_file", type=click.File("rb"))
 @click.option("--skip-bad", is_flag=True, help="Import the good rows even if some are bad.")
 @json_option
 @pass_state
 def import_(state: State, csv_file, skip_bad: bool, as_json: bool) -> None:  # noqa: ANN001
     """Import or update members from CSV (member_id,name,email,constituency[,...])."""
     try:
-        report = roster.import_roster(state.app.ctx, csv_file, skip_bad, state.actor())
+        text = roster.decode(csv_file.read())
+        report = roster.import_roster(state.app.ctx, io.StringIO(text), skip_bad, state.actor())
     except roster.RosterError as error:
         raise click.ClickException(f"{csv_file.name}: {error}") from None
     if as_json:

@@ -1,4 +1,4 @@
-"""Counted nouns read as English in command output: "1 member", never "1 members"."""
+"""What commands print: plain English counts, and one clear line for a file they cannot read."""
 
 from __future__ import annotations
 
@@ -32,3 +32,14 @@ def test_one_member_one_bad_row_one_round(folder):
     assert "1 member has not joined yet" in sent.output
     missing = mv("survey", "results", "staff-pulse", "--round", "4")
     assert "it has round 1)" in missing.output, missing.output
+
+
+def test_a_latin1_or_semicolon_roster_through_the_cli(folder):
+    (folder / "excel.csv").write_bytes(
+        "member_id;name;email;constituency\nt1;Zoé Martin;;tenant\n".encode("cp1252")
+    )
+    refused = mv("members", "import", "excel.csv")
+    assert refused.exit_code == 1
+    assert "excel.csv: line 2: not UTF-8 text" in refused.output and "CSV UTF-8" in refused.output
+    (folder / "excel.csv").write_text("member_id;name;email;constituency\nt1;Zoé Martin;;tenant\n")
+    assert "Imported 1 member." in mv("members", "import", "excel.csv").output
