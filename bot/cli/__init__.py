@@ -52,7 +52,7 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     )
     for noisy in ("httpx", "apscheduler", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    ctx.obj = State(config_path)
+    ctx.obj = State(config_path, ctx.invoked_subcommand)
 
 
 for command in COMMANDS:

@@ -8,6 +8,7 @@ import click
 
 from bot.app import App
 from bot.config import ConfigError, Settings, load_settings
+from storage.db import NoDatabase
 from storage.schema import SchemaTooNew
 
 
@@ -20,9 +21,24 @@ class ConfigProblem(click.ClickException):
         click.echo(f"mutual-voice: {self.message}", err=True)
 
 
+class SetupProblem(ConfigProblem):
+    """No database where the config says: one line, exit status 1."""
+
+    exit_code = 1
+
+
+# Only these start a fresh setup; any other command on a missing database says so.
+CREATES_DATABASE = ("init", "run")
+NO_DATABASE = (
+    "{error}: start with mutual-voice init (or mutual-voice run for the demo), "
+    "or give the config that names your database with --config"
+)
+
+
 @dataclass
 class State:
     config_path: str | None
+    command: str | None = None
     _app: App | None = field(default=None, repr=False)
 
     @property
@@ -33,7 +49,10 @@ class State:
     def app(self) -> App:
         if self._app is None:
             try:
-                self._app = App(load_settings(self.config_path))
+                settings = load_settings(self.config_path)
+                self._app = App(settings, create=self.command in CREATES_DATABASE)
+            except NoDatabase as error:
+                raise SetupProblem(NO_DATABASE.format(error=error)) from None
             except ConfigError as error:
                 raise ConfigProblem(f"config error: {error}") from None
             except SchemaTooNew as error:

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from storage.db import open_database
 from tests.helpers import run_mv
 
 ROSTER = """member_id,name,email,constituency
@@ -27,6 +28,7 @@ def mv(tmp_path, *args, stdin="", env=None):
 def folder(tmp_path):
     (tmp_path / "roster.csv").write_text(ROSTER)
     (tmp_path / "bad.csv").write_text(BAD_ROSTER)
+    open_database(tmp_path / "mutual-voice.db").close()  # as `mutual-voice init` leaves it
     return tmp_path
 
 

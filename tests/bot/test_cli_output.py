@@ -43,3 +43,15 @@ def test_a_latin1_or_semicolon_roster_through_the_cli(folder):
     assert "excel.csv: line 2: not UTF-8 text" in refused.output and "CSV UTF-8" in refused.output
     (folder / "excel.csv").write_text("member_id;name;email;constituency\nt1;Zoé Martin;;tenant\n")
     assert "Imported 1 member." in mv("members", "import", "excel.csv").output
+
+
+def test_commands_other_than_init_and_run_refuse_a_missing_database(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MUTUAL_VOICE_CONFIG", raising=False)
+    for command in (["members", "list"], ["survey", "list"], ["jobs"], ["outbox", "status"]):
+        result = mv(*command)
+        assert result.exit_code == 1, (command, result.output)
+        assert "no database at" in result.output and "mutual-voice init" in result.output
+        assert "No members yet" not in result.output
+    assert list(tmp_path.iterdir()) == []
+    assert mv("run").exit_code == 0 and (tmp_path / "mutual-voice.db").exists()

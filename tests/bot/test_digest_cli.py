@@ -37,6 +37,7 @@ def folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MUTUAL_VOICE_CONFIG", raising=False)
     (tmp_path / "roster.csv").write_text(roster(staff=6, tenants=6))
+    open_database(tmp_path / "mutual-voice.db").close()  # as `mutual-voice init` leaves it
     assert mv("members", "import", "roster.csv").exit_code == 0
     ctx = database(tmp_path)
     for member in members.all_members(ctx.db):

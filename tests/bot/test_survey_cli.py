@@ -36,6 +36,7 @@ def folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MUTUAL_VOICE_CONFIG", raising=False)
     (tmp_path / "roster.csv").write_text(roster(staff=12))
+    open_database(tmp_path / "mutual-voice.db").close()  # as `mutual-voice init` leaves it
     assert mv("members", "import", "roster.csv").exit_code == 0
     db = open_database(tmp_path / "mutual-voice.db")
     ctx = Context(db)
@@ -160,6 +161,7 @@ def test_an_invalid_definition_stops_start_up_with_one_line(tmp_path, survey, ex
     (tmp_path / "our-surveys").mkdir()
     (tmp_path / "our-surveys" / "bad.toml").write_text(survey)
     (tmp_path / "mutual-voice.toml").write_text('[surveys]\nfolder = "our-surveys"\n')
+    open_database(tmp_path / "mutual-voice.db").close()
     for command in (["survey", "list"], ["run"]):
         result = run_mv(tmp_path, *command)
         assert result.returncode == 2, result.stderr
