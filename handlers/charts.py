@@ -18,9 +18,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from handlers.context import Context
 from handlers.pulse_results import results_of
 from storage import digests as store
@@ -125,6 +122,10 @@ def chart_dir(ctx: Context) -> Path:
 
 def render(data: ChartData, path: Path) -> Path:
     """Draw `data` into a PNG at `path` (its folder is created); returns the path."""
+    # Imported here: matplotlib takes a second to load, and only a chart needs it.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(10, 4.2), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)
     figure.suptitle(data.title, fontsize=13, fontweight="bold")

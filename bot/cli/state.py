@@ -1,15 +1,19 @@
-"""What every CLI command shares: the settings (loaded once) and the app."""
+"""What every CLI command shares: the settings (loaded once) and the app.
+
+The app (and with it the handlers, storage and their libraries) is imported only when a
+command needs it, so `mutual-voice --help` starts at once.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import click
 
-from bot.app import App
-from bot.config import ConfigError, Settings, load_settings
-from storage.db import NoDatabase
-from storage.schema import SchemaTooNew
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.config import Settings
 
 
 class ConfigProblem(click.ClickException):
@@ -48,6 +52,11 @@ class State:
     @property
     def app(self) -> App:
         if self._app is None:
+            from bot.app import App
+            from bot.config import ConfigError, load_settings
+            from storage.db import NoDatabase
+            from storage.schema import SchemaTooNew
+
             try:
                 settings = load_settings(self.config_path)
                 self._app = App(settings, create=self.command in CREATES_DATABASE)
