@@ -68,8 +68,10 @@ class LazyGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     """Mutual Voice: pulse surveys, votes, suggestions and the ladder of involvement."""
+    # A command prints its result; the running bot logs what it does; -v shows everything.
+    quiet = logging.INFO if ctx.invoked_subcommand == "run" else logging.WARNING
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else quiet,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )

@@ -55,3 +55,17 @@ def test_commands_other_than_init_and_run_refuse_a_missing_database(tmp_path, mo
         assert "No members yet" not in result.output
     assert list(tmp_path.iterdir()) == []
     assert mv("run").exit_code == 0 and (tmp_path / "mutual-voice.db").exists()
+
+
+def test_commands_print_their_result_and_log_only_with_verbose(tmp_path):
+    from tests.handlers.test_pulse_chat import roster
+    from tests.helpers import run_mv
+
+    (tmp_path / "roster.csv").write_text(roster(staff=3))
+    assert run_mv(tmp_path, "init").returncode == 0
+    assert run_mv(tmp_path, "members", "import", "roster.csv").returncode == 0
+    sent = run_mv(tmp_path, "survey", "send", "staff-pulse")
+    assert sent.returncode == 0 and "Opened round 1" in sent.stdout
+    assert sent.stderr == ""
+    closed = run_mv(tmp_path, "-v", "survey", "close", "staff-pulse")
+    assert closed.returncode == 0 and " INFO " in closed.stderr
