@@ -98,11 +98,15 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as error:
+        from bot.adapters import Unreachable
         from bot.config import ConfigError  # loaded by then if the config was read
 
         if isinstance(error, ConfigError):
             click.echo(f"mutual-voice: config error: {error}", err=True)
             sys.exit(2)
+        if isinstance(error, Unreachable):  # the network, not the config: try again later
+            click.echo(f"mutual-voice: {error}", err=True)
+            sys.exit(3)
         if os.environ.get("MUTUAL_VOICE_DEBUG"):
             raise
         click.echo(
