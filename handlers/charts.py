@@ -13,6 +13,7 @@ import logging
 import math
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -94,10 +95,15 @@ def chart_data(
         label = f"{found[-1][1].title}: {scale[0].topic}"
         trends.append(Trend(label, tuple(number for number, _ in found), means))
     bars = []
+    surveys = Counter(row["survey_id"] for row in rounds)
     for row in rounds:
         results = results_of(ctx, row, detail=False)
+        # Two rounds of one survey in a period (one closed, the next open) need telling apart.
+        title = results.title
+        if surveys[row["survey_id"]] > 1:
+            title += f", round {row['number']}"
         for group, answered, eligible in turnout_shown(results, threshold):
-            label = f"{results.title}: {group}"
+            label = f"{title}: {group}"
             if answered is None:
                 bars.append(Bar(label, None, f"hidden: fewer than {threshold} answered"))
             else:

@@ -72,3 +72,18 @@ async def test_free_text_answers_a_question_that_asks_for_words(app):
     )
     assert "✓ Comment saved, without your name." in transcript
     assert "Please type a number" not in transcript
+
+
+async def test_the_demo_has_a_closed_check_in_so_the_council_chart_has_a_line(app):
+    from handlers import charts, pulse_results
+    from storage import pulses
+
+    first, current = pulses.all_rounds(app.db, "staff-pulse")
+    assert first["closed_at"] and not current["closed_at"]
+    results = pulse_results.results_of(app.ctx, first)
+    assert results.respondents >= app.ctx.policy.privacy.anonymity_threshold
+    assert results.question("voice").mean is not None  # shown, not hidden
+    data = charts.chart_data(app.ctx, [first, current], app.ctx.now(), "Council digest")
+    assert any(mean is not None for trend in data.trends for mean in trend.means)
+    labels = [bar.label for bar in data.bars]
+    assert labels[:2] == ["Staff pulse, round 1: staff", "Staff pulse, round 2: staff"]
