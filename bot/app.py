@@ -16,6 +16,7 @@ from bot.engine import Engine
 from bot.outbox import Deliver, Pace, Sender
 from bot.postman import Postman
 from bot.redaction import Redactor
+from bot.scheduler import Scheduler
 from handlers import build_router, pulse_definitions, tier_standing
 from handlers.context import Context, system_clock
 from storage.db import open_database
@@ -47,7 +48,12 @@ class App:
         for handler in logging.getLogger().handlers:
             handler.addFilter(self.redact)
         self.ctx = Context(
-            self.db, settings.policy, clock, self.join_links(), self.council_address()
+            self.db,
+            settings.policy,
+            clock,
+            self.join_links(),
+            self.council_address(),
+            settings.web.base_url,
         )
         try:  # an invalid survey definition or ladder stops start-up like a config error
             pulse_definitions.load(self.ctx)
@@ -62,6 +68,7 @@ class App:
             self.db, clock, self.ctx.council, settings.organisation.timezone, self.wake
         )
         self.engine = Engine(self.ctx, self.router, self.postman)
+        self.scheduler: Scheduler | None = None  # set by the runner while the bot runs
 
     def join_links(self) -> dict[str, str]:
         username = self.settings.telegram.bot_username.lstrip("@")

@@ -50,6 +50,12 @@ class OutboxSettings:
 
 
 @dataclass(frozen=True)
+class SchedulerSettings:
+    # How often the bot looks for work that fell due (votes to open, rounds to close).
+    tick_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class TelegramSettings:
     enabled: bool = False
     token: str = field(default="", repr=False)
@@ -62,7 +68,7 @@ class TelegramSettings:
     listen: str = "127.0.0.1"
     port: int = 8443
     council_chat_id: str = ""
-    rate_per_second: float = 25.0
+    rate_per_second: float = 30.0
     per_chat_seconds: float = 1.0
 
 
@@ -84,6 +90,26 @@ class SlackSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+
+    @property
+    def base_url(self) -> str:
+        """Where officers open the console: the public address, else the listening one."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.listen}]" if ":" in self.listen else self.listen
+        return f"http://{host}:{self.port}"
+
+    @property
+    def secure(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+@dataclass(frozen=True)
 class Settings:
     organisation: Organisation = field(default_factory=Organisation)
     storage: StorageSettings = field(default_factory=StorageSettings)
@@ -92,12 +118,14 @@ class Settings:
     invites: Invites = field(default_factory=Invites)
     admin: Admin = field(default_factory=Admin)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     slack: SlackSettings = field(default_factory=SlackSettings)
     surveys: Surveys = field(default_factory=Surveys)
     suggestions: Suggestions = field(default_factory=Suggestions)
     tiers: Tiers = field(default_factory=Tiers)
     digests: Digests = field(default_factory=Digests)
+    web: WebSettings = field(default_factory=WebSettings)
     source: str = "built-in defaults"
     folder: Path = field(default_factory=Path.cwd)
 
@@ -266,6 +294,8 @@ def _check(s: Settings, source: str) -> None:
             fail(key, "must be at least 1")
     if s.outbox.poll_seconds <= 0:
         fail("outbox.poll_seconds", "must be more than 0")
+    if not 0 < s.scheduler.tick_seconds <= 3600:
+        fail("scheduler.tick_seconds", "must be more than 0 and at most 3600")
     for key in ("council_cron", "members_cron"):
         try:
             CronTrigger.from_crontab(
@@ -299,6 +329,15 @@ def _check(s: Settings, source: str) -> None:
                     f"{platform}.{secret}",
                     f"{platform} is enabled but has no {secret}; set it in the file or in {env}",
                 )
+    if not 1 <= s.web.port <= 65535:
+        fail("web.port", f"must be a port number from 1 to 65535 (got {s.web.port})")
+    if not s.web.listen.strip():
+        fail("web.listen", 'must be an address to listen on, e.g. "127.0.0.1"')
+    if s.web.public_url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", s.web.public_url):
+        fail(
+            "web.public_url",
+            "must be the console's address, like https://voice.example.org (no query)",
+        )
     if s.telegram.enabled and s.telegram.mode == "webhook":
         if not s.telegram.webhook_url.startswith("https://"):
             fail(

@@ -26,6 +26,15 @@ class Engine:
     def member(self, platform: str, platform_user_id: str) -> Member | None:
         return member_for(self.ctx, platform, platform_user_id)
 
+    def seen(self, platform: str, event_id: str) -> bool:
+        """Whether this platform event was handled before (a re-delivery)."""
+        return conversations.handled(self.ctx.db, platform, event_id)
+
+    def note(self, platform: str, event_id: str) -> None:
+        """Record an event the adapter dealt with itself, so a re-delivery is ignored too."""
+        with self.ctx.db.atomic():
+            conversations.first_time(self.ctx.db, platform, event_id, self.ctx.now())
+
     def handle(self, event: Event) -> int:
         """Handle `event` once (a re-delivery is ignored); returns how many replies were queued.
 

@@ -1,7 +1,7 @@
 """The sender: drains one platform's outbox rows at the pace the platform allows.
 
-It honours a global rate, a minimum gap per chat, the platform's retry-after, and
-quiet hours. Everything it knows is in the outbox table, so a restart resumes where it
+It honours a global rate (adapting it when the platform answers 429), a minimum gap
+per chat, the platform's retry-after, and quiet hours. Everything it knows is in the outbox table, so a restart resumes where it
 stopped. Time comes from an injected clock and sleep, so tests never wait.
 """
 
@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
+from bot.adaptive_rate import AdaptiveRate
 from handlers.messages import Message, Recipient
 from handlers.quiet_hours import quiet_until
 from handlers.settings import QuietHours
@@ -44,11 +45,13 @@ Deliver = Callable[[Row, Message], Awaitable[Outcome]]
 
 @dataclass(frozen=True)
 class Pace:
-    rate_per_second: float = 25.0
+    rate_per_second: float = 30.0  # a ceiling: a 429 slows the sender down for a while
     per_chat_seconds: float = 1.0
     max_attempts: int = 10
     batch: int = 100
     concurrency: int = 8
+    slow_down: float = 0.75
+    climb_per_second: float = 1.0
 
 
 DEFAULT_PACE = Pace()
@@ -77,6 +80,7 @@ class Sender:
         self.pace, self.quiet_hours, self.default_timezone = pace, quiet_hours, default_timezone
         self.sleep, self.redact, self.chats = sleep, redact, chats
         self.delivered = 0
+        self.rate = AdaptiveRate(pace.rate_per_second, pace.slow_down, pace.climb_per_second)
         self._next_slot: datetime | None = None
         self._chat_next: dict[str, datetime] = {}
         self._paused_until: datetime | None = None
@@ -194,7 +198,7 @@ class Sender:
             now = self.clock()
         # Keep to the schedule, so small oversleeps do not add up; after an idle
         # spell, start afresh from now rather than bursting to catch up.
-        interval = timedelta(seconds=1 / self.pace.rate_per_second)
+        interval = timedelta(seconds=self.rate.interval)
         on_time = self._next_slot is not None and now - self._next_slot < interval
         self._next_slot = (self._next_slot if on_time else now) + interval
         self._chat_next[row.chat_id] = now + timedelta(seconds=self.pace.per_chat_seconds)
@@ -227,7 +231,16 @@ class Sender:
         if result.ok:
             outbox.mark_sent(self.db, row.id, result.ref, now)
             self.delivered += 1
+            self.rate.delivered()
         elif result.retry_after is not None:
+            if not self._paused():  # the first 429 of a burst: the others were in flight with it
+                self.rate.refused()
+                log.info(
+                    "%s: rate limited for %g s; sending at %.1f messages/s for a while",
+                    self.platform,
+                    result.retry_after,
+                    self.rate.rate,
+                )
             until = now + timedelta(seconds=max(result.retry_after, 0.05))
             self._paused_until = max(until, self._paused_until or until)
             outbox.postpone(self.db, row.id, until, "rate limited", count_attempt=False)

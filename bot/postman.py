@@ -38,14 +38,18 @@ class Postman:
         self.default_timezone = default_timezone
         self.wake = wake
 
-    def post(self, messages: Iterable[Message], key_prefix: str | None = None) -> PostReport:
+    def post(
+        self, messages: Iterable[Message], key_prefix: str | None = None, start: int = 0
+    ) -> PostReport:
+        """Queue `messages`; one without a key of its own gets `key_prefix:N`, counting
+        from `start` (a long fan-out is posted in parts)."""
         messages = list(messages)
         report = PostReport()
         wanted = {m.to.member_id for m in messages if m.to.member_id and not m.to.chat_id}
         addresses = members.delivery_addresses(self.db, wanted)
         rows = []
         now = self.clock()
-        for index, message in enumerate(messages):
+        for index, message in enumerate(messages, start):
             target = self._address(message, addresses)
             if target is None:
                 if message.to.member_id:

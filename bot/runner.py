@@ -48,29 +48,37 @@ async def run_console(app: App, member_id: str | None, stdin: TextIO, out: TextI
     sender.recover()
     # Scheduled work (closing votes, reminders, nudges) happens between lines, as it
     # would in the running bot.
-    scheduler = Scheduler(app.ctx, app.postman)
+    scheduler = Scheduler(app.ctx, app.postman, app.settings.scheduler.tick_seconds)
     interactive = stdin.isatty()
     if interactive:
         out.write(f"You are {row['name']} ({member_id}). Type /help to begin; Ctrl-D to leave.\n\n")
     await console.converse(stdin, sender, echo=not interactive, between=scheduler.run_due)
 
 
-async def run_platforms(app: App) -> None:
-    """Start every configured platform adapter, run until SIGINT/SIGTERM, stop cleanly."""
-    stop = asyncio.Event()
+async def run_platforms(app: App, stop: asyncio.Event | None = None) -> None:
+    """Start every configured platform adapter, run until SIGINT/SIGTERM (or `stop`), stop
+    cleanly."""
+    stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     adapters = []
-    scheduler = Scheduler(app.ctx, app.postman)
+    scheduler = app.scheduler = Scheduler(app.ctx, app.postman, app.settings.scheduler.tick_seconds)
     try:
         for platform in app.settings.platforms:
             module = importlib.import_module(f"bot.adapters.{platform}")
             adapters.append(await module.start(app, stop))
             log.info("%s connected", platform)
+        if app.settings.web.enabled:
+            from bot.web.server import Console
+
+            adapters.append(Console(app))
+            await adapters[-1].start()
         scheduler.start()
         await stop.wait()
     finally:
-        scheduler.stop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        await scheduler.stop()
         for adapter in reversed(adapters):
             await adapter.stop()

@@ -4,12 +4,25 @@ Jobs are rebuilt at start-up from the handler modules (`jobs(ctx)`), which read 
 and tables. Each cron job records its last run; a run missed while the bot was down is
 made once at start-up, never twice, and two processes on one database never both make
 it (the claim is a compare-and-set on the last run).
+
+Every firing is a coroutine, so APScheduler runs it on the event loop's thread, where
+the SQLite connection lives (a plain function would go to its thread pool). Jobs yield
+to the loop between one another. Whether a job is due is decided by the injected clock,
+not APScheduler's: the tick checks every job, cron jobs included, so moving the clock and
+calling `nudge()` is all a test needs, while cron triggers make real runs punctual.
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import logging
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -18,13 +31,18 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.postman import Postman
 from handlers import MODULES
 from handlers.context import Context
-from handlers.schedule import Job
+from handlers.messages import Message
+from handlers.schedule import Job, JobError
 from storage import jobs as job_runs
-from storage.timestamps import iso
+from storage.timestamps import iso, parse
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 30
+TICK_SECONDS = 30.0
+SLOW_SECONDS = 0.1  # a job holding the loop longer than this delays members' replies
+EXPECTED = (JobError, sqlite3.OperationalError)  # told in one line; anything else is a bug
+PART = 200  # messages posted per transaction when a job fans out to many members
+T = TypeVar("T")
 
 
 def collect_jobs(ctx: Context) -> list[Job]:
@@ -51,92 +69,228 @@ def latest_due(cron: CronTrigger, since: datetime, now: datetime) -> datetime | 
     return due
 
 
+@dataclass
+class Fanout:
+    """A job's run under way: its messages, drawn lazily, and how many were posted."""
+
+    job: Job
+    messages: Iterator[Message]
+    due: datetime | None
+    started: datetime
+    posted: int = 0
+    done: bool = False
+
+
+def one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if isinstance(error, JobError) else f"{type(error).__name__}: {text}"
+
+
 class Scheduler:
-    def __init__(self, ctx: Context, postman: Postman) -> None:
-        self.ctx, self.postman = ctx, postman
+    def __init__(self, ctx: Context, postman: Postman, tick_seconds: float = TICK_SECONDS) -> None:
+        self.ctx, self.postman, self.tick_seconds = ctx, postman, tick_seconds
         self.jobs = collect_jobs(ctx)
         self._aps: AsyncIOScheduler | None = None
+        self._ticking = self._look_again = False
+        self._firing: set[asyncio.Task] = set()
+
+    @property
+    def timezone(self) -> str:
+        return self.ctx.policy.organisation.timezone
 
     def run_due(self) -> list[str]:
-        """Run every job that is due now (and every tick); returns the ids that ran."""
-        ran = [job.id for job in self.jobs if self.run_job(job)]
+        """Run every job that is due now (and every tick); returns the ids that ran.
+
+        A job that fails is recorded and logged, and the others still run."""
+        return [job.id for job in self.jobs if self.attempt(job)]
+
+    async def fire(self, job_ids: tuple[str, ...] | None = None) -> list[str]:
+        """APScheduler's coroutine: run the named jobs (all if None) that are due, on the
+        loop's thread, letting members' messages through between jobs."""
+        ran = []
+        if job_ids is None:
+            self._ticking = True
+        task = asyncio.current_task()
+        if task is not None:
+            self._firing.add(task)
+        try:
+            again = True
+            while again:
+                self._look_again = False
+                for job in self.jobs:
+                    if job_ids is None or job.id in job_ids:
+                        await self._prepare(job)
+                        if await self.attempt_in_parts(job):
+                            ran.append(job.id)
+                        await asyncio.sleep(0)
+                again = job_ids is None and self._look_again
+        finally:
+            self._firing.discard(task)  # type: ignore[arg-type]
+            if job_ids is None:
+                self._ticking = False
         return ran
 
+    async def _prepare(self, job: Job) -> None:
+        """Do a due job's slow work ahead, off the loop; if that fails, `run` does it all."""
+        if job.prepare is None or job.cron is None:
+            return
+        last = job_runs.last_run(self.ctx.db, job.id)
+        due = last and latest_due(trigger(job, self.timezone), last, self.ctx.now())
+        if due:
+            try:
+                await job.prepare(self.ctx, due)
+            except Exception as error:
+                log.warning("preparing %s failed (%s); it runs without", job.id, one_line(error))
+
+    def attempt(self, job: Job) -> bool:
+        """Run `job` if due (all in one transaction) and record how it went."""
+        return self._guarded(job, lambda: self.run_job(job))
+
     def run_job(self, job: Job) -> bool:
-        """Run `job` if due. Its claim, its effects and its messages commit together, so a
-        crash leaves the job still due rather than half done."""
+        """Run `job` if due. Its claim, its effects, its messages and the record of its
+        success commit together, so a crash leaves the job still due rather than half done."""
+        fanout = self._begin(job, None)
+        return fanout is not None
+
+    async def attempt_in_parts(self, job: Job) -> bool:
+        """Run `job` if due, posting a long fan-out in parts with members' messages let
+        through between them. The claim, the effects and the first part commit together;
+        a crash during the rest loses the rest (pulse rounds re-invite anyone missed)."""
+        fanout = self._guarded(job, lambda: self._begin(job, PART))
+        while fanout is not None and not fanout.done:
+            await asyncio.sleep(0)
+            if self._guarded(job, lambda: self._continue(fanout)) is None:
+                return False
+        return fanout is not None
+
+    def _guarded(self, job: Job, work: Callable[[], T]) -> T | None:
+        started = time.perf_counter()
+        try:
+            result = work()
+        except EXPECTED as error:
+            self._failed(job, one_line(error))
+            log.error("scheduled job %s failed: %s (will try again)", job.id, one_line(error))
+            return None
+        except Exception as error:
+            self._failed(job, one_line(error))
+            log.exception("scheduled job %s failed (will try again)", job.id)
+            return None
+        held = time.perf_counter() - started
+        if held > SLOW_SECONDS:
+            log.warning("scheduled job %s held the bot for %.0f ms", job.id, held * 1000)
+        return result
+
+    def _begin(self, job: Job, part: int | None) -> Fanout | None:
+        """Claim `job` if due and run it; post its messages (only the first `part` of them if
+        `part` is set). None if it was not due."""
         now = self.ctx.now()
         with self.ctx.db.atomic():
-            if job.cron is None:
-                self._post(job, job.run(self.ctx, now), None)
-                return True
-            last = job_runs.last_run(self.ctx.db, job.id)
-            if last is None:
-                job_runs.baseline(self.ctx.db, job.id, now)
-                return False
-            due = latest_due(trigger(job, self.ctx.policy.organisation.timezone), last, now)
-            if due is None or not job_runs.claim(self.ctx.db, job.id, last, now):
-                return False
-            log.info("running %s (due %s)", job.id, due.isoformat())
-            self._post(job, job.run(self.ctx, due), due)
-            return True
+            due = None
+            if job.cron is not None:
+                last = job_runs.last_run(self.ctx.db, job.id)
+                if last is None:
+                    job_runs.baseline(self.ctx.db, job.id, now)
+                    return None
+                due = latest_due(trigger(job, self.timezone), last, now)
+                if due is None or not job_runs.claim(self.ctx.db, job.id, last, now):
+                    return None
+                log.info("running %s (due %s)", job.id, due.isoformat())
+            fanout = Fanout(job, iter(job.run(self.ctx, due or now)), due, now)
+            self._post(fanout, part)
+            return fanout
 
-    def _post(self, job: Job, messages: list, due: datetime | None) -> None:
-        if messages:
-            prefix = f"job:{job.id}:{iso(due)}" if due else None
-            self.postman.post(messages, key_prefix=prefix)
+    def _continue(self, fanout: Fanout) -> Fanout:
+        with self.ctx.db.atomic():
+            self._post(fanout, PART)
+        return fanout
 
-    def _safely(self, job: Job) -> None:
+    def _post(self, fanout: Fanout, part: int | None) -> None:
+        """Post the next `part` messages of `fanout` (all if None); when none are left,
+        record the job's success in the same transaction."""
+        batch = list(itertools.islice(fanout.messages, part) if part else fanout.messages)
+        if batch:
+            prefix = f"job:{fanout.job.id}:{iso(fanout.due)}" if fanout.due else None
+            self.postman.post(batch, key_prefix=prefix, start=fanout.posted)
+            fanout.posted += len(batch)
+        if part is None or len(batch) < part:
+            fanout.done = True
+            job_runs.succeeded(self.ctx.db, fanout.job.id, fanout.started)
+
+    def _failed(self, job: Job, reason: str) -> None:
         try:
-            self.run_job(job)
-        except Exception:
-            log.exception("scheduled job %s failed", job.id)
-
-    def _tick(self) -> None:
-        for job in self.jobs:
-            if job.cron is None:
-                self._safely(job)
+            with self.ctx.db.atomic():
+                job_runs.failed(self.ctx.db, job.id, self.ctx.now(), reason)
+        except sqlite3.Error as error:  # e.g. the database itself is locked or gone
+            log.error("could not record the failure of %s: %s", job.id, error)
 
     def start(self) -> None:
-        """Catch up on what was missed, then let APScheduler fire on the event loop."""
-        for job in self.jobs:
-            self._safely(job)
-        timezone = ZoneInfo(self.ctx.policy.organisation.timezone)
-        self._aps = AsyncIOScheduler(timezone=timezone)
+        """Let APScheduler fire on the event loop: the first tick, at once, catches up on
+        what was missed while the bot was down."""
+        zone = ZoneInfo(self.timezone)
+        self._aps = AsyncIOScheduler(timezone=zone)
         for job in self.jobs:
             if job.cron is not None:
                 self._aps.add_job(
-                    self._safely,
-                    trigger(job, self.ctx.policy.organisation.timezone),
-                    args=[job],
+                    self.fire,
+                    trigger(job, self.timezone),
+                    args=[(job.id,)],
                     id=job.id,
                     coalesce=True,
                     misfire_grace_time=None,
                 )
-        self._aps.add_job(self._tick, "interval", seconds=TICK_SECONDS, id="tick", coalesce=True)
+        self._aps.add_job(
+            self.fire,
+            "interval",
+            seconds=self.tick_seconds,
+            id="tick",
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(zone),
+        )
         self._aps.start()
 
-    def stop(self) -> None:
+    def nudge(self) -> None:
+        """Look for due work now rather than at the next tick (e.g. after the clock moved)."""
+        if self._ticking:  # the tick under way goes round once more
+            self._look_again = True
+        elif self._aps is not None and self._aps.running:
+            self._aps.modify_job("tick", next_run_time=datetime.now(ZoneInfo(self.timezone)))
+
+    async def stop(self) -> None:
+        """Fire no more, and let a firing under way finish (a job is never cut in half)."""
         if self._aps is not None:
+            self._aps.pause()
+            await asyncio.gather(*self._firing, return_exceptions=True)
             self._aps.shutdown(wait=False)
             self._aps = None
 
     def describe(self) -> list[dict[str, str | int | None]]:
+        """Each job with its last success, last failure (and why) and next run."""
         runs = job_runs.all_runs(self.ctx.db)
+        now = self.ctx.now()
         rows = []
         for job in self.jobs:
             run = runs.get(job.id, {})
-            upcoming = None
             if job.cron:
-                cron = trigger(job, self.ctx.policy.organisation.timezone)
-                upcoming = cron.get_next_fire_time(None, self.ctx.now())
+                upcoming = trigger(job, self.timezone).get_next_fire_time(None, now)
+                next_run = upcoming.isoformat() if upcoming else None
+            else:
+                # A tick runs while the bot runs: one tick after its last success, unless
+                # that is long past (the bot is not running: "when the bot runs").
+                success = run.get("last_success")
+                tick = timedelta(seconds=self.tick_seconds)
+                upcoming = parse(success) + tick if success else None
+                next_run = iso(upcoming) if upcoming and upcoming >= now - tick else None
             rows.append(
                 {
                     "job": job.id,
-                    "when": job.cron or f"every {TICK_SECONDS}s",
-                    "last_run": run.get("last_run"),
-                    "runs": run.get("runs", 0),
-                    "next_run": upcoming.isoformat() if upcoming else None,
+                    "when": job.cron or f"every {self.tick_seconds:g}s",
+                    "last_success": run.get("last_success"),
+                    "last_failure": run.get("last_failure"),
+                    "last_error": run.get("last_error"),
+                    "runs": run.get("runs") or 0,
+                    "failures": run.get("failures") or 0,
+                    "next_run": next_run,
                     "description": job.description,
                 }
             )

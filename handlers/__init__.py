@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers import (
+    console,
     digests,
     guide,
     home,
@@ -33,6 +34,7 @@ MODULES = (
     votes,
     tiers,
     digests,
+    console,
 )
 
 

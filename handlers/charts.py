@@ -22,6 +22,7 @@ from typing import Any
 from handlers.context import Context
 from handlers.pulse_results import results_of
 from storage import digests as store
+from storage.db import file_of
 from surveys.anonymity import groups_to_hide
 from surveys.results import RoundResults
 
@@ -120,10 +121,8 @@ def _mean(results: RoundResults, question_id: str) -> float | None:
 
 def chart_dir(ctx: Context) -> Path:
     """A `charts` folder next to the database file, or a temporary one for a database in memory."""
-    for _, name, filename in ctx.db.execute("pragma database_list").fetchall():
-        if name == "main" and filename:
-            return Path(filename).parent / "charts"
-    return Path(tempfile.gettempdir()) / "mutual-voice-charts"
+    path = file_of(ctx.db)
+    return path.parent / "charts" if path else Path(tempfile.gettempdir()) / "mutual-voice-charts"
 
 
 def render(data: ChartData, path: Path) -> Path:

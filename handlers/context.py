@@ -20,7 +20,8 @@ class Context:
     """Shared by all handlers; `clock` is injected so tests never wait on real time.
 
     `join_links` maps a platform to a template such as ``https://t.me/bot?start={token}``;
-    `council` is the (platform, chat id) where the staff council works, if any.
+    `council` is the (platform, chat id) where the staff council works, if any;
+    `console_url` is the web console's address, empty when it is not served.
     """
 
     db: Database
@@ -28,6 +29,7 @@ class Context:
     clock: Callable[[], datetime] = system_clock
     join_links: dict[str, str] = field(default_factory=dict)
     council: tuple[str, str] | None = None
+    console_url: str = ""
 
     def now(self) -> datetime:
         return self.clock()

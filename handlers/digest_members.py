@@ -14,7 +14,7 @@ from typing import Any
 
 from handlers import digest_text as words
 from handlers.context import Context
-from handlers.messages import Message, Recipient
+from handlers.messages import Message, Recipient, quoted
 from handlers.pulse_results import results_of
 from handlers.pulse_rounds import definition_of
 from handlers.tier_standing import current_ladder, facts_for
@@ -187,10 +187,12 @@ def _adopted(row: dict[str, Any]) -> str:
     # An anonymous suggestion's own words can give its writer away to everyone who
     # reads the newsletter, so only named ones are quoted; the council's note is theirs.
     said = (
-        f"“{words.shorten(row['text'], 60)}”" if row["named"] else f"An idea about {row['topic']}"
+        f"“{quoted(words.shorten(row['text'], 60))}”"
+        if row["named"]
+        else f"An idea about {row['topic']}"
     )
     outcome = row["note"] or (row["replies"][-1] if row["replies"] else "")
-    return f"{said}: adopted." + (f" {outcome}" if outcome else "")
+    return f"{said}: adopted." + (f" {quoted(outcome)}" if outcome else "")
 
 
 def _result(vote: Vote) -> str:

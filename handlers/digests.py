@@ -9,6 +9,8 @@ digest without sending or recording anything; the CLI's `digest send` uses `send
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +25,7 @@ from handlers.messages import Message, Recipient
 from handlers.router import Router
 from handlers.schedule import Job
 from storage import digests as store
+from storage.db import file_of, open_reader
 from storage.timestamps import iso
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,10 @@ class Built:
     until: datetime
     messages: list[Message]
     image: str | None = None
+
+
+# Digests built in a thread before their job runs, by database file and due time.
+_built_ahead: dict[tuple[str, datetime], Built] = {}
 
 
 def cron_of(ctx: Context, kind: str) -> str:
@@ -68,7 +75,7 @@ def council(ctx: Context, due: datetime, chart_dir: Path | None = None) -> Built
     digest = digest_council.build(ctx, since, until)
     image = None
     if digest.chart is not None:
-        path = (chart_dir or charts.chart_dir(ctx)) / f"council-{due:%Y%m%d-%H%M%S}.png"
+        path = chart_path(ctx, due, chart_dir)
         try:
             image = str(charts.render(digest.chart, path))
         except Exception:  # a chart that cannot be drawn must not stop the digest
@@ -81,6 +88,27 @@ def council(ctx: Context, due: datetime, chart_dir: Path | None = None) -> Built
         key=f"digest:{COUNCIL}:{iso(due)}",
     )
     return Built(COUNCIL, since, until, [message], image)
+
+
+def chart_path(ctx: Context, due: datetime, chart_dir: Path | None = None) -> Path:
+    return (chart_dir or charts.chart_dir(ctx)) / f"council-{due:%Y%m%d-%H%M%S}.png"
+
+
+async def build_ahead(ctx: Context, due: datetime) -> None:
+    """Build the council digest due at `due` in a thread, on a reading connection of its
+    own: gathering a large organisation's figures and drawing the chart take seconds,
+    which would hold up members' messages. The job then only records and sends it."""
+    path = file_of(ctx.db)
+    if path is not None:
+        _built_ahead[(str(path), due)] = await asyncio.to_thread(_build_apart, ctx, path, due)
+
+
+def _build_apart(ctx: Context, path: Path, due: datetime) -> Built:
+    reader = open_reader(path)
+    try:
+        return council(dataclasses.replace(ctx, db=reader), due)
+    finally:
+        reader.close()
 
 
 def members(ctx: Context, due: datetime) -> Built:
@@ -111,7 +139,8 @@ def remember(ctx: Context, built: Built, due: datetime, by: str) -> None:
 
 def scheduled(kind: str):  # noqa: ANN201 - the Job's run function
     def run(ctx: Context, due: datetime) -> list[Message]:
-        built = build(ctx, kind, due)
+        path = file_of(ctx.db)
+        built = _built_ahead.pop((str(path), due), None) or build(ctx, kind, due)
         remember(ctx, built, due, "schedule")
         log.info("%s digest for %s: %d messages", kind, iso(due), len(built.messages))
         return built.messages
@@ -126,6 +155,7 @@ def jobs(ctx: Context) -> list[Job]:
             scheduled(COUNCIL),
             cron=ctx.policy.digests.council_cron,
             description="the staff council's digest, with a chart",
+            prepare=build_ahead,
         ),
         Job(
             f"digest:{MEMBERS}",

@@ -2,12 +2,41 @@
 
 Handlers receive one of the incoming events and return outgoing `Message`s. Text is
 always plain text written by us or by members: adapters escape it for their markup.
+What a member wrote is wrapped with `quoted()`, so that an adapter can also keep their
+`@mentions`, links and commands from becoming live (see `each_part`).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+# Private-use characters around member-written text: invisible to handlers' logic, never
+# shown (adapters take them out), and removed from the member's own text first.
+QUOTE_OPEN, QUOTE_CLOSE = "\ue000", "\ue001"
+_QUOTE_MARKS = re.compile(f"[{QUOTE_OPEN}{QUOTE_CLOSE}]")
+_QUOTED = re.compile(f"{QUOTE_OPEN}([^{QUOTE_CLOSE}]*){QUOTE_CLOSE}")
+
+
+def quoted(text: str) -> str:
+    """Mark `text` as written by a member (or an officer): data to show, never to act on."""
+    return f"{QUOTE_OPEN}{_QUOTE_MARKS.sub('', text)}{QUOTE_CLOSE}"
+
+
+def each_part(text: str, member: Callable[[str], str], ours: Callable[[str], str] = str) -> str:
+    """`text` with the marks taken out, `member` applied to what members wrote, `ours` to the rest."""
+    pieces = _QUOTED.split(text)  # ours, member's, ours, member's, ..., ours
+    return "".join(
+        _QUOTE_MARKS.sub("", (member if index % 2 else ours)(piece))
+        for index, piece in enumerate(pieces)
+    )
+
+
+def unquoted(text: str) -> str:
+    """`text` as a plain reader sees it (the console, a log line)."""
+    return _QUOTE_MARKS.sub("", text)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 from handlers import pulse_definitions
 from handlers import pulse_questions as q
 from handlers.context import Context
-from handlers.messages import Command, Message, reply
+from handlers.messages import Command, Message, quoted, reply
 from handlers.pulse_rounds import definition_of
 from storage import pulses
 from storage.timestamps import parse
@@ -124,7 +124,7 @@ def render(ctx: Context, round_row: dict[str, Any], results: RoundResults) -> st
         lines.append("Comments (never attributed, sorted by text):")
         for mood, comments in results.comments.items():
             if comments:
-                lines += [f"  {mood.capitalize()}:"] + [f"  - {c.text}" for c in comments]
+                lines += [f"  {mood.capitalize()}:"] + [f"  - {quoted(c.text)}" for c in comments]
     if results.comments_suppressed_reason:
         lines.append(f"Comments: {results.comments_suppressed_reason}")
     return "\n".join(lines).rstrip()

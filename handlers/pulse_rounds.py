@@ -11,6 +11,7 @@ nothing is sent twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
 from handlers import pulse_definitions, pulse_questions
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 # How often a tick looks again for members to invite (late joiners) or remind.
 SWEEP_EVERY = timedelta(minutes=10)
+PAGE = 1000  # members read at a time when inviting or reminding
 REMINDER = "A gentle reminder: the {title} is open until {closes}. It takes a minute or two."
 
 
@@ -65,38 +67,51 @@ def is_open(ctx: Context, round_row: dict) -> bool:
     return not round_row["closed_at"] and ctx.now() < parse(round_row["closes_at"])
 
 
-def _asking(ctx: Context, round_row: dict, kind: str, rows: list[dict], lead: str = ""):
-    """Unrequested messages (they wait out quiet hours) asking each member their question."""
+def _paged(fetch: Callable[[str, int], list[dict]]) -> Iterator[dict]:
+    """Rows by member id, a page at a time, so a round of 67,000 is never read at once."""
+    after = ""
+    while page := fetch(after, PAGE):
+        yield from page
+        after = page[-1]["member_id"]
+
+
+def _asking(
+    ctx: Context, round_row: dict, kind: str, rows: Iterable[dict], lead: str = ""
+) -> Iterator[Message]:
+    """Unrequested messages (they wait out quiet hours) asking each member their question,
+    made as they are posted: a round for 67,000 members is sent in parts."""
     definition = definition_of(round_row)
     fields: dict[int, dict] = {}  # the same for everyone at the same step: build it once
-    messages = []
     for row in rows:
         step = row["step"]
         if step not in fields:
             fields[step] = pulse_questions.ask(ctx, round_row, definition, step, lead)
-        messages.append(
-            Message(
-                to=Recipient.of(row["member_id"]),
-                key=pulse_questions.key(round_row["id"], kind, row["member_id"]),
-                quiet_hours=True,
-                **fields[step],
-            )
+        yield Message(
+            to=Recipient.of(row["member_id"]),
+            key=pulse_questions.key(round_row["id"], kind, row["member_id"]),
+            quiet_hours=True,
+            **fields[step],
         )
-    return messages
 
 
-def invitations(ctx: Context, round_row: dict) -> list[Message]:
+def invitations(ctx: Context, round_row: dict) -> Iterator[Message]:
     """Invitations for everyone reachable who has none yet (late joiners too)."""
     pulses.mark_swept(ctx.db, round_row["id"], "invited_at", ctx.now())
-    return _asking(ctx, round_row, "invite", pulses.due_invitations(ctx.db, round_row["id"]))
+    pages = _paged(
+        lambda after, limit: pulses.due_invitations(ctx.db, round_row["id"], after, limit)
+    )
+    return _asking(ctx, round_row, "invite", pages)
 
 
-def reminders(ctx: Context, round_row: dict) -> list[Message]:
+def reminders(ctx: Context, round_row: dict) -> Iterator[Message]:
     """The one reminder, carrying the member's current question, to those not finished."""
     pulses.mark_swept(ctx.db, round_row["id"], "reminded_at", ctx.now())
     closes = pulse_questions.closing_time(ctx, round_row)
     lead = REMINDER.format(title=round_row["title"], closes=closes)
-    due = pulses.due_reminders(ctx.db, round_row["id"], parse(round_row["remind_at"]))
+    remind_at = parse(round_row["remind_at"])
+    due = _paged(
+        lambda after, limit: pulses.due_reminders(ctx.db, round_row["id"], remind_at, after, limit)
+    )
     return _asking(ctx, round_row, "remind", due, lead)
 
 
@@ -114,35 +129,27 @@ def close(ctx: Context, round_row: dict) -> bool:
     return closed
 
 
-def tick(ctx: Context, now: datetime) -> list[Message]:
+def tick(ctx: Context, now: datetime) -> Iterator[Message]:
     """Close what is due; invite late joiners; remind those not finished. Idempotent."""
-    messages: list[Message] = []
     for round_row in pulses.unclosed_rounds(ctx.db):
         if now >= parse(round_row["closes_at"]):
             close(ctx, round_row)
             continue
-        due = invitations(ctx, round_row) if _due(round_row, "invited_at", now) else []
+        if _due(round_row, "invited_at", now):
+            yield from invitations(ctx, round_row)
         remind_at = round_row["remind_at"]
         if remind_at and now >= parse(remind_at) and _due(round_row, "reminded_at", now):
-            due += reminders(ctx, round_row)
-        if due:
-            log.info(
-                "round %d of %s: %d invitations and reminders to queue",
-                round_row["number"],
-                round_row["survey_id"],
-                len(due),
-            )
-        messages += due
-    return messages
+            log.info("round %d of %s: reminding", round_row["number"], round_row["survey_id"])
+            yield from reminders(ctx, round_row)
 
 
 def scheduled(definition: SurveyDefinition) -> Job:
-    def run(ctx: Context, due: datetime) -> list[Message]:
+    def run(ctx: Context, due: datetime) -> Iterator[Message]:
         earlier = pulses.latest_round(ctx.db, definition.id)
         if earlier is not None and not earlier["closed_at"]:
             close(ctx, earlier)  # a new round of a survey replaces the one before
         round_row = open_round(ctx, definition, "schedule", scheduled_for=due)
-        return invitations(ctx, round_row) if round_row else []
+        return invitations(ctx, round_row) if round_row else iter(())
 
     return Job(
         f"survey:{definition.id}",

@@ -146,8 +146,8 @@ def read_rows(stream: TextIO) -> tuple[list[tuple[int, dict[str, str]]], list[Ro
     return rows, problems
 
 
-def import_roster(ctx: Context, stream: TextIO, skip_bad: bool, actor: str) -> ImportReport:
-    """Upsert members by member_id; with any bad row nothing changes unless `skip_bad`."""
+def check_roster(ctx: Context, stream: TextIO) -> tuple[list[dict[str, str]], list[RowProblem]]:
+    """The good rows, and every bad line with its reason (sorted by line)."""
     rows, problems = read_rows(stream)
     constituencies = ctx.policy.organisation.constituencies
     good = []
@@ -158,6 +158,39 @@ def import_roster(ctx: Context, stream: TextIO, skip_bad: bool, actor: str) -> I
         else:
             good.append(row)
     problems.sort(key=lambda p: p.line)
+    return good, problems
+
+
+@dataclass
+class Preview:
+    """What importing a roster would do: who is new, who changes, and the bad lines."""
+
+    new: list[dict[str, str]] = field(default_factory=list)
+    changed: list[tuple[dict[str, str], list[str]]] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def preview(ctx: Context, stream: TextIO) -> Preview:
+    """Check a roster and compare it with the members held, changing nothing."""
+    good, problems = check_roster(ctx, stream)
+    result = Preview(problems=problems)
+    for row in good:
+        held = members.get(ctx.db, row["member_id"])
+        if held is None:
+            result.new.append(row)
+            continue
+        differ = [k for k, v in row.items() if k != "member_id" and (held.get(k) or "") != v]
+        if differ or held["erased_at"]:
+            result.changed.append((row, differ))
+        else:
+            result.unchanged += 1
+    return result
+
+
+def import_roster(ctx: Context, stream: TextIO, skip_bad: bool, actor: str) -> ImportReport:
+    """Upsert members by member_id; with any bad row nothing changes unless `skip_bad`."""
+    good, problems = check_roster(ctx, stream)
     report = ImportReport(problems=problems)
     if problems and not skip_bad:
         return report

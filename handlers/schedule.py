@@ -8,7 +8,7 @@ that has fallen due (rounds to close, reminders to send) and must be idempotent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,3 +22,11 @@ class Job:
     run: Callable[[Context, datetime], list[Message]]
     cron: str | None = None
     description: str = ""
+    # Slow work done ahead, off the event loop, for a run that is due (e.g. drawing a chart
+    # in a thread); `run` must still work without it, as the console runs jobs directly.
+    prepare: Callable[[Context, datetime], Awaitable[None]] | None = None
+
+
+class JobError(Exception):
+    """A scheduled job cannot do its work for a reason an operator can fix (one line, no
+    traceback in the log); it is tried again on the next tick."""

@@ -8,7 +8,7 @@ suggestions and the status. Nothing else about the sender is known here.
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.messages import Event, Message, Option, Recipient, Text, reply
+from handlers.messages import Event, Message, Option, Recipient, Text, quoted, reply
 from storage.suggestions import ACKNOWLEDGED, ADOPTED, CLOSED, NEW, NOT_ADOPTED, UNDER_DISCUSSION
 from surveys.wording import plural
 
@@ -70,7 +70,7 @@ def card_title(row: dict) -> str:
 def card_text(ctx: Context, row: dict, lead: str = "") -> str:
     """The suggestion as the council sees it: the words exactly as sent, then the facts."""
     lines = [lead, ""] if lead else []
-    lines += [row["text"], ""]
+    lines += [quoted(row["text"]), ""]
     if row["named"]:
         lines.append(f"From: {row['name'] or 'a named member (their details were erased)'}")
     else:

@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from handlers.context import Context
-from handlers.messages import Choice, Command, Event, Message, Option, Recipient, Text, reply
+from handlers.messages import (
+    Choice,
+    Command,
+    Event,
+    Message,
+    Option,
+    Recipient,
+    Text,
+    quoted,
+    reply,
+)
 from handlers.router import ANYONE, OFFICER, Router
 from handlers.schedule import Job
 from handlers.suggestion_card import (
@@ -61,7 +71,9 @@ def change_status(
     out: list[Message] = []
     if member_id:
         again = (Option("Make another suggestion", "suggest.start"),) if status in CLOSED else ()
-        text = NOTICES[status].format(n=n, start=snippet(row["text"]), note=note or "")
+        text = NOTICES[status].format(
+            n=n, start=quoted(snippet(row["text"])), note=quoted(note) if note else ""
+        )
         out.append(
             Message(
                 Recipient.of(member_id),
@@ -174,7 +186,7 @@ def list_open(ctx: Context, event: Command) -> Message:
         late = ", overdue" if row["overdue_at"] and not row["responded_at"] else ""
         lines.append(
             f"#{row['id']} · {row['topic']} · {LABELS[row['status']].lower()} · {age}{late}: "
-            f"{snippet(row['text'], 40)}"
+            f"{quoted(snippet(row['text'], 40))}"
         )
     if len(rows) > LIST_LIMIT:
         lines.append(

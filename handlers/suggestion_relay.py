@@ -8,7 +8,7 @@ open. Afterwards replies are refused kindly, both ways.
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.messages import Choice, Message, Option, Recipient, Text, reply
+from handlers.messages import Choice, Message, Option, Recipient, Text, quoted, reply
 from handlers.router import ANYONE, MEMBER, Router
 from handlers.suggestion_card import (
     LABELS,
@@ -76,14 +76,14 @@ def council_reply(ctx: Context, event: Text) -> list[Message] | Message:
     unseen = "" if row["named"] else " They still won't know who you are."
     to_member = Message(
         Recipient.of(member_id),
-        f"The staff council replied about your suggestion #{n} (“{snippet(row['text'])}”):\n\n"
-        f"{words}\n\nTo answer them, tap Reply.{unseen}",
+        f"The staff council replied about your suggestion #{n} "
+        f"(“{quoted(snippet(row['text']))}”):\n\n{quoted(words)}\n\nTo answer them, tap Reply.{unseen}",
         title=f"Reply about your suggestion #{n}",
         choices=(Option("Reply", "suggest.answer", str(n)),),
         quiet_hours=True,
         key=f"suggestion:{n}:log:{entry}",
     )
-    note = f"Reply sent to the suggester of #{n}:\n\n{words}"
+    note = f"Reply sent to the suggester of #{n}:\n\n{quoted(words)}"
     key = f"suggestion:{n}:log:{entry}:council"
     return [to_member, *tell_council(event, ctx, note, key, council_choices(row))]
 
@@ -135,7 +135,7 @@ def member_answer(ctx: Context, event: Text) -> list[Message] | Message:
     who = found["name"] if found["named"] and found["name"] else "the suggester"
     to_council = Message(
         Recipient.staff_council(),
-        words,
+        quoted(words),
         title=f"Suggestion #{n} · answer from {who}",
         choices=council_choices(found),
         key=f"suggestion:{n}:log:{entry}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -159,16 +160,34 @@ def quick_poll(ctx: Context, officer: Member, text: str) -> tuple[Vote, list[Mes
     return vote, messages
 
 
-def due_work(ctx: Context, now: datetime) -> list[Message]:
+def due_work(ctx: Context, now: datetime) -> Iterator[Message]:
     """Open what is due to open and close what is due to close (the tick's first half)."""
-    messages: list[Message] = []
     for due, act in ((store.due_to_close, close_vote), (store.due_to_open, open_vote)):
         for row in due(ctx.db, now):
             try:
-                messages += act(ctx, row["vote_id"])
+                messages = act(ctx, row["vote_id"])
             except VoteError as error:  # e.g. an officer's command got there first
                 log.info("vote %s: %s", row["vote_id"], error)
-    return messages
+                continue
+            yield from messages
+
+
+def listing_row(ctx: Context, v: Vote) -> dict:
+    """One vote as `vote list` and the console show it: state, times and turnout."""
+    voted = store.count_voters(ctx.db, v.id) if v.status != SCHEDULED else 0
+    return {
+        "vote": v.id,
+        "title": v.title,
+        "method": v.definition.method,
+        "status": v.status,
+        "opens": v.opens_at.isoformat() if v.opens_at else None,
+        "closes": v.closes_at.isoformat(),
+        "opened_at": v.opened_at.isoformat() if v.opened_at else None,
+        "closed_at": v.closed_at.isoformat() if v.closed_at else None,
+        "constituencies": list(v.definition.constituencies),
+        "voted": voted,
+        "eligible": v.eligible,
+    }
 
 
 def _existing(ctx: Context, vote_id: str) -> Vote:

@@ -9,6 +9,7 @@ outside its quiet hours, before the vote closes, and is recorded so it goes once
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from handlers.context import Context
@@ -40,10 +41,11 @@ def roll(ctx: Context, vote: Vote) -> list[dict]:
     )
 
 
-def announcements(ctx: Context, vote: Vote, eligible: list[dict]) -> list[Message]:
+def announcements(ctx: Context, vote: Vote, eligible: list[dict]) -> Iterator[Message]:
+    """One to each eligible member, made as they are posted (a big vote goes in parts)."""
     d = vote.definition
     change = " You can change your vote until it closes." if d.allow_change else ""
-    return [
+    return (
         Message(
             to=Recipient.of(row["member_id"]),
             title=f"New vote: {vote.title}",
@@ -56,7 +58,7 @@ def announcements(ctx: Context, vote: Vote, eligible: list[dict]) -> list[Messag
             key=f"vote:{vote.id}:open:{row['member_id']}",
         )
         for row in eligible
-    ]
+    )
 
 
 def reminders(ctx: Context, vote: Vote, now: datetime) -> list[Message]:
@@ -105,25 +107,22 @@ def _reminder(ctx: Context, vote: Vote, row: dict, hours: int) -> Message:
     )
 
 
-def results(ctx: Context, vote: Vote, summary: dict, eligible: list[dict]) -> list[Message]:
-    """The result, to every eligible member and to the staff council."""
+def results(ctx: Context, vote: Vote, summary: dict, eligible: list[dict]) -> Iterator[Message]:
+    """The result, to the staff council and every eligible member (made as posted)."""
     title = f"Result: {vote.title}"
     text = message_text(summary, "; your membership officer can share the full count")
     receipts = (
         "\n\nTo check your own ballot was counted, send /receipt and the code you got "
         "when you voted."
     )
-    messages = [
-        Message(
+    yield Message(
+        Recipient.staff_council(), text, title=title, quiet_hours=True, key=f"vote:{vote.id}:result"
+    )
+    for row in eligible:
+        yield Message(
             to=Recipient.of(row["member_id"]),
             title=title,
             text=text + receipts,
             quiet_hours=True,
             key=f"vote:{vote.id}:result:{row['member_id']}",
         )
-        for row in eligible
-    ]
-    council = Message(
-        Recipient.staff_council(), text, title=title, quiet_hours=True, key=f"vote:{vote.id}:result"
-    )
-    return [*messages, council]

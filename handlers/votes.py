@@ -8,6 +8,7 @@ vote_results, unasked messages in vote_notices.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from handlers import vote_ballots as ballots
@@ -152,13 +153,12 @@ def poll_command(ctx: Context, event: Command) -> list[Message]:
     return [confirmation, *announcements]
 
 
-def tick(ctx: Context, now: datetime) -> list[Message]:
+def tick(ctx: Context, now: datetime) -> Iterator[Message]:
     """Open, remind, close; and blank ballot messages already delivered."""
-    messages = due_work(ctx, now)
+    yield from due_work(ctx, now)
     for vote in all_votes(ctx, OPEN):
-        messages += reminders(ctx, vote, now)
+        yield from reminders(ctx, vote, now)
         store.scrub_messages(ctx.db, store.ballot_message_prefix(vote.id))
-    return messages
 
 
 def jobs(ctx: Context) -> list[Job]:

@@ -24,6 +24,14 @@ def first_time(db: Database, platform: str, event_id: str, now: datetime) -> boo
     return cursor.rowcount == 1
 
 
+def handled(db: Database, platform: str, event_id: str) -> bool:
+    """Whether an incoming event was recorded as handled."""
+    rows = db.execute(
+        "select 1 from processed_events where platform = ? and event_id = ?", [platform, event_id]
+    ).fetchall()
+    return bool(rows)
+
+
 def forget_events_before(db: Database, before: datetime) -> None:
     db.execute("delete from processed_events where at < ?", [iso(before)])
 

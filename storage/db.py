@@ -33,3 +33,20 @@ def open_database(path: str | Path | None = None, create: bool = True) -> Databa
     db.execute("PRAGMA foreign_keys = ON")
     migrate(db)
     return db
+
+
+def file_of(db: Database) -> Path | None:
+    """The file `db` is kept in, or None for a database in memory."""
+    for _, name, filename in db.execute("pragma database_list").fetchall():
+        if name == "main" and filename:
+            return Path(filename)
+    return None
+
+
+def open_reader(path: Path) -> Database:
+    """A read-only connection of its own, for work done in another thread: with WAL it
+    reads while the bot's own connection writes."""
+    db = Database(path)
+    db.execute("PRAGMA busy_timeout = 10000")
+    db.execute("PRAGMA query_only = 1")
+    return db

@@ -1,4 +1,5 @@
-"""When each scheduled job last ran: the database, not the scheduler, is the source of truth."""
+"""When each scheduled job last ran, succeeded and failed: the database, not the scheduler,
+is the source of truth, so `mutual-voice jobs` can tell an operator what really happened."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from storage.timestamps import iso, parse
 
 
 def last_run(db: Database, job_id: str) -> datetime | None:
+    """The moment a cron job's last run covered (its claim), or its baseline."""
     row = db.execute("select last_run from job_runs where job_id = ?", [job_id]).fetchone()
     return parse(row[0]) if row and row[0] else None
 
@@ -29,6 +31,25 @@ def claim(db: Database, job_id: str, previous: datetime, now: datetime) -> bool:
         [iso(now), job_id, iso(previous)],
     )
     return cursor.rowcount == 1
+
+
+def succeeded(db: Database, job_id: str, now: datetime) -> None:
+    """The job ran to the end at `now` (its effects committed)."""
+    db.execute(
+        "insert into job_runs (job_id, last_success) values (?, ?) "
+        "on conflict(job_id) do update set last_success = excluded.last_success",
+        [job_id, iso(now)],
+    )
+
+
+def failed(db: Database, job_id: str, now: datetime, reason: str) -> None:
+    """The job failed at `now` for `reason` (one line); it is tried again on the next tick."""
+    db.execute(
+        "insert into job_runs (job_id, last_failure, last_error, failures) values (?, ?, ?, 1) "
+        "on conflict(job_id) do update set last_failure = excluded.last_failure, "
+        "last_error = excluded.last_error, failures = failures + 1",
+        [job_id, iso(now), reason],
+    )
 
 
 def all_runs(db: Database) -> dict[str, dict]:

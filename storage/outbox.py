@@ -51,25 +51,30 @@ def enqueue(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> int:
     Returns how many new rows were written.
     """
     stamp = iso(now)
+    # executemany rather than insert_all: a fan-out to 67,000 members is written in
+    # chunks between members' messages, and each chunk must be quick.
     records = [
-        {
-            "key": row["key"],
-            "platform": row["platform"],
-            "chat_id": row["chat_id"],
-            "member_id": row.get("member_id"),
-            "payload": json.dumps(row["payload"]),
-            "status": "pending",
-            "attempts": 0,
-            "not_before": stamp,
-            "quiet": int(bool(row.get("quiet"))),
-            "timezone": row.get("timezone"),
-            "created_at": stamp,
-        }
+        (
+            row["key"],
+            row["platform"],
+            row["chat_id"],
+            row.get("member_id"),
+            json.dumps(row["payload"]),
+            stamp,
+            int(bool(row.get("quiet"))),
+            row.get("timezone"),
+            stamp,
+        )
         for row in rows
     ]
     with db.atomic():
         before = db.conn.total_changes
-        db["outbox"].insert_all(records, ignore=True, batch_size=500)
+        db.conn.executemany(
+            "insert or ignore into outbox (key, platform, chat_id, member_id, payload, status, "
+            "attempts, not_before, quiet, timezone, created_at) "
+            "values (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)",
+            records,
+        )
         return db.conn.total_changes - before
 
 

@@ -240,8 +240,11 @@ _REACHABLE = """exists (select 1 from identities i where i.member_id = p.member_
     and i.unreachable_at is null)"""
 
 
-def due_invitations(db: Database, round_id: int) -> list[dict[str, Any]]:
-    """Participants who can be reached, have not started, and have no invitation yet.
+def due_invitations(
+    db: Database, round_id: int, after: str = "", limit: int = -1
+) -> list[dict[str, Any]]:
+    """Participants who can be reached, have not started, and have no invitation yet
+    (by member id, the `limit` after `after`: a big round is read in pages).
 
     Members who join (or become reachable) while the round is open turn up here too.
     """
@@ -249,30 +252,33 @@ def due_invitations(db: Database, round_id: int) -> list[dict[str, Any]]:
         db.query(
             f"""select p.member_id, p.step from pulse_participation p
             join members m on m.member_id = p.member_id
-            where p.round_id = ? and p.step = 0 and p.answered_at is null
+            where p.round_id = ? and p.member_id > ? and p.step = 0 and p.answered_at is null
             and m.erased_at is null and coalesce(m.pulses_paused, 0) = 0 and {_REACHABLE}
             and not exists (select 1 from outbox o where o.key = ? || p.member_id)
-            order by p.member_id""",
-            [round_id, f"{key_prefix(round_id)}invite:"],
+            order by p.member_id limit ?""",
+            [round_id, after, f"{key_prefix(round_id)}invite:", limit],
         )
     )
 
 
-def due_reminders(db: Database, round_id: int, invited_before: datetime) -> list[dict[str, Any]]:
+def due_reminders(
+    db: Database, round_id: int, invited_before: datetime, after: str = "", limit: int = -1
+) -> list[dict[str, Any]]:
     """Those not finished and not yet reminded, who started or were invited before the
-    reminder time (someone invited since, on joining late, has just been asked)."""
+    reminder time (someone invited since, on joining late, has just been asked); by
+    member id, the `limit` after `after`."""
     prefix = key_prefix(round_id)
     return list(
         db.query(
             f"""select p.member_id, p.step from pulse_participation p
             join members m on m.member_id = p.member_id
-            where p.round_id = ? and p.finished = 0
+            where p.round_id = ? and p.member_id > ? and p.finished = 0
             and m.erased_at is null and coalesce(m.pulses_paused, 0) = 0 and {_REACHABLE}
             and (p.step > 0 or exists (select 1 from outbox o where o.key = ? || p.member_id
                 and o.created_at <= ?))
             and not exists (select 1 from outbox o where o.key = ? || p.member_id)
-            order by p.member_id""",
-            [round_id, f"{prefix}invite:", iso(invited_before), f"{prefix}remind:"],
+            order by p.member_id limit ?""",
+            [round_id, after, f"{prefix}invite:", iso(invited_before), f"{prefix}remind:", limit],
         )
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from storage.console_schema import console_migrations
 from storage.digests_schema import digests_migrations
 from storage.pulses_schema import pulses_migrations
 from storage.suggestions_schema import suggestions_migrations
@@ -127,14 +128,23 @@ def m004_job_runs(db: Database) -> None:
 
 
 @core()
-def m005_identities_welcomed_at(db: Database) -> None:
+def m005_job_outcomes(db: Database) -> None:
+    """What `mutual-voice jobs` shows: the last success and the last failure with its reason."""
+    db["job_runs"].add_column("last_success", str)
+    db["job_runs"].add_column("last_failure", str)
+    db["job_runs"].add_column("last_error", str)
+    db["job_runs"].add_column("failures", int, not_null_default=0)
+
+
+@core()
+def m006_identities_welcomed_at(db: Database) -> None:
     # Accounts linked before this knew no better than "welcome back".
     db["identities"].add_column("welcomed_at", str)
     db.execute("update identities set welcomed_at = linked_at")
 
 
 @core()
-def m006_sender_beats(db: Database) -> None:
+def m007_sender_beats(db: Database) -> None:
     # A running bot's senders say they are alive, so a CLI watching the outbox knows.
     db["sender_beats"].create({"platform": str, "seen_at": str}, pk="platform")
 
@@ -146,6 +156,7 @@ MIGRATION_SETS: list[Migrations] = [
     votes_migrations,
     tiers_migrations,
     digests_migrations,
+    console_migrations,
 ]
 
 

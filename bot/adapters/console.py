@@ -18,7 +18,7 @@ from typing import TextIO
 from bot.demo import CONSOLE
 from bot.engine import Engine
 from bot.outbox import Outcome, Sender
-from handlers.messages import Choice, Command, Event, Message, Option, Text
+from handlers.messages import Choice, Command, Event, Message, Option, Text, unquoted
 from handlers.messages import Sender as Who
 from storage.outbox import Row
 
@@ -85,8 +85,8 @@ class Console:
         if message.edit_ref:
             lines.append("(updated)")
         if message.title:
-            lines.append(message.title.upper())
-        lines.append(message.text)
+            lines.append(unquoted(message.title).upper())
+        lines.append(unquoted(message.text))
         if message.image:
             lines.append(f"[chart: {message.image}]")
         for number, option in enumerate(message.choices, start=1):

@@ -81,7 +81,7 @@ class Delivery:
         self._done: dict[str, dict[str, str]] = {}  # row key -> step -> Slack ref
 
     async def deliver(self, row: Row, message: Message) -> Outcome:
-        message = replace(message, text=render.slash_commands(message.text, self.commands))
+        message = render.shown(message, self.commands)
         try:
             outcome = await self._deliver(row, message)
         except SlackApiError as error:

@@ -1,8 +1,10 @@
 """Block Kit for the neutral messages, within Slack's limits, with member text kept literal.
 
-Text goes into `plain_text` objects, which Slack never parses for mentions, links or
-formatting. The top-level `text` (notifications, screen readers) is parsed, so it is
-escaped and sent with `mrkdwn=False`.
+Text goes into `plain_text` objects, which Slack never parses for mentions or
+formatting; but its clients still link URLs, domains and e-mail addresses there, so
+members' words (`quoted` by handlers) are made inert first (see `shown`). The top-level
+`text` (notifications, screen readers) is parsed, so it is escaped and sent with
+`mrkdwn=False`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from handlers.messages import Message, Option
+from bot.adapters.inert_text import inert
+from handlers.messages import Message, Option, each_part
 
 Block = dict[str, Any]
 
@@ -75,6 +78,15 @@ def slash_commands(text: str, names: Iterable[str], command: str = "/voice") -> 
     if not wanted:
         return text
     return re.sub(rf"(?<![\w/])/({wanted})(?![\w/-])", rf"{command} \1", text)
+
+
+def shown(message: Message, commands: Iterable[str] = ()) -> Message:
+    """`message` with members' words made inert and our own "/help" made "/voice help"."""
+    return replace(
+        message,
+        title=each_part(message.title, inert),
+        text=each_part(message.text, inert, lambda ours: slash_commands(ours, commands)),
+    )
 
 
 def shorten(text: str, limit: int) -> str:
@@ -275,6 +287,6 @@ def home_view(messages: list[Message]) -> Block:
     for message in messages:
         if blocks:
             blocks.append({"type": "divider"})
-        blocks += message_blocks(message, numbered)
+        blocks += message_blocks(shown(message), numbered)
         numbered += len(message.choices)
     return {"type": "home", "blocks": blocks[:BLOCKS_PER_VIEW]}

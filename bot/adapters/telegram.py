@@ -1,8 +1,9 @@
 """The Telegram adapter: python-telegram-bot on the shared event loop, the outbox for sending.
 
-Updates become neutral events for the engine (the update_id is the event id, so a
-re-delivered update is handled once); replies leave through the outbox, whose sender
-calls `Delivery`. PTB keeps no state of its own: no persistence, no job queue, no
+Updates become neutral events for the engine; replies leave through the outbox, whose
+sender calls `Delivery`. Telegram re-delivers updates (a webhook answered late, a restart
+before the offset was confirmed), so each update_id is let through once, before any Bot
+API call is made for it. PTB keeps no state of its own: no persistence, no job queue, no
 conversation handlers, and its rate limiter never retries (the outbox does).
 """
 
@@ -21,9 +22,11 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackContext,
     CallbackQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -41,6 +44,9 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 ALLOWED_UPDATES = ["message", "callback_query"]
+# Update ids remembered in memory; those the engine handled are also in the database.
+RECENT_UPDATES = 10_000
+UNKNOWN_BUTTON = "That button no longer works."
 
 
 async def start(app: App, stop: asyncio.Event) -> TelegramAdapter:
@@ -114,6 +120,7 @@ class TelegramAdapter:
         self._commands = telegram_commands.aliases(app.router)
         self._stop_sending = asyncio.Event()
         self._sending: asyncio.Task[None] | None = None
+        self._recent: dict[int, None] = {}  # insertion-ordered: the oldest is dropped first
 
     async def start(self) -> None:
         telegram_callbacks.check_codes(self.app.router.actions)
@@ -123,6 +130,7 @@ class TelegramAdapter:
             await self.application.initialize()  # asks getMe who we are
             self.app.ctx.join_links[PLATFORM] = join_link(self.bot.username)
             await self.bot.set_my_commands(telegram_commands.menu(self.app.router, self.app.ctx))
+            self.application.add_handler(TypeHandler(Update, self.once), group=-1)
             self.application.add_handler(
                 MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, self.on_command)
             )
@@ -191,6 +199,16 @@ class TelegramAdapter:
 
     # ---------------------------------------------------------------- incoming
 
+    async def once(self, update: Update, context: CallbackContext) -> None:
+        """Stop an update seen before, whatever its kind, before anything is done for it."""
+        update_id = update.update_id
+        if update_id in self._recent or self.app.engine.seen(PLATFORM, str(update_id)):
+            log.debug("telegram: update %s was delivered again; ignored", update_id)
+            raise ApplicationHandlerStop
+        self._recent[update_id] = None
+        if len(self._recent) > RECENT_UPDATES:
+            del self._recent[next(iter(self._recent))]
+
     async def on_command(self, update: Update, context: CallbackContext) -> None:
         message, user = update.message, update.effective_user
         if message is None or user is None or not message.text or not self._accepts(message):
@@ -225,14 +243,18 @@ class TelegramAdapter:
         query, user = update.callback_query, update.effective_user
         if query is None or user is None:
             return
-        try:
-            await query.answer()  # stops the button's spinner, whatever happens next
-        except TelegramError as error:  # e.g. a re-delivered update whose query has expired
-            log.debug("telegram: callback not answered: %s", self.app.redact(str(error)))
         message = query.message
-        if message is None or query.data is None or not self._accepts(message):
+        action, value = telegram_callbacks.decode(query.data or "", self.app.router.actions)
+        usable = bool(message is not None and action and self._accepts(message))
+        try:
+            # Stops the button's spinner; data we never issued gets a short word and nothing more.
+            await query.answer(None if usable else UNKNOWN_BUTTON)
+        except TelegramError as error:
+            log.debug("telegram: callback not answered: %s", self.app.redact(str(error)))
+        if not usable:
+            self.app.engine.note(PLATFORM, str(update.update_id))
             return
-        action, value = telegram_callbacks.decode(query.data, self.app.router.actions)
+        assert message is not None and query.data is not None
         if isinstance(message, TelegramMessage):
             await self._tick(message, query.data)
         origin = self._origin(update, user, message.chat)
@@ -267,6 +289,8 @@ class TelegramAdapter:
         original formatting is kept; it happens before the handler runs, so a handler's
         own edit of this message (sent later by the outbox) has the last word.
         """
+        if message.reply_markup is None:
+            return  # ticked already (a second press before the buttons vanished): nothing to do
         label = chosen_label(message.reply_markup, data)
         try:
             if message.text and label and len(message.text) + len(label) + 3 <= TEXT_MAX:

@@ -1,5 +1,8 @@
 """Neutral messages as Telegram messages: HTML with everything escaped, cut to fit.
 
+Members' words (`quoted` by handlers) are made inert too, so that Telegram finds no
+mention, link, command or hashtag in them.
+
 Telegram counts message length after HTML parsing, so the plain text is split first and
 each piece escaped afterwards. Lengths are counted in UTF-16 units, which is never less
 than Telegram's own count.
@@ -13,7 +16,8 @@ from dataclasses import dataclass, replace
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.adapters import telegram_callbacks
-from handlers.messages import Message, Option
+from bot.adapters.inert_text import inert
+from handlers.messages import Message, Option, each_part
 
 TEXT_MAX = 4096
 CAPTION_MAX = 1024
@@ -34,17 +38,22 @@ class Part:
 
 
 def render(message: Message) -> list[Part]:
-    """The calls that show `message`; an edit changes the first, the keyboard goes on the last."""
-    title = message.title.strip()
+    """The calls that show `message`, the keyboard on the last.
+
+    An edit changes the message in place when the new text fits one message. A longer one
+    goes out whole as new messages: the edited message showed only its last part (it held
+    the buttons), so editing it would leave the text in pieces and out of order.
+    """
+    title = each_part(message.title, inert).strip()
+    text = each_part(message.text, inert)
     photo = message.image if not message.edit_ref else None
     first = (CAPTION_MAX if photo else TEXT_MAX) - (units(title) + 2 if title else 0)
-    pieces = [escape(piece) for piece in split_text(message.text, TEXT_MAX, first)] or [""]
+    pieces = [escape(piece) for piece in split_text(text, TEXT_MAX, first)] or [""]
     if title:
         pieces[0] = f"<b>{escape(title)}</b>" + (f"\n\n{pieces[0]}" if pieces[0] else "")
     parts = [Part(piece) for piece in pieces]
-    parts[0] = replace(
-        parts[0], photo=photo, edit=int(message.edit_ref) if message.edit_ref else None
-    )
+    edit = int(message.edit_ref) if message.edit_ref and len(parts) == 1 else None
+    parts[0] = replace(parts[0], photo=photo, edit=edit)
     markup: Markup | None = None
     if message.choices:
         markup = keyboard(message.choices)

@@ -35,6 +35,11 @@ COMMANDS = {
         "digest",
         "The staff council's digest and the members' newsletter: preview, or send now.",
     ),
+    "web": (
+        "web",
+        "Serve the officer's web console (alone, or beside a running bot on the same database).",
+    ),
+    "console": ("web", "The officer's web console."),
 }
 
 

@@ -17,6 +17,7 @@ from bot.cli.state import State, pass_state
 from handlers import digest_members, digests
 from handlers import digest_text as words
 from handlers.context import Context
+from handlers.messages import unquoted
 from storage import audit
 from storage import digests as store
 from storage.timestamps import iso
@@ -57,7 +58,11 @@ def preview(state: State, kind: str, out: str | None, member_id: str | None, as_
     if kind == digests.COUNCIL:
         built = digests.council(ctx, now, Path(out).resolve() if out else None)
         [message] = built.messages
-        found = {"title": message.title, "text": message.text, "image": message.image}
+        found = {
+            "title": unquoted(message.title),
+            "text": unquoted(message.text),
+            "image": message.image,
+        }
     else:
         built = digests.members(ctx, now)
         found = _newsletter(ctx, built, member_id)
@@ -94,7 +99,7 @@ def _newsletter(ctx: Context, built: digests.Built, member_id: str | None) -> di
             f"no member with id {member_id!r} (see: mutual-voice members list)"
         )
     mine = [m for m in built.messages if m.to.member_id == member_id]
-    text = mine[0].text if mine else None
+    text = unquoted(mine[0].text) if mine else None
     note = None
     if not mine:
         news = digest_members.gather(ctx, built.since, built.until)

@@ -9,8 +9,7 @@ import click
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
 from handlers import invites as invite_service
-from handlers import roster
-from storage import audit, privacy
+from handlers import member_data, roster
 from storage import members as member_rows
 from surveys.wording import plural
 
@@ -18,12 +17,10 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 
 
 def _existing(state: State, member_id: str) -> dict:
-    row = member_rows.get(state.app.db, member_id)
-    if row is None:
-        raise click.ClickException(
-            f"no member with id {member_id!r} (see: mutual-voice members list)"
-        )
-    return row
+    try:
+        return member_data.existing(state.app.ctx, member_id)
+    except member_data.NoSuchMember as error:
+        raise click.ClickException(str(error)) from None
 
 
 @click.group()
@@ -65,10 +62,7 @@ def import_(state: State, csv_file, skip_bad: bool, as_json: bool) -> None:  # n
 @pass_state
 def list_(state: State, as_json: bool) -> None:
     """List members and how they are connected."""
-    rows = member_rows.all_members(state.app.db)
-    for row in rows:
-        links = member_rows.identities_of(state.app.db, row["member_id"])
-        row["platforms"] = ", ".join(sorted(i["platform"] for i in links))
+    rows = member_data.listing(state.app.ctx)
     if as_json:
         emit_json(rows)
     else:
@@ -159,9 +153,7 @@ def unreachable(state: State, as_json: bool) -> None:
 def export(state: State, member_id: str) -> None:
     """Print everything held about a member, as JSON."""
     _existing(state, member_id)
-    ctx = state.app.ctx
-    audit.record(ctx.db, ctx.now(), state.actor(), "member.export", member_id)
-    emit_json(privacy.export_member(ctx.db, member_id))
+    emit_json(member_data.export(state.app.ctx, member_id, state.actor()))
 
 
 @members.command()
@@ -176,9 +168,7 @@ def erase(state: State, member_id: str, yes: bool) -> None:
         return
     if not yes:
         click.confirm(f"Erase {row['name']} ({member_id})? This cannot be undone", abort=True)
-    ctx = state.app.ctx
-    privacy.erase_member(ctx.db, member_id, ctx.now())
-    audit.record(ctx.db, ctx.now(), state.actor(), "member.erase", member_id)
+    member_data.erase(state.app.ctx, member_id, state.actor())
     click.echo(
         f"Erased {member_id}: personal data and connections removed; anonymous results kept."
     )

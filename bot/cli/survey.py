@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import Any
 
 import click
 
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
-from handlers import pulse_definitions, pulse_rounds
+from handlers import pulse_admin
 from handlers.context import Context
+from handlers.messages import unquoted
 from handlers.pulse_questions import closing_time
-from handlers.pulse_results import NoSuchRound, find_round, render, results_of, status
+from handlers.pulse_results import NoSuchRound, find_round, render, results_of
 from handlers.quiet_hours import quiet_until
-from storage import audit, outbox, pulses
-from surveys.questions import SurveyDefinition
+from storage import outbox, pulses
 from surveys.wording import plural
 
 POLL_SECONDS = 1.0
@@ -34,29 +33,6 @@ NO_BOT = (
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
-def _definition(ctx: Context, survey_id: str) -> SurveyDefinition:
-    known = pulse_definitions.load(ctx)
-    if survey_id not in known:
-        raise click.ClickException(
-            f"no survey {survey_id!r} (known: {', '.join(sorted(known)) or 'none'}; "
-            "see: mutual-voice survey list)"
-        )
-    return known[survey_id]
-
-
-def _round_summary(ctx: Context, round_row: dict[str, Any]) -> dict[str, Any]:
-    respondents, eligible = pulses.turnout(ctx.db, round_row)
-    return {
-        "number": round_row["number"],
-        "status": status(ctx, round_row),
-        "opened_at": round_row["opened_at"],
-        "closes_at": round_row["closes_at"],
-        "closed_at": round_row["closed_at"],
-        "respondents": sum(respondents.values()),
-        "eligible": sum(eligible.values()),
-    }
-
-
 @click.group()
 def survey() -> None:
     """Pulse surveys: list them, send a round, close it, read the results."""
@@ -67,25 +43,7 @@ def survey() -> None:
 @pass_state
 def list_(state: State, as_json: bool) -> None:
     """Surveys (built-in and your folder) and their rounds, with response counts."""
-    ctx = state.app.ctx
-    definitions = pulse_definitions.load(ctx)
-    rounds: dict[str, list[dict[str, Any]]] = {}
-    for round_row in pulses.all_rounds(ctx.db):
-        rounds.setdefault(round_row["survey_id"], []).append(_round_summary(ctx, round_row))
-    rows = [
-        {
-            "id": d.id,
-            "title": d.title,
-            "audience": list(d.audience),
-            "anonymous": d.anonymous,
-            "schedule": d.schedule,
-            "source": d.source,
-            "rounds": rounds.get(d.id, []),
-        }
-        for d in definitions.values()
-    ]
-    for survey_id in sorted(set(rounds) - set(definitions)):  # its file has gone
-        rows.append({"id": survey_id, "title": "", "source": None, "rounds": rounds[survey_id]})
+    rows = pulse_admin.surveys(state.app.ctx)
     if as_json:
         emit_json(rows)
         return
@@ -117,20 +75,13 @@ def send(state: State, survey_id: str, follow: bool) -> None:
     """Open a round of SURVEY_ID now and queue the invitations."""
     app = state.app
     ctx = app.ctx
-    definition = _definition(ctx, survey_id)
-    current = pulses.latest_round(ctx.db, survey_id)
-    if current is not None and not current["closed_at"] and not pulse_rounds.is_open(ctx, current):
-        pulse_rounds.close(ctx, current)  # past its closing time; the bot had not closed it yet
-    elif current is not None and not current["closed_at"]:
-        raise click.ClickException(
-            f"round {current['number']} of {survey_id} is still open until "
-            f"{closing_time(ctx, current)} (close it first: mutual-voice survey close {survey_id})"
-        )
-    with ctx.db.atomic():
-        round_row = pulse_rounds.open_round(ctx, definition, "cli")
-        assert round_row is not None
-        report = app.postman.post(pulse_rounds.invitations(ctx, round_row))
-        audit.record(ctx.db, ctx.now(), state.actor(), "survey.send", survey_id)
+    try:
+        with ctx.db.atomic():
+            round_row, invitations = pulse_admin.send_now(ctx, survey_id, state.actor())
+            report = app.postman.post(invitations)
+    except pulse_admin.PulseError as error:
+        raise click.ClickException(str(error)) from None
+    definition = pulse_admin.definition(ctx, survey_id)
     eligible = sum(pulses.turnout(ctx.db, round_row)[1].values())
     click.echo(
         f"Opened round {round_row['number']} of {survey_id} ({definition.title}) for "
@@ -183,12 +134,10 @@ def _follow(ctx: Context, round_id: int, total: int) -> None:
 @pass_state
 def close(state: State, survey_id: str) -> None:
     """Close the open round of SURVEY_ID now (its answers stay; late answers are refused)."""
-    ctx = state.app.ctx
-    current = pulses.latest_round(ctx.db, survey_id)
-    if current is None or current["closed_at"]:
-        raise click.ClickException(f"{survey_id} has no open round")
-    pulse_rounds.close(ctx, current)
-    audit.record(ctx.db, ctx.now(), state.actor(), "survey.close", survey_id)
+    try:
+        current = pulse_admin.close_now(state.app.ctx, survey_id, state.actor())
+    except pulse_admin.PulseError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"Closed round {current['number']} of {survey_id}.")
 
 
@@ -206,6 +155,6 @@ def results(state: State, survey_id: str, number: int | None, as_json: bool) -> 
         raise click.ClickException(str(error)) from None
     found = results_of(ctx, round_row)
     if as_json:
-        emit_json({**found.to_dict(), "round": _round_summary(ctx, round_row)})
+        emit_json({**found.to_dict(), "round": pulse_admin.round_summary(ctx, round_row)})
     else:
-        click.echo(render(ctx, round_row, found))
+        click.echo(unquoted(render(ctx, round_row, found)))

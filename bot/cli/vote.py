@@ -13,8 +13,7 @@ import click
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
 from handlers import vote_admin as admin
-from handlers.vote_state import METHOD_NAMES, OPEN, SCHEDULED, all_votes, load, when
-from storage import votes as store
+from handlers.vote_state import METHOD_NAMES, OPEN, all_votes, load, when
 from surveys.vote_definitions import VoteDefinitionError, load_vote_file
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -41,7 +40,7 @@ def create(state: State, toml_file: Path, replace: bool, as_json: bool) -> None:
     except admin.VoteError as error:
         raise click.ClickException(f"{toml_file}: {error}") from None
     if as_json:
-        emit_json(_row(state, created))
+        emit_json(admin.listing_row(ctx, created))
         return
     groups = " and ".join(created.definition.constituencies)
     click.echo(
@@ -61,7 +60,7 @@ def create(state: State, toml_file: Path, replace: bool, as_json: bool) -> None:
 @pass_state
 def list_(state: State, as_json: bool) -> None:
     """List votes with their state and turnout."""
-    rows = [_row(state, v) for v in all_votes(state.app.ctx)]
+    rows = [admin.listing_row(state.app.ctx, v) for v in all_votes(state.app.ctx)]
     if as_json:
         emit_json(rows)
     else:
@@ -152,21 +151,3 @@ def ballots_(state: State, vote_id: str, as_json: bool) -> None:
         emit_json({"vote": vote_id, "ballots": rows})
     else:
         emit_table(rows, ["receipt", "ballot"], "No ballots were cast.")
-
-
-def _row(state: State, v) -> dict:  # noqa: ANN001 - a handlers Vote
-    ctx = state.app.ctx
-    voted = store.count_voters(ctx.db, v.id) if v.status != SCHEDULED else 0
-    return {
-        "vote": v.id,
-        "title": v.title,
-        "method": v.definition.method,
-        "status": v.status,
-        "opens": v.opens_at.isoformat() if v.opens_at else None,
-        "closes": v.closes_at.isoformat(),
-        "opened_at": v.opened_at.isoformat() if v.opened_at else None,
-        "closed_at": v.closed_at.isoformat() if v.closed_at else None,
-        "constituencies": list(v.definition.constituencies),
-        "voted": voted,
-        "eligible": v.eligible,
-    }

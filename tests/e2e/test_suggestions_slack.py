@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aiohttp
 import pytest
@@ -141,8 +141,10 @@ async def test_anonymous_suggestion_round_trip_through_slack(slack_app: Slack) -
     thanks = (await slack_app.messages(dm, 3))[-1]
     assert "Your suggestion #1 has gone to the staff council anonymously" in readable_text(thanks)
 
-    # The card shows the words exactly as typed, inert.
-    assert MARKUP in all_text(card)
+    # The card shows the words exactly as typed, inert: even the link Slack would make of
+    # the bare address is broken by invisible word joiners.
+    assert MARKUP in all_text(card).replace("\u2060", "")
+    assert "https:\u2060//\u2060x\u2060.example" in all_text(card)
     assert "Suggestion #1 · workplace" in all_text(card) and "From: Anonymous" in all_text(card)
 
     # The council replies from the channel: Reply, a modal, the words.
@@ -178,3 +180,31 @@ async def test_anonymous_suggestion_round_trip_through_slack(slack_app: Slack) -
         seen = json.dumps(params)
         for secret in (PRIYA, PRIYA_ID, "Priya", "Shah", "priya.shah@example.org", dm):
             assert secret not in seen, (secret, params)
+
+
+async def test_a_suggestion_longer_than_a_section_reaches_the_council_whole(
+    slack_app: Slack,
+) -> None:
+    policy = slack_app.app.ctx.policy
+    slack_app.app.ctx.policy = replace(
+        policy, suggestions=replace(policy.suggestions, max_length=3000)
+    )
+    long = " ".join(f"Point {n}: the rota changes too late for carers to plan." for n in range(53))
+    assert 2900 < len(long) <= 3000  # what Slack's modal lets a member type
+    fake = slack_app.fake
+    dm = fake.dm_channel(PRIYA)
+    trigger = fake.new_trigger_id(PRIYA)
+    await slack_app.send(
+        slash_command(text="suggest", user_id=PRIYA, channel_id=dm, trigger_id=trigger)
+    )
+    await slack_app.answer_modal(PRIYA, 1, long)
+    [topic] = await slack_app.messages(dm, 1)
+    await slack_app.press(PRIYA, topic, "Workplace")
+    [_, named] = await slack_app.messages(dm, 2)
+    await slack_app.press(PRIYA, named, "Anonymous")
+    [card] = await slack_app.messages(COUNCIL, 1)
+
+    sections = [b["text"]["text"] for b in card["blocks"] if b["type"] == "section"]
+    assert len(sections) == 2 and all(len(text) <= 3000 for text in sections)
+    assert " ".join(long.split()) in " ".join(" ".join(sections).split())
+    assert sections[-1].endswith("Status: New")

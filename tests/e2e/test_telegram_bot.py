@@ -431,16 +431,20 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-async def test_webhook_mode_accepts_only_the_right_secret(tmp_path) -> None:
+def webhook_options() -> dict[str, Any]:
+    """Telegram settings for webhook mode on a free local port."""
     port = free_port()
-    options = {
+    return {
         "mode": "webhook",
         "webhook_url": f"http://127.0.0.1:{port}/telegram/hook",
         "webhook_secret": "s3cret_value",
         "listen": "127.0.0.1",
         "port": port,
     }
-    async with running(tmp_path, **options) as bot:
+
+
+async def test_webhook_mode_accepts_only_the_right_secret(tmp_path) -> None:
+    async with running(tmp_path, **webhook_options()) as bot:
         assert bot.fake.webhook["secret_token"] == "s3cret_value"
         assert bot.fake.calls_to("getUpdates") == []
 

@@ -31,6 +31,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.telegram_entities import find_entities
+
 __all__ = [
     "DEFAULT_TOKEN",
     "Call",
@@ -1057,19 +1059,24 @@ class FakeTelegram:
             return None, None
         text = str(text)
         parse_mode = params.get("parse_mode")
+        given = params.get(entities_key)
+        entities = given if isinstance(given, list) else []
         if parse_mode:
             mode = str(parse_mode).lower()
             if mode == "html":
                 try:
-                    return parse_html(text)
+                    text, entities = parse_html(text)
                 except HtmlParseError as error:
                     message = str(error)
                     raise _bad(f"can't parse entities: {message}") from None
-            if mode not in ("markdown", "markdownv2"):
+            elif mode not in ("markdown", "markdownv2"):
                 raise _bad("unsupported parse_mode")
             # Markdown is not interpreted: the fake measures and stores the source text.
-        entities = params.get(entities_key)
-        return text, entities if isinstance(entities, list) and entities else None
+        # Like Telegram, find mentions, links, commands and tags in the text as well.
+        entities = sorted(
+            entities + find_entities(text, entities), key=lambda e: (e["offset"], -e["length"])
+        )
+        return text, entities or None
 
     def _check_reply_markup(self, params: dict[str, Any]) -> dict[str, Any] | None:
         """Structural checks done by the Bot API server before it looks at the chat."""

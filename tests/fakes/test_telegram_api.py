@@ -613,3 +613,27 @@ async def test_group_messages_replies_and_presses(fake: FakeTelegram, bot: Bot) 
         await bot.send_message(-1009, "a group the bot is not in")
     with pytest.raises(KeyError):
         fake.push_message(USER, "reply to nothing", reply_to=999)
+
+
+async def test_mentions_links_commands_and_tags_become_entities_as_telegram_makes_them(
+    fake: FakeTelegram, bot: Bot
+) -> None:
+    text = "Hi @admin, see https://evil.example/x. or mail a@b.org /start #tag $USD <b>ok</b>"
+    await bot.send_message(USER, text.replace("<", "&lt;"), parse_mode="HTML")
+    found = [
+        (e["type"], fake.sent()[-1]["text"][e["offset"] : e["offset"] + e["length"]])
+        for e in fake.sent()[-1]["entities"]
+    ]
+    assert found == [
+        ("mention", "@admin"),
+        ("url", "https://evil.example/x"),
+        ("email", "a@b.org"),
+        ("bot_command", "/start"),
+        ("hashtag", "#tag"),
+        ("cashtag", "$USD"),
+    ]
+    inert = (
+        "@\u2060admin https:\u2060//evil\u2060.example a@\u2060b\u2060.org /\u2060start #\u2060tag"
+    )
+    await bot.send_message(USER, inert)
+    assert "entities" not in fake.sent()[-1]

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from handlers import digests
 from handlers.digest_members import LIMIT
+from handlers.messages import unquoted
 from handlers.vote_admin import close_vote
 from storage import members, suggestions
 from tests.handlers.test_digest_council import FULL, cast, resolution, suggest
@@ -38,7 +39,7 @@ def test_opted_out_and_unreachable_members_get_none(ctx):
     members.set_flag(ctx.db, "staff-03", "newsletter_opt_out", True)
     got = newsletters(ctx)
     assert sorted(got) == ["staff-01", "staff-02", "tenant-01"]
-    text = got["tenant-01"]
+    text = unquoted(got["tenant-01"])
     assert text.startswith("You said, we did\n• An idea about workplace: adopted. The minutes")
     assert "The minutes are on the website now." in text
     assert text.endswith("Type /settings to stop these newsletters.")
@@ -146,6 +147,6 @@ def test_only_named_suggestions_are_quoted_to_everyone(ctx):
     adopt(ctx, text="Fix the boiler in flat 3B, my flat")
     named = suggest(ctx, "staff-02", "Share the minutes online", topic="workplace", named=True)
     suggestions.set_status(ctx.db, named, "adopted", ctx.now(), note="Done.")
-    text = newsletters(ctx)["tenant-01"]
+    text = unquoted(newsletters(ctx)["tenant-01"])
     assert "flat 3B" not in text and "An idea about workplace: adopted." in text
     assert "“Share the minutes online”: adopted. Done." in text

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from bot.postman import Postman
 from bot.scheduler import Scheduler
 from handlers import digests
+from handlers.messages import unquoted
 from storage import digests as store
 from storage import outbox, suggestions
 from tests.handlers.test_digest_council import suggest
@@ -87,5 +88,5 @@ def test_the_newsletter_job_keys_each_copy_by_due_time_and_member(tmp_path):
         f"digest:members:{due}:staff-02",
     ]
     assert all(r["quiet"] == 1 for r in rows)
-    assert "“Longer lunch breaks”: adopted. From January." in rows[0]["payload"]["text"]
+    assert "“Longer lunch breaks”: adopted. From January." in unquoted(rows[0]["payload"]["text"])
     assert digests.period_start(ctx, "members", clock.now) == store.last_until(ctx.db, "members")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from handlers.messages import unquoted
 from handlers.pulse_results import find_round, render, results_of
 from handlers.router import NOT_ALLOWED
 from tests.handlers.test_pulse_chat import PulseChat, join, open_round
@@ -70,7 +71,7 @@ def test_small_groups_and_few_comments_are_hidden_and_comments_are_grouped_by_mo
         "neutral": 4,
         "negative": 4,
     }
-    text = render(ctx, round_row, found)
+    text = unquoted(render(ctx, round_row, found))
     assert "Positive:" in text and "- Great team, brilliant support. From staff-01." in text
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from handlers.messages import unquoted
 from handlers.suggestion_council import housekeeping
 from storage import suggestions
 from tests.handlers.test_suggestions import (
@@ -69,7 +70,7 @@ def test_not_adopted_needs_a_reason_and_the_suggester_reads_it(chat):
     rows = chat.say(COUNCILLOR, "The hall has no staff on Sundays; we'll look again in spring.")
     [notice] = to(rows, PAT)
     assert "decided not to take forward your suggestion #1" in notice["payload"]["text"]
-    assert "Their reason: The hall has no staff on Sundays" in notice["payload"]["text"]
+    assert "Their reason: The hall has no staff on Sundays" in unquoted(notice["payload"]["text"])
     [summary] = to(rows, COUNCILLOR)
     assert "Not adopted (reason: The hall has no staff" in summary["payload"]["text"]
     row = suggestions.get(chat.ctx.db, 1)
@@ -87,7 +88,7 @@ def test_officer_lists_open_suggestions_and_acts_from_a_direct_message(chat):
     assert labels(listing) == ["#1 my home", "#2 workplace"]
     [card] = chat.press(SAM, listing, "#2 workplace")
     assert card["chat_id"] == SAM.chat_id
-    assert card["payload"]["text"].startswith("More bike racks outside the office")
+    assert unquoted(card["payload"]["text"]).startswith("More bike racks outside the office")
     rows = chat.press(SAM, card, "Under discussion")
     assert "now discussing" in to(rows, LEE)[0]["payload"]["text"]
     [note] = [r for r in rows if r["chat_id"] == "C0COUNCIL"]

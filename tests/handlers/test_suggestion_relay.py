@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from handlers.messages import unquoted
 from storage import privacy, suggestions
 from tests.handlers.test_suggestions import (
     COUNCILLOR,
@@ -45,7 +46,7 @@ def test_council_reply_reaches_the_member_and_their_answer_reaches_the_council(c
     assert "They won't see your name" in ask["payload"]["text"]
     rows = chat.say(PAT, "Block C, by the bins. <!here>")
     [answer] = [r for r in rows if r["chat_id"] == COUNCILLOR.chat_id]
-    assert answer["payload"]["text"] == "Block C, by the bins. <!here>"
+    assert unquoted(answer["payload"]["text"]) == "Block C, by the bins. <!here>"
     assert answer["payload"]["title"] == "Suggestion #1 · answer from the suggester"
     assert labels(answer) == ["Acknowledge", "Under discussion", "Adopted", "Not adopted", "Reply"]
     [thanks] = to(rows, PAT)

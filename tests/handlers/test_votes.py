@@ -99,7 +99,7 @@ class Kit:
         return create_vote(self.ctx, definition(**fields), "test")
 
     def tick(self) -> list[Message]:
-        messages = tick(self.ctx, self.ctx.now())
+        messages = list(tick(self.ctx, self.ctx.now()))
         self.postman.post(messages)
         return messages
 

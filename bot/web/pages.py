@@ -1,0 +1,100 @@
+"""What every console page shares: rendering, notes after a change, and acting as the officer.
+
+Chat handlers that the council uses (status changes, relayed replies) are called the
+way a chat adapter calls them: the officer becomes an event from the `web` platform,
+messages to anyone else go to the outbox, and the replies to the officer are shown
+on the page. So a member is told exactly what they are told when the council uses chat.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+from bot.app import App
+from bot.web.security import OFFICER, SESSION, csrf_token
+from handlers.messages import Event, Member, Sender
+from handlers.vote_state import local_time
+from storage import audit, members
+from storage.console import digest
+from storage.timestamps import parse
+
+APP = web.AppKey("app", App)
+NOTES = web.AppKey("notes", dict)
+WEB = "web"
+NAV = (
+    ("/", "Overview"),
+    ("/members", "Members"),
+    ("/pulses", "Pulses"),
+    ("/votes", "Votes"),
+    ("/suggestions", "Suggestions"),
+    ("/ladder", "Ladder"),
+)
+
+templates = jinja2.Environment(
+    loader=jinja2.PackageLoader("bot.web", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def app_of(request: web.Request) -> App:
+    return request.app[APP]
+
+
+def actor(request: web.Request) -> str:
+    return f"member:{request[OFFICER]}"
+
+
+def render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
+    ctx = app_of(request).ctx
+    session = request[SESSION]
+
+    def local(moment: datetime | str | None) -> str:
+        if not moment:
+            return ""
+        when = parse(moment) if isinstance(moment, str) else moment
+        return local_time(ctx, when).strftime("%d %b %Y %H:%M")
+
+    page = templates.get_template(template).render(
+        nav=NAV,
+        path=request.path,
+        officer=request[OFFICER],
+        csrf=csrf_token(session) if session else "",
+        note=request.app[NOTES].pop(digest(session), None) if session else None,
+        organisation=ctx.policy.organisation.name,
+        local=local,
+        **values,
+    )
+    return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
+
+
+def done(request: web.Request, location: str, note: str) -> web.HTTPSeeOther:
+    """Back to a page after a change, with a note shown there once."""
+    request.app[NOTES][digest(request[SESSION])] = note
+    return web.HTTPSeeOther(location)
+
+
+def event_as_officer(request: web.Request, kind: type[Event], **fields: Any) -> Event:
+    """The signed-in officer as a chat event of `kind` from the console."""
+    member_id = request[OFFICER]
+    row = members.get(app_of(request).db, member_id)
+    name = row["name"] if row else member_id
+    member = Member(member_id, name, row["constituency"] if row else "")
+    sender = Sender(WEB, member_id, f"{WEB}:{member_id}", name)
+    return kind(sender=sender, member=member, event_id="", **fields)
+
+
+def act(request: web.Request, event: Event, action: str, subject: str) -> list[str]:
+    """Handle `event` as chat would and audit it: post what goes to others, return our replies."""
+    app = app_of(request)
+    with app.db.atomic():
+        messages = app.router.dispatch(app.ctx, event)
+        app.postman.post(m for m in messages if m.to.platform != WEB)
+        audit.record(app.db, app.clock(), actor(request), action, subject)
+    return [m.text for m in messages if m.to.platform == WEB]

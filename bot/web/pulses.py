@@ -1,0 +1,121 @@
+"""Pulses: surveys and rounds, a round's results with charts, sending and closing rounds.
+
+Results come from `handlers.pulse_results.results_of`, as `survey results` prints
+them: below the thresholds a figure is not drawn, and the reason is shown instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from bot.web.pages import actor, app_of, done, render
+from handlers import pulse_admin
+from handlers.pulse_questions import closing_time
+from handlers.pulse_results import NoSuchRound, find_round, results_of, status
+from handlers.pulse_rounds import definition_of
+from storage import pulses
+from surveys.results import QuestionResult
+
+routes = web.RouteTableDef()
+DELIVERED = ("sent", "failed", "unreachable")
+
+
+def bars(round_row: dict[str, Any], result: QuestionResult) -> list[dict[str, Any]]:
+    """A question's distribution as labelled bars (percent of those who answered)."""
+    if not result.distribution:
+        return []
+    question = definition_of(round_row).question(result.id)
+    labels = dict((value, label) for label, value in question.choices())
+    total = sum(result.distribution.values()) or 1
+    return [
+        {
+            "label": labels.get(str(value), str(value)),
+            "count": count,
+            "percent": round(100 * count / total),
+        }
+        for value, count in result.distribution.items()
+    ]
+
+
+def trend(request: web.Request, survey_id: str) -> list[dict[str, Any]]:
+    """The headline question round by round; None where that round's figure is hidden."""
+    ctx = app_of(request).ctx
+    points = []
+    for round_row in pulses.all_rounds(ctx.db, survey_id):
+        found = results_of(ctx, round_row, detail=False)
+        first = next((q for q in found.questions if q.kind in ("scale", "enps")), None)
+        if first is None:
+            return []
+        value = first.mean if first.kind == "scale" else first.enps
+        points.append(
+            {
+                "number": round_row["number"],
+                "topic": first.topic,
+                "value": value,
+                "kind": first.kind,
+            }
+        )
+    return points
+
+
+@routes.get("/pulses")
+async def listing(request: web.Request) -> web.Response:
+    return render(request, "pulses.html", surveys=pulse_admin.surveys(app_of(request).ctx))
+
+
+@routes.get("/pulses/{survey_id}/{number:\\d+}")
+async def results(request: web.Request) -> web.Response:
+    ctx = app_of(request).ctx
+    survey_id = request.match_info["survey_id"]
+    try:
+        round_row = find_round(ctx, survey_id, int(request.match_info["number"]))
+    except NoSuchRound as error:
+        raise web.HTTPNotFound(text=str(error)) from None
+    found = results_of(ctx, round_row)
+    progress = pulses.invitation_progress(ctx.db, round_row["id"])
+    return render(
+        request,
+        "pulse_round.html",
+        round=round_row,
+        state=status(ctx, round_row),
+        closes=closing_time(ctx, round_row),
+        results=found,
+        bars={q.id: bars(round_row, q) for q in found.questions},
+        trend=trend(request, survey_id),
+        queued=sum(progress.values()),
+        delivered=sum(progress.get(s, 0) for s in DELIVERED),
+    )
+
+
+@routes.post("/pulses/{survey_id}/send")
+async def send(request: web.Request) -> web.Response:
+    app = app_of(request)
+    survey_id = request.match_info["survey_id"]
+    try:
+        with app.db.atomic():
+            round_row, invitations = pulse_admin.send_now(app.ctx, survey_id, actor(request))
+            report = app.postman.post(invitations)
+    except pulse_admin.PulseError as error:
+        raise done(request, "/pulses", f"Not sent: {error}") from None
+    raise done(
+        request,
+        f"/pulses/{survey_id}/{round_row['number']}",
+        f"Opened round {round_row['number']} of {survey_id}: {report.queued} invitations "
+        "queued; the running bot delivers them.",
+    )
+
+
+@routes.post("/pulses/{survey_id}/close")
+async def close(request: web.Request) -> web.Response:
+    survey_id = request.match_info["survey_id"]
+    try:
+        closed = pulse_admin.close_now(app_of(request).ctx, survey_id, actor(request))
+    except pulse_admin.PulseError as error:
+        raise done(request, "/pulses", f"Not closed: {error}") from None
+    raise done(
+        request,
+        f"/pulses/{survey_id}/{closed['number']}",
+        f"Closed round {closed['number']} of {survey_id}.",
+    )

@@ -1,0 +1,50 @@
+"""The console's web server: the aiohttp application, and serving it beside the bot."""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+
+from aiohttp import web
+
+from bot.app import App
+from bot.web import members, overview, pulses, signin, suggestions, votes
+from bot.web.pages import APP, NOTES
+from bot.web.security import SignInLimit, headers, session_middleware
+
+log = logging.getLogger(__name__)
+
+PAGES = (signin, overview, members, pulses, votes, suggestions)
+# A 10,000-member roster is well under a megabyte; leave room for long names and notes.
+MAX_UPLOAD = 16 * 1024 * 1024
+
+
+def build(app: App) -> web.Application:
+    server = web.Application(
+        middlewares=[headers, session_middleware(APP, signin.refuse)],
+        client_max_size=MAX_UPLOAD,
+    )
+    server[APP] = app
+    server[NOTES] = {}
+    server[signin.LIMIT] = SignInLimit(app.clock)
+    for page in PAGES:
+        server.add_routes(page.routes)
+    server.router.add_static("/static/", str(resources.files("bot.web") / "static"))
+    return server
+
+
+class Console:
+    """The console served on the configured address until stopped."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.runner = web.AppRunner(build(app), access_log=None, handle_signals=False)
+
+    async def start(self) -> None:
+        web_settings = self.app.settings.web
+        await self.runner.setup()
+        await web.TCPSite(self.runner, web_settings.listen, web_settings.port).start()
+        log.info("officer's console at %s", web_settings.base_url)
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()

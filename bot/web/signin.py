@@ -1,0 +1,110 @@
+"""Signing in with a one-time link, and signing out.
+
+Opening a link only shows a button: chat apps fetch links to preview them, and such a
+fetch must not spend the link. Pressing the button (a POST) spends it.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from aiohttp import web
+
+from bot.web.pages import APP, app_of, render
+from bot.web.security import (
+    OFFICER,
+    PRE_COOKIE,
+    SESSION,
+    SESSION_COOKIE,
+    SignInLimit,
+    csrf_token,
+    same_token,
+)
+from handlers import console
+
+routes = web.RouteTableDef()
+LIMIT = web.AppKey("signin_limit", SignInLimit)
+GONE = (
+    "This sign-in link has already been used or has expired. Send /console to the bot "
+    "for a new one."
+)
+
+
+def refuse(request: web.Request) -> web.Response:
+    """What a visitor without a live session sees instead of a page."""
+    return render(request, "signin_needed.html", status=401)
+
+
+def _limited(request: web.Request) -> web.Response | None:
+    if request.app[LIMIT].allow(request.remote or "unknown"):
+        return None
+    return render(
+        request,
+        "message.html",
+        status=429,
+        heading="Too many tries",
+        text="Too many sign-in attempts from here. Wait a minute, then try again.",
+    )
+
+
+def _cookie(request: web.Request, response: web.StreamResponse, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="Strict",
+        secure=app_of(request).settings.web.secure,
+        path="/",
+    )
+
+
+@routes.get("/signin")
+async def how_to(request: web.Request) -> web.Response:
+    return refuse(request)
+
+
+@routes.get("/signin/{token}")
+async def confirm(request: web.Request) -> web.Response:
+    if (refused := _limited(request)) is not None:
+        return refused
+    pre = secrets.token_urlsafe(16)
+    response = render(
+        request, "signin.html", token=request.match_info["token"], pre=csrf_token(pre)
+    )
+    _cookie(request, response, PRE_COOKIE, pre)
+    return response
+
+
+@routes.post("/signin")
+async def sign_in(request: web.Request) -> web.Response:
+    if (refused := _limited(request)) is not None:
+        return refused
+    form = await request.post()
+    pre = request.cookies.get(PRE_COOKIE, "")
+    if not pre or not same_token(str(form.get("csrf", "")), csrf_token(pre)):
+        raise web.HTTPForbidden(text="This form did not come from the console's sign-in page.")
+    started = console.sign_in(request.app[APP].ctx, str(form.get("token", "")))
+    if started is None:
+        return render(request, "message.html", status=403, heading="Link not valid", text=GONE)
+    response = web.HTTPSeeOther("/")
+    _cookie(request, response, SESSION_COOKIE, started[0])
+    response.del_cookie(PRE_COOKIE, path="/")
+    raise response
+
+
+@routes.post("/signout")
+async def sign_out(request: web.Request) -> web.Response:
+    console.sign_out(app_of(request).ctx, request[SESSION], request[OFFICER])
+    response = web.HTTPSeeOther("/signed-out")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+@routes.get("/signed-out")
+async def signed_out(request: web.Request) -> web.Response:
+    return render(
+        request,
+        "message.html",
+        heading="Signed out",
+        text="You are signed out. Send /console to the bot when you want to sign in again.",
+    )

@@ -1,0 +1,194 @@
+"""Votes: create one from a form or a TOML file, open and close it, results and ballots.
+
+The form is turned into the same table a TOML file holds and checked by the same
+`parse_vote` and `create_vote`, so the console accepts exactly what the CLI accepts.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Any
+
+from aiohttp import web
+
+from bot.web.pages import actor, app_of, done, render
+from handlers import vote_admin as admin
+from handlers.vote_state import METHOD_NAMES, all_votes, load
+from surveys.vote_definitions import METHODS, THRESHOLDS, VoteDefinition, parse_vote
+from surveys.vote_definitions import VoteDefinitionError as DefinitionError
+
+routes = web.RouteTableDef()
+OPTION_TABLE = {"budget": "projects", "irv": "candidates", "stv": "candidates"}
+NUMBERS = {"seats": int, "budget": int, "quorum": float}
+TEXTS = ("id", "title", "explanation", "method", "threshold", "currency", "opens", "closes")
+
+
+def _number(text: str, kind: type) -> Any:
+    try:
+        return kind(text)
+    except ValueError:
+        return text  # the definition's own check names the field and the reason
+
+
+def table_from_form(form: Any) -> dict[str, Any]:
+    """The vote definition table a TOML file would hold, from the form's fields."""
+    data: dict[str, Any] = {}
+    for key in TEXTS:
+        value = str(form.get(key, "")).strip()
+        if value:
+            data[key] = value
+    for key, kind in NUMBERS.items():
+        value = str(form.get(key, "")).strip()
+        if value:
+            data[key] = _number(value, kind)
+    for flag in ("results_before_close", "allow_change"):
+        data[flag] = form.get(flag) == "yes"
+    data["constituencies"] = [str(c) for c in form.getall("constituencies", [])]
+    hours = str(form.get("reminder_hours", "")).replace(",", " ").split()
+    data["reminder_hours"] = [_number(h, int) for h in hours]
+    method = data.get("method", "")
+    lines = [ln.strip() for ln in str(form.get("options", "")).splitlines() if ln.strip()]
+    if method != "resolution" and lines:
+        options = []
+        for line in lines:
+            parts = [p.strip() for p in line.split("|")]
+            option: dict[str, Any] = {"name": parts[0]}
+            if method == "budget":
+                option["cost"] = _number(parts[1], int) if len(parts) > 1 else ""
+                rest = parts[2:]
+            else:
+                rest = parts[1:]
+            if rest and rest[0]:
+                option["statement"] = rest[0]
+            options.append(option)
+        data[OPTION_TABLE.get(method, "options")] = options
+    return data
+
+
+def field_of(message: str, source: str) -> tuple[str, str]:
+    """(form field, reason) from a one-line definition error "source: key: reason"."""
+    rest = message.removeprefix(f"{source}: ")
+    key, _, reason = rest.partition(": ")
+    name = key.split(".")[0].split("[")[0]
+    if name in ("projects", "candidates"):
+        name = "options"
+    return (name, reason) if reason else ("id", rest)
+
+
+def _form_page(
+    request: web.Request, values: dict[str, Any], errors: dict[str, str], status: int = 200
+) -> web.Response:
+    ctx = app_of(request).ctx
+    return render(
+        request,
+        "vote_form.html",
+        status=status,
+        values=values,
+        errors=errors,
+        methods=[(m, METHOD_NAMES[m]) for m in METHODS],
+        thresholds=THRESHOLDS,
+        constituencies=ctx.policy.organisation.constituencies,
+        timezone=ctx.policy.organisation.timezone,
+    )
+
+
+def _create(request: web.Request, definition: VoteDefinition) -> web.HTTPSeeOther:
+    created = admin.create_vote(app_of(request).ctx, definition, actor(request))
+    return done(
+        request,
+        f"/votes/{created.id}",
+        f"Created vote {created.id}. Open it here when you are ready, or it opens by itself "
+        "at its opening time.",
+    )
+
+
+@routes.get("/votes")
+async def listing(request: web.Request) -> web.Response:
+    ctx = app_of(request).ctx
+    rows = [admin.listing_row(ctx, v) for v in all_votes(ctx)]
+    return render(request, "votes.html", rows=rows, names=METHOD_NAMES)
+
+
+@routes.get("/votes/new")
+async def new(request: web.Request) -> web.Response:
+    return _form_page(request, {"method": "approval", "reminder_hours": "24"}, {})
+
+
+@routes.post("/votes/new")
+async def create(request: web.Request) -> web.Response:
+    form = await request.post()
+    ctx = app_of(request).ctx
+    values = {k: str(v) for k, v in form.items() if k != "csrf"}
+    values["constituencies"] = [str(c) for c in form.getall("constituencies", [])]
+    try:
+        definition = parse_vote(table_from_form(form), "form", ctx.policy.organisation.timezone)
+        raise _create(request, definition)
+    except (DefinitionError, admin.VoteError) as error:
+        name, reason = field_of(str(error), "form")
+        return _form_page(request, values, {name: reason}, status=400)
+
+
+@routes.post("/votes/upload")
+async def upload(request: web.Request) -> web.Response:
+    form = await request.post()
+    ctx = app_of(request).ctx
+    file = form.get("file")
+    if not isinstance(file, web.FileField) or not file.filename:
+        return _form_page(request, {}, {"file": "choose a TOML file to upload"}, status=400)
+    try:
+        try:
+            data = tomllib.loads(file.file.read().decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise DefinitionError(f"{file.filename}: not valid TOML: {error}") from None
+        definition = parse_vote(data, file.filename, ctx.policy.organisation.timezone)
+        raise _create(request, definition)
+    except (DefinitionError, admin.VoteError) as error:
+        return _form_page(request, {}, {"file": str(error)}, status=400)
+
+
+@routes.get("/votes/{vote_id}")
+async def show(request: web.Request) -> web.Response:
+    ctx = app_of(request).ctx
+    vote = load(ctx, request.match_info["vote_id"])
+    if vote is None:
+        raise web.HTTPNotFound(text="No such vote.")
+    try:
+        summary, hidden = admin.published_result(ctx, vote.id), None
+    except admin.VoteError as error:
+        summary, hidden = None, str(error)
+    try:
+        ballots = admin.published_ballots(ctx, vote.id)
+    except admin.VoteError:
+        ballots = None
+    return render(
+        request,
+        "vote.html",
+        vote=vote,
+        row=admin.listing_row(ctx, vote),
+        method=METHOD_NAMES[vote.definition.method],
+        summary=summary,
+        hidden=hidden,
+        ballots=ballots,
+    )
+
+
+@routes.post("/votes/{vote_id}/open")
+async def open_(request: web.Request) -> web.Response:
+    app, vote_id = app_of(request), request.match_info["vote_id"]
+    try:
+        with app.db.atomic():
+            report = app.postman.post(admin.open_vote(app.ctx, vote_id, actor(request)))
+    except admin.VoteError as error:
+        raise done(request, f"/votes/{vote_id}", f"Not opened: {error}") from None
+    raise done(request, f"/votes/{vote_id}", f"Opened: {report.queued} announcements queued.")
+
+
+@routes.post("/votes/{vote_id}/close")
+async def close(request: web.Request) -> web.Response:
+    app, vote_id = app_of(request), request.match_info["vote_id"]
+    try:
+        messages = admin.close_vote(app.ctx, vote_id, actor(request))
+    except admin.VoteError as error:
+        raise done(request, f"/votes/{vote_id}", f"Not closed: {error}") from None
+    report = app.postman.post(messages)
+    raise done(request, f"/votes/{vote_id}", f"Closed: {report.queued} result messages queued.")

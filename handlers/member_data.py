@@ -1,0 +1,52 @@
+"""Members' own data for the officer: the roster listing, export and erasure, audited.
+
+The CLI and the web console share these, so both record the same audit entries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.context import Context
+from storage import audit, members, privacy
+
+
+class NoSuchMember(LookupError):
+    """The member asked for is not on the roster; the message says so in one line."""
+
+
+def existing(ctx: Context, member_id: str) -> dict[str, Any]:
+    row = members.get(ctx.db, member_id)
+    if row is None:
+        raise NoSuchMember(f"no member with id {member_id!r} (see: mutual-voice members list)")
+    return row
+
+
+def listing(ctx: Context, search: str = "") -> list[dict[str, Any]]:
+    """Members with the platforms they are connected on; `search` matches id, name or email."""
+    wanted = search.strip().casefold()
+    rows = []
+    for row in members.all_members(ctx.db):
+        text = " ".join(str(row[k] or "") for k in ("member_id", "name", "email")).casefold()
+        if wanted and wanted not in text:
+            continue
+        links = members.identities_of(ctx.db, row["member_id"])
+        row["platforms"] = ", ".join(sorted(i["platform"] for i in links))
+        rows.append(row)
+    return rows
+
+
+def export(ctx: Context, member_id: str, actor: str) -> dict[str, Any]:
+    existing(ctx, member_id)
+    audit.record(ctx.db, ctx.now(), actor, "member.export", member_id)
+    return privacy.export_member(ctx.db, member_id)
+
+
+def erase(ctx: Context, member_id: str, actor: str) -> bool:
+    """Erase personal data and connections (anonymous results stay); False if already erased."""
+    if existing(ctx, member_id)["erased_at"]:
+        return False
+    with ctx.db.atomic():
+        privacy.erase_member(ctx.db, member_id, ctx.now())
+        audit.record(ctx.db, ctx.now(), actor, "member.erase", member_id)
+    return True
