@@ -20,7 +20,7 @@ COMMANDS = {
     "run": ("run", "Run the bot."),
     "members": ("members", "The roster: import, list, invite, export and erase members."),
     "outbox": ("outbox", "Messages waiting to be delivered."),
-    "jobs": ("jobs", "List scheduled jobs with their last and next run."),
+    "jobs": ("jobs", "List scheduled jobs: last success, last failure and why, next run."),
     "suggestions": ("suggestions", "Members' suggestions to the staff council."),
     "vote": (
         "vote",
