@@ -31,8 +31,9 @@ class SetupProblem(ConfigProblem):
     exit_code = 1
 
 
-# Only these start a fresh setup; any other command on a missing database says so.
-CREATES_DATABASE = ("init", "run")
+# Only these start a fresh setup (run and web seed the demo); any other command on a
+# missing database says so.
+CREATES_DATABASE = ("init", "run", "web")
 NO_DATABASE = (
     "{error}: start with mutual-voice init (or mutual-voice run for the demo), "
     "or give the config that names your database with --config"
