@@ -2,4 +2,6 @@
 
 from bot.cli import main
 
-main()
+# Guarded: worker processes (QR codes for letters) import this module again.
+if __name__ == "__main__":
+    main()

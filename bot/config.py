@@ -274,6 +274,11 @@ def _check(s: Settings, source: str) -> None:
     for name in s.organisation.constituencies:
         if not NAME.match(name):
             fail("organisation.constituencies", f"{name!r} should be a short lowercase word")
+    if len(s.organisation.contact) > 200 or not s.organisation.contact.isprintable():
+        fail(
+            "organisation.contact",
+            'one line of at most 200 characters, e.g. "Jo Bloggs at the office, 01632 960123"',
+        )
     for key in ("start", "end"):
         if not TIME.match(getattr(s.quiet_hours, key)):
             fail(f"quiet_hours.{key}", 'must be a time like "21:00"')

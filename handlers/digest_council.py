@@ -184,7 +184,7 @@ def _suggestions(counts: list[dict[str, Any]]) -> list[str]:
         topics[row["topic"]][row["sentiment"] or "unsorted"] += row["suggestions"]
     total = sum(sum(c.values()) for c in topics.values())
     ranked = sorted(topics.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
-    lines = ["SUGGESTIONS", f"{words.plural(total, 'new suggestion')}:"]
+    lines = ["SUGGESTIONS", f"{plural(total, 'new suggestion')}:"]
     for topic, moods in ranked:
         mix = ", ".join(f"{n} {mood}" for mood, n in sorted(moods.items(), key=lambda kv: -kv[1]))
         lines.append(f"  {topic} {sum(moods.values())} ({mix})")
@@ -240,7 +240,7 @@ def _asked(ctx: Context, asked: list[dict[str, Any]]) -> list[str]:
     if not asked:
         return []
     if ctx.policy.tiers.notify == "officers" and ctx.policy.admin.officers:
-        who = words.plural(len(asked), "member")
+        who = plural(len(asked), "member")
         return [f"{who} asked to do more; the membership officer has their names."]
     ladder = current_ladder(ctx)
     items = []

@@ -8,11 +8,14 @@ from datetime import datetime, timedelta
 
 from handlers.context import Context
 from handlers.messages import Sender
+from handlers.roster import address_lines
 from storage import audit, invites, members
 from storage.timestamps import parse
 
-# 24 random bytes give 32 URL-safe characters, well inside Telegram's 64 for deep links.
-TOKEN_BYTES = 24
+# Tokens are typed from letters too, so they avoid look-alikes (0/o, 1/l/i): 22 of these
+# 31 characters give about 109 random bits, and keep a t.me link inside a version 4 QR code.
+TOKEN_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+TOKEN_LENGTH = 22
 
 
 @dataclass(frozen=True)
@@ -22,11 +25,15 @@ class Invite:
     token: str
     expires_at: datetime
     links: dict[str, str]
+    constituency: str = ""
+    address: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {
             "member_id": self.member_id,
             "name": self.name,
+            "constituency": self.constituency,
+            "address": list(self.address),
             "token": self.token,
             "expires_at": self.expires_at.isoformat(),
             "links": self.links,
@@ -37,35 +44,92 @@ class InviteError(Exception):
     """An invite could not be issued; the message says why."""
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Whom to invite: these members, or the unconnected members of these constituencies.
+
+    `not_joined` drops connected members from `member_ids` too; `invited_before` keeps
+    only members whose latest invite was issued at or before that time (reminders).
+    """
+
+    member_ids: tuple[str, ...] = ()
+    constituencies: tuple[str, ...] = ()
+    not_joined: bool = False
+    invited_before: datetime | None = None
+
+
+def choose(ctx: Context, selection: Selection) -> list[str]:
+    """The member ids a selection stands for, in member id order."""
+    for member_id in selection.member_ids:
+        row = members.get(ctx.db, member_id)
+        if row is None or row["erased_at"]:
+            raise InviteError(f"no member with id {member_id!r}")
+    rows = invites.joining(ctx.db)
+    if selection.member_ids:
+        wanted = set(selection.member_ids)
+        rows = [r for r in rows if r["member_id"] in wanted]
+    else:
+        groups = set(selection.constituencies)
+        rows = [r for r in rows if r["constituency"] in groups and not r["joined_at"]]
+    if selection.not_joined:
+        rows = [r for r in rows if not r["joined_at"]]
+    if selection.invited_before is not None:
+        cutoff = selection.invited_before
+        rows = [r for r in rows if r["invited_at"] and parse(r["invited_at"]) <= cutoff]
+    return [r["member_id"] for r in rows]
+
+
+def prepare(ctx: Context, member_ids: list[str]) -> list[Invite]:
+    """New invites for these members, not yet stored (see `record`)."""
+    expires = ctx.now() + timedelta(days=ctx.policy.invites.expiry_days)
+    rows = members.by_ids(ctx.db, member_ids)
+    prepared = []
+    for member_id in member_ids:
+        row = rows.get(member_id)
+        if row is None or row["erased_at"]:
+            raise InviteError(f"no member with id {member_id!r}")
+        token = new_token()
+        prepared.append(
+            Invite(
+                member_id,
+                row["name"] or "",
+                token,
+                expires,
+                {p: template.format(token=token) for p, template in ctx.join_links.items()},
+                row["constituency"],
+                address_lines(row["address"] or ""),
+            )
+        )
+    return prepared
+
+
+def record(ctx: Context, prepared: list[Invite], actor: str) -> None:
+    """Store prepared invites; each revokes its member's earlier unused links."""
+    now = ctx.now()
+    if not prepared:
+        return
+    with ctx.db.atomic():
+        invites.replace_unused(
+            ctx.db, [(i.token, i.member_id) for i in prepared], now, prepared[0].expires_at
+        )
+        audit.record_many(ctx.db, now, actor, "invite.issued", [i.member_id for i in prepared])
+
+
 def issue(ctx: Context, member_ids: list[str] | None, actor: str) -> list[Invite]:
     """New invites for the given members, or for every active member not yet linked."""
-    now = ctx.now()
-    expires = now + timedelta(days=ctx.policy.invites.expiry_days)
-    if member_ids:
-        rows = []
-        for member_id in member_ids:
-            row = members.get(ctx.db, member_id)
-            if row is None or row["erased_at"]:
-                raise InviteError(f"no member with id {member_id!r}")
-            rows.append(row)
-    else:
-        rows = [
-            r
-            for r in members.all_members(ctx.db)
-            if not members.identities_of(ctx.db, r["member_id"])
-        ]
-    issued = []
-    with ctx.db.atomic():
-        for row in rows:
-            token = secrets.token_urlsafe(TOKEN_BYTES)
-            invites.create(ctx.db, token, row["member_id"], now, expires)
-            links = {p: template.format(token=token) for p, template in ctx.join_links.items()}
-            issued.append(Invite(row["member_id"], row["name"] or "", token, expires, links))
-            audit.record(ctx.db, now, actor, "invite.issued", row["member_id"])
-    return issued
+    if not member_ids:
+        everyone = Selection(constituencies=ctx.policy.organisation.constituencies)
+        member_ids = choose(ctx, everyone)
+    prepared = prepare(ctx, member_ids)
+    record(ctx, prepared, actor)
+    return prepared
 
 
-UNKNOWN, USED, EXPIRED, ERASED = "unknown", "used", "expired", "erased"
+def new_token() -> str:
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+
+
+UNKNOWN, USED, EXPIRED, REVOKED, ERASED = "unknown", "used", "expired", "revoked", "erased"
 
 
 def find_token_owner(ctx: Context, token: str) -> str | None:
@@ -106,6 +170,8 @@ def _refusal(ctx: Context, invite: dict | None, now: datetime) -> str | None:
         return UNKNOWN
     if invite["used_at"]:
         return USED
+    if invite["revoked_at"]:
+        return REVOKED
     if parse(invite["expires_at"]) <= now:
         return EXPIRED
     row = members.get(ctx.db, invite["member_id"])

@@ -22,6 +22,8 @@ REFUSALS = {
     invites.USED: "That invite has already been used. If that wasn't you, or you have a new "
     "phone, ask your membership officer for a new invite.",
     invites.EXPIRED: "That invite has expired. Please ask your membership officer for a new one.",
+    invites.REVOKED: "That invite was replaced by a newer one. Please use the link in the latest "
+    "letter we sent you, or ask your membership officer for a new one.",
     invites.ERASED: "That invite is no longer valid. Please ask your membership officer.",
 }
 WELCOME = (

@@ -14,13 +14,14 @@ from handlers.context import Context
 from storage import audit, members
 
 REQUIRED_COLUMNS = ("member_id", "name", "email", "constituency")
-OPTIONAL_COLUMNS = ("slack_user_id", "timezone", "language")
+OPTIONAL_COLUMNS = ("slack_user_id", "timezone", "language", "address")
 REQUIRED_VALUES = ("member_id", "name", "constituency")
 
 MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[A-Za-z]{2,}$")
 SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+ADDRESS_LINES = 6  # what fits an envelope window
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ def check_row(row: dict[str, str], constituencies: Iterable[str]) -> str | None:
             return f"unknown timezone {row['timezone']!r} (use a name like Europe/London)"
     if row.get("language") and not LANGUAGE.match(row["language"]):
         return f"language {row['language']!r} should be a code like en or cy"
+    if len(address_lines(row.get("address", ""))) > ADDRESS_LINES:
+        return f"address has more than {ADDRESS_LINES} lines (lines are separated by |)"
     return None
 
 
@@ -96,6 +99,11 @@ def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
         return csv.Sniffer().sniff(header, delimiters=",;\t")
     except csv.Error:
         return csv.excel
+
+
+def address_lines(address: str) -> tuple[str, ...]:
+    """A roster address ("12 Oak Road|Leeds|LS1 1AA") as its non-empty lines."""
+    return tuple(line.strip() for line in address.split("|") if line.strip())
 
 
 def read_rows(stream: TextIO) -> tuple[list[tuple[int, dict[str, str]]], list[RowProblem]]:

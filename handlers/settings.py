@@ -14,6 +14,7 @@ class Organisation:
     name: str = "Our Mutual"
     timezone: str = "Europe/London"
     constituencies: tuple[str, ...] = ("staff", "tenant")
+    contact: str = ""
 
 
 @dataclass(frozen=True)

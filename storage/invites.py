@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -15,15 +17,26 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create(db: Database, token: str, member_id: str, now: datetime, expires: datetime) -> None:
-    db["invites"].insert(
+def replace_unused(
+    db: Database, rows: Iterable[tuple[str, str]], now: datetime, expires: datetime
+) -> None:
+    """Store new (token, member id) invites, revoking each member's earlier unused ones."""
+    stamp = iso(now)
+    new = [
         {
             "token_hash": token_hash(token),
             "member_id": member_id,
-            "created_at": iso(now),
+            "created_at": stamp,
             "expires_at": iso(expires),
         }
+        for token, member_id in rows
+    ]
+    db.execute(
+        "update invites set revoked_at = ? where used_at is null and revoked_at is null "
+        "and member_id in (select value from json_each(?))",
+        [stamp, json.dumps([row["member_id"] for row in new])],
     )
+    db["invites"].insert_all(new)
 
 
 def find(db: Database, token: str) -> dict[str, Any] | None:
@@ -38,3 +51,21 @@ def mark_used(db: Database, token: str, platform: str, now: datetime) -> bool:
         [iso(now), platform, token_hash(token)],
     )
     return cursor.rowcount == 1
+
+
+def joining(db: Database) -> list[dict[str, Any]]:
+    """Each active member with their latest invite (if any) and when they first connected."""
+    return list(
+        db.query(
+            """select m.member_id, m.name, m.constituency,
+                (select min(i.linked_at) from identities i
+                 where i.member_id = m.member_id) as joined_at,
+                v.created_at as invited_at, v.expires_at, v.used_at
+            from members m
+            left join invites v on v.rowid = (
+                select rowid from invites w where w.member_id = m.member_id
+                order by w.created_at desc, w.rowid desc limit 1)
+            where m.erased_at is null
+            order by m.member_id"""
+        )
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -10,7 +11,15 @@ from sqlite_utils import Database
 
 from storage.timestamps import iso
 
-PROFILE_FIELDS = ("name", "email", "constituency", "slack_user_id", "timezone", "language")
+PROFILE_FIELDS = (
+    "name",
+    "email",
+    "constituency",
+    "slack_user_id",
+    "timezone",
+    "language",
+    "address",
+)
 
 
 def upsert_many(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> int:
@@ -34,6 +43,15 @@ def upsert_many(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> 
 def get(db: Database, member_id: str) -> dict[str, Any] | None:
     rows = list(db["members"].rows_where("member_id = ?", [member_id]))
     return rows[0] if rows else None
+
+
+def by_ids(db: Database, member_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The members with these ids (erased ones included), by id."""
+    rows = db.query(
+        "select * from members where member_id in (select value from json_each(?))",
+        [json.dumps(list(member_ids))],
+    )
+    return {row["member_id"]: row for row in rows}
 
 
 def all_members(db: Database, include_erased: bool = False) -> list[dict[str, Any]]:

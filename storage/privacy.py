@@ -37,7 +37,7 @@ MEMBER_TABLES: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("tier_last_nudge", "member_id", DELETE),
 ]
 
-ERASED_PROFILE = ("name", "email", "slack_user_id", "timezone", "language")
+ERASED_PROFILE = ("name", "email", "slack_user_id", "timezone", "language", "address")
 
 
 def export_member(db: Database, member_id: str) -> dict[str, Any]:

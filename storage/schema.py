@@ -10,6 +10,7 @@ from sqlite_utils import Database, Migrations
 
 from storage.console_schema import console_migrations
 from storage.digests_schema import digests_migrations
+from storage.invites_schema import invites_migrations
 from storage.pulses_schema import pulses_migrations
 from storage.suggestions_schema import suggestions_migrations
 from storage.tiers_schema import tiers_migrations
@@ -157,6 +158,7 @@ MIGRATION_SETS: list[Migrations] = [
     tiers_migrations,
     digests_migrations,
     console_migrations,
+    invites_migrations,
 ]
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import io
+import re
+from datetime import timedelta
+from pathlib import Path
 
 import click
 
+from bot import invite_files
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
 from handlers import invites as invite_service
+from handlers import joining as joining_report
 from handlers import member_data, roster
 from storage import members as member_rows
 from surveys.wording import plural
@@ -100,35 +105,154 @@ def show(state: State, member_id: str, as_json: bool) -> None:
         click.echo(f"connected: {link['platform']} since {link['linked_at']}{state_note}")
 
 
+AGE = re.compile(r"^(\d{1,4})([hdw])$")
+AGE_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+
+def _age(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
+    if value is None:
+        return None
+    found = AGE.match(value.strip())
+    if not found:
+        raise click.BadParameter(f"{value!r} should look like 14d, 2w or 36h")
+    return timedelta(**{AGE_UNITS[found[2]]: int(found[1])})
+
+
 @members.command()
 @click.option("--member", "member_ids", multiple=True, help="Only this member (repeatable).")
+@click.option(
+    "--constituency",
+    "constituencies",
+    multiple=True,
+    help="Members of this group not yet connected (repeatable; default: the groups that "
+    "join by Telegram).",
+)
+@click.option("--not-joined", is_flag=True, help="Only members not connected yet.")
+@click.option(
+    "--older-than",
+    callback=_age,
+    metavar="AGE",
+    help="Only members whose last invite is at least this old, e.g. 14d (for reminders).",
+)
+@click.option(
+    "--letters",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a PDF with one letter per member, ready to print.",
+)
+@click.option(
+    "--qr-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write one QR code PNG per member, and invites.csv, to this folder.",
+)
 @json_option
 @pass_state
-def invite(state: State, member_ids: tuple[str, ...], as_json: bool) -> None:
-    """One-time join links (for everyone not yet connected, or --member ID)."""
+def invite(
+    state: State,
+    member_ids: tuple[str, ...],
+    constituencies: tuple[str, ...],
+    not_joined: bool,
+    older_than: timedelta | None,
+    letters: Path | None,
+    qr_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """One-time join links: each revokes the member's earlier unused links.
+
+    By default, for members not yet connected whose group joins by Telegram.
+    """
     app = state.app
+    if letters and qr_dir:
+        raise click.UsageError("choose --letters or --qr-dir, not both")
+    known = app.settings.organisation.constituencies
+    for group in constituencies:
+        if group not in known:
+            raise click.BadParameter(
+                f"{group!r} is not one of {', '.join(known)}", param_hint="--constituency"
+            )
     if app.settings.telegram.enabled and "telegram" not in app.ctx.join_links:
         from bot.adapters.telegram import learn_join_link  # imports PTB: only when needed
 
         learn_join_link(app)
+    selection = invite_service.Selection(
+        member_ids=member_ids,
+        constituencies=constituencies or invite_files.telegram_constituencies(app.settings),
+        not_joined=not_joined,
+        invited_before=app.ctx.now() - older_than if older_than else None,
+    )
     try:
-        issued = invite_service.issue(app.ctx, list(member_ids), state.actor())
-    except invite_service.InviteError as error:
+        head = invite_files.letter_head(app.settings) if letters else None
+        if letters or qr_dir:
+            invite_files.check_links(app.ctx.join_links)
+        if letters:
+            invite_files.check_pdf_path(letters)
+        if qr_dir:
+            invite_files.check_qr_dir(qr_dir)
+        issued = invite_service.prepare(app.ctx, invite_service.choose(app.ctx, selection))
+    except (invite_service.InviteError, invite_files.InviteFileError) as error:
         raise click.ClickException(str(error)) from None
+    if not issued:
+        recently = " or was invited more recently" if older_than else ""
+        click.echo(f"Nobody to invite: everyone chosen has joined{recently}.", err=as_json)
+        if as_json:
+            emit_json([])
+        return
+
+    def commit() -> None:
+        invite_service.record(app.ctx, issued, state.actor())
+
+    if letters and head:
+        invite_files.write_letter_file(issued, head, letters, commit)
+    elif qr_dir:
+        invite_files.write_qr_folder(issued, qr_dir, commit)
+    else:
+        commit()
     if as_json:
         emit_json([i.to_dict() for i in issued])
         return
-    if not issued:
-        click.echo("Everyone is already connected; nobody needs an invite.")
+    until = f"valid until {issued[0].expires_at:%d %b %Y %H:%M} UTC"
+    if letters:
+        click.echo(f"Wrote {plural(len(issued), 'letter')} to {letters} ({until}).")
+        return
+    if qr_dir:
+        click.echo(f"Wrote {plural(len(issued), 'QR code')} and invites.csv to {qr_dir} ({until}).")
         return
     for item in issued:
         link = item.links.get("telegram") or f"send the bot: /start {item.token}"
         click.echo(f"{item.member_id}\t{item.name}\t{link}")
-    click.echo(
-        f"{plural(len(issued), 'invite')}, valid until {issued[0].expires_at:%d %b %Y %H:%M} UTC."
-    )
+    click.echo(f"{plural(len(issued), 'invite')}, {until}.")
     if "telegram" not in state.app.ctx.join_links:
         click.echo("Tip: set telegram.bot_username in the config to print t.me join links.")
+
+
+@members.command()
+@json_option
+@pass_state
+def joining(state: State, as_json: bool) -> None:
+    """Who has joined: per group, and per member when invited and when joined."""
+    report = joining_report.build(state.app.ctx)
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    emit_table(
+        [{k: str(v) for k, v in vars(row).items()} for row in report.groups],  # 0 shows as 0
+        ["constituency", "members", "invited", "joined", "waiting", "expired", "never_invited"],
+        "No members yet. Import a roster: mutual-voice members import roster.csv",
+    )
+    if report.members:
+        click.echo()
+        emit_table(
+            [
+                {**vars(row), "invited": _minute(row.invited), "joined": _minute(row.joined)}
+                for row in report.members
+            ],
+            ["member_id", "name", "constituency", "status", "invited", "joined"],
+            "",
+        )
+
+
+def _minute(stamp: str) -> str:
+    """An ISO time as the officer reads it: 2026-12-02 12:55 (UTC)."""
+    return stamp[:16].replace("T", " ")
 
 
 @members.command()

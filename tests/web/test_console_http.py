@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from handlers import console
+from handlers.messages import unquoted
 from handlers.suggestion_council import NOTICES
 from storage import audit, members, outbox, suggestions
 from storage.db import open_database
@@ -266,7 +267,7 @@ async def test_a_status_change_tells_the_member_as_chat_does(app) -> None:
     expected = NOTICES[NOT_ADOPTED].format(
         n=number, start="More benches in the park, please", note="No budget this year."
     )
-    assert notice["payload"]["text"] == expected
+    assert unquoted(notice["payload"]["text"]) == expected  # the member's words are marked
 
 
 async def test_a_reply_goes_through_the_relay_as_from_chat(app) -> None:
@@ -283,7 +284,7 @@ async def test_a_reply_goes_through_the_relay_as_from_chat(app) -> None:
         )
         assert f"Reply sent to the suggester of #{number}:" in await sent.text()
     (relayed,) = [r for r in outbox.rows_for(app.db, "telegram") if r["chat_id"] == "u-t1"]
-    assert relayed["payload"]["text"].startswith(
+    assert unquoted(relayed["payload"]["text"]).startswith(
         f"The staff council replied about your suggestion #{number} (“Fix the lift”):\n\n"
         "Booked for Monday."
     )

@@ -1,0 +1,274 @@
+"""Invite letters and who has joined, as an officer runs them: `members invite --letters`."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pypdfium2
+import pytest
+import zxingcpp
+from click.testing import CliRunner
+from PIL import Image
+
+from bot import letters
+from bot.cli import cli
+from bot.config import ConfigError, load_settings
+from handlers import invites, roster
+from handlers.messages import Sender
+from storage import members
+from storage.db import open_database
+from storage.privacy import erase_member
+from tests.helpers import add_members, make_context
+
+CONFIG = """
+[organisation]
+name = "Riverside Homes"
+contact = "Jo Bloggs at the Riverside office, 01632 960123"
+
+[telegram]
+bot_username = "riverside_voice_bot"
+
+[slack]
+enabled = true
+bot_token = "xoxb-test"
+signing_secret = "test-secret"
+"""
+ROSTER = """member_id,name,email,constituency,address
+T-1,Siân Llŷr,,tenant,Fflat 3|Tŷ Gwyn|Stryd Fawr|Caernarfon LL55 1AB
+T-2,Zażółć Gęślą,,tenant,ul. Długa 5|Leeds LS2 7AA
+T-3,سارة الحسيني,,tenant,12 Oak Road|Leeds LS1 1AA
+T-4,Pat Murphy,,tenant,
+S-1,Sam Okafor,sam@example.org,staff,
+"""
+TENANTS = ["T-1", "T-2", "T-3", "T-4"]
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MUTUAL_VOICE_CONFIG", raising=False)
+    (tmp_path / "mutual-voice.toml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    assert mv("members", "import", "roster.csv").exit_code == 0
+    return tmp_path
+
+
+def mv(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def live_invites(folder: Path) -> dict[str, int]:
+    db = open_database(folder / "mutual-voice.db")
+    try:
+        rows = db.execute(
+            "select member_id, count(*) from invites "
+            "where used_at is null and revoked_at is null group by member_id"
+        ).fetchall()
+    finally:
+        db.close()
+    return dict(rows)
+
+
+def decoded(image: Image.Image) -> list[str]:
+    return [code.text for code in zxingcpp.read_barcodes(image)]
+
+
+def test_invite_by_default_reaches_telegram_groups_only_and_never_piles_up(folder):
+    first = json.loads(mv("members", "invite", "--json").output)
+    assert [i["member_id"] for i in first] == TENANTS  # staff join by Slack
+    second = json.loads(mv("members", "invite", "--json").output)
+    assert live_invites(folder) == dict.fromkeys(TENANTS, 1)
+    assert {i["token"] for i in first}.isdisjoint(i["token"] for i in second)
+    staff = json.loads(mv("members", "invite", "--constituency", "staff", "--json").output)
+    assert [i["member_id"] for i in staff] == ["S-1"]
+    result = mv("members", "invite", "--constituency", "board")
+    assert result.exit_code == 2 and "'board' is not one of staff, tenant" in result.output
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory) -> tuple[Path, list[dict]]:
+    """One run of `members invite --letters` shared by the tests that read the PDF."""
+    folder = tmp_path_factory.mktemp("letters")
+    config = folder / "mutual-voice.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    (folder / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    imported = mv("--config", str(config), "members", "import", str(folder / "roster.csv"))
+    assert imported.exit_code == 0, imported.output
+    pdf = str(folder / "invites.pdf")
+    result = mv("--config", str(config), "members", "invite", "--letters", pdf, "--json")
+    assert result.exit_code == 0, result.output
+    return folder, json.loads(result.output)
+
+
+def test_one_letter_per_member_with_their_own_link_as_a_qr_code(printed):
+    folder, issued = printed
+    document = pypdfium2.PdfDocument(folder / "invites.pdf")
+    assert len(document) == len(issued) == len(TENANTS)
+    for invite, page in zip(issued, document, strict=True):
+        text = " ".join(page.get_textpage().get_text_range().split())  # lines joined, no NBSP
+        assert invite["name"] in text and all(line in text for line in invite["address"])
+        link = invite["links"]["telegram"]
+        assert decoded(page.render(scale=100 / 72).to_pil()) == [link]
+        assert link.removeprefix("https://") in text  # to type by hand, too
+        assert "Jo Bloggs at the Riverside office, 01632 960123" in text
+        assert "groups of 5 or more" in text and "until" in text
+    document.close()
+    assert not list(folder.glob("*.partial"))
+
+
+def test_letters_print_welsh_polish_and_arabic_names_in_the_embedded_font(printed):
+    folder, _ = printed
+    document = pypdfium2.PdfDocument(folder / "invites.pdf")
+    texts = [page.get_textpage().get_text_range() for page in document]
+    assert "Siân Llŷr" in texts[0] and "Tŷ Gwyn" in texts[0]
+    assert "Zażółć Gęślą" in texts[1] and "ul. Długa 5" in texts[1]
+    assert "سارة الحسيني" in texts[2]
+    fonts = (folder / "invites.pdf").read_bytes()
+    assert b"/FontFile2" in fonts and b"DejaVuSans" in fonts  # embedded, not a system font
+    document.close()
+
+
+def test_qr_dir_writes_a_png_per_member_and_a_mail_merge_table(folder):
+    result = mv("members", "invite", "--qr-dir", "codes", "--json")
+    assert result.exit_code == 0, result.output
+    links = {i["member_id"]: i["links"]["telegram"] for i in json.loads(result.output)}
+    for member_id, link in links.items():
+        assert decoded(Image.open(folder / "codes" / f"{member_id}.png")) == [link]
+    table = (folder / "codes" / "invites.csv").read_text(encoding="utf-8").splitlines()
+    assert table[0] == "member_id,name,address,link,expires_at,qr_file"
+    assert table[1].startswith("T-1,Siân Llŷr,Fflat 3|Tŷ Gwyn|Stryd Fawr|Caernarfon LL55 1AB,")
+
+
+def test_letters_without_a_contact_say_so_and_change_nothing(folder):
+    before = json.loads(mv("members", "invite", "--member", "T-1", "--json").output)
+    config = (folder / "mutual-voice.toml").read_text(encoding="utf-8")
+    (folder / "mutual-voice.toml").write_text(config.replace("contact = ", "# contact = "))
+    result = mv("members", "invite", "--letters", "invites.pdf")
+    assert result.exit_code == 1
+    assert "set organisation.contact" in result.output and result.output.count("\n") == 1
+    assert not (folder / "invites.pdf").exists()
+    assert live_invites(folder) == {"T-1": 1}
+    tokens = open_database(folder / "mutual-voice.db").execute(
+        "select count(*) from invites where revoked_at is null"
+    )
+    assert tokens.fetchone()[0] == len(before)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--older-than", "two weeks"], "should look like 14d, 2w or 36h"),
+        (["--letters", "nowhere/invites.pdf"], "nowhere does not exist"),
+        (["--letters", "a.pdf", "--qr-dir", "codes"], "choose --letters or --qr-dir"),
+    ],
+)
+def test_bad_invite_options_are_one_clear_line(folder, args, expected):
+    result = mv("members", "invite", *args)
+    assert result.exit_code != 0 and expected in result.output
+    assert live_invites(folder) == {}
+
+
+def test_joining_counts_per_group_and_dates_per_member(folder):
+    mv("members", "invite", "--member", "T-1", "--member", "T-2")
+    ctx = make_context(path=folder / "mutual-voice.db")
+    [fresh] = invites.issue(ctx, ["T-1"], actor="test")
+    assert invites.redeem(ctx, fresh.token, Sender("telegram", "11", "11", "Siân")) == ("T-1", None)
+    ctx.db.close()
+
+    report = json.loads(mv("members", "joining", "--json").output)
+    tenant = next(g for g in report["constituencies"] if g["constituency"] == "tenant")
+    assert tenant == {
+        "constituency": "tenant",
+        "members": 4,
+        "invited": 2,
+        "joined": 1,
+        "waiting": 1,
+        "expired": 0,
+        "never_invited": 2,
+    }
+    people = {m["member_id"]: m for m in report["members"]}
+    assert people["T-1"]["status"] == "joined" and people["T-1"]["joined"]
+    assert people["T-2"]["status"] == "waiting" and people["T-2"]["invited"]
+    assert people["T-3"]["status"] == "never invited" and not people["T-3"]["invited"]
+    text = mv("members", "joining").output
+    assert "never_invited" in text and "Siân Llŷr" in text
+
+
+def test_reminders_skip_links_issued_too_recently(folder):
+    mv("members", "invite")
+    result = mv("members", "invite", "--not-joined", "--older-than", "14d")
+    assert "Nobody to invite" in result.output
+    assert len(json.loads(mv("members", "invite", "--older-than", "0h", "--json").output)) == 4
+
+
+def test_the_readme_walks_the_officer_through_letters_and_joining():
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    for needle in (
+        "members invite --letters invites.pdf",
+        "members joining",
+        "--not-joined --older-than 14d",
+        "--qr-dir codes",
+        "contact = ",
+        "replaced by a newer one",
+        "`address`",
+    ):
+        assert needle in readme
+
+
+@pytest.mark.parametrize("contact", ["x" * 201, "Jo\\nBloggs"])
+def test_organisation_contact_is_one_line(tmp_path, contact):
+    path = tmp_path / "mutual-voice.toml"
+    path.write_text(f'[organisation]\ncontact = "{contact}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"organisation\.contact: one line of at most 200"):
+        load_settings(path, environ={})
+
+
+def test_addresses_are_checked_on_import_and_erased_with_the_member(ctx):
+    seven_lines = "|".join(f"line {n}" for n in range(7))
+    report = roster.import_roster(
+        ctx, io.StringIO(f"{ROSTER}T-5,Lee,,tenant,{seven_lines}\n"), False, "test"
+    )
+    assert [str(p) for p in report.problems] == [
+        "line 7: address has more than 6 lines (lines are separated by |)"
+    ]
+    add_members(ctx, ROSTER)
+    assert members.get(ctx.db, "T-1")["address"] == "Fflat 3|Tŷ Gwyn|Stryd Fawr|Caernarfon LL55 1AB"
+    erase_member(ctx.db, "T-1", ctx.now())
+    assert members.get(ctx.db, "T-1")["address"] is None
+
+
+def syllables(word: str) -> int:
+    groups = len(re.findall(r"[aeiouy]+", word.lower()))
+    return max(1, groups - (word.lower().endswith("e") and groups > 1))
+
+
+def test_the_letter_reads_at_reading_age_nine():
+    text = " ".join(
+        [
+            letters.INTRO,
+            *letters.STEPS,
+            letters.NO_PHONE.format(contact="Jo at the office"),
+            letters.PRIVACY.format(threshold=5),
+            letters.EXPIRY.format(date="Tuesday 15 December 2026"),
+        ]
+    )
+    sentences = [s for s in re.split(r"[.?!:](?:\s|$)", text) if re.search("[A-Za-z]", s)]
+    words = re.findall(r"[A-Za-z']+", text)
+    grade = (
+        0.39 * len(words) / len(sentences) + 11.8 * sum(map(syllables, words)) / len(words) - 15.59
+    )
+    assert grade <= 4  # Flesch-Kincaid US grade 4: ages 9 to 10
+    assert max(len(s.split()) for s in sentences) <= 15
+
+
+def test_a_long_name_is_printed_smaller_to_fit_its_line():
+    pdf = letters.LetterPDF()
+    pdf.add_page()
+    name = "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch Jones-Williams-Pritchard"
+    assert pdf.fitted("Pat Murphy", 12) == 12
+    size = pdf.fitted(name, 12)
+    pdf.use("", size)
+    assert size < 12 and pdf.get_string_width(name) <= letters.TEXT_WIDTH + 0.01
