@@ -8,6 +8,7 @@ from handlers import identity, invites
 from handlers.context import Context
 from handlers.messages import Command, Message, Option, reply
 from handlers.router import ANYONE, Router
+from storage import members
 
 HOW_TO_JOIN = (
     "Hello! This is the member voice service of {org}. Only members can take part. "
@@ -41,6 +42,7 @@ def start(ctx: Context, event: Command) -> Message:
     org = ctx.policy.organisation.name
     token = event.args.strip()
     member = event.member
+    redeemed = False
     if token and (member is None or invites.find_token_owner(ctx, token) != member.member_id):
         member_id, reason = invites.redeem(ctx, token, event.sender)
         if reason is not None:
@@ -48,11 +50,14 @@ def start(ctx: Context, event: Command) -> Message:
         member = identity.member_for(ctx, event.sender.platform, event.sender.platform_user_id)
         assert member is not None and member.member_id == member_id
         event = replace(event, member=member)
-        text = WELCOME
-    elif member is not None:
-        text = WELCOME_BACK
-    else:
+        redeemed = True
+    elif member is None:
         return reply(event, HOW_TO_JOIN.format(org=org))
+    # Staff matched in Slack and the console demo are linked before their first /start.
+    first = members.mark_welcomed(
+        ctx.db, event.sender.platform, event.sender.platform_user_id, ctx.now()
+    )
+    text = WELCOME if first or redeemed else WELCOME_BACK
     return reply(
         event,
         text.format(name=identity.first_name(member), org=org, constituency=member.constituency),

@@ -37,8 +37,10 @@ def parse_value(value: str, parts: int) -> tuple[int, ...] | None:
 
 
 def closing_time(ctx: Context, round_row: dict) -> str:
-    """e.g. "10:00 on Thu 26 Nov", in the organisation's time zone."""
-    local = parse(round_row["closes_at"]).astimezone(ZoneInfo(ctx.policy.organisation.timezone))
+    """e.g. "10:00 on Thu 26 Nov", in the organisation's time zone: when the round
+    closed if it has (perhaps early), else when it is due to close."""
+    closes = round_row.get("closed_at") or round_row["closes_at"]
+    local = parse(closes).astimezone(ZoneInfo(ctx.policy.organisation.timezone))
     return f"{local:%H:%M} on {local:%a} {local.day} {local:%b}"
 
 

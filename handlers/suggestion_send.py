@@ -10,14 +10,15 @@ from handlers.suggestion_card import card
 from handlers.suggestion_text import similar, words
 from storage import suggestions
 from surveys.sentiment import label, polarity
+from surveys.wording import plural
 
 OVER_LIMIT = (
-    "You've sent {count} suggestions in the last 24 hours, which is the most I can take "
+    "You've sent {count} in the last 24 hours, which is the most I can take "
     "in a day. Thank you for speaking up! Please send the next one tomorrow."
 )
 SENT = (
     "Thank you! Your suggestion #{n} has gone to the staff council{how}. What happens next: "
-    "they will look at it and reply here, usually within {days} days, and I'll tell you "
+    "they will look at it and reply here, usually within {days}, and I'll tell you "
     "each time its status changes."
 )
 
@@ -27,7 +28,7 @@ def over_limit(ctx: Context, event: Event) -> Message | None:
     per_day = ctx.policy.suggestions.per_day
     since = ctx.now() - timedelta(days=1)
     if suggestions.sends_since(ctx.db, event.member.member_id, since) >= per_day:
-        return reply(event, OVER_LIMIT.format(count=per_day))
+        return reply(event, OVER_LIMIT.format(count=plural(per_day, "suggestion")))
     return None
 
 
@@ -59,5 +60,5 @@ def send(ctx: Context, event: Event, found: dict) -> Message | list[Message]:
     days = ctx.policy.suggestions.response_days
     return [
         card(ctx, row, key=f"suggestion:{number}:card"),
-        reply(event, SENT.format(n=number, how=how, days=days)),
+        reply(event, SENT.format(n=number, how=how, days=plural(days, "day"))),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.messages import Option
 from surveys.ladder import Facts, Ladder, Tier
+from surveys.wording import plural
 
 SHOW, ABOUT, MORE, CONSENT = "tiers.show", "tiers.about", "tiers.more", "tiers.consent"
 DO_MORE = "I'd like to do more"
@@ -13,7 +14,7 @@ ALL_WAYS = "The ways to get involved"
 def period(days: int) -> str:
     """'the last year' reads better than 'the last 365 days'."""
     named = {7: "week", 30: "month", 31: "month", 365: "year", 366: "year"}
-    return f"the last {named[days]}" if days in named else f"the last {days} days"
+    return f"the last {named[days]}" if days in named else f"the last {plural(days, 'day')}"
 
 
 def times(n: int, one: str, many: str) -> str:

@@ -12,6 +12,7 @@ from handlers.vote_state import CLOSED, METHOD_NAMES, Vote
 from storage import votes as store
 from surveys import tally
 from surveys.vote_definitions import VoteDefinition
+from surveys.wording import plural
 
 THRESHOLDS = {"simple": tally.SIMPLE_MAJORITY, "two-thirds": tally.TWO_THIRDS}
 RESOLUTION_CHOICES = ("for", "against", "abstain")
@@ -99,10 +100,10 @@ def summarise(vote: Vote, result: Any, voted: int, eligible: int, provisional: b
     turnout = round(100 * voted / eligible, 1) if eligible else 0.0
     lines = [f"{voted:,} of {eligible:,} eligible members voted ({turnout:g}%)."]
     if quorum and met:
-        lines.append(f"Quorum met: at least {quorum:g}% ({needed:,} members) had to vote.")
+        lines.append(f"Quorum met: at least {quorum:g}% ({plural(needed, 'member')}) had to vote.")
     elif quorum:
         lines.append(
-            f"Quorum not met: at least {quorum:g}% ({needed:,} members) had to vote, so this "
+            f"Quorum not met: at least {quorum:g}% ({plural(needed, 'member')}) had to vote, so this "
             "vote decides nothing. The count below is for information only."
         )
     if provisional:

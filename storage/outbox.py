@@ -219,3 +219,16 @@ def scrub_delivered(db: Database, before: datetime) -> int:
         "and created_at < ?",
         [iso(before)],
     ).rowcount
+
+
+def beat(db: Database, platform: str, now: datetime) -> None:
+    """The running bot's sender for `platform` is alive at `now`."""
+    db["sender_beats"].upsert({"platform": platform, "seen_at": iso(now)}, pk="platform")
+
+
+def live_senders(db: Database, since: datetime) -> list[str]:
+    """Platforms whose sender was alive at or after `since`."""
+    rows = db.execute(
+        "select platform from sender_beats where seen_at >= ? order by platform", [iso(since)]
+    )
+    return [row[0] for row in rows]

@@ -20,7 +20,9 @@ from surveys.questions import (
     ScaleQuestion,
     SurveyDefinition,
 )
+from surveys.wording import plural
 
+NO_COMMENTS = "No comments."
 SENTIMENTS: tuple[sentiment.Sentiment, ...] = ("positive", "neutral", "negative")
 STILL_OPEN = (
     "The round is still open: figures and comments come when it closes, so that "
@@ -317,9 +319,11 @@ def _comments(
 ) -> tuple[dict[sentiment.Sentiment, tuple[Comment, ...]] | None, str | None]:
     """Comments grouped by sentiment and sorted by text, or None and why they are hidden."""
     written = [(group, text.strip()) for group, text in comments if text.strip()]
-    if 0 < len(written) < comment_threshold:
+    if not written:
+        return {name: () for name in SENTIMENTS}, NO_COMMENTS
+    if len(written) < comment_threshold:
         return None, (
-            f"Hidden: only {len(written)} comment{'s' if len(written) > 1 else ''}; "
+            f"Hidden: only {plural(len(written), 'comment')}; "
             f"comments show from {comment_threshold} to protect anonymity."
         )
     per_group = Counter(group for group, _ in written)
@@ -328,7 +332,7 @@ def _comments(
     if len(shown) < len(written):
         left_out = len(written) - len(shown)
         reason = (
-            f"Hidden: {left_out} comment{'s' if left_out > 1 else ''} from a group with "
+            f"Hidden: {plural(left_out, 'comment')} from a group with "
             f"fewer than {comment_threshold} comments, to protect anonymity."
         )
     if not shown and written:

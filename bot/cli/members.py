@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from handlers import invites as invite_service
 from handlers import joining as joining_report
 from handlers import member_data, roster
 from storage import members as member_rows
+from surveys.wording import plural
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
@@ -32,14 +34,15 @@ def members() -> None:
 
 
 @members.command(name="import")
-@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("csv_file", type=click.File("rb"))
 @click.option("--skip-bad", is_flag=True, help="Import the good rows even if some are bad.")
 @json_option
 @pass_state
 def import_(state: State, csv_file, skip_bad: bool, as_json: bool) -> None:  # noqa: ANN001
     """Import or update members from CSV (member_id,name,email,constituency[,...])."""
     try:
-        report = roster.import_roster(state.app.ctx, csv_file, skip_bad, state.actor())
+        text = roster.decode(csv_file.read())
+        report = roster.import_roster(state.app.ctx, io.StringIO(text), skip_bad, state.actor())
     except roster.RosterError as error:
         raise click.ClickException(f"{csv_file.name}: {error}") from None
     if as_json:
@@ -48,11 +51,13 @@ def import_(state: State, csv_file, skip_bad: bool, as_json: bool) -> None:  # n
         for problem in report.problems:
             click.echo(f"{csv_file.name}: {problem}", err=True)
         if report.applied:
-            skipped = f", skipped {len(report.problems)} bad rows" if report.problems else ""
-            click.echo(f"Imported {report.imported} members{skipped}.")
+            skipped = (
+                f", skipped {plural(len(report.problems), 'bad row')}" if report.problems else ""
+            )
+            click.echo(f"Imported {plural(report.imported, 'member')}{skipped}.")
     if not report.applied:
         raise click.ClickException(
-            f"{len(report.problems)} bad rows: nothing was imported "
+            f"{plural(len(report.problems), 'bad row')}: nothing was imported "
             "(fix them, or use --skip-bad to import the good rows)"
         )
 
@@ -80,10 +85,16 @@ def list_(state: State, as_json: bool) -> None:
 def show(state: State, member_id: str, as_json: bool) -> None:
     """Show one member."""
     row = _existing(state, member_id)
+    row["status"] = "erased" if row["erased_at"] else "active"
     row["identities"] = member_rows.identities_of(state.app.db, member_id)
     if as_json:
         emit_json(row)
         return
+    if row["erased_at"]:
+        click.echo(
+            f"{member_id} was erased on {row['erased_at'][:10]}: "
+            "personal data and connections removed; anonymous results kept."
+        )
     for key, value in row.items():
         if key != "identities":
             click.echo(f"{key}: {value if value is not None else ''}")
@@ -242,10 +253,6 @@ def joining(state: State, as_json: bool) -> None:
 def _minute(stamp: str) -> str:
     """An ISO time as the officer reads it: 2026-12-02 12:55 (UTC)."""
     return stamp[:16].replace("T", " ")
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 @members.command()

@@ -127,6 +127,7 @@ def folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MUTUAL_VOICE_CONFIG", raising=False)
     (tmp_path / "roster.csv").write_text(ROSTER)
+    assert mv("init").exit_code == 0
     assert mv("members", "import", "roster.csv").exit_code == 0
     return tmp_path
 

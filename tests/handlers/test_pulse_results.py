@@ -166,3 +166,24 @@ def test_two_looks_at_an_open_round_differ_only_in_how_many_answered(ctx):
         "",
         STILL_OPEN,
     ]
+
+
+def test_results_for_an_unknown_survey_names_the_surveys_there_are(ctx):
+    staff = join(ctx, staff=5, tenants=5)
+    ctx.policy = replace(ctx.policy, admin=replace(ctx.policy.admin, officers=(staff[0],)))
+    chat = PulseChat(ctx)
+    [answer] = chat.command(staff[0], "results", "nosuch")
+    text = answer["payload"]["text"]
+    assert "survey send nosuch" not in text
+    assert text == "There is no survey 'nosuch'. Surveys: staff-pulse, tenant-pulse."
+
+
+def test_results_without_an_id_shows_every_open_round(ctx):
+    staff = join(ctx, staff=5, tenants=5)
+    ctx.policy = replace(ctx.policy, admin=replace(ctx.policy.admin, officers=(staff[0],)))
+    open_round(ctx, "staff-pulse")
+    open_round(ctx, "tenant-pulse")
+    chat = PulseChat(ctx)
+    [shown] = chat.command(staff[0], "results")
+    text = shown["payload"]["text"]
+    assert "Staff pulse, round 1" in text and "Tenant pulse, round 1" in text

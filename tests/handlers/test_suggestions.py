@@ -258,10 +258,10 @@ def test_daily_limit_per_member_over_24_hours(chat, clock):
     chat.suggest(PAT, "First idea about the garden benches")
     chat.suggest(PAT, "Second idea about the laundry room hours")
     [refused] = chat.command(PAT, "suggest")
-    assert refused["payload"]["text"] == OVER_LIMIT.format(count=2)
+    assert refused["payload"]["text"] == OVER_LIMIT.format(count="2 suggestions")
     [refused] = chat.say(PAT, "A third idea typed without asking first")
     [refused] = chat.press(PAT, refused, "Yes, send it")
-    assert refused["payload"]["text"] == OVER_LIMIT.format(count=2)
+    assert refused["payload"]["text"] == OVER_LIMIT.format(count="2 suggestions")
     [other] = chat.command(LEE, "suggest")  # the limit is per member
     assert other["payload"]["prompt"] == "suggest.text"
     clock.advance(hours=24, seconds=1)

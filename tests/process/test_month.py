@@ -155,7 +155,10 @@ async def test_a_month_of_scheduled_work_reaches_members_and_council(world, capl
             await bot.at(london(3, 17))
             await bot.until(
                 lambda: (
-                    says(bot.telegram_texts(late_tenant), f"Reminder: {VOTE_TITLE}")
+                    all(
+                        says(bot.telegram_texts(u), f"Reminder: {VOTE_TITLE}")
+                        for u in (late_tenant, t6)
+                    )
                     and all(
                         says(bot.slack_texts(bot.dm(u)), f"Reminder: {VOTE_TITLE}")
                         for u in STAFF.values()

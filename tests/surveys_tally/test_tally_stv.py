@@ -349,6 +349,6 @@ def test_no_seats_is_refused():
 def test_explain_reads_round_by_round():
     names, seats, ballots = parse_blt(SC_BLT)
     lines = count_stv(ballots, names, seats, seed="SC").explain()
-    assert lines[1] == "4 seat(s). Quota: 94 / (4 + 1), ignoring fractions, plus 1 = 19 votes."
+    assert lines[1] == "4 seats. Quota: 94 / (4 + 1), ignoring fractions, plus 1 = 19 votes."
     assert any("Rebecca Rotzler's surplus of 14" in line and "0.42424" in line for line in lines)
     assert lines[-1].startswith("Elected: Rebecca Rotzler")
