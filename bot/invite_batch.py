@@ -53,12 +53,16 @@ class Batch:
     head: LetterHead | None  # only for letters
 
 
-async def learn_join_link(app: App) -> None:
-    """Ask Telegram for the bot's t.me link when the config does not give it."""
-    if app.settings.telegram.enabled and PLATFORM not in app.ctx.join_links:
-        from bot.adapters.telegram import learn_join_link  # imports PTB: only when needed
+def join_link_missing(app: App) -> bool:
+    """True when Telegram is on but the config does not give the bot's t.me link."""
+    return app.settings.telegram.enabled and PLATFORM not in app.ctx.join_links
 
-        await learn_join_link(app)
+
+async def learn_join_link(app: App) -> None:
+    """Ask Telegram for the bot's t.me link (see `join_link_missing`)."""
+    from bot.adapters.telegram import learn_join_link  # imports PTB: only when needed
+
+    await learn_join_link(app)
 
 
 def prepare(app: App, options: Options) -> Batch:

@@ -155,7 +155,8 @@ def invite(
         older_than,
         invite_batch.LETTERS if letters else invite_batch.QR_CODES if qr_dir else "",
     )
-    asyncio.run(invite_batch.learn_join_link(app))
+    if invite_batch.join_link_missing(app):
+        asyncio.run(invite_batch.learn_join_link(app))
     try:
         if letters:
             invite_files.check_pdf_path(letters)

@@ -61,7 +61,8 @@ async def letters(request: web.Request) -> web.StreamResponse:
     app = app_of(request)
     try:
         options = _options(await request.post())
-        await invite_batch.learn_join_link(app)
+        if invite_batch.join_link_missing(app):
+            await invite_batch.learn_join_link(app)
         batch = invite_batch.prepare(app, options)
     except (
         invite_batch.OptionError,
