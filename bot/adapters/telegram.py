@@ -88,10 +88,10 @@ async def bot_username(settings: TelegramSettings) -> str:
         return bot.username
 
 
-def learn_join_link(app: App) -> None:
+async def learn_join_link(app: App) -> None:
     """Outside the running bot (e.g. `members invite`), learn the join link from getMe."""
     try:
-        username = asyncio.run(bot_username(app.settings.telegram))
+        username = await bot_username(app.settings.telegram)
     except TelegramError as error:
         log.warning("could not ask Telegram for the bot's username: %s", app.redact(str(error)))
         return

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
-import re
 from datetime import timedelta
 from pathlib import Path
 
 import click
 
-from bot import invite_files
+from bot import invite_batch, invite_files
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
 from handlers import invites as invite_service
@@ -105,17 +105,13 @@ def show(state: State, member_id: str, as_json: bool) -> None:
         click.echo(f"connected: {link['platform']} since {link['linked_at']}{state_note}")
 
 
-AGE = re.compile(r"^(\d{1,4})([hdw])$")
-AGE_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
-
-
 def _age(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
     if value is None:
         return None
-    found = AGE.match(value.strip())
-    if not found:
-        raise click.BadParameter(f"{value!r} should look like 14d, 2w or 36h")
-    return timedelta(**{AGE_UNITS[found[2]]: int(found[1])})
+    try:
+        return invite_batch.parse_age(value)
+    except invite_batch.OptionError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @members.command()
@@ -163,36 +159,28 @@ def invite(
     app = state.app
     if letters and qr_dir:
         raise click.UsageError("choose --letters or --qr-dir, not both")
-    known = app.settings.organisation.constituencies
-    for group in constituencies:
-        if group not in known:
-            raise click.BadParameter(
-                f"{group!r} is not one of {', '.join(known)}", param_hint="--constituency"
-            )
-    if app.settings.telegram.enabled and "telegram" not in app.ctx.join_links:
-        from bot.adapters.telegram import learn_join_link  # imports PTB: only when needed
-
-        learn_join_link(app)
-    selection = invite_service.Selection(
-        member_ids=member_ids,
-        constituencies=constituencies or invite_files.telegram_constituencies(app.settings),
-        not_joined=not_joined,
-        invited_before=app.ctx.now() - older_than if older_than else None,
+    options = invite_batch.Options(
+        member_ids,
+        constituencies,
+        not_joined,
+        older_than,
+        invite_batch.LETTERS if letters else invite_batch.QR_CODES if qr_dir else "",
     )
+    if invite_batch.join_link_missing(app):
+        asyncio.run(invite_batch.learn_join_link(app))
     try:
-        head = invite_files.letter_head(app.settings) if letters else None
-        if letters or qr_dir:
-            invite_files.check_links(app.ctx.join_links)
         if letters:
             invite_files.check_pdf_path(letters)
         if qr_dir:
             invite_files.check_qr_dir(qr_dir)
-        issued = invite_service.prepare(app.ctx, invite_service.choose(app.ctx, selection))
+        batch = invite_batch.prepare(app, options)
+    except invite_batch.OptionError as error:
+        raise click.BadParameter(str(error), param_hint=error.option) from None
     except (invite_service.InviteError, invite_files.InviteFileError) as error:
         raise click.ClickException(str(error)) from None
+    issued, head = batch.invites, batch.head
     if not issued:
-        recently = " or was invited more recently" if older_than else ""
-        click.echo(f"Nobody to invite: everyone chosen has joined{recently}.", err=as_json)
+        click.echo(invite_batch.nobody(options), err=as_json)
         if as_json:
             emit_json([])
         return

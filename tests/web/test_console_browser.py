@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import re
 import socket
+import zipfile
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -176,6 +177,18 @@ async def test_an_officer_runs_the_organisation_from_the_browser(walk: Walk) -> 
     await page.get_by_text("Imported 2 members.").wait_for()
     await walk.shot("05-members")
     assert members.get(walk.app.db, "t8")["email"] == "kit@example.org"
+
+    # See who has joined; download QR codes for the two new members (the rest are connected).
+    await page.get_by_role("link", name="Who has joined, and letters").click()
+    await page.get_by_role("row", name="tenant 8 0 6 0 0 2").wait_for()
+    await page.get_by_label("QR codes and a table (zip)").check()
+    async with page.expect_download() as download:
+        await page.get_by_role("button", name="Issue invites and download").click()
+    saved = await (await download.value).path()
+    assert sorted(zipfile.ZipFile(saved).namelist()) == ["invites.csv", "t7.png", "t8.png"]
+    await page.reload()
+    await page.get_by_role("row", name="tenant 8 2 6 2 0 0").wait_for()
+    await walk.shot("05b-joining")
 
     # Create an approval vote from the form.
     closes = (datetime.now(UTC) + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
