@@ -63,6 +63,7 @@ def main() -> None:
         folder = Path(name)
         (folder / "mutual-voice.toml").write_text(CONFIG, encoding="utf-8")
         write_roster(folder / "roster.csv")
+        (folder / "mutual-voice.db").touch()  # a fresh setup, as `mutual-voice init` leaves it
         mutual_voice(folder, "members", "import", "roster.csv")
 
         before = resource.getrusage(resource.RUSAGE_CHILDREN)

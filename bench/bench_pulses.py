@@ -222,8 +222,8 @@ def bench_results(folder: Path, members: int, stored: int) -> None:
     print("textblob is loaded before timing; the timings include scoring every comment")
     eligible = sum(pulses.turnout(ctx.db, current)[1].values())
     for label, detail in (
-        ("results, figures only (no comments, no trend)", False),
-        ("results", True),
+        ("results of the open round (how many answered, no figures until close)", False),
+        ("the same with detail asked for", True),
     ):
         timings = []
         for _ in range(3):
@@ -254,7 +254,10 @@ def bench_results(folder: Path, members: int, stored: int) -> None:
     print("  " + (found.headline() or "(no headline)"))
     started = time.perf_counter()
     pulse_rounds.close(ctx, current)
-    print(f"closing the round (its answers counted once) {time.perf_counter() - started:.3f} s")
+    print(
+        "closing the round (its answers counted once, then rewritten in a random order "
+        f"under new keys) {time.perf_counter() - started:.3f} s"
+    )
     started = time.perf_counter()
     pulse_results.results_of(ctx, pulses.get_round(ctx.db, current["id"]))
     print(f"results of the closed round, with comments: {time.perf_counter() - started:.3f} s")

@@ -77,6 +77,7 @@ async def main(seconds: float, tenants: int, staff: int) -> None:
             + "".join(f"{m},Tenant {m},,tenant\n" for m in tenant_ids)
             + "".join(f"{m},Staff {m},{m}@example.org,staff\n" for m in staff_ids)
         )
+        (folder / "mv.db").touch()  # a fresh setup, as `mutual-voice init` leaves it
         await cli(config, "members", "import", str(roster))
         with sqlite3.connect(folder / "mv.db") as db:  # the tenants joined earlier
             db.executemany(

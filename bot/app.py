@@ -31,9 +31,10 @@ class App:
         clock: Callable[[], datetime] = system_clock,
         db: Database | None = None,
         sleep: Callable[[float], object] = asyncio.sleep,
+        create: bool = True,
     ) -> None:
         self.settings, self.clock, self.sleep = settings, clock, sleep
-        self.db = db if db is not None else open_database(settings.database_path)
+        self.db = db if db is not None else open_database(settings.database_path, create)
         self.redact = Redactor(
             [
                 settings.telegram.token,

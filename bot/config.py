@@ -174,7 +174,8 @@ def load_settings(
     data: dict[str, Any] = {}
     if found is not None:
         try:
-            data = tomllib.loads(found.read_text(encoding="utf-8"))
+            # utf-8-sig: spreadsheet and Windows editors start the file with a byte-order mark.
+            data = tomllib.loads(found.read_text(encoding="utf-8-sig"))
         except FileNotFoundError:
             raise ConfigError(
                 f"{found}: no such config file (create one with: mutual-voice init)"
@@ -309,9 +310,16 @@ def _check(s: Settings, source: str) -> None:
         fail("scheduler.tick_seconds", "must be more than 0 and at most 3600")
     for key in ("council_cron", "members_cron"):
         try:
-            CronTrigger.from_crontab(getattr(s.digests, key))
+            CronTrigger.from_crontab(
+                getattr(s.digests, key), timezone=ZoneInfo(s.organisation.timezone)
+            )
         except ValueError as error:
             fail(f"digests.{key}", f"not a valid cron expression: {error}")
+    if not s.suggestions.categories:
+        fail("suggestions.categories", 'list at least one topic, e.g. ["services", "other"]')
+    if not all(topic.strip() for topic in s.suggestions.categories):
+        fail("suggestions.categories", "a topic is empty")
+    _check_places(s, fail)
     unknown = set(s.slack.constituencies) - set(s.organisation.constituencies)
     if unknown:
         fail(
@@ -363,3 +371,28 @@ def _check(s: Settings, source: str) -> None:
             "socket mode needs an app-level token starting with xapp- "
             "(or MUTUAL_VOICE_SLACK_APP_TOKEN)",
         )
+
+
+def _check_places(s: Settings, fail: typing.Callable[[str, str], typing.NoReturn]) -> None:
+    """Ports, addresses, URLs and the database's folder: wrong ones fail here, not mid-run."""
+    for platform in ("telegram", "slack"):
+        settings = getattr(s, platform)
+        if not 0 <= settings.port <= 65535:  # 0: any free port (tests and local trials)
+            fail(f"{platform}.port", f"must be a port from 1 to 65535 (got {settings.port})")
+        if not settings.listen.strip():
+            fail(f"{platform}.listen", 'must be an address to listen on, e.g. "127.0.0.1"')
+    for key in ("telegram.base_url", "telegram.base_file_url", "slack.api_url"):
+        section, name = key.split(".")
+        url = getattr(getattr(s, section), name)
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+            fail(key, f"must be an http:// or https:// address (got {url!r})")
+    if s.telegram.webhook_url and not s.telegram.webhook_url.startswith("https://"):
+        fail("telegram.webhook_url", "must start with https:// (Telegram only calls https)")
+    if not s.slack.path.startswith("/"):
+        fail("slack.path", f"must start with / (got {s.slack.path!r})")
+    database = s.storage.database.strip()
+    if not database or database.endswith(("/", "\\")):
+        fail("storage.database", "must name a file, e.g. mutual-voice.db")
+    folder = s.database_path.parent
+    if not folder.is_dir():
+        fail("storage.database", f"no folder {folder} (create it first, or fix the path)")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from handlers import vote_admin
 from handlers.context import Context
+from handlers.messages import Choice
+from handlers.messages import Sender as Who
 from storage import members
 from surveys.localised import Local
 from surveys.vote_definitions import VoteDefinition
@@ -86,10 +89,48 @@ def open_demo_vote(ctx: Context) -> None:
     vote_admin.open_vote(ctx, DEMO_VOTE, "demo")
 
 
+# Last week's staff check-in: (member, the button pressed for each scored question).
+HISTORY = [
+    ("demo-staff-1", (3, 3, 2, 3, 8)),
+    ("demo-staff-2", (2, 3, 3, 3, 7)),
+    ("demo-staff-3", (3, 4, 2, 2, 9)),
+    ("demo-staff-4", (1, 2, 1, 3, 5)),
+    ("demo-staff-5", (3, 3, 3, 4, 10)),
+    ("demo-staff-6", (2, 1, 2, 3, 6)),
+]
+
+
+def close_demo_history(ctx: Context) -> None:
+    """A staff pulse round answered and closed last week, so results, trends and the
+    council's chart have something to show. Answers go through the pulse handlers, so
+    they are kept exactly as members' answers are (anonymous, secret destroyed at close)."""
+    from handlers import build_router, pulse_definitions, pulse_rounds
+    from handlers.identity import member_for
+    from handlers.pulse_questions import ANSWER
+
+    definition = pulse_definitions.load(ctx).get("staff-pulse")
+    if definition is None:
+        return
+    now = ctx.now()
+    last_week = replace(ctx, clock=lambda: now - timedelta(days=7))
+    round_row = pulse_rounds.open_round(last_week, definition, "demo")
+    assert round_row is not None
+    router = build_router()
+    for member_id, presses in HISTORY:
+        who = Who(CONSOLE, member_id, member_id)
+        member = member_for(ctx, CONSOLE, member_id)
+        for index, choice in enumerate(presses):
+            value = f"{round_row['id']}.{index}.{choice}"
+            press = Choice(who, member, f"demo-{member_id}-{index}", action=ANSWER, value=value)
+            router.dispatch(last_week, press)  # the replies are not sent: it is history
+    pulse_rounds.close(replace(ctx, clock=lambda: now - timedelta(days=4)), round_row)
+
+
 def open_demo_pulses(ctx: Context) -> None:
     """A round of the staff and the tenant pulse, so `/pulse` works at once (no invitations)."""
     from handlers import pulse_definitions, pulse_rounds
 
+    close_demo_history(ctx)
     for survey_id in ("staff-pulse", "tenant-pulse"):
         definition = pulse_definitions.load(ctx).get(survey_id)
         if definition is not None:
@@ -99,6 +140,18 @@ def open_demo_pulses(ctx: Context) -> None:
 def link_console(ctx: Context, member_id: str) -> None:
     """The console is the operator's own terminal: it speaks as the member it is told to."""
     members.link_identity(ctx.db, CONSOLE, member_id, member_id, member_id, ctx.now())
+
+
+def default_member(ctx: Context) -> str | None:
+    """Whom the console demo speaks as: Pat, or the next demo member not erased."""
+    if not is_demo(ctx):
+        return None
+    tenants_first = DEMO_MEMBERS[6:] + DEMO_MEMBERS[:6]
+    for member_id, _, _ in tenants_first:
+        row = members.get(ctx.db, member_id)
+        if row is not None and not row["erased_at"]:
+            return member_id
+    return None
 
 
 def is_demo(ctx: Context) -> bool:

@@ -1,6 +1,6 @@
 """Invites as files for the post: a PDF of letters, or a folder of QR code PNGs.
 
-Shared by the CLI and any other edge that hands an officer letters. Files are written
+Shared by the CLI and the console, which hands them over as a download. Files are written
 beside their destination first and moved into place only when complete, and the
 invites are recorded (revoking older links) only once the files exist, so a failure
 leaves neither a half-written file nor links nobody was sent.
@@ -9,9 +9,11 @@ leaves neither a half-written file nor links nobody was sent.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -88,26 +90,49 @@ def write_qr_folder(invites: list[Invite], folder: Path, commit: Callable[[], No
     """One PNG per member plus invites.csv (for a mail merge), then `commit` the invites."""
     staging = Path(tempfile.mkdtemp(suffix=".partial", dir=folder.parent))
     try:
-        # Roster member ids are letters, digits, ".", "_" and "-": safe as file names.
-        names = [f"{invite.member_id}.png" for invite in invites]
-        write_pngs([i.links[PLATFORM] for i in invites], [staging / n for n in names])
-        with open(staging / "invites.csv", "w", newline="", encoding="utf-8") as out:
-            table = csv.writer(out)
-            table.writerow(["member_id", "name", "address", "link", "expires_at", "qr_file"])
-            for invite, name in zip(invites, names, strict=True):
-                table.writerow(
-                    [
-                        invite.member_id,
-                        invite.name,
-                        "|".join(invite.address),
-                        invite.links[PLATFORM],
-                        invite.expires_at.isoformat(),
-                        name,
-                    ]
-                )
+        write_qr_files(invites, staging)
         commit()
         folder.mkdir(exist_ok=True)
         for written in staging.iterdir():
             os.replace(written, folder / written.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_qr_files(invites: list[Invite], folder: Path) -> None:
+    """One PNG per member and invites.csv, which names each member's PNG, into `folder`."""
+    # Roster member ids are letters, digits, ".", "_" and "-": safe as file names.
+    names = [f"{invite.member_id}.png" for invite in invites]
+    write_pngs([i.links[PLATFORM] for i in invites], [folder / n for n in names])
+    with open(folder / "invites.csv", "w", newline="", encoding="utf-8") as out:
+        table = csv.writer(out)
+        table.writerow(["member_id", "name", "address", "link", "expires_at", "qr_file"])
+        for invite, name in zip(invites, names, strict=True):
+            table.writerow(
+                [
+                    invite.member_id,
+                    invite.name,
+                    "|".join(invite.address),
+                    invite.links[PLATFORM],
+                    invite.expires_at.isoformat(),
+                    name,
+                ]
+            )
+
+
+def letters_pdf(invites: list[Invite], head: LetterHead) -> bytes:
+    """The letters as one PDF, in memory (for a download)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "invites.pdf"
+        write_letters(invites, head, path)
+        return path.read_bytes()
+
+
+def qr_zip(invites: list[Invite]) -> bytes:
+    """The QR code PNGs and invites.csv as one zip file, in memory (for a download)."""
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as folder, zipfile.ZipFile(buffer, "w") as archive:
+        write_qr_files(invites, Path(folder))
+        for written in sorted(Path(folder).iterdir()):
+            archive.write(written, written.name)  # stored: PNGs are compressed already
+    return buffer.getvalue()

@@ -84,6 +84,7 @@ class Sender:
         self._next_slot: datetime | None = None
         self._chat_next: dict[str, datetime] = {}
         self._paused_until: datetime | None = None
+        self._beaten_at: datetime | None = None
         self._unreachable: dict[str, str] = {}
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -133,6 +134,7 @@ class Sender:
         last_report = self.delivered
         while not stop.is_set():
             try:
+                self._beat()
                 await self.drain()
             except Exception as error:  # keep sending after a database hiccup
                 log.error("%s sender: %s", self.platform, self.redact(str(error)))
@@ -160,6 +162,13 @@ class Sender:
             for waiter in waiters:
                 waiter.cancel()
         await self._settle()
+
+    def _beat(self) -> None:
+        """Tell other processes (`survey send --follow`) this sender is alive; every 5 s."""
+        now = self.clock()
+        if self._beaten_at is None or now - self._beaten_at >= timedelta(seconds=5):
+            outbox.beat(self.db, self.platform, now)
+            self._beaten_at = now
 
     def _paused(self) -> bool:
         if self._paused_until and self.clock() >= self._paused_until:

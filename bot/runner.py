@@ -23,13 +23,20 @@ log = logging.getLogger(__name__)
 
 async def run_console(app: App, member_id: str | None, stdin: TextIO, out: TextIO) -> None:
     """Talk to the bot as one member until the input ends."""
-    member_id = member_id or (demo.DEMO_MEMBERS[6][0] if demo.is_demo(app.ctx) else None)
+    member_id = member_id or demo.default_member(app.ctx)
     if not member_id:
-        raise click.ClickException("say who you are: mutual-voice run --as MEMBER_ID")
+        raise click.ClickException(
+            "say who you are: mutual-voice run --as MEMBER_ID (see: mutual-voice members list)"
+        )
     row = members.get(app.db, member_id)
-    if row is None or row["erased_at"]:
+    if row is None:
         raise click.ClickException(
             f"no member with id {member_id!r} (see: mutual-voice members list)"
+        )
+    if row["erased_at"]:
+        raise click.ClickException(
+            f"{member_id!r} was erased on {row['erased_at'][:10]}: speak as someone else with "
+            "mutual-voice run --as MEMBER_ID (see: mutual-voice members list)"
         )
     demo.link_console(app.ctx, member_id)
     console = Console(app.engine, member_id, out)

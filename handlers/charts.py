@@ -13,13 +13,11 @@ import logging
 import math
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from handlers.context import Context
 from handlers.pulse_results import results_of
@@ -98,10 +96,15 @@ def chart_data(
         label = f"{found[-1][1].title}: {scale[0].topic}"
         trends.append(Trend(label, tuple(number for number, _ in found), means))
     bars = []
+    surveys = Counter(row["survey_id"] for row in rounds)
     for row in rounds:
         results = results_of(ctx, row, detail=False)
+        # Two rounds of one survey in a period (one closed, the next open) need telling apart.
+        title = results.title
+        if surveys[row["survey_id"]] > 1:
+            title += f", round {row['number']}"
         for group, answered, eligible in turnout_shown(results, threshold):
-            label = f"{results.title}: {group}"
+            label = f"{title}: {group}"
             if answered is None:
                 bars.append(Bar(label, None, f"hidden: fewer than {threshold} answered"))
             else:
@@ -124,6 +127,10 @@ def chart_dir(ctx: Context) -> Path:
 
 def render(data: ChartData, path: Path) -> Path:
     """Draw `data` into a PNG at `path` (its folder is created); returns the path."""
+    # Imported here: matplotlib takes a second to load, and only a chart needs it.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(10, 4.2), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)
     figure.suptitle(data.title, fontsize=13, fontweight="bold")

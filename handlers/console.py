@@ -16,7 +16,7 @@ from handlers.context import Context
 from handlers.messages import Command, Message, Recipient, reply
 from handlers.router import OFFICER, Router
 from storage import audit, console, members
-from storage.votes import scrub_messages
+from storage.outbox import scrub_messages
 
 LINK_LIFETIME = timedelta(minutes=10)
 IDLE_LIMIT = timedelta(hours=12)

@@ -30,6 +30,7 @@ from storage import suggestions, tiers
 from storage import votes as vote_store
 from storage.timestamps import iso, parse
 from surveys.results import RoundResults
+from surveys.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ def _suggestions(counts: list[dict[str, Any]]) -> list[str]:
         topics[row["topic"]][row["sentiment"] or "unsorted"] += row["suggestions"]
     total = sum(sum(c.values()) for c in topics.values())
     ranked = sorted(topics.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
-    lines = ["SUGGESTIONS", f"{words.plural(total, 'new suggestion')}:"]
+    lines = ["SUGGESTIONS", f"{plural(total, 'new suggestion')}:"]
     for topic, moods in ranked:
         mix = ", ".join(f"{n} {mood}" for mood, n in sorted(moods.items(), key=lambda kv: -kv[1]))
         lines.append(f"  {topic} {sum(moods.values())} ({mix})")
@@ -200,7 +201,9 @@ def _overdue(ctx: Context) -> list[str]:
         for r in rows[:MOST]
     ]
     more = f" and {len(rows) - MOST} more (see: /suggestions)" if len(rows) > MOST else ""
-    return [f"Still waiting for a first answer after {days} days: {', '.join(items)}{more}."]
+    return [
+        f"Still waiting for a first answer after {plural(days, 'day')}: {', '.join(items)}{more}."
+    ]
 
 
 # --- votes, and people who asked to do more -------------------------------------------
@@ -237,7 +240,7 @@ def _asked(ctx: Context, asked: list[dict[str, Any]]) -> list[str]:
     if not asked:
         return []
     if ctx.policy.tiers.notify == "officers" and ctx.policy.admin.officers:
-        who = words.plural(len(asked), "member")
+        who = plural(len(asked), "member")
         return [f"{who} asked to do more; the membership officer has their names."]
     ladder = current_ladder(ctx)
     items = []

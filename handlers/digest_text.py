@@ -36,10 +36,6 @@ def quiet(ctx: Context, since: datetime, until: datetime) -> str:
     )
 
 
-def plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
 def percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "0%"
 

@@ -10,12 +10,21 @@ from handlers.router import ANYONE, Router
 
 PRIVACY = N_(
     "What we keep: your name, member number and group from the roster, and which chat "
-    "account you joined with. Survey answers are anonymous: they are stored without your "
-    "name, and results are only shown for groups of {threshold} or more people. Votes are "
-    "secret: we record that you voted, separately from how. Suggestions are anonymous "
-    "unless you choose to be named. Who sees what: the staff council sees combined results "
-    "and suggestions, never who said what. To get a copy of your data, or to have it "
-    "erased, ask your membership officer. You can leave at any time."
+    "account you joined with.\n\n"
+    "Check-ins: your answers are stored without your name. While a check-in is open, the "
+    "bot can still tell which answers are yours (so you can carry on, or change an "
+    "answer), and results show only how many have answered. When it closes, that link is "
+    "destroyed and the answers are shuffled: only the fact that you took part is kept, not "
+    "when. Results are only shown for groups of {threshold} or more people.\n\n"
+    "Votes are secret: your ballot is stored apart from the record that you voted. While a "
+    "vote is open, someone holding a copy of the bot's database file could still match "
+    "ballots to voters by the order they were saved. When it closes, the ballots and the "
+    "list of voters are shuffled and rewritten, and only that you voted (not when) is "
+    "kept: nothing links your ballot to you any more. The bot clears your receipt code "
+    "from its records as soon as it reaches you; it stays in this chat.\n\n"
+    "Suggestions are anonymous unless you choose to be named. The staff council sees "
+    "combined results and suggestions, never who said what. To get a copy of your data, or "
+    "to have it erased, ask your membership officer. You can leave at any time."
 )
 
 

@@ -9,6 +9,7 @@ from handlers.context import Context
 from handlers.i18n import N_, Translator
 from handlers.messages import Command, Message, Option, reply
 from handlers.router import ANYONE, Router
+from storage import members
 
 HOW_TO_JOIN = N_(
     "Hello! This is the member voice service of {org}. Only members can take part. "
@@ -50,6 +51,7 @@ def start(ctx: Context, event: Command) -> Message:
     org = ctx.policy.organisation.name
     token = event.args.strip()
     member = event.member
+    redeemed = False
     if token and (member is None or invites.find_token_owner(ctx, token) != member.member_id):
         member_id, reason = invites.redeem(ctx, token, event.sender)
         if reason is not None:
@@ -57,11 +59,14 @@ def start(ctx: Context, event: Command) -> Message:
         member = identity.member_for(ctx, event.sender.platform, event.sender.platform_user_id)
         assert member is not None and member.member_id == member_id
         event = replace(event, member=member)
-        text = WELCOME
-    elif member is not None:
-        text = WELCOME_BACK
-    else:
+        redeemed = True
+    elif member is None:
         return reply(event, i18n.for_event(ctx, event)(HOW_TO_JOIN).format(org=org))
+    # Staff matched in Slack and the console demo are linked before their first /start.
+    first = members.mark_welcomed(
+        ctx.db, event.sender.platform, event.sender.platform_user_id, ctx.now()
+    )
+    text = WELCOME if first or redeemed else WELCOME_BACK
     _ = i18n.for_member(ctx, member)
     return reply(
         event,

@@ -39,9 +39,11 @@ def parse_value(value: str, parts: int) -> tuple[int, ...] | None:
 
 
 def closing_time(ctx: Context, round_row: dict, _: Translator | None = None) -> str:
-    """e.g. "10:00 on Thu 26 Nov", in the organisation's time zone and the reader's language."""
+    """e.g. "10:00 on Thu 26 Nov", in the organisation's time zone and the reader's
+    language: when the round closed if it has (perhaps early), else when it is due to close."""
     _ = _ or i18n.for_organisation(ctx)
-    local = parse(round_row["closes_at"]).astimezone(ZoneInfo(ctx.policy.organisation.timezone))
+    closes = round_row.get("closed_at") or round_row["closes_at"]
+    local = parse(closes).astimezone(ZoneInfo(ctx.policy.organisation.timezone))
     return _.short_when(local)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers import pulse_definitions
 from handlers import pulse_questions as q
 from handlers.context import Context
 from handlers.messages import Command, Message, quoted, reply
@@ -15,7 +16,8 @@ from handlers.pulse_rounds import definition_of
 from storage import pulses
 from storage.timestamps import parse
 from surveys.questions import ScaleQuestion
-from surveys.results import QuestionResult, RoundResults, round_results
+from surveys.results import STILL_OPEN, QuestionResult, RoundResults, round_results
+from surveys.wording import number_range
 
 
 class NoSuchRound(LookupError):
@@ -29,20 +31,37 @@ def find_round(ctx: Context, survey_id: str, number: int | None = None) -> dict[
         found = pulses.round_by_number(ctx.db, survey_id, number)
     if found is None:
         rounds = [r["number"] for r in pulses.all_rounds(ctx.db, survey_id)]
+        known = sorted(pulse_definitions.load(ctx))
+        if not rounds and survey_id not in known:
+            raise NoSuchRound(f"There is no survey {survey_id!r}. Surveys: {', '.join(known)}.")
         if not rounds:
             raise NoSuchRound(
                 f"{survey_id!r} has no rounds yet (send one: mutual-voice survey send {survey_id})"
             )
         raise NoSuchRound(
-            f"{survey_id!r} has no round {number} (it has rounds {rounds[0]} to {rounds[-1]})"
+            f"{survey_id!r} has no round {number} (it has {number_range(rounds[0], rounds[-1])})"
         )
     return found
 
 
 def results_of(ctx: Context, round_row: dict[str, Any], *, detail: bool = True) -> RoundResults:
-    """The round's results; `detail` adds comments and the change since the previous round."""
+    """The round's results; `detail` adds comments and the change since the previous round.
+
+    Until the round closes only how many answered is shown, never a figure or comment.
+    """
     privacy = ctx.policy.privacy
     respondents, eligible = pulses.turnout(ctx.db, round_row)
+    if not round_row["closed_at"]:
+        return round_results(
+            definition_of(round_row),
+            {},
+            respondents,
+            eligible,
+            [],
+            threshold=privacy.anonymity_threshold,
+            comment_threshold=privacy.comment_threshold,
+            still_open=True,
+        )
     previous = None
     if detail and (earlier := pulses.previous_round(ctx.db, round_row)) is not None:
         previous = results_of(ctx, earlier, detail=False)
@@ -90,9 +109,10 @@ def render(ctx: Context, round_row: dict[str, Any], results: RoundResults) -> st
     definition = definition_of(round_row)
     state = status(ctx, round_row)
     when = "closed" if state == "closed" else "open until"
+    answered = "Answered so far" if results.still_open else "Answered"
     lines = [
         f"{results.title}, round {round_row['number']} ({when} {q.closing_time(ctx, round_row)})",
-        f"Answered: {_rate(results.respondents, results.eligible, results.response_rate)}",
+        f"{answered}: {_rate(results.respondents, results.eligible, results.response_rate)}",
     ]
     if len(results.turnout) > 1:
         lines += [
@@ -115,25 +135,32 @@ def render(ctx: Context, round_row: dict[str, Any], results: RoundResults) -> st
                 shown = group.suppressed_reason or _figures(group, labels)
                 lines.append(f"   {group.constituency}: {shown}")
     lines.append("")
-    if results.comments:
+    if results.comments and any(results.comments.values()):
         lines.append("Comments (never attributed, sorted by text):")
         for mood, comments in results.comments.items():
-            lines += [f"  {mood.capitalize()}:"] + [f"  - {quoted(c.text)}" for c in comments]
-    if results.comments_suppressed_reason:
+            if comments:
+                lines += [f"  {mood.capitalize()}:"] + [f"  - {quoted(c.text)}" for c in comments]
+    if results.still_open:
+        lines.append(STILL_OPEN)
+    elif results.comments_suppressed_reason:
         lines.append(f"Comments: {results.comments_suppressed_reason}")
     return "\n".join(lines).rstrip()
 
 
 def results_command(ctx: Context, event: Command) -> Message:
-    """`/results [SURVEY_ID]`: the latest round's results, for officers."""
+    """`/results [SURVEY_ID]`: the latest round's results, for officers; with no id, every
+    open round's (or the latest round's when none is open)."""
     survey_id = event.args.split()[0] if event.args.split() else None
     if survey_id is None:
-        rounds = sorted(pulses.all_rounds(ctx.db), key=lambda r: r["opened_at"])
+        rounds = (
+            pulses.unclosed_rounds(ctx.db)
+            or sorted(pulses.all_rounds(ctx.db), key=lambda r: r["opened_at"])[-1:]
+        )
         if not rounds:
             return reply(event, "No pulse rounds yet. Send one: mutual-voice survey send SURVEY_ID")
-        survey_id = rounds[-1]["survey_id"]
-    try:
-        round_row = find_round(ctx, survey_id)
-    except NoSuchRound as error:
-        return reply(event, str(error))
-    return reply(event, render(ctx, round_row, results_of(ctx, round_row)))
+    else:
+        try:
+            rounds = [find_round(ctx, survey_id)]
+        except NoSuchRound as error:
+            return reply(event, str(error))
+    return reply(event, "\n\n".join(render(ctx, r, results_of(ctx, r)) for r in rounds))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -78,6 +79,28 @@ def check_row(row: dict[str, str], constituencies: Iterable[str]) -> str | None:
     return None
 
 
+def decode(data: bytes) -> str:
+    """The roster file's text: UTF-8 (with or without a byte-order mark), else refused with
+    the line, since guessing another encoding could silently misspell names."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise RosterError(
+            f"line {line}: not UTF-8 text (byte 0x{data[error.start]:02x}); in your "
+            "spreadsheet, save it as CSV UTF-8 (Comma delimited) and import it again"
+        ) from None
+
+
+def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    """Commas, or the semicolons or tabs a spreadsheet in another locale writes."""
+    header = text.split("\n", 1)[0]
+    try:
+        return csv.Sniffer().sniff(header, delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
 def address_lines(address: str) -> tuple[str, ...]:
     """A roster address ("12 Oak Road|Leeds|LS1 1AA") as its non-empty lines."""
     return tuple(line.strip() for line in address.split("|") if line.strip())
@@ -86,7 +109,8 @@ def address_lines(address: str) -> tuple[str, ...]:
 def read_rows(stream: TextIO) -> tuple[list[tuple[int, dict[str, str]]], list[RowProblem]]:
     """Parse the CSV into (line number, row) pairs plus problems found on the way."""
     try:
-        reader = csv.DictReader(stream)
+        text = stream.read()
+        reader = csv.DictReader(io.StringIO(text), dialect=_dialect(text))
         header = [h.strip() for h in reader.fieldnames or []]
     except (UnicodeDecodeError, csv.Error) as error:
         raise RosterError(f"cannot read the file as UTF-8 CSV: {error}") from None

@@ -11,6 +11,7 @@ from handlers.context import Context
 from handlers.i18n import N_
 from handlers.messages import Event, Message, Option, Recipient, Text, quoted, reply
 from storage.suggestions import ACKNOWLEDGED, ADOPTED, CLOSED, NEW, NOT_ADOPTED, UNDER_DISCUSSION
+from surveys.wording import plural
 
 # Marked for translation: the suggester reads them too (the council in the org's language).
 LABELS = {
@@ -22,6 +23,7 @@ LABELS = {
 }
 ONLY_COUNCIL = "Sorry, only the staff council can do that."
 NOT_FOUND = "I can't find suggestion #{n}."
+NOT_A_NUMBER = "{typed!r} is not a suggestion number: type it like /suggestions 12."
 CLOSED_ALREADY = "Suggestion #{n} is already closed ({label}); it can't be changed."
 
 
@@ -36,6 +38,13 @@ def number_in(value: str | None) -> int | None:
     """The suggestion number at the start of a button value ("12:ack") or typed ("#12")."""
     head = (value or "").split(":", 1)[0].strip().lstrip("#")
     return int(head) if head.isdigit() else None
+
+
+def not_found(event: Event, n: int | None, typed: str = "") -> Message:
+    """Why no suggestion was found: no such number, or no number at all."""
+    if n is None:
+        return reply(event, NOT_A_NUMBER.format(typed=typed.strip()))
+    return reply(event, NOT_FOUND.format(n=n))
 
 
 def prompted_number(event: Text) -> int | None:
@@ -75,7 +84,7 @@ def card_text(ctx: Context, row: dict, lead: str = "") -> str:
     if row["note"]:
         status += f" ({row['note']})"
     if row["overdue_at"] and not row["responded_at"]:
-        status += f", no response for over {ctx.policy.suggestions.response_days} days"
+        status += f", no response for over {plural(ctx.policy.suggestions.response_days, 'day')}"
     lines.append(status)
     return "\n".join(lines)
 

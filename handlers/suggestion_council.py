@@ -28,13 +28,13 @@ from handlers.schedule import Job
 from handlers.suggestion_card import (
     CLOSED_ALREADY,
     LABELS,
-    NOT_FOUND,
     ONLY_COUNCIL,
     card,
     card_text,
     card_title,
     council_choices,
     council_may,
+    not_found,
     number_in,
     prompted_number,
     tell_council,
@@ -42,6 +42,7 @@ from handlers.suggestion_card import (
 from handlers.suggestion_text import snippet
 from storage import suggestions
 from storage.suggestions import ACKNOWLEDGED, ADOPTED, CLOSED, NOT_ADOPTED, UNDER_DISCUSSION
+from surveys.wording import plural
 
 CODES = {"ack": ACKNOWLEDGED, "discuss": UNDER_DISCUSSION, "adopt": ADOPTED}
 NOTICES = {
@@ -119,7 +120,7 @@ def _open_row(ctx: Context, event: Event, n: int | None) -> dict | Message:
     """The open suggestion `n`, or the reply that explains why not."""
     row = suggestions.get(ctx.db, n) if n is not None else None
     if row is None:
-        return reply(event, NOT_FOUND.format(n=n if n is not None else "?"))
+        return not_found(event, n)
     if row["status"] in CLOSED:
         return reply(event, CLOSED_ALREADY.format(n=n, label=LABELS[row["status"]]))
     return row
@@ -175,10 +176,11 @@ def open_card(ctx: Context, event: Event) -> Message:
     """One suggestion's card, shown to the officer or council member who asked."""
     if not council_may(ctx, event):
         return reply(event, ONLY_COUNCIL)
-    n = number_in(event.value if isinstance(event, Choice) else getattr(event, "args", ""))
+    typed = event.value if isinstance(event, Choice) else getattr(event, "args", "")
+    n = number_in(typed)
     row = suggestions.get(ctx.db, n) if n is not None else None
     if row is None:
-        return reply(event, NOT_FOUND.format(n=n if n is not None else "?"))
+        return not_found(event, n, typed)
     return reply(event, card_text(ctx, row), title=card_title(row), choices=council_choices(row))
 
 
@@ -222,7 +224,7 @@ def housekeeping(ctx: Context, now: datetime) -> list[Message]:
     for n in numbers:
         row = suggestions.get(ctx.db, n)
         if row is not None:
-            lead = f"Still waiting for a response after {days} days:"
+            lead = f"Still waiting for a response after {plural(days, 'day')}:"
             out.append(card(ctx, row, lead=lead, key=f"suggestion:{n}:overdue", quiet=True))
     return out
 

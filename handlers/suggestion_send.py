@@ -6,27 +6,11 @@ from datetime import timedelta
 
 from handlers import i18n
 from handlers.context import Context
-from handlers.i18n import N_
 from handlers.messages import Event, Message, reply
 from handlers.suggestion_card import card
 from handlers.suggestion_text import similar, words
 from storage import suggestions
 from surveys.sentiment import label, polarity
-
-OVER_LIMIT = N_(
-    "You've sent {count} suggestions in the last 24 hours, which is the most I can take "
-    "in a day. Thank you for speaking up! Please send the next one tomorrow."
-)
-SENT_NAMED = N_(
-    "Thank you! Your suggestion #{n} has gone to the staff council with your name. What "
-    "happens next: they will look at it and reply here, usually within {days} days, and "
-    "I'll tell you each time its status changes."
-)
-SENT_ANONYMOUSLY = N_(
-    "Thank you! Your suggestion #{n} has gone to the staff council anonymously. What "
-    "happens next: they will look at it and reply here, usually within {days} days, and "
-    "I'll tell you each time its status changes."
-)
 
 
 def over_limit(ctx: Context, event: Event) -> Message | None:
@@ -34,7 +18,15 @@ def over_limit(ctx: Context, event: Event) -> Message | None:
     per_day = ctx.policy.suggestions.per_day
     since = ctx.now() - timedelta(days=1)
     if suggestions.sends_since(ctx.db, event.member.member_id, since) >= per_day:
-        return reply(event, i18n.for_member(ctx, event.member)(OVER_LIMIT).format(count=per_day))
+        _ = i18n.for_member(ctx, event.member)
+        refusal = _.ngettext(
+            "You've sent {count} suggestion in the last 24 hours, which is the most I can "
+            "take in a day. Thank you for speaking up! Please send the next one tomorrow.",
+            "You've sent {count} suggestions in the last 24 hours, which is the most I can "
+            "take in a day. Thank you for speaking up! Please send the next one tomorrow.",
+            per_day,
+        )
+        return reply(event, refusal.format(count=per_day))
     return None
 
 
@@ -63,8 +55,27 @@ def send(ctx: Context, event: Event, found: dict) -> Message | list[Message]:
     row = suggestions.get(ctx.db, number)
     assert row is not None
     _ = i18n.for_member(ctx, event.member)
-    sent = _(SENT_NAMED if named else SENT_ANONYMOUSLY)
     days = ctx.policy.suggestions.response_days
+    if named:
+        sent = _.ngettext(
+            "Thank you! Your suggestion #{n} has gone to the staff council with your name. "
+            "What happens next: they will look at it and reply here, usually within {days} "
+            "day, and I'll tell you each time its status changes.",
+            "Thank you! Your suggestion #{n} has gone to the staff council with your name. "
+            "What happens next: they will look at it and reply here, usually within {days} "
+            "days, and I'll tell you each time its status changes.",
+            days,
+        )
+    else:
+        sent = _.ngettext(
+            "Thank you! Your suggestion #{n} has gone to the staff council anonymously. "
+            "What happens next: they will look at it and reply here, usually within {days} "
+            "day, and I'll tell you each time its status changes.",
+            "Thank you! Your suggestion #{n} has gone to the staff council anonymously. "
+            "What happens next: they will look at it and reply here, usually within {days} "
+            "days, and I'll tell you each time its status changes.",
+            days,
+        )
     return [
         card(ctx, row, key=f"suggestion:{number}:card"),
         reply(event, sent.format(n=number, days=days)),

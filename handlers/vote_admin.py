@@ -17,11 +17,21 @@ from datetime import datetime, timedelta
 from handlers.context import Context
 from handlers.messages import Member, Message
 from handlers.vote_notices import announcements, results, roll
-from handlers.vote_results import describe_ballot, result_of, tally_now
-from handlers.vote_state import CLOSED, OPEN, SCHEDULED, Vote, load, when
-from storage import audit
+from handlers.vote_results import decode, describe_ballot, result_of, tally_now
+from handlers.vote_state import (
+    CLOSED,
+    METHOD_NAMES,
+    OPEN,
+    SCHEDULED,
+    Vote,
+    load,
+    local_time,
+    when,
+)
+from storage import audit, secrecy
 from storage import votes as store
 from storage.timestamps import iso
+from surveys import blt
 from surveys.vote_definitions import VoteDefinition, VoteOption, parse_poll
 
 log = logging.getLogger(__name__)
@@ -102,16 +112,16 @@ def close_vote(ctx: Context, vote_id: str, actor: str = "scheduler") -> list[Mes
         if not store.mark_closed(ctx.db, vote_id, now):
             return []
         closed = _existing(ctx, vote_id)
-        summary = tally_now(ctx, closed, provisional=False)
+        summary = tally_now(ctx, closed)
         summary["status"] = CLOSED
         summary["closed_at"] = iso(now)
         store.save_result(ctx.db, vote_id, summary["voted"], summary)
-        store.forget_links(ctx.db, vote_id)
+        store.forget_links(ctx.db, vote_id, f"{local_time(ctx, now):%Y-%m-%d}")
         audit.record(ctx.db, now, actor, "vote.close", vote_id, voted=summary["voted"])
         if not store.mark_notice(ctx.db, vote_id, "result", now):
             return []
         messages = results(ctx, closed, summary, roll(ctx, closed))
-    store.settle_file(ctx.db)
+    secrecy.checkpoint(ctx.db)
     return messages
 
 
@@ -130,13 +140,35 @@ def published_result(ctx: Context, vote_id: str) -> dict:
 
 def published_ballots(ctx: Context, vote_id: str) -> list[dict[str, str]]:
     """Every ballot by receipt code, sorted by receipt: published only after close."""
-    vote = _existing(ctx, vote_id)
-    if vote.status != CLOSED:
-        raise VoteError(f"the ballots of {vote_id} are published only after it closes")
+    vote = _closed(ctx, vote_id)
     return [
         {"receipt": receipt, "ballot": describe_ballot(vote.definition, choice), "raw": choice}
         for receipt, choice in store.ballot_list(ctx.db, vote_id)
     ]
+
+
+def ballots_blt(ctx: Context, vote_id: str) -> str:
+    """A closed ranked vote's ballots as a BLT file, for any counting program.
+
+    The title line is the vote's id: it is also what its lot was drawn from, so that
+    `mutual-voice count` of the file gives the vote's own result.
+    """
+    vote = _closed(ctx, vote_id)
+    d = vote.definition
+    if d.method not in ("irv", "stv"):
+        raise VoteError(
+            f"{vote_id} is a {METHOD_NAMES[d.method]}: only ranked votes (irv, stv) "
+            "export as BLT (use --json for the ballot list)"
+        )
+    ballots = [(decode(d, choice), n) for choice, n in store.choice_counts(ctx.db, vote_id)]
+    return blt.write(d.id, d.choices, d.seats if d.method == "stv" else 1, ballots)
+
+
+def _closed(ctx: Context, vote_id: str) -> Vote:
+    vote = _existing(ctx, vote_id)
+    if vote.status != CLOSED:
+        raise VoteError(f"the ballots of {vote_id} are published only after it closes")
+    return vote
 
 
 def quick_poll(ctx: Context, officer: Member, text: str) -> tuple[Vote, list[Message]]:

@@ -12,6 +12,7 @@ from handlers.vote_state import CLOSED, METHOD_NAMES, Vote
 from storage import votes as store
 from surveys import tally
 from surveys.vote_definitions import VoteDefinition
+from surveys.wording import plural
 
 THRESHOLDS = {"simple": tally.SIMPLE_MAJORITY, "two-thirds": tally.TWO_THIRDS}
 RESOLUTION_CHOICES = ("for", "against", "abstain")
@@ -99,10 +100,10 @@ def summarise(vote: Vote, result: Any, voted: int, eligible: int, provisional: b
     turnout = round(100 * voted / eligible, 1) if eligible else 0.0
     lines = [f"{voted:,} of {eligible:,} eligible members voted ({turnout:g}%)."]
     if quorum and met:
-        lines.append(f"Quorum met: at least {quorum:g}% ({needed:,} members) had to vote.")
+        lines.append(f"Quorum met: at least {quorum:g}% ({plural(needed, 'member')}) had to vote.")
     elif quorum:
         lines.append(
-            f"Quorum not met: at least {quorum:g}% ({needed:,} members) had to vote, so this "
+            f"Quorum not met: at least {quorum:g}% ({plural(needed, 'member')}) had to vote, so this "
             "vote decides nothing. The count below is for information only."
         )
     if provisional:
@@ -128,19 +129,41 @@ def summarise(vote: Vote, result: Any, voted: int, eligible: int, provisional: b
     }
 
 
-def tally_now(ctx: Context, vote: Vote, provisional: bool) -> dict:
+def tally_now(ctx: Context, vote: Vote) -> dict:
+    """The final count of every ballot (at close; before, see `count_so_far`)."""
     result = count(vote, store.choice_counts(ctx.db, vote.id))
     voted = store.count_voters(ctx.db, vote.id)
-    return summarise(vote, result, voted, vote.eligible or 0, provisional)
+    return summarise(vote, result, voted, vote.eligible or 0, provisional=False)
 
 
 def result_of(ctx: Context, vote: Vote) -> dict | None:
-    """The published result (after close), a live count if the vote shows one, else None."""
+    """The published result (after close), the count so far if the vote shows one, else None."""
     if vote.status == CLOSED and vote.result:
         return vote.result
     if vote.status == "open" and vote.definition.results_before_close:
-        return tally_now(ctx, vote, provisional=True)
+        return count_so_far(ctx, vote)
     return None
+
+
+def count_so_far(ctx: Context, vote: Vote) -> dict:
+    """The count as taken at the last multiple of the anonymity threshold of ballots.
+
+    A live count would let two looks, before and after someone votes, show their vote;
+    counts taken every `threshold` ballots differ by at least that many.
+    """
+    every = ctx.policy.privacy.anonymity_threshold
+    ballots, counts = store.live_count(ctx.db, vote.id)
+    voted = store.count_voters(ctx.db, vote.id)
+    summary = summarise(vote, count(vote, counts), voted, vote.eligible or 0, provisional=True)
+    step = (
+        f"The count so far starts once {every} have voted"
+        if not ballots
+        else f"Counted when {ballots:,} had voted; the count so far moves on every {every} votes"
+    )
+    summary["explanation"].insert(
+        1, f"{step}, so that no one's vote can be told by comparing two looks."
+    )
+    return summary
 
 
 def message_text(summary: dict, more: str = "") -> str:

@@ -35,6 +35,7 @@ from handlers.vote_state import (
 )
 from storage import votes as store
 from surveys.vote_definitions import VoteDefinitionError
+from surveys.wording import plural
 
 NOT_A_MEMBER = N_(
     "Only members can vote, and I don't know you yet. If you're a member, open the invite "
@@ -169,18 +170,17 @@ def poll_command(ctx: Context, event: Command) -> list[Message]:
     confirmation = reply(
         event,
         f"Your poll is open until {when(ctx, vote.closes_at, event.member.timezone)}: "
-        f"{vote.title}\nI'm telling all {vote.eligible or 0} members now. When it closes, the "
+        f"{vote.title}\nI'm telling {everyone(vote.eligible or 0)} now. When it closes, the "
         "result goes to everyone who could vote, and to the council.",
     )
     return [confirmation, *announcements]
 
 
 def tick(ctx: Context, now: datetime) -> Iterator[Message]:
-    """Open, remind, close; and blank ballot messages already delivered."""
+    """Open, remind, close."""
     yield from due_work(ctx, now)
     for vote in all_votes(ctx, OPEN):
         yield from reminders(ctx, vote, now)
-        store.scrub_messages(ctx.db, store.ballot_message_prefix(vote.id))
 
 
 def jobs(ctx: Context) -> list[Job]:
@@ -200,3 +200,8 @@ def register(router: Router) -> None:
     router.action("vote.ok")(ballots.on_confirm)
     router.action("vote.about")(ballots.on_about)
     router.action("vote.res")(show_result)
+
+
+def everyone(count: int) -> str:
+    """ "all 5 members", or "the 1 member" when there is one."""
+    return f"all {plural(count, 'member')}" if count != 1 else "the 1 member"

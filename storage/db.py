@@ -9,12 +9,20 @@ from sqlite_utils import Database
 from storage.schema import migrate
 
 
-def open_database(path: str | Path | None = None) -> Database:
-    """Open (creating if need be) and migrate the database; None means in memory."""
+class NoDatabase(Exception):
+    """The database file is not there, and this command does not create one."""
+
+
+def open_database(path: str | Path | None = None, create: bool = True) -> Database:
+    """Open and migrate the database (None means in memory); a missing file is created
+    only with `create`, and never its folder."""
     if path is None or str(path) == ":memory:":
         db = Database(memory=True)
     else:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if not Path(path).exists() and not create:
+            raise NoDatabase(f"no database at {path}")
+        if not Path(path).parent.is_dir():
+            raise NoDatabase(f"no folder {Path(path).parent} for the database")
         db = Database(path)
         # WAL lets a CLI command write rows while the running bot reads and sends.
         db.enable_wal()
@@ -23,6 +31,8 @@ def open_database(path: str | Path | None = None) -> Database:
         db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA busy_timeout = 10000")
     db.execute("PRAGMA foreign_keys = ON")
+    # What is deleted or overwritten is zeroed in the file, not left in its free space.
+    db.execute("PRAGMA secure_delete = ON")
     migrate(db)
     return db
 

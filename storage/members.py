@@ -116,6 +116,16 @@ def link_identity(
     )
 
 
+def mark_welcomed(db: Database, platform: str, platform_user_id: str, now: datetime) -> bool:
+    """Record that this account was welcomed; True only the first time."""
+    cursor = db.execute(
+        "update identities set welcomed_at = ? "
+        "where platform = ? and platform_user_id = ? and welcomed_at is null",
+        [iso(now), platform, platform_user_id],
+    )
+    return cursor.rowcount > 0
+
+
 def identity(db: Database, platform: str, platform_user_id: str) -> dict[str, Any] | None:
     rows = list(
         db["identities"].rows_where(

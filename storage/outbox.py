@@ -113,10 +113,32 @@ def next_due(db: Database, platform: str, chats: tuple[str, ...] = ()) -> dateti
     return datetime.fromisoformat(row[0]) if row and row[0] else None
 
 
+# Messages that show one member their ballot, receipt code or answer. Once delivered,
+# only the key stays (so nothing is sent twice), never what they said.
+FORGET_ONCE_SENT = ("vote:*:b:*", "pulse:*:tick:*")
+FORGOTTEN = {"text": "(Cleared once delivered, so that what it said is not kept.)", "title": ""}
+
+
+def scrub_messages(db: Database, prefix: str, sent_only: bool = True) -> int:
+    """Blank the text of messages whose key starts with `prefix`; returns how many.
+
+    Waiting messages are left alone unless `sent_only` is False.
+    """
+    status = "and status not in ('pending', 'sending')" if sent_only else ""
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # past every key starting with prefix
+    forgotten = json.dumps(FORGOTTEN)
+    return db.execute(
+        f"update outbox set payload = ? where key >= ? and key < ? {status} and payload != ?",
+        [forgotten, prefix, after, forgotten],
+    ).rowcount
+
+
 def mark_sent(db: Database, row_id: int, ref: str | None, now: datetime) -> None:
+    secret = " or ".join("key glob ?" for _ in FORGET_ONCE_SENT)
     db.execute(
-        "update outbox set status = 'sent', sent_at = ?, sent_ref = ?, error = null where id = ?",
-        [iso(now), ref, row_id],
+        f"update outbox set status = 'sent', sent_at = ?, sent_ref = ?, error = null, "
+        f"payload = case when {secret} then ? else payload end where id = ?",
+        [iso(now), ref, *FORGET_ONCE_SENT, json.dumps(FORGOTTEN), row_id],
     )
 
 
@@ -197,3 +219,16 @@ def scrub_delivered(db: Database, before: datetime) -> int:
         "and created_at < ?",
         [iso(before)],
     ).rowcount
+
+
+def beat(db: Database, platform: str, now: datetime) -> None:
+    """The running bot's sender for `platform` is alive at `now`."""
+    db["sender_beats"].upsert({"platform": platform, "seen_at": iso(now)}, pk="platform")
+
+
+def live_senders(db: Database, since: datetime) -> list[str]:
+    """Platforms whose sender was alive at or after `since`."""
+    rows = db.execute(
+        "select platform from sender_beats where seen_at >= ? order by platform", [iso(since)]
+    )
+    return [row[0] for row in rows]

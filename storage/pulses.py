@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from secrets import token_hex
 from typing import Any
 
 from sqlite_utils import Database
 
+from storage import secrecy
 from storage.timestamps import iso
 
 
@@ -305,22 +307,16 @@ def close_round(db: Database, round_id: int, now: datetime) -> bool:
     Turnout is counted per constituency. Then the secret, the round's messages in the
     outbox (which showed members their own answers) and waiting comment prompts are
     deleted, and participation is cut down to who took part: no progress, which could
-    be matched to how many questions a respondent key answered. After this nothing
-    links an answer to a member.
+    be matched to how many questions a respondent key answered, and for everyone the
+    round's opening time instead of when they answered. Answers, comments and who took
+    part are written again in random orders (see storage/secrecy.py), the answers
+    under new random respondent keys. After this nothing links an answer to a member.
     """
-    outer = db.conn.in_transaction
-    (was_secure,) = db.execute("pragma secure_delete").fetchone()
-    # Deleted rows are overwritten, not left readable in the file's free space.
-    db.execute("pragma secure_delete = on")
-    try:
-        if not _close(db, round_id, now):
-            return False
-    finally:
-        db.execute(f"pragma secure_delete = {int(was_secure)}")
-    if not outer:
-        # Earlier versions of the pages (the secret, the order answers came in) live on
-        # in the write-ahead log until a checkpoint: copy it back and empty it now.
-        db.execute("pragma wal_checkpoint(truncate)")
+    if not _close(db, round_id, now):
+        return False
+    # Earlier versions of the pages (the secret, the order answers came in) live on
+    # in the write-ahead log until a checkpoint: copy it back and empty it now.
+    secrecy.checkpoint(db)
     return True
 
 
@@ -351,15 +347,30 @@ def _close(db: Database, round_id: int, now: datetime) -> bool:
             "delete from pulse_participation where round_id = ? and answered_at is null",
             [round_id],
         )
-        db.execute(
-            "update pulse_participation set step = null, finished = null where round_id = ?",
-            [round_id],
-        )
         db.execute("delete from pulse_secrets where round_id = ?", [round_id])
         db.execute("delete from outbox where key >= ? and key < ?", [low, high])
         db.execute(
             "delete from conversations where prompt >= ? and prompt < ?", [prompt_low, prompt_high]
         )
+        (opened_at,) = db.execute(
+            "select opened_at from pulse_rounds where id = ?", [round_id]
+        ).fetchone()
+        took_part = {"step": None, "finished": None, "answered_at": opened_at}
+        secrecy.rewrite_shuffled(
+            db, "pulse_participation", "round_id = ?", [round_id], fixed=took_part
+        )
+        fresh: dict[str, str] = {}
+
+        def rekey(respondent: str) -> str:
+            if respondent not in fresh:
+                fresh[respondent] = token_hex(16)
+            return fresh[respondent]
+
+        for table in ("pulse_answers", "pulse_comments"):
+            secrecy.rewrite_shuffled(
+                db, table, "round_id = ?", [round_id], remap=("respondent", rekey)
+            )
+        secrecy.shuffle_member_order(db)
     return True
 
 

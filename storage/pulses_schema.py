@@ -1,16 +1,17 @@
 """Tables of pulse survey rounds, as their own migration set.
 
-Who takes part and what they answered live in separate tables, and the answers
-tables are WITHOUT ROWID, ordered by their primary key (round, respondent key,
-question): the order rows were written in, which would give away who answered when,
-is not kept anywhere.
+Who takes part and what they answered live in separate tables. The answers tables are
+WITHOUT ROWID, keyed by (round, respondent key, question); where a row sits in its
+page still says when it was written, so at close a round's answers, comments and
+participation are rewritten in a random order (storage/secrecy.py).
 
 - `pulse_rounds`: one row per round, with the survey definition as it was asked.
 - `pulse_secrets`: the per-round secret behind the respondent keys; deleted at close.
 - `pulse_participation`: who may answer, how far they got (for reminders and to carry
   on) and when they first answered. Personal data. At close, turnout is counted, the
-  rows of those who did not answer are deleted and progress is cleared: what stays
-  says who took part (the ladder of involvement counts it), never what they answered.
+  rows of those who did not answer are deleted, progress is cleared and the time
+  becomes the round's opening time: what stays says who took part (the ladder of
+  involvement counts it), never what they answered nor when.
 - `pulse_turnout`: per constituency, how many were asked and answered (after close).
 - `pulse_answers`, `pulse_comments`: what was answered, by respondent key and
   constituency; `member_id` is filled only for surveys that are not anonymous.

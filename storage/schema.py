@@ -138,6 +138,19 @@ def m005_job_outcomes(db: Database) -> None:
     db["job_runs"].add_column("failures", int, not_null_default=0)
 
 
+@core()
+def m006_identities_welcomed_at(db: Database) -> None:
+    # Accounts linked before this knew no better than "welcome back".
+    db["identities"].add_column("welcomed_at", str)
+    db.execute("update identities set welcomed_at = linked_at")
+
+
+@core()
+def m007_sender_beats(db: Database) -> None:
+    # A running bot's senders say they are alive, so a CLI watching the outbox knows.
+    db["sender_beats"].create({"platform": str, "seen_at": str}, pk="platform")
+
+
 MIGRATION_SETS: list[Migrations] = [
     core,
     suggestions_migrations,

@@ -4,7 +4,8 @@ Formal roles and groups are recorded by the officer. Interest in stepping up kee
 the member's name only with their consent (`tier_interest`); without it, only a count
 per rung and month (`tier_interest_counts`). Nothing here can be lined up with
 anonymous answers or ballots: nudges remember only *that* a member's first of each
-kind was handled, never when, and the monthly snapshots hold counts per
+kind was handled, never when (their row order, which would say, is shuffled whenever
+a round or vote closes: storage/secrecy.py), and the monthly snapshots hold counts per
 constituency and rung, never members.
 """
 

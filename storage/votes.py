@@ -7,7 +7,6 @@ constraint on `vote_voters` decides a race between two presses: the second one f
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -16,10 +15,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from storage.secrecy import rewrite_shuffled, shuffle_member_order
 from storage.timestamps import iso
 
 CAST, REPLACED, ALREADY, NOT_OPEN = "cast", "replaced", "already voted", "not open"
-SCRUBBED = {"text": "(A ballot message, cleared to keep the ballot secret.)", "title": ""}
 
 
 def insert_vote(db: Database, row: dict[str, Any], replace: bool = False) -> None:
@@ -171,13 +170,15 @@ def cast(
     voted_on: str,
     now: datetime,
     ballot_key: str | None = None,
+    live_every: int | None = None,
 ) -> tuple[str, str | None]:
     """Record that the member voted and store their ballot, atomically.
 
     Returns (outcome, receipt). The first statement is a write, so the check that the
     vote is open (and its closing time not yet reached at `now`) is made under the
     write lock. Without `ballot_key` a second ballot is refused (ALREADY); with it,
-    it replaces the ballot stored under that key (REPLACED).
+    it replaces the ballot stored under that key (REPLACED). With `live_every`, a new
+    ballot that makes the number a multiple of it takes the count so far (`live`).
     """
     is_open = "exists (select 1 from votes where vote_id = ? and status = 'open' and closes_at > ?)"
     with db.atomic():
@@ -214,10 +215,34 @@ def cast(
                     "values (?, ?, ?, ?)",
                     [vote_id, receipt, choice, ballot_key],
                 )
+                if live_every and outcome == CAST:
+                    _take_live_count(db, vote_id, live_every)
                 return outcome, receipt
             except sqlite3.IntegrityError:
                 continue  # a receipt collision: draw again
         raise RuntimeError("could not draw a unique receipt code")
+
+
+def _take_live_count(db: Database, vote_id: str, every: int) -> None:
+    """Keep the count so far if the ballots now number a multiple of `every`.
+
+    A changed ballot never takes one: the difference would be that one voter's change.
+    """
+    (ballots,) = db.execute(
+        "select count(*) from vote_ballots where vote_id = ?", [vote_id]
+    ).fetchone()
+    if ballots % every == 0:
+        live = {"ballots": ballots, "counts": choice_counts(db, vote_id)}
+        db.execute("update votes set live = ? where vote_id = ?", [json.dumps(live), vote_id])
+
+
+def live_count(db: Database, vote_id: str) -> tuple[int, list[tuple[str, int]]]:
+    """The count so far as last taken: (ballots, [(choice, how many)]); (0, []) if none."""
+    row = db.execute("select live from votes where vote_id = ?", [vote_id]).fetchone()
+    if not row or not row[0]:
+        return 0, []
+    live = json.loads(row[0])
+    return live["ballots"], [(choice, n) for choice, n in live["counts"]]
 
 
 def insert_ballots(db: Database, vote_id: str, rows: Iterable[tuple[str, str]]) -> None:
@@ -255,55 +280,31 @@ def find_receipt(db: Database, receipt: str) -> list[dict[str, Any]]:
     )
 
 
-def forget_links(db: Database, vote_id: str) -> None:
+def forget_links(db: Database, vote_id: str, closed_on: str) -> None:
     """At close: nothing may link a ballot to a member any more.
 
-    Clears the replacement keys and the vote's secret, deletes drafts, and blanks the
-    ballot messages (choices, confirmation, receipt) kept in the outbox.
+    Clears the replacement keys and the vote's secret and deletes drafts and the ballot
+    messages (choices, confirmation, receipt) from the outbox, so that no count of rows
+    per member is left either. Then the ballots and the roll of who voted are written
+    again in random orders, the roll with the closing day for everyone, so that neither
+    their places in the file, their rowids nor the days can pair a voter with a ballot.
     """
-    db.execute("pragma secure_delete = on")  # overwrite what is cleared, not just unlink it
-    db.execute("update vote_ballots set ballot_key = null where vote_id = ?", [vote_id])
-    db.execute("update votes set secret = null where vote_id = ?", [vote_id])
+    db.execute("update votes set secret = null, live = null where vote_id = ?", [vote_id])
     db.execute("delete from vote_drafts where vote_id = ?", [vote_id])
     prefix = ballot_message_prefix(vote_id)
-    db.execute(
-        "update outbox set status = 'failed', error = 'the vote closed before it was sent' "
-        "where key >= ? and key < ? and status = 'pending'",
-        [prefix, _after(prefix)],
-    )
-    scrub_messages(db, prefix, sent_only=False)
+    db.execute("delete from outbox where key >= ? and key < ?", [prefix, _after(prefix)])
+    rewrite_shuffled(db, "vote_ballots", "vote_id = ?", [vote_id], fixed={"ballot_key": None})
+    rewrite_shuffled(db, "vote_voters", "vote_id = ?", [vote_id], fixed={"voted_on": closed_on})
+    shuffle_member_order(db)
 
 
 def ballot_message_prefix(vote_id: str) -> str:
     return f"vote:{vote_id}:b:"
 
 
-def scrub_messages(db: Database, prefix: str, sent_only: bool = True) -> int:
-    """Blank the payload of outbox messages whose key starts with `prefix`.
-
-    Ballot messages say how someone voted (or their receipt code) next to their member
-    id; once delivered they are not needed. Waiting messages are left alone unless
-    `sent_only` is False.
-    """
-    status = "and status not in ('pending', 'sending')" if sent_only else ""
-    db.execute("pragma secure_delete = on")
-    return db.execute(
-        f"update outbox set payload = ? where key >= ? and key < ? {status} and payload != ?",
-        [json.dumps(SCRUBBED), prefix, _after(prefix), json.dumps(SCRUBBED)],
-    ).rowcount
-
-
 def _after(prefix: str) -> str:
     """The first key past every key starting with `prefix` (so the range uses the index)."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
-def settle_file(db: Database) -> None:
-    """Best effort: fold the write-ahead log into the file so old pages do not linger."""
-    if not db.conn.in_transaction:
-        # a busy reader may stop it; the next checkpoint will do it then
-        with contextlib.suppress(sqlite3.OperationalError):
-            db.execute("pragma wal_checkpoint(truncate)")
 
 
 # --- drafts ---------------------------------------------------------------------------

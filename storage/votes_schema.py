@@ -2,13 +2,19 @@
 
 - `votes`: one row per vote (definition, state, result). `secret` (for votes that
   allow a change of mind) exists only while the vote is open.
-- `vote_ballots`: what was voted, and never by whom: no member id and no time. It is
-  a WITHOUT ROWID table keyed by a random receipt code, so even the storage order says
-  nothing about who voted when. `ballot_key` (HMAC of the member id under the vote's
-  secret) is set only for votes allowing a change, and cleared at close.
-- `vote_voters`: that a member voted (and on which day), for one-member-one-vote,
-  turnout and reminders. UNIQUE (vote_id, member_id) makes two racing presses count once.
+- `vote_ballots`: what was voted, and never by whom: no member id and no time, keyed
+  by a random receipt code. Where a row sits in its page still says when it was
+  written, so at close the ballots are rewritten in a random order (storage/secrecy.py).
+  `ballot_key` (HMAC of the member id under the vote's secret) is set only for votes
+  allowing a change, and cleared at close.
+- `vote_voters`: that a member voted, for one-member-one-vote, turnout and reminders;
+  the day they voted while open, the closing day for everyone once closed (when the
+  rows are rewritten in a random order too). UNIQUE (vote_id, member_id) makes two
+  racing presses count once.
 - `vote_drafts`: a ballot being filled in, deleted when cast or when the vote closes.
+- `votes.live` (a vote showing results before close): the count so far, taken only
+  when the number of ballots reaches a multiple of the anonymity threshold, so that
+  two looks differ by at least that many ballots.
 """
 
 from __future__ import annotations
@@ -79,3 +85,8 @@ def m001_votes(db: Database) -> None:
         )"""
     )
     db.execute("create index vote_drafts_member on vote_drafts (member_id)")
+
+
+@votes_migrations()
+def m002_live_count(db: Database) -> None:
+    db["votes"].add_column("live", str)

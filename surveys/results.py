@@ -20,8 +20,14 @@ from surveys.questions import (
     ScaleQuestion,
     SurveyDefinition,
 )
+from surveys.wording import plural
 
+NO_COMMENTS = "No comments."
 SENTIMENTS: tuple[sentiment.Sentiment, ...] = ("positive", "neutral", "negative")
+STILL_OPEN = (
+    "The round is still open: figures and comments come when it closes, so that "
+    "comparing two looks at the results can never show what someone answered."
+)
 
 Counts = Mapping[tuple[str, str, Answer], int]
 
@@ -115,6 +121,7 @@ class RoundResults:
     questions: tuple[QuestionResult, ...]
     comments: dict[sentiment.Sentiment, tuple[Comment, ...]] | None
     comments_suppressed_reason: str | None = None
+    still_open: bool = False
 
     def question(self, question_id: str) -> QuestionResult:
         for question in self.questions:
@@ -145,8 +152,12 @@ def round_results(
     threshold: int = 5,
     comment_threshold: int = 10,
     previous: RoundResults | None = None,
+    still_open: bool = False,
 ) -> RoundResults:
     """Summarise one round from aggregated answers.
+
+    A round `still_open` shows how many answered and nothing else: two looks taken
+    before and after someone answers would otherwise give that person's answers.
 
     `counts` maps (question id, constituency, answer value) to how many gave it; values
     may arrive as text from storage and are parsed by the question. Counts for comment
@@ -161,6 +172,8 @@ def round_results(
     by_question = _counts_by_question(definition, counts)
     constituencies = _constituencies(definition, by_question, respondents, eligible)
     grouped_comments, comments_reason = _comments(comments, comment_threshold)
+    if still_open:
+        grouped_comments, comments_reason = None, STILL_OPEN
     total = _turnout("all", sum(respondents.values()), sum(eligible.values()))
     return RoundResults(
         survey_id=definition.id,
@@ -179,10 +192,11 @@ def round_results(
                 question, by_question[question.id], constituencies, threshold, previous
             )
             for question in definition.questions
-            if not isinstance(question, CommentQuestion)
+            if not isinstance(question, CommentQuestion) and not still_open
         ),
         comments=grouped_comments,
         comments_suppressed_reason=comments_reason,
+        still_open=still_open,
     )
 
 
@@ -305,9 +319,11 @@ def _comments(
 ) -> tuple[dict[sentiment.Sentiment, tuple[Comment, ...]] | None, str | None]:
     """Comments grouped by sentiment and sorted by text, or None and why they are hidden."""
     written = [(group, text.strip()) for group, text in comments if text.strip()]
-    if 0 < len(written) < comment_threshold:
+    if not written:
+        return {name: () for name in SENTIMENTS}, NO_COMMENTS
+    if len(written) < comment_threshold:
         return None, (
-            f"Hidden: only {len(written)} comment{'s' if len(written) > 1 else ''}; "
+            f"Hidden: only {plural(len(written), 'comment')}; "
             f"comments show from {comment_threshold} to protect anonymity."
         )
     per_group = Counter(group for group, _ in written)
@@ -316,7 +332,7 @@ def _comments(
     if len(shown) < len(written):
         left_out = len(written) - len(shown)
         reason = (
-            f"Hidden: {left_out} comment{'s' if left_out > 1 else ''} from a group with "
+            f"Hidden: {plural(left_out, 'comment')} from a group with "
             f"fewer than {comment_threshold} comments, to protect anonymity."
         )
     if not shown and written:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from surveys.wording import plural
+
 from .tally_simple import aggregate_approvals, check_ids
 
 BUDGET_RULE = (
@@ -55,7 +57,7 @@ class BudgetResult:
 
     def explain(self) -> list[str]:
         lines = [
-            f"{self.ballots:,} ballots: {self.valid:,} valid, {self.blank:,} approving nothing, "
+            f"{plural(self.ballots, 'ballot')}: {self.valid:,} valid, {self.blank:,} approving nothing, "
             f"{self.invalid:,} invalid.",
             f"Rule: {BUDGET_RULE}",
             f"Budget: {self.budget:,}.",

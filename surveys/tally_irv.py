@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from surveys.wording import plural
+
 from .tally_ranked import (
     TIE_BREAK_RULE,
     Ranking,
@@ -79,7 +81,7 @@ class IrvResult:
 
     def explain(self) -> list[str]:
         lines = [
-            f"{self.ballots:,} ballots: {self.valid:,} valid, {self.invalid:,} invalid "
+            f"{plural(self.ballots, 'ballot')}: {self.valid:,} valid, {self.invalid:,} invalid "
             "(empty, naming an unknown candidate, or ranking someone twice).",
             "To win, a candidate needs more than half of the votes still in the count; "
             "ballots with no candidate left are exhausted and set aside.",

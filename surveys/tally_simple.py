@@ -7,6 +7,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from surveys.wording import plural
+
 RESOLUTION_CHOICES = ("for", "against", "abstain")
 
 
@@ -71,12 +73,12 @@ class ResolutionResult:
     def explain(self) -> list[str]:
         verdict = "passed" if self.passed else "not passed"
         lines = [
-            f"{self.ballots:,} ballots: {self.votes_for:,} for, {self.against:,} against, "
+            f"{plural(self.ballots, 'ballot')}: {self.votes_for:,} for, {self.against:,} against, "
             f"{self.abstain:,} abstain, {self.invalid:,} invalid.",
             "Abstentions and invalid ballots are not votes cast: only for and against "
             "count towards the threshold.",
             f"To pass, the resolution needs {self.threshold.describe()} of the "
-            f"{self.votes_cast:,} votes cast.",
+            f"{plural(self.votes_cast, 'vote')} cast.",
         ]
         if self.votes_cast:
             lines.append(
@@ -135,7 +137,7 @@ class PluralityResult:
 
     def explain(self) -> list[str]:
         lines = [
-            f"{self.ballots:,} ballots: {self.valid:,} valid, {self.invalid:,} invalid.",
+            f"{plural(self.ballots, 'ballot')}: {self.valid:,} valid, {self.invalid:,} invalid.",
             "Votes: " + ", ".join(f"{o} {n:,}" for o, n in _by_count(self.counts)) + ".",
         ]
         if not self.winners:
@@ -143,7 +145,7 @@ class PluralityResult:
         elif self.tie:
             top = self.counts[self.winners[0]]
             lines.append(
-                f"Tie: {', '.join(self.winners)} have {top:,} votes each. "
+                f"Tie: {', '.join(self.winners)} have {plural(top, 'vote')} each. "
                 "No winner is picked automatically."
             )
         else:
@@ -200,10 +202,10 @@ class ApprovalResult:
 
     def explain(self) -> list[str]:
         lines = [
-            f"{self.ballots:,} ballots: {self.valid:,} valid, {self.blank:,} approving nothing, "
+            f"{plural(self.ballots, 'ballot')}: {self.valid:,} valid, {self.blank:,} approving nothing, "
             f"{self.invalid:,} invalid.",
             "Approvals: " + ", ".join(f"{o} {n:,}" for o, n in _by_count(self.counts)) + ".",
-            f"The {self.seats} option(s) with the most approvals win.",
+            f"The {plural(self.seats, 'option')} with the most approvals win.",
         ]
         if self.winners:
             lines.append(f"Winning: {', '.join(self.winners)}.")

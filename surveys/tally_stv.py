@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from surveys.wording import plural
+
 from .tally_ranked import (
     TIE_BREAK_RULE,
     Ranking,
@@ -119,14 +121,14 @@ class StvResult:
 
     def explain(self) -> list[str]:
         lines = [
-            f"{self.ballots:,} ballots: {self.valid:,} valid, {self.invalid:,} invalid "
+            f"{plural(self.ballots, 'ballot')}: {self.valid:,} valid, {self.invalid:,} invalid "
             "(empty, naming an unknown candidate, or ranking someone twice).",
         ]
         if not self.stages:
             return [*lines, "There are no valid ballots, so nobody is elected."]
         lines.append(
-            f"{self.seats} seat(s). Quota: {self.valid:,} / ({self.seats} + 1), "
-            f"ignoring fractions, plus 1 = {self.quota:,} votes."
+            f"{plural(self.seats, 'seat')}. Quota: {self.valid:,} / ({self.seats} + 1), "
+            f"ignoring fractions, plus 1 = {plural(self.quota, 'vote')}."
         )
         previous = None
         for stage in self.stages:

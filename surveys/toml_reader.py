@@ -162,7 +162,8 @@ def load_toml(path: Path | Traversable, error_cls: type[Exception]) -> dict[str,
     """Read and parse a TOML file; a problem raises `error_cls` with the file and line."""
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: Windows editors may start the file with a byte-order mark.
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise error_cls(f"{source}: cannot read: {exc}") from None
     try:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from surveys.localised import from_data, to_data
 from surveys.toml_reader import ID_PATTERN, TomlTable, describe, load_toml
+from surveys.wording import plural
 
 METHODS = ("resolution", "single", "approval", "irv", "stv", "budget")
 RANKED = ("irv", "stv")
@@ -243,7 +244,7 @@ def parse_vote(data: dict, source: str, timezone: str = "Europe/London") -> Vote
     if opens is not None and reminders and (closes - opens).total_seconds() <= reminders[0] * 3600:
         table.fail(
             "reminder_hours",
-            f"{reminders[0]} hours before closing is before the vote opens; use less, or []",
+            f"{plural(reminders[0], 'hour')} before closing is before the vote opens; use less, or []",
         )
     return VoteDefinition(
         id=vote_id,
@@ -270,7 +271,10 @@ def load_vote_file(path: Path, timezone: str = "Europe/London") -> VoteDefinitio
     return parse_vote(load_toml(Path(path), VoteDefinitionError), str(path), timezone)
 
 
-_DURATION = re.compile(r"(\d{1,4})\s*([mhd])")
+# A first word of digits and one letter ("2h", "2x", "99999d") is meant as the poll's length.
+_DURATION = re.compile(r"(\d+)([a-z])(?=\s|$)", re.IGNORECASE)
+_UNITS = {"m": 1, "h": 60, "d": 24 * 60}
+_LENGTHS = "e.g. 30m, 2h or 3d (minutes, hours or days)"
 
 
 def parse_poll(text: str, default_hours: int = 24) -> tuple[str, tuple[str, ...], int]:
@@ -278,12 +282,16 @@ def parse_poll(text: str, default_hours: int = 24) -> tuple[str, tuple[str, ...]
     text = text.strip()
     minutes = default_hours * 60
     duration = _DURATION.match(text)
-    if duration and text[duration.end() : duration.end() + 1] in (" ", ""):
-        amount, unit = int(duration.group(1)), duration.group(2)
-        minutes = amount * {"m": 1, "h": 60, "d": 24 * 60}[unit]
+    if duration:
+        amount, unit = int(duration.group(1)), duration.group(2).lower()
+        if unit not in _UNITS:
+            raise VoteDefinitionError(f"{duration.group(0)!r} is not a length: use {_LENGTHS}")
+        minutes = amount * _UNITS[unit]
         text = text[duration.end() :].strip()
         if not 5 <= minutes <= 30 * 24 * 60:
-            raise VoteDefinitionError("a poll stays open between 5 minutes and 30 days")
+            raise VoteDefinitionError(
+                f"a poll stays open between 5 minutes and 30 days, {_LENGTHS}"
+            )
     parts = [part.strip() for part in text.split("|")]
     question, options = parts[0], tuple(p for p in parts[1:] if p)
     if not question:

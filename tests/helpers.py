@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from handlers.context import Context
 from handlers.settings import Policy
@@ -58,3 +62,27 @@ def link(
 ) -> None:
     user = user_id or f"u-{member_id}"
     members.link_identity(ctx.db, platform, user, user, member_id, ctx.now())
+
+
+ROOT = Path(__file__).parents[1]
+
+
+def run_mv(
+    folder, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """`mutual-voice ARGS` as a real process in `folder`, running this checkout's code
+    (not whichever copy is installed), with no MUTUAL_VOICE_* settings inherited."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MUTUAL_VOICE")}
+    environment["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT), *filter(None, [environment.get("PYTHONPATH")])]
+    )
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=folder,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+    )

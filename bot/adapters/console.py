@@ -2,7 +2,9 @@
 
 It works piped (`printf '/start\\n/help\\n' | mutual-voice run --as demo-tenant-1`):
 each line is handled, the replies are printed, and the session ends with the input.
-Numbered choices are answered by typing the number.
+Numbered choices are answered by typing the number: while a menu is waiting, a number
+always picks the numbered choice (never a label that happens to be a number), and any
+other answer asks again, so a mistyped answer never turns into something else.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TextIO
 
 from bot.demo import CONSOLE
@@ -23,10 +26,32 @@ from storage.outbox import Row
 COUNCIL_CHAT = "council"
 
 
+ASK_AGAIN = (
+    "Please type {numbers}. (To send an idea instead, type /suggest; /help shows everything.)"
+)
+
+
+@dataclass(frozen=True)
+class Menu:
+    """The numbered choices waiting for an answer, and whether typed words answer too."""
+
+    choices: tuple[Option, ...] = ()
+    takes_text: bool = False
+
+    def pick(self, text: str) -> Option | None:
+        """The option a typed answer picks: its number, else a non-numeric label typed in full."""
+        if text.isdigit():
+            number = int(text)
+            return self.choices[number - 1] if 1 <= number <= len(self.choices) else None
+        by_label = [o for o in self.choices if o.label.casefold() == text.casefold()]
+        return by_label[0] if by_label else None
+
+
 def parse_line(
-    line: str, who: Who, engine: Engine, choices: list[Option], ref: str | None
-) -> Event | None:
-    """The neutral event a typed line stands for (None for a blank line)."""
+    line: str, who: Who, engine: Engine, menu: Menu, ref: str | None
+) -> Event | str | None:
+    """The neutral event a typed line stands for, or the console's own answer to a
+    wrong one (None for a blank line)."""
     text = line.strip()
     if not text:
         return None
@@ -35,13 +60,14 @@ def parse_line(
     if text.startswith("/"):
         name, _, args = text[1:].partition(" ")
         return Command(who, member, event_id, name=name.lower(), args=args.strip())
-    by_label = [o for o in choices if o.label.casefold() == text.casefold()]
-    if by_label or (text.isdigit() and choices and 1 <= int(text) <= len(choices)):
-        # A label typed in full wins, so "10" on a 0-10 scale means ten, not the 10th button.
-        option = by_label[0] if by_label else choices[int(text) - 1]
+    option = menu.pick(text)
+    if option is not None:
         return Choice(
             who, member, event_id, action=option.action, value=option.value, message_ref=ref
         )
+    if menu.choices and not menu.takes_text:
+        count = len(menu.choices)
+        return ASK_AGAIN.format(numbers=f"a number from 1 to {count}" if count > 1 else "1")
     return Text(who, member, event_id, text=text)
 
 
@@ -49,8 +75,8 @@ class Console:
     def __init__(self, engine: Engine, member_id: str, out: TextIO) -> None:
         self.engine, self.member_id, self.out = engine, member_id, out
         self.who = Who(CONSOLE, member_id, member_id)
-        self.choices: list[Option] = []
-        self.choices_ref: str | None = None
+        self.menu = Menu()
+        self.menu_ref: str | None = None
 
     async def deliver(self, row: Row, message: Message) -> Outcome:
         """Print one outbox message; the council's messages are shown as such."""
@@ -68,14 +94,23 @@ class Console:
             lines.append(f"  {number}) {option.label}")
         if row.chat_id == self.member_id:
             _ = i18n.translator(message.language)
+            self.follow(row.key, message)
             if message.choices:
-                self.choices, self.choices_ref = list(message.choices), row.key
                 lines.append(_("Type a number to choose."))
             elif message.prompt:
                 lines.append(_("(Type your answer, or /help to do something else.)"))
         self.out.write("\n".join(lines) + "\n\n")
         self.out.flush()
         return Outcome(ref=row.key)
+
+    def follow(self, key: str, message: Message) -> None:
+        """Keep the menu current: the newest message to the member is what they answer,
+        except an edit of some older message, which leaves the waiting question alone."""
+        if message.edit_ref and message.edit_ref != self.menu_ref:
+            return
+        self.menu = Menu(message.choices, takes_text=message.prompt is not None)
+        if not message.edit_ref:
+            self.menu_ref = key
 
     async def converse(
         self, stdin: TextIO, sender: Sender, echo: bool, between: Callable[[], object]
@@ -91,7 +126,8 @@ class Console:
                 break
             if echo and line.strip():
                 self.out.write(f"> {line.strip()}\n")
-            event = parse_line(line, self.who, self.engine, self.choices, self.choices_ref)
-            if event is None:
-                continue
-            self.engine.handle(event)
+            event = parse_line(line, self.who, self.engine, self.menu, self.menu_ref)
+            if isinstance(event, str):
+                self.out.write(event + "\n\n")
+            elif event is not None:
+                self.engine.handle(event)

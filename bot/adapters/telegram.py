@@ -17,7 +17,7 @@ import traceback
 from telegram import Bot, Chat, MaybeInaccessibleMessage, Update, User
 from telegram import Message as TelegramMessage
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, InvalidToken, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -30,7 +30,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.adapters import telegram_callbacks, telegram_commands
+from bot.adapters import Unreachable, telegram_callbacks, telegram_commands
 from bot.adapters.telegram_delivery import NO_PREVIEW, Delivery, not_modified
 from bot.adapters.telegram_render import TEXT_MAX, chosen_label, with_tick
 from bot.adapters.telegram_webhook import Webhook
@@ -88,10 +88,10 @@ async def bot_username(settings: TelegramSettings) -> str:
         return bot.username
 
 
-def learn_join_link(app: App) -> None:
+async def learn_join_link(app: App) -> None:
     """Outside the running bot (e.g. `members invite`), learn the join link from getMe."""
     try:
-        username = asyncio.run(bot_username(app.settings.telegram))
+        username = await bot_username(app.settings.telegram)
     except TelegramError as error:
         log.warning("could not ask Telegram for the bot's username: %s", app.redact(str(error)))
         return
@@ -159,6 +159,13 @@ class TelegramAdapter:
                 raise ConfigError(
                     "Telegram refused the bot token: check telegram.token or "
                     "MUTUAL_VOICE_TELEGRAM_TOKEN against BotFather's /token"
+                ) from None
+            # PTB counts BadRequest as a NetworkError; the network failed only without an answer.
+            # While running, PTB's polling and the outbox retry with back-off instead.
+            if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+                reason = self.app.redact(str(error))
+                raise Unreachable(
+                    f"cannot reach Telegram at {self.settings.base_url}: {reason}"
                 ) from None
             if isinstance(error, TelegramError):
                 raise ConfigError(f"cannot start Telegram: {self.app.redact(str(error))}") from None

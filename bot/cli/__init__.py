@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sqlite3
@@ -9,33 +10,58 @@ import sys
 
 import click
 
-from bot.cli import digest as digest_cli
-from bot.cli import jobs, members, outbox, run, setup
-from bot.cli import suggestions as suggestion_cli
-from bot.cli import survey as survey_cli
-from bot.cli import tiers as tiers_cli
-from bot.cli import vote as vote_cli
-from bot.cli import web as web_cli
 from bot.cli.state import State
-from bot.config import ConfigError
 
-COMMANDS = (
-    setup.init,
-    run.run,
-    members.members,
-    outbox.outbox,
-    jobs.jobs,
-    suggestion_cli.suggestions,
-    vote_cli.vote,
-    survey_cli.survey,
-    tiers_cli.tiers,
-    digest_cli.digest,
-    web_cli.web,
-    web_cli.console,
-)
+# Each command by name: its module (bot.cli.<module>.<name>) and the line `--help` shows.
+# Modules load only when their command runs, so `--help` does not wait for matplotlib,
+# sqlite-utils and the handlers (tests/bot/test_cli_speed.py keeps the lines in step).
+COMMANDS = {
+    "init": ("setup", "Write a starter config and database here, and say what to do next."),
+    "run": ("run", "Run the bot."),
+    "members": ("members", "The roster: import, list, invite, export and erase members."),
+    "outbox": ("outbox", "Messages waiting to be delivered."),
+    "jobs": ("jobs", "List scheduled jobs: last success, last failure and why, next run."),
+    "suggestions": ("suggestions", "Members' suggestions to the staff council."),
+    "vote": (
+        "vote",
+        "Member votes: create, open, close, results and the published ballot list.",
+    ),
+    "count": ("count", "Count the ranked ballots of a BLT file, stage by stage."),
+    "survey": ("survey", "Pulse surveys: list them, send a round, close it, read the results."),
+    "tiers": (
+        "tiers",
+        "The ladder of involvement: who stands where, and who wants to do more.",
+    ),
+    "digest": (
+        "digest",
+        "The staff council's digest and the members' newsletter: preview, or send now.",
+    ),
+    "web": (
+        "web",
+        "Serve the officer's web console (alone, or beside a running bot on the same database).",
+    ),
+    "console": ("web", "The officer's web console."),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands are imported when used, not when listed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"bot.cli.{COMMANDS[name][0]}")
+        return getattr(module, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, summary) for name, (_, summary) in COMMANDS.items()])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",
@@ -48,18 +74,16 @@ COMMANDS = (
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     """Mutual Voice: pulse surveys, votes, suggestions and the ladder of involvement."""
+    # A command prints its result; the running bot logs what it does; -v shows everything.
+    quiet = logging.INFO if ctx.invoked_subcommand == "run" else logging.WARNING
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else quiet,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
     for noisy in ("httpx", "apscheduler", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    ctx.obj = State(config_path)
-
-
-for command in COMMANDS:
-    cli.add_command(command)
+    ctx.obj = State(config_path, ctx.invoked_subcommand)
 
 
 def main() -> None:
@@ -74,15 +98,21 @@ def main() -> None:
         sys.exit(error.exit_code)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
-    except ConfigError as error:
-        click.echo(f"mutual-voice: config error: {error}", err=True)
-        sys.exit(2)
     except sqlite3.OperationalError as error:
         click.echo(f"mutual-voice: database error: {error}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as error:
+        from bot.adapters import Unreachable
+        from bot.config import ConfigError  # loaded by then if the config was read
+
+        if isinstance(error, ConfigError):
+            click.echo(f"mutual-voice: config error: {error}", err=True)
+            sys.exit(2)
+        if isinstance(error, Unreachable):  # the network, not the config: try again later
+            click.echo(f"mutual-voice: {error}", err=True)
+            sys.exit(3)
         if os.environ.get("MUTUAL_VOICE_DEBUG"):
             raise
         click.echo(

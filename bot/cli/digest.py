@@ -21,6 +21,7 @@ from handlers.messages import unquoted
 from storage import audit
 from storage import digests as store
 from storage.timestamps import iso
+from surveys.wording import plural
 
 kind_option = click.option(
     "--kind",
@@ -139,8 +140,6 @@ def send(state: State, kind: str) -> None:
     if kind == digests.COUNCIL:
         click.echo("Queued the council digest; the running bot delivers it.")
     elif report.queued:
-        click.echo(
-            f"Queued {words.plural(report.queued, 'newsletter')}; the running bot delivers them."
-        )
+        click.echo(f"Queued {plural(report.queued, 'newsletter')}; the running bot delivers them.")
     else:
         click.echo("Nobody has news this time, so no newsletter was queued.")

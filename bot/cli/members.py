@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import re
+import asyncio
+import io
 from datetime import timedelta
 from pathlib import Path
 
 import click
 
-from bot import invite_files
+from bot import invite_batch, invite_files
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
 from handlers import i18n, member_data, roster
 from handlers import invites as invite_service
 from handlers import joining as joining_report
 from storage import members as member_rows
+from surveys.wording import plural
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
@@ -32,14 +34,15 @@ def members() -> None:
 
 
 @members.command(name="import")
-@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("csv_file", type=click.File("rb"))
 @click.option("--skip-bad", is_flag=True, help="Import the good rows even if some are bad.")
 @json_option
 @pass_state
 def import_(state: State, csv_file, skip_bad: bool, as_json: bool) -> None:  # noqa: ANN001
     """Import or update members from CSV (member_id,name,email,constituency[,...])."""
     try:
-        report = roster.import_roster(state.app.ctx, csv_file, skip_bad, state.actor())
+        text = roster.decode(csv_file.read())
+        report = roster.import_roster(state.app.ctx, io.StringIO(text), skip_bad, state.actor())
     except roster.RosterError as error:
         raise click.ClickException(f"{csv_file.name}: {error}") from None
     if as_json:
@@ -48,12 +51,14 @@ def import_(state: State, csv_file, skip_bad: bool, as_json: bool) -> None:  # n
         for problem in report.problems:
             click.echo(f"{csv_file.name}: {problem}", err=True)
         if report.applied:
-            skipped = f", skipped {len(report.problems)} bad rows" if report.problems else ""
-            click.echo(f"Imported {report.imported} members{skipped}.")
+            skipped = (
+                f", skipped {plural(len(report.problems), 'bad row')}" if report.problems else ""
+            )
+            click.echo(f"Imported {plural(report.imported, 'member')}{skipped}.")
             _untranslated(state)
     if not report.applied:
         raise click.ClickException(
-            f"{len(report.problems)} bad rows: nothing was imported "
+            f"{plural(len(report.problems), 'bad row')}: nothing was imported "
             "(fix them, or use --skip-bad to import the good rows)"
         )
 
@@ -92,10 +97,16 @@ def list_(state: State, as_json: bool) -> None:
 def show(state: State, member_id: str, as_json: bool) -> None:
     """Show one member."""
     row = _existing(state, member_id)
+    row["status"] = "erased" if row["erased_at"] else "active"
     row["identities"] = member_rows.identities_of(state.app.db, member_id)
     if as_json:
         emit_json(row)
         return
+    if row["erased_at"]:
+        click.echo(
+            f"{member_id} was erased on {row['erased_at'][:10]}: "
+            "personal data and connections removed; anonymous results kept."
+        )
     for key, value in row.items():
         if key != "identities":
             click.echo(f"{key}: {value if value is not None else ''}")
@@ -106,17 +117,13 @@ def show(state: State, member_id: str, as_json: bool) -> None:
         click.echo(f"connected: {link['platform']} since {link['linked_at']}{state_note}")
 
 
-AGE = re.compile(r"^(\d{1,4})([hdw])$")
-AGE_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
-
-
 def _age(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
     if value is None:
         return None
-    found = AGE.match(value.strip())
-    if not found:
-        raise click.BadParameter(f"{value!r} should look like 14d, 2w or 36h")
-    return timedelta(**{AGE_UNITS[found[2]]: int(found[1])})
+    try:
+        return invite_batch.parse_age(value)
+    except invite_batch.OptionError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @members.command()
@@ -164,36 +171,28 @@ def invite(
     app = state.app
     if letters and qr_dir:
         raise click.UsageError("choose --letters or --qr-dir, not both")
-    known = app.settings.organisation.constituencies
-    for group in constituencies:
-        if group not in known:
-            raise click.BadParameter(
-                f"{group!r} is not one of {', '.join(known)}", param_hint="--constituency"
-            )
-    if app.settings.telegram.enabled and "telegram" not in app.ctx.join_links:
-        from bot.adapters.telegram import learn_join_link  # imports PTB: only when needed
-
-        learn_join_link(app)
-    selection = invite_service.Selection(
-        member_ids=member_ids,
-        constituencies=constituencies or invite_files.telegram_constituencies(app.settings),
-        not_joined=not_joined,
-        invited_before=app.ctx.now() - older_than if older_than else None,
+    options = invite_batch.Options(
+        member_ids,
+        constituencies,
+        not_joined,
+        older_than,
+        invite_batch.LETTERS if letters else invite_batch.QR_CODES if qr_dir else "",
     )
+    if invite_batch.join_link_missing(app):
+        asyncio.run(invite_batch.learn_join_link(app))
     try:
-        head = invite_files.letter_head(app.settings) if letters else None
-        if letters or qr_dir:
-            invite_files.check_links(app.ctx.join_links)
         if letters:
             invite_files.check_pdf_path(letters)
         if qr_dir:
             invite_files.check_qr_dir(qr_dir)
-        issued = invite_service.prepare(app.ctx, invite_service.choose(app.ctx, selection))
+        batch = invite_batch.prepare(app, options)
+    except invite_batch.OptionError as error:
+        raise click.BadParameter(str(error), param_hint=error.option) from None
     except (invite_service.InviteError, invite_files.InviteFileError) as error:
         raise click.ClickException(str(error)) from None
+    issued, head = batch.invites, batch.head
     if not issued:
-        recently = " or was invited more recently" if older_than else ""
-        click.echo(f"Nobody to invite: everyone chosen has joined{recently}.", err=as_json)
+        click.echo(invite_batch.nobody(options), err=as_json)
         if as_json:
             emit_json([])
         return
@@ -254,10 +253,6 @@ def joining(state: State, as_json: bool) -> None:
 def _minute(stamp: str) -> str:
     """An ISO time as the officer reads it: 2026-12-02 12:55 (UTC)."""
     return stamp[:16].replace("T", " ")
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 @members.command()

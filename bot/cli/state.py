@@ -1,18 +1,23 @@
-"""What every CLI command shares: the settings (loaded once) and the app."""
+"""What every CLI command shares: the settings (loaded once) and the app.
+
+The app (and with it the handlers, storage and their libraries) is imported only when a
+command needs it, so `mutual-voice --help` starts at once.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import click
 
-from bot.app import App
-from bot.config import ConfigError, Settings, load_settings
-from storage.schema import SchemaTooNew
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.config import Settings
 
 
 class ConfigProblem(click.ClickException):
-    """A bad config or database: one line, exit status 2."""
+    """A bad config, database or input file: one line, exit status 2."""
 
     exit_code = 2
 
@@ -20,9 +25,25 @@ class ConfigProblem(click.ClickException):
         click.echo(f"mutual-voice: {self.message}", err=True)
 
 
+class SetupProblem(ConfigProblem):
+    """No database where the config says: one line, exit status 1."""
+
+    exit_code = 1
+
+
+# Only these start a fresh setup (run and web seed the demo); any other command on a
+# missing database says so.
+CREATES_DATABASE = ("init", "run", "web")
+NO_DATABASE = (
+    "{error}: start with mutual-voice init (or mutual-voice run for the demo), "
+    "or give the config that names your database with --config"
+)
+
+
 @dataclass
 class State:
     config_path: str | None
+    command: str | None = None
     _app: App | None = field(default=None, repr=False)
 
     @property
@@ -32,8 +53,16 @@ class State:
     @property
     def app(self) -> App:
         if self._app is None:
+            from bot.app import App
+            from bot.config import ConfigError, load_settings
+            from storage.db import NoDatabase
+            from storage.schema import SchemaTooNew
+
             try:
-                self._app = App(load_settings(self.config_path))
+                settings = load_settings(self.config_path)
+                self._app = App(settings, create=self.command in CREATES_DATABASE)
+            except NoDatabase as error:
+                raise SetupProblem(NO_DATABASE.format(error=error)) from None
             except ConfigError as error:
                 raise ConfigProblem(f"config error: {error}") from None
             except SchemaTooNew as error:

@@ -7,6 +7,7 @@ delivers them. `--follow` watches that delivery.
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import click
 
@@ -18,11 +19,18 @@ from handlers.messages import unquoted
 from handlers.pulse_questions import closing_time
 from handlers.pulse_results import NoSuchRound, find_round, render, results_of
 from handlers.quiet_hours import quiet_until
-from storage import pulses
+from storage import outbox, pulses
 from surveys.definitions import DefinitionError
+from surveys.wording import plural
 
 POLL_SECONDS = 1.0
 DONE = ("sent", "failed", "unreachable")
+# A running bot's senders beat every few seconds; this long without one, none is running.
+SENDER_SILENCE = timedelta(seconds=30)
+NO_BOT = (
+    "\nNo bot is running, so nothing is being delivered: the invitations wait in the "
+    "outbox. Start the bot with: mutual-voice run"
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
@@ -78,13 +86,13 @@ def send(state: State, survey_id: str, follow: bool) -> None:
     eligible = sum(pulses.turnout(ctx.db, round_row)[1].values())
     click.echo(
         f"Opened round {round_row['number']} of {survey_id} ({definition.title}) for "
-        f"{eligible} members, open until {closing_time(ctx, round_row)}."
+        f"{plural(eligible, 'member')}, open until {closing_time(ctx, round_row)}."
     )
-    click.echo(f"Queued {report.queued} invitations; the running bot delivers them.")
+    click.echo(f"Queued {plural(report.queued, 'invitation')}; the running bot delivers them.")
     waiting = pulses.not_joined(ctx.db, round_row["id"])
     if waiting:
         click.echo(
-            f"{waiting} members have not joined yet: they get it if they join before it "
+            f"{plural(waiting, 'member')} {'has' if waiting == 1 else 'have'} not joined yet: they get it if they join before it "
             "closes (invite them: mutual-voice members invite)."
         )
     policy = ctx.policy
@@ -101,6 +109,9 @@ def _follow(ctx: Context, round_id: int, total: int) -> None:
     try:
         with click.progressbar(length=total, label="Delivered") as bar:
             while done < total:
+                if not outbox.live_senders(ctx.db, ctx.now() - SENDER_SILENCE):
+                    click.echo(NO_BOT)
+                    return
                 progress = pulses.invitation_progress(ctx.db, round_id)
                 if not progress:
                     break  # the round was closed meanwhile

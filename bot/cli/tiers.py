@@ -17,6 +17,7 @@ from storage import audit
 from storage import members as member_rows
 from storage import tiers as records
 from surveys.ladder import Ladder, LadderError
+from surveys.wording import plural
 
 
 def _ladder(state: State) -> Ladder:
@@ -85,8 +86,9 @@ def report(state: State, as_json: bool) -> None:
     click.echo(f"Members per rung{since}; groups under {threshold} are merged or hidden.")
     for group in data["constituencies"]:
         click.echo("")
-        size = group["members"] if group["members"] is not None else f"fewer than {threshold}"
-        click.echo(f"{group['constituency']} ({size} members)")
+        count = group["members"]
+        size = plural(count, "member") if count is not None else f"fewer than {threshold} members"
+        click.echo(f"{group['constituency']} ({size})")
         for band in group["bands"]:
             label = " to ".join(dict.fromkeys([band["tiers"][0], band["tiers"][-1]]))
             change = "" if band["last_month"] is None else f"  (last month {band['last_month']})"

@@ -146,10 +146,16 @@ def results(state: State, vote_id: str, as_json: bool) -> None:
 @vote.command(name="ballots")
 @click.argument("vote_id")
 @json_option
+@click.option(
+    "--blt", "as_blt", is_flag=True, help="A ranked vote's ballots in BLT format, to recount."
+)
 @pass_state
-def ballots_(state: State, vote_id: str, as_json: bool) -> None:
+def ballots_(state: State, vote_id: str, as_json: bool, as_blt: bool) -> None:
     """The anonymised ballot list, sorted by receipt code (after close)."""
     try:
+        if as_blt:
+            click.echo(admin.ballots_blt(state.app.ctx, vote_id), nl=False)
+            return
         rows = admin.published_ballots(state.app.ctx, vote_id)
     except admin.VoteError as error:
         raise click.ClickException(str(error)) from None

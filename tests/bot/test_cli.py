@@ -1,12 +1,11 @@
 """The `mutual-voice` command as an officer uses it, run as a real process where exit codes matter."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+
+from storage.db import open_database
+from tests.helpers import run_mv
 
 ROSTER = """member_id,name,email,constituency
 t1,Pat Murphy,pat@example.org,tenant
@@ -22,23 +21,14 @@ s1,Sam Okafor,sam@example.org,boss
 
 
 def mv(tmp_path, *args, stdin="", env=None):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("MUTUAL_VOICE")}
-    environment.update(env or {}, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=60,
-    )
+    return run_mv(tmp_path, *args, stdin=stdin, env=env)
 
 
 @pytest.fixture
 def folder(tmp_path):
     (tmp_path / "roster.csv").write_text(ROSTER)
     (tmp_path / "bad.csv").write_text(BAD_ROSTER)
+    open_database(tmp_path / "mutual-voice.db").close()  # as `mutual-voice init` leaves it
     return tmp_path
 
 
@@ -47,7 +37,7 @@ def test_piped_console_session_welcomes_helps_and_refuses_a_bad_token(folder):
     assert result.returncode == 0, result.stderr
     assert "demo organisation was created" in result.stderr
     out = result.stdout
-    assert "Welcome back, Pat" in out and "/help - what I can do" in out
+    assert "Welcome, Pat!" in out and "/help - what I can do" in out
     assert "Sorry, I don't recognise that invite" in out
     assert "Traceback" not in out + result.stderr
 
@@ -80,7 +70,7 @@ def test_bad_roster_reports_every_line_and_imports_nothing_then_skip_bad(folder)
     assert "nothing was imported" in result.stderr
     assert json.loads(mv(folder, "members", "list", "--json").stdout) == []
     result = mv(folder, "members", "import", "--skip-bad", "bad.csv")
-    assert result.returncode == 0 and "Imported 1 members, skipped 3 bad rows." in result.stdout
+    assert result.returncode == 0 and "Imported 1 member, skipped 3 bad rows." in result.stdout
     assert [m["member_id"] for m in json.loads(mv(folder, "members", "list", "--json").stdout)] == [
         "t1"
     ]

@@ -55,7 +55,35 @@ def test_secrets_come_from_the_environment_and_never_show_in_repr(tmp_path):
 
 
 def test_database_path_is_relative_to_the_config_file(tmp_path):
-    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "data").mkdir(parents=True)
     path = tmp_path / "etc" / "voice.toml"
     path.write_text("[storage]\ndatabase = 'data/voice.db'\n")
     assert load_settings(path, environ={}).database_path == tmp_path / "etc" / "data" / "voice.db"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[slack]\nport = 99999\n", "slack.port: must be a port from 1 to 65535 (got 99999)"),
+        ("[telegram]\nport = -1\n", "telegram.port: must be a port from 1 to 65535"),
+        ("[slack]\napi_url = 'slack.com/api'\n", "slack.api_url: must be an http:// or https://"),
+        ("[telegram]\nbase_url = 'ftp://x'\n", "telegram.base_url: must be an http:// or https://"),
+        ("[telegram]\nwebhook_url = 'http://x.org/h'\n", "telegram.webhook_url: must start with"),
+        ("[slack]\npath = 'slack/events'\n", "slack.path: must start with /"),
+        ("[slack]\nlisten = ''\n", "slack.listen: must be an address"),
+        ("[storage]\ndatabase = '/nonexistent/dir/x.db'\n", "storage.database: no folder"),
+        ("[storage]\ndatabase = ''\n", "storage.database: must name a file"),
+        ("[digests]\nmembers_cron = '0 10 32 * *'\n", "digests.members_cron"),
+        ("[suggestions]\ncategories = []\n", "suggestions.categories: list at least one"),
+        ("[suggestions]\ncategories = ['a', '']\n", "suggestions.categories: a topic is empty"),
+    ],
+)
+def test_every_port_url_path_and_list_is_checked(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_settings(write(tmp_path, text), environ={})
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "mutual-voice.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'[organisation]\nname = "Riverside Homes"\n')
+    assert load_settings(path, environ={}).organisation.name == "Riverside Homes"

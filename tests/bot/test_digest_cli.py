@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +16,7 @@ from storage import digests, members, outbox
 from storage.db import open_database
 from tests.handlers.test_digest_council import cast, resolution
 from tests.handlers.test_pulse_chat import roster
-from tests.helpers import link
+from tests.helpers import link, run_mv
 
 ROOT = Path(__file__).parents[2]
 DOCS = (ROOT / "README.md",)
@@ -40,6 +37,7 @@ def folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MUTUAL_VOICE_CONFIG", raising=False)
     (tmp_path / "roster.csv").write_text(roster(staff=6, tenants=6))
+    open_database(tmp_path / "mutual-voice.db").close()  # as `mutual-voice init` leaves it
     assert mv("members", "import", "roster.csv").exit_code == 0
     ctx = database(tmp_path)
     for member in members.all_members(ctx.db):
@@ -155,19 +153,9 @@ def test_the_docs_section_exists_and_covers_the_commands():
 
 def test_preview_after_the_console_demo(tmp_path):
     """What the README shows: answer a pulse in the demo, then preview the digest."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("MUTUAL_VOICE")}
-    environment["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])  # this checkout
 
     def run(*args, stdin=""):
-        return subprocess.run(
-            [sys.executable, "-m", "bot", *args],
-            cwd=tmp_path,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=environment,
-            timeout=60,
-        )
+        return run_mv(tmp_path, *args, stdin=stdin)
 
     demo = run("run", stdin="/pulse\n4\n")
     assert demo.returncode == 0, demo.stderr

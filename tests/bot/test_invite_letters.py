@@ -52,6 +52,7 @@ def folder(tmp_path, monkeypatch):
     monkeypatch.delenv("MUTUAL_VOICE_CONFIG", raising=False)
     (tmp_path / "mutual-voice.toml").write_text(CONFIG, encoding="utf-8")
     (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    open_database(tmp_path / "mutual-voice.db").close()  # as `mutual-voice init` leaves it
     assert mv("members", "import", "roster.csv").exit_code == 0
     return tmp_path
 
@@ -95,6 +96,7 @@ def printed(tmp_path_factory) -> tuple[Path, list[dict]]:
     config = folder / "mutual-voice.toml"
     config.write_text(CONFIG, encoding="utf-8")
     (folder / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    open_database(folder / "mutual-voice.db").close()
     imported = mv("--config", str(config), "members", "import", str(folder / "roster.csv"))
     assert imported.exit_code == 0, imported.output
     pdf = str(folder / "invites.pdf")

@@ -1,5 +1,5 @@
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -224,6 +224,9 @@ async def test_run_loop_picks_up_rows_written_by_another_process(tmp_path, clock
     stop.set()
     await task
     assert len(recorder.delivered) == 3
+    # ... and the other process can tell that a bot is sending.
+    assert outbox.live_senders(cli_db, clock() - timedelta(seconds=30)) == ["telegram"]
+    assert outbox.live_senders(cli_db, clock() + timedelta(seconds=1)) == []
 
 
 async def test_a_row_held_for_part_of_a_second_does_not_make_the_sender_spin(ctx, clock):

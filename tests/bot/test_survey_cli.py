@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,7 +19,7 @@ from handlers.context import Context
 from storage import members, outbox, pulses
 from storage.db import open_database
 from tests.handlers.test_pulse_chat import PulseChat, roster
-from tests.helpers import FakeClock, link
+from tests.helpers import FakeClock, link, run_mv
 
 ROOT = Path(__file__).parents[2]
 DOCS = (ROOT / "README.md",)
@@ -38,6 +36,7 @@ def folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MUTUAL_VOICE_CONFIG", raising=False)
     (tmp_path / "roster.csv").write_text(roster(staff=12))
+    open_database(tmp_path / "mutual-voice.db").close()  # as `mutual-voice init` leaves it
     assert mv("members", "import", "roster.csv").exit_code == 0
     db = open_database(tmp_path / "mutual-voice.db")
     ctx = Context(db)
@@ -70,11 +69,12 @@ def test_send_queues_invitations_and_results_json_hides_then_shows(folder):
     answer(folder, [f"staff-{n:02d}" for n in range(1, 5)])
     four = json.loads(mv("survey", "results", "staff-pulse", "--json").stdout)
     assert (four["respondents"], four["eligible"], four["round"]["status"]) == (4, 12, "open")
-    for question in four["questions"]:
-        assert question["mean"] is None and question["distribution"] is None
-        assert question["suppressed_reason"].startswith("Hidden: only 4 people answered")
+    assert four["questions"] == [] and four["still_open"] and four["comments"] is None
 
     answer(folder, ["staff-05", "staff-06"])
+    so_far = mv("survey", "results", "staff-pulse").output
+    assert "Answered so far: 6 of 12 (50%)" in so_far and "average" not in so_far
+    assert mv("survey", "close", "staff-pulse").exit_code == 0
     six = json.loads(mv("survey", "results", "staff-pulse", "--round", "1", "--json").stdout)
     voice = next(q for q in six["questions"] if q["id"] == "voice")
     assert voice["mean"] == 4.0 and voice["distribution"]["4"] == 6
@@ -112,11 +112,13 @@ def test_follow_shows_delivery_as_the_running_bot_sends(folder, monkeypatch):
     db = open_database(folder / "mutual-voice.db")
 
     def bot_sends_some(seconds):  # the running bot, meanwhile, delivers a few more
+        outbox.beat(db, "telegram", datetime.now(UTC))
         pending = [r for r in outbox.rows_for(db) if r["status"] == "pending"]
         for row in pending[:4]:
             outbox.mark_sent(db, row["id"], "ref", FakeClock()())
 
     monkeypatch.setattr(survey_cli.time, "sleep", bot_sends_some)
+    outbox.beat(db, "telegram", datetime.now(UTC))  # the bot is running
     result = mv("survey", "send", "staff-pulse", "--follow")
     assert result.exit_code == 0, result.output
     assert "Delivered" in result.output and "10 delivered." in result.output
@@ -124,17 +126,19 @@ def test_follow_shows_delivery_as_the_running_bot_sends(folder, monkeypatch):
     db.close()
 
 
-def run_mv(folder, *args):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("MUTUAL_VOICE")}
-    environment["PYTHONPATH"] = str(ROOT)  # this checkout's code, not an installed one
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=60,
-    )
+def test_follow_with_no_bot_running_says_so_and_how_to_start_one(folder, monkeypatch):
+    waits = []
+
+    def nobody_sends(seconds):
+        waits.append(seconds)
+        if len(waits) > 5:
+            raise AssertionError("still watching an outbox nobody sends from")
+
+    monkeypatch.setattr(survey_cli.time, "sleep", nobody_sends)
+    result = mv("survey", "send", "staff-pulse", "--follow")
+    assert result.exit_code == 0, result.output
+    assert "No bot is running" in result.output and "mutual-voice run" in result.output
+    assert "Queued 10 invitations" in result.output
 
 
 @pytest.mark.parametrize(
@@ -158,6 +162,7 @@ def test_an_invalid_definition_stops_start_up_with_one_line(tmp_path, survey, ex
     (tmp_path / "our-surveys").mkdir()
     (tmp_path / "our-surveys" / "bad.toml").write_text(survey)
     (tmp_path / "mutual-voice.toml").write_text('[surveys]\nfolder = "our-surveys"\n')
+    open_database(tmp_path / "mutual-voice.db").close()
     for command in (["survey", "list"], ["run"]):
         result = run_mv(tmp_path, *command)
         assert result.returncode == 2, result.stderr
@@ -169,7 +174,7 @@ async def test_console_demo_pulse_transcript(tmp_path):
     settings = load_settings(None)
     app = App(settings, clock=FakeClock(), db=open_database(tmp_path / "demo.db"))
     assert app.seed_demo()
-    typed = "/pulse\n4\n5\n4\n3\n10\nMore time for training, please\n/pulse\n"
+    typed = "/pulse\n4\n5\n4\n3\n11\nMore time for training, please\n/pulse\n"
     out = io.StringIO()
     await run_console(app, "demo-staff-2", io.StringIO(typed), out)
     transcript = out.getvalue()
@@ -181,7 +186,7 @@ async def test_console_demo_pulse_transcript(tmp_path):
     assert "  11) 10\n  12) Skip" in transcript
     assert (
         "✓ 10" in transcript and "✓ Comment saved, without your name." in transcript
-    )  # the label typed
+    )  # 11) is the label 10
     assert "reports back in the monthly newsletter" in transcript
     assert transcript.rstrip().endswith(
         "You've answered the Staff pulse: thank you! It is open until 10:00 on Thu 26 Nov; "

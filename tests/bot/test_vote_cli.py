@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from handlers.context import system_clock
+from storage.db import open_database
 from tests.bot.test_cli import mv as run_process
 from tests.handlers.test_votes import Kit, receipt_in
 from tests.helpers import make_context
@@ -43,6 +44,7 @@ def folder(tmp_path, monkeypatch):
     monkeypatch.delenv("MUTUAL_VOICE_CONFIG", raising=False)
     (tmp_path / "roster.csv").write_text(ROSTER)
     (tmp_path / "agm.toml").write_text(AGM)
+    open_database(tmp_path / "mutual-voice.db").close()  # as `mutual-voice init` leaves it
     assert mv("members", "import", "roster.csv").exit_code == 0
     return tmp_path
 

@@ -28,6 +28,7 @@ from handlers import invites
 from handlers.messages import Event, Message, Option, Recipient, reply
 from handlers.router import ANYONE, Router
 from storage import members, outbox
+from storage.db import open_database
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import FakeClock, add_members
 
@@ -491,6 +492,7 @@ async def test_webhook_mode_accepts_only_the_right_secret(tmp_path) -> None:
 
 async def test_invites_carry_the_join_link_learnt_from_telegram(tmp_path) -> None:
     (tmp_path / "roster.csv").write_text(ROSTER)
+    open_database(tmp_path / "mutual-voice.db").close()
     async with FakeTelegram() as fake:
         config = tmp_path / "mutual-voice.toml"
         config.write_text(

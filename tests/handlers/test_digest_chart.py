@@ -54,6 +54,7 @@ def test_hidden_figures_are_gaps_and_grey_notes(tmp_path):
 
 
 def test_charts_live_next_to_the_database(tmp_path):
+    (tmp_path / "db").mkdir()
     ctx = make_context(FakeClock(datetime(2026, 11, 23, tzinfo=UTC)), tmp_path / "db" / "mv.db")
     assert charts.chart_dir(ctx) == tmp_path / "db" / "charts"
     assert charts.chart_dir(make_context()).name == "mutual-voice-charts"

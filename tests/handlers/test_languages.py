@@ -10,10 +10,10 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot import demo
-from handlers import i18n
+from handlers import i18n, pulse_rounds
 from handlers.pulse_results import results_of
 from handlers.roster import import_roster
-from storage import members
+from storage import members, pulses
 from surveys.definitions import parse_definition
 from surveys.localised import missing_translations
 from tests.handlers.test_pulse_chat import PulseChat, open_round
@@ -138,7 +138,8 @@ def test_a_round_answered_half_in_welsh_and_half_in_english_gives_one_result(ctx
             if welsh
             else ["Happy", "Mostly", "Phone call", "text:Thanks"],
         )
-    found = results_of(ctx, round_row)
+    pulse_rounds.close(ctx, round_row)  # figures are shown once a round has closed
+    found = results_of(ctx, pulses.get_round(ctx.db, round_row["id"]))
     satisfaction = found.question("satisfaction")
     assert found.respondents == 6 and satisfaction.mean == 4.0
     assert found.question("have-your-say").distribution["Phone call"] == 6

@@ -117,3 +117,15 @@ def test_an_old_unanswered_question_is_forgotten(ctx, clock):
     clock.advance(days=2)
     [answer] = router.dispatch(ctx, Text(PAT, None, "late", text="hello"))
     assert answered == [] and "not sure what you mean" in answer.text
+
+
+def test_the_first_start_of_an_already_linked_member_is_a_welcome_not_welcome_back(ctx):
+    """Staff matched by Slack, or the console demo, are linked before they ever say /start."""
+    from tests.helpers import link
+
+    add_members(ctx)
+    link(ctx, "t1", user_id="1001")
+    [first] = build_router().dispatch(ctx, command(ctx, "start"))
+    assert first.text.startswith("Welcome, Pat!")
+    [again] = build_router().dispatch(ctx, command(ctx, "start"))
+    assert again.text.startswith("Welcome back, Pat")

@@ -71,3 +71,26 @@ def test_excel_style_file_with_blank_lines_and_spaces(ctx):
     report = run(ctx, "member_id,name,email,constituency\n\n t9 , Omar Haddad ,,tenant\n,,,\n")
     assert report.applied and report.imported == 1
     assert members.get(ctx.db, "t9")["name"] == "Omar Haddad"
+
+
+def test_a_semicolon_or_tab_separated_roster_is_read(ctx):
+    for separator in (";", "\t"):
+        text = (
+            f"member_id{separator}name{separator}email{separator}constituency\n"
+            f"t9{separator}Ann Novak{separator}{separator}tenant\n"
+        )
+        report = import_roster(ctx, io.StringIO(text), skip_bad=False, actor="test")
+        assert report.applied and report.imported == 1, report.problems
+    assert members.get(ctx.db, "t9")["name"] == "Ann Novak"
+
+
+def test_a_roster_not_saved_as_utf8_names_the_line_and_the_fix():
+    from handlers.roster import decode
+
+    data = "member_id,name,email,constituency\nt1,Pat,,tenant\nt2,Zoé Martin,,tenant\n"
+    assert decode(("\ufeff" + data).encode()) == data
+    with pytest.raises(RosterError) as error:
+        decode(data.encode("cp1252"))
+    message = str(error.value)
+    assert message.startswith("line 3: not UTF-8 text")
+    assert "save it as CSV UTF-8" in message and "codec" not in message

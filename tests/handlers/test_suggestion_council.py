@@ -142,3 +142,14 @@ def test_digest_queries(chat, clock):
     assert adopted["id"] == 2 and adopted["replies"] == ["An engineer comes on Tuesday."]
     for row in suggestions.new_since(chat.ctx.db, start):
         assert "member_id" not in row and row["name"] is None
+
+
+def test_a_suggestion_id_that_is_not_a_number_is_explained(chat):
+    chat.suggest(PAT, "Please fix the lift at Oak House")
+    for typed in ("abc", "#x", "1.5"):
+        [answer] = chat.command(SAM, "suggestions", typed)
+        text = answer["payload"]["text"]
+        assert "#?" not in text
+        assert f"{typed!r} is not a suggestion number" in text and "/suggestions 12" in text
+    [missing] = chat.command(SAM, "suggestions", "99")
+    assert missing["payload"]["text"] == "I can't find suggestion #99."

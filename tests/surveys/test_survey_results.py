@@ -226,10 +226,10 @@ def test_comments_from_a_small_constituency_are_hidden_even_when_the_total_is_en
     )
 
 
-def test_no_comments_is_not_a_suppression():
+def test_no_comments_hides_nothing_and_says_so():
     outcome = results({})
     assert outcome.comments == {"positive": (), "neutral": (), "negative": ()}
-    assert outcome.comments_suppressed_reason is None
+    assert outcome.comments_suppressed_reason == "No comments."
 
 
 def test_to_dict_is_plain_json():

@@ -175,11 +175,22 @@ def test_quick_poll_text():
     assert parse_poll("2h Lunch? | Pizza | Curry")[2] == 120
     assert parse_poll("3d Lunch? | Pizza | Curry")[2] == 3 * 24 * 60
     assert parse_poll("2 hours of what? | A | B")[0] == "2 hours of what?"
+    assert parse_poll("2nd floor lift? | A | B")[0] == "2nd floor lift?"
+    assert parse_poll("30M Lunch? | A | B")[2] == 30
     for bad, reason in [
         ("Lunch? | Pizza", "give 2 to 10 options"),
         ("| A | B", "the question is missing"),
         ("Lunch? | Pizza | pizza", "each option must be different"),
         ("1m Lunch? | A | B", "between 5 minutes and 30 days"),
+        ("99999d Lunch? | A | B", r"between 5 minutes and 30 days, e\.g\. 30m, 2h or 3d"),
+        ("2x Lunch? | A | B", r"'2x' is not a length.*e\.g\. 30m, 2h or 3d"),
+        ("0h Lunch? | A | B", "between 5 minutes and 30 days"),
     ]:
         with pytest.raises(VoteDefinitionError, match=reason):
             parse_poll(bad)
+
+
+def test_a_vote_file_with_a_byte_order_mark_loads(tmp_path):
+    path = tmp_path / "agm.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert load_vote_file(path).id == "agm-2027"

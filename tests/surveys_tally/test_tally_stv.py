@@ -128,6 +128,58 @@ SC_BLT = """\
 """
 
 
+# fmt: off
+# Droop's report of SC.blt, stage by stage: only the stages that move votes (action,
+# candidate, every candidate's votes if not 0, non-transferable, lost to rounding).
+DROOP_SC_STAGES = [
+    ("first preferences", None, {
+        "Budd Dickinson": "6", "Kirit Mookerjee": "3", "Tom Sevigny": "8",
+        "Pat LaMarche": "22", "Michael Piacsek": "2", "Rebecca Rotzler": "33",
+        "Kristen Olsen": "1", "Jason Jones": "1", "Steve Kramer": "18",
+    }, "0", "0"),
+    ("surplus", "Rebecca Rotzler", {
+        "Budd Dickinson": "6.84848", "Kirit Mookerjee": "3.42424",
+        "Tom Sevigny": "8.42424", "Pat LaMarche": "22", "Michael Piacsek": "2.42424",
+        "Rebecca Rotzler": "19", "Kristen Olsen": "12.45448", "Jason Jones": "1.42424",
+        "Steve Kramer": "18",
+    }, "0", "0.00008"),
+    ("surplus", "Pat LaMarche", {
+        "Budd Dickinson": "7.80300", "Kirit Mookerjee": "3.56060",
+        "Tom Sevigny": "9.24240", "Pat LaMarche": "19", "Michael Piacsek": "2.69696",
+        "Rebecca Rotzler": "19", "Kristen Olsen": "12.72720", "Jason Jones": "1.42424",
+        "Steve Kramer": "18.54544",
+    }, "0", "0.00016"),
+    ("exclusion", "Jason Jones", {
+        "Budd Dickinson": "7.80300", "Kirit Mookerjee": "3.56060",
+        "Tom Sevigny": "9.24240", "Pat LaMarche": "19", "Michael Piacsek": "2.69696",
+        "Rebecca Rotzler": "19", "Kristen Olsen": "14.15144", "Steve Kramer": "18.54544",
+    }, "0", "0.00016"),
+    ("exclusion", "Michael Piacsek", {
+        "Budd Dickinson": "8.80300", "Kirit Mookerjee": "3.69696",
+        "Tom Sevigny": "9.24240", "Pat LaMarche": "19", "Rebecca Rotzler": "19",
+        "Kristen Olsen": "14.57568", "Steve Kramer": "19.68180",
+    }, "0", "0.00016"),
+    ("surplus", "Steve Kramer", {
+        "Budd Dickinson": "9.01084", "Kirit Mookerjee": "3.95360",
+        "Tom Sevigny": "9.45496", "Pat LaMarche": "19", "Rebecca Rotzler": "19",
+        "Kristen Olsen": "14.57568", "Steve Kramer": "19",
+    }, "0.00472", "0.00020"),
+    ("exclusion", "Kirit Mookerjee", {
+        "Budd Dickinson": "9.36448", "Tom Sevigny": "10.59132", "Pat LaMarche": "19",
+        "Rebecca Rotzler": "19", "Kristen Olsen": "15.61032", "Steve Kramer": "19",
+    }, "1.43368", "0.00020"),
+    ("exclusion", "Budd Dickinson", {
+        "Tom Sevigny": "16.62204", "Pat LaMarche": "19", "Rebecca Rotzler": "19",
+        "Kristen Olsen": "16.59988", "Steve Kramer": "19",
+    }, "3.77788", "0.00020"),
+    ("exclusion", "Kristen Olsen", {
+        "Tom Sevigny": "18.59172", "Pat LaMarche": "19", "Rebecca Rotzler": "19",
+        "Steve Kramer": "19",
+    }, "18.40808", "0.00020"),
+]
+# fmt: on
+
+
 def parse_blt(text):
     """Read the ballots and candidate names of a BLT file (weights, then names)."""
     lines = text.splitlines()
@@ -151,7 +203,7 @@ def test_reproduces_the_published_scottish_stv_count_of_the_droop_project():
     published reference output, not a returning officer's count.
 
     Droop drew lots to exclude the four candidates with no votes at all; those
-    stages move no votes and are skipped here. Each tuple below is a stage that
+    stages move no votes and are skipped here. Each tuple of DROOP_SC_STAGES is a stage that
     moves votes: the totals of every candidate holding votes afterwards, the
     running non-transferable total and Droop's "Residual" (lost to rounding).
     """
@@ -159,54 +211,6 @@ def test_reproduces_the_published_scottish_stv_count_of_the_droop_project():
     result = count_stv(ballots, names, seats, seed="SC")
     assert (result.valid, result.quota) == (94, 19)
 
-    # fmt: off
-    expected = [
-        ("first preferences", None, {
-            "Budd Dickinson": "6", "Kirit Mookerjee": "3", "Tom Sevigny": "8",
-            "Pat LaMarche": "22", "Michael Piacsek": "2", "Rebecca Rotzler": "33",
-            "Kristen Olsen": "1", "Jason Jones": "1", "Steve Kramer": "18",
-        }, "0", "0"),
-        ("surplus", "Rebecca Rotzler", {
-            "Budd Dickinson": "6.84848", "Kirit Mookerjee": "3.42424",
-            "Tom Sevigny": "8.42424", "Pat LaMarche": "22", "Michael Piacsek": "2.42424",
-            "Rebecca Rotzler": "19", "Kristen Olsen": "12.45448", "Jason Jones": "1.42424",
-            "Steve Kramer": "18",
-        }, "0", "0.00008"),
-        ("surplus", "Pat LaMarche", {
-            "Budd Dickinson": "7.80300", "Kirit Mookerjee": "3.56060",
-            "Tom Sevigny": "9.24240", "Pat LaMarche": "19", "Michael Piacsek": "2.69696",
-            "Rebecca Rotzler": "19", "Kristen Olsen": "12.72720", "Jason Jones": "1.42424",
-            "Steve Kramer": "18.54544",
-        }, "0", "0.00016"),
-        ("exclusion", "Jason Jones", {
-            "Budd Dickinson": "7.80300", "Kirit Mookerjee": "3.56060",
-            "Tom Sevigny": "9.24240", "Pat LaMarche": "19", "Michael Piacsek": "2.69696",
-            "Rebecca Rotzler": "19", "Kristen Olsen": "14.15144", "Steve Kramer": "18.54544",
-        }, "0", "0.00016"),
-        ("exclusion", "Michael Piacsek", {
-            "Budd Dickinson": "8.80300", "Kirit Mookerjee": "3.69696",
-            "Tom Sevigny": "9.24240", "Pat LaMarche": "19", "Rebecca Rotzler": "19",
-            "Kristen Olsen": "14.57568", "Steve Kramer": "19.68180",
-        }, "0", "0.00016"),
-        ("surplus", "Steve Kramer", {
-            "Budd Dickinson": "9.01084", "Kirit Mookerjee": "3.95360",
-            "Tom Sevigny": "9.45496", "Pat LaMarche": "19", "Rebecca Rotzler": "19",
-            "Kristen Olsen": "14.57568", "Steve Kramer": "19",
-        }, "0.00472", "0.00020"),
-        ("exclusion", "Kirit Mookerjee", {
-            "Budd Dickinson": "9.36448", "Tom Sevigny": "10.59132", "Pat LaMarche": "19",
-            "Rebecca Rotzler": "19", "Kristen Olsen": "15.61032", "Steve Kramer": "19",
-        }, "1.43368", "0.00020"),
-        ("exclusion", "Budd Dickinson", {
-            "Tom Sevigny": "16.62204", "Pat LaMarche": "19", "Rebecca Rotzler": "19",
-            "Kristen Olsen": "16.59988", "Steve Kramer": "19",
-        }, "3.77788", "0.00020"),
-        ("exclusion", "Kristen Olsen", {
-            "Tom Sevigny": "18.59172", "Pat LaMarche": "19", "Rebecca Rotzler": "19",
-            "Steve Kramer": "19",
-        }, "18.40808", "0.00020"),
-    ]
-    # fmt: on
     moving = [s for s in result.stages if s.number == 1 or s.transfers]
     actual = [
         (s.action, s.candidate, {c: v for c, v in s.votes.items() if v},
@@ -215,7 +219,7 @@ def test_reproduces_the_published_scottish_stv_count_of_the_droop_project():
     ]  # fmt: skip
     assert actual == [
         (action, who, {c: Decimal(v) for c, v in votes.items()}, Decimal(nt), Decimal(lost))
-        for action, who, votes, nt, lost in expected
+        for action, who, votes, nt, lost in DROOP_SC_STAGES
     ]
     assert moving[1].transfer_value == Decimal("0.42424")
     assert result.stages[0].elected == ("Rebecca Rotzler", "Pat LaMarche")
@@ -345,6 +349,6 @@ def test_no_seats_is_refused():
 def test_explain_reads_round_by_round():
     names, seats, ballots = parse_blt(SC_BLT)
     lines = count_stv(ballots, names, seats, seed="SC").explain()
-    assert lines[1] == "4 seat(s). Quota: 94 / (4 + 1), ignoring fractions, plus 1 = 19 votes."
+    assert lines[1] == "4 seats. Quota: 94 / (4 + 1), ignoring fractions, plus 1 = 19 votes."
     assert any("Rebecca Rotzler's surplus of 14" in line and "0.42424" in line for line in lines)
     assert lines[-1].startswith("Elected: Rebecca Rotzler")

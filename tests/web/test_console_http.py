@@ -14,6 +14,7 @@ from handlers import console
 from handlers.messages import unquoted
 from handlers.suggestion_council import NOTICES
 from storage import audit, members, outbox, suggestions
+from storage.db import open_database
 from storage.suggestions import NOT_ADOPTED
 from tests.web.console_harness import (
     OFFICER,
@@ -77,6 +78,7 @@ def test_the_cli_prints_a_link_for_officers_only(tmp_path) -> None:
     config.write_text(
         '[admin]\nofficers = ["s1"]\n[web]\npublic_url = "https://voice.example.org"\n'
     )
+    open_database(tmp_path / "mutual-voice.db").close()  # as `mutual-voice init` leaves it
     runner = CliRunner()
     refused = runner.invoke(cli, ["--config", str(config), "console", "link", "--member", "t1"])
     assert refused.exit_code != 0

@@ -1,0 +1,86 @@
+"""Who has joined, and invite letters (or QR codes) to download for those who have not."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+from aiohttp import web
+
+from bot import invite_batch, invite_files
+from bot.web.pages import actor, app_of, render
+from handlers import invites
+from handlers import joining as joining_report
+
+routes = web.RouteTableDef()
+
+DOWNLOADS = {
+    invite_batch.LETTERS: ("invites.pdf", "application/pdf"),
+    invite_batch.QR_CODES: ("invite-qr-codes.zip", "application/zip"),
+}
+
+
+def _page(
+    request: web.Request, status: int = 200, error: str = "", outcome: str = ""
+) -> web.Response:
+    app = app_of(request)
+    return render(
+        request,
+        "joining.html",
+        status=status,
+        report=joining_report.build(app.ctx),
+        groups=app.settings.organisation.constituencies,
+        error=error,
+        outcome=outcome,
+    )
+
+
+@routes.get("/members/joining")
+async def figures(request: web.Request) -> web.Response:
+    return _page(request)
+
+
+def _options(form: Mapping[str, object]) -> invite_batch.Options:
+    """The form's choices as the CLI's options: not-joined members, a group, an age."""
+    files = str(form.get("files", ""))
+    if files not in DOWNLOADS:
+        raise invite_batch.OptionError("files", "choose letters or QR codes")
+    group = str(form.get("constituency", ""))
+    age = str(form.get("older_than", "")).strip()
+    return invite_batch.Options(
+        constituencies=(group,) if group else (),
+        not_joined=True,
+        older_than=invite_batch.parse_age(age) if age else None,
+        files=files,
+    )
+
+
+@routes.post("/members/letters")
+async def letters(request: web.Request) -> web.StreamResponse:
+    """Issue invites for the chosen members and hand over their letters or QR codes."""
+    app = app_of(request)
+    try:
+        options = _options(await request.post())
+        if invite_batch.join_link_missing(app):
+            await invite_batch.learn_join_link(app)
+        batch = invite_batch.prepare(app, options)
+    except (
+        invite_batch.OptionError,
+        invites.InviteError,
+        invite_files.InviteFileError,
+    ) as error:
+        return _page(request, status=400, error=str(error))
+    if not batch.invites:
+        return _page(request, outcome=invite_batch.nobody(options))
+    # Thousands of letters take seconds to draw: off the event loop, so chat is not held up.
+    if batch.head:
+        body = await asyncio.to_thread(invite_files.letters_pdf, batch.invites, batch.head)
+    else:
+        body = await asyncio.to_thread(invite_files.qr_zip, batch.invites)
+    invites.record(app.ctx, batch.invites, actor(request))
+    name, kind = DOWNLOADS[options.files]
+    return web.Response(
+        body=body,
+        content_type=kind,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
