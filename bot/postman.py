@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from handlers.messages import Message
+from handlers.schedule import Pause, without_pauses
 from storage import conversations, members, outbox
 
 log = logging.getLogger(__name__)
@@ -39,11 +40,11 @@ class Postman:
         self.wake = wake
 
     def post(
-        self, messages: Iterable[Message], key_prefix: str | None = None, start: int = 0
+        self, messages: Iterable[Message | Pause], key_prefix: str | None = None, start: int = 0
     ) -> PostReport:
-        """Queue `messages`; one without a key of its own gets `key_prefix:N`, counting
+        """Queue `messages` (a job's pauses are skipped); one without a key of its own gets `key_prefix:N`, counting
         from `start` (a long fan-out is posted in parts)."""
-        messages = list(messages)
+        messages = list(without_pauses(messages))
         report = PostReport()
         wanted = {m.to.member_id for m in messages if m.to.member_id and not m.to.chat_id}
         addresses = members.delivery_addresses(self.db, wanted)

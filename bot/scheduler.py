@@ -15,7 +15,6 @@ calling `nudge()` is all a test needs, while cron triggers make real runs punctu
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import sqlite3
 import time
@@ -32,8 +31,9 @@ from bot.postman import Postman
 from handlers import MODULES
 from handlers.context import Context
 from handlers.messages import Message
-from handlers.schedule import Job, JobError
+from handlers.schedule import Job, JobError, Pause
 from storage import jobs as job_runs
+from storage import secrecy
 from storage.timestamps import iso, parse
 
 log = logging.getLogger(__name__)
@@ -74,11 +74,12 @@ class Fanout:
     """A job's run under way: its messages, drawn lazily, and how many were posted."""
 
     job: Job
-    messages: Iterator[Message]
+    messages: Iterator[Message | Pause]
     due: datetime | None
     started: datetime
     posted: int = 0
     done: bool = False
+    checkpoint: bool = False  # a part asked for the write-ahead log to be emptied after it
 
 
 def one_line(error: BaseException) -> str:
@@ -150,6 +151,7 @@ class Scheduler:
         """Run `job` if due. Its claim, its effects, its messages and the record of its
         success commit together, so a crash leaves the job still due rather than half done."""
         fanout = self._begin(job, None)
+        self._checkpoint(fanout)
         return fanout is not None
 
     async def attempt_in_parts(self, job: Job) -> bool:
@@ -157,10 +159,12 @@ class Scheduler:
         through between them. The claim, the effects and the first part commit together;
         a crash during the rest loses the rest (pulse rounds re-invite anyone missed)."""
         fanout = self._guarded(job, lambda: self._begin(job, PART))
+        self._checkpoint(fanout)
         while fanout is not None and not fanout.done:
             await asyncio.sleep(0)
             if self._guarded(job, lambda: self._continue(fanout)) is None:
                 return False
+            self._checkpoint(fanout)
         return fanout is not None
 
     def _guarded(self, job: Job, work: Callable[[], T]) -> T | None:
@@ -205,16 +209,34 @@ class Scheduler:
         return fanout
 
     def _post(self, fanout: Fanout, part: int | None) -> None:
-        """Post the next `part` messages of `fanout` (all if None); when none are left,
-        record the job's success in the same transaction."""
-        batch = list(itertools.islice(fanout.messages, part) if part else fanout.messages)
+        """Post the next `part` messages of `fanout`, or those before its next pause (all
+        if `part` is None); when none are left, record the job's success in the same
+        transaction."""
+        batch: list[Message] = []
+        fanout.done = True
+        for item in fanout.messages:
+            if isinstance(item, Pause):
+                fanout.checkpoint |= item.checkpoint
+                if part:
+                    fanout.done = False
+                    break
+            else:
+                batch.append(item)
+                if part and len(batch) >= part:
+                    fanout.done = False
+                    break
         if batch:
             prefix = f"job:{fanout.job.id}:{iso(fanout.due)}" if fanout.due else None
             self.postman.post(batch, key_prefix=prefix, start=fanout.posted)
             fanout.posted += len(batch)
-        if part is None or len(batch) < part:
-            fanout.done = True
+        if fanout.done:
             job_runs.succeeded(self.ctx.db, fanout.job.id, fanout.started)
+
+    def _checkpoint(self, fanout: Fanout | None) -> None:
+        """Empty the write-ahead log if a part just committed asked for it."""
+        if fanout is not None and fanout.checkpoint:
+            fanout.checkpoint = False
+            secrecy.checkpoint(self.ctx.db)
 
     def _failed(self, job: Job, reason: str) -> None:
         try:

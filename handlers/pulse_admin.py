@@ -6,6 +6,7 @@ by one set of rules.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from handlers import pulse_definitions, pulse_rounds
@@ -13,7 +14,8 @@ from handlers.context import Context
 from handlers.messages import Message
 from handlers.pulse_questions import closing_time
 from handlers.pulse_results import status
-from storage import audit, pulses
+from handlers.schedule import Pause
+from storage import audit, pulses, secrecy
 from surveys.questions import SurveyDefinition
 
 
@@ -85,10 +87,22 @@ def send_now(ctx: Context, survey_id: str, actor: str) -> tuple[dict[str, Any], 
 
 
 def close_now(ctx: Context, survey_id: str, actor: str) -> dict[str, Any]:
-    """Close the open round of a survey now; its answers stay, late answers are refused."""
+    """Close the open round of a survey now, all at once; its answers stay, late answers
+    are refused."""
+    current, parts = start_closing(ctx, survey_id, actor)
+    for pause in parts:
+        if pause.checkpoint:
+            secrecy.checkpoint(ctx.db)
+    return current
+
+
+def start_closing(
+    ctx: Context, survey_id: str, actor: str
+) -> tuple[dict[str, Any], Iterator[Pause]]:
+    """The open round of a survey, and its close in parts for the caller to run (the web
+    console lets the bot's other work through between them)."""
     current = pulses.latest_round(ctx.db, survey_id)
     if current is None or current["closed_at"]:
         raise PulseError(f"{survey_id} has no open round")
-    pulse_rounds.close(ctx, current)
     audit.record(ctx.db, ctx.now(), actor, "survey.close", survey_id)
-    return current
+    return current, pulse_rounds.closing(ctx, current)

@@ -18,7 +18,7 @@ from handlers import i18n, pulse_definitions, pulse_questions
 from handlers.context import Context
 from handlers.i18n import N_
 from handlers.messages import Message, Recipient
-from handlers.schedule import Job
+from handlers.schedule import CHECKPOINT, PAUSE, Job, Pause
 from storage import pulses
 from storage.timestamps import parse
 from surveys.anonymity import new_round_secret
@@ -65,7 +65,8 @@ def definition_of(round_row: dict) -> SurveyDefinition:
 
 
 def is_open(ctx: Context, round_row: dict) -> bool:
-    return not round_row["closed_at"] and ctx.now() < parse(round_row["closes_at"])
+    closing = round_row["closing_at"] or round_row["closed_at"]
+    return not closing and ctx.now() < parse(round_row["closes_at"])
 
 
 def _paged(fetch: Callable[[str, int], list[dict]]) -> Iterator[dict]:
@@ -130,17 +131,33 @@ def _due(round_row: dict, column: str, now: datetime) -> bool:
 
 
 def close(ctx: Context, round_row: dict) -> bool:
+    """Close a round all at once (the command line, the console); False if it was closed."""
     closed = pulses.close_round(ctx.db, round_row["id"], ctx.now())
     if closed:
         log.info("closed round %d of %s", round_row["number"], round_row["survey_id"])
     return closed
 
 
-def tick(ctx: Context, now: datetime) -> Iterator[Message]:
+def closing(ctx: Context, round_row: dict) -> Iterator[Pause]:
+    """Close a round in parts, pausing between them so that members' messages go on
+    being answered while a round of 67,000 closes; the write-ahead log is emptied after."""
+    parts = pulses.close_in_parts(ctx.db, round_row["id"], ctx.now())
+    while True:
+        try:
+            next(parts)
+        except StopIteration as end:
+            if end.value:
+                log.info("closed round %d of %s", round_row["number"], round_row["survey_id"])
+            yield CHECKPOINT
+            return
+        yield PAUSE
+
+
+def tick(ctx: Context, now: datetime) -> Iterator[Message | Pause]:
     """Close what is due; invite late joiners; remind those not finished. Idempotent."""
     for round_row in pulses.unclosed_rounds(ctx.db):
-        if now >= parse(round_row["closes_at"]):
-            close(ctx, round_row)
+        if round_row["closing_at"] or now >= parse(round_row["closes_at"]):
+            yield from closing(ctx, round_row)  # or carry on with a close cut short
             continue
         if _due(round_row, "invited_at", now):
             yield from invitations(ctx, round_row)
@@ -151,12 +168,18 @@ def tick(ctx: Context, now: datetime) -> Iterator[Message]:
 
 
 def scheduled(definition: SurveyDefinition) -> Job:
-    def run(ctx: Context, due: datetime) -> Iterator[Message]:
+    def run(ctx: Context, due: datetime) -> Iterator[Message | Pause]:
         earlier = pulses.latest_round(ctx.db, definition.id)
-        if earlier is not None and not earlier["closed_at"]:
-            close(ctx, earlier)  # a new round of a survey replaces the one before
+        replaced = earlier is not None and not earlier["closed_at"]
+        if replaced:
+            # A new round replaces the one before: it stops in the transaction that opens
+            # the new one, and is closed in parts after the invitations (or by the tick).
+            pulses.stop_answers(ctx.db, earlier["id"], ctx.now())
         round_row = open_round(ctx, definition, "schedule", scheduled_for=due)
-        return invitations(ctx, round_row) if round_row else iter(())
+        if round_row:
+            yield from invitations(ctx, round_row)
+        if replaced:
+            yield from closing(ctx, earlier)
 
     return Job(
         f"survey:{definition.id}",

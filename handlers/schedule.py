@@ -8,7 +8,7 @@ that has fallen due (rounds to close, reminders to send) and must be idempotent.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,12 +19,32 @@ from handlers.messages import Message
 @dataclass(frozen=True)
 class Job:
     id: str
-    run: Callable[[Context, datetime], list[Message]]
+    run: Callable[[Context, datetime], Iterable[Message | Pause]]
     cron: str | None = None
     description: str = ""
     # Slow work done ahead, off the event loop, for a run that is due (e.g. drawing a chart
     # in a thread); `run` must still work without it, as the console runs jobs directly.
     prepare: Callable[[Context, datetime], Awaitable[None]] | None = None
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Yielded among a job's messages where its work may be split (a big round closing
+    in parts): the scheduler commits what is done so far and lets members' messages
+    through before it draws more. `checkpoint` asks it then to fold the write-ahead log
+    into the file and empty it, so that no earlier version of a page outlives the work.
+    Run all at once (the console), a pause is only skipped."""
+
+    checkpoint: bool = False
+
+
+PAUSE = Pause()
+CHECKPOINT = Pause(checkpoint=True)
+
+
+def without_pauses(items: Iterable[Message | Pause]) -> Iterator[Message]:
+    """A job's messages, its pauses left out (for callers that run it all at once)."""
+    return (item for item in items if not isinstance(item, Pause))
 
 
 class JobError(Exception):

@@ -7,7 +7,7 @@ message that showed a member's answers (see `close_round`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable, Iterator
 from datetime import datetime
 from secrets import token_hex
 from typing import Any
@@ -16,6 +16,9 @@ from sqlite_utils import Database
 
 from storage import secrecy
 from storage.timestamps import iso
+
+SEALED = "s"  # respondent keys given at close start with it; an open round's are hex
+REKEY_PART = 200  # respondents given new keys per transaction at close
 
 
 def key_prefix(round_id: int) -> str:
@@ -161,7 +164,8 @@ def rounds_of_member(db: Database, member_id: str, now: datetime) -> list[dict[s
         db.query(
             """select r.*, p.step, p.answered_at, p.finished from pulse_rounds r
             join pulse_participation p on p.round_id = r.id
-            where p.member_id = ? and r.closed_at is null and r.closes_at > ?
+            where p.member_id = ? and r.closing_at is null and r.closed_at is null
+            and r.closes_at > ?
             order by r.opened_at, r.id""",
             [member_id, iso(now)],
         )
@@ -171,7 +175,8 @@ def rounds_of_member(db: Database, member_id: str, now: datetime) -> list[dict[s
 def open_rounds(db: Database, now: datetime) -> list[dict[str, Any]]:
     return list(
         db.query(
-            "select * from pulse_rounds where closed_at is null and closes_at > ? order by id",
+            "select * from pulse_rounds where closing_at is null and closed_at is null "
+            "and closes_at > ? order by id",
             [iso(now)],
         )
     )
@@ -302,81 +307,124 @@ def not_joined(db: Database, round_id: int) -> int:
 
 
 def close_round(db: Database, round_id: int, now: datetime) -> bool:
-    """Close a round for good; False if it was already closed (by another process).
+    """Close a round for good, all at once; False if it was already closed.
 
-    Turnout is counted per constituency. Then the secret, the round's messages in the
-    outbox (which showed members their own answers) and waiting comment prompts are
-    deleted, and participation is cut down to who took part: no progress, which could
-    be matched to how many questions a respondent key answered, and for everyone the
-    round's opening time instead of when they answered. Answers, comments and who took
-    part are written again in random orders (see storage/secrecy.py), the answers
-    under new random respondent keys. After this nothing links an answer to a member.
+    See `close_in_parts`, which does the work; then the write-ahead log is emptied.
     """
-    if not _close(db, round_id, now):
-        return False
-    # Earlier versions of the pages (the secret, the order answers came in) live on
-    # in the write-ahead log until a checkpoint: copy it back and empty it now.
-    secrecy.checkpoint(db)
-    return True
+    parts = close_in_parts(db, round_id, now)
+    while True:
+        try:
+            next(parts)
+        except StopIteration as end:
+            # Earlier versions of the pages (the secret, the order answers came in) live
+            # on in the write-ahead log until a checkpoint: copy it back and empty it now.
+            secrecy.checkpoint(db)
+            return bool(end.value)
 
 
-def _close(db: Database, round_id: int, now: datetime) -> bool:
+def close_in_parts(db: Database, round_id: int, now: datetime) -> Generator[None, None, bool]:
+    """Close a round, one short transaction per part, yielding between parts; returns
+    whether it closed it (False if it was closed already).
+
+    First the round stops taking answers (`closing_at`): turnout and answers are counted
+    per constituency, and the secret and waiting comment prompts are deleted. Then the
+    round's messages in the outbox (which showed members their own answers) are deleted,
+    and participation is cut down to who took part: no progress, which could be matched
+    to how many questions a respondent key answered, and for everyone the round's
+    opening time instead of when they answered. Answers, comments and who took part are
+    written again in random orders (see storage/secrecy.py), the answers under new
+    random respondent keys. Then `closed_at` is set: nothing links an answer to a member.
+
+    Every part can be done again: a close cut short (a crash, the bot stopped) is carried
+    on by calling this again, which the bot's tick does for a round with `closing_at` set.
+    """
     low, high = _prefix_range(key_prefix(round_id))
-    prompt_low, prompt_high = _prefix_range(comment_prompt(round_id, 0)[:-1])
     with db.atomic():
-        claimed = db.execute(
-            "update pulse_rounds set closed_at = ? where id = ? and closed_at is null",
-            [iso(now), round_id],
-        ).rowcount
-        if not claimed:
+        row = get_round(db, round_id)
+        if row is None or row["closed_at"]:
             return False
-        db.execute(
-            """insert or replace into pulse_counts
-            (round_id, question_id, constituency, value, answers)
-            select round_id, question_id, constituency, value, count(*) from pulse_answers
-            where round_id = ? group by question_id, constituency, value""",
-            [round_id],
+        stop_answers(db, round_id, now)
+    yield
+    yield from secrecy.delete_in_parts(db, "outbox", "key >= ? and key < ?", [low, high])
+    yield from secrecy.delete_in_parts(
+        db, "pulse_participation", "round_id = ? and answered_at is null", [round_id]
+    )
+    took_part = {"step": None, "finished": None, "answered_at": row["opened_at"]}
+    yield from secrecy.rewrite_in_parts(
+        db, "pulse_participation", "round_id = ? and step is not null", [round_id], took_part
+    )
+    yield from _rekey_in_parts(db, round_id)
+    yield from secrecy.shuffle_member_order_in_parts(db)
+    with db.atomic():
+        return bool(
+            db.execute(
+                "update pulse_rounds set closed_at = closing_at where id = ? and closed_at is null",
+                [round_id],
+            ).rowcount
         )
-        db.execute(
-            """insert or replace into pulse_turnout (round_id, constituency, eligible, respondents)
-            select round_id, constituency, count(*), count(answered_at) from pulse_participation
-            where round_id = ? group by constituency""",
-            [round_id],
-        )
-        db.execute(
-            "delete from pulse_participation where round_id = ? and answered_at is null",
-            [round_id],
-        )
-        db.execute("delete from pulse_secrets where round_id = ?", [round_id])
-        db.execute("delete from outbox where key >= ? and key < ?", [low, high])
-        db.execute(
-            "delete from conversations where prompt >= ? and prompt < ?", [prompt_low, prompt_high]
-        )
-        (opened_at,) = db.execute(
-            "select opened_at from pulse_rounds where id = ?", [round_id]
-        ).fetchone()
-        took_part = {"step": None, "finished": None, "answered_at": opened_at}
-        secrecy.rewrite_shuffled(
-            db, "pulse_participation", "round_id = ?", [round_id], fixed=took_part
-        )
-        fresh: dict[str, str] = {}
 
-        def rekey(respondent: str) -> str:
-            if respondent not in fresh:
-                fresh[respondent] = token_hex(16)
-            return fresh[respondent]
 
-        for table in ("pulse_answers", "pulse_comments"):
-            secrecy.rewrite_shuffled(
-                db, table, "round_id = ?", [round_id], remap=("respondent", rekey)
-            )
-        secrecy.shuffle_member_order(db)
+def stop_answers(db: Database, round_id: int, now: datetime) -> bool:
+    """The first part of a close, quick even for a big round: the round takes no more
+    answers, its turnout and answers are counted and its secret is deleted. False if it
+    had stopped already. The rest is done by `close_in_parts`."""
+    with db.atomic():
+        if not db.execute(
+            "update pulse_rounds set closing_at = ? "
+            "where id = ? and closing_at is null and closed_at is null",
+            [iso(now), round_id],
+        ).rowcount:
+            return False
+        _count_and_forget(db, round_id)
     return True
+
+
+def _count_and_forget(db: Database, round_id: int) -> None:
+    prompt_low, prompt_high = _prefix_range(comment_prompt(round_id, 0)[:-1])
+    db.execute(
+        """insert or replace into pulse_counts
+        (round_id, question_id, constituency, value, answers)
+        select round_id, question_id, constituency, value, count(*) from pulse_answers
+        where round_id = ? group by question_id, constituency, value""",
+        [round_id],
+    )
+    db.execute(
+        """insert or replace into pulse_turnout (round_id, constituency, eligible, respondents)
+        select round_id, constituency, count(*), count(answered_at) from pulse_participation
+        where round_id = ? group by constituency""",
+        [round_id],
+    )
+    db.execute("delete from pulse_secrets where round_id = ?", [round_id])
+    db.execute(
+        "delete from conversations where prompt >= ? and prompt < ?", [prompt_low, prompt_high]
+    )
+
+
+def _rekey_in_parts(db: Database, round_id: int) -> Iterator[None]:
+    """Give every respondent of the round a new random key (the same in answers and
+    comments), a random slice of respondents per transaction. The new keys start with
+    SEALED, which no key of an open round does, so a close cut short carries on where it
+    stopped."""
+    old = [
+        key
+        for (key,) in db.execute(
+            """select respondent from pulse_answers where round_id = ? and respondent < ?
+            union select respondent from pulse_comments where round_id = ? and respondent < ?""",
+            [round_id, SEALED, round_id, SEALED],
+        )
+    ]
+    order = secrecy.shuffled(old)
+    for start in range(0, len(order), REKEY_PART):
+        fresh = {key: SEALED + token_hex(16) for key in order[start : start + REKEY_PART]}
+        with db.atomic():
+            for table in ("pulse_answers", "pulse_comments"):
+                secrecy.rekey(db, table, "round_id = ?", [round_id], "respondent", fresh)
+        yield
 
 
 def turnout(db: Database, round_row: dict[str, Any]) -> tuple[dict[str, int], dict[str, int]]:
     """(respondents, eligible) per constituency: live while open, counted at close."""
-    if round_row["closed_at"]:
+    if round_row["closing_at"] or round_row["closed_at"]:
         sql = "select constituency, respondents, eligible from pulse_turnout where round_id = ?"
     else:
         sql = """select constituency, count(answered_at), count(*) from pulse_participation
@@ -397,7 +445,7 @@ def answer_counts(db: Database, round_row: dict[str, Any]) -> dict[tuple[str, st
     """
     sql = """select question_id, constituency, value, count(*) from pulse_answers
         where round_id = ? group by question_id, constituency, value"""
-    if round_row["closed_at"]:
+    if round_row["closing_at"] or round_row["closed_at"]:
         sql = """select question_id, constituency, value, answers from pulse_counts
             where round_id = ?"""
     return {

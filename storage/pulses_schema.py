@@ -5,7 +5,8 @@ WITHOUT ROWID, keyed by (round, respondent key, question); where a row sits in i
 page still says when it was written, so at close a round's answers, comments and
 participation are rewritten in a random order (storage/secrecy.py).
 
-- `pulse_rounds`: one row per round, with the survey definition as it was asked.
+- `pulse_rounds`: one row per round, with the survey definition as it was asked;
+  `closing_at` is set when it stops taking answers, `closed_at` when its close is done.
 - `pulse_secrets`: the per-round secret behind the respondent keys; deleted at close.
 - `pulse_participation`: who may answer, how far they got (for reminders and to carry
   on) and when they first answered. Personal data. At close, turnout is counted, the
@@ -119,3 +120,10 @@ def m001_pulse_rounds(db: Database) -> None:
         "create index pulse_comments_member on pulse_comments (member_id) "
         "where member_id is not null"
     )
+
+
+@pulses_migrations()
+def m002_closing_in_parts(db: Database) -> None:
+    # A big round is closed in parts: `closing_at` is when it stopped taking answers and
+    # its counts were kept; `closed_at` is set when nothing links an answer to a member.
+    db["pulse_rounds"].add_column("closing_at", str)

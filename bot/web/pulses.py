@@ -6,6 +6,7 @@ them: below the thresholds a figure is not drawn, and the reason is shown instea
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -15,7 +16,7 @@ from handlers import pulse_admin
 from handlers.pulse_questions import closing_time
 from handlers.pulse_results import NoSuchRound, find_round, results_of, status
 from handlers.pulse_rounds import definition_of
-from storage import pulses
+from storage import pulses, secrecy
 from surveys.results import QuestionResult
 
 routes = web.RouteTableDef()
@@ -110,8 +111,13 @@ async def send(request: web.Request) -> web.Response:
 @routes.post("/pulses/{survey_id}/close")
 async def close(request: web.Request) -> web.Response:
     survey_id = request.match_info["survey_id"]
+    ctx = app_of(request).ctx
     try:
-        closed = pulse_admin.close_now(app_of(request).ctx, survey_id, actor(request))
+        closed, parts = pulse_admin.start_closing(ctx, survey_id, actor(request))
+        for pause in parts:  # a round of 67,000 closes in parts; the bot answers between
+            if pause.checkpoint:
+                secrecy.checkpoint(ctx.db)
+            await asyncio.sleep(0)
     except pulse_admin.PulseError as error:
         raise done(request, "/pulses", f"Not closed: {error}") from None
     raise done(

@@ -16,7 +16,8 @@ from handlers import build_router, pulse_definitions, pulse_rounds
 from handlers.identity import member_for
 from handlers.messages import Choice, Command, Sender, Text
 from handlers.roster import import_roster
-from storage import members, outbox, pulses
+from handlers.schedule import CHECKPOINT
+from storage import members, outbox, pulses, secrecy
 from surveys.questions import ENPS_VALUES
 from tests.helpers import link
 
@@ -57,8 +58,13 @@ class PulseChat:
         self.engine = Engine(ctx, build_router(), self.postman)
 
     def tick(self) -> int:
-        """One run of the pulse tick; returns how many messages it queued."""
-        return self.postman.post(pulse_rounds.tick(self.ctx, self.ctx.now())).queued
+        """One run of the pulse tick, as the scheduler runs it; returns how many messages
+        it queued."""
+        items = list(pulse_rounds.tick(self.ctx, self.ctx.now()))
+        queued = self.postman.post(items).queued
+        if CHECKPOINT in items:
+            secrecy.checkpoint(self.ctx.db)
+        return queued
 
     def messages(self, member_id: str) -> list[dict]:
         """Everything queued for this member's chat, oldest first (row + payload)."""
