@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
+import secrets
 import sys
 import tempfile
 import time
@@ -28,10 +30,12 @@ from bot.scheduler import Scheduler  # noqa: E402
 from handlers.context import Context  # noqa: E402
 from handlers.settings import Policy, Surveys  # noqa: E402
 from handlers.vote_admin import create_vote  # noqa: E402
+from storage import votes as store  # noqa: E402
 from storage.db import open_database  # noqa: E402
 from surveys.vote_definitions import VoteDefinition  # noqa: E402
 
 TARGET_MS = 100.0
+TURNOUT = 40  # per cent of members who answer the check-in and who vote
 SURVEY = """
 id = "tenant-check"
 title = "Tenant check-in"
@@ -73,6 +77,44 @@ async def step(scheduler: Scheduler, what: str) -> None:
     )
 
 
+def answer(ctx: Context, members: int) -> int:
+    """members answered the check-in (40%, with a comment from every tenth)"""
+    [round_row] = ctx.db.query("select id, opened_at from pulse_rounds")
+    chosen = random.Random(1).sample(range(members), members * TURNOUT // 100)
+    keys = {n: secrets.token_hex(16) for n in chosen}
+    with ctx.db.atomic():
+        ctx.db.conn.executemany(
+            "update pulse_participation set step = 1, finished = 1, answered_at = ? "
+            "where round_id = ? and member_id = ?",
+            [(round_row["opened_at"], round_row["id"], f"m{n:06d}") for n in chosen],
+        )
+        ctx.db.conn.executemany(
+            "insert into pulse_answers (round_id, respondent, question_id, constituency, value) "
+            "values (?, ?, 'repairs', 'tenant', ?)",
+            [(round_row["id"], keys[n], str(1 + n % 5)) for n in chosen],
+        )
+        ctx.db.conn.executemany(
+            "insert into pulse_comments (round_id, respondent, question_id, constituency, text) "
+            "values (?, ?, 'why', 'tenant', ?)",
+            [(round_row["id"], keys[n], f"Comment {n}") for n in chosen if n % 10 == 0],
+        )
+    return len(chosen)
+
+
+def vote(ctx: Context, members: int) -> int:
+    """members voted (40%)"""
+    chosen = random.Random(2).sample(range(members), members * TURNOUT // 100)
+    with ctx.db.atomic():
+        store.insert_ballots(
+            ctx.db, "rules", [(secrets.token_hex(6), ("for", "against")[n % 2]) for n in chosen]
+        )
+        ctx.db.conn.executemany(
+            "insert into vote_voters (vote_id, member_id, voted_on) values ('rules', ?, ?)",
+            [(f"m{n:06d}", "2026-11-24") for n in chosen],
+        )
+    return len(chosen)
+
+
 async def main(members: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="mv-bench-scheduler-"))
     (folder / "surveys").mkdir()
@@ -94,16 +136,18 @@ async def main(members: int) -> None:
     scheduler = Scheduler(ctx, Postman(ctx.db, clock, ("slack", "C1"), "Europe/London"))
     print(f"{members:,} tenants linked on Telegram; database in {folder}")
     await step(scheduler, "start (baselines)")
-    for label, moment in (
-        ("Tue 10:00 check-in opens", START + timedelta(days=1)),
-        ("Tue 12:00 vote opens", START + timedelta(days=1, hours=2)),
-        ("Wed 10:00 check-in reminder", START + timedelta(days=2)),
-        ("Thu 10:00 check-in closes", START + timedelta(days=3)),
-        ("Thu 10:00 vote closes", START + timedelta(days=3, minutes=1)),
-        ("Mon 09:00 council digest", START + timedelta(days=7, hours=-1)),
+    for label, moment, then in (
+        ("Tue 10:00 check-in opens", START + timedelta(days=1), answer),
+        ("Tue 12:00 vote opens", START + timedelta(days=1, hours=2), vote),
+        ("Wed 10:00 check-in reminder", START + timedelta(days=2), None),
+        ("Thu 10:00 check-in closes", START + timedelta(days=3), None),
+        ("Thu 10:00 vote closes", START + timedelta(days=3, minutes=1), None),
+        ("Mon 09:00 council digest", START + timedelta(days=7, hours=-1), None),
     ):
         clock.now = moment
         await step(scheduler, label)
+        if then is not None:
+            print(f"{'':<34} {then(ctx, members):,} {then.__doc__}")
     outbox = ctx.db["outbox"].count
     print(f"{outbox:,} messages queued in the outbox")
 

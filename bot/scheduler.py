@@ -82,6 +82,15 @@ class Fanout:
     checkpoint: bool = False  # a part asked for the write-ahead log to be emptied after it
 
 
+async def let_others_run() -> None:
+    """Let everything waiting on the loop (a member's message, a timer) run before going on.
+
+    `sleep(0)` is not enough: what a socket or a timer wakes is only scheduled in the
+    pass that notices it, to run in a later pass, after this task's next step. A
+    millisecond's sleep puts this task behind all of that."""
+    await asyncio.sleep(0.001)
+
+
 def one_line(error: BaseException) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     return text if isinstance(error, JobError) else f"{type(error).__name__}: {text}"
@@ -123,7 +132,7 @@ class Scheduler:
                         await self._prepare(job)
                         if await self.attempt_in_parts(job):
                             ran.append(job.id)
-                        await asyncio.sleep(0)
+                        await let_others_run()
                 again = job_ids is None and self._look_again
         finally:
             self._firing.discard(task)  # type: ignore[arg-type]
@@ -161,7 +170,7 @@ class Scheduler:
         fanout = self._guarded(job, lambda: self._begin(job, PART))
         self._checkpoint(fanout)
         while fanout is not None and not fanout.done:
-            await asyncio.sleep(0)
+            await let_others_run()
             if self._guarded(job, lambda: self._continue(fanout)) is None:
                 return False
             self._checkpoint(fanout)

@@ -14,6 +14,7 @@ Requests to do more that got no Yes or No within a week become anonymous counts 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from handlers.context import Context
 from handlers.i18n import N_
 from handlers.identity import as_member, first_name
 from handlers.messages import Message, Option, Recipient
+from handlers.schedule import PAUSE, Pause
 from handlers.tier_standing import current_ladder, standing
 from handlers.tier_text import ABOUT, DO_MORE, MORE
 from storage import activity
@@ -34,6 +36,7 @@ KINDS = ("pulse", "vote", "suggestion")
 # Look again a little before the last check, so a row committed late is not missed.
 LOOK_AGAIN = timedelta(minutes=10)
 UNANSWERED = timedelta(days=7)
+PART = 40  # first-timers weighed up between pauses (each reads their standing)
 
 THANKS = {
     "pulse": N_("Thank you for answering the check-in, {first}!"),
@@ -46,38 +49,38 @@ NEXT = N_(
 )
 
 
-def tick(ctx: Context, now: datetime) -> list[Message]:
+def tick(ctx: Context, now: datetime) -> Iterator[Message | Pause]:
     records.expire_unanswered(ctx.db, now - UNANSWERED, now)
     nudged: set[str] = set()
-    messages: list[Message] = []
     for kind in KINDS:
-        messages += _firsts(ctx, kind, now, nudged)
-    return messages
+        yield from _firsts(ctx, kind, now, nudged)
 
 
-def _firsts(ctx: Context, kind: str, now: datetime, nudged: set[str]) -> list[Message]:
+def _firsts(ctx: Context, kind: str, now: datetime, nudged: set[str]) -> Iterator[Message | Pause]:
+    """Nudges for the members who did `kind` for the first time, with a pause after every
+    PART of them (26,000 first answers to one round take seconds to weigh up). Each is
+    marked seen as it is handled, so a tick cut short carries on where it stopped."""
     db = ctx.db
     if not activity.available(db, activity.SOURCES[kind]):
-        return []
+        return
     checked = records.last_checked(db, kind)
     if checked is None:  # start watching: whoever did this before is no first-timer
         records.mark_seen(db, kind, activity.active_members(db, kind))
         records.set_checked(db, kind, now)
-        return []
+        return
     firsts = activity.active_members(db, kind, parse(checked) - LOOK_AGAIN, unseen=True)
-    messages = []
-    for member_id, ref in sorted(firsts.items()):
+    for count, (member_id, ref) in enumerate(sorted(firsts.items()), 1):
         row = member_rows.get(db, member_id)
-        if row is None or row["erased_at"]:
-            continue
-        records.mark_seen(db, kind, [member_id])
-        message = _nudge(ctx, kind, row, ref, now, nudged)
-        if message is not None:
-            nudged.add(member_id)
-            records.set_nudged_on(db, member_id, now.date().isoformat())
-            messages.append(message)
+        if row is not None and not row["erased_at"]:
+            records.mark_seen(db, kind, [member_id])
+            message = _nudge(ctx, kind, row, ref, now, nudged)
+            if message is not None:
+                nudged.add(member_id)
+                records.set_nudged_on(db, member_id, now.date().isoformat())
+                yield message
+        if count % PART == 0:
+            yield PAUSE
     records.set_checked(db, kind, now)
-    return messages
 
 
 def _nudge(

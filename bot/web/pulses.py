@@ -6,11 +6,11 @@ them: below the thresholds a figure is not drawn, and the reason is shown instea
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiohttp import web
 
+from bot.scheduler import let_others_run
 from bot.web.pages import actor, app_of, done, render
 from handlers import pulse_admin
 from handlers.pulse_questions import closing_time
@@ -117,7 +117,7 @@ async def close(request: web.Request) -> web.Response:
         for pause in parts:  # a round of 67,000 closes in parts; the bot answers between
             if pause.checkpoint:
                 secrecy.checkpoint(ctx.db)
-            await asyncio.sleep(0)
+            await let_others_run()
     except pulse_admin.PulseError as error:
         raise done(request, "/pulses", f"Not closed: {error}") from None
     raise done(

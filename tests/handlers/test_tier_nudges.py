@@ -7,11 +7,17 @@ import dataclasses
 import pytest
 
 from bot.postman import Postman
-from handlers.tier_nudges import tick
+from handlers import tier_nudges
+from handlers.schedule import without_pauses
 from storage import pulses as pulse_store
 from storage import tiers as records
 from tests.handlers.test_tier_activity import answer_pulse, suggest, vote
 from tests.helpers import add_members, link
+
+
+def tick(ctx, now) -> list:
+    """One run of the nudge tick, all at once (as the console runs it)."""
+    return list(without_pauses(tier_nudges.tick(ctx, now)))
 
 
 @pytest.fixture

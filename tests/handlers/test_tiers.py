@@ -188,11 +188,11 @@ def test_an_unanswered_request_becomes_an_anonymous_count_after_a_week(chat, ctx
     [me] = chat.command("t1", "me")
     chat.press("t1", me, "I'd like to do more")
     clock.advance(days=6)
-    tier_nudges.tick(ctx, ctx.now())
+    list(tier_nudges.tick(ctx, ctx.now()))
     assert records.interest(ctx.db, "t1", "voice") is not None
     assert records.anonymous_pipeline(ctx.db) == {"voice": {"declined": 0, "waiting": 1}}
     clock.advance(days=2)
-    tier_nudges.tick(ctx, ctx.now())
+    list(tier_nudges.tick(ctx, ctx.now()))
     assert records.interest(ctx.db, "t1", "voice") is None
     assert records.anonymous_pipeline(ctx.db) == {"voice": {"declined": 1, "waiting": 0}}
 
