@@ -79,7 +79,7 @@ class Fanout:
     started: datetime
     posted: int = 0
     done: bool = False
-    checkpoint: bool = False  # a part asked for the write-ahead log to be emptied after it
+    checkpoint: bool = False  # empty the write-ahead log when the job is done
 
 
 async def let_others_run() -> None:
@@ -242,8 +242,8 @@ class Scheduler:
             job_runs.succeeded(self.ctx.db, fanout.job.id, fanout.started)
 
     def _checkpoint(self, fanout: Fanout | None) -> None:
-        """Empty the write-ahead log if a part just committed asked for it."""
-        if fanout is not None and fanout.checkpoint:
+        """Empty the write-ahead log after the last commit of a job that asked for it."""
+        if fanout is not None and fanout.done and fanout.checkpoint:
             fanout.checkpoint = False
             secrecy.checkpoint(self.ctx.db)
 

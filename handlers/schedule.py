@@ -31,8 +31,8 @@ class Job:
 class Pause:
     """Yielded among a job's messages where its work may be split (a big round closing
     in parts): the scheduler commits what is done so far and lets members' messages
-    through before it draws more. `checkpoint` asks it then to fold the write-ahead log
-    into the file and empty it, so that no earlier version of a page outlives the work.
+    through before it draws more. `checkpoint` asks it to fold the write-ahead log into
+    the file and empty it once the job is done, so no earlier version of a page outlives it.
     Run all at once (the console), a pause is only skipped."""
 
     checkpoint: bool = False

@@ -7,7 +7,7 @@ message that showed a member's answers (see `close_round`).
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable
 from datetime import datetime
 from secrets import token_hex
 from typing import Any
@@ -353,7 +353,16 @@ def close_in_parts(db: Database, round_id: int, now: datetime) -> Generator[None
     yield from secrecy.rewrite_in_parts(
         db, "pulse_participation", "round_id = ? and step is not null", [round_id], took_part
     )
-    yield from _rekey_in_parts(db, round_id)
+    yield from secrecy.rekey_in_parts(
+        db,
+        ("pulse_answers", "pulse_comments"),
+        "round_id = ?",
+        [round_id],
+        "respondent",
+        lambda: SEALED + token_hex(16),
+        unsealed=f"respondent < '{SEALED}'",
+        part=REKEY_PART,
+    )
     yield from secrecy.shuffle_member_order_in_parts(db)
     with db.atomic():
         return bool(
@@ -398,28 +407,6 @@ def _count_and_forget(db: Database, round_id: int) -> None:
     db.execute(
         "delete from conversations where prompt >= ? and prompt < ?", [prompt_low, prompt_high]
     )
-
-
-def _rekey_in_parts(db: Database, round_id: int) -> Iterator[None]:
-    """Give every respondent of the round a new random key (the same in answers and
-    comments), a random slice of respondents per transaction. The new keys start with
-    SEALED, which no key of an open round does, so a close cut short carries on where it
-    stopped."""
-    old = [
-        key
-        for (key,) in db.execute(
-            """select respondent from pulse_answers where round_id = ? and respondent < ?
-            union select respondent from pulse_comments where round_id = ? and respondent < ?""",
-            [round_id, SEALED, round_id, SEALED],
-        )
-    ]
-    order = secrecy.shuffled(old)
-    for start in range(0, len(order), REKEY_PART):
-        fresh = {key: SEALED + token_hex(16) for key in order[start : start + REKEY_PART]}
-        with db.atomic():
-            for table in ("pulse_answers", "pulse_comments"):
-                secrecy.rekey(db, table, "round_id = ?", [round_id], "respondent", fresh)
-        yield
 
 
 def turnout(db: Database, round_row: dict[str, Any]) -> tuple[dict[str, int], dict[str, int]]:

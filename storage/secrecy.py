@@ -19,9 +19,11 @@ says no more than it did before the close began.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlite_utils import Database
@@ -70,68 +72,234 @@ def rewrite_in_parts(
     where: str = "1",
     params: Sequence[Any] = (),
     fixed: Mapping[str, Any] | None = None,
-    part: int = PART,
+    part: int | None = None,
 ) -> Iterator[None]:
-    """`rewrite_shuffled`, a slice of `part` rows per transaction, yielding after each.
+    """`rewrite_shuffled` in short transactions, yielding after each.
 
-    The rows matching `where` now are drawn in a random order; each slice of that order is
-    deleted and written again (a rowid table gives them fresh rowids, at its end). Rows
-    written meanwhile are left alone. If it stops half way (a crash), running it again
-    rewrites them all in a new random order.
+    Deleting and writing back a slice at a time would not do: SQLite puts a new row in
+    the space the slice's own rows just left, so each row would land near where it was.
+    So the rows go round a staging table: copied there in a random order (a slice per
+    transaction), then deleted here, then moved back in the staging order. While the
+    originals are deleted nothing is written here, so the rows moved back fill their
+    space as `rewrite_shuffled` does at once. Rows written meanwhile are left alone. A
+    rewrite cut short (a crash) is carried on, or, if it was still copying, started again.
     """
-    names = _row_names(db, table)
-    found = [
-        tuple(row) for row in db.execute(f"select {names} from [{table}] where {where}", params)
-    ]
-    order = shuffled(found)
-    for start in range(0, len(order), part):
-        with db.atomic():
-            _rewrite_slice(db, table, names, order[start : start + part], fixed or {})
-        yield
+    stage = _stage_name(table, where, params)
+    if _phase(db, stage) is None:
+        identity = _row_names(db, table)
+        found = [
+            tuple(r) for r in db.execute(f"select {identity} from [{table}] where {where}", params)
+        ]
+        yield from _restart(db, stage, [table])
+        for chosen in _slices(shuffled(found), part):
+            with db.atomic():
+                _copy_out(db, table, stage, identity, chosen, fixed or {})
+            yield
+        _set_phase(db, stage, "copied")
+    yield from _delete_copied(db, table, stage)
+    yield from _move_back(db, table, stage, part)
+    _set_phase(db, stage, None)
 
 
-def rekey(
+def rekey_in_parts(
+    db: Database,
+    tables: Sequence[str],
+    where: str,
+    params: Sequence[Any],
+    column: str,
+    new_key: Callable[[], str],
+    unsealed: str,
+    part: int | None = None,
+) -> Iterator[None]:
+    """Give each value of `column` (a respondent key) a new one from `new_key`, the same
+    in every table, writing the rows again in a random order; like `rewrite_in_parts`,
+    in short transactions, through staging tables. `unsealed` is the SQL condition of
+    a row that still has its old key (new keys must not meet it)."""
+    stages = {table: _stage_name(table, where, params) for table in tables}
+    first = stages[tables[0]]
+    if _phase(db, first) is None:
+        union = " union ".join(
+            f"select [{column}] from [{t}] where {where} and {unsealed}" for t in tables
+        )
+        keys = [key for (key,) in db.execute(union, [*params] * len(tables))]
+        yield from _restart(db, first, tables, stages)
+        for chosen in _slices(shuffled(keys), part):
+            fresh = {key: new_key() for key in chosen}
+            with db.atomic():
+                for table in tables:
+                    _copy_rekeyed(db, table, stages[table], where, params, column, fresh)
+            yield
+        _set_phase(db, first, "copied")
+    for table in tables:
+        yield from delete_in_parts(db, table, f"{where} and {unsealed}", params)
+    for table in tables:
+        yield from _move_back(db, table, stages[table], part)
+    _set_phase(db, first, None)
+
+
+def _stage_name(table: str, where: str, params: Sequence[Any]) -> str:
+    """A staging table of its own for each rewrite (two rounds may close at once)."""
+    digest = hashlib.sha256(repr((where, tuple(params))).encode()).hexdigest()[:12]
+    return f"sealing_{table}_{digest}"
+
+
+def _slices(items: list[T], part: int | None) -> Iterator[list[T]]:
+    size = part or PART
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _phase(db: Database, stage: str) -> str | None:
+    db.execute("create table if not exists sealing_phases (stage text primary key, phase text)")
+    row = db.execute("select phase from sealing_phases where stage = ?", [stage]).fetchone()
+    return row[0] if row else None
+
+
+def _set_phase(db: Database, stage: str, phase: str | None) -> None:
+    with db.atomic():
+        db.execute("delete from sealing_phases where stage = ?", [stage])
+        if phase is not None:
+            db.execute("insert into sealing_phases (stage, phase) values (?, ?)", [stage, phase])
+
+
+def _restart(
+    db: Database, stage: str, tables: Sequence[str], stages: Mapping[str, str] | None = None
+) -> Iterator[None]:
+    """Fresh, empty staging tables (a copy cut short is thrown away: the originals are
+    all still there). Staging rows have no constraints, and `_from` names the original."""
+    for table in tables:
+        name = stages[table] if stages else stage
+        if name in db.table_names():
+            yield from delete_in_parts(db, name, "1", ())
+            db.execute(f"drop table [{name}]")
+        db.execute(f"create table [{name}] as select *, null as _from from [{table}] where 0")
+
+
+def _copy_out(
     db: Database,
     table: str,
+    stage: str,
+    identity: str,
+    chosen: list[tuple],
+    fixed: Mapping[str, Any],
+) -> None:
+    """Copy the chosen rows to the staging table in the chosen (random) order."""
+    columns = [c.name for c in db[table].columns]
+    picked = ", ".join("?" if c in fixed else f"[{c}]" for c in columns)
+    values = [fixed[c] for c in columns if c in fixed]
+    width = len(chosen[0])
+    marks = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(chosen))
+    flat = [value for key in chosen for value in key]
+    by_key = {
+        tuple(row[:width]): row[width:]
+        for row in db.execute(
+            f"select {identity}, {picked} from [{table}] where ({identity}) in (values {marks})",
+            [*values, *flat],
+        )
+    }
+    rows = [(*by_key[key], json.dumps(key)) for key in chosen if key in by_key]
+    _insert(db, stage, [*columns, "_from"], rows)
+
+
+def _copy_rekeyed(
+    db: Database,
+    table: str,
+    stage: str,
     where: str,
     params: Sequence[Any],
     column: str,
     fresh: Mapping[str, str],
 ) -> None:
-    """Write the rows whose `column` is a key of `fresh` again under its new value, in
-    the order of the new values (random keys: a random order, which SQLite appends
-    fastest). One transaction."""
-    if not fresh:
-        return
     columns = [c.name for c in db[table].columns]
     at = columns.index(column)
     match = f"{where} and [{column}] in ({', '.join('?' * len(fresh))})"
-    chosen = [*params, *fresh]
+    rows = [
+        (*row[:at], fresh[row[at]], *row[at + 1 :], None)
+        for row in db.execute(f"select * from [{table}] where {match}", [*params, *fresh])
+    ]
+    rows.sort(key=lambda row: row[at])  # random keys: a random order; one key's rows together
+    _insert(db, stage, [*columns, "_from"], rows)
+
+
+def _delete_copied(db: Database, table: str, stage: str) -> Iterator[None]:
+    """Delete the originals of the staged rows, a slice per transaction. Each staged row
+    forgets its original as it goes, so doing this again never deletes a newer row."""
+    identity = _row_names(db, table)
+    while True:
+        with db.atomic():
+            db.execute("pragma secure_delete = on")
+            batch = db.execute(
+                f"select rowid, _from from [{stage}] where _from is not null limit ?", [2 * PART]
+            ).fetchall()
+            if batch:
+                keys = [tuple(json.loads(origin)) for _, origin in batch]
+                width = len(keys[0])
+                marks = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(keys))
+                db.execute(
+                    f"delete from [{table}] where ({identity}) in (values {marks})",
+                    [value for key in keys for value in key],
+                )
+                db.execute(
+                    f"update [{stage}] set _from = null where rowid in "
+                    f"({', '.join('?' * len(batch))})",
+                    [rowid for rowid, _ in batch],
+                )
+        yield
+        if len(batch) < 2 * PART:
+            return
+
+
+def _move_back(db: Database, table: str, stage: str, part: int | None) -> Iterator[None]:
+    """Write the staged rows into `table` in staging order, a slice per transaction, and
+    zero them in the staging table; drop it when it is empty."""
+    if stage not in db.table_names():
+        return
+    columns = ", ".join(f"[{c.name}]" for c in db[table].columns)
+    size = part or PART
+    while True:
+        with db.atomic():
+            db.execute("pragma secure_delete = on")
+            rowids = [
+                r
+                for (r,) in db.execute(
+                    f"select rowid from [{stage}] order by rowid limit ?", [size]
+                )
+            ]
+            if rowids:
+                low, high = rowids[0], rowids[-1]
+                db.execute(
+                    f"insert into [{table}] ({columns}) select {columns} from [{stage}] "
+                    "where rowid between ? and ? order by rowid",
+                    [low, high],
+                )
+                db.execute(f"delete from [{stage}] where rowid between ? and ?", [low, high])
+        yield
+        if len(rowids) < size:
+            break
     with db.atomic():
-        db.execute("pragma secure_delete = on")
-        rows = [
-            (*row[:at], fresh[row[at]], *row[at + 1 :])
-            for row in db.execute(f"select * from [{table}] where {match}", chosen)
-        ]
-        rows.sort(key=lambda row: row[at])  # stable: one key's rows stay in their order
-        db.execute(f"delete from [{table}] where {match}", chosen)
-        listed = ", ".join(f"[{c}]" for c in columns)
-        db.conn.executemany(
-            f"insert into [{table}] ({listed}) values ({', '.join('?' * len(columns))})", rows
-        )
+        db.execute(f"drop table [{stage}]")
+
+
+def _insert(db: Database, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    listed = ", ".join(f"[{c}]" for c in columns)
+    db.conn.executemany(
+        f"insert into [{table}] ({listed}) values ({', '.join('?' * len(columns))})", rows
+    )
 
 
 def delete_in_parts(
-    db: Database, table: str, where: str, params: Sequence[Any], part: int = 2 * PART
+    db: Database, table: str, where: str, params: Sequence[Any], part: int | None = None
 ) -> Iterator[None]:
-    """Delete the rows matching `where` (zeroed: `secure_delete`), `part` rows per
-    transaction, yielding after each."""
+    """Delete the rows matching `where` (zeroed: `secure_delete`), `part` rows (2 PART)
+    per transaction, yielding after each."""
+    part = part or 2 * PART
+    identity = _row_names(db, table)
     while True:
         with db.atomic():
             db.execute("pragma secure_delete = on")
             gone = db.execute(
-                f"delete from [{table}] where rowid in "
-                f"(select rowid from [{table}] where {where} limit ?)",
+                f"delete from [{table}] where ({identity}) in "
+                f"(select {identity} from [{table}] where {where} limit ?)",
                 [*params, part],
             ).rowcount
         yield
@@ -144,31 +312,6 @@ def _row_names(db: Database, table: str) -> str:
     if "without rowid" not in db[table].schema.lower():
         return "rowid"
     return ", ".join(f"[{c}]" for c in db[table].pks)
-
-
-def _rewrite_slice(
-    db: Database, table: str, names: str, chosen: list[tuple], fixed: Mapping[str, Any]
-) -> None:
-    columns = [column.name for column in db[table].columns]
-    picked = ", ".join("?" if c in fixed else f"[{c}]" for c in columns)
-    values = [fixed[c] for c in columns if c in fixed]
-    width = len(chosen[0])
-    marks = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(chosen))
-    flat = [value for key in chosen for value in key]
-    match = f"({names}) in (values {marks})"
-    by_key = {
-        tuple(row[:width]): row[width:]
-        for row in db.execute(
-            f"select {names}, {picked} from [{table}] where {match}", [*values, *flat]
-        )
-    }
-    db.execute("pragma secure_delete = on")
-    db.execute(f"delete from [{table}] where {match}", flat)
-    listed = ", ".join(f"[{c}]" for c in columns)
-    db.conn.executemany(
-        f"insert into [{table}] ({listed}) values ({', '.join('?' * len(columns))})",
-        [by_key[key] for key in chosen if key in by_key],
-    )
 
 
 def shuffled(items: list[T]) -> list[T]:
@@ -189,7 +332,7 @@ def shuffle_member_order(db: Database) -> None:
             rewrite_shuffled(db, table)
 
 
-def shuffle_member_order_in_parts(db: Database, part: int = PART) -> Iterator[None]:
+def shuffle_member_order_in_parts(db: Database, part: int | None = None) -> Iterator[None]:
     """`shuffle_member_order` in parts, yielding between them."""
     present = set(db.table_names())
     for table in MEMBER_ORDER_TABLES:
