@@ -29,13 +29,13 @@ from bot.adapters.slack_people import PLATFORM, DirectoryUnavailable, People
 from bot.app import App
 from bot.engine import SORRY
 from bot.outbox import Pace
-from handlers import home
+from handlers import home, i18n
 from handlers.messages import Choice, Command, Event, Member, Text, reply
 from handlers.messages import Sender as Who
 
 log = logging.getLogger(__name__)
 
-ON_ITS_WAY = "On its way to our direct messages."
+ON_ITS_WAY = i18n.N_("On its way to our direct messages.")
 MakeEvent = Callable[[Who, Member | None], Event]
 
 
@@ -198,7 +198,8 @@ class SlackAdapter:
 
     async def on_command(self, ack: Any, command: dict[str, Any]) -> None:
         """`/voice <command> [args]`, answered in the DM; bare `/voice` is help."""
-        await ack(text=ON_ITS_WAY)
+        _ = i18n.for_account(self.app.ctx, PLATFORM, command.get("user_id", ""))
+        await ack(text=_(ON_ITS_WAY))
         self._spawn(self._command(command, self.app.clock()))
 
     async def _command(self, command: dict[str, Any], arrived: datetime) -> None:
