@@ -8,11 +8,12 @@ from itertools import repeat
 from typing import Any
 
 from handlers.context import Context
+from handlers.i18n import Translator
 from handlers.vote_state import CLOSED, METHOD_NAMES, Vote
 from storage import votes as store
 from surveys import tally
 from surveys.vote_definitions import VoteDefinition
-from surveys.wording import plural
+from surveys.wording import Phrase, phrase, phrase_n
 
 THRESHOLDS = {"simple": tally.SIMPLE_MAJORITY, "two-thirds": tally.TWO_THIRDS}
 RESOLUTION_CHOICES = ("for", "against", "abstain")
@@ -72,44 +73,91 @@ def count(vote: Vote, counts: list[tuple[str, int]]) -> Any:
     return tally.count_stv(_expand(decoded), names, d.seats, seed=d.id)
 
 
-def headline(result: Any) -> str:
+def headline(result: Any) -> Phrase:
+    """The outcome in one line, e.g. "The resolution is passed."."""
     data = result.to_dict()
     method = data["method"]
     if method == "resolution":
-        return f"The resolution is {'passed' if data['passed'] else 'not passed'}."
+        if data["passed"]:
+            return phrase("The resolution is passed.")
+        return phrase("The resolution is not passed.")
     if method == "single choice":
         if data["tie"]:
-            return f"It's a tie between {', '.join(data['winners'])}."
-        return f"{data['winners'][0]} has the most votes." if data["winners"] else "No winner."
+            return phrase("It's a tie between {names}.", names=", ".join(data["winners"]))
+        if data["winners"]:
+            return phrase("{winner} has the most votes.", winner=data["winners"][0])
+        return phrase("No winner.")
     if method == "approval":
-        return f"Winning: {', '.join(data['winners']) or 'none yet'}" + (
-            f"; tied: {', '.join(data['tied'])}." if data["tied"] else "."
-        )
+        return _winning(data["winners"], data["tied"])
     if method == "participatory budget":
-        return f"Funded: {', '.join(data['funded']) or 'nothing'}."
+        if data["funded"]:
+            return phrase("Funded: {names}.", names=", ".join(data["funded"]))
+        return phrase("Funded: nothing.")
     if method == "instant-runoff":
-        return f"{data['winner']} wins." if data["winner"] else "Nobody wins: no valid ballots."
-    return f"Elected: {', '.join(data['elected']) or 'nobody'}."
+        if data["winner"]:
+            return phrase("{winner} wins.", winner=data["winner"])
+        return phrase("Nobody wins: no valid ballots.")
+    if data["elected"]:
+        return phrase("Elected: {names}.", names=", ".join(data["elected"]))
+    return phrase("Elected: nobody.")
+
+
+def _winning(winners: list[str], tied: list[str]) -> Phrase:
+    names, level = ", ".join(winners), ", ".join(tied)
+    if winners and tied:
+        return phrase("Winning: {names}; tied: {tied}.", names=names, tied=level)
+    if winners:
+        return phrase("Winning: {names}.", names=names)
+    if tied:
+        return phrase("Winning: none yet; tied: {tied}.", tied=level)
+    return phrase("Winning: none yet.")
 
 
 def summarise(vote: Vote, result: Any, voted: int, eligible: int, provisional: bool) -> dict:
-    """The whole result as stored, printed (--json) and sent to members."""
+    """The whole result as stored, printed (--json) and sent to members.
+
+    `explanation` is the English the command line and the web console show; `phrases`
+    are the same lines for members, put in each reader's language by `explanation_in`.
+    """
     quorum = vote.definition.quorum
     needed = math.ceil(quorum * eligible / 100) if quorum else 0
     met = voted >= needed
     turnout = round(100 * voted / eligible, 1) if eligible else 0.0
-    lines = [f"{voted:,} of {eligible:,} eligible members voted ({turnout:g}%)."]
+    lines = [
+        phrase(
+            "{voted:,} of {eligible:,} eligible members voted ({turnout}%).",
+            voted=voted,
+            eligible=eligible,
+            turnout=f"{turnout:g}",
+        )
+    ]
     if quorum and met:
-        lines.append(f"Quorum met: at least {quorum:g}% ({plural(needed, 'member')}) had to vote.")
+        lines.append(
+            phrase_n(
+                "Quorum met: at least {quorum}% ({n:,} member) had to vote.",
+                "Quorum met: at least {quorum}% ({n:,} members) had to vote.",
+                needed,
+                quorum=f"{quorum:g}",
+            )
+        )
     elif quorum:
         lines.append(
-            f"Quorum not met: at least {quorum:g}% ({plural(needed, 'member')}) had to vote, so this "
-            "vote decides nothing. The count below is for information only."
+            phrase_n(
+                "Quorum not met: at least {quorum}% ({n:,} member) had to vote, so this vote "
+                "decides nothing. The count below is for information only.",
+                "Quorum not met: at least {quorum}% ({n:,} members) had to vote, so this vote "
+                "decides nothing. The count below is for information only.",
+                needed,
+                quorum=f"{quorum:g}",
+            )
         )
     if provisional:
-        lines.insert(0, "Results so far: the vote is still open, so these may change.")
-    lines.append(headline(result) if met else f"Not decided (no quorum). {headline(result)}")
-    lines += result.explain()
+        lines.insert(0, phrase("Results so far: the vote is still open, so these may change."))
+    outcome = headline(result)
+    lines.append(
+        outcome if met else phrase("Not decided (no quorum). {headline}", headline=outcome)
+    )
+    lines += result.phrases()
     return {
         "vote": vote.id,
         "title": vote.title,
@@ -123,9 +171,11 @@ def summarise(vote: Vote, result: Any, voted: int, eligible: int, provisional: b
         "quorum_needed": needed,
         "quorum_met": met,
         "decided": met and not provisional,
-        "headline": headline(result),
+        "headline": str(outcome),
+        "headline_phrase": outcome.to_data(),
         "count": result.to_dict(),
-        "explanation": lines,
+        "explanation": [str(line) for line in lines],
+        "phrases": [line.to_data() for line in lines],
     }
 
 
@@ -156,22 +206,59 @@ def count_so_far(ctx: Context, vote: Vote) -> dict:
     voted = store.count_voters(ctx.db, vote.id)
     summary = summarise(vote, count(vote, counts), voted, vote.eligible or 0, provisional=True)
     step = (
-        f"The count so far starts once {every} have voted"
+        phrase(
+            "The count so far starts once {every} have voted, so that no one's vote can be told "
+            "by comparing two looks.",
+            every=every,
+        )
         if not ballots
-        else f"Counted when {ballots:,} had voted; the count so far moves on every {every} votes"
+        else phrase(
+            "Counted when {ballots:,} had voted; the count so far moves on every {every} votes, "
+            "so that no one's vote can be told by comparing two looks.",
+            ballots=ballots,
+            every=every,
+        )
     )
-    summary["explanation"].insert(
-        1, f"{step}, so that no one's vote can be told by comparing two looks."
-    )
+    summary["explanation"].insert(1, str(step))
+    summary["phrases"].insert(1, step.to_data())
     return summary
 
 
-def message_text(summary: dict, more: str = "") -> str:
+def explanation_in(summary: dict, _: Translator) -> list[str]:
+    """The result's lines in the reader's language (a result stored before results were
+    translated has only its English lines)."""
+    if "phrases" not in summary:
+        return list(summary["explanation"])
+    return [Phrase.from_data(line).render(_) for line in summary["phrases"]]
+
+
+def headline_in(summary: dict, _: Translator) -> str:
+    """The outcome in one line, in the reader's language."""
+    if "headline_phrase" not in summary:
+        return summary.get("headline", "")
+    return Phrase.from_data(summary["headline_phrase"]).render(_)
+
+
+def message_text(summary: dict, _: Translator, *, officer_has_more: bool = False) -> str:
     """The result for a chat message, cut short (with a pointer) if it is very long."""
-    text, lines = "", summary["explanation"]
+    text, lines = "", explanation_in(summary, _)
     for n, line in enumerate(lines):
         if len(text) + len(line) > MESSAGE_LIMIT:
-            text += f"... ({len(lines) - n} more lines of the count{more})"
+            left = len(lines) - n
+            more = (
+                _.ngettext(
+                    "... ({n} more line of the count; your membership officer can share the "
+                    "full count)",
+                    "... ({n} more lines of the count; your membership officer can share the "
+                    "full count)",
+                    left,
+                )
+                if officer_has_more
+                else _.ngettext(
+                    "... ({n} more line of the count)", "... ({n} more lines of the count)", left
+                )
+            )
+            text += more.format(n=left)
             break
         text += line + "\n"
     return text.rstrip()

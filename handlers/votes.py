@@ -123,7 +123,7 @@ def show_result(ctx: Context, event: Choice) -> Message:
             ),
         )
     title = _("Result: {title}").format(title=_.pick(vote.title))
-    return reply(event, message_text(summary), title=title)
+    return reply(event, message_text(summary, _), title=title)
 
 
 def receipt_command(ctx: Context, event: Command) -> Message:

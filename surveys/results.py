@@ -20,7 +20,7 @@ from surveys.questions import (
     ScaleQuestion,
     SurveyDefinition,
 )
-from surveys.wording import plural
+from surveys.wording import Phrase, phrase, plural
 
 NO_COMMENTS = "No comments."
 SENTIMENTS: tuple[sentiment.Sentiment, ...] = ("positive", "neutral", "negative")
@@ -67,18 +67,45 @@ class QuestionResult:
 
     def headline(self) -> str | None:
         """One plain line for digests, e.g. "Voice heard and acted on: 3.8/5 (up 0.2)"."""
+        found = self.headline_phrase()
+        return None if found is None else str(found)
+
+    def headline_phrase(self) -> Phrase | None:
+        """The headline as words handlers put in each member's language."""
         if self.suppressed_reason is not None:
             return None
         if self.kind == "scale" and self.mean is not None:
-            return f"{self.topic}: {self.mean:.1f}/5{_trend(self.change, 1)}"
+            score = f"{self.mean:.1f}"
+            trend = _trend(self.change, 1)
+            if trend is None:
+                return phrase("{topic}: {score}/5", topic=self.topic, score=score)
+            return phrase("{topic}: {score}/5 {trend}", topic=self.topic, score=score, trend=trend)
         if self.kind == "enps" and self.enps is not None:
             score = f"{self.enps:+d}" if self.enps else "0"
-            return f"{self.topic}: {score}{_trend(self.change, 0)}"
+            trend = _trend(self.change, 0)
+            if trend is None:
+                return phrase("{topic}: {score}", topic=self.topic, score=score)
+            return phrase("{topic}: {score} {trend}", topic=self.topic, score=score, trend=trend)
         if self.kind == "choice" and self.distribution and self.answered:
             most = max(self.distribution.values())
-            top = [f'"{option}"' for option, count in self.distribution.items() if count == most]
-            share = f"{round(100 * most / self.answered)}%" + (" each" if len(top) > 1 else "")
-            return f"{self.topic}: most chose {' and '.join(top)} ({share})"
+            top = [
+                phrase('"{option}"', option=o) for o, n in self.distribution.items() if n == most
+            ]
+            percent = f"{round(100 * most / self.answered)}%"
+            if len(top) == 1:
+                return phrase(
+                    "{topic}: most chose {option} ({percent})",
+                    topic=self.topic,
+                    option=top[0],
+                    percent=percent,
+                )
+            return phrase(
+                "{topic}: most chose {options} and {last} ({percent} each)",
+                topic=self.topic,
+                options=tuple(top[:-1]),
+                last=top[-1],
+                percent=percent,
+            )
         return None
 
 
@@ -131,11 +158,16 @@ class RoundResults:
 
     def headline(self, question_id: str | None = None) -> str | None:
         """The headline of `question_id`, or of the first scale or eNPS question."""
+        found = self.headline_phrase(question_id)
+        return None if found is None else str(found)
+
+    def headline_phrase(self, question_id: str | None = None) -> Phrase | None:
+        """The headline as words handlers put in each member's language."""
         if question_id is not None:
-            return self.question(question_id).headline()
+            return self.question(question_id).headline_phrase()
         for question in self.questions:
             if question.kind in ("scale", "enps"):
-                return question.headline()
+                return question.headline_phrase()
         return None
 
     def to_dict(self) -> dict[str, Any]:
@@ -347,14 +379,15 @@ def _comments(
     return {mood: tuple(items) for mood, items in grouped.items()}, reason
 
 
-def _trend(change: float | None, decimals: int) -> str:
+def _trend(change: float | None, decimals: int) -> Phrase | None:
     if change is None:
-        return ""
+        return None
     step = round(abs(change), decimals)
     if step == 0:
-        return " (no change)"
-    direction = "up" if change > 0 else "down"
-    return f" ({direction} {step:.{decimals}f})"
+        return phrase("(no change)")
+    if change > 0:
+        return phrase("(up {step})", step=f"{step:.{decimals}f}")
+    return phrase("(down {step})", step=f"{step:.{decimals}f}")
 
 
 def _jsonable(value: Any) -> Any:

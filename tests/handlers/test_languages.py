@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from bot import demo
@@ -21,19 +22,27 @@ from tests.helpers import link
 
 ROOT = Path(__file__).resolve().parents[2]
 WELSH = ROOT / "handlers" / "locale" / "cy" / "LC_MESSAGES" / "messages.po"
-PLACEHOLDER = re.compile(r"\{[a-z_]+(?:![a-z])?\}")
+PLACEHOLDER = re.compile(r"\{[a-z_]+(?:![a-z])?(?::[^{}]*)?\}")
 
 
 def member_facing_messages() -> set[tuple[str | None, str | tuple[str, ...]]]:
-    """What pybabel extracts from the folders babel.cfg names, with the README's keywords."""
-    keywords = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
-    found = set()
-    for folder in ("handlers", "bot/adapters"):
+    """What pybabel extracts from the files babel.cfg names, with the README's keywords."""
+    keywords = {
+        "_": None,
+        "N_": None,
+        "ngettext": (1, 2),
+        "pgettext": ((1, "c"), 2),
+        "phrase": None,
+        "phrase_n": (1, 2),
+    }
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as config:
+        method_map, _options = parse_mapping_cfg(config, "babel.cfg")
+    return {
+        (context, message)
         for _file, _line, message, _comments, context in extract_from_dir(
-            str(ROOT / folder), method_map=[("**.py", "python")], keywords=keywords
-        ):
-            found.add((context, message))
-    return found
+            str(ROOT), method_map=method_map, keywords=keywords
+        )
+    }
 
 
 def test_every_member_facing_message_has_a_welsh_translation():
@@ -51,7 +60,16 @@ def test_every_member_facing_message_has_a_welsh_translation():
         for text in strings:
             if set(PLACEHOLDER.findall(text)) - wanted:
                 problems.append(f"Welsh for {message!r} names a placeholder English lacks")
-    assert len(member_facing_messages()) > 150  # the extraction really ran over handlers/
+    found = member_facing_messages()
+    assert len(found) > 350  # the extraction really ran over every folder babel.cfg names
+    for words in (
+        "Please type a number from 1 to {n}.",  # the console's nudge
+        "On its way to our direct messages.",  # Slack's ack
+        "The resolution is passed.",  # a vote's result (handlers)
+        "Votes: {counts}.",  # the count explained (surveys)
+        "(up {step})",  # a check-in's figure in the newsletter (surveys)
+    ):
+        assert any(words in (m if isinstance(m, tuple) else (m,)) for _c, m in found), words
     assert problems == []
 
 
@@ -237,3 +255,81 @@ def test_the_readme_section_explains_languages_to_officers_and_translators():
     for words in ("/language", "organisation.language", "pybabel extract", "pybabel update"):
         assert words in section
     assert "survey check" in section and "native Welsh speaker" in section
+
+
+def test_a_vote_result_goes_to_each_member_in_their_language(ctx, clock):
+
+    from storage import outbox
+    from tests.handlers.test_votes import Kit
+
+    kit = Kit(
+        ctx,
+        "member_id,name,email,constituency,language\n"
+        "t1,Pat,,tenant,cy\nt2,Lee,,tenant,\nt3,Ruth,,tenant,cy\n",
+        linked=("t1", "t2", "t3"),
+    )
+    kit.create(constituencies=("tenant",), quorum=50)
+    kit.tick()
+    kit.command("t1", "vote", "agm")
+    kit.press("t1", "O blaid")
+    kit.press("t1", "Cadarnhau")
+    kit.vote("t2", "agm", "Against")
+    clock.advance(days=7)
+    kit.tick()
+    sent = {
+        r["member_id"] or r["chat_id"]: r["payload"]
+        for r in outbox.rows_for(ctx.db)
+        if ":result" in r["key"]
+    }
+    welsh = sent["t1"]["text"]
+    assert sent["t1"]["title"] == "Canlyniad: Adopt the new rules"
+    assert welsh.startswith(
+        "Pleidleisiodd 2 o'r 3 aelod sydd â hawl i bleidleisio (66.7%).\n"
+        "Cyrhaeddwyd y cworwm: roedd rhaid i o leiaf 50% (2 aelod) bleidleisio.\n"
+        "Dydy'r cynnig ddim wedi'i basio.\n"
+        "2 papur pleidleisio: 1 o blaid, 1 yn erbyn, 0 yn ymatal, 0 annilys.\n"
+    )
+    assert "Pleidleisiodd 1 o 2 o blaid: dydy'r cynnig ddim wedi'i basio." in welsh
+    assert " the " not in welsh and sent["t3"]["text"] == welsh
+    english = sent["t2"]["text"]
+    assert english.startswith("2 of 3 eligible members voted (66.7%).\nQuorum met: at least 50%")
+    assert "1 of 2 voted for: the resolution is not passed." in english
+    assert sent["C-COUNCIL"]["text"].startswith("2 of 3 eligible members voted")  # en org
+
+    # /vote's result button reads the stored result in the member's own language too.
+    kit.command("t1", "vote")
+    [shown] = kit.press("t1", "Canlyniad")
+    assert shown.text.startswith("Pleidleisiodd 2 o'r 3 aelod") and shown.title.startswith(
+        "Canlyniad: "
+    )
+
+
+def test_every_counting_method_explains_itself_in_welsh_without_english_left():
+    from surveys.tally import (
+        count_approval,
+        count_budget,
+        count_irv,
+        count_resolution,
+        count_single_choice,
+        count_stv,
+    )
+
+    welsh = i18n.translator("cy")
+    ranked = [("ash", "elm"), ("elm", "ash"), ("oak",), ("oak", "elm"), ("ash",), ("elm",)]
+    counts = [
+        count_resolution(["for", "against", "for", "abstain", "?"]),
+        count_single_choice(["ash", "elm"], ["ash", "elm", "oak"]),
+        count_approval([{"ash"}, {"elm"}, {"oak"}], ["ash", "elm", "oak"], 2),
+        count_budget([{"ash"}, {"elm"}, {"ash", "oak"}], {"ash": 5, "elm": 9, "oak": 3}, 10),
+        count_irv([("ash",), ("elm",), ("oak", "ash"), ("oak",)], ["ash", "elm", "oak"], seed="s"),
+        count_stv(ranked * 3, ["ash", "elm", "oak", "yew"], 2, seed="s"),
+    ]
+    for result in counts:
+        lines = [line.render(welsh) for line in result.phrases()]
+        assert len(lines) == len(result.explain())
+        english = {"ballot", "votes", "valid", "Round", "Stage", "Tie", "wins", "approval"}
+        leftover = [line for line in lines if set(re.findall(r"[A-Za-z]+", line)) & english]
+        assert leftover == []
+    assert "Cyfartal rhwng ash, elm: does dim rownd gynharach yn eu gwahanu" in "\n".join(
+        line.render(welsh) for line in counts[4].phrases()
+    )
