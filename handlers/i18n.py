@@ -138,6 +138,24 @@ def language_of(ctx: Context, tag: str | None) -> str:
     return supported(tag) or supported(ctx.policy.organisation.language) or SOURCE_LANGUAGE
 
 
+def spoken(ctx: Context, tag: str | None) -> str:
+    """The language a member with this tag reads or speaks, as a base language code
+    (`cy-GB` -> `cy`, `pl` -> `pl` even with no Polish catalogue yet), else the
+    organisation's."""
+    if tag and LANGUAGE_TAG.match(tag.strip()):
+        return tag.strip().split("-")[0].lower()
+    return (ctx.policy.organisation.language or SOURCE_LANGUAGE).split("-")[0].lower()
+
+
+def language_name(language: str, reader: str) -> str:
+    """A language named in the reader's language, e.g. ("cy", "en") -> "Welsh"."""
+    try:
+        name = Locale.parse(language, sep="-").get_display_name(Locale.parse(reader, sep="-"))
+    except (UnknownLocaleError, ValueError):
+        return language
+    return name[:1].upper() + name[1:] if name else language
+
+
 def for_member(ctx: Context, member: Member | None) -> Translator:
     return translator(language_of(ctx, member.language if member else None), language_of(ctx, None))
 

@@ -126,6 +126,7 @@ class Comment:
     text: str
     polarity: float
     sentiment: sentiment.Sentiment
+    language: str | None = None  # noted only where enough wrote in it (anonymity.noted_languages)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -180,11 +181,12 @@ def round_results(
     counts: Counts,
     respondents: Mapping[str, int],
     eligible: Mapping[str, int],
-    comments: Sequence[tuple[str, str]],
+    comments: Sequence[tuple[str, str] | tuple[str, str, str | None]],
     threshold: int = 5,
     comment_threshold: int = 10,
     previous: RoundResults | None = None,
     still_open: bool = False,
+    noted: frozenset[str] = frozenset(),
 ) -> RoundResults:
     """Summarise one round from aggregated answers.
 
@@ -193,7 +195,9 @@ def round_results(
 
     `counts` maps (question id, constituency, answer value) to how many gave it; values
     may arrive as text from storage and are parsed by the question. Counts for comment
-    questions are ignored: comments arrive as (constituency, text) in `comments`.
+    questions are ignored: comments arrive as (constituency, text) or (constituency,
+    text, language) in `comments`; a comment's language is kept only if it is in `noted`
+    (see `anonymity.noted_languages`).
     Figures for fewer than `threshold` people are hidden (see
     `anonymity.groups_to_hide` for breakdowns); comments are shown only from
     constituencies with at least `comment_threshold` comments, because what people
@@ -203,7 +207,7 @@ def round_results(
         raise ValueError("the comment threshold must be at least 1")
     by_question = _counts_by_question(definition, counts)
     constituencies = _constituencies(definition, by_question, respondents, eligible)
-    grouped_comments, comments_reason = _comments(comments, comment_threshold)
+    grouped_comments, comments_reason = _comments(comments, comment_threshold, noted)
     if still_open:
         grouped_comments, comments_reason = None, STILL_OPEN
     total = _turnout("all", sum(respondents.values()), sum(eligible.values()))
@@ -347,10 +351,18 @@ def _change(
 
 
 def _comments(
-    comments: Sequence[tuple[str, str]], comment_threshold: int
+    comments: Sequence[tuple[str, str] | tuple[str, str, str | None]],
+    comment_threshold: int,
+    noted: frozenset[str] = frozenset(),
 ) -> tuple[dict[sentiment.Sentiment, tuple[Comment, ...]] | None, str | None]:
     """Comments grouped by sentiment and sorted by text, or None and why they are hidden."""
-    written = [(group, text.strip()) for group, text in comments if text.strip()]
+    written = [
+        (group, text.strip(), language if language in noted else None)
+        for group, text, language in (
+            (*comment, None) if len(comment) == 2 else comment for comment in comments
+        )
+        if text.strip()
+    ]
     if not written:
         return {name: () for name in SENTIMENTS}, NO_COMMENTS
     if len(written) < comment_threshold:
@@ -358,8 +370,12 @@ def _comments(
             f"Hidden: only {plural(len(written), 'comment')}; "
             f"comments show from {comment_threshold} to protect anonymity."
         )
-    per_group = Counter(group for group, _ in written)
-    shown = [text for group, text in written if per_group[group] >= comment_threshold]
+    per_group = Counter(group for group, _, _ in written)
+    shown = [
+        (text, language)
+        for group, text, language in written
+        if per_group[group] >= comment_threshold
+    ]
     reason = None
     if len(shown) < len(written):
         left_out = len(written) - len(shown)
@@ -370,12 +386,14 @@ def _comments(
     if not shown and written:
         return None, reason
     # Sorting by text, not arrival, so the order reveals nothing about who wrote what.
-    scores = {text: sentiment.polarity(text) for text in set(shown)}
+    scores = {text: sentiment.polarity(text) for text, _ in set(shown)}
     grouped: dict[sentiment.Sentiment, list[Comment]] = {name: [] for name in SENTIMENTS}
-    for text in sorted(shown, key=lambda text: (text.casefold(), text)):
+    for text, language in sorted(
+        shown, key=lambda item: (item[0].casefold(), item[0], item[1] or "")
+    ):
         score = round(scores[text], 2)
         mood = sentiment.label(score)
-        grouped[mood].append(Comment(text=text, polarity=score, sentiment=mood))
+        grouped[mood].append(Comment(text=text, polarity=score, sentiment=mood, language=language))
     return {mood: tuple(items) for mood, items in grouped.items()}, reason
 
 

@@ -12,6 +12,7 @@ from babel.messages.pofile import read_po
 
 from bot import demo
 from handlers import i18n, pulse_rounds
+from handlers.messages import unquoted
 from handlers.pulse_results import results_of
 from handlers.roster import import_roster
 from storage import members, pulses
@@ -333,3 +334,78 @@ def test_every_counting_method_explains_itself_in_welsh_without_english_left():
     assert "Cyfartal rhwng ash, elm: does dim rownd gynharach yn eu gwahanu" in "\n".join(
         line.render(welsh) for line in counts[4].phrases()
     )
+
+
+def closed_round_with_comments(ctx, readers: list[str], writing: list[str]):
+    """Tenants reading `readers` languages ("" = the roster gives none); those whose
+    language is in `writing` (by position) answer with a comment in it."""
+    rows = ["member_id,name,email,constituency,language"]
+    rows += [f"t{n:02},Tenant {n},,tenant,{tag}" for n, tag in enumerate(readers)]
+    chat = roster_chat(ctx, "\n".join(rows) + "\n")
+    round_row = open_round(ctx, "tenant-pulse")
+    for n, tag in enumerate(readers):
+        if n < len(writing):
+            welsh = tag == "cy"
+            labels = ["Hapus", "Gan amlaf", "Galwad ffôn"] if welsh else ["Happy", "Mostly"]
+            chat.answer(
+                f"t{n:02}",
+                labels + ([] if welsh else ["Phone call"]) + [f"text:{writing[n]} {n:02}"],
+            )
+    pulse_rounds.close(ctx, round_row)
+    closed = pulses.get_round(ctx.db, round_row["id"])
+    return closed, results_of(ctx, closed)
+
+
+def notes_of(found) -> dict[str, str | None]:
+    return {c.text: c.language for group in found.comments.values() for c in group}
+
+
+def test_a_comment_is_noted_with_its_language_when_enough_wrote_in_it(ctx):
+    from handlers.pulse_results import render
+
+    closed, found = closed_round_with_comments(
+        ctx, ["cy"] * 6 + ["en"] * 4 + [""] * 2, ["Gwych"] * 6 + ["Great"] * 6
+    )
+    notes = notes_of(found)
+    assert len(notes) == 12
+    assert {notes[f"Gwych {n:02}"] for n in range(6)} == {"cy"}
+    assert {notes[f"Great {n:02}"] for n in range(6, 12)} == {None}  # the organisation's
+    text = unquoted(render(ctx, closed, found))
+    assert "  - Gwych 00 (Welsh)\n" in text and "  - Great 06\n" in text
+    # After close the language survives the rewrite, under new respondent keys.
+    assert {language for _key, language in pulses.comment_writers(ctx.db, closed["id"])} == {
+        None,
+        "cy",
+    }
+
+
+def test_no_note_for_a_language_too_few_wrote_in(ctx):
+    # Six read Welsh, so the language is kept with their comments; only four wrote.
+    closed, found = closed_round_with_comments(
+        ctx, ["cy"] * 4 + ["en"] * 8 + ["cy"] * 2, ["Gwych"] * 4 + ["Great"] * 8
+    )
+    assert set(notes_of(found).values()) == {None}
+    assert "(Welsh)" not in pulse_results_text(ctx, closed, found)
+    assert "cy" in {lang for _k, lang in pulses.comment_writers(ctx.db, closed["id"])}  # kept
+
+
+def test_a_language_few_members_read_is_not_even_kept(ctx):
+    closed, found = closed_round_with_comments(
+        ctx, ["pl"] * 2 + ["en"] * 10, ["Dobrze"] * 2 + ["Great"] * 10
+    )
+    assert {lang for _k, lang in pulses.comment_writers(ctx.db, closed["id"])} == {None}
+    assert set(notes_of(found).values()) == {None}
+
+
+def test_no_notes_at_all_when_the_comments_left_unnoted_are_too_few(ctx):
+    # Ten wrote in Welsh and two in English: noting Welsh would point to the two.
+    closed, found = closed_round_with_comments(
+        ctx, ["cy"] * 10 + ["en"] * 2, ["Gwych"] * 10 + ["Great"] * 2
+    )
+    assert len(notes_of(found)) == 12 and set(notes_of(found).values()) == {None}
+
+
+def pulse_results_text(ctx, closed, found) -> str:
+    from handlers.pulse_results import render
+
+    return unquoted(render(ctx, closed, found))
