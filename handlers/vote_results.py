@@ -8,7 +8,7 @@ from itertools import repeat
 from typing import Any
 
 from handlers.context import Context
-from handlers.i18n import Translator
+from handlers.i18n import N_, Translator
 from handlers.vote_state import CLOSED, METHOD_NAMES, Vote
 from storage import votes as store
 from surveys import tally
@@ -17,6 +17,7 @@ from surveys.wording import Phrase, phrase, phrase_n
 
 THRESHOLDS = {"simple": tally.SIMPLE_MAJORITY, "two-thirds": tally.TWO_THIRDS}
 RESOLUTION_CHOICES = ("for", "against", "abstain")
+NOTHING_CHOSEN = N_("(none)")
 MESSAGE_LIMIT = 3500  # Telegram allows 4096 characters; leave room for the title
 
 
@@ -40,11 +41,15 @@ def decode(definition: VoteDefinition, choice: str) -> tuple[str, ...]:
     return tuple(picked)
 
 
-def describe_ballot(definition: VoteDefinition, choice: str) -> str:
-    names = decode(definition, choice)
+def describe_ballot(definition: VoteDefinition, choice: str, _: Translator | None = None) -> str:
+    """A stored ballot in words; with a translator, in the member's language."""
+    if _ is not None and definition.method == "resolution":
+        names = tuple(_(label) for label in decode(definition, choice))
+    else:
+        names = tuple(_.pick(name) if _ else name for name in decode(definition, choice))
     if definition.method in ("irv", "stv"):
         return " ".join(f"{n}. {name}" for n, name in enumerate(names, start=1))
-    return ", ".join(names) or "(none)"
+    return ", ".join(names) or (_(NOTHING_CHOSEN) if _ else NOTHING_CHOSEN)
 
 
 def _expand(counts: Iterable[tuple[Any, int]]) -> Iterator[Any]:
@@ -74,42 +79,40 @@ def count(vote: Vote, counts: list[tuple[str, int]]) -> Any:
 
 
 def headline(result: Any) -> Phrase:
-    """The outcome in one line, e.g. "The resolution is passed."."""
-    data = result.to_dict()
-    method = data["method"]
-    if method == "resolution":
-        if data["passed"]:
+    """The outcome in one line, e.g. "The resolution is passed."; names stay as the vote
+    gives them (in every language it gives), for each reader's language."""
+    if isinstance(result, tally.ResolutionResult):
+        if result.passed:
             return phrase("The resolution is passed.")
         return phrase("The resolution is not passed.")
-    if method == "single choice":
-        if data["tie"]:
-            return phrase("It's a tie between {names}.", names=", ".join(data["winners"]))
-        if data["winners"]:
-            return phrase("{winner} has the most votes.", winner=data["winners"][0])
+    if isinstance(result, tally.PluralityResult):
+        if result.tie:
+            return phrase("It's a tie between {names}.", names=result.winners)
+        if result.winners:
+            return phrase("{winner} has the most votes.", winner=result.winners[0])
         return phrase("No winner.")
-    if method == "approval":
-        return _winning(data["winners"], data["tied"])
-    if method == "participatory budget":
-        if data["funded"]:
-            return phrase("Funded: {names}.", names=", ".join(data["funded"]))
+    if isinstance(result, tally.ApprovalResult):
+        return _winning(result.winners, result.tied)
+    if isinstance(result, tally.BudgetResult):
+        if result.funded:
+            return phrase("Funded: {names}.", names=result.funded)
         return phrase("Funded: nothing.")
-    if method == "instant-runoff":
-        if data["winner"]:
-            return phrase("{winner} wins.", winner=data["winner"])
+    if isinstance(result, tally.IrvResult):
+        if result.winner:
+            return phrase("{winner} wins.", winner=result.winner)
         return phrase("Nobody wins: no valid ballots.")
-    if data["elected"]:
-        return phrase("Elected: {names}.", names=", ".join(data["elected"]))
+    if result.elected:
+        return phrase("Elected: {names}.", names=result.elected)
     return phrase("Elected: nobody.")
 
 
-def _winning(winners: list[str], tied: list[str]) -> Phrase:
-    names, level = ", ".join(winners), ", ".join(tied)
+def _winning(winners: tuple[str, ...], tied: tuple[str, ...]) -> Phrase:
     if winners and tied:
-        return phrase("Winning: {names}; tied: {tied}.", names=names, tied=level)
+        return phrase("Winning: {names}; tied: {tied}.", names=winners, tied=tied)
     if winners:
-        return phrase("Winning: {names}.", names=names)
+        return phrase("Winning: {names}.", names=winners)
     if tied:
-        return phrase("Winning: none yet; tied: {tied}.", tied=level)
+        return phrase("Winning: none yet; tied: {tied}.", tied=tied)
     return phrase("Winning: none yet.")
 
 

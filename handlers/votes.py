@@ -142,7 +142,7 @@ def receipt_command(ctx: Context, event: Command) -> Message:
     for row in store.find_receipt(ctx.db, code):
         vote = load(ctx, row["vote_id"])
         if vote is not None:
-            ballot = describe_ballot(vote.definition, row["choice"])
+            ballot = describe_ballot(vote.definition, row["choice"], _)
             lines.append(
                 _("{title}: ballot {code} is in the count: {ballot}.").format(
                     title=_.pick(vote.title), code=code, ballot=ballot

@@ -100,7 +100,7 @@ class BudgetResult:
             lines.append(
                 phrase(
                     "Funded: {names}; spent {spent:,} of {budget:,}, {left:,} left.",
-                    names=", ".join(self.funded),
+                    names=tuple(self.funded),
                     **spent,
                 )
             )

@@ -95,7 +95,9 @@ class IrvResult:
         eliminated = None
         for r in self.rounds:
             if eliminated:
-                moved = ", ".join(f"{c} +{n:,}" for c, n in _by_votes(r.transfers))
+                moved = tuple(
+                    phrase("{name} +{votes:,}", name=c, votes=n) for c, n in _by_votes(r.transfers)
+                )
                 lines.append(
                     phrase(
                         "Round {number}: {name}'s ballots move on: {moved}; {exhausted:,} exhausted.",
@@ -116,7 +118,9 @@ class IrvResult:
                 phrase(
                     "Round {number}: {standings}; exhausted {exhausted:,} (total {total:,}).",
                     number=r.number,
-                    standings=", ".join(f"{c} {n:,}" for c, n in _by_votes(r.votes)),
+                    standings=tuple(
+                        phrase("{name} {votes:,}", name=c, votes=n) for c, n in _by_votes(r.votes)
+                    ),
                     exhausted=r.exhausted,
                     total=r.continuing_votes + r.exhausted,
                 )

@@ -68,7 +68,7 @@ class TieBreak:
     def describe(self, outcome: Phrase, rounds: bool = False) -> Phrase:
         """One plain line, e.g. outcome=phrase("{name} is excluded", name=...); `rounds`
         speaks of the rounds of instant-runoff rather than the stages of STV."""
-        names = ", ".join(self.tied)
+        names = self.tied
         if self.decided_at_stage is not None and rounds:
             how = phrase(
                 "round {number} is the latest earlier round that separates them",
@@ -86,12 +86,12 @@ class TieBreak:
         elif rounds:
             how = phrase(
                 "earlier rounds leave {level} level, so a lot is drawn",
-                level=", ".join(self.lot_among),
+                level=self.lot_among,
             )
         else:
             how = phrase(
                 "earlier stages leave {level} level, so a lot is drawn",
-                level=", ".join(self.lot_among),
+                level=self.lot_among,
             )
         return phrase(
             "Tie between {names}: {how}; {outcome}.", names=names, how=how, outcome=outcome

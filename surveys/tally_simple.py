@@ -191,7 +191,7 @@ class PluralityResult:
                     "Tie: {names} have {n:,} vote each. No winner is picked automatically.",
                     "Tie: {names} have {n:,} votes each. No winner is picked automatically.",
                     self.counts[self.winners[0]],
-                    names=", ".join(self.winners),
+                    names=tuple(self.winners),
                 )
             )
         else:
@@ -228,9 +228,10 @@ def approvals_line(ballots: int, valid: int, blank: int, invalid: int) -> Phrase
     )
 
 
-def standings(counts: dict[str, int]) -> str:
-    """e.g. "ash 3, elm 2": names as written, most first."""
-    return ", ".join(f"{o} {n:,}" for o, n in _by_count(counts))
+def standings(counts: dict[str, int]) -> tuple[Phrase, ...]:
+    """e.g. "ash 3, elm 2", most first: each name in the reader's language when rendered."""
+    # NOTE: an option and its votes, e.g. "ash 3".
+    return tuple(phrase("{name} {votes:,}", name=o, votes=n) for o, n in _by_count(counts))
 
 
 def count_single_choice(ballots: Iterable[str | None], options: Sequence[str]) -> PluralityResult:
@@ -293,7 +294,7 @@ class ApprovalResult:
             ),
         ]
         if self.winners:
-            lines.append(phrase("Winning: {names}.", names=", ".join(self.winners)))
+            lines.append(phrase("Winning: {names}.", names=tuple(self.winners)))
         if self.tied:
             lines.append(
                 phrase_n(
@@ -302,7 +303,7 @@ class ApprovalResult:
                     "Tie for the last {n:,} places: {names} have {level:,} approvals each. "
                     "No winner is picked automatically.",
                     self.seats - len(self.winners),
-                    names=", ".join(self.tied),
+                    names=tuple(self.tied),
                     level=self.counts[self.tied[0]],
                 )
             )

@@ -140,7 +140,7 @@ class StvResult:
         for stage in self.stages:
             lines.extend(_explain_stage(stage, previous))
             previous = stage
-        lines.append(phrase("Elected: {names}.", names=", ".join(self.elected)))
+        lines.append(phrase("Elected: {names}.", names=tuple(self.elected)))
         return lines
 
 
@@ -180,8 +180,8 @@ def _explain_stage(stage: StvStage, previous: StvStage | None) -> list[Phrase]:
         lines.append(phrase("Stage {number}: no votes move.", number=number))
     elif previous is not None:
         # the giving candidate first, then the biggest gains
-        moves = ", ".join(
-            f"{c} {'+' if v > 0 else ''}{_fmt(v)}"
+        moves = tuple(
+            phrase("{name} {change}", name=c, change=f"{'+' if v > 0 else ''}{_fmt(v)}")
             for c, v in sorted(stage.transfers.items(), key=lambda i: (i[1] > 0, -i[1], i[0]))
         )
         lines.append(
@@ -197,8 +197,8 @@ def _explain_stage(stage: StvStage, previous: StvStage | None) -> list[Phrase]:
     if previous is None or stage.transfers:
         totals = {
             "number": number,
-            "standings": ", ".join(
-                f"{c} {_fmt(v)}"
+            "standings": tuple(
+                phrase("{name} {votes}", name=c, votes=_fmt(v))
                 for c, v in sorted(stage.votes.items(), key=lambda i: (-i[1], i[0]))
                 if v
             ),

@@ -27,10 +27,10 @@ from bot.adapters import slack_render as render
 from bot.adapters.slack_deliver import Delivery
 from bot.adapters.slack_people import PLATFORM, DirectoryUnavailable, People
 from bot.app import App
-from bot.engine import SORRY
+from bot.engine import sorry
 from bot.outbox import Pace
 from handlers import home, i18n
-from handlers.messages import Choice, Command, Event, Member, Text, reply
+from handlers.messages import Choice, Command, Event, Member, Text
 from handlers.messages import Sender as Who
 
 log = logging.getLogger(__name__)
@@ -279,6 +279,6 @@ class SlackAdapter:
         except DirectoryUnavailable as error:
             # Not knowing who they are is not the same as knowing they are a stranger.
             log.warning("slack: could not look up %s (%s); asked them to retry", user, error)
-            self.app.postman.post([reply(make(who, None), SORRY)])
+            self.app.postman.post([sorry(self.app.ctx, make(who, None))])
             return
         self.app.engine.handle(make(who, member))

@@ -15,6 +15,7 @@ from handlers import i18n, pulse_rounds
 from handlers.messages import unquoted
 from handlers.pulse_results import results_of
 from handlers.roster import import_roster
+from handlers.votes import RECEIPT
 from storage import members, pulses
 from surveys.definitions import parse_definition
 from surveys.localised import missing_translations
@@ -273,7 +274,8 @@ def test_a_vote_result_goes_to_each_member_in_their_language(ctx, clock):
     kit.tick()
     kit.command("t1", "vote", "agm")
     kit.press("t1", "O blaid")
-    kit.press("t1", "Cadarnhau")
+    [confirmed] = [m for m in kit.press("t1", "Cadarnhau") if RECEIPT.search(m.text)]
+    code = RECEIPT.search(confirmed.text).group(0)
     kit.vote("t2", "agm", "Against")
     clock.advance(days=7)
     kit.tick()
@@ -302,6 +304,10 @@ def test_a_vote_result_goes_to_each_member_in_their_language(ctx, clock):
     [shown] = kit.press("t1", "Canlyniad")
     assert shown.text.startswith("Pleidleisiodd 2 o'r 3 aelod") and shown.title.startswith(
         "Canlyniad: "
+    )
+    [receipt] = kit.command("t1", "receipt", code)
+    assert (
+        receipt.text == f"Adopt the new rules: mae papur pleidleisio {code} yn y cyfrif: O blaid."
     )
 
 
@@ -409,3 +415,51 @@ def pulse_results_text(ctx, closed, found) -> str:
     from handlers.pulse_results import render
 
     return unquoted(render(ctx, closed, found))
+
+
+def test_a_results_option_names_are_in_the_readers_language(ctx, clock):
+    from storage import outbox
+    from surveys.localised import Local
+    from surveys.vote_definitions import VoteOption
+    from tests.handlers.test_votes import Kit
+
+    kit = Kit(
+        ctx,
+        "member_id,name,email,constituency,language\nt1,Pat,,tenant,cy\nt2,Lee,,tenant,\n",
+        linked=("t1", "t2"),
+    )
+    names = [Local({"en": "Garden", "cy": "Gardd"}), Local({"en": "Bench", "cy": "Mainc"})]
+    kit.create(id="days", method="single", options=tuple(VoteOption(name) for name in names))
+    kit.tick()
+    kit.vote("t2", "days", "Garden")
+    clock.advance(days=7)
+    kit.tick()
+    sent = {
+        r["member_id"]: r["payload"]["text"]
+        for r in outbox.rows_for(ctx.db)
+        if ":result:" in r["key"]
+    }
+    assert "Gardd sydd â'r nifer fwyaf o bleidleisiau." in sent["t1"]
+    assert "Pleidleisiau: Gardd 1, Mainc 0." in sent["t1"]
+    assert "Garden has the most votes." in sent["t2"] and "Votes: Garden 1, Bench 0." in sent["t2"]
+
+
+def test_the_apology_when_something_fails_is_in_the_senders_language(ctx):
+    from bot.engine import Engine
+    from bot.postman import Postman
+    from handlers.identity import member_for
+    from handlers.messages import Command, Sender
+    from storage import outbox
+
+    roster_chat(ctx, "member_id,name,email,constituency,language\nt1,Pat,,tenant,cy\n")
+
+    class Broken:
+        def dispatch(self, ctx, event):
+            raise RuntimeError("a bug")
+
+    engine = Engine(ctx, Broken(), Postman(ctx.db, ctx.clock, None, "Europe/London"))
+    who = Sender("telegram", "u-t1", "u-t1")
+    member = member_for(ctx, "telegram", "u-t1")
+    assert engine.handle(Command(who, member, "e1", name="help")) == 1
+    [apology] = outbox.rows_for(ctx.db)
+    assert apology["payload"]["text"].startswith("Mae'n ddrwg gen i, aeth rhywbeth o'i le")
