@@ -190,16 +190,18 @@ def for_member_id(ctx: Context, member_id: str) -> Translator:
     return for_row(ctx, members.get(ctx.db, member_id) or {})
 
 
-def for_account(ctx: Context, platform: str, platform_user_id: str) -> Translator:
+def for_account(
+    ctx: Context, platform: str, platform_user_id: str, app_language: str | None = None
+) -> Translator:
     """For a chat account before its event is handled (e.g. Slack's instant reply to a
     slash command): the member linked to it, or named by the roster's `slack_user_id`,
-    else the organisation's language."""
+    else the language their app is set to (`app_language`), else the organisation's."""
     link = members.identity(ctx.db, platform, platform_user_id)
     row = members.get(ctx.db, link["member_id"]) if link else None
     if row is None and platform == "slack":
         row = members.find_by_slack(ctx.db, platform_user_id, None)
     if row is None or row.get("erased_at"):
-        return for_organisation(ctx)
+        return translator(language_of(ctx, app_language), language_of(ctx, None))
     return for_row(ctx, row)
 
 
