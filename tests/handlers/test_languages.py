@@ -312,24 +312,18 @@ def test_a_vote_result_goes_to_each_member_in_their_language(ctx, clock):
 
 
 def test_every_counting_method_explains_itself_in_welsh_without_english_left():
-    from surveys.tally import (
-        count_approval,
-        count_budget,
-        count_irv,
-        count_resolution,
-        count_single_choice,
-        count_stv,
-    )
+    from surveys import tally
 
     welsh = i18n.translator("cy")
     ranked = [("ash", "elm"), ("elm", "ash"), ("oak",), ("oak", "elm"), ("ash",), ("elm",)]
+    trees = ["ash", "elm", "oak"]
     counts = [
-        count_resolution(["for", "against", "for", "abstain", "?"]),
-        count_single_choice(["ash", "elm"], ["ash", "elm", "oak"]),
-        count_approval([{"ash"}, {"elm"}, {"oak"}], ["ash", "elm", "oak"], 2),
-        count_budget([{"ash"}, {"elm"}, {"ash", "oak"}], {"ash": 5, "elm": 9, "oak": 3}, 10),
-        count_irv([("ash",), ("elm",), ("oak", "ash"), ("oak",)], ["ash", "elm", "oak"], seed="s"),
-        count_stv(ranked * 3, ["ash", "elm", "oak", "yew"], 2, seed="s"),
+        tally.count_resolution(["for", "against", "for", "abstain", "?"]),
+        tally.count_single_choice(["ash", "elm"], trees),
+        tally.count_approval([{"ash"}, {"elm"}, {"oak"}], trees, 2),
+        tally.count_budget([{"ash"}, {"elm"}, {"ash", "oak"}], {"ash": 5, "elm": 9, "oak": 3}, 10),
+        tally.count_irv([("ash",), ("elm",), ("oak", "ash"), ("oak",)], trees, seed="s"),
+        tally.count_stv(ranked * 3, [*trees, "yew"], 2, seed="s"),
     ]
     for result in counts:
         lines = [line.render(welsh) for line in result.phrases()]
