@@ -5,18 +5,25 @@ from __future__ import annotations
 import logging
 
 from bot.postman import Postman
+from handlers import i18n
 from handlers.context import Context
+from handlers.i18n import N_
 from handlers.identity import member_for
-from handlers.messages import Event, Member, reply
+from handlers.messages import Event, Member, Message, reply
 from handlers.router import Router
 from storage import conversations, members
 
 log = logging.getLogger(__name__)
 
-SORRY = (
+SORRY = N_(
     "Sorry, something went wrong on our side. Nothing you sent before this was lost; "
     "please try again in a minute."
 )
+
+
+def sorry(ctx: Context, event: Event) -> Message:
+    """The apology for an event that could not be handled, in the sender's language."""
+    return reply(event, i18n.for_event(ctx, event)(SORRY))
 
 
 class Engine:
@@ -52,4 +59,4 @@ class Engine:
                 return self.postman.post(messages, key_prefix=f"{platform}:{event.event_id}").queued
         except Exception:
             log.exception("handling %s event %s failed", platform, event.event_id)
-            return self.postman.post([reply(event, SORRY)]).queued
+            return self.postman.post([sorry(self.ctx, event)]).queued

@@ -47,6 +47,7 @@ def letter_head(settings: Settings) -> LetterHead:
         contact,
         settings.privacy.anonymity_threshold,
         settings.organisation.timezone,
+        settings.organisation.language,
     )
 
 

@@ -1,6 +1,7 @@
 """Invite letters: one A4 page per member, with their join link as a large QR code.
 
-Written for reading age 9: short words, short sentences. The font is DejaVu Sans,
+Written for reading age 9: short words, short sentences, in the member's language
+(the roster's or their own choice, else the organisation's). The font is DejaVu Sans,
 which covers Welsh, Polish, Arabic and most other scripts; it ships inside matplotlib
 (a dependency already), so no system font is needed and every PDF embeds the same one.
 Text in a script that needs shaping (Arabic, Hebrew, Indic, combining accents) is
@@ -18,11 +19,14 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 from PIL import Image
 
 from bot.qr_codes import qr_image, qr_modules
+from handlers import i18n
+from handlers.i18n import N_, Translator
 from handlers.invites import Invite
 
 # fontTools reports every font it subsets at INFO: not news for an officer.
@@ -34,21 +38,25 @@ WIDEST_GLYPH = 2.02  # em: DejaVu Sans Bold's widest character (the others' are 
 QR_SIZE = 70.0  # large enough to scan from arm's length
 LINE = 0.5  # line height as a fraction of the font size in points, in millimetres (~1.4x)
 
-INTRO = (
+INTRO = N_(
     "We want to hear what you think. You can tell us on your phone, with the free app "
     "Telegram. It takes one minute to join."
 )
 STEPS = (
-    "1. Open the camera on your phone.",
-    "2. Point it at the square below.",
-    "3. Tap the link. Telegram opens. Tap Start.",
+    N_("1. Open the camera on your phone."),
+    N_("2. Point it at the square below."),
+    N_("3. Tap the link. Telegram opens. Tap Start."),
 )
-NO_PHONE = "No smartphone? Please contact {contact}. We will help you take part."
-PRIVACY = (
+NO_PHONE = N_("No smartphone? Please contact {contact}. We will help you take part.")
+PRIVACY = N_(
     "Your answers stay private: we only share totals for groups of {threshold} or more "
     "people, never your name."
 )
-EXPIRY = "This link works once, until {date}. After that, ask us for a new one."
+EXPIRY = N_("This link works once, until {date}. After that, ask us for a new one.")
+# NOTE: a Unicode date pattern for the letter's last day, e.g. "Tuesday 15 December 2026".
+EXPIRY_DATE = N_("EEEE d MMMM y")
+GREETING = N_("Dear {name},")
+TYPE_IT = N_("Or type this link:")
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class LetterHead:
     contact: str
     anonymity_threshold: int
     timezone: str
+    language: str = "en"  # the organisation's: for members whose own we have no words in
 
 
 def font_folder() -> Path:
@@ -139,44 +148,51 @@ class LetterPDF(FPDF):
 
 @dataclass(frozen=True)
 class FixedText:
-    """What is the same on every letter of a batch, wrapped and sized once."""
+    """What is the same on every letter of a batch in one language, wrapped and sized once."""
 
     organisation_size: float
     link_size: float  # every link of a batch has the same length
     intro: list[str]
+    steps: list[str]
     no_phone: list[str]
     privacy: list[str]
     expiry: list[str]
+    greeting: str
+    type_it: str
 
 
 def write_letters(invites: Sequence[Invite], head: LetterHead, path: Path) -> int:
     """Write one page per invite to `path` (a PDF); returns the number of pages."""
     pdf = LetterPDF()
     pdf.set_title(f"Invitations from {head.organisation}")
-    fixed: FixedText | None = None
+    fixed: dict[str, FixedText] = {}  # per language
     for invite in invites:
         pdf.add_page()
-        if fixed is None:  # wrapping needs a page
-            fixed = _fixed_text(pdf, head, invite)
+        _ = i18n.translator(invite.language or head.language, head.language)
+        if _.language not in fixed:  # wrapping needs a page
+            fixed[_.language] = _fixed_text(pdf, head, invite, _)
         # Four pixels a module: a viewer that smooths enlarged images blurs only the edges.
         code = qr_image(qr_modules(invite.links["telegram"]), pixels_per_module=4)
-        _page(pdf, head, fixed, invite, code)
+        _page(pdf, head, fixed[_.language], invite, code)
     pdf.output(str(path))
     return len(invites)
 
 
-def _fixed_text(pdf: LetterPDF, head: LetterHead, invite: Invite) -> FixedText:
+def _fixed_text(pdf: LetterPDF, head: LetterHead, invite: Invite, _: Translator) -> FixedText:
     # Every invite of a batch expires together, so the expiry line is fixed text too. It
     # names the last whole day, so "until Tuesday" never means "until Wednesday lunchtime".
     last = (invite.expires_at.astimezone(ZoneInfo(head.timezone)) - timedelta(days=1)).date()
-    date = f"{last:%A} {last.day} {last:%B %Y}"
+    date = format_date(last, _(EXPIRY_DATE), locale=_.locale)
     return FixedText(
         organisation_size=pdf.fitted(head.organisation, 16, "B"),
         link_size=pdf.fitted(_shown(invite.links["telegram"]), 13, "M"),
-        intro=pdf.wrap(INTRO, 14),
-        no_phone=pdf.wrap(NO_PHONE.format(contact=_unbroken_numbers(head.contact)), 13),
-        privacy=pdf.wrap(PRIVACY.format(threshold=head.anonymity_threshold), 12),
-        expiry=pdf.wrap(EXPIRY.format(date=date), 13, "B"),
+        intro=pdf.wrap(_(INTRO), 14),
+        steps=[line for step in STEPS for line in pdf.wrap(_(step), 14, "B")],
+        no_phone=pdf.wrap(_(NO_PHONE).format(contact=_unbroken_numbers(head.contact)), 13),
+        privacy=pdf.wrap(_(PRIVACY).format(threshold=head.anonymity_threshold), 12),
+        expiry=pdf.wrap(_(EXPIRY).format(date=date[:1].upper() + date[1:]), 13, "B"),
+        greeting=_(GREETING),
+        type_it=_(TYPE_IT),
     )
 
 
@@ -193,13 +209,13 @@ def _page(
     y = 45.0  # where a window envelope shows the address
     for line in (invite.name, *invite.address):
         y = pdf.write_line(y, line, pdf.fitted(line, 12), "")
-    greeting = f"Dear {invite.name},"
+    greeting = text.greeting.format(name=invite.name)
     y = pdf.write_line(max(y + 8, 82.0), greeting, pdf.fitted(greeting, 14, "B"), "B") + 2
     y = _lines(pdf, y, text.intro, 14) + 3
-    y = _lines(pdf, y, STEPS, 14, "B") + 4
+    y = _lines(pdf, y, text.steps, 14, "B") + 4
     pdf.image(code, x=(PAGE_WIDTH - QR_SIZE) / 2, y=y, w=QR_SIZE, h=QR_SIZE)
     y += QR_SIZE + 4
-    y = pdf.write_line(y, "Or type this link:", 12)
+    y = pdf.write_line(y, text.type_it, 12)
     y = pdf.write_line(y, _shown(invite.links["telegram"]), text.link_size, "M") + 5
     y = _lines(pdf, y, text.no_phone, 13) + 3
     y = _lines(pdf, y, text.expiry, 13, "B") + 3

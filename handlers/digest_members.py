@@ -20,12 +20,14 @@ from handlers.messages import Message, Recipient, quoted
 from handlers.pulse_results import results_of
 from handlers.pulse_rounds import definition_of
 from handlers.tier_standing import current_ladder, facts_for
+from handlers.vote_results import headline_in
 from handlers.vote_state import CLOSED, OPEN, SCHEDULED, Vote, all_votes
 from storage import digests as store
 from storage import suggestions
 from storage import votes as vote_store
 from storage.timestamps import parse
 from surveys.ladder import Facts, Ladder
+from surveys.wording import Phrase
 
 LIMIT = 900  # characters: one phone screen
 MOST = 2  # items per list before "and N more"
@@ -41,7 +43,7 @@ class Figure:
 
     title: str
     respondents: int
-    headline: str | None
+    headline: Phrase | None
     threshold: int
 
     def line(self, _: Translator) -> str:
@@ -51,7 +53,7 @@ class Figure:
                 "Too few answered the last {title} to share figures (we need {threshold})."
             ).format(title=title, threshold=self.threshold)
         return _("From the last {title} ({n} answered): {headline}").format(
-            title=title, n=self.respondents, headline=self.headline
+            title=title, n=self.respondents, headline=self.headline.render(_)
         )
 
 
@@ -87,7 +89,7 @@ def _figures(ctx: Context, since: datetime, until: datetime) -> dict[str, Figure
     recent = store.latest_closed_rounds(ctx.db, since, until)
     for row in recent:
         results = results_of(ctx, row)
-        headline = results.headline()
+        headline = results.headline_phrase()
         if headline is None and results.respondents >= threshold:
             continue  # no scale or eNPS question to quote
         definition = definition_of(row)
@@ -230,7 +232,9 @@ def _result(vote: Vote, _: Translator) -> str:
         return _("{title}: no decision, too few voted ({turnout}).").format(
             title=title, turnout=turnout
         )
-    return f"{title}: {result.get('headline', '')} ({turnout})"
+    return _("{title}: {outcome} ({turnout})").format(
+        title=title, outcome=headline_in(result, _), turnout=turnout
+    )
 
 
 def _upcoming(

@@ -138,6 +138,24 @@ def language_of(ctx: Context, tag: str | None) -> str:
     return supported(tag) or supported(ctx.policy.organisation.language) or SOURCE_LANGUAGE
 
 
+def spoken(ctx: Context, tag: str | None) -> str:
+    """The language a member with this tag reads or speaks, as a base language code
+    (`cy-GB` -> `cy`, `pl` -> `pl` even with no Polish catalogue yet), else the
+    organisation's."""
+    if tag and LANGUAGE_TAG.match(tag.strip()):
+        return tag.strip().split("-")[0].lower()
+    return (ctx.policy.organisation.language or SOURCE_LANGUAGE).split("-")[0].lower()
+
+
+def language_name(language: str, reader: str) -> str:
+    """A language named in the reader's language, e.g. ("cy", "en") -> "Welsh"."""
+    try:
+        name = Locale.parse(language, sep="-").get_display_name(Locale.parse(reader, sep="-"))
+    except (UnknownLocaleError, ValueError):
+        return language
+    return name[:1].upper() + name[1:] if name else language
+
+
 def for_member(ctx: Context, member: Member | None) -> Translator:
     return translator(language_of(ctx, member.language if member else None), language_of(ctx, None))
 
@@ -170,6 +188,21 @@ def missing(ctx: Context, definition: object) -> list[str]:
 def for_member_id(ctx: Context, member_id: str) -> Translator:
     """For a member known only by id (messages the council's actions cause)."""
     return for_row(ctx, members.get(ctx.db, member_id) or {})
+
+
+def for_account(
+    ctx: Context, platform: str, platform_user_id: str, app_language: str | None = None
+) -> Translator:
+    """For a chat account before its event is handled (e.g. Slack's instant reply to a
+    slash command): the member linked to it, or named by the roster's `slack_user_id`,
+    else the language their app is set to (`app_language`), else the organisation's."""
+    link = members.identity(ctx.db, platform, platform_user_id)
+    row = members.get(ctx.db, link["member_id"]) if link else None
+    if row is None and platform == "slack":
+        row = members.find_by_slack(ctx.db, platform_user_id, None)
+    if row is None or row.get("erased_at"):
+        return translator(language_of(ctx, app_language), language_of(ctx, None))
+    return for_row(ctx, row)
 
 
 def for_organisation(ctx: Context) -> Translator:

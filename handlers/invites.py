@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from handlers import i18n
 from handlers.context import Context
 from handlers.messages import Sender
 from handlers.roster import address_lines
@@ -27,6 +28,7 @@ class Invite:
     links: dict[str, str]
     constituency: str = ""
     address: tuple[str, ...] = ()
+    language: str = ""  # the language their letter is in (theirs, else the organisation's)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -37,6 +39,7 @@ class Invite:
             "token": self.token,
             "expires_at": self.expires_at.isoformat(),
             "links": self.links,
+            "language": self.language,
         }
 
 
@@ -98,6 +101,7 @@ def prepare(ctx: Context, member_ids: list[str]) -> list[Invite]:
                 {p: template.format(token=token) for p, template in ctx.join_links.items()},
                 row["constituency"],
                 address_lines(row["address"] or ""),
+                i18n.for_row(ctx, row).language,
             )
         )
     return prepared

@@ -173,12 +173,31 @@ def comment(ctx: Context, event: Text) -> list[Message] | Message:
     if respondent is None:
         return reply(event, _(BROKEN))
     named = None if definition.anonymous else part["member_id"]
+    language = _noted_language(ctx, round_id, event.member.language if event.member else None)
     pulses.save_comment(
-        ctx.db, round_id, respondent, question.id, part["constituency"], text, named
+        ctx.db, round_id, respondent, question.id, part["constituency"], text, named, language
     )
     following = _advance(ctx, event, round_row, part, answered=True)
     saved = _(SAVED if definition.anonymous else SAVED_NAMED)
     return replace(following, text=f"{saved}\n\n{following.text}")
+
+
+def _noted_language(ctx: Context, round_id: int, tag: str | None) -> str | None:
+    """The language to keep with a comment so the council can be told it, or None.
+
+    None for the organisation's own language, and for one fewer than the anonymity
+    threshold of the round's members read: kept, it would point to them. (Whether it
+    is shown is decided again at results, from how many actually wrote in it.)
+    """
+    language = i18n.spoken(ctx, tag)
+    if language == i18n.spoken(ctx, None):
+        return None
+    readers = sum(
+        count
+        for reader_tag, count in pulses.participant_languages(ctx.db, round_id).items()
+        if i18n.spoken(ctx, reader_tag) == language
+    )
+    return language if readers >= ctx.policy.privacy.anonymity_threshold else None
 
 
 def carry_on(ctx: Context, event: Event, round_row: dict, part: dict) -> Message:

@@ -61,7 +61,7 @@ def to_json(definition: SurveyDefinition) -> str:
             "id": question.id,
             "kind": question.kind,
             "text": to_data(question.text),
-            "topic": question.topic,
+            "topic": to_data(question.topic),
             "optional": question.optional,
         }
         if isinstance(question, ScaleQuestion):

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import pulse_definitions
+from handlers import i18n, pulse_definitions
 from handlers import pulse_questions as q
 from handlers.context import Context
 from handlers.messages import Command, Message, quoted, reply
 from handlers.pulse_rounds import definition_of
 from storage import pulses
 from storage.timestamps import parse
+from surveys.anonymity import noted_languages
 from surveys.questions import ScaleQuestion
-from surveys.results import STILL_OPEN, QuestionResult, RoundResults, round_results
+from surveys.results import STILL_OPEN, Comment, QuestionResult, RoundResults, round_results
 from surveys.wording import number_range
 
 
@@ -74,6 +75,10 @@ def results_of(ctx: Context, round_row: dict[str, Any], *, detail: bool = True) 
         threshold=privacy.anonymity_threshold,
         comment_threshold=privacy.comment_threshold,
         previous=previous,
+        noted=noted_languages(
+            pulses.comment_writers(ctx.db, round_row["id"]) if detail else [],
+            privacy.anonymity_threshold,
+        ),
     )
 
 
@@ -139,12 +144,21 @@ def render(ctx: Context, round_row: dict[str, Any], results: RoundResults) -> st
         lines.append("Comments (never attributed, sorted by text):")
         for mood, comments in results.comments.items():
             if comments:
-                lines += [f"  {mood.capitalize()}:"] + [f"  - {quoted(c.text)}" for c in comments]
+                lines += [f"  {mood.capitalize()}:"] + [
+                    f"  - {quoted(c.text)}{note(ctx, c)}" for c in comments
+                ]
     if results.still_open:
         lines.append(STILL_OPEN)
     elif results.comments_suppressed_reason:
         lines.append(f"Comments: {results.comments_suppressed_reason}")
     return "\n".join(lines).rstrip()
+
+
+def note(ctx: Context, comment: Comment) -> str:
+    """ " (Welsh)" after a comment whose language may be noted, in the organisation's words."""
+    if comment.language is None:
+        return ""
+    return f" ({i18n.language_name(comment.language, i18n.language_of(ctx, None))})"
 
 
 def results_command(ctx: Context, event: Command) -> Message:

@@ -128,18 +128,26 @@ RECEIPTS = N_(
 
 
 def results(ctx: Context, vote: Vote, summary: dict, eligible: list[dict]) -> Iterator[Message]:
-    """The result, to the staff council and every eligible member (made as posted)."""
-    title = f"Result: {vote.title}"
-    text = message_text(summary, "; your membership officer can share the full count")
+    """The result, to the staff council and every eligible member (made as posted).
+
+    The council reads it in the organisation's language, each member in their own."""
+    council = i18n.for_organisation(ctx)
     yield Message(
-        Recipient.staff_council(), text, title=title, quiet_hours=True, key=f"vote:{vote.id}:result"
+        Recipient.staff_council(),
+        message_text(summary, council, officer_has_more=True),
+        title=council("Result: {title}").format(title=council.pick(vote.title)),
+        quiet_hours=True,
+        key=f"vote:{vote.id}:result",
     )
+    texts: dict[str, str] = {}  # one rendering per language, not per member
     for row in eligible:
         _ = i18n.for_row(ctx, row)
+        if _.language not in texts:
+            texts[_.language] = message_text(summary, _, officer_has_more=True)
         yield Message(
             to=Recipient.of(row["member_id"]),
             title=_("Result: {title}").format(title=_.pick(vote.title)),
-            text=text + "\n\n" + _(RECEIPTS),
+            text=texts[_.language] + "\n\n" + _(RECEIPTS),
             quiet_hours=True,
             key=f"vote:{vote.id}:result:{row['member_id']}",
             language=_.language,

@@ -8,14 +8,16 @@ from itertools import repeat
 from typing import Any
 
 from handlers.context import Context
+from handlers.i18n import N_, Translator
 from handlers.vote_state import CLOSED, METHOD_NAMES, Vote
 from storage import votes as store
 from surveys import tally
 from surveys.vote_definitions import VoteDefinition
-from surveys.wording import plural
+from surveys.wording import Phrase, phrase, phrase_n
 
 THRESHOLDS = {"simple": tally.SIMPLE_MAJORITY, "two-thirds": tally.TWO_THIRDS}
 RESOLUTION_CHOICES = ("for", "against", "abstain")
+NOTHING_CHOSEN = N_("(none)")
 MESSAGE_LIMIT = 3500  # Telegram allows 4096 characters; leave room for the title
 
 
@@ -39,11 +41,15 @@ def decode(definition: VoteDefinition, choice: str) -> tuple[str, ...]:
     return tuple(picked)
 
 
-def describe_ballot(definition: VoteDefinition, choice: str) -> str:
-    names = decode(definition, choice)
+def describe_ballot(definition: VoteDefinition, choice: str, _: Translator | None = None) -> str:
+    """A stored ballot in words; with a translator, in the member's language."""
+    if _ is not None and definition.method == "resolution":
+        names = tuple(_(label) for label in decode(definition, choice))
+    else:
+        names = tuple(_.pick(name) if _ else name for name in decode(definition, choice))
     if definition.method in ("irv", "stv"):
         return " ".join(f"{n}. {name}" for n, name in enumerate(names, start=1))
-    return ", ".join(names) or "(none)"
+    return ", ".join(names) or (_(NOTHING_CHOSEN) if _ else NOTHING_CHOSEN)
 
 
 def _expand(counts: Iterable[tuple[Any, int]]) -> Iterator[Any]:
@@ -72,44 +78,89 @@ def count(vote: Vote, counts: list[tuple[str, int]]) -> Any:
     return tally.count_stv(_expand(decoded), names, d.seats, seed=d.id)
 
 
-def headline(result: Any) -> str:
-    data = result.to_dict()
-    method = data["method"]
-    if method == "resolution":
-        return f"The resolution is {'passed' if data['passed'] else 'not passed'}."
-    if method == "single choice":
-        if data["tie"]:
-            return f"It's a tie between {', '.join(data['winners'])}."
-        return f"{data['winners'][0]} has the most votes." if data["winners"] else "No winner."
-    if method == "approval":
-        return f"Winning: {', '.join(data['winners']) or 'none yet'}" + (
-            f"; tied: {', '.join(data['tied'])}." if data["tied"] else "."
-        )
-    if method == "participatory budget":
-        return f"Funded: {', '.join(data['funded']) or 'nothing'}."
-    if method == "instant-runoff":
-        return f"{data['winner']} wins." if data["winner"] else "Nobody wins: no valid ballots."
-    return f"Elected: {', '.join(data['elected']) or 'nobody'}."
+def headline(result: Any) -> Phrase:
+    """The outcome in one line, e.g. "The resolution is passed."; names stay as the vote
+    gives them (in every language it gives), for each reader's language."""
+    if isinstance(result, tally.ResolutionResult):
+        if result.passed:
+            return phrase("The resolution is passed.")
+        return phrase("The resolution is not passed.")
+    if isinstance(result, tally.PluralityResult):
+        if result.tie:
+            return phrase("It's a tie between {names}.", names=result.winners)
+        if result.winners:
+            return phrase("{winner} has the most votes.", winner=result.winners[0])
+        return phrase("No winner.")
+    if isinstance(result, tally.ApprovalResult):
+        return _winning(result.winners, result.tied)
+    if isinstance(result, tally.BudgetResult):
+        if result.funded:
+            return phrase("Funded: {names}.", names=result.funded)
+        return phrase("Funded: nothing.")
+    if isinstance(result, tally.IrvResult):
+        if result.winner:
+            return phrase("{winner} wins.", winner=result.winner)
+        return phrase("Nobody wins: no valid ballots.")
+    if result.elected:
+        return phrase("Elected: {names}.", names=result.elected)
+    return phrase("Elected: nobody.")
+
+
+def _winning(winners: tuple[str, ...], tied: tuple[str, ...]) -> Phrase:
+    if winners and tied:
+        return phrase("Winning: {names}; tied: {tied}.", names=winners, tied=tied)
+    if winners:
+        return phrase("Winning: {names}.", names=winners)
+    if tied:
+        return phrase("Winning: none yet; tied: {tied}.", tied=tied)
+    return phrase("Winning: none yet.")
 
 
 def summarise(vote: Vote, result: Any, voted: int, eligible: int, provisional: bool) -> dict:
-    """The whole result as stored, printed (--json) and sent to members."""
+    """The whole result as stored, printed (--json) and sent to members.
+
+    `explanation` is the English the command line and the web console show; `phrases`
+    are the same lines for members, put in each reader's language by `explanation_in`.
+    """
     quorum = vote.definition.quorum
     needed = math.ceil(quorum * eligible / 100) if quorum else 0
     met = voted >= needed
     turnout = round(100 * voted / eligible, 1) if eligible else 0.0
-    lines = [f"{voted:,} of {eligible:,} eligible members voted ({turnout:g}%)."]
+    lines = [
+        phrase(
+            "{voted:,} of {eligible:,} eligible members voted ({turnout}%).",
+            voted=voted,
+            eligible=eligible,
+            turnout=f"{turnout:g}",
+        )
+    ]
     if quorum and met:
-        lines.append(f"Quorum met: at least {quorum:g}% ({plural(needed, 'member')}) had to vote.")
+        lines.append(
+            phrase_n(
+                "Quorum met: at least {quorum}% ({n:,} member) had to vote.",
+                "Quorum met: at least {quorum}% ({n:,} members) had to vote.",
+                needed,
+                quorum=f"{quorum:g}",
+            )
+        )
     elif quorum:
         lines.append(
-            f"Quorum not met: at least {quorum:g}% ({plural(needed, 'member')}) had to vote, so this "
-            "vote decides nothing. The count below is for information only."
+            phrase_n(
+                "Quorum not met: at least {quorum}% ({n:,} member) had to vote, so this vote "
+                "decides nothing. The count below is for information only.",
+                "Quorum not met: at least {quorum}% ({n:,} members) had to vote, so this vote "
+                "decides nothing. The count below is for information only.",
+                needed,
+                quorum=f"{quorum:g}",
+            )
         )
     if provisional:
-        lines.insert(0, "Results so far: the vote is still open, so these may change.")
-    lines.append(headline(result) if met else f"Not decided (no quorum). {headline(result)}")
-    lines += result.explain()
+        lines.insert(0, phrase("Results so far: the vote is still open, so these may change."))
+    outcome = headline(result)
+    lines.append(
+        outcome if met else phrase("Not decided (no quorum). {headline}", headline=outcome)
+    )
+    lines += result.phrases()
     return {
         "vote": vote.id,
         "title": vote.title,
@@ -123,9 +174,11 @@ def summarise(vote: Vote, result: Any, voted: int, eligible: int, provisional: b
         "quorum_needed": needed,
         "quorum_met": met,
         "decided": met and not provisional,
-        "headline": headline(result),
+        "headline": str(outcome),
+        "headline_phrase": outcome.to_data(),
         "count": result.to_dict(),
-        "explanation": lines,
+        "explanation": [str(line) for line in lines],
+        "phrases": [line.to_data() for line in lines],
     }
 
 
@@ -156,22 +209,59 @@ def count_so_far(ctx: Context, vote: Vote) -> dict:
     voted = store.count_voters(ctx.db, vote.id)
     summary = summarise(vote, count(vote, counts), voted, vote.eligible or 0, provisional=True)
     step = (
-        f"The count so far starts once {every} have voted"
+        phrase(
+            "The count so far starts once {every} have voted, so that no one's vote can be told "
+            "by comparing two looks.",
+            every=every,
+        )
         if not ballots
-        else f"Counted when {ballots:,} had voted; the count so far moves on every {every} votes"
+        else phrase(
+            "Counted when {ballots:,} had voted; the count so far moves on every {every} votes, "
+            "so that no one's vote can be told by comparing two looks.",
+            ballots=ballots,
+            every=every,
+        )
     )
-    summary["explanation"].insert(
-        1, f"{step}, so that no one's vote can be told by comparing two looks."
-    )
+    summary["explanation"].insert(1, str(step))
+    summary["phrases"].insert(1, step.to_data())
     return summary
 
 
-def message_text(summary: dict, more: str = "") -> str:
+def explanation_in(summary: dict, _: Translator) -> list[str]:
+    """The result's lines in the reader's language (a result stored before results were
+    translated has only its English lines)."""
+    if "phrases" not in summary:
+        return list(summary["explanation"])
+    return [Phrase.from_data(line).render(_) for line in summary["phrases"]]
+
+
+def headline_in(summary: dict, _: Translator) -> str:
+    """The outcome in one line, in the reader's language."""
+    if "headline_phrase" not in summary:
+        return summary.get("headline", "")
+    return Phrase.from_data(summary["headline_phrase"]).render(_)
+
+
+def message_text(summary: dict, _: Translator, *, officer_has_more: bool = False) -> str:
     """The result for a chat message, cut short (with a pointer) if it is very long."""
-    text, lines = "", summary["explanation"]
+    text, lines = "", explanation_in(summary, _)
     for n, line in enumerate(lines):
         if len(text) + len(line) > MESSAGE_LIMIT:
-            text += f"... ({len(lines) - n} more lines of the count{more})"
+            left = len(lines) - n
+            more = (
+                _.ngettext(
+                    "... ({n} more line of the count; your membership officer can share the "
+                    "full count)",
+                    "... ({n} more lines of the count; your membership officer can share the "
+                    "full count)",
+                    left,
+                )
+                if officer_has_more
+                else _.ngettext(
+                    "... ({n} more line of the count)", "... ({n} more lines of the count)", left
+                )
+            )
+            text += more.format(n=left)
             break
         text += line + "\n"
     return text.rstrip()

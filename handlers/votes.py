@@ -123,7 +123,7 @@ def show_result(ctx: Context, event: Choice) -> Message:
             ),
         )
     title = _("Result: {title}").format(title=_.pick(vote.title))
-    return reply(event, message_text(summary), title=title)
+    return reply(event, message_text(summary, _), title=title)
 
 
 def receipt_command(ctx: Context, event: Command) -> Message:
@@ -142,7 +142,7 @@ def receipt_command(ctx: Context, event: Command) -> Message:
     for row in store.find_receipt(ctx.db, code):
         vote = load(ctx, row["vote_id"])
         if vote is not None:
-            ballot = describe_ballot(vote.definition, row["choice"])
+            ballot = describe_ballot(vote.definition, row["choice"], _)
             lines.append(
                 _("{title}: ballot {code} is in the count: {ballot}.").format(
                     title=_.pick(vote.title), code=code, ballot=ballot

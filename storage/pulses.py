@@ -233,14 +233,39 @@ def save_comment(
     constituency: str,
     text: str,
     member_id: str | None,
+    language: str | None = None,
 ) -> None:
+    """Save (or replace) a comment; `language` is null unless the council may be told it."""
     db.execute(
         """insert into pulse_comments
-        (round_id, respondent, question_id, constituency, text, member_id)
-        values (?, ?, ?, ?, ?, ?)
-        on conflict (round_id, respondent, question_id) do update set text = excluded.text""",
-        [round_id, respondent, question_id, constituency, text, member_id],
+        (round_id, respondent, question_id, constituency, text, member_id, language)
+        values (?, ?, ?, ?, ?, ?, ?)
+        on conflict (round_id, respondent, question_id) do update
+        set text = excluded.text, language = excluded.language""",
+        [round_id, respondent, question_id, constituency, text, member_id, language],
     )
+
+
+def participant_languages(db: Database, round_id: int) -> dict[str | None, int]:
+    """How many of the round's participants read each language tag (roster or own choice)."""
+    return dict(
+        db.execute(
+            """select coalesce(m.language_chosen, m.language), count(*)
+            from pulse_participation p join members m on m.member_id = p.member_id
+            where p.round_id = ? group by 1""",
+            [round_id],
+        ).fetchall()
+    )
+
+
+def comment_writers(db: Database, round_id: int) -> list[tuple[str, str | None]]:
+    """(respondent key, language) of each comment writer: keys are rewritten at close,
+    consistently across a round's rows, so distinct writers per language can be counted
+    after close too, and nothing says who they are."""
+    return db.execute(
+        "select distinct respondent, language from pulse_comments where round_id = ?",
+        [round_id],
+    ).fetchall()
 
 
 _REACHABLE = """exists (select 1 from identities i where i.member_id = p.member_id
@@ -441,12 +466,14 @@ def answer_counts(db: Database, round_row: dict[str, Any]) -> dict[tuple[str, st
     }
 
 
-def comments(db: Database, round_id: int) -> list[tuple[str, str]]:
-    """(constituency, text) of every comment; the order says nothing about who wrote it."""
+def comments(db: Database, round_id: int) -> list[tuple[str, str, str | None]]:
+    """(constituency, text, language) of every comment; the order says nothing about who
+    wrote it."""
     return [
-        (constituency, text)
-        for constituency, text in db.execute(
-            "select constituency, text from pulse_comments where round_id = ? order by text",
+        (constituency, text, language)
+        for constituency, text, language in db.execute(
+            "select constituency, text, language from pulse_comments where round_id = ? "
+            "order by text",
             [round_id],
         ).fetchall()
     ]

@@ -3,7 +3,7 @@
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 SECRET_BYTES = 32
 KEY_HEX_CHARS = 32  # 128 bits: collisions within a round are practically impossible
@@ -63,3 +63,26 @@ def groups_to_hide(sizes: Mapping[str, int], threshold: int) -> dict[str, str]:
         _, group = visible.pop(0)
         hidden[group] = SECONDARY_REASON
     return hidden
+
+
+def noted_languages(writers: Iterable[tuple[str, str | None]], threshold: int) -> frozenset[str]:
+    """The languages the council may see noted beside a comment.
+
+    `writers` are (respondent key, language) of a round's comment writers; a language of
+    None is the organisation's own (never noted) or one too few read to be stored. A
+    language is noted when at least `threshold` respondents wrote in it. The comments
+    left without a note must be at least as many writers too: otherwise "no note" would
+    say "one of the few who read a rare language", so then nothing is noted at all.
+    """
+    by_language: dict[str | None, set[str]] = {}
+    for respondent, language in writers:
+        by_language.setdefault(language, set()).add(respondent)
+    noted = {
+        language
+        for language, who in by_language.items()
+        if language is not None and len(who) >= threshold
+    }
+    rest = set().union(*(who for language, who in by_language.items() if language not in noted))
+    if rest and len(rest) < threshold:
+        return frozenset()
+    return frozenset(noted)

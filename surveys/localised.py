@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from typing import Any
 
 LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
-# The fields members read (ids, audiences, topics and schedules are not translated).
+# The fields members read (ids, audiences and schedules are not translated; topics are:
+# the members' newsletter quotes a check-in's figure by its topic).
 MEMBER_FIELDS = frozenset(
     {
         "title",
@@ -31,6 +32,7 @@ MEMBER_FIELDS = frozenset(
         "asks",
         "gives",
         "step_up",
+        "topic",
     }
 )
 
@@ -108,6 +110,8 @@ def _texts(value: Any, where: str) -> list[tuple[str, str]]:
         found = []
         for field in dataclasses.fields(value):
             inner = getattr(value, field.name)
+            if field.name == "topic" and _derived_topic(value, inner):
+                continue  # made from the question's text, which is listed already
             if field.name in MEMBER_FIELDS or not isinstance(inner, str):
                 found += _texts(inner, _join(where, field.name))
         return found
@@ -117,6 +121,11 @@ def _texts(value: Any, where: str) -> list[tuple[str, str]]:
             found += _texts(item, f"{where}[{n}]")
         return found
     return []
+
+
+def _derived_topic(question: Any, topic: str) -> bool:
+    text = getattr(question, "text", None)
+    return isinstance(text, str) and str(topic) == str(text).strip().rstrip(".?!")
 
 
 def _join(where: str, name: str) -> str:

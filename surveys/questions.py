@@ -43,7 +43,7 @@ class _Question:
     def __post_init__(self) -> None:
         # Digests and headlines need a short name; the question text is the fallback.
         if not self.topic:
-            object.__setattr__(self, "topic", self.text.strip().rstrip(".?!"))
+            object.__setattr__(self, "topic", _short(self.text))
 
 
 @dataclass(frozen=True)
@@ -147,3 +147,10 @@ class SurveyDefinition:
             if question.id == question_id:
                 return question
         raise KeyError(question_id)
+
+
+def _short(text: str) -> str:
+    """The question as a topic: without its closing punctuation, in every language given."""
+    if isinstance(text, Local):
+        return Local({lang: _short(words) for lang, words in text.translations.items()})
+    return text.strip().rstrip(".?!")

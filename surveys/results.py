@@ -20,7 +20,7 @@ from surveys.questions import (
     ScaleQuestion,
     SurveyDefinition,
 )
-from surveys.wording import plural
+from surveys.wording import Phrase, phrase, plural
 
 NO_COMMENTS = "No comments."
 SENTIMENTS: tuple[sentiment.Sentiment, ...] = ("positive", "neutral", "negative")
@@ -67,18 +67,45 @@ class QuestionResult:
 
     def headline(self) -> str | None:
         """One plain line for digests, e.g. "Voice heard and acted on: 3.8/5 (up 0.2)"."""
+        found = self.headline_phrase()
+        return None if found is None else str(found)
+
+    def headline_phrase(self) -> Phrase | None:
+        """The headline as words handlers put in each member's language."""
         if self.suppressed_reason is not None:
             return None
         if self.kind == "scale" and self.mean is not None:
-            return f"{self.topic}: {self.mean:.1f}/5{_trend(self.change, 1)}"
+            score = f"{self.mean:.1f}"
+            trend = _trend(self.change, 1)
+            if trend is None:
+                return phrase("{topic}: {score}/5", topic=self.topic, score=score)
+            return phrase("{topic}: {score}/5 {trend}", topic=self.topic, score=score, trend=trend)
         if self.kind == "enps" and self.enps is not None:
             score = f"{self.enps:+d}" if self.enps else "0"
-            return f"{self.topic}: {score}{_trend(self.change, 0)}"
+            trend = _trend(self.change, 0)
+            if trend is None:
+                return phrase("{topic}: {score}", topic=self.topic, score=score)
+            return phrase("{topic}: {score} {trend}", topic=self.topic, score=score, trend=trend)
         if self.kind == "choice" and self.distribution and self.answered:
             most = max(self.distribution.values())
-            top = [f'"{option}"' for option, count in self.distribution.items() if count == most]
-            share = f"{round(100 * most / self.answered)}%" + (" each" if len(top) > 1 else "")
-            return f"{self.topic}: most chose {' and '.join(top)} ({share})"
+            top = [
+                phrase('"{option}"', option=o) for o, n in self.distribution.items() if n == most
+            ]
+            percent = f"{round(100 * most / self.answered)}%"
+            if len(top) == 1:
+                return phrase(
+                    "{topic}: most chose {option} ({percent})",
+                    topic=self.topic,
+                    option=top[0],
+                    percent=percent,
+                )
+            return phrase(
+                "{topic}: most chose {options} and {last} ({percent} each)",
+                topic=self.topic,
+                options=tuple(top[:-1]),
+                last=top[-1],
+                percent=percent,
+            )
         return None
 
 
@@ -99,6 +126,7 @@ class Comment:
     text: str
     polarity: float
     sentiment: sentiment.Sentiment
+    language: str | None = None  # noted only where enough wrote in it (anonymity.noted_languages)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,11 +159,16 @@ class RoundResults:
 
     def headline(self, question_id: str | None = None) -> str | None:
         """The headline of `question_id`, or of the first scale or eNPS question."""
+        found = self.headline_phrase(question_id)
+        return None if found is None else str(found)
+
+    def headline_phrase(self, question_id: str | None = None) -> Phrase | None:
+        """The headline as words handlers put in each member's language."""
         if question_id is not None:
-            return self.question(question_id).headline()
+            return self.question(question_id).headline_phrase()
         for question in self.questions:
             if question.kind in ("scale", "enps"):
-                return question.headline()
+                return question.headline_phrase()
         return None
 
     def to_dict(self) -> dict[str, Any]:
@@ -148,11 +181,12 @@ def round_results(
     counts: Counts,
     respondents: Mapping[str, int],
     eligible: Mapping[str, int],
-    comments: Sequence[tuple[str, str]],
+    comments: Sequence[tuple[str, str] | tuple[str, str, str | None]],
     threshold: int = 5,
     comment_threshold: int = 10,
     previous: RoundResults | None = None,
     still_open: bool = False,
+    noted: frozenset[str] = frozenset(),
 ) -> RoundResults:
     """Summarise one round from aggregated answers.
 
@@ -161,7 +195,9 @@ def round_results(
 
     `counts` maps (question id, constituency, answer value) to how many gave it; values
     may arrive as text from storage and are parsed by the question. Counts for comment
-    questions are ignored: comments arrive as (constituency, text) in `comments`.
+    questions are ignored: comments arrive as (constituency, text) or (constituency,
+    text, language) in `comments`; a comment's language is kept only if it is in `noted`
+    (see `anonymity.noted_languages`).
     Figures for fewer than `threshold` people are hidden (see
     `anonymity.groups_to_hide` for breakdowns); comments are shown only from
     constituencies with at least `comment_threshold` comments, because what people
@@ -171,7 +207,7 @@ def round_results(
         raise ValueError("the comment threshold must be at least 1")
     by_question = _counts_by_question(definition, counts)
     constituencies = _constituencies(definition, by_question, respondents, eligible)
-    grouped_comments, comments_reason = _comments(comments, comment_threshold)
+    grouped_comments, comments_reason = _comments(comments, comment_threshold, noted)
     if still_open:
         grouped_comments, comments_reason = None, STILL_OPEN
     total = _turnout("all", sum(respondents.values()), sum(eligible.values()))
@@ -315,10 +351,18 @@ def _change(
 
 
 def _comments(
-    comments: Sequence[tuple[str, str]], comment_threshold: int
+    comments: Sequence[tuple[str, str] | tuple[str, str, str | None]],
+    comment_threshold: int,
+    noted: frozenset[str] = frozenset(),
 ) -> tuple[dict[sentiment.Sentiment, tuple[Comment, ...]] | None, str | None]:
     """Comments grouped by sentiment and sorted by text, or None and why they are hidden."""
-    written = [(group, text.strip()) for group, text in comments if text.strip()]
+    written = [
+        (group, text.strip(), language if language in noted else None)
+        for group, text, language in (
+            (*comment, None) if len(comment) == 2 else comment for comment in comments
+        )
+        if text.strip()
+    ]
     if not written:
         return {name: () for name in SENTIMENTS}, NO_COMMENTS
     if len(written) < comment_threshold:
@@ -326,8 +370,12 @@ def _comments(
             f"Hidden: only {plural(len(written), 'comment')}; "
             f"comments show from {comment_threshold} to protect anonymity."
         )
-    per_group = Counter(group for group, _ in written)
-    shown = [text for group, text in written if per_group[group] >= comment_threshold]
+    per_group = Counter(group for group, _, _ in written)
+    shown = [
+        (text, language)
+        for group, text, language in written
+        if per_group[group] >= comment_threshold
+    ]
     reason = None
     if len(shown) < len(written):
         left_out = len(written) - len(shown)
@@ -338,23 +386,26 @@ def _comments(
     if not shown and written:
         return None, reason
     # Sorting by text, not arrival, so the order reveals nothing about who wrote what.
-    scores = {text: sentiment.polarity(text) for text in set(shown)}
+    scores = {text: sentiment.polarity(text) for text, _ in set(shown)}
     grouped: dict[sentiment.Sentiment, list[Comment]] = {name: [] for name in SENTIMENTS}
-    for text in sorted(shown, key=lambda text: (text.casefold(), text)):
+    for text, language in sorted(
+        shown, key=lambda item: (item[0].casefold(), item[0], item[1] or "")
+    ):
         score = round(scores[text], 2)
         mood = sentiment.label(score)
-        grouped[mood].append(Comment(text=text, polarity=score, sentiment=mood))
+        grouped[mood].append(Comment(text=text, polarity=score, sentiment=mood, language=language))
     return {mood: tuple(items) for mood, items in grouped.items()}, reason
 
 
-def _trend(change: float | None, decimals: int) -> str:
+def _trend(change: float | None, decimals: int) -> Phrase | None:
     if change is None:
-        return ""
+        return None
     step = round(abs(change), decimals)
     if step == 0:
-        return " (no change)"
-    direction = "up" if change > 0 else "down"
-    return f" ({direction} {step:.{decimals}f})"
+        return phrase("(no change)")
+    if change > 0:
+        return phrase("(up {step})", step=f"{step:.{decimals}f}")
+    return phrase("(down {step})", step=f"{step:.{decimals}f}")
 
 
 def _jsonable(value: Any) -> Any:

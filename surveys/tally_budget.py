@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from surveys.wording import plural
+from surveys.wording import Phrase, phrase, phrase_n
 
-from .tally_simple import aggregate_approvals, check_ids
+from .tally_simple import aggregate_approvals, approvals_line, check_ids
 
-BUDGET_RULE = (
+RULE = phrase(
     "Greedy approval, skip if unaffordable: projects are ranked by number of approvals "
     "(ties: lower cost first, then id), then funded in that order whenever they still fit "
     "in what is left of the budget; a project that no longer fits is skipped and the next "
     "one is tried. Projects nobody approved are not funded."
 )
+BUDGET_RULE = str(RULE)
 
 
 @dataclass(frozen=True)
@@ -56,31 +57,57 @@ class BudgetResult:
         }
 
     def explain(self) -> list[str]:
+        return [str(line) for line in self.phrases()]
+
+    def phrases(self) -> list[Phrase]:
         lines = [
-            f"{plural(self.ballots, 'ballot')}: {self.valid:,} valid, {self.blank:,} approving nothing, "
-            f"{self.invalid:,} invalid.",
-            f"Rule: {BUDGET_RULE}",
-            f"Budget: {self.budget:,}.",
+            approvals_line(self.ballots, self.valid, self.blank, self.invalid),
+            phrase("Rule: {rule}", rule=RULE),
+            phrase("Budget: {budget:,}.", budget=self.budget),
         ]
         left = self.budget
         for place, project in enumerate(self.ranking, start=1):
-            cost = self.costs[project]
+            seen = {"place": place, "project": project, "cost": self.costs[project]}
             approved = self.approvals[project]
-            seen = (
-                f"{place}. {project}: {approved:,} approval{'' if approved == 1 else 's'}, "
-                f"costs {cost:,}"
-            )
             if project in self.funded:
-                left -= cost
-                lines.append(f"{seen}: funded, {left:,} left.")
+                left -= self.costs[project]
+                line = phrase_n(
+                    "{place}. {project}: {n:,} approval, costs {cost:,}: funded, {left:,} left.",
+                    "{place}. {project}: {n:,} approvals, costs {cost:,}: funded, {left:,} left.",
+                    approved,
+                    left=left,
+                    **seen,
+                )
             elif project in self.unaffordable:
-                lines.append(f"{seen}: skipped, only {left:,} left.")
+                line = phrase_n(
+                    "{place}. {project}: {n:,} approval, costs {cost:,}: skipped, only {left:,} "
+                    "left.",
+                    "{place}. {project}: {n:,} approvals, costs {cost:,}: skipped, only {left:,} "
+                    "left.",
+                    approved,
+                    left=left,
+                    **seen,
+                )
             else:
-                lines.append(f"{seen}: not funded, nobody approved it.")
-        lines.append(
-            f"Funded: {', '.join(self.funded) or 'nothing'}; spent {self.total_spent:,} "
-            f"of {self.budget:,}, {self.remaining:,} left."
-        )
+                line = phrase(
+                    "{place}. {project}: 0 approvals, costs {cost:,}: not funded, nobody "
+                    "approved it.",
+                    **seen,
+                )
+            lines.append(line)
+        spent = {"spent": self.total_spent, "budget": self.budget, "left": self.remaining}
+        if self.funded:
+            lines.append(
+                phrase(
+                    "Funded: {names}; spent {spent:,} of {budget:,}, {left:,} left.",
+                    names=tuple(self.funded),
+                    **spent,
+                )
+            )
+        else:
+            lines.append(
+                phrase("Funded: nothing; spent {spent:,} of {budget:,}, {left:,} left.", **spent)
+            )
         return lines
 
 

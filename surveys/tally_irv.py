@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from surveys.wording import plural
+from surveys.wording import Phrase, phrase, phrase_n
 
 from .tally_ranked import (
     TIE_BREAK_RULE,
@@ -80,41 +80,93 @@ class IrvResult:
         }
 
     def explain(self) -> list[str]:
+        return [str(line) for line in self.phrases()]
+
+    def phrases(self) -> list[Phrase]:
         lines = [
-            f"{plural(self.ballots, 'ballot')}: {self.valid:,} valid, {self.invalid:,} invalid "
-            "(empty, naming an unknown candidate, or ranking someone twice).",
-            "To win, a candidate needs more than half of the votes still in the count; "
-            "ballots with no candidate left are exhausted and set aside.",
+            ranked_ballots_line(self.ballots, self.valid, self.invalid),
+            phrase(
+                "To win, a candidate needs more than half of the votes still in the count; "
+                "ballots with no candidate left are exhausted and set aside."
+            ),
         ]
         if not self.rounds:
-            return [*lines, "There are no valid ballots, so there is no winner."]
+            return [*lines, phrase("There are no valid ballots, so there is no winner.")]
         eliminated = None
         for r in self.rounds:
-            label = f"Round {r.number}"
             if eliminated:
-                moved = ", ".join(f"{c} +{n:,}" for c, n in _by_votes(r.transfers)) or "none"
-                lines.append(
-                    f"{label}: {eliminated}'s ballots move on: {moved}; "
-                    f"{r.newly_exhausted:,} exhausted."
+                moved = tuple(
+                    phrase("{name} +{votes:,}", name=c, votes=n) for c, n in _by_votes(r.transfers)
                 )
-            standings = ", ".join(f"{c} {n:,}" for c, n in _by_votes(r.votes))
+                lines.append(
+                    phrase(
+                        "Round {number}: {name}'s ballots move on: {moved}; {exhausted:,} exhausted.",
+                        number=r.number,
+                        name=eliminated,
+                        moved=moved,
+                        exhausted=r.newly_exhausted,
+                    )
+                    if moved
+                    else phrase(
+                        "Round {number}: {name}'s ballots move on: none; {exhausted:,} exhausted.",
+                        number=r.number,
+                        name=eliminated,
+                        exhausted=r.newly_exhausted,
+                    )
+                )
             lines.append(
-                f"{label}: {standings}; exhausted {r.exhausted:,} "
-                f"(total {r.continuing_votes + r.exhausted:,})."
+                phrase(
+                    "Round {number}: {standings}; exhausted {exhausted:,} (total {total:,}).",
+                    number=r.number,
+                    standings=tuple(
+                        phrase("{name} {votes:,}", name=c, votes=n) for c, n in _by_votes(r.votes)
+                    ),
+                    exhausted=r.exhausted,
+                    total=r.continuing_votes + r.exhausted,
+                )
             )
             if r.tie:
-                lines.append(f"{label}: no majority. {r.tie.describe('is eliminated', 'round')}")
+                out = phrase("{name} is eliminated", name=r.tie.chosen)
+                lines.append(
+                    phrase(
+                        "Round {number}: no majority. {tie}",
+                        number=r.number,
+                        tie=r.tie.describe(out, rounds=True),
+                    )
+                )
             elif r.eliminated:
                 lines.append(
-                    f"{label}: no majority; {r.eliminated} has the fewest votes and is eliminated."
+                    phrase(
+                        "Round {number}: no majority; {name} has the fewest votes and is "
+                        "eliminated.",
+                        number=r.number,
+                        name=r.eliminated,
+                    )
                 )
             eliminated = r.eliminated
         last = self.rounds[-1]
         lines.append(
-            f"{self.winner} wins with {last.votes[self.winner]:,} of "
-            f"{last.continuing_votes:,} continuing votes."
+            phrase(
+                "{winner} wins with {votes:,} of {total:,} continuing votes.",
+                winner=self.winner,
+                votes=last.votes[self.winner],
+                total=last.continuing_votes,
+            )
         )
         return lines
+
+
+def ranked_ballots_line(ballots: int, valid: int, invalid: int) -> Phrase:
+    """The ballots of an instant-runoff or STV count."""
+    return phrase_n(
+        "{n:,} ballot: {valid:,} valid, {invalid:,} invalid (empty, naming an unknown "
+        "candidate, or ranking someone twice).",
+        "{n:,} ballots: {valid:,} valid, {invalid:,} invalid (empty, naming an unknown "
+        "candidate, or ranking someone twice).",
+        ballots,
+        valid=valid,
+        invalid=invalid,
+    )
 
 
 def count_irv(

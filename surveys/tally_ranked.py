@@ -12,6 +12,8 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from surveys.wording import Phrase, phrase
+
 Ranking = tuple[str, ...]
 
 TIE_BREAK_RULE = (
@@ -63,21 +65,37 @@ class TieBreak:
     decided_at_stage: int | None
     lot_among: tuple[str, ...] = ()
 
-    def describe(self, outcome: str, stage_word: str = "stage") -> str:
-        """One plain line, e.g. outcome='is excluded'."""
-        names = ", ".join(self.tied)
-        if self.decided_at_stage is not None:
-            how = (
-                f"{stage_word} {self.decided_at_stage} is the latest earlier {stage_word} "
-                "that separates them"
+    def describe(self, outcome: Phrase, rounds: bool = False) -> Phrase:
+        """One plain line, e.g. outcome=phrase("{name} is excluded", name=...); `rounds`
+        speaks of the rounds of instant-runoff rather than the stages of STV."""
+        names = self.tied
+        if self.decided_at_stage is not None and rounds:
+            how = phrase(
+                "round {number} is the latest earlier round that separates them",
+                number=self.decided_at_stage,
             )
+        elif self.decided_at_stage is not None:
+            how = phrase(
+                "stage {number} is the latest earlier stage that separates them",
+                number=self.decided_at_stage,
+            )
+        elif self.lot_among == self.tied and rounds:
+            how = phrase("no earlier round separates them, so a lot is drawn")
         elif self.lot_among == self.tied:
-            how = f"no earlier {stage_word} separates them, so a lot is drawn"
-        else:
-            how = (
-                f"earlier {stage_word}s leave {', '.join(self.lot_among)} level, so a lot is drawn"
+            how = phrase("no earlier stage separates them, so a lot is drawn")
+        elif rounds:
+            how = phrase(
+                "earlier rounds leave {level} level, so a lot is drawn",
+                level=self.lot_among,
             )
-        return f"Tie between {names}: {how}; {self.chosen} {outcome}."
+        else:
+            how = phrase(
+                "earlier stages leave {level} level, so a lot is drawn",
+                level=self.lot_among,
+            )
+        return phrase(
+            "Tie between {names}: {how}; {outcome}.", names=names, how=how, outcome=outcome
+        )
 
     def to_dict(self) -> dict[str, object]:
         return {

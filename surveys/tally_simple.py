@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from surveys.wording import plural
+from surveys.wording import Phrase, phrase, phrase_n
 
 RESOLUTION_CHOICES = ("for", "against", "abstain")
 
@@ -31,6 +31,22 @@ class Threshold:
 
     def describe(self) -> str:
         return f"{'at least' if self.inclusive else 'more than'} {self.fraction}"
+
+    def to_pass(self, cast: int) -> Phrase:
+        """What a resolution needs of the `cast` votes, for members."""
+        if self.inclusive:
+            return phrase_n(
+                "To pass, the resolution needs at least {fraction} of the {n:,} vote cast.",
+                "To pass, the resolution needs at least {fraction} of the {n:,} votes cast.",
+                cast,
+                fraction=str(self.fraction),
+            )
+        return phrase_n(
+            "To pass, the resolution needs more than {fraction} of the {n:,} vote cast.",
+            "To pass, the resolution needs more than {fraction} of the {n:,} votes cast.",
+            cast,
+            fraction=str(self.fraction),
+        )
 
 
 SIMPLE_MAJORITY = Threshold(Fraction(1, 2), inclusive=False)
@@ -71,21 +87,45 @@ class ResolutionResult:
         }
 
     def explain(self) -> list[str]:
-        verdict = "passed" if self.passed else "not passed"
+        return [str(line) for line in self.phrases()]
+
+    def phrases(self) -> list[Phrase]:
         lines = [
-            f"{plural(self.ballots, 'ballot')}: {self.votes_for:,} for, {self.against:,} against, "
-            f"{self.abstain:,} abstain, {self.invalid:,} invalid.",
-            "Abstentions and invalid ballots are not votes cast: only for and against "
-            "count towards the threshold.",
-            f"To pass, the resolution needs {self.threshold.describe()} of the "
-            f"{plural(self.votes_cast, 'vote')} cast.",
+            phrase_n(
+                "{n:,} ballot: {votes_for:,} for, {against:,} against, {abstain:,} abstain, "
+                "{invalid:,} invalid.",
+                "{n:,} ballots: {votes_for:,} for, {against:,} against, {abstain:,} abstain, "
+                "{invalid:,} invalid.",
+                self.ballots,
+                votes_for=self.votes_for,
+                against=self.against,
+                abstain=self.abstain,
+                invalid=self.invalid,
+            ),
+            phrase(
+                "Abstentions and invalid ballots are not votes cast: only for and against "
+                "count towards the threshold."
+            ),
+            self.threshold.to_pass(self.votes_cast),
         ]
-        if self.votes_cast:
+        if not self.votes_cast:
+            lines.append(phrase("No votes were cast for or against: the resolution is not passed."))
+        elif self.passed:
             lines.append(
-                f"{self.votes_for:,} of {self.votes_cast:,} voted for: the resolution is {verdict}."
+                phrase(
+                    "{votes_for:,} of {cast:,} voted for: the resolution is passed.",
+                    votes_for=self.votes_for,
+                    cast=self.votes_cast,
+                )
             )
         else:
-            lines.append("No votes were cast for or against: the resolution is not passed.")
+            lines.append(
+                phrase(
+                    "{votes_for:,} of {cast:,} voted for: the resolution is not passed.",
+                    votes_for=self.votes_for,
+                    cast=self.votes_cast,
+                )
+            )
         return lines
 
 
@@ -136,22 +176,62 @@ class PluralityResult:
         }
 
     def explain(self) -> list[str]:
+        return [str(line) for line in self.phrases()]
+
+    def phrases(self) -> list[Phrase]:
         lines = [
-            f"{plural(self.ballots, 'ballot')}: {self.valid:,} valid, {self.invalid:,} invalid.",
-            "Votes: " + ", ".join(f"{o} {n:,}" for o, n in _by_count(self.counts)) + ".",
+            ballots_line(self.ballots, self.valid, self.invalid),
+            phrase("Votes: {counts}.", counts=standings(self.counts)),
         ]
         if not self.winners:
-            lines.append("There are no valid ballots, so there is no winner.")
+            lines.append(phrase("There are no valid ballots, so there is no winner."))
         elif self.tie:
-            top = self.counts[self.winners[0]]
             lines.append(
-                f"Tie: {', '.join(self.winners)} have {plural(top, 'vote')} each. "
-                "No winner is picked automatically."
+                phrase_n(
+                    "Tie: {names} have {n:,} vote each. No winner is picked automatically.",
+                    "Tie: {names} have {n:,} votes each. No winner is picked automatically.",
+                    self.counts[self.winners[0]],
+                    names=tuple(self.winners),
+                )
             )
         else:
             winner = self.winners[0]
-            lines.append(f"{winner} has the most votes ({self.counts[winner]:,}) and wins.")
+            lines.append(
+                phrase(
+                    "{winner} has the most votes ({votes:,}) and wins.",
+                    winner=winner,
+                    votes=self.counts[winner],
+                )
+            )
         return lines
+
+
+def ballots_line(ballots: int, valid: int, invalid: int) -> Phrase:
+    return phrase_n(
+        "{n:,} ballot: {valid:,} valid, {invalid:,} invalid.",
+        "{n:,} ballots: {valid:,} valid, {invalid:,} invalid.",
+        ballots,
+        valid=valid,
+        invalid=invalid,
+    )
+
+
+def approvals_line(ballots: int, valid: int, blank: int, invalid: int) -> Phrase:
+    """The ballots of an approval vote or a participatory budget."""
+    return phrase_n(
+        "{n:,} ballot: {valid:,} valid, {blank:,} approving nothing, {invalid:,} invalid.",
+        "{n:,} ballots: {valid:,} valid, {blank:,} approving nothing, {invalid:,} invalid.",
+        ballots,
+        valid=valid,
+        blank=blank,
+        invalid=invalid,
+    )
+
+
+def standings(counts: dict[str, int]) -> tuple[Phrase, ...]:
+    """e.g. "ash 3, elm 2", most first: each name in the reader's language when rendered."""
+    # NOTE: an option and its votes, e.g. "ash 3".
+    return tuple(phrase("{name} {votes:,}", name=o, votes=n) for o, n in _by_count(counts))
 
 
 def count_single_choice(ballots: Iterable[str | None], options: Sequence[str]) -> PluralityResult:
@@ -201,20 +281,31 @@ class ApprovalResult:
         }
 
     def explain(self) -> list[str]:
+        return [str(line) for line in self.phrases()]
+
+    def phrases(self) -> list[Phrase]:
         lines = [
-            f"{plural(self.ballots, 'ballot')}: {self.valid:,} valid, {self.blank:,} approving nothing, "
-            f"{self.invalid:,} invalid.",
-            "Approvals: " + ", ".join(f"{o} {n:,}" for o, n in _by_count(self.counts)) + ".",
-            f"The {plural(self.seats, 'option')} with the most approvals win.",
+            approvals_line(self.ballots, self.valid, self.blank, self.invalid),
+            phrase("Approvals: {counts}.", counts=standings(self.counts)),
+            phrase_n(
+                "The {n:,} option with the most approvals wins.",
+                "The {n:,} options with the most approvals win.",
+                self.seats,
+            ),
         ]
         if self.winners:
-            lines.append(f"Winning: {', '.join(self.winners)}.")
+            lines.append(phrase("Winning: {names}.", names=tuple(self.winners)))
         if self.tied:
-            left = self.seats - len(self.winners)
-            level = self.counts[self.tied[0]]
             lines.append(
-                f"Tie for the last {left} place(s): {', '.join(self.tied)} have {level:,} "
-                "approvals each. No winner is picked automatically."
+                phrase_n(
+                    "Tie for the last {n:,} place: {names} have {level:,} approvals each. "
+                    "No winner is picked automatically.",
+                    "Tie for the last {n:,} places: {names} have {level:,} approvals each. "
+                    "No winner is picked automatically.",
+                    self.seats - len(self.winners),
+                    names=tuple(self.tied),
+                    level=self.counts[self.tied[0]],
+                )
             )
         return lines
 

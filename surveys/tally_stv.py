@@ -28,8 +28,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from surveys.wording import plural
+from surveys.wording import Phrase, phrase, phrase_n
 
+from .tally_irv import ranked_ballots_line
 from .tally_ranked import (
     TIE_BREAK_RULE,
     Ranking,
@@ -120,79 +121,117 @@ class StvResult:
         }
 
     def explain(self) -> list[str]:
-        lines = [
-            f"{plural(self.ballots, 'ballot')}: {self.valid:,} valid, {self.invalid:,} invalid "
-            "(empty, naming an unknown candidate, or ranking someone twice).",
-        ]
+        return [str(line) for line in self.phrases()]
+
+    def phrases(self) -> list[Phrase]:
+        lines = [ranked_ballots_line(self.ballots, self.valid, self.invalid)]
         if not self.stages:
-            return [*lines, "There are no valid ballots, so nobody is elected."]
+            return [*lines, phrase("There are no valid ballots, so nobody is elected.")]
         lines.append(
-            f"{plural(self.seats, 'seat')}. Quota: {self.valid:,} / ({self.seats} + 1), "
-            f"ignoring fractions, plus 1 = {plural(self.quota, 'vote')}."
+            phrase_n(
+                "{n:,} seat. Quota: {valid:,} / ({n} + 1), ignoring fractions, plus 1 = {quota}.",
+                "{n:,} seats. Quota: {valid:,} / ({n} + 1), ignoring fractions, plus 1 = {quota}.",
+                self.seats,
+                valid=self.valid,
+                quota=phrase_n("{n:,} vote", "{n:,} votes", self.quota),
+            )
         )
         previous = None
         for stage in self.stages:
             lines.extend(_explain_stage(stage, previous))
             previous = stage
-        lines.append(f"Elected: {', '.join(self.elected)}.")
+        lines.append(phrase("Elected: {names}.", names=tuple(self.elected)))
         return lines
 
 
-def _explain_stage(stage: StvStage, previous: StvStage | None) -> list[str]:
-    label = f"Stage {stage.number}"
+def _explain_stage(stage: StvStage, previous: StvStage | None) -> list[Phrase]:
+    number = stage.number
     lines = []
     if stage.tie:
-        outcome = "is excluded" if stage.action == "exclusion" else "has theirs transferred first"
-        lines.append(f"{label}: {stage.tie.describe(outcome)}")
+        outcome = (
+            phrase("{name} is excluded", name=stage.tie.chosen)
+            if stage.action == "exclusion"
+            else phrase("{name} has theirs transferred first", name=stage.tie.chosen)
+        )
+        lines.append(
+            phrase("Stage {number}: {tie}", number=number, tie=stage.tie.describe(outcome))
+        )
     if stage.action == "surplus":
         lines.append(
-            f"{label}: {stage.candidate}'s surplus of {_fmt(stage.surplus)} is transferred; "
-            f"a ballot worth a whole vote passes on {_fmt(stage.transfer_value)} "
-            "(surplus / their votes, cut to 5 decimal places)."
+            phrase(
+                "Stage {number}: {name}'s surplus of {surplus} is transferred; a ballot worth a "
+                "whole vote passes on {value} (surplus / their votes, cut to 5 decimal places).",
+                number=number,
+                name=stage.candidate,
+                surplus=_fmt(stage.surplus),
+                value=_fmt(stage.transfer_value),
+            )
         )
     elif stage.action == "exclusion":
         lines.append(
-            f"{label}: {stage.candidate} has the fewest votes and is excluded; "
-            "their ballots move on at their current value."
+            phrase(
+                "Stage {number}: {name} has the fewest votes and is excluded; their ballots move "
+                "on at their current value.",
+                number=number,
+                name=stage.candidate,
+            )
         )
     if previous is not None and not stage.transfers:
-        lines.append(f"{label}: no votes move.")
+        lines.append(phrase("Stage {number}: no votes move.", number=number))
     elif previous is not None:
         # the giving candidate first, then the biggest gains
-        moves = ", ".join(
-            f"{c} {'+' if v > 0 else ''}{_fmt(v)}"
+        moves = tuple(
+            phrase("{name} {change}", name=c, change=f"{'+' if v > 0 else ''}{_fmt(v)}")
             for c, v in sorted(stage.transfers.items(), key=lambda i: (i[1] > 0, -i[1], i[0]))
         )
-        gone = stage.non_transferable - previous.non_transferable
-        lost = stage.rounding_loss - previous.rounding_loss
         lines.append(
-            f"{label} transfers: {moves}; non-transferable +{_fmt(gone)}; "
-            f"lost to rounding +{_fmt(lost)}."
+            phrase(
+                "Stage {number} transfers: {moves}; non-transferable +{gone}; lost to rounding "
+                "+{lost}.",
+                number=number,
+                moves=moves,
+                gone=_fmt(stage.non_transferable - previous.non_transferable),
+                lost=_fmt(stage.rounding_loss - previous.rounding_loss),
+            )
         )
     if previous is None or stage.transfers:
-        standings = ", ".join(
-            f"{c} {_fmt(v)}"
-            for c, v in sorted(stage.votes.items(), key=lambda i: (-i[1], i[0]))
-            if v
-        )
-        title = "first preferences" if previous is None else "totals"
+        totals = {
+            "number": number,
+            "standings": tuple(
+                phrase("{name} {votes}", name=c, votes=_fmt(v))
+                for c, v in sorted(stage.votes.items(), key=lambda i: (-i[1], i[0]))
+                if v
+            ),
+            "kept": _fmt(stage.non_transferable),
+            "lost": _fmt(stage.rounding_loss),
+        }
         lines.append(
-            f"{label} {title}: {standings}; non-transferable {_fmt(stage.non_transferable)}; "
-            f"lost to rounding {_fmt(stage.rounding_loss)}."
+            phrase(
+                "Stage {number} first preferences: {standings}; non-transferable {kept}; lost to "
+                "rounding {lost}.",
+                **totals,
+            )
+            if previous is None
+            else phrase(
+                "Stage {number} totals: {standings}; non-transferable {kept}; lost to rounding "
+                "{lost}.",
+                **totals,
+            )
         )
-    lines += [f"{label}: {name} reaches the quota and is elected." for name in stage.elected]
     lines += [
-        f"{label}: {name} is elected without reaching the quota, as the candidates left "
-        "are no more than the seats left."
+        phrase("Stage {number}: {name} reaches the quota and is elected.", number=number, name=name)
+        for name in stage.elected
+    ]
+    lines += [
+        phrase(
+            "Stage {number}: {name} is elected without reaching the quota, as the candidates "
+            "left are no more than the seats left.",
+            number=number,
+            name=name,
+        )
         for name in stage.elected_without_quota
     ]
     return lines
-
-
-def _fmt(value: Decimal) -> str:
-    if value == value.to_integral_value():
-        return f"{int(value):,}"
-    return f"{value:,.5f}"
 
 
 def _fmt(value: Decimal | None) -> str:

@@ -19,6 +19,7 @@ from bot.demo import CONSOLE
 from bot.engine import Engine
 from bot.outbox import Outcome, Sender
 from handlers import i18n
+from handlers.i18n import N_
 from handlers.messages import Choice, Command, Event, Message, Option, Text, unquoted
 from handlers.messages import Sender as Who
 from storage.outbox import Row
@@ -26,9 +27,7 @@ from storage.outbox import Row
 COUNCIL_CHAT = "council"
 
 
-ASK_AGAIN = (
-    "Please type {numbers}. (To send an idea instead, type /suggest; /help shows everything.)"
-)
+ASK_AGAIN = N_("(To send an idea instead, type /suggest; /help shows everything.)")
 
 
 @dataclass(frozen=True)
@@ -66,9 +65,18 @@ def parse_line(
             who, member, event_id, action=option.action, value=option.value, message_ref=ref
         )
     if menu.choices and not menu.takes_text:
-        count = len(menu.choices)
-        return ASK_AGAIN.format(numbers=f"a number from 1 to {count}" if count > 1 else "1")
+        return ask_again(i18n.for_member(engine.ctx, member), len(menu.choices))
     return Text(who, member, event_id, text=text)
+
+
+def ask_again(_: i18n.Translator, count: int) -> str:
+    """The nudge for an answer that is not one of the numbers, in the member's language."""
+    numbers = (
+        _("Please type a number from 1 to {n}.").format(n=count)
+        if count > 1
+        else _("Please type 1.")
+    )
+    return f"{numbers} {_(ASK_AGAIN)}"
 
 
 class Console:

@@ -27,15 +27,15 @@ from bot.adapters import slack_render as render
 from bot.adapters.slack_deliver import Delivery
 from bot.adapters.slack_people import PLATFORM, DirectoryUnavailable, People
 from bot.app import App
-from bot.engine import SORRY
+from bot.engine import sorry
 from bot.outbox import Pace
-from handlers import home
-from handlers.messages import Choice, Command, Event, Member, Text, reply
+from handlers import home, i18n
+from handlers.messages import Choice, Command, Event, Member, Text
 from handlers.messages import Sender as Who
 
 log = logging.getLogger(__name__)
 
-ON_ITS_WAY = "On its way to our direct messages."
+ON_ITS_WAY = i18n.N_("On its way to our direct messages.")
 MakeEvent = Callable[[Who, Member | None], Event]
 
 
@@ -198,7 +198,8 @@ class SlackAdapter:
 
     async def on_command(self, ack: Any, command: dict[str, Any]) -> None:
         """`/voice <command> [args]`, answered in the DM; bare `/voice` is help."""
-        await ack(text=ON_ITS_WAY)
+        _ = i18n.for_account(self.app.ctx, PLATFORM, command.get("user_id", ""))
+        await ack(text=_(ON_ITS_WAY))
         self._spawn(self._command(command, self.app.clock()))
 
     async def _command(self, command: dict[str, Any], arrived: datetime) -> None:
@@ -278,6 +279,6 @@ class SlackAdapter:
         except DirectoryUnavailable as error:
             # Not knowing who they are is not the same as knowing they are a stranger.
             log.warning("slack: could not look up %s (%s); asked them to retry", user, error)
-            self.app.postman.post([reply(make(who, None), SORRY)])
+            self.app.postman.post([sorry(self.app.ctx, make(who, None))])
             return
         self.app.engine.handle(make(who, member))

@@ -37,6 +37,8 @@ from bot.adapters.telegram_webhook import Webhook
 from bot.app import App
 from bot.config import ConfigError, TelegramSettings
 from bot.outbox import Pace
+from handlers import i18n
+from handlers.i18n import N_
 from handlers.messages import Choice, Command, Member, Text
 from handlers.messages import Sender as Who
 
@@ -46,7 +48,7 @@ PLATFORM = "telegram"
 ALLOWED_UPDATES = ["message", "callback_query"]
 # Update ids remembered in memory; those the engine handled are also in the database.
 RECENT_UPDATES = 10_000
-UNKNOWN_BUTTON = "That button no longer works."
+UNKNOWN_BUTTON = N_("That button no longer works.")
 
 
 async def start(app: App, stop: asyncio.Event) -> TelegramAdapter:
@@ -249,7 +251,7 @@ class TelegramAdapter:
         usable = bool(message is not None and action and self._accepts(message))
         try:
             # Stops the button's spinner; data we never issued gets a short word and nothing more.
-            await query.answer(None if usable else UNKNOWN_BUTTON)
+            await query.answer(None if usable else self._button_gone(user))
         except TelegramError as error:
             log.debug("telegram: callback not answered: %s", self.app.redact(str(error)))
         if not usable:
@@ -277,6 +279,11 @@ class TelegramAdapter:
         # Says which id to configure when the council's group is being set up.
         log.info("telegram: ignoring group %s (%s)", chat.id, chat.title or chat.type)
         return False
+
+    def _button_gone(self, user: User) -> str:
+        """ "That button no longer works." in the member's (or their app's) language."""
+        _ = i18n.for_account(self.app.ctx, PLATFORM, str(user.id), user.language_code)
+        return _(UNKNOWN_BUTTON)
 
     def _origin(self, update: Update, user: User, chat: Chat) -> tuple[Who, Member | None, str]:
         """Who sent the update, the member they are (if any), and the event id."""

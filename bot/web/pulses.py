@@ -14,7 +14,7 @@ from bot.scheduler import let_others_run
 from bot.web.pages import actor, app_of, done, render
 from handlers import pulse_admin
 from handlers.pulse_questions import closing_time
-from handlers.pulse_results import NoSuchRound, find_round, results_of, status
+from handlers.pulse_results import NoSuchRound, find_round, note, results_of, status
 from handlers.pulse_rounds import definition_of
 from storage import pulses, secrecy
 from surveys.results import QuestionResult
@@ -87,6 +87,9 @@ async def results(request: web.Request) -> web.Response:
         trend=trend(request, survey_id),
         queued=sum(progress.values()),
         delivered=sum(progress.get(s, 0) for s in DELIVERED),
+        notes={
+            c.language: note(ctx, c) for group in (found.comments or {}).values() for c in group
+        },
     )
 
 

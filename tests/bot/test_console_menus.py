@@ -87,3 +87,9 @@ async def test_the_demo_has_a_closed_check_in_so_the_council_chart_has_a_line(ap
     assert any(mean is not None for trend in data.trends for mean in trend.means)
     labels = [bar.label for bar in data.bars]
     assert labels[:2] == ["Staff pulse, round 1: staff", "Staff pulse, round 2: staff"]
+
+
+async def test_the_nudge_is_in_the_members_language(app):
+    transcript = await talk(app, "demo-tenant-2", "/language", "2", "/vote", "9", "1")
+    assert "Teipiwch rif o 1 i 3. (I anfon syniad yn lle hynny" in transcript
+    assert "Please type a number" not in transcript

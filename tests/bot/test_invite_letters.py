@@ -274,3 +274,36 @@ def test_a_long_name_is_printed_smaller_to_fit_its_line():
     size = pdf.fitted(name, 12)
     pdf.use("", size)
     assert size < 12 and pdf.get_string_width(name) <= letters.TEXT_WIDTH + 0.01
+
+
+def test_a_letter_is_in_the_members_language(tmp_path):
+    config = tmp_path / "mutual-voice.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "roster.csv").write_text(
+        "member_id,name,email,constituency,address,language\n"
+        "T-1,Siân Llŷr,,tenant,Fflat 3|Tŷ Gwyn|Caernarfon LL55 1AB,cy\n"
+        "T-2,Pat Murphy,,tenant,12 Oak Road|Leeds LS1 1AA,\n"
+        "T-3,Zofia Nowak,,tenant,ul. Długa 5|Leeds LS2 7AA,pl\n",
+        encoding="utf-8",
+    )
+    open_database(tmp_path / "mutual-voice.db").close()
+    assert (
+        mv("--config", str(config), "members", "import", str(tmp_path / "roster.csv")).exit_code
+        == 0
+    )
+    pdf = tmp_path / "invites.pdf"
+    result = mv("--config", str(config), "members", "invite", "--letters", str(pdf), "--json")
+    assert result.exit_code == 0, result.output
+    assert [i["language"] for i in json.loads(result.output)] == ["cy", "en", "en"]
+    document = pypdfium2.PdfDocument(pdf)
+    welsh, english, polish = (
+        " ".join(page.get_textpage().get_text_range().split()) for page in document
+    )
+    document.close()
+    assert "Annwyl Siân Llŷr," in welsh and "Tŷ Gwyn" in welsh
+    assert "ar gyfer pob grŵp o 5 neu fwy o bobl" in welsh  # ŵ from the catalogue
+    assert "2. Pwyntiwch y camera at y sgwâr isod." in welsh
+    assert re.search(r"tan Dydd \w+ \d+ \w+ \d{4}\.", welsh)  # the date in Welsh too
+    assert "Dear" not in welsh and "groups of" not in welsh
+    assert "Dear Pat Murphy," in english and "groups of 5 or more" in english
+    assert "Dear Zofia Nowak," in polish  # no Polish words yet: the organisation's English

@@ -500,3 +500,15 @@ async def test_socket_mode_is_wired_to_the_same_bolt_app(monkeypatch) -> None:
     await adapter.stop()
     assert calls == ["connect", "close"] and "slack" not in app.senders
     app.db.close()
+
+
+async def test_voice_is_acknowledged_in_the_members_own_language(slack_app: Slack) -> None:
+    # Sam is on the roster as s1, matched by the roster's Slack id before ever linking.
+    slack_app.app.db["members"].update("s1", {"slack_user_id": SAM, "language": "cy"})
+    answer = await slack_app.voice(SAM, "help")
+    assert (answer.status, answer.text) == (200, "Ar ei ffordd i'n negeseuon uniongyrchol.")
+    await slack_app.posted_to(SAM)
+    members.set_language(slack_app.app.db, "s1", "en")  # their own choice wins
+    assert (await slack_app.voice(SAM, "help")).text == slack.ON_ITS_WAY
+    # Someone the bot does not know is answered in the organisation's language.
+    assert (await slack_app.voice(STRANGER, "help")).text == slack.ON_ITS_WAY

@@ -151,3 +151,16 @@ async def test_a_second_press_on_a_ticked_question_edits_nothing(bot: Running) -
     assert refused(bot) == []
     assert len(bot.fake.calls_to("editMessageText")) == 1
     assert len(bot.fake.calls_to("editMessageReplyMarkup")) == 0
+
+
+async def test_the_word_for_a_stale_button_is_in_the_members_language(bot: Running) -> None:
+    from storage import members
+
+    welcome = await join(bot)
+    members.set_language(bot.app.db, "t1", "cy")
+    update, _ = bot.fake.make_callback_update(TENANT, welcome["message_id"], "vote:1:1")
+    await deliver(bot, update)
+    await after_everything(bot)
+    assert [a["text"] for a in bot.fake.answered_callbacks] == [
+        "Dydy'r botwm hwnnw ddim yn gweithio mwyach."
+    ]

@@ -150,3 +150,35 @@ def test_only_named_suggestions_are_quoted_to_everyone(ctx):
     text = unquoted(newsletters(ctx)["tenant-01"])
     assert "flat 3B" not in text and "An idea about workplace: adopted." in text
     assert "“Share the minutes online”: adopted. Done." in text
+
+
+def test_the_figure_and_vote_results_are_in_the_readers_language(ctx, clock):
+    staff = join(ctx, staff=8)
+    members.set_language(ctx.db, "staff-07", "cy")
+    chat = PulseChat(ctx)
+    for _round in range(2):
+        open_round(ctx)
+        for member in staff[:6]:
+            chat.answer(member, FULL)
+        clock.advance(days=4)
+        chat.tick()
+    resolution(ctx, "staff-rules", "Staff rules", constituencies=("staff",))
+    cast(ctx, "staff-rules", ["staff-01", "staff-02"])
+    clock.advance(days=3)
+    close_vote(ctx, "staff-rules", "test")
+    got = newsletters_by_member(ctx)
+    welsh, english = got["staff-07"], got["staff-06"]
+    assert (
+        "Sut rydyn ni'n gwneud\nO'r Holiadur staff diwethaf (6 wedi ateb): "
+        "Clywed ein llais a gweithredu arno: 4.0/5 (dim newid)" in welsh
+    )
+    assert "Staff rules: Mae'r cynnig wedi'i basio. (2 o 8 wedi pleidleisio)" in welsh
+    assert (
+        "From the last Staff pulse (6 answered): Voice heard and acted on: 4.0/5 (no change)"
+        in (english)
+    )
+    assert "Staff rules: The resolution is passed. (2 of 8 voted)" in english
+
+
+def newsletters_by_member(ctx) -> dict[str, str]:
+    return {m.to.member_id: m.text for m in digests.members(ctx, ctx.now()).messages}

@@ -90,8 +90,11 @@ def test_after_close_no_table_or_column_links_an_answer_to_a_member(ctx, clock):
             "value",
             "text",
             "member_id",
+            "language",  # a comment's, only where enough read it: see PRIVACY.md
         }
     assert ctx.db["pulse_answers"].count == 9 and ctx.db["pulse_comments"].count == 2
+    # Everyone here reads the organisation's language: no language is kept at all.
+    assert {r["language"] for r in ctx.db.query("select language from pulse_comments")} == {None}
 
 
 def test_erasing_a_member_keeps_their_anonymous_answers(ctx, clock):

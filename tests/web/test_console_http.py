@@ -315,3 +315,23 @@ async def test_an_uploaded_stv_vote_shows_its_stages_and_ballots(app) -> None:
         html = await closed.text()
     assert "Closed:" in html and "Stage 1" in html and "Published ballots (2)" in html
     assert "Pat Murphy" in html and "quota" in html
+
+
+async def test_a_comments_language_is_noted_where_enough_wrote_in_it(app) -> None:
+    from handlers import pulse_definitions, pulse_rounds
+    from storage import pulses
+
+    definition = pulse_definitions.load(app.ctx)["tenant-pulse"]
+    round_row = pulse_rounds.open_round(app.ctx, definition, "test")
+    for n in range(12):
+        language = "cy" if n < 6 else None
+        text = f"{'Gwych' if language else 'Great'} {n:02}"
+        pulses.save_comment(
+            app.db, round_row["id"], f"r{n:02}", "comment", "tenant", text, None, language
+        )
+    pulse_rounds.close(app.ctx, pulses.get_round(app.db, round_row["id"]))
+    async with served(app) as client:
+        await signed_in(client, app)
+        html = await (await client.get("/pulses/tenant-pulse/1")).text()
+    assert '<span class="member-text">Gwych 00</span><span class="note"> (Welsh)</span>' in html
+    assert '<span class="member-text">Great 06</span></li>' in html
