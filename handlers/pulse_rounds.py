@@ -21,7 +21,7 @@ from handlers.messages import Message, Recipient
 from handlers.schedule import CHECKPOINT, PAUSE, Job, Pause
 from storage import pulses
 from storage.timestamps import parse
-from surveys.anonymity import new_round_secret
+from surveys.anonymity import new_round_secret, noted_languages
 from surveys.questions import SurveyDefinition
 
 log = logging.getLogger(__name__)
@@ -130,9 +130,15 @@ def _due(round_row: dict, column: str, now: datetime) -> bool:
     return last is None or now - parse(last) >= SWEEP_EVERY
 
 
+def noted(ctx: Context) -> pulses.NotedLanguages:
+    """The comment languages the council may see noted (kept at close, the rest forgotten)."""
+    threshold = ctx.policy.privacy.anonymity_threshold
+    return lambda writers: noted_languages(writers, threshold)
+
+
 def close(ctx: Context, round_row: dict) -> bool:
     """Close a round all at once (the command line, the console); False if it was closed."""
-    closed = pulses.close_round(ctx.db, round_row["id"], ctx.now())
+    closed = pulses.close_round(ctx.db, round_row["id"], ctx.now(), noted(ctx))
     if closed:
         log.info("closed round %d of %s", round_row["number"], round_row["survey_id"])
     return closed
@@ -141,7 +147,7 @@ def close(ctx: Context, round_row: dict) -> bool:
 def closing(ctx: Context, round_row: dict) -> Iterator[Pause]:
     """Close a round in parts, pausing between them so that members' messages go on
     being answered while a round of 67,000 closes; the write-ahead log is emptied after."""
-    parts = pulses.close_in_parts(ctx.db, round_row["id"], ctx.now())
+    parts = pulses.close_in_parts(ctx.db, round_row["id"], ctx.now(), noted(ctx))
     while True:
         try:
             next(parts)
@@ -174,7 +180,7 @@ def scheduled(definition: SurveyDefinition) -> Job:
         if replaced:
             # A new round replaces the one before: it stops in the transaction that opens
             # the new one, and is closed in parts after the invitations (or by the tick).
-            pulses.stop_answers(ctx.db, earlier["id"], ctx.now())
+            pulses.stop_answers(ctx.db, earlier["id"], ctx.now(), noted(ctx))
         round_row = open_round(ctx, definition, "schedule", scheduled_for=due)
         if round_row:
             yield from invitations(ctx, round_row)

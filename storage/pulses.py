@@ -7,7 +7,7 @@ message that showed a member's answers (see `close_round`).
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from datetime import datetime
 from secrets import token_hex
 from typing import Any
@@ -17,6 +17,8 @@ from sqlite_utils import Database
 from storage import secrecy
 from storage.timestamps import iso
 
+# Which comment languages may stay noted, given (respondent key, language) of the writers.
+NotedLanguages = Callable[[list[tuple[str, str | None]]], frozenset[str]]
 SEALED = "s"  # respondent keys given at close start with it; an open round's are hex
 REKEY_PART = 200  # respondents given new keys per transaction at close
 
@@ -331,12 +333,14 @@ def not_joined(db: Database, round_id: int) -> int:
     return count
 
 
-def close_round(db: Database, round_id: int, now: datetime) -> bool:
+def close_round(
+    db: Database, round_id: int, now: datetime, languages: NotedLanguages | None = None
+) -> bool:
     """Close a round for good, all at once; False if it was already closed.
 
     See `close_in_parts`, which does the work; then the write-ahead log is emptied.
     """
-    parts = close_in_parts(db, round_id, now)
+    parts = close_in_parts(db, round_id, now, languages)
     while True:
         try:
             next(parts)
@@ -347,7 +351,9 @@ def close_round(db: Database, round_id: int, now: datetime) -> bool:
             return bool(end.value)
 
 
-def close_in_parts(db: Database, round_id: int, now: datetime) -> Generator[None, None, bool]:
+def close_in_parts(
+    db: Database, round_id: int, now: datetime, languages: NotedLanguages | None = None
+) -> Generator[None, None, bool]:
     """Close a round, one short transaction per part, yielding between parts; returns
     whether it closed it (False if it was closed already).
 
@@ -368,7 +374,7 @@ def close_in_parts(db: Database, round_id: int, now: datetime) -> Generator[None
         row = get_round(db, round_id)
         if row is None or row["closed_at"]:
             return False
-        stop_answers(db, round_id, now)
+        stop_answers(db, round_id, now, languages)
     yield
     yield from secrecy.delete_in_parts(db, "outbox", "key >= ? and key < ?", [low, high])
     yield from secrecy.delete_in_parts(
@@ -398,10 +404,14 @@ def close_in_parts(db: Database, round_id: int, now: datetime) -> Generator[None
         )
 
 
-def stop_answers(db: Database, round_id: int, now: datetime) -> bool:
+def stop_answers(
+    db: Database, round_id: int, now: datetime, languages: NotedLanguages | None = None
+) -> bool:
     """The first part of a close, quick even for a big round: the round takes no more
-    answers, its turnout and answers are counted and its secret is deleted. False if it
-    had stopped already. The rest is done by `close_in_parts`."""
+    answers, its turnout and answers are counted and its secret is deleted. A comment's
+    language is kept only if `languages` (given the comment writers) says the council may
+    see it noted: a rare one would narrow down who wrote it. False if it had stopped
+    already. The rest is done by `close_in_parts`."""
     with db.atomic():
         if not db.execute(
             "update pulse_rounds set closing_at = ? "
@@ -410,6 +420,12 @@ def stop_answers(db: Database, round_id: int, now: datetime) -> bool:
         ).rowcount:
             return False
         _count_and_forget(db, round_id)
+        kept = languages(comment_writers(db, round_id)) if languages else frozenset()
+        db.execute(
+            f"update pulse_comments set language = null where round_id = ? "
+            f"and language not in ({', '.join('?' * len(kept))})",
+            [round_id, *kept],
+        )
     return True
 
 
