@@ -307,7 +307,7 @@ def test_a_vote_result_goes_to_each_member_in_their_language(ctx, clock):
     )
     [receipt] = kit.command("t1", "receipt", code)
     assert (
-        receipt.text == f"Adopt the new rules: mae papur pleidleisio {code} yn y cyfrif: O blaid."
+        receipt.text == f"Adopt the new rules: mae'r papur pleidleisio {code} yn y cyfrif: O blaid."
     )
 
 
