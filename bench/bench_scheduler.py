@@ -32,6 +32,7 @@ from handlers.settings import Policy, Surveys  # noqa: E402
 from handlers.vote_admin import create_vote  # noqa: E402
 from storage import votes as store  # noqa: E402
 from storage.db import open_database  # noqa: E402
+from storage.wal_keeper import WalKeeper  # noqa: E402
 from surveys.vote_definitions import VoteDefinition  # noqa: E402
 
 TARGET_MS = 100.0
@@ -134,6 +135,8 @@ async def main(members: int) -> None:
     )
     create_vote(ctx, definition, "bench", False)
     scheduler = Scheduler(ctx, Postman(ctx.db, clock, ("slack", "C1"), "Europe/London"))
+    keeper = WalKeeper(ctx.db, folder / "mv.db")  # as `mutual-voice run` does
+    keeper.start()
     print(f"{members:,} tenants linked on Telegram; database in {folder}")
     await step(scheduler, "start (baselines)")
     for label, moment, then in (
@@ -148,6 +151,7 @@ async def main(members: int) -> None:
         await step(scheduler, label)
         if then is not None:
             print(f"{'':<34} {then(ctx, members):,} {then.__doc__}")
+    keeper.stop()
     outbox = ctx.db["outbox"].count
     print(f"{outbox:,} messages queued in the outbox")
 

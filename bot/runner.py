@@ -16,6 +16,8 @@ from bot.app import App
 from bot.outbox import Pace
 from bot.scheduler import Scheduler
 from storage import members
+from storage.db import file_of
+from storage.wal_keeper import WalKeeper
 from surveys import sentiment
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,10 @@ async def run_platforms(app: App, stop: asyncio.Event | None = None) -> None:
         loop.add_signal_handler(signum, stop.set)
     adapters = []
     scheduler = app.scheduler = Scheduler(app.ctx, app.postman, app.settings.scheduler.tick_seconds)
+    path = file_of(app.db)
+    keeper = WalKeeper(app.db, path) if path else None
+    if keeper:
+        keeper.start()
     try:
         for platform in app.settings.platforms:
             module = importlib.import_module(f"bot.adapters.{platform}")
@@ -87,3 +93,5 @@ async def run_platforms(app: App, stop: asyncio.Event | None = None) -> None:
         await scheduler.stop()
         for adapter in reversed(adapters):
             await adapter.stop()
+        if keeper:
+            keeper.stop()

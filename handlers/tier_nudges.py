@@ -57,9 +57,9 @@ def tick(ctx: Context, now: datetime) -> Iterator[Message | Pause]:
 
 
 def _firsts(ctx: Context, kind: str, now: datetime, nudged: set[str]) -> Iterator[Message | Pause]:
-    """Nudges for the members who did `kind` for the first time, with a pause after every
-    PART of them (26,000 first answers to one round take seconds to weigh up). Each is
-    marked seen as it is handled, so a tick cut short carries on where it stopped."""
+    """Nudges for the members who did `kind` for the first time, read and weighed up
+    PART at a time with a pause after each (26,000 first answers to one round take
+    seconds). Each is marked seen as it is handled, so a tick cut short carries on."""
     db = ctx.db
     if not activity.available(db, activity.SOURCES[kind]):
         return
@@ -68,18 +68,19 @@ def _firsts(ctx: Context, kind: str, now: datetime, nudged: set[str]) -> Iterato
         records.mark_seen(db, kind, activity.active_members(db, kind))
         records.set_checked(db, kind, now)
         return
-    firsts = activity.active_members(db, kind, parse(checked) - LOOK_AGAIN, unseen=True)
-    for count, (member_id, ref) in enumerate(sorted(firsts.items()), 1):
-        row = member_rows.get(db, member_id)
-        if row is not None and not row["erased_at"]:
-            records.mark_seen(db, kind, [member_id])
-            message = _nudge(ctx, kind, row, ref, now, nudged)
-            if message is not None:
-                nudged.add(member_id)
-                records.set_nudged_on(db, member_id, now.date().isoformat())
-                yield message
-        if count % PART == 0:
-            yield PAUSE
+    since, last = parse(checked) - LOOK_AGAIN, ""
+    while page := activity.active_members(db, kind, since, True, last, PART):
+        for member_id, ref in page.items():
+            row = member_rows.get(db, member_id)
+            if row is not None and not row["erased_at"]:
+                records.mark_seen(db, kind, [member_id])
+                message = _nudge(ctx, kind, row, ref, now, nudged)
+                if message is not None:
+                    nudged.add(member_id)
+                    records.set_nudged_on(db, member_id, now.date().isoformat())
+                    yield message
+        last = max(page)
+        yield PAUSE
     records.set_checked(db, kind, now)
 
 

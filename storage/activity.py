@@ -68,7 +68,9 @@ PULSES = Source(
     # nudge never lands in the middle of a check-in.
     where="finished is not 0",
     ref="round_id",
-    recent="round_id in (select id from pulse_rounds where closed_at is null or closed_at >= ?)",
+    # The unary + keeps SQLite from reading by round: a page of members is then read in
+    # member order (the member_id index), not all of a round's members sorted.
+    recent="+round_id in (select id from pulse_rounds where closed_at is null or closed_at >= ?)",
 )
 VOTES = Source(
     "vote",
@@ -143,13 +145,19 @@ def available(db: Database, source: Source) -> bool:
 
 
 def active_members(
-    db: Database, kind: str, after: datetime | None = None, unseen: bool = False
+    db: Database,
+    kind: str,
+    after: datetime | None = None,
+    unseen: bool = False,
+    from_member: str = "",
+    limit: int = -1,
 ) -> dict[str, str]:
     """Members with activity of `kind` (after `after`, if given), each with its reference.
 
     `unseen` leaves out members whose first of this kind tiers already handled. For a
     pulse the reference is the round's id, so that a message about it can be filed
-    with the round's messages (which are forgotten when it closes).
+    with the round's messages (which are forgotten when it closes). A page at a time:
+    the first `limit` by member id after `from_member`.
     """
     source = SOURCES[kind]
     if not available(db, source):
@@ -166,9 +174,13 @@ def active_members(
             sql += f" and {source.recent}"
             params.append(iso(after))
     if unseen:
-        sql += f" and {source.member} not in (select member_id from tier_nudges where kind = ?)"
+        sql += (
+            f" and not exists (select 1 from tier_nudges n "
+            f"where n.member_id = {source.rows}.{source.member} and n.kind = ?)"
+        )
         params.append(kind)
-    rows = db.query(sql + f" group by {source.member}", params)
+    sql += f" and {source.member} > ? group by {source.member} order by {source.member} limit ?"
+    rows = db.query(sql, [*params, from_member, limit])
     return {row["member_id"]: str(row["ref"]) for row in rows}
 
 

@@ -1,0 +1,44 @@
+"""The running bot copies the write-ahead log in a thread, not in a member's commit."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from storage.db import open_database
+from storage.wal_keeper import WORTH_IT_BYTES, WalKeeper
+
+
+def fill(db, rows: int) -> None:
+    db.execute("create table if not exists filler (text text)")
+    with db.atomic():
+        db.conn.executemany("insert into filler values (?)", [("x" * 1000,)] * rows)
+
+
+def test_commits_leave_the_log_to_the_keeper_which_copies_it_into_the_file(tmp_path):
+    path = tmp_path / "mv.db"
+    db = open_database(path)
+    keeper = WalKeeper(db, path, every=3600)  # its thread idles: the test copies by hand
+    keeper.start()
+    try:
+        assert db.execute("pragma wal_autocheckpoint").fetchone() == (0,)
+        fill(db, 4000)  # about 4 MB: SQLite alone would have copied it at 1,000 pages
+        wal = tmp_path / "mv.db-wal"
+        assert wal.stat().st_size > 4 * WORTH_IT_BYTES
+        size_before = path.stat().st_size
+        other = sqlite3.connect(path)
+        assert keeper.copy_once(other) > 1000
+        assert path.stat().st_size > size_before + 3 * WORTH_IT_BYTES
+        other.close()
+    finally:
+        keeper.stop()
+    assert db.execute("pragma wal_autocheckpoint").fetchone() == (1000,)
+
+
+def test_a_small_log_is_left_to_grow(tmp_path):
+    path = tmp_path / "mv.db"
+    db = open_database(path)
+    keeper = WalKeeper(db, path, every=3600)
+    fill(db, 10)
+    other = sqlite3.connect(path)
+    assert keeper.copy_once(other) == 0
+    other.close()
