@@ -151,6 +151,12 @@ def m007_sender_beats(db: Database) -> None:
     db["sender_beats"].create({"platform": str, "seen_at": str}, pk="platform")
 
 
+@core()
+def m008_sealing_phases(db: Database) -> None:
+    # A close done in parts notes here when its rows are all copied out (storage/secrecy.py).
+    db["sealing_phases"].create({"stage": str, "phase": str}, pk="stage")
+
+
 MIGRATION_SETS: list[Migrations] = [
     core,
     suggestions_migrations,

@@ -150,7 +150,6 @@ def _slices(items: list[T], part: int | None) -> Iterator[list[T]]:
 
 
 def _phase(db: Database, stage: str) -> str | None:
-    db.execute("create table if not exists sealing_phases (stage text primary key, phase text)")
     row = db.execute("select phase from sealing_phases where stage = ?", [stage]).fetchone()
     return row[0] if row else None
 
