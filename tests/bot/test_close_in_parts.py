@@ -5,7 +5,6 @@ file it leaves pairs members with answers no better than chance (the #13 attacks
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -17,12 +16,7 @@ from handlers.schedule import CHECKPOINT, PAUSE, Job
 from storage import pulses, secrecy
 from storage.db import open_reader
 from tests.handlers.test_pulse_chat import PulseChat
-from tests.handlers.test_secrecy_attacks import (
-    TRIALS,
-    _pulse_attacks,
-    _pulse_pairings,
-    _six_answers,
-)
+from tests.handlers.test_secrecy_attacks import _six_answers, attack_closed_rounds
 from tests.helpers import make_context
 
 
@@ -97,17 +91,11 @@ def test_members_are_answered_between_the_parts_of_a_close(tmp_path, small_parts
 
 
 def test_a_close_in_parts_pairs_members_and_answers_no_better_than_chance(tmp_path, small_parts):
-    linked: Counter[str] = Counter()
-    for n in range(TRIALS):
-        ctx, path, truth, round_row = _six_answers(tmp_path, n)
+    def by_the_scheduler(ctx, round_row) -> None:
         ctx.clock.advance(days=30)
         assert asyncio.run(scheduler_of(ctx).fire(("pulses:tick",))) == ["pulses:tick"]
-        assert (path.parent / f"{path.name}-wal").stat().st_size == 0
-        linked.update(_pulse_pairings(_pulse_attacks(ctx, path), truth))
-        times = {r[0] for r in ctx.db.execute("select answered_at from pulse_participation")}
-        assert times == {round_row["opened_at"]}
-        ctx.db.close()
-    assert all(total <= 2 * TRIALS for total in linked.values()), linked
+
+    attack_closed_rounds(tmp_path, by_the_scheduler)
 
 
 def test_a_close_cut_short_anywhere_is_finished_by_the_next_tick(tmp_path, small_parts):

@@ -185,10 +185,16 @@ def test_answer_times_and_page_order_pair_every_respondent_while_the_round_is_op
 
 
 def test_after_close_answer_times_and_page_order_pair_no_better_than_chance(tmp_path):
+    attack_closed_rounds(tmp_path, close_round)
+
+
+def attack_closed_rounds(tmp_path, close) -> None:
+    """Close TRIALS rounds of six with `close(ctx, round)`; the attacks must pair no better
+    than chance, and the write-ahead log must be empty."""
     linked: Counter[str] = Counter()
     for n in range(TRIALS):
         ctx, path, truth, round_row = _six_answers(tmp_path, n)
-        close_round(ctx, round_row)
+        close(ctx, round_row)
         assert (path.parent / f"{path.name}-wal").stat().st_size == 0
         linked.update(_pulse_pairings(_pulse_attacks(ctx, path), truth))
         times = {r[0] for r in ctx.db.execute("select answered_at from pulse_participation")}
