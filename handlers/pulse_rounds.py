@@ -37,8 +37,10 @@ def open_round(
     definition: SurveyDefinition,
     opened_by: str,
     scheduled_for: datetime | None = None,
+    whole: bool = True,
 ) -> dict | None:
-    """Open a round now (None if this scheduled time was already opened)."""
+    """Open a round now (None if this scheduled time was already opened); with `whole`
+    False its roll is taken afterwards, in parts (`enrolling`)."""
     now = ctx.now()
     reminder = definition.reminder_hours
     round_row = pulses.create_round(
@@ -54,6 +56,7 @@ def open_round(
         remind_at=now + timedelta(hours=reminder) if reminder else None,
         secret=new_round_secret(),
         scheduled_for=scheduled_for,
+        whole=whole,
     )
     if round_row is not None:
         log.info("opened round %d of %s", round_row["number"], definition.id)
@@ -102,6 +105,13 @@ def _asking(
             quiet_hours=True,
             **fields[step],
         )
+
+
+def enrolling(ctx: Context, round_row: dict) -> Iterator[Pause]:
+    """Take the rest of a round's roll, a part at a time (67,000 members at once would
+    hold up members' messages)."""
+    while not pulses.enrol_more(ctx.db, round_row["id"]):
+        yield PAUSE
 
 
 def invitations(ctx: Context, round_row: dict) -> Iterator[Message]:
@@ -165,7 +175,9 @@ def tick(ctx: Context, now: datetime) -> Iterator[Message | Pause]:
         if round_row["closing_at"] or now >= parse(round_row["closes_at"]):
             yield from closing(ctx, round_row)  # or carry on with a close cut short
             continue
-        if _due(round_row, "invited_at", now):
+        if round_row["enrolling"]:  # opening was cut short: take the rest of the roll
+            yield from enrolling(ctx, round_row)
+        if round_row["enrolling"] or _due(round_row, "invited_at", now):
             yield from invitations(ctx, round_row)
         remind_at = round_row["remind_at"]
         if remind_at and now >= parse(remind_at) and _due(round_row, "reminded_at", now):
@@ -181,8 +193,9 @@ def scheduled(definition: SurveyDefinition) -> Job:
             # A new round replaces the one before: it stops in the transaction that opens
             # the new one, and is closed in parts after the invitations (or by the tick).
             pulses.stop_answers(ctx.db, earlier["id"], ctx.now(), noted(ctx))
-        round_row = open_round(ctx, definition, "schedule", scheduled_for=due)
+        round_row = open_round(ctx, definition, "schedule", scheduled_for=due, whole=False)
         if round_row:
+            yield from enrolling(ctx, round_row)
             yield from invitations(ctx, round_row)
         if replaced:
             yield from closing(ctx, earlier)

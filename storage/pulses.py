@@ -7,6 +7,7 @@ message that showed a member's answers (see `close_round`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Generator, Iterable
 from datetime import datetime
 from secrets import token_hex
@@ -20,7 +21,8 @@ from storage.timestamps import iso
 # Which comment languages may stay noted, given (respondent key, language) of the writers.
 NotedLanguages = Callable[[list[tuple[str, str | None]]], frozenset[str]]
 SEALED = "s"  # respondent keys given at close start with it; an open round's are hex
-REKEY_PART = 200  # respondents given new keys per transaction at close
+REKEY_PART = 200
+ENROL_PART = 5000  # members added to a round's roll per transaction when it opens in parts  # respondents given new keys per transaction at close
 
 
 def key_prefix(round_id: int) -> str:
@@ -51,8 +53,10 @@ def create_round(
     remind_at: datetime | None,
     secret: bytes,
     scheduled_for: datetime | None = None,
+    whole: bool = True,
 ) -> dict[str, Any] | None:
-    """Open a round: its row, its secret, and a snapshot of who may answer.
+    """Open a round: its row, its secret, and a snapshot of who may answer (the whole
+    roll, or with `whole` False none yet: `enrol_more` then takes it in parts).
 
     Eligible: members of the audience constituencies, not erased, who have not paused
     pulses. Returns the round, or None when this scheduled time was already opened.
@@ -89,15 +93,47 @@ def create_round(
         )
         round_id = cursor.lastrowid
         db.execute("insert into pulse_secrets (round_id, secret) values (?, ?)", [round_id, secret])
-        marks = ",".join("?" * len(groups))
-        db.execute(
-            f"""insert into pulse_participation (round_id, member_id, constituency)
-            select ?, member_id, constituency from members
-            where erased_at is null and coalesce(pulses_paused, 0) = 0
-            and constituency in ({marks}) order by member_id""",
-            [round_id, *groups],
-        )
+        if whole:
+            _enrol(db, round_id, groups, "", -1)
+        else:
+            _note_enrolling(db, round_id, groups, "")
     return get_round(db, round_id)
+
+
+def enrol_more(db: Database, round_id: int, part: int | None = None) -> bool:
+    """Add the next `part` members to the roll of a round opened without it whole; True
+    once the roll is complete. Each part is a transaction of its own."""
+    with db.atomic():
+        row = db.execute("select enrolling from pulse_rounds where id = ?", [round_id]).fetchone()
+        if row is None or row[0] is None:
+            return True
+        state = json.loads(row[0])
+        last = _enrol(db, round_id, state["audience"], state["after"], part or ENROL_PART)
+        _note_enrolling(db, round_id, state["audience"], last)
+        return last is None
+
+
+def _enrol(db: Database, round_id: int, groups: list[str], after: str, limit: int) -> str | None:
+    """Enrol the eligible members after `after` (the first `limit`, all if -1): the last
+    one enrolled, or None if none are left."""
+    marks = ",".join("?" * len(groups))
+    found = db.execute(
+        f"""select member_id, constituency from members
+        where erased_at is null and coalesce(pulses_paused, 0) = 0
+        and constituency in ({marks}) and member_id > ? order by member_id limit ?""",
+        [*groups, after, limit],
+    ).fetchall()
+    db.conn.executemany(
+        "insert or ignore into pulse_participation (round_id, member_id, constituency) "
+        "values (?, ?, ?)",
+        [(round_id, member_id, constituency) for member_id, constituency in found],
+    )
+    return found[-1][0] if found and (limit < 0 or len(found) == limit) else None
+
+
+def _note_enrolling(db: Database, round_id: int, groups: list[str], after: str | None) -> None:
+    state = None if after is None else json.dumps({"audience": groups, "after": after})
+    db.execute("update pulse_rounds set enrolling = ? where id = ?", [state, round_id])
 
 
 def get_round(db: Database, round_id: int) -> dict[str, Any] | None:

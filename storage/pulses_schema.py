@@ -127,3 +127,10 @@ def m002_closing_in_parts(db: Database) -> None:
     # A big round is closed in parts: `closing_at` is when it stopped taking answers and
     # its counts were kept; `closed_at` is set when nothing links an answer to a member.
     db["pulse_rounds"].add_column("closing_at", str)
+
+
+@pulses_migrations()
+def m003_enrolling_in_parts(db: Database) -> None:
+    # A round of a big audience takes its roll in parts: while it does, `enrolling` holds
+    # the audience and the last member id enrolled (JSON); it is null once complete.
+    db["pulse_rounds"].add_column("enrolling", str)

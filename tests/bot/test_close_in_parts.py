@@ -1,23 +1,25 @@
-"""A big round closes in parts, run by the real scheduler on an event loop: between
-parts members are answered, a close cut short is finished by the next tick, and the
-file it leaves pairs members with answers no better than chance (the #13 attacks)."""
+"""A big round opens and closes in parts, run by the real scheduler on an event loop:
+between parts members are answered, work cut short is finished by the next tick, and
+the file a close leaves pairs members with answers no better than chance (#13's attacks)."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.postman import Postman
 from bot.scheduler import Scheduler
+from handlers import pulse_definitions, pulse_rounds
 from handlers.messages import Message, Recipient
 from handlers.schedule import CHECKPOINT, PAUSE, Job
-from storage import pulses, secrecy
+from storage import outbox, pulses, secrecy
 from storage.db import open_reader
-from tests.handlers.test_pulse_chat import PulseChat
+from tests.handlers.test_pulse_chat import PulseChat, join
 from tests.handlers.test_secrecy_attacks import _six_answers, attack_closed_rounds
-from tests.helpers import make_context
+from tests.helpers import FakeClock, make_context
 
 
 @pytest.fixture
@@ -151,3 +153,50 @@ def test_a_scheduled_round_replacing_an_open_one_stops_it_in_the_same_transactio
     assert stopped and not pulses.stop_answers(ctx.db, round_row["id"], ctx.now())
     assert pulses.rounds_of_member(ctx.db, _first_member(ctx), ctx.now()) == []
     assert pulses.open_rounds(ctx.db, ctx.now() - timedelta(days=1)) == []
+
+
+def weekly_survey(tmp_path, clock, staff: int):
+    folder = tmp_path / "surveys"
+    folder.mkdir()
+    (folder / "weekly.toml").write_text(
+        'id = "weekly"\ntitle = "Weekly check-in"\naudience = ["staff"]\n'
+        'schedule = "0 10 * * mon"\nopen_hours = 48\nreminder_hours = 0\n'
+        'thanks = "Thanks."\n[[questions]]\nid = "week"\nkind = "scale"\n'
+        'text = "This week went well."\n'
+    )
+    ctx = make_context(clock, tmp_path / "mv.db")
+    ctx.policy = replace(ctx.policy, surveys=replace(ctx.policy.surveys, folder=str(folder)))
+    return ctx, join(ctx, staff=staff)
+
+
+def invited(ctx) -> list[str]:
+    return sorted(r["member_id"] for r in outbox.rows_for(ctx.db) if ":invite:" in r["key"])
+
+
+def test_a_scheduled_round_takes_its_roll_in_parts_and_invites_everyone(tmp_path, monkeypatch):
+    monkeypatch.setattr(pulses, "ENROL_PART", 2)
+    clock = FakeClock(datetime(2026, 11, 22, 12, 0, tzinfo=UTC))  # a Sunday
+    ctx, staff = weekly_survey(tmp_path, clock, staff=7)
+    scheduler = scheduler_of(ctx)
+    parts = counted_parts(scheduler)
+    asyncio.run(scheduler.fire())  # the first start only sets the baseline
+    clock.advance(days=1)  # Monday 12:00: due at 10:00
+    assert "survey:weekly" in asyncio.run(scheduler.fire())
+    assert parts.count("survey:weekly") == 3  # after the first part: seven, two at a time
+    [round_row] = pulses.all_rounds(ctx.db, "weekly")
+    assert round_row["enrolling"] is None
+    assert ctx.db["pulse_participation"].count == 7
+    assert invited(ctx) == sorted(staff)
+
+
+def test_a_roll_cut_short_is_finished_by_the_tick(tmp_path, monkeypatch):
+    monkeypatch.setattr(pulses, "ENROL_PART", 2)
+    clock = FakeClock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    ctx, staff = weekly_survey(tmp_path, clock, staff=7)
+    definition = pulse_definitions.load(ctx)["weekly"]
+    round_row = pulse_rounds.open_round(ctx, definition, "schedule", whole=False)
+    assert not pulses.enrol_more(ctx.db, round_row["id"])  # two enrolled; the bot stops
+    assert ctx.db["pulse_participation"].count == 2
+    assert PulseChat(ctx).tick() == 7
+    assert ctx.db["pulse_participation"].count == 7 and invited(ctx) == sorted(staff)
+    assert pulses.get_round(ctx.db, round_row["id"])["enrolling"] is None
