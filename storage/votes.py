@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
 
-from storage.secrecy import rewrite_shuffled, shuffle_member_order
+from storage import secrecy
 from storage.timestamps import iso
 
 CAST, REPLACED, ALREADY, NOT_OPEN = "cast", "replaced", "already voted", "not open"
@@ -66,27 +66,67 @@ def due_to_close(db: Database, now: datetime) -> list[dict[str, Any]]:
     )
 
 
+def due_to_miss(db: Database, now: datetime) -> list[dict[str, Any]]:
+    """Votes still scheduled whose closing time has passed: they can never open."""
+    return list(
+        db["votes"].rows_where(
+            "status = 'scheduled' and closes_at <= ?", [iso(now)], order_by="closes_at"
+        )
+    )
+
+
+def unfinished_closes(db: Database) -> list[dict[str, Any]]:
+    """Closed votes whose close was cut short: not sealed yet, or the result not sent."""
+    return list(
+        db["votes"].rows_where(
+            "status = 'closed' and (sealed_at is null or json_extract(notices, '$.result') is null)",
+            order_by="closed_at",
+        )
+    )
+
+
 def mark_open(db: Database, vote_id: str, now: datetime, eligible: int, secret: str | None) -> bool:
     """scheduled -> open, once: False if someone else (or an earlier run) opened it."""
     return (
         db.execute(
-            "update votes set status = 'open', opened_at = ?, eligible = ?, secret = ? "
-            "where vote_id = ? and status = 'scheduled'",
-            [iso(now), eligible, secret, vote_id],
+            "update votes set status = 'open', opened_at = ?, swept_at = ?, eligible = ?, "
+            "secret = ? where vote_id = ? and status = 'scheduled'",
+            [iso(now), iso(now), eligible, secret, vote_id],
         ).rowcount
         == 1
     )
 
 
 def mark_closed(db: Database, vote_id: str, now: datetime) -> bool:
-    """open -> closed, once; the caller counts and forgets links in the same transaction."""
+    """open -> closed, once: no more ballots, no secret, no count so far, no drafts.
+
+    The caller counts in the same transaction; `seal_in_parts` does the rest."""
+    with db.atomic():
+        if not db.execute(
+            "update votes set status = 'closed', closed_at = ?, secret = null, live = null "
+            "where vote_id = ? and status = 'open'",
+            [iso(now), vote_id],
+        ).rowcount:
+            return False
+        db.execute("delete from vote_drafts where vote_id = ?", [vote_id])
+    return True
+
+
+def mark_missed(db: Database, vote_id: str, now: datetime) -> bool:
+    """scheduled -> missed, once, if its closing time has passed at `now`."""
     return (
         db.execute(
-            "update votes set status = 'closed', closed_at = ? where vote_id = ? and status = 'open'",
-            [iso(now), vote_id],
+            "update votes set status = 'missed' "
+            "where vote_id = ? and status = 'scheduled' and closes_at <= ?",
+            [vote_id, iso(now)],
         ).rowcount
         == 1
     )
+
+
+def mark_swept(db: Database, vote_id: str, now: datetime) -> None:
+    """Record when members who became reachable late were last looked for."""
+    db.execute("update votes set swept_at = ? where vote_id = ?", [iso(now), vote_id])
 
 
 def save_result(db: Database, vote_id: str, voted: int, result: dict[str, Any]) -> None:
@@ -118,20 +158,78 @@ def mark_notice(db: Database, vote_id: str, notice: str, now: datetime) -> bool:
 # --- the roll -------------------------------------------------------------------------
 
 
-def eligible_members(
-    db: Database, constituencies: Iterable[str], joined_by: datetime
-) -> list[dict[str, Any]]:
-    """Members entitled to vote: active, in one of the constituencies, joined by the opening."""
-    groups = list(constituencies)
+def _roll(groups: list[str]) -> str:
+    """Members `m` on the roll of a vote: active, in one of the constituencies, joined by
+    its opening (parameters: the constituencies, then the opening time)."""
     marks = ",".join("?" * len(groups))
+    return f"m.erased_at is null and m.constituency in ({marks}) and m.created_at <= ?"
+
+
+def eligible_members(
+    db: Database,
+    constituencies: Iterable[str],
+    joined_by: datetime,
+    after: str = "",
+    limit: int = -1,
+) -> list[dict[str, Any]]:
+    """Members entitled to vote: active, in one of the constituencies, joined by the
+    opening; by member id, the `limit` after `after` (a big roll is read in pages)."""
+    groups = list(constituencies)
     return list(
         db.query(
-            f"select member_id, timezone, language, language_chosen from members "
-            f"where erased_at is null "
-            f"and constituency in ({marks}) and created_at <= ? order by member_id",
-            [*groups, iso(joined_by)],
+            f"select m.member_id, m.timezone, m.language, m.language_chosen from members m "
+            f"where m.member_id > ? and {_roll(groups)} order by m.member_id limit ?",
+            [after, *groups, iso(joined_by), limit],
         )
     )
+
+
+def count_eligible(db: Database, constituencies: Iterable[str], joined_by: datetime) -> int:
+    groups = list(constituencies)
+    (count,) = db.execute(
+        f"select count(*) from members m where {_roll(groups)}", [*groups, iso(joined_by)]
+    ).fetchone()
+    return count
+
+
+def waiting_members(
+    db: Database,
+    vote_id: str,
+    constituencies: Iterable[str],
+    joined_by: datetime,
+    after: str = "",
+    limit: int = -1,
+    unannounced: bool = False,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Of the next `limit` members on the roll after `after` (by member id), those who can
+    be reached and have not voted; with `unannounced`, only those with no announcement
+    in the outbox (its key stays when housekeeping blanks its text). Returns them and the
+    last member id looked at (None when the roll is done): a page costs the same however
+    few of its members are found."""
+    groups = list(constituencies)
+    roll = [*groups, iso(joined_by)]
+    (last,) = db.execute(
+        f"select max(member_id) from (select m.member_id from members m "
+        f"where m.member_id > ? and {_roll(groups)} order by m.member_id limit ?)",
+        [after, *roll, limit],
+    ).fetchone()
+    if last is None:
+        return [], None
+    announced = "and not exists (select 1 from outbox o where o.key = ? || m.member_id)"
+    rows = db.query(
+        f"""select m.member_id, m.timezone, m.language, m.language_chosen from members m
+        where m.member_id > ? and m.member_id <= ? and {_roll(groups)}
+        and exists (select 1 from identities i where i.member_id = m.member_id
+            and i.unreachable_at is null)
+        and not exists (select 1 from vote_voters v where v.vote_id = ? and v.member_id = m.member_id)
+        {announced if unannounced else ""} order by m.member_id""",
+        [after, last, *roll, vote_id, *([announcement_key(vote_id, "")] if unannounced else [])],
+    )
+    return list(rows), last
+
+
+def announcement_key(vote_id: str, member_id: str) -> str:
+    return f"vote:{vote_id}:open:{member_id}"
 
 
 def voted_members(db: Database, vote_id: str) -> set[str]:
@@ -274,28 +372,43 @@ def find_receipt(db: Database, receipt: str) -> list[dict[str, Any]]:
     return list(
         db.query(
             "select b.vote_id, b.choice from vote_ballots b join votes v on v.vote_id = b.vote_id "
-            "where b.receipt = ? and v.status = 'closed'",
+            "where b.receipt = ? and v.status = 'closed' and v.sealed_at is not null",
             [receipt],
         )
     )
 
 
-def forget_links(db: Database, vote_id: str, closed_on: str) -> None:
-    """At close: nothing may link a ballot to a member any more.
+def seal_in_parts(db: Database, vote_id: str, closed_on: str) -> Generator[None, None, bool]:
+    """After the close (`mark_closed`): nothing may link a ballot to a member any more.
 
-    Clears the replacement keys and the vote's secret and deletes drafts and the ballot
-    messages (choices, confirmation, receipt) from the outbox, so that no count of rows
-    per member is left either. Then the ballots and the roll of who voted are written
-    again in random orders, the roll with the closing day for everyone, so that neither
-    their places in the file, their rowids nor the days can pair a voter with a ballot.
+    One short transaction per part, yielding between parts. The ballot messages
+    (choices, confirmation, receipt) are deleted from the outbox, so that no count of
+    rows per member is left either. Then the ballots (their replacement keys cleared) and
+    the roll of who voted (with the closing day for everyone) are written again in random
+    orders, so that neither their places in the file, their rowids nor the days can pair a
+    voter with a ballot; so is the order in which members first took part (tiers). Last,
+    `sealed_at` is set, and the ballots are published. Every part can be done again: a
+    seal cut short is carried on by calling this again. Returns whether it sealed it.
     """
-    db.execute("update votes set secret = null, live = null where vote_id = ?", [vote_id])
-    db.execute("delete from vote_drafts where vote_id = ?", [vote_id])
     prefix = ballot_message_prefix(vote_id)
-    db.execute("delete from outbox where key >= ? and key < ?", [prefix, _after(prefix)])
-    rewrite_shuffled(db, "vote_ballots", "vote_id = ?", [vote_id], fixed={"ballot_key": None})
-    rewrite_shuffled(db, "vote_voters", "vote_id = ?", [vote_id], fixed={"voted_on": closed_on})
-    shuffle_member_order(db)
+    yield from secrecy.delete_in_parts(
+        db, "outbox", "key >= ? and key < ?", [prefix, _after(prefix)]
+    )
+    yield from secrecy.rewrite_in_parts(
+        db, "vote_ballots", "vote_id = ?", [vote_id], fixed={"ballot_key": None}
+    )
+    yield from secrecy.rewrite_in_parts(
+        db, "vote_voters", "vote_id = ?", [vote_id], fixed={"voted_on": closed_on}
+    )
+    yield from secrecy.shuffle_member_order_in_parts(db)
+    with db.atomic():
+        return bool(
+            db.execute(
+                "update votes set sealed_at = closed_at "
+                "where vote_id = ? and status = 'closed' and sealed_at is null",
+                [vote_id],
+            ).rowcount
+        )
 
 
 def ballot_message_prefix(vote_id: str) -> str:
