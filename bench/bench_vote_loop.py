@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_pulses import START, FrozenClock, add_members  # noqa: E402
+from bench_scheduler import TARGET_MS, probe  # noqa: E402
 from bench_votes import ranked_choices, receipts  # noqa: E402
 
 from bot.postman import Postman  # noqa: E402
@@ -38,17 +39,8 @@ from handlers.vote_state import load  # noqa: E402
 from storage.db import open_database  # noqa: E402
 from surveys.vote_definitions import VoteDefinition, VoteOption  # noqa: E402
 
-TARGET_MS = 100.0
 LATE = 1_000  # members who join after the vote opened
 SEED = 20_261_202
-
-
-async def probe(stop: asyncio.Event, lateness: list[float]) -> None:
-    """Wake every 5 ms; record how late (the loop was held)."""
-    while not stop.is_set():
-        asked = time.perf_counter()
-        await asyncio.sleep(0.005)
-        lateness.append((time.perf_counter() - asked - 0.005) * 1000)
 
 
 async def step(scheduler: Scheduler, what: str) -> None:
@@ -65,11 +57,11 @@ async def step(scheduler: Scheduler, what: str) -> None:
     print(f"{what:<34} took {took:7.0f} ms; loop held at most {worst:6.0f} ms ({verdict})")
 
 
-def cast_in_bulk(ctx: Context, vote_id: str, voters: int) -> None:
+def cast_in_bulk(ctx: Context, vote_id: str, voters: int, members: int) -> None:
     """`voters` members vote, in a random order: the 'has voted' rows, the ballots and the
     three ballot-screen messages each leaves in the outbox, as the chat flow writes them."""
     rnd = random.Random(SEED)
-    who = rnd.sample([f"m{n:06d}" for n in range(voters + LATE)], voters)
+    who = rnd.sample([f"m{n:06d}" for n in range(members - LATE)], voters)
     choices = ranked_choices(rnd, 3, voters)
     codes = receipts(rnd, voters)
     day = f"{START:%Y-%m-%d}"
@@ -128,7 +120,7 @@ async def main(members: int, voters: int, all_jobs: bool) -> None:
     await step(scheduler, "start (baselines)")
     clock.now = START + timedelta(hours=2)
     await step(scheduler, "vote opens (announcements)")
-    cast_in_bulk(ctx, "chair", voters)
+    cast_in_bulk(ctx, "chair", voters, members)
     with ctx.db.atomic():
         ctx.db["identities"].insert_all(identities)
     clock.now = START + timedelta(hours=3)
