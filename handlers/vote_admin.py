@@ -117,12 +117,8 @@ def open_vote(ctx: Context, vote_id: str, actor: str = "scheduler") -> Iterator[
 def close_vote(ctx: Context, vote_id: str, actor: str = "scheduler") -> list[Message]:
     """Close an open vote now, all at once (the command line, the console): count, seal,
     and return the result messages."""
-    messages = []
-    for item in start_closing(ctx, vote_id, actor):
-        if not isinstance(item, Pause):
-            messages.append(item)
-        elif item.checkpoint:
-            secrecy.checkpoint(ctx.db)
+    messages = [item for item in start_closing(ctx, vote_id, actor) if not isinstance(item, Pause)]
+    secrecy.checkpoint(ctx.db)  # what the seal left in the write-ahead log, and after
     return messages
 
 
@@ -163,12 +159,14 @@ def finishing(ctx: Context, vote: Vote) -> Iterator[Message | Pause]:
         closed_on = f"{local_time(ctx, vote.closed_at):%Y-%m-%d}"
         for _part in store.seal_in_parts(ctx.db, vote.id, closed_on):
             yield PAUSE
-    tell = store.mark_notice(ctx.db, vote.id, "result", ctx.now())  # with the seal's end
-    if sealing:
         log.info("sealed vote %s: nothing links a ballot to a voter", vote.id)
         yield CHECKPOINT
-    if tell and vote.result:
-        yield from results(ctx, vote, vote.result, roll(ctx, vote))
+    if "result" in store.notices(ctx.db, vote.id) or not vote.result:
+        return
+    yield from results(ctx, vote, vote.result, roll(ctx, vote))
+    # Recorded once all are queued: a fan-out cut short is made again by the next tick,
+    # and the outbox keeps no key twice, so nobody gets the result twice.
+    store.mark_notice(ctx.db, vote.id, "result", ctx.now())
 
 
 def miss(ctx: Context, row: dict) -> Iterator[Message]:

@@ -5,6 +5,7 @@ members reachable only after the opening told once."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import struct
@@ -18,7 +19,7 @@ from bot.cli import cli
 from bot.postman import Postman
 from bot.scheduler import Scheduler
 from handlers.housekeeping import MESSAGE_MEMORY, forget
-from handlers.schedule import Pause
+from handlers.schedule import Pause, without_pauses
 from handlers.vote_admin import VoteError, published_ballots, published_result
 from handlers.vote_state import load
 from handlers.votes import tick
@@ -170,6 +171,26 @@ def test_a_close_cut_short_publishes_nothing_and_the_next_tick_finishes_it(tmp_p
     assert store.find_receipt(again.db, receipt)
     assert not _ballot_pages(again, path) & _wal_pages(path)
     assert not list(again.db.execute("select 1 from vote_ballots where ballot_key is not null"))
+
+
+def test_results_cut_short_are_sent_to_the_rest_by_the_next_tick_and_to_nobody_twice(
+    tmp_path,
+):
+    ctx, path, _ = _six_votes(tmp_path, 0)
+    postman = Postman(ctx.db, ctx.clock, COUNCIL, "Europe/London")
+    ctx.clock.advance(days=8)
+    work = tick(ctx, ctx.now())
+    with ctx.db.atomic():  # the whole close, then the first two results, then a crash
+        postman.post(itertools.islice(without_pauses(work), 2))
+    del work
+    assert load(ctx, "chair").sealed_at is not None
+    assert len([r for r in outbox.rows_for(ctx.db) if ":result" in r["key"]]) == 2
+    asyncio.run(_scheduler(ctx).fire(("votes",)))
+    asyncio.run(_scheduler(ctx).fire(("votes",)))
+    results = Counter(
+        r["member_id"] or r["chat_id"] for r in outbox.rows_for(ctx.db) if ":result" in r["key"]
+    )
+    assert results == Counter({**dict.fromkeys(MEMBERS, 1), COUNCIL[1]: 1})
 
 
 # --- a vote missed while the bot was down ----------------------------------------------
