@@ -42,6 +42,9 @@ from surveys import blt
 from surveys.vote_definitions import VoteDefinition, VoteOption, parse_poll
 
 log = logging.getLogger(__name__)
+# A close not worked on for this long was cut short (the bot stopped, the command line
+# was interrupted): the tick carries it on. Every part of a close takes well under this.
+SEALING_LEASE = timedelta(minutes=2)
 
 
 class VoteError(Exception):
@@ -153,12 +156,20 @@ def finishing(ctx: Context, vote: Vote) -> Iterator[Message | Pause]:
     the ballots are published (so `/receipt` finds them) only once nothing links them to
     voters. A close of 67,000 ballots takes seconds, so the result waits no longer."""
     yield PAUSE  # the close itself commits on its own
-    sealing = vote.sealed_at is None
-    if sealing:
+    if vote.sealed_at is None:
         assert vote.closed_at is not None
         closed_on = f"{local_time(ctx, vote.closed_at):%Y-%m-%d}"
-        for _part in store.seal_in_parts(ctx.db, vote.id, closed_on):
+        parts = store.seal_in_parts(ctx.db, vote.id, closed_on)
+        while True:
+            store.seal_beat(ctx.db, vote.id, ctx.now())  # with each part
+            try:
+                next(parts)
+            except StopIteration as end:
+                sealed = end.value
+                break
             yield PAUSE
+        if not sealed:  # another process is at it too: it finishes, or the next tick
+            return
         log.info("sealed vote %s: nothing links a ballot to a voter", vote.id)
         yield CHECKPOINT
     if "result" in store.notices(ctx.db, vote.id) or not vote.result:
@@ -274,8 +285,11 @@ def quick_poll(ctx: Context, officer: Member, text: str) -> tuple[Vote, Iterator
 def due_work(ctx: Context, now: datetime) -> Iterator[Message | Pause]:
     """Carry on closes cut short, close what is due to close, mark missed what can no
     longer open, open what is due to open (the tick's first half)."""
-    for row in store.unfinished_closes(ctx.db):
-        yield from finishing(ctx, Vote.from_row(row))
+    stale = now - SEALING_LEASE
+    for row in store.unfinished_closes(ctx.db, stale):
+        if store.claim_seal(ctx.db, row["vote_id"], now, stale):
+            log.info("vote %s: carrying on its close", row["vote_id"])
+            yield from finishing(ctx, Vote.from_row(row))
     for row in store.due_to_close(ctx.db, now):
         yield from _attempt(ctx, start_closing, row["vote_id"])
     for row in store.due_to_miss(ctx.db, now):

@@ -173,7 +173,7 @@ def poll_command(ctx: Context, event: Command) -> list[Message]:
         f"{vote.title}\nI'm telling {everyone(vote.eligible or 0)} now. When it closes, the "
         "result goes to everyone who could vote, and to the council.",
     )
-    return [confirmation, *announcements]  # a poll's roll is read a page at a time
+    return [confirmation, *announcements]
 
 
 def tick(ctx: Context, now: datetime) -> Iterator[Message | Pause]:
@@ -181,7 +181,7 @@ def tick(ctx: Context, now: datetime) -> Iterator[Message | Pause]:
     yield from due_work(ctx, now)
     for vote in all_votes(ctx, OPEN):
         if vote.closes_at <= now:
-            continue  # closed by the next tick
+            continue  # due to close (and not closed just now): nobody is asked to vote
         if sweep_due(vote, now):
             yield from late_announcements(ctx, vote)
         yield from reminders(ctx, vote, now)

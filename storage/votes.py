@@ -76,14 +76,33 @@ def due_to_miss(db: Database, now: datetime) -> list[dict[str, Any]]:
     )
 
 
-def unfinished_closes(db: Database) -> list[dict[str, Any]]:
-    """Closed votes whose close was cut short: not sealed yet, or the result not sent."""
+def unfinished_closes(db: Database, stale_before: datetime) -> list[dict[str, Any]]:
+    """Closed votes whose close was cut short (not sealed yet, or the result not sent)
+    and that nobody has worked on since `stale_before`."""
     return list(
         db["votes"].rows_where(
-            "status = 'closed' and (sealed_at is null or json_extract(notices, '$.result') is null)",
+            "status = 'closed' and (sealed_at is null or json_extract(notices, '$.result') "
+            "is null) and (sealing_at is null or sealing_at < ?)",
+            [iso(stale_before)],
             order_by="closed_at",
         )
     )
+
+
+def claim_seal(db: Database, vote_id: str, now: datetime, stale_before: datetime) -> bool:
+    """Take over an unfinished close nobody has worked on since `stale_before`, once."""
+    return bool(
+        db.execute(
+            "update votes set sealing_at = ? where vote_id = ? "
+            "and (sealing_at is null or sealing_at < ?)",
+            [iso(now), vote_id, iso(stale_before)],
+        ).rowcount
+    )
+
+
+def seal_beat(db: Database, vote_id: str, now: datetime) -> None:
+    """The close of this vote is still being worked on at `now`."""
+    db.execute("update votes set sealing_at = ? where vote_id = ?", [iso(now), vote_id])
 
 
 def mark_open(db: Database, vote_id: str, now: datetime, eligible: int, secret: str | None) -> bool:
@@ -104,9 +123,9 @@ def mark_closed(db: Database, vote_id: str, now: datetime) -> bool:
     The caller counts in the same transaction; `seal_in_parts` does the rest."""
     with db.atomic():
         if not db.execute(
-            "update votes set status = 'closed', closed_at = ?, secret = null, live = null "
-            "where vote_id = ? and status = 'open'",
-            [iso(now), vote_id],
+            "update votes set status = 'closed', closed_at = ?, sealing_at = ?, secret = null, "
+            "live = null where vote_id = ? and status = 'open'",
+            [iso(now), iso(now), vote_id],
         ).rowcount:
             return False
         db.execute("delete from vote_drafts where vote_id = ?", [vote_id])
@@ -438,8 +457,10 @@ def seal_in_parts(db: Database, vote_id: str, closed_on: str) -> Generator[None,
         return bool(
             db.execute(
                 "update votes set sealed_at = closed_at "
-                "where vote_id = ? and status = 'closed' and sealed_at is null",
-                [vote_id],
+                "where vote_id = ? and status = 'closed' and sealed_at is null "
+                "and not exists (select 1 from vote_ballots_sealing where vote_id = ?) "
+                "and not exists (select 1 from vote_voters_sealing where vote_id = ?)",
+                [vote_id, vote_id, vote_id],
             ).rowcount
         )
 

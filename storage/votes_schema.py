@@ -5,7 +5,8 @@
   open, closed, or missed (its whole window passed while the bot was not running, so it
   never opened). A close is done in parts: `closed_at` when it stopped taking ballots
   and was counted, `sealed_at` when nothing links a ballot to a voter any more (the
-  ballots are published only then). `swept_at`: when members who became reachable
+  ballots are published only then); `sealing_at`, renewed at every part, says a process
+  is at it (another carries on only once that is stale). `swept_at`: when members who became reachable
   after the opening were last looked for, to be told it is open.
 - `vote_ballots`: what was voted, and never by whom: no member id and no time, keyed
   by a random receipt code. Where a row sits in its page still says when it was
@@ -105,6 +106,7 @@ def m003_closing_in_parts(db: Database) -> None:
     # A big vote closes in parts; `sealed_at` says the last part is done (votes closed
     # before, all at once, were sealed then). `swept_at`: the last look for late joiners.
     db["votes"].add_column("sealed_at", str)
+    db["votes"].add_column("sealing_at", str)
     db["votes"].add_column("swept_at", str)
     db.execute("update votes set sealed_at = closed_at where status = 'closed'")
     db.execute("update votes set swept_at = opened_at where status = 'open'")
