@@ -20,6 +20,7 @@ from storage import votes as store
 from surveys.vote_definitions import VoteDefinition
 
 SCHEDULED, OPEN, CLOSED = "scheduled", "open", "closed"
+MISSED = "missed"  # its whole window passed while the bot was not running: never held
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read back
 
 METHOD_NAMES = {
@@ -44,6 +45,8 @@ class Vote:
     eligible: int | None
     secret: str | None
     result: dict[str, Any] | None
+    sealed_at: datetime | None = None  # a close is done: nothing links a ballot to a voter
+    swept_at: datetime | None = None  # last look for members reachable since the opening
 
     @property
     def id(self) -> str:
@@ -67,6 +70,8 @@ class Vote:
             eligible=row["eligible"],
             secret=row["secret"],
             result=json.loads(row["result"]) if row["result"] else None,
+            sealed_at=moment(row.get("sealed_at")),
+            swept_at=moment(row.get("swept_at")),
         )
 
 
@@ -151,6 +156,11 @@ def not_open_reason(ctx: Context, vote: Vote, member: Member) -> str | None:
             "{title} closed on {closed}, so it's too late to vote. The result has gone to "
             "everyone who could vote."
         ).format(title=title, closed=closed)
+    if vote.status == MISSED:
+        return _(
+            "{title} did not take place: it was due to close on {closes}, before it could "
+            "open. Your membership officer has been told."
+        ).format(title=title, closes=when(ctx, vote.closes_at, member.timezone, _))
     return None
 
 

@@ -17,9 +17,9 @@ from handlers.context import Context
 from handlers.i18n import N_, Translator
 from handlers.messages import Choice, Command, Message, Option, reply
 from handlers.router import ANYONE, OFFICER, Router
-from handlers.schedule import Job
+from handlers.schedule import Job, Pause
 from handlers.vote_admin import VoteError, due_work, quick_poll
-from handlers.vote_notices import reminders
+from handlers.vote_notices import late_announcements, reminders, sweep_due
 from handlers.vote_results import describe_ballot, message_text, result_of
 from handlers.vote_state import (
     CLOSED,
@@ -176,10 +176,14 @@ def poll_command(ctx: Context, event: Command) -> list[Message]:
     return [confirmation, *announcements]
 
 
-def tick(ctx: Context, now: datetime) -> Iterator[Message]:
-    """Open, remind, close."""
+def tick(ctx: Context, now: datetime) -> Iterator[Message | Pause]:
+    """Open, close, announce to late joiners, remind. Idempotent; big work goes in parts."""
     yield from due_work(ctx, now)
     for vote in all_votes(ctx, OPEN):
+        if vote.closes_at <= now:
+            continue  # due to close (and not closed just now): nobody is asked to vote
+        if sweep_due(vote, now):
+            yield from late_announcements(ctx, vote)
         yield from reminders(ctx, vote, now)
 
 

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
 
-from storage.secrecy import rewrite_shuffled, shuffle_member_order
+from storage import secrecy
 from storage.timestamps import iso
 
 CAST, REPLACED, ALREADY, NOT_OPEN = "cast", "replaced", "already voted", "not open"
+SEAL_PART = 500  # ballots (or voters) moved per transaction when a vote is sealed
 
 
 def insert_vote(db: Database, row: dict[str, Any], replace: bool = False) -> None:
@@ -66,27 +67,86 @@ def due_to_close(db: Database, now: datetime) -> list[dict[str, Any]]:
     )
 
 
+def due_to_miss(db: Database, now: datetime) -> list[dict[str, Any]]:
+    """Votes still scheduled whose closing time has passed: they can never open."""
+    return list(
+        db["votes"].rows_where(
+            "status = 'scheduled' and closes_at <= ?", [iso(now)], order_by="closes_at"
+        )
+    )
+
+
+def unfinished_closes(db: Database, stale_before: datetime) -> list[dict[str, Any]]:
+    """Closed votes whose close was cut short (not sealed yet, or the result not sent)
+    and that nobody has worked on since `stale_before`."""
+    return list(
+        db["votes"].rows_where(
+            "status = 'closed' and (sealed_at is null or json_extract(notices, '$.result') "
+            "is null) and (sealing_at is null or sealing_at < ?)",
+            [iso(stale_before)],
+            order_by="closed_at",
+        )
+    )
+
+
+def claim_seal(db: Database, vote_id: str, now: datetime, stale_before: datetime) -> bool:
+    """Take over an unfinished close nobody has worked on since `stale_before`, once."""
+    return bool(
+        db.execute(
+            "update votes set sealing_at = ? where vote_id = ? "
+            "and (sealing_at is null or sealing_at < ?)",
+            [iso(now), vote_id, iso(stale_before)],
+        ).rowcount
+    )
+
+
+def seal_beat(db: Database, vote_id: str, now: datetime) -> None:
+    """The close of this vote is still being worked on at `now`."""
+    db.execute("update votes set sealing_at = ? where vote_id = ?", [iso(now), vote_id])
+
+
 def mark_open(db: Database, vote_id: str, now: datetime, eligible: int, secret: str | None) -> bool:
     """scheduled -> open, once: False if someone else (or an earlier run) opened it."""
     return (
         db.execute(
-            "update votes set status = 'open', opened_at = ?, eligible = ?, secret = ? "
-            "where vote_id = ? and status = 'scheduled'",
-            [iso(now), eligible, secret, vote_id],
+            "update votes set status = 'open', opened_at = ?, swept_at = ?, eligible = ?, "
+            "secret = ? where vote_id = ? and status = 'scheduled'",
+            [iso(now), iso(now), eligible, secret, vote_id],
         ).rowcount
         == 1
     )
 
 
 def mark_closed(db: Database, vote_id: str, now: datetime) -> bool:
-    """open -> closed, once; the caller counts and forgets links in the same transaction."""
+    """open -> closed, once: no more ballots, no secret, no count so far, no drafts.
+
+    The caller counts in the same transaction; `seal_in_parts` does the rest."""
+    with db.atomic():
+        if not db.execute(
+            "update votes set status = 'closed', closed_at = ?, sealing_at = ?, secret = null, "
+            "live = null where vote_id = ? and status = 'open'",
+            [iso(now), iso(now), vote_id],
+        ).rowcount:
+            return False
+        db.execute("delete from vote_drafts where vote_id = ?", [vote_id])
+    return True
+
+
+def mark_missed(db: Database, vote_id: str, now: datetime) -> bool:
+    """scheduled -> missed, once, if its closing time has passed at `now`."""
     return (
         db.execute(
-            "update votes set status = 'closed', closed_at = ? where vote_id = ? and status = 'open'",
-            [iso(now), vote_id],
+            "update votes set status = 'missed' "
+            "where vote_id = ? and status = 'scheduled' and closes_at <= ?",
+            [vote_id, iso(now)],
         ).rowcount
         == 1
     )
+
+
+def mark_swept(db: Database, vote_id: str, now: datetime) -> None:
+    """Record when members who became reachable late were last looked for."""
+    db.execute("update votes set swept_at = ? where vote_id = ?", [iso(now), vote_id])
 
 
 def save_result(db: Database, vote_id: str, voted: int, result: dict[str, Any]) -> None:
@@ -118,20 +178,78 @@ def mark_notice(db: Database, vote_id: str, notice: str, now: datetime) -> bool:
 # --- the roll -------------------------------------------------------------------------
 
 
-def eligible_members(
-    db: Database, constituencies: Iterable[str], joined_by: datetime
-) -> list[dict[str, Any]]:
-    """Members entitled to vote: active, in one of the constituencies, joined by the opening."""
-    groups = list(constituencies)
+def _roll(groups: list[str]) -> str:
+    """Members `m` on the roll of a vote: active, in one of the constituencies, joined by
+    its opening (parameters: the constituencies, then the opening time)."""
     marks = ",".join("?" * len(groups))
+    return f"m.erased_at is null and m.constituency in ({marks}) and m.created_at <= ?"
+
+
+def eligible_members(
+    db: Database,
+    constituencies: Iterable[str],
+    joined_by: datetime,
+    after: str = "",
+    limit: int = -1,
+) -> list[dict[str, Any]]:
+    """Members entitled to vote: active, in one of the constituencies, joined by the
+    opening; by member id, the `limit` after `after` (a big roll is read in pages)."""
+    groups = list(constituencies)
     return list(
         db.query(
-            f"select member_id, timezone, language, language_chosen from members "
-            f"where erased_at is null "
-            f"and constituency in ({marks}) and created_at <= ? order by member_id",
-            [*groups, iso(joined_by)],
+            f"select m.member_id, m.timezone, m.language, m.language_chosen from members m "
+            f"where m.member_id > ? and {_roll(groups)} order by m.member_id limit ?",
+            [after, *groups, iso(joined_by), limit],
         )
     )
+
+
+def count_eligible(db: Database, constituencies: Iterable[str], joined_by: datetime) -> int:
+    groups = list(constituencies)
+    (count,) = db.execute(
+        f"select count(*) from members m where {_roll(groups)}", [*groups, iso(joined_by)]
+    ).fetchone()
+    return count
+
+
+def waiting_members(
+    db: Database,
+    vote_id: str,
+    constituencies: Iterable[str],
+    joined_by: datetime,
+    after: str = "",
+    limit: int = -1,
+    unannounced: bool = False,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Of the next `limit` members on the roll after `after` (by member id), those who can
+    be reached and have not voted; with `unannounced`, only those with no announcement
+    in the outbox (its key stays when housekeeping blanks its text). Returns them and the
+    last member id looked at (None when the roll is done): a page costs the same however
+    few of its members are found."""
+    groups = list(constituencies)
+    roll = [*groups, iso(joined_by)]
+    (last,) = db.execute(
+        f"select max(member_id) from (select m.member_id from members m "
+        f"where m.member_id > ? and {_roll(groups)} order by m.member_id limit ?)",
+        [after, *roll, limit],
+    ).fetchone()
+    if last is None:
+        return [], None
+    announced = "and not exists (select 1 from outbox o where o.key = ? || m.member_id)"
+    rows = db.query(
+        f"""select m.member_id, m.timezone, m.language, m.language_chosen from members m
+        where m.member_id > ? and m.member_id <= ? and {_roll(groups)}
+        and exists (select 1 from identities i where i.member_id = m.member_id
+            and i.unreachable_at is null)
+        and not exists (select 1 from vote_voters v where v.vote_id = ? and v.member_id = m.member_id)
+        {announced if unannounced else ""} order by m.member_id""",
+        [after, last, *roll, vote_id, *([announcement_key(vote_id, "")] if unannounced else [])],
+    )
+    return list(rows), last
+
+
+def announcement_key(vote_id: str, member_id: str) -> str:
+    return f"vote:{vote_id}:open:{member_id}"
 
 
 def voted_members(db: Database, vote_id: str) -> set[str]:
@@ -274,28 +392,120 @@ def find_receipt(db: Database, receipt: str) -> list[dict[str, Any]]:
     return list(
         db.query(
             "select b.vote_id, b.choice from vote_ballots b join votes v on v.vote_id = b.vote_id "
-            "where b.receipt = ? and v.status = 'closed'",
+            "where b.receipt = ? and v.status = 'closed' and v.sealed_at is not null",
             [receipt],
         )
     )
 
 
-def forget_links(db: Database, vote_id: str, closed_on: str) -> None:
-    """At close: nothing may link a ballot to a member any more.
+def seal_in_parts(db: Database, vote_id: str, closed_on: str) -> Generator[None, None, bool]:
+    """After the close (`mark_closed`): nothing may link a ballot to a member any more.
 
-    Clears the replacement keys and the vote's secret and deletes drafts and the ballot
-    messages (choices, confirmation, receipt) from the outbox, so that no count of rows
-    per member is left either. Then the ballots and the roll of who voted are written
-    again in random orders, the roll with the closing day for everyone, so that neither
-    their places in the file, their rowids nor the days can pair a voter with a ballot.
+    One short transaction per part, yielding between parts. The ballot messages
+    (choices, confirmation, receipt) are deleted from the outbox, so that no count of
+    rows per member is left either. Then the ballots (their replacement keys cleared) and
+    the roll of who voted (with the closing day for everyone) are written again in an
+    order that says nothing of when anyone voted: ballots by receipt code (drawn at
+    random), voters by member id. So is the order in which members first took part
+    (tiers). Last, `sealed_at` is set, and the ballots are published. Every part can be
+    done again: a seal cut short is carried on by calling this again. Returns whether it
+    sealed it.
+
+    Rewriting a row in place is not enough when it is done a slice at a time: SQLite puts
+    a row written into a page where a row was just deleted into that free space, so
+    deleting and rewriting a few rows of a page leaves each near where it was, in the
+    order it was first written. So the vote's rows are first moved out, all of them, to a
+    table of their own (`vote_*_sealing`), then back: by then their old places are empty
+    (zeroed: `secure_delete`), and they are written in the neutral order.
     """
-    db.execute("update votes set secret = null, live = null where vote_id = ?", [vote_id])
-    db.execute("delete from vote_drafts where vote_id = ?", [vote_id])
     prefix = ballot_message_prefix(vote_id)
-    db.execute("delete from outbox where key >= ? and key < ?", [prefix, _after(prefix)])
-    rewrite_shuffled(db, "vote_ballots", "vote_id = ?", [vote_id], fixed={"ballot_key": None})
-    rewrite_shuffled(db, "vote_voters", "vote_id = ?", [vote_id], fixed={"voted_on": closed_on})
-    shuffle_member_order(db)
+    yield from secrecy.delete_in_parts(
+        db, "outbox", "key >= ? and key < ?", [prefix, _after(prefix)]
+    )
+    yield from _move_in_parts(
+        db, "vote_ballots", "vote_ballots_sealing", vote_id, ("receipt", "choice"), "receipt"
+    )
+    yield from _move_in_parts(
+        db,
+        "vote_voters",
+        "vote_voters_sealing",
+        vote_id,
+        ("member_id",),
+        "member_id",
+        key="rowid",
+    )
+    yield from _move_in_parts(
+        db,
+        "vote_ballots_sealing",
+        "vote_ballots",
+        vote_id,
+        ("receipt", "choice"),
+        "rowid",
+        fixed={"ballot_key": None},
+    )
+    yield from _move_in_parts(
+        db,
+        "vote_voters_sealing",
+        "vote_voters",
+        vote_id,
+        ("member_id",),
+        "rowid",
+        fixed={"voted_on": closed_on},
+    )
+    yield from secrecy.shuffle_member_order_in_parts(db)
+    with db.atomic():
+        return bool(
+            db.execute(
+                "update votes set sealed_at = closed_at "
+                "where vote_id = ? and status = 'closed' and sealed_at is null "
+                "and not exists (select 1 from vote_ballots_sealing where vote_id = ?) "
+                "and not exists (select 1 from vote_voters_sealing where vote_id = ?)",
+                [vote_id, vote_id, vote_id],
+            ).rowcount
+        )
+
+
+def _move_in_parts(
+    db: Database,
+    source: str,
+    target: str,
+    vote_id: str,
+    columns: tuple[str, ...],
+    order: str,
+    key: str | None = None,
+    fixed: dict[str, Any] | None = None,
+    part: int | None = None,
+) -> Iterator[None]:
+    """Move a vote's rows from `source` to `target` in `order`, `part` rows per
+    transaction (deleted from `source` under `secure_delete`), yielding after each.
+    A row is found again by `key` (by default the `order` column); `fixed` sets columns
+    of `target` to one value for every row."""
+    fixed = fixed or {}
+    key = key or order
+    part = part or SEAL_PART
+    names = ", ".join(["vote_id", *columns, *fixed])
+    chosen = ", ".join(["vote_id", *columns, *(["?"] * len(fixed))])
+    while True:
+        with db.atomic():
+            db.execute("pragma secure_delete = on")
+            keys = [
+                found
+                for (found,) in db.execute(
+                    f"select {key} from {source} where vote_id = ? order by {order} limit ?",
+                    [vote_id, part],
+                )
+            ]
+            if keys:
+                match = f"vote_id = ? and {key} in ({', '.join('?' * len(keys))})"
+                db.execute(
+                    f"insert into {target} ({names}) select {chosen} from {source} "
+                    f"where {match} order by {order}",
+                    [*fixed.values(), vote_id, *keys],
+                )
+                db.execute(f"delete from {source} where {match}", [vote_id, *keys])
+        if len(keys) < part:
+            return
+        yield
 
 
 def ballot_message_prefix(vote_id: str) -> str:

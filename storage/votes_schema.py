@@ -1,7 +1,13 @@
 """Tables of member votes, built for a secret ballot.
 
 - `votes`: one row per vote (definition, state, result). `secret` (for votes that
-  allow a change of mind) exists only while the vote is open.
+  allow a change of mind) exists only while the vote is open. `status` is scheduled,
+  open, closed, or missed (its whole window passed while the bot was not running, so it
+  never opened). A close is done in parts: `closed_at` when it stopped taking ballots
+  and was counted, `sealed_at` when nothing links a ballot to a voter any more (the
+  ballots are published only then); `sealing_at`, renewed at every part, says a process
+  is at it (another carries on only once that is stale). `swept_at`: when members who became reachable
+  after the opening were last looked for, to be told it is open.
 - `vote_ballots`: what was voted, and never by whom: no member id and no time, keyed
   by a random receipt code. Where a row sits in its page still says when it was
   written, so at close the ballots are rewritten in a random order (storage/secrecy.py).
@@ -12,6 +18,9 @@
   rows are rewritten in a random order too). UNIQUE (vote_id, member_id) makes two
   racing presses count once.
 - `vote_drafts`: a ballot being filled in, deleted when cast or when the vote closes.
+- `vote_ballots_sealing`, `vote_voters_sealing`: where a closing vote's ballots and
+  voters wait, for a moment, while their old places in the file are emptied; empty
+  otherwise (see storage/votes.py `seal_in_parts`).
 - `votes.live` (a vote showing results before close): the count so far, taken only
   when the number of ballots reaches a multiple of the anonymity threshold, so that
   two looks differ by at least that many ballots.
@@ -90,3 +99,24 @@ def m001_votes(db: Database) -> None:
 @votes_migrations()
 def m002_live_count(db: Database) -> None:
     db["votes"].add_column("live", str)
+
+
+@votes_migrations()
+def m003_closing_in_parts(db: Database) -> None:
+    # A big vote closes in parts; `sealed_at` says the last part is done (votes closed
+    # before, all at once, were sealed then). `swept_at`: the last look for late joiners.
+    db["votes"].add_column("sealed_at", str)
+    db["votes"].add_column("sealing_at", str)
+    db["votes"].add_column("swept_at", str)
+    db.execute("update votes set sealed_at = closed_at where status = 'closed'")
+    db.execute("update votes set swept_at = opened_at where status = 'open'")
+    db.execute(
+        """create table vote_ballots_sealing (
+            vote_id text not null, receipt text not null, choice text not null
+        )"""
+    )
+    db.execute(
+        """create table vote_voters_sealing (
+            vote_id text not null, member_id text, voted_on text
+        )"""
+    )
