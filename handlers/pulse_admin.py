@@ -15,7 +15,7 @@ from handlers.messages import Message
 from handlers.pulse_questions import closing_time
 from handlers.pulse_results import status
 from handlers.schedule import Pause
-from storage import audit, pulses, secrecy
+from storage import audit, pulses
 from surveys.questions import SurveyDefinition
 
 
@@ -89,10 +89,12 @@ def send_now(ctx: Context, survey_id: str, actor: str) -> tuple[dict[str, Any], 
 def close_now(ctx: Context, survey_id: str, actor: str) -> dict[str, Any]:
     """Close the open round of a survey now, all at once; its answers stay, late answers
     are refused."""
-    current, parts = start_closing(ctx, survey_id, actor)
-    for pause in parts:
-        if pause.checkpoint:
-            secrecy.checkpoint(ctx.db)
+    current = _to_close(ctx, survey_id, actor)
+    if not pulse_rounds.close(ctx, current):
+        raise PulseError(
+            f"round {current['number']} of {survey_id} is being closed by the running bot; "
+            "its results show when that is done"
+        )
     return current
 
 
@@ -101,8 +103,13 @@ def start_closing(
 ) -> tuple[dict[str, Any], Iterator[Pause]]:
     """The open round of a survey, and its close in parts for the caller to run (the web
     console lets the bot's other work through between them)."""
+    current = _to_close(ctx, survey_id, actor)
+    return current, pulse_rounds.closing(ctx, current)
+
+
+def _to_close(ctx: Context, survey_id: str, actor: str) -> dict[str, Any]:
     current = pulses.latest_round(ctx.db, survey_id)
     if current is None or current["closed_at"]:
         raise PulseError(f"{survey_id} has no open round")
     audit.record(ctx.db, ctx.now(), actor, "survey.close", survey_id)
-    return current, pulse_rounds.closing(ctx, current)
+    return current

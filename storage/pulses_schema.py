@@ -134,3 +134,10 @@ def m003_enrolling_in_parts(db: Database) -> None:
     # A round of a big audience takes its roll in parts: while it does, `enrolling` holds
     # the audience and the last member id enrolled (JSON); it is null once complete.
     db["pulse_rounds"].add_column("enrolling", str)
+
+
+@pulses_migrations()
+def m004_sealing_lease(db: Database) -> None:
+    # Who is closing a round in parts says so with each part: another process (the CLI,
+    # a second bot) leaves it alone until it has been quiet for a while.
+    db["pulse_rounds"].add_column("sealing_at", str)

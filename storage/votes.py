@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -404,108 +404,32 @@ def seal_in_parts(db: Database, vote_id: str, closed_on: str) -> Generator[None,
     One short transaction per part, yielding between parts. The ballot messages
     (choices, confirmation, receipt) are deleted from the outbox, so that no count of
     rows per member is left either. Then the ballots (their replacement keys cleared) and
-    the roll of who voted (with the closing day for everyone) are written again in an
-    order that says nothing of when anyone voted: ballots by receipt code (drawn at
-    random), voters by member id. So is the order in which members first took part
-    (tiers). Last, `sealed_at` is set, and the ballots are published. Every part can be
-    done again: a seal cut short is carried on by calling this again. Returns whether it
-    sealed it.
-
-    Rewriting a row in place is not enough when it is done a slice at a time: SQLite puts
-    a row written into a page where a row was just deleted into that free space, so
-    deleting and rewriting a few rows of a page leaves each near where it was, in the
-    order it was first written. So the vote's rows are first moved out, all of them, to a
-    table of their own (`vote_*_sealing`), then back: by then their old places are empty
-    (zeroed: `secure_delete`), and they are written in the neutral order.
+    the roll of who voted (with the closing day for everyone) are written again in random
+    orders, through staging tables (`secrecy.rewrite_in_parts`: rewriting a slice in
+    place would leave each row near where it was). So is the order in which members
+    first took part (tiers). Last, `sealed_at` is set, and the ballots are published.
+    Every part can be done again: a seal cut short is carried on by calling this again.
+    Returns whether it sealed it.
     """
     prefix = ballot_message_prefix(vote_id)
     yield from secrecy.delete_in_parts(
         db, "outbox", "key >= ? and key < ?", [prefix, _after(prefix)]
     )
-    yield from _move_in_parts(
-        db, "vote_ballots", "vote_ballots_sealing", vote_id, ("receipt", "choice"), "receipt"
+    yield from secrecy.rewrite_in_parts(
+        db, "vote_ballots", "vote_id = ?", [vote_id], {"ballot_key": None}, SEAL_PART
     )
-    yield from _move_in_parts(
-        db,
-        "vote_voters",
-        "vote_voters_sealing",
-        vote_id,
-        ("member_id",),
-        "member_id",
-        key="rowid",
-    )
-    yield from _move_in_parts(
-        db,
-        "vote_ballots_sealing",
-        "vote_ballots",
-        vote_id,
-        ("receipt", "choice"),
-        "rowid",
-        fixed={"ballot_key": None},
-    )
-    yield from _move_in_parts(
-        db,
-        "vote_voters_sealing",
-        "vote_voters",
-        vote_id,
-        ("member_id",),
-        "rowid",
-        fixed={"voted_on": closed_on},
+    yield from secrecy.rewrite_in_parts(
+        db, "vote_voters", "vote_id = ?", [vote_id], {"voted_on": closed_on}, SEAL_PART
     )
     yield from secrecy.shuffle_member_order_in_parts(db)
     with db.atomic():
         return bool(
             db.execute(
                 "update votes set sealed_at = closed_at "
-                "where vote_id = ? and status = 'closed' and sealed_at is null "
-                "and not exists (select 1 from vote_ballots_sealing where vote_id = ?) "
-                "and not exists (select 1 from vote_voters_sealing where vote_id = ?)",
-                [vote_id, vote_id, vote_id],
+                "where vote_id = ? and status = 'closed' and sealed_at is null",
+                [vote_id],
             ).rowcount
         )
-
-
-def _move_in_parts(
-    db: Database,
-    source: str,
-    target: str,
-    vote_id: str,
-    columns: tuple[str, ...],
-    order: str,
-    key: str | None = None,
-    fixed: dict[str, Any] | None = None,
-    part: int | None = None,
-) -> Iterator[None]:
-    """Move a vote's rows from `source` to `target` in `order`, `part` rows per
-    transaction (deleted from `source` under `secure_delete`), yielding after each.
-    A row is found again by `key` (by default the `order` column); `fixed` sets columns
-    of `target` to one value for every row."""
-    fixed = fixed or {}
-    key = key or order
-    part = part or SEAL_PART
-    names = ", ".join(["vote_id", *columns, *fixed])
-    chosen = ", ".join(["vote_id", *columns, *(["?"] * len(fixed))])
-    while True:
-        with db.atomic():
-            db.execute("pragma secure_delete = on")
-            keys = [
-                found
-                for (found,) in db.execute(
-                    f"select {key} from {source} where vote_id = ? order by {order} limit ?",
-                    [vote_id, part],
-                )
-            ]
-            if keys:
-                match = f"vote_id = ? and {key} in ({', '.join('?' * len(keys))})"
-                db.execute(
-                    f"insert into {target} ({names}) select {chosen} from {source} "
-                    f"where {match} order by {order}",
-                    [*fixed.values(), vote_id, *keys],
-                )
-                db.execute(f"delete from {source} where {match}", [vote_id, *keys])
-        if len(keys) < part:
-            return
-        yield
 
 
 def ballot_message_prefix(vote_id: str) -> str:

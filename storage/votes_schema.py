@@ -18,9 +18,6 @@
   rows are rewritten in a random order too). UNIQUE (vote_id, member_id) makes two
   racing presses count once.
 - `vote_drafts`: a ballot being filled in, deleted when cast or when the vote closes.
-- `vote_ballots_sealing`, `vote_voters_sealing`: where a closing vote's ballots and
-  voters wait, for a moment, while their old places in the file are emptied; empty
-  otherwise (see storage/votes.py `seal_in_parts`).
 - `votes.live` (a vote showing results before close): the count so far, taken only
   when the number of ballots reaches a multiple of the anonymity threshold, so that
   two looks differ by at least that many ballots.
@@ -110,13 +107,3 @@ def m003_closing_in_parts(db: Database) -> None:
     db["votes"].add_column("swept_at", str)
     db.execute("update votes set sealed_at = closed_at where status = 'closed'")
     db.execute("update votes set swept_at = opened_at where status = 'open'")
-    db.execute(
-        """create table vote_ballots_sealing (
-            vote_id text not null, receipt text not null, choice text not null
-        )"""
-    )
-    db.execute(
-        """create table vote_voters_sealing (
-            vote_id text not null, member_id text, voted_on text
-        )"""
-    )

@@ -200,3 +200,23 @@ def test_a_roll_cut_short_is_finished_by_the_tick(tmp_path, monkeypatch):
     assert PulseChat(ctx).tick() == 7
     assert ctx.db["pulse_participation"].count == 7 and invited(ctx) == sorted(staff)
     assert pulses.get_round(ctx.db, round_row["id"])["enrolling"] is None
+
+
+def test_a_close_under_way_elsewhere_is_left_alone_until_it_goes_quiet(tmp_path, small_parts):
+    from handlers.pulse_admin import PulseError, close_now
+
+    ctx, path, _, round_row = _six_answers(tmp_path, 0)
+    ctx.clock.advance(days=30)
+    bot = make_context(ctx.clock, path)  # the running bot, closing the round in parts
+    closing = pulse_rounds.closing(bot, round_row)
+    for _ in range(5):
+        next(closing)
+    with pytest.raises(PulseError, match="being closed by the running bot"):
+        close_now(ctx, "staff-pulse", "officer")  # the command line, meanwhile
+    assert PulseChat(ctx).tick() == 0
+    assert not pulses.get_round(ctx.db, round_row["id"])["closed_at"]
+    closing.close()  # the bot stopped half way
+    ctx.clock.advance(minutes=3)
+    PulseChat(ctx).tick()
+    closed = pulses.get_round(ctx.db, round_row["id"])
+    assert closed["closed_at"] and ctx.db["pulse_participation"].count == 6
