@@ -8,7 +8,9 @@ vote_results, unasked messages in vote_notices.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from handlers import i18n
@@ -149,14 +151,15 @@ def receipt_command(ctx: Context, event: Command) -> Message:
                 )
             )
     if not lines:
-        return reply(
-            event,
+        lines.append(
             _(
                 "I can't find ballot {code} in a closed vote. Please check the code; ballots "
                 "are published only after a vote closes."
-            ).format(code=code),
+            ).format(code=code)
         )
-    return reply(event, "\n".join(lines))
+    # Who asked about which ballot links a member to it: the answer is cleared from the
+    # outbox once delivered (storage.outbox.FORGET_ONCE_SENT), like the receipt itself.
+    return replace(reply(event, "\n".join(lines)), key=f"receipt:{secrets.token_hex(8)}")
 
 
 def poll_command(ctx: Context, event: Command) -> list[Message]:

@@ -115,7 +115,7 @@ def next_due(db: Database, platform: str, chats: tuple[str, ...] = ()) -> dateti
 
 # Messages that show one member their ballot, receipt code or answer. Once delivered,
 # only the key stays (so nothing is sent twice), never what they said.
-FORGET_ONCE_SENT = ("vote:*:b:*", "pulse:*:tick:*")
+FORGET_ONCE_SENT = ("vote:*:b:*", "pulse:*:tick:*", "receipt:*")
 FORGOTTEN = {"text": "(Cleared once delivered, so that what it said is not kept.)", "title": ""}
 
 

@@ -317,6 +317,16 @@ def test_receipt_finds_the_ballot_only_after_close(ctx, clock):
     [after] = kit.command("t2", "receipt", receipt.lower().replace("-", " "))
     assert after.text == f"Adopt the new rules: ballot {receipt} is in the count: Abstain."
     assert published_result(ctx, "agm")["voted"] == 1
+    # Who asked about which ballot links a member to it: cleared once delivered.
+    from storage import outbox
+
+    def kept() -> str:
+        return " ".join(p for (p,) in ctx.db.execute("select payload from outbox"))
+
+    assert receipt in kept()
+    for row in outbox.claim_due(ctx.db, "telegram", ctx.now(), 1000):
+        outbox.mark_sent(ctx.db, row.id, "ref", ctx.now())
+    assert receipt not in kept()
 
 
 def test_officer_quick_poll_opens_now_for_everyone(ctx):
