@@ -135,7 +135,7 @@ async def main(members: int) -> None:
     )
     create_vote(ctx, definition, "bench", False)
     scheduler = Scheduler(ctx, Postman(ctx.db, clock, ("slack", "C1"), "Europe/London"))
-    keeper = WalKeeper(ctx.db, folder / "mv.db")  # as `mutual-voice run` does
+    keeper = scheduler.wal_keeper = WalKeeper(ctx.db, folder / "mv.db")  # as the bot does
     keeper.start()
     print(f"{members:,} tenants linked on Telegram; database in {folder}")
     await step(scheduler, "start (baselines)")

@@ -71,7 +71,7 @@ async def run_platforms(app: App, stop: asyncio.Event | None = None) -> None:
     adapters = []
     scheduler = app.scheduler = Scheduler(app.ctx, app.postman, app.settings.scheduler.tick_seconds)
     path = file_of(app.db)
-    keeper = WalKeeper(app.db, path) if path else None
+    keeper = scheduler.wal_keeper = WalKeeper(app.db, path) if path else None
     if keeper:
         keeper.start()
     try:

@@ -35,6 +35,7 @@ from handlers.schedule import Job, JobError, Pause
 from storage import jobs as job_runs
 from storage import secrecy
 from storage.timestamps import iso, parse
+from storage.wal_keeper import WalKeeper
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class Scheduler:
         self._aps: AsyncIOScheduler | None = None
         self._ticking = self._look_again = False
         self._firing: set[asyncio.Task] = set()
+        self.wal_keeper: WalKeeper | None = None  # set by the runner: it empties the log
 
     @property
     def timezone(self) -> str:
@@ -168,13 +170,21 @@ class Scheduler:
         through between them. The claim, the effects and the first part commit together;
         a crash during the rest loses the rest (pulse rounds re-invite anyone missed)."""
         fanout = self._guarded(job, lambda: self._begin(job, PART))
-        self._checkpoint(fanout)
         while fanout is not None and not fanout.done:
             await let_others_run()
             if self._guarded(job, lambda: self._continue(fanout)) is None:
                 return False
-            self._checkpoint(fanout)
+        if fanout is not None and fanout.checkpoint:
+            await self._empty_log_off_the_loop()
         return fanout is not None
+
+    async def _empty_log_off_the_loop(self) -> None:
+        """Empty the write-ahead log in a thread (seconds of writes take a while to copy),
+        or here if the bot has no WalKeeper."""
+        if self.wal_keeper is None:
+            secrecy.checkpoint(self.ctx.db)
+        else:
+            await asyncio.get_running_loop().run_in_executor(None, self.wal_keeper.empty)
 
     def _guarded(self, job: Job, work: Callable[[], T]) -> T | None:
         started = time.perf_counter()
@@ -244,7 +254,6 @@ class Scheduler:
     def _checkpoint(self, fanout: Fanout | None) -> None:
         """Empty the write-ahead log after the last commit of a job that asked for it."""
         if fanout is not None and fanout.done and fanout.checkpoint:
-            fanout.checkpoint = False
             secrecy.checkpoint(self.ctx.db)
 
     def _failed(self, job: Job, reason: str) -> None:

@@ -47,6 +47,21 @@ class WalKeeper:
         with contextlib.suppress(sqlite3.Error):
             self.db.execute("pragma wal_autocheckpoint = 1000")
 
+    def empty(self) -> bool:
+        """Copy the whole log into the file and empty it, from a connection of its own
+        (call it in a thread): first without blocking anyone, then the short rest, which
+        holds writers back only while it lasts. False if a reader held it up."""
+        conn = sqlite3.connect(self.path, timeout=10)
+        try:
+            conn.execute("pragma wal_checkpoint(passive)")
+            busy, _, _ = conn.execute("pragma wal_checkpoint(truncate)").fetchone()
+            return busy == 0
+        except sqlite3.Error as error:
+            log.warning("could not empty the write-ahead log: %s", error)
+            return False
+        finally:
+            conn.close()
+
     def copy_once(self, conn: sqlite3.Connection) -> int:
         """Copy what the log holds into the file, if it is worth it; the pages copied."""
         try:

@@ -42,3 +42,18 @@ def test_a_small_log_is_left_to_grow(tmp_path):
     other = sqlite3.connect(path)
     assert keeper.copy_once(other) == 0
     other.close()
+
+
+def test_empty_copies_the_whole_log_and_truncates_it(tmp_path):
+    path = tmp_path / "mv.db"
+    db = open_database(path)
+    keeper = WalKeeper(db, path, every=3600)
+    keeper.start()
+    try:
+        fill(db, 3000)
+        assert (tmp_path / "mv.db-wal").stat().st_size > WORTH_IT_BYTES
+        assert keeper.empty() is True
+        assert (tmp_path / "mv.db-wal").stat().st_size == 0
+        assert db.execute("select count(*) from filler").fetchone() == (3000,)
+    finally:
+        keeper.stop()
