@@ -89,10 +89,11 @@ class Console:
     async def deliver(self, row: Row, message: Message) -> Outcome:
         """Print one outbox message; the council's messages are shown as such."""
         lines = []
+        _ = i18n.translator(message.language)
         if row.chat_id == COUNCIL_CHAT:
             lines.append("[to the staff council]")
         if message.edit_ref:
-            lines.append("(updated)")
+            lines.append(_("(updated)"))
         if message.title:
             lines.append(unquoted(message.title).upper())
         lines.append(unquoted(message.text))
@@ -101,7 +102,6 @@ class Console:
         for number, option in enumerate(message.choices, start=1):
             lines.append(f"  {number}) {option.label}")
         if row.chat_id == self.member_id:
-            _ = i18n.translator(message.language)
             self.follow(row.key, message)
             if message.choices:
                 lines.append(_("Type a number to choose."))
