@@ -22,6 +22,7 @@ from bot.app import App
 from bot.config import Settings, load_settings
 from bot.runner import run_platforms
 from handlers.roster import import_roster
+from storage import jobs as job_runs
 from storage import members, outbox
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeTelegram
@@ -107,7 +108,7 @@ class Bot:
             sender.wake()
         await asyncio.sleep(0)
 
-    async def until(self, predicate: Callable[[], Any], what: str, timeout: float = 10) -> Any:
+    async def until(self, predicate: Callable[[], Any], what: str, timeout: float = 30) -> Any:
         """Wait (on real events, not time) until `predicate()` holds."""
         try:
             async with asyncio.timeout(timeout):
@@ -189,6 +190,12 @@ async def running(
     task = asyncio.create_task(run_platforms(app, stop))
     bot = Bot(app, clock, telegram, slack, stop, task)
     await bot.until(lambda: app.scheduler is not None and app.scheduler._aps, "the bot to start")
+    # The first tick notes when each cron job last ran (a first start only sets that):
+    # the test moves the clock after it, or a job due meanwhile would be taken as seen.
+    await bot.until(
+        lambda: all(job_runs.last_run(app.db, job.id) for job in app.scheduler.jobs if job.cron),
+        "the first tick to note when each scheduled job last ran",
+    )
     try:
         yield bot
     finally:
