@@ -19,7 +19,7 @@ from handlers.context import Context
 from handlers.i18n import N_
 from handlers.messages import Message, Recipient
 from handlers.schedule import CHECKPOINT, PAUSE, Job, Pause
-from storage import pulses, secrecy
+from storage import close_leases, pulses, secrecy
 from storage.timestamps import parse
 from surveys.anonymity import new_round_secret, noted_languages
 from surveys.questions import SurveyDefinition
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 # How often a tick looks again for members to invite (late joiners) or remind.
 SWEEP_EVERY = timedelta(minutes=10)
-CLOSING_LEASE = timedelta(minutes=2)  # a close quiet this long was stopped: carry it on
 PAGE = 1000  # members read at a time when inviting or reminding
 REMINDER = N_("A gentle reminder: the {title} is open until {closes}. It takes a minute or two.")
 
@@ -161,9 +160,9 @@ def closing(ctx: Context, round_row: dict) -> Iterator[Pause]:
     """Close a round in parts, pausing between them so that members' messages go on
     being answered while a round of 67,000 closes; the write-ahead log is emptied after.
     Nothing is done if another process is closing it (until it has been quiet for
-    CLOSING_LEASE: then it was stopped, and this carries on)."""
+    close_leases.QUIET: then it was stopped, and this carries on)."""
     round_id, now = round_row["id"], ctx.now()
-    if not pulses.claim_close(ctx.db, round_id, now, now - CLOSING_LEASE):
+    if not close_leases.claim(ctx.db, "pulse_rounds", round_id, now, now - close_leases.QUIET):
         log.info(
             "round %d of %s is being closed elsewhere", round_row["number"], round_row["survey_id"]
         )
@@ -177,7 +176,7 @@ def closing(ctx: Context, round_row: dict) -> Iterator[Pause]:
                 log.info("closed round %d of %s", round_row["number"], round_row["survey_id"])
             yield CHECKPOINT
             return
-        pulses.close_beat(ctx.db, round_id, ctx.now())
+        close_leases.beat(ctx.db, "pulse_rounds", round_id, ctx.now())
         yield PAUSE
 
 

@@ -35,7 +35,7 @@ from handlers.vote_state import (
     local_time,
     when,
 )
-from storage import audit, secrecy
+from storage import audit, close_leases, secrecy
 from storage import votes as store
 from storage.timestamps import iso
 from surveys import blt
@@ -44,7 +44,6 @@ from surveys.vote_definitions import VoteDefinition, VoteOption, parse_poll
 log = logging.getLogger(__name__)
 # A close not worked on for this long was cut short (the bot stopped, the command line
 # was interrupted): the tick carries it on. Every part of a close takes well under this.
-SEALING_LEASE = timedelta(minutes=2)
 
 
 class VoteError(Exception):
@@ -161,7 +160,7 @@ def finishing(ctx: Context, vote: Vote) -> Iterator[Message | Pause]:
         closed_on = f"{local_time(ctx, vote.closed_at):%Y-%m-%d}"
         parts = store.seal_in_parts(ctx.db, vote.id, closed_on)
         while True:
-            store.seal_beat(ctx.db, vote.id, ctx.now())  # with each part
+            close_leases.beat(ctx.db, "votes", vote.id, ctx.now())  # with each part
             try:
                 next(parts)
             except StopIteration as end:
@@ -285,9 +284,9 @@ def quick_poll(ctx: Context, officer: Member, text: str) -> tuple[Vote, Iterator
 def due_work(ctx: Context, now: datetime) -> Iterator[Message | Pause]:
     """Carry on closes cut short, close what is due to close, mark missed what can no
     longer open, open what is due to open (the tick's first half)."""
-    stale = now - SEALING_LEASE
+    stale = now - close_leases.QUIET
     for row in store.unfinished_closes(ctx.db, stale):
-        if store.claim_seal(ctx.db, row["vote_id"], now, stale):
+        if close_leases.claim(ctx.db, "votes", row["vote_id"], now, stale):
             log.info("vote %s: carrying on its close", row["vote_id"])
             yield from finishing(ctx, Vote.from_row(row))
     for row in store.due_to_close(ctx.db, now):

@@ -440,22 +440,6 @@ def close_in_parts(
         )
 
 
-def claim_close(db: Database, round_id: int, now: datetime, stale_before: datetime) -> bool:
-    """Take on closing a round, unless another process has worked on it since
-    `stale_before`; then say so with each part (`close_beat`)."""
-    return bool(
-        db.execute(
-            "update pulse_rounds set sealing_at = ? where id = ? "
-            "and (sealing_at is null or sealing_at < ?)",
-            [iso(now), round_id, iso(stale_before)],
-        ).rowcount
-    )
-
-
-def close_beat(db: Database, round_id: int, now: datetime) -> None:
-    db.execute("update pulse_rounds set sealing_at = ? where id = ?", [iso(now), round_id])
-
-
 def stop_answers(
     db: Database, round_id: int, now: datetime, languages: NotedLanguages | None = None
 ) -> bool:

@@ -89,22 +89,6 @@ def unfinished_closes(db: Database, stale_before: datetime) -> list[dict[str, An
     )
 
 
-def claim_seal(db: Database, vote_id: str, now: datetime, stale_before: datetime) -> bool:
-    """Take over an unfinished close nobody has worked on since `stale_before`, once."""
-    return bool(
-        db.execute(
-            "update votes set sealing_at = ? where vote_id = ? "
-            "and (sealing_at is null or sealing_at < ?)",
-            [iso(now), vote_id, iso(stale_before)],
-        ).rowcount
-    )
-
-
-def seal_beat(db: Database, vote_id: str, now: datetime) -> None:
-    """The close of this vote is still being worked on at `now`."""
-    db.execute("update votes set sealing_at = ? where vote_id = ?", [iso(now), vote_id])
-
-
 def mark_open(db: Database, vote_id: str, now: datetime, eligible: int, secret: str | None) -> bool:
     """scheduled -> open, once: False if someone else (or an earlier run) opened it."""
     return (

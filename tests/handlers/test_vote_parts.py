@@ -20,11 +20,12 @@ from bot.postman import Postman
 from bot.scheduler import Scheduler
 from handlers.housekeeping import MESSAGE_MEMORY, forget
 from handlers.schedule import Pause, without_pauses
-from handlers.vote_admin import SEALING_LEASE, VoteError, published_ballots, published_result
+from handlers.vote_admin import VoteError, published_ballots, published_result
 from handlers.vote_state import load
 from handlers.votes import tick
 from storage import outbox
 from storage import votes as store
+from storage.close_leases import QUIET as SEALING_LEASE
 from tests.handlers.test_secrecy_attacks import (
     MEMBERS,
     TRIALS,
