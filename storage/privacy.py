@@ -78,13 +78,17 @@ def erase_member(db: Database, member_id: str, now: datetime) -> None:
             [member_id],
         )
         for table, column, action in reversed(MEMBER_TABLES):
-            if table not in tables:
-                continue
-            if action == DELETE:
-                db.execute(f"delete from [{table}] where [{column}] = ?", [member_id])
-            else:
-                assignments = ", ".join(f"[{c}] = null" for c in action)
-                db.execute(f"update [{table}] set {assignments} where [{column}] = ?", [member_id])
+            # A close under way keeps copies of rows in staging tables (storage/secrecy.py):
+            # they would come back after the erasure, so they are erased too.
+            staged = [t for t in tables if t.startswith(f"sealing_{table}_")]
+            for name in [table] * (table in tables) + staged:
+                if action == DELETE:
+                    db.execute(f"delete from [{name}] where [{column}] = ?", [member_id])
+                else:
+                    assignments = ", ".join(f"[{c}] = null" for c in action)
+                    db.execute(
+                        f"update [{name}] set {assignments} where [{column}] = ?", [member_id]
+                    )
         cleared = ", ".join(f"{c} = null" for c in ERASED_PROFILE)
         db.execute(
             f"update members set {cleared}, erased_at = ? where member_id = ?",

@@ -220,3 +220,23 @@ def test_a_close_under_way_elsewhere_is_left_alone_until_it_goes_quiet(tmp_path,
     PulseChat(ctx).tick()
     closed = pulses.get_round(ctx.db, round_row["id"])
     assert closed["closed_at"] and ctx.db["pulse_participation"].count == 6
+
+
+def test_a_member_erased_while_a_round_closes_does_not_come_back(tmp_path, small_parts):
+    from storage.privacy import erase_member
+
+    ctx, _, _, round_row = _six_answers(tmp_path, 0)
+    member = _first_member(ctx)
+    ctx.clock.advance(days=30)
+    parts = pulses.close_in_parts(ctx.db, round_row["id"], ctx.now())
+    staged = []
+    for _ in parts:  # stop while the participation rows wait in their staging table
+        staged = [t for t in ctx.db.table_names() if t.startswith("sealing_pulse_participation")]
+        if staged and ctx.db[staged[0]].count == 6:
+            break
+    assert staged
+    erase_member(ctx.db, member, ctx.now())
+    for _ in parts:
+        pass
+    took_part = {m for (m,) in ctx.db.execute("select member_id from pulse_participation")}
+    assert len(took_part) == 5 and member not in took_part
