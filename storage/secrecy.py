@@ -4,16 +4,16 @@ SQLite writes a new row where the free space of its page begins, from the end of
 page backwards, and gives a rowid table the next rowid: so where a row sits in the
 file, and its rowid, tell in what order rows were written. Two tables written in the
 same order (who voted, and the ballots) could be paired row by row. At close, the rows
-that must not be paired are deleted and written again in an order drawn from the
-operating system's random source (`os.urandom`, as `secrets.SystemRandom` uses), under `secure_delete` so that the old bytes are
-zeroed, not left in free space; `checkpoint` then empties the write-ahead log, which
-still holds the earlier versions of those pages.
+that must not be paired are written again in an order drawn from the operating
+system's random source (`os.urandom`, as `secrets.SystemRandom` uses), under
+`secure_delete` so that the old bytes are zeroed, not left in free space; `checkpoint`
+then empties the write-ahead log, which still holds the earlier versions of those pages.
 
 A big close (a round of 67,000) is done in parts, so that the bot's other work goes on
-between them: `rewrite_in_parts` draws the random order once and rewrites the rows a
-slice of it at a time, each slice in its own transaction. The file ends with the rows in
-that order, as if written at once; while the parts go on, what is not yet rewritten
-says no more than it did before the close began.
+between them: `rewrite_in_parts` draws the random order once and moves the rows through
+a staging table a slice at a time, each slice in its own transaction. The file ends with
+the rows in that order, as if written at once; while the parts go on, what is not yet
+rewritten says no more than it did before the close began.
 """
 
 from __future__ import annotations
@@ -34,38 +34,6 @@ MEMBER_ORDER_TABLES = ("tier_nudges", "tier_last_nudge")
 PART = 500  # rows rewritten per transaction when a close is done in parts
 
 
-def rewrite_shuffled(
-    db: Database,
-    table: str,
-    where: str = "1",
-    params: Sequence[Any] = (),
-    fixed: Mapping[str, Any] | None = None,
-) -> int:
-    """Delete the rows matching `where` and write them again in a random order.
-
-    `fixed` sets columns to one value for every row (e.g. a time that would give the
-    order away). A rowid table gives the rows fresh rowids, in the new order. One
-    transaction; returns how many rows.
-    """
-    fixed = fixed or {}
-    columns = [column.name for column in db[table].columns]
-    chosen = ", ".join("?" if c in fixed else f"[{c}]" for c in columns)
-    values = [fixed[c] for c in columns if c in fixed]
-    with db.atomic():
-        db.execute("pragma secure_delete = on")
-        rows = shuffled(
-            db.execute(
-                f"select {chosen} from [{table}] where {where}", [*values, *params]
-            ).fetchall()
-        )
-        db.execute(f"delete from [{table}] where {where}", params)
-        names = ", ".join(f"[{c}]" for c in columns)
-        db.conn.executemany(
-            f"insert into [{table}] ({names}) values ({', '.join('?' * len(columns))})", rows
-        )
-    return len(rows)
-
-
 def rewrite_in_parts(
     db: Database,
     table: str,
@@ -74,14 +42,17 @@ def rewrite_in_parts(
     fixed: Mapping[str, Any] | None = None,
     part: int | None = None,
 ) -> Iterator[None]:
-    """`rewrite_shuffled` in short transactions, yielding after each.
+    """Delete the rows matching `where` and write them again in a random order, in short
+    transactions, yielding after each. `fixed` sets columns to one value for every row
+    (e.g. a time that would give the order away); a rowid table gives the rows fresh
+    rowids, in the new order.
 
     Deleting and writing back a slice at a time would not do: SQLite puts a new row in
     the space the slice's own rows just left, so each row would land near where it was.
     So the rows go round a staging table: copied there in a random order (a slice per
     transaction), then deleted here, then moved back in the staging order. While the
     originals are deleted nothing is written here, so the rows moved back fill their
-    space as `rewrite_shuffled` does at once. Rows written meanwhile are left alone. A
+    space as if all were rewritten at once. Rows written meanwhile are left alone. A
     rewrite cut short (a crash) is carried on, or, if it was still copying, started again.
     """
     stage = _stage_name(table, where, params)
@@ -323,16 +294,9 @@ def shuffled(items: list[T]) -> list[T]:
     return [items[i] for i in sorted(range(len(items)), key=keys.__getitem__)]
 
 
-def shuffle_member_order(db: Database) -> None:
-    """Rewrite the tables whose row order says in what order members first took part."""
-    present = set(db.table_names())
-    for table in MEMBER_ORDER_TABLES:
-        if table in present:
-            rewrite_shuffled(db, table)
-
-
 def shuffle_member_order_in_parts(db: Database, part: int | None = None) -> Iterator[None]:
-    """`shuffle_member_order` in parts, yielding between them."""
+    """Rewrite the tables whose row order says in what order members first took part,
+    in parts, yielding between them."""
     present = set(db.table_names())
     for table in MEMBER_ORDER_TABLES:
         if table in present:
