@@ -23,14 +23,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.engine import Engine  # noqa: E402
 from bot.postman import Postman  # noqa: E402
-from handlers import build_router, pulse_definitions, pulse_results, pulse_rounds  # noqa: E402
+from handlers import build_router
 from handlers.context import Context  # noqa: E402
 from handlers.messages import Choice, Member, Sender  # noqa: E402
-from storage import pulses  # noqa: E402
+from handlers.pulses import definitions as pulse_definitions
+from handlers.pulses import results as pulse_results
+from handlers.pulses import rounds as pulse_rounds  # noqa: E402
 from storage.db import open_database  # noqa: E402
-from surveys import sentiment  # noqa: E402
+from storage.pulses import queries as pulses  # noqa: E402
 from surveys.anonymity import respondent_key  # noqa: E402
-from surveys.questions import CommentQuestion, ScaleQuestion, SurveyDefinition  # noqa: E402
+from surveys.pulses import sentiment  # noqa: E402
+from surveys.pulses.questions import CommentQuestion, ScaleQuestion, SurveyDefinition  # noqa: E402
 
 SEED = 20_261_123
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

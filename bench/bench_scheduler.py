@@ -29,11 +29,11 @@ from bot.postman import Postman  # noqa: E402
 from bot.scheduler import Scheduler  # noqa: E402
 from handlers.context import Context  # noqa: E402
 from handlers.settings import Policy, Surveys  # noqa: E402
-from handlers.vote_admin import create_vote  # noqa: E402
-from storage import votes as store  # noqa: E402
+from handlers.votes.admin import create_vote  # noqa: E402
 from storage.db import open_database  # noqa: E402
+from storage.votes import queries as store  # noqa: E402
 from storage.wal_keeper import WalKeeper  # noqa: E402
-from surveys.vote_definitions import VoteDefinition  # noqa: E402
+from surveys.votes.definitions import VoteDefinition  # noqa: E402
 
 TARGET_MS = 100.0
 TURNOUT = 40  # per cent of members who answer the check-in and who vote

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp  # noqa: E402
 
-from bot.adapters import slack  # noqa: E402
+from bot.adapters.slack import adapter as slack  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.config import Settings, SlackSettings  # noqa: E402
 from handlers.messages import Message, Recipient  # noqa: E402

@@ -15,7 +15,7 @@ from pathlib import Path
 # Run as a plain script from a checkout, without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from surveys.tally import count_approval, count_budget, count_irv, count_stv  # noqa: E402
+from surveys.votes.tally import count_approval, count_budget, count_irv, count_stv  # noqa: E402
 
 BALLOTS = 67_000
 IRV_TARGET_SECONDS = 1.0

@@ -26,11 +26,11 @@ from pathlib import Path
 # Run as a plain script from a checkout, without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.adapters import telegram  # noqa: E402
+from bot.adapters.telegram import adapter as telegram  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.config import Settings, StorageSettings, TelegramSettings  # noqa: E402
+from handlers.members.roster import import_roster  # noqa: E402
 from handlers.messages import Message, Recipient  # noqa: E402
-from handlers.roster import import_roster  # noqa: E402
 from storage import members, outbox  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 

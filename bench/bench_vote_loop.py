@@ -33,11 +33,11 @@ from bench_votes import ranked_choices, receipts  # noqa: E402
 from bot.postman import Postman  # noqa: E402
 from bot.scheduler import Scheduler  # noqa: E402
 from handlers.context import Context  # noqa: E402
-from handlers.vote_admin import create_vote  # noqa: E402
-from handlers.vote_results import tally_now  # noqa: E402
-from handlers.vote_state import load  # noqa: E402
+from handlers.votes.admin import create_vote  # noqa: E402
+from handlers.votes.results import tally_now  # noqa: E402
+from handlers.votes.state import load  # noqa: E402
 from storage.db import open_database  # noqa: E402
-from surveys.vote_definitions import VoteDefinition, VoteOption  # noqa: E402
+from surveys.votes.definitions import VoteDefinition, VoteOption  # noqa: E402
 
 LATE = 1_000  # members who join after the vote opened
 SEED = 20_261_202

@@ -21,12 +21,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from handlers.context import Context  # noqa: E402
-from handlers.vote_admin import close_vote, create_vote, open_vote  # noqa: E402
-from handlers.vote_results import tally_now  # noqa: E402
-from handlers.vote_state import RECEIPT_ALPHABET, load  # noqa: E402
-from storage import votes as store  # noqa: E402
+from handlers.votes.admin import close_vote, create_vote, open_vote  # noqa: E402
+from handlers.votes.results import tally_now  # noqa: E402
+from handlers.votes.state import RECEIPT_ALPHABET, load  # noqa: E402
 from storage.db import open_database  # noqa: E402
-from surveys.vote_definitions import VoteDefinition, VoteOption  # noqa: E402
+from storage.votes import queries as store  # noqa: E402
+from surveys.votes.definitions import VoteDefinition, VoteOption  # noqa: E402
 
 BALLOTS = 67_000
 TARGET_SECONDS = 1.0

@@ -17,11 +17,13 @@ from bot.outbox import Deliver, Pace, Sender
 from bot.postman import Postman
 from bot.redaction import Redactor
 from bot.scheduler import Scheduler
-from handlers import build_router, pulse_definitions, tier_standing
+from handlers import build_router
 from handlers.context import Context, system_clock
+from handlers.pulses import definitions as pulse_definitions
+from handlers.tiers import standing as tier_standing
 from storage.db import open_database
-from surveys.definitions import DefinitionError
-from surveys.ladder import LadderError
+from surveys.ladder.rungs import LadderError
+from surveys.pulses.definitions import DefinitionError
 
 
 class App:

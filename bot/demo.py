@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from handlers import vote_admin
 from handlers.context import Context
 from handlers.messages import Choice
 from handlers.messages import Sender as Who
+from handlers.votes import admin as vote_admin
 from storage import members
 from surveys.localised import Local
-from surveys.vote_definitions import VoteDefinition
+from surveys.votes.definitions import VoteDefinition
 
 CONSOLE = "console"
 DEMO_MEMBERS = [
@@ -104,9 +104,11 @@ def close_demo_history(ctx: Context) -> None:
     """A staff pulse round answered and closed last week, so results, trends and the
     council's chart have something to show. Answers go through the pulse handlers, so
     they are kept exactly as members' answers are (anonymous, secret destroyed at close)."""
-    from handlers import build_router, pulse_definitions, pulse_rounds
-    from handlers.identity import member_for
-    from handlers.pulse_questions import ANSWER
+    from handlers import build_router
+    from handlers.members.identity import member_for
+    from handlers.pulses import definitions as pulse_definitions
+    from handlers.pulses import rounds as pulse_rounds
+    from handlers.pulses.questions import ANSWER
 
     definition = pulse_definitions.load(ctx).get("staff-pulse")
     if definition is None:
@@ -128,7 +130,8 @@ def close_demo_history(ctx: Context) -> None:
 
 def open_demo_pulses(ctx: Context) -> None:
     """A round of the staff and the tenant pulse, so `/pulse` works at once (no invitations)."""
-    from handlers import pulse_definitions, pulse_rounds
+    from handlers.pulses import definitions as pulse_definitions
+    from handlers.pulses import rounds as pulse_rounds
 
     close_demo_history(ctx)
     for survey_id in ("staff-pulse", "tenant-pulse"):

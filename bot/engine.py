@@ -8,7 +8,7 @@ from bot.postman import Postman
 from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_
-from handlers.identity import member_for
+from handlers.members.identity import member_for
 from handlers.messages import Event, Member, Message, reply
 from handlers.router import Router
 from storage import conversations, members

@@ -18,7 +18,7 @@ from bot.scheduler import Scheduler
 from storage import members
 from storage.db import file_of
 from storage.wal_keeper import WalKeeper
-from surveys import sentiment
+from surveys.pulses import sentiment
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ async def run_platforms(app: App, stop: asyncio.Event | None = None) -> None:
         keeper.start()
     try:
         for platform in app.settings.platforms:
-            module = importlib.import_module(f"bot.adapters.{platform}")
+            module = importlib.import_module(f"bot.adapters.{platform}.adapter")
             adapters.append(await module.start(app, stop))
             log.info("%s connected", platform)
         if app.settings.web.enabled:

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from handlers import (
-    console,
-    digests,
-    guide,
-    home,
-    housekeeping,
-    languages,
-    member_settings,
-    onboarding,
-    profile,
-    pulses,
-    suggestion_council,
-    suggestion_relay,
-    suggestions,
-    tiers,
-    votes,
-)
+from handlers import guide, home, housekeeping
+from handlers.console import signin as console
+from handlers.digests import scheduled as digests
+from handlers.members import languages, onboarding, profile
+from handlers.members import settings as member_settings
+from handlers.pulses import chat as pulses
 from handlers.router import Router
+from handlers.suggestions import chat as suggestions
+from handlers.suggestions import council as suggestion_council
+from handlers.suggestions import relay as suggestion_relay
+from handlers.tiers import chat as tiers
+from handlers.votes import chat as votes
 
 MODULES = (
     onboarding,

@@ -12,14 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from handlers import i18n, pulses, tier_standing, vote_state
+from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_
-from handlers.identity import first_name
+from handlers.members.identity import first_name
 from handlers.messages import Choice, Command, Member, Message, Option, Recipient
+from handlers.pulses import chat as pulses
 from handlers.router import ANYONE, Router
 from handlers.shortcuts import RUN_COMMAND, run_command
-from storage import votes as vote_store
+from handlers.tiers import standing as tier_standing
+from handlers.votes import state as vote_state
+from storage.votes import queries as vote_store
 
 Section = Callable[[Context, Member], Message | None]
 

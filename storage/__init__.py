@@ -1,0 +1,9 @@
+"""The only place that knows SQL: one SQLite file through sqlite-utils.
+
+Core modules serve every feature (`db`, `schema` and its migrations, `members`,
+`outbox`, `conversations`, `jobs`, `audit`, `privacy`, `secrecy`, `close_leases`,
+`wal_keeper`, `timestamps`); each feature with tables of its own has a package
+(`pulses/`, `votes/`, `suggestions/`, `tiers/`, `digests/`, `console/`, `invites/`)
+holding its `schema` migration set beside its `queries`. Imports nothing of ours but
+plain data types.
+"""

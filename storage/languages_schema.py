@@ -5,7 +5,7 @@ from the roster's `language` so that re-importing the roster does not undo their
 
 `pulse_comments.language` is the language a comment's writer reads (e.g. `cy`), so the
 council can be told it; it stays null for the organisation's own language and for a
-language too few of the round's members read (see handlers/pulse_answers.py). Like
+language too few of the round's members read (see handlers/pulses/answers.py). Like
 the comment's constituency, it is rewritten with the comment at close.
 """
 

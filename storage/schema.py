@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from storage.console_schema import console_migrations
-from storage.digests_schema import digests_migrations
-from storage.invites_schema import invites_migrations
+from storage.console.schema import console_migrations
+from storage.digests.schema import digests_migrations
+from storage.invites.schema import invites_migrations
 from storage.languages_schema import languages_migrations
-from storage.pulses_schema import pulses_migrations
-from storage.suggestions_schema import suggestions_migrations
-from storage.tiers_schema import tiers_migrations
-from storage.votes_schema import votes_migrations
+from storage.pulses.schema import pulses_migrations
+from storage.suggestions.schema import suggestions_migrations
+from storage.tiers.schema import tiers_migrations
+from storage.votes.schema import votes_migrations
 
 core = Migrations("mutual_voice.core")
 

@@ -51,7 +51,7 @@ s1,Sam Okafor,sam@example.org,staff
 
 
 def add_members(ctx: Context, csv_text: str = ROSTER) -> None:
-    from handlers.roster import import_roster
+    from handlers.members.roster import import_roster
 
     report = import_roster(ctx, io.StringIO(csv_text), skip_bad=False, actor="test")
     assert report.applied, report.problems

@@ -14,8 +14,7 @@ from tabulate import tabulate
 
 from bot.cli.output import emit_json
 from bot.cli.state import ConfigProblem
-from surveys import blt
-from surveys.tally import IrvResult, StvResult, count_irv, count_stv
+from surveys.votes.tally import IrvResult, StvResult, blt, count_irv, count_stv
 
 METHODS = {"stv": "Scottish STV", "irv": "instant-runoff"}
 

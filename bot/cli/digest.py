@@ -14,12 +14,13 @@ import click
 
 from bot.cli.output import emit_json
 from bot.cli.state import State, pass_state
-from handlers import digest_members, digests
-from handlers import digest_text as words
 from handlers.context import Context
+from handlers.digests import newsletter as digest_members
+from handlers.digests import scheduled as digests
+from handlers.digests import text as words
 from handlers.messages import unquoted
 from storage import audit
-from storage import digests as store
+from storage.digests import queries as store
 from storage.timestamps import iso
 from surveys.wording import plural
 

@@ -9,12 +9,15 @@ from pathlib import Path
 
 import click
 
-from bot import invite_batch, invite_files
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
-from handlers import i18n, member_data, roster
-from handlers import invites as invite_service
-from handlers import joining as joining_report
+from bot.invites import batch as invite_batch
+from bot.invites import files as invite_files
+from handlers import i18n
+from handlers.members import data as member_data
+from handlers.members import invites as invite_service
+from handlers.members import joining as joining_report
+from handlers.members import roster
 from storage import members as member_rows
 from surveys.wording import plural
 

@@ -10,8 +10,8 @@ import click
 
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
-from handlers.suggestion_text import snippet
-from storage import suggestions as suggestion_rows
+from handlers.suggestions.text import snippet
+from storage.suggestions import queries as suggestion_rows
 
 KINDS = {"status": "status", "council": "council replied", "member": "suggester answered"}
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")

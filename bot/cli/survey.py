@@ -13,14 +13,17 @@ import click
 
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
-from handlers import i18n, pulse_admin, pulse_definitions
+from handlers import i18n
 from handlers.context import Context
 from handlers.messages import unquoted
-from handlers.pulse_questions import closing_time
-from handlers.pulse_results import NoSuchRound, find_round, render, results_of
+from handlers.pulses import admin as pulse_admin
+from handlers.pulses import definitions as pulse_definitions
+from handlers.pulses.questions import closing_time
+from handlers.pulses.results import NoSuchRound, find_round, render, results_of
 from handlers.quiet_hours import quiet_until
-from storage import outbox, pulses
-from surveys.definitions import DefinitionError
+from storage import outbox
+from storage.pulses import queries as pulses
+from surveys.pulses.definitions import DefinitionError
 from surveys.wording import plural
 
 POLL_SECONDS = 1.0

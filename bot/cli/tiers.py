@@ -11,12 +11,12 @@ import click
 from bot.cli.members import json_option, members
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import ConfigProblem, State, pass_state
-from handlers import tier_report
-from handlers.tier_standing import current_ladder
+from handlers.tiers import report as tier_report
+from handlers.tiers.standing import current_ladder
 from storage import audit
 from storage import members as member_rows
-from storage import tiers as records
-from surveys.ladder import Ladder, LadderError
+from storage.tiers import queries as records
+from surveys.ladder.rungs import Ladder, LadderError
 from surveys.wording import plural
 
 

@@ -13,9 +13,9 @@ import click
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
 from handlers import i18n
-from handlers import vote_admin as admin
-from handlers.vote_state import METHOD_NAMES, OPEN, all_votes, load, when
-from surveys.vote_definitions import VoteDefinitionError, load_vote_file
+from handlers.votes import admin
+from handlers.votes.state import METHOD_NAMES, OPEN, all_votes, load, when
+from surveys.votes.definitions import VoteDefinitionError, load_vote_file
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 

@@ -11,7 +11,7 @@ import click
 from bot import demo
 from bot.cli.output import emit_json
 from bot.cli.state import State, pass_state
-from handlers import console as console_links
+from handlers.console import signin as console_links
 
 if TYPE_CHECKING:
     from bot.web.server import Console

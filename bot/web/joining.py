@@ -7,10 +7,11 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
-from bot import invite_batch, invite_files
+from bot.invites import batch as invite_batch
+from bot.invites import files as invite_files
 from bot.web.pages import actor, app_of, render
-from handlers import invites
-from handlers import joining as joining_report
+from handlers.members import invites
+from handlers.members import joining as joining_report
 
 routes = web.RouteTableDef()
 

@@ -8,7 +8,8 @@ import json
 from aiohttp import web
 
 from bot.web.pages import actor, app_of, done, render
-from handlers import invites, member_data, roster
+from handlers.members import data as member_data
+from handlers.members import invites, roster
 from storage import members as member_rows
 
 routes = web.RouteTableDef()

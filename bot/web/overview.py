@@ -7,8 +7,9 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.web.pages import app_of, render
-from handlers import charts, tier_report
-from handlers.console_overview import overview
+from handlers.console.overview import overview
+from handlers.digests import chart as charts
+from handlers.tiers import report as tier_report
 
 routes = web.RouteTableDef()
 

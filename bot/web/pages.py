@@ -17,9 +17,9 @@ from aiohttp import web
 from bot.app import App
 from bot.web.security import OFFICER, SESSION, csrf_token
 from handlers.messages import Event, Member, Sender
-from handlers.vote_state import local_time
+from handlers.votes.state import local_time
 from storage import audit, members
-from storage.console import digest
+from storage.console.queries import digest
 from storage.timestamps import parse
 
 APP = web.AppKey("app", App)

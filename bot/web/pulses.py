@@ -1,6 +1,6 @@
 """Pulses: surveys and rounds, a round's results with charts, sending and closing rounds.
 
-Results come from `handlers.pulse_results.results_of`, as `survey results` prints
+Results come from `handlers.pulses.results.results_of`, as `survey results` prints
 them: below the thresholds a figure is not drawn, and the reason is shown instead.
 """
 
@@ -12,12 +12,13 @@ from aiohttp import web
 
 from bot.scheduler import let_others_run
 from bot.web.pages import actor, app_of, done, render
-from handlers import pulse_admin
-from handlers.pulse_questions import closing_time
-from handlers.pulse_results import NoSuchRound, find_round, note, results_of, status
-from handlers.pulse_rounds import definition_of
-from storage import pulses, secrecy
-from surveys.results import QuestionResult
+from handlers.pulses import admin as pulse_admin
+from handlers.pulses.questions import closing_time
+from handlers.pulses.results import NoSuchRound, find_round, note, results_of, status
+from handlers.pulses.rounds import definition_of
+from storage import secrecy
+from storage.pulses import queries as pulses
+from surveys.pulses.results import QuestionResult
 
 routes = web.RouteTableDef()
 DELIVERED = ("sent", "failed", "unreachable")

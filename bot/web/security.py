@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
-from handlers import console
+from handlers.console import signin as console
 
 SESSION_COOKIE = "mv_session"
 PRE_COOKIE = "mv_signin"  # the sign-in form's own CSRF cookie, before there is a session

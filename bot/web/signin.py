@@ -20,7 +20,7 @@ from bot.web.security import (
     csrf_token,
     same_token,
 )
-from handlers import console
+from handlers.console import signin as console
 
 routes = web.RouteTableDef()
 LIMIT = web.AppKey("signin_limit", SignInLimit)

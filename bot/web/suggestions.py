@@ -10,10 +10,10 @@ from aiohttp import web
 
 from bot.web.pages import act, app_of, done, event_as_officer, render
 from handlers.messages import Choice, Text
-from handlers.suggestion_card import LABELS
-from handlers.suggestion_council import CODES
-from storage import suggestions
-from storage.suggestions import CLOSED, NOT_ADOPTED, STATUSES
+from handlers.suggestions.card import LABELS
+from handlers.suggestions.council import CODES
+from storage.suggestions import queries as suggestions
+from storage.suggestions.queries import CLOSED, NOT_ADOPTED, STATUSES
 
 routes = web.RouteTableDef()
 DECLINE = "decline"

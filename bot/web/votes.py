@@ -12,10 +12,10 @@ from typing import Any
 from aiohttp import web
 
 from bot.web.pages import actor, app_of, done, render
-from handlers import vote_admin as admin
-from handlers.vote_state import METHOD_NAMES, all_votes, load
-from surveys.vote_definitions import METHODS, THRESHOLDS, VoteDefinition, parse_vote
-from surveys.vote_definitions import VoteDefinitionError as DefinitionError
+from handlers.votes import admin
+from handlers.votes.state import METHOD_NAMES, all_votes, load
+from surveys.votes.definitions import METHODS, THRESHOLDS, VoteDefinition, parse_vote
+from surveys.votes.definitions import VoteDefinitionError as DefinitionError
 
 routes = web.RouteTableDef()
 OPTION_TABLE = {"budget": "projects", "irv": "candidates", "stv": "candidates"}

@@ -58,7 +58,7 @@ def test_commands_other_than_init_and_run_refuse_a_missing_database(tmp_path, mo
 
 
 def test_commands_print_their_result_and_log_only_with_verbose(tmp_path):
-    from tests.handlers.test_pulse_chat import roster
+    from tests.handlers.pulses.test_pulse_chat import roster
     from tests.helpers import run_mv
 
     (tmp_path / "roster.csv").write_text(roster(staff=3))

@@ -12,12 +12,14 @@ import pytest
 
 from bot.postman import Postman
 from bot.scheduler import Scheduler
-from handlers import pulse_definitions, pulse_rounds
 from handlers.messages import Message, Recipient
+from handlers.pulses import definitions as pulse_definitions
+from handlers.pulses import rounds as pulse_rounds
 from handlers.schedule import CHECKPOINT, PAUSE, Job
-from storage import outbox, pulses, secrecy
+from storage import outbox, secrecy
 from storage.db import open_reader
-from tests.handlers.test_pulse_chat import PulseChat, join
+from storage.pulses import queries as pulses
+from tests.handlers.pulses.test_pulse_chat import PulseChat, join
 from tests.handlers.test_secrecy_attacks import _six_answers, attack_closed_rounds
 from tests.helpers import FakeClock, make_context
 
@@ -203,7 +205,7 @@ def test_a_roll_cut_short_is_finished_by_the_tick(tmp_path, monkeypatch):
 
 
 def test_a_close_under_way_elsewhere_is_left_alone_until_it_goes_quiet(tmp_path, small_parts):
-    from handlers.pulse_admin import PulseError, close_now
+    from handlers.pulses.admin import PulseError, close_now
 
     ctx, path, _, round_row = _six_answers(tmp_path, 0)
     ctx.clock.advance(days=30)

@@ -75,8 +75,9 @@ async def test_free_text_answers_a_question_that_asks_for_words(app):
 
 
 async def test_the_demo_has_a_closed_check_in_so_the_council_chart_has_a_line(app):
-    from handlers import charts, pulse_results
-    from storage import pulses
+    from handlers.digests import chart as charts
+    from handlers.pulses import results as pulse_results
+    from storage.pulses import queries as pulses
 
     first, current = pulses.all_rounds(app.db, "staff-pulse")
     assert first["closed_at"] and not current["closed_at"]

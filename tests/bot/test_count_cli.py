@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 
 from handlers.context import system_clock
-from surveys.tally import count_irv
+from surveys.votes.tally import count_irv
 from tests.bot.test_vote_cli import mv
-from tests.handlers.test_votes import Kit
+from tests.handlers.votes.test_votes import Kit
 from tests.helpers import make_context
-from tests.surveys_tally.test_tally_stv import DROOP_SC_STAGES, SC_BLT, parse_blt
+from tests.surveys.votes.test_tally_stv import DROOP_SC_STAGES, SC_BLT, parse_blt
 
 MEMBERS = [f"m{n}" for n in range(1, 10)]
 ROSTER = "member_id,name,email,constituency\n" + "".join(

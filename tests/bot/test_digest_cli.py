@@ -12,10 +12,11 @@ from PIL import Image
 
 from bot.cli import cli
 from handlers.context import Context
-from storage import digests, members, outbox
+from storage import members, outbox
 from storage.db import open_database
-from tests.handlers.test_digest_council import cast, resolution
-from tests.handlers.test_pulse_chat import roster
+from storage.digests import queries as digests
+from tests.handlers.digests.test_digest_council import cast, resolution
+from tests.handlers.pulses.test_pulse_chat import roster
 from tests.helpers import link, run_mv
 
 ROOT = Path(__file__).parents[2]

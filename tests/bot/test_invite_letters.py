@@ -13,10 +13,10 @@ import zxingcpp
 from click.testing import CliRunner
 from PIL import Image
 
-from bot import letters
 from bot.cli import cli
 from bot.config import ConfigError, load_settings
-from handlers import invites, roster
+from bot.invites import letters
+from handlers.members import invites, roster
 from handlers.messages import Sender
 from storage import members
 from storage.db import open_database

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from tests.handlers.test_suggestions import COUNCILLOR, FORBIDDEN, LEE, PAT, Chat
+from tests.handlers.suggestions.test_suggestions import COUNCILLOR, FORBIDDEN, LEE, PAT, Chat
 from tests.helpers import FakeClock, make_context
 
 ROOT = Path(__file__).parents[2]

@@ -16,9 +16,10 @@ from bot.cli import survey as survey_cli
 from bot.config import load_settings
 from bot.runner import run_console
 from handlers.context import Context
-from storage import members, outbox, pulses
+from storage import members, outbox
 from storage.db import open_database
-from tests.handlers.test_pulse_chat import PulseChat, roster
+from storage.pulses import queries as pulses
+from tests.handlers.pulses.test_pulse_chat import PulseChat, roster
 from tests.helpers import FakeClock, link, run_mv
 
 ROOT = Path(__file__).parents[2]

@@ -12,7 +12,7 @@ from bot.cli import cli
 from handlers.context import system_clock
 from storage.db import open_database
 from tests.bot.test_cli import mv as run_process
-from tests.handlers.test_votes import Kit, receipt_in
+from tests.handlers.votes.test_votes import Kit, receipt_in
 from tests.helpers import make_context
 
 ROOT = Path(__file__).parents[2]

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from bot.adapters import slack_render
 from bot.adapters.inert_text import WORD_JOINER
+from bot.adapters.slack import render as slack_render
 from handlers.messages import Message, Recipient, quoted
-from tests.e2e.test_telegram_bot import COUNCIL, Running, running
+from tests.e2e.telegram.test_telegram_bot import COUNCIL, Running, running
 from tests.fakes.telegram_entities import find_entities
 
 PAYLOADS = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from tests.e2e.test_telegram_bot import COUNCIL, TENANT, Running, running
+from tests.e2e.telegram.test_telegram_bot import COUNCIL, TENANT, Running, running
 
 LONG = "\n\n".join(
     f"Point {n}. The lifts at Oak House break down most weeks and tenants on the top "

@@ -14,11 +14,11 @@ import itertools
 import json
 from collections import Counter
 
-from handlers.pulse_rounds import close as close_round
-from handlers.vote_admin import close_vote
+from handlers.pulses.rounds import close as close_round
+from handlers.votes.admin import close_vote
 from storage import secrecy
-from tests.handlers.test_pulse_chat import PulseChat, join, open_round
-from tests.handlers.test_votes import Kit, options
+from tests.handlers.pulses.test_pulse_chat import PulseChat, join, open_round
+from tests.handlers.votes.test_votes import Kit, options
 from tests.helpers import FakeClock, make_context
 from tests.sqlite_pages import table_cells, written_order
 
@@ -215,7 +215,7 @@ def test_privacy_says_what_is_protected_while_open_and_after_close(ctx):
 
 
 def test_closing_shuffles_the_order_in_which_tiers_saw_members_first_take_part(tmp_path):
-    from storage import tiers
+    from storage.tiers import queries as tiers
 
     ctx, path, _ = _six_votes(tmp_path, 0)
     first_seen = [f"member-{n}" for n in range(10)]

@@ -21,7 +21,7 @@ from typing import Any
 from bot.app import App
 from bot.config import Settings, load_settings
 from bot.runner import run_platforms
-from handlers.roster import import_roster
+from handlers.members.roster import import_roster
 from storage import jobs as job_runs
 from storage import members, outbox
 from tests.fakes.slack_api import FakeSlack

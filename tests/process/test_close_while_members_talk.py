@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot import scheduler as scheduler_module
-from storage import pulses, secrecy
+from storage import secrecy
+from storage.pulses import queries as pulses
 from tests.process.harness import (
     ProcessClock,
     fakes,

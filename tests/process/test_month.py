@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from handlers.vote_admin import create_vote
+from handlers.votes.admin import create_vote
 from storage import members, outbox
-from surveys.vote_definitions import load_vote_file
+from surveys.votes.definitions import load_vote_file
 from tests.process.harness import (
     COUNCIL,
     Bot,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from storage import members, outbox, pulses
+from storage import members, outbox
 from storage.db import open_database
-from storage.pulses_schema import pulses_migrations
+from storage.pulses import queries as pulses
+from storage.pulses.schema import pulses_migrations
 from tests.helpers import START, add_members, link, make_context
 
 SECRET = b"s" * 32

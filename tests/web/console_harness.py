@@ -12,9 +12,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import App
 from bot.config import Settings, WebSettings
 from bot.web.server import build
-from handlers import console
+from handlers.console import signin as console
 from handlers.settings import Admin
-from storage import suggestions
+from storage.suggestions import queries as suggestions
 from tests.helpers import FakeClock, add_members
 
 OFFICER = "s1"

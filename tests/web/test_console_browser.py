@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.adapters import telegram
+from bot.adapters.telegram import adapter as telegram
 from bot.app import App
 from bot.config import OutboxSettings, Settings, TelegramSettings, WebSettings
 from bot.web.server import build

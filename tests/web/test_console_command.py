@@ -14,12 +14,12 @@ import pytest
 
 from bot.config import ConfigError, load_settings
 from handlers import build_router
-from handlers.console import NOT_SERVED
+from handlers.console.signin import NOT_SERVED
 from handlers.messages import Command, Member, Recipient, Sender
 from handlers.router import NOT_ALLOWED
 from handlers.settings import Admin, Policy
-from storage import console as console_rows
 from storage import outbox
+from storage.console import queries as console_rows
 from tests.helpers import add_members
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +59,7 @@ def test_console_says_so_when_no_console_is_served(ctx) -> None:
 
 
 def test_a_delivered_link_is_blanked_when_the_next_is_issued(ctx) -> None:
-    from handlers import console
+    from handlers.console import signin as console
 
     add_members(ctx)
     ctx.policy = dataclasses.replace(Policy(), admin=Admin(officers=("s1",)))

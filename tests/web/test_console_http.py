@@ -10,12 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from handlers import console
+from handlers.console import signin as console
 from handlers.messages import unquoted
-from handlers.suggestion_council import NOTICES
-from storage import audit, members, outbox, suggestions
+from handlers.suggestions.council import NOTICES
+from storage import audit, members, outbox
 from storage.db import open_database
-from storage.suggestions import NOT_ADOPTED
+from storage.suggestions import queries as suggestions
+from storage.suggestions.queries import NOT_ADOPTED
 from tests.web.console_harness import (
     OFFICER,
     console_app,
@@ -292,8 +293,8 @@ async def test_a_reply_goes_through_the_relay_as_from_chat(app) -> None:
 
 
 async def test_an_uploaded_stv_vote_shows_its_stages_and_ballots(app) -> None:
-    from handlers.vote_state import new_receipt
-    from storage import votes
+    from handlers.votes.state import new_receipt
+    from storage.votes import queries as votes
 
     toml = (
         Path(__file__).parents[2] / "examples" / "vote-representative-election.toml"
@@ -318,8 +319,9 @@ async def test_an_uploaded_stv_vote_shows_its_stages_and_ballots(app) -> None:
 
 
 async def test_a_comments_language_is_noted_where_enough_wrote_in_it(app) -> None:
-    from handlers import pulse_definitions, pulse_rounds
-    from storage import pulses
+    from handlers.pulses import definitions as pulse_definitions
+    from handlers.pulses import rounds as pulse_rounds
+    from storage.pulses import queries as pulses
 
     definition = pulse_definitions.load(app.ctx)["tenant-pulse"]
     round_row = pulse_rounds.open_round(app.ctx, definition, "test")

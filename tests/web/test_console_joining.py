@@ -13,11 +13,11 @@ import pytest
 
 from bot.app import App
 from bot.config import Settings, TelegramSettings
-from handlers import invites
+from handlers.members import invites
 from handlers.messages import Sender
 from handlers.settings import Admin, Organisation
 from storage import audit
-from storage.invites import token_hash
+from storage.invites.queries import token_hash
 from tests.helpers import add_members
 from tests.web.console_harness import OFFICER, served, signed_in
 

@@ -1,0 +1,119 @@
+"""Signing officers in to the web console: one-time links, sessions, and `/console`.
+
+There are no passwords. An officer asks the bot (or the server's operator runs
+`mutual-voice console link`) and gets a link that works once, for ten minutes. It
+starts a session that ends on sign-out or after twelve hours without use. Only the
+hashes of links and sessions are stored; a link's message is blanked once delivered.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from handlers.context import Context
+from handlers.messages import Command, Message, Recipient, reply
+from handlers.router import OFFICER, Router
+from storage import audit, members
+from storage.console import queries as console
+from storage.outbox import scrub_messages
+
+LINK_LIFETIME = timedelta(minutes=10)
+IDLE_LIMIT = timedelta(hours=12)
+LINK_KEY = "console:link:"
+NOT_SERVED = (
+    "The web console is not switched on here. Ask whoever runs the bot to set "
+    "[web] enabled = true, or to run: mutual-voice web"
+)
+
+
+class ConsoleError(Exception):
+    """A sign-in link cannot be issued; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class SignInLink:
+    member_id: str
+    url: str
+    expires_at: datetime
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "member_id": self.member_id,
+            "url": self.url,
+            "expires_at": self.expires_at.isoformat(),
+        }
+
+
+def issue_link(ctx: Context, member_id: str, actor: str) -> SignInLink:
+    """A new one-time sign-in link for an officer."""
+    if not ctx.console_url:
+        raise ConsoleError(NOT_SERVED)
+    if not ctx.is_officer(member_id):
+        raise ConsoleError(
+            f"{member_id!r} is not an officer (only admin.officers may use the console)"
+        )
+    row = members.get(ctx.db, member_id)
+    if row is not None and row["erased_at"]:
+        raise ConsoleError(f"{member_id!r} was erased")
+    now = ctx.now()
+    token = secrets.token_urlsafe(24)
+    with ctx.db.atomic():
+        console.forget_links_before(ctx.db, now)
+        scrub_messages(ctx.db, LINK_KEY)
+        console.add_link(ctx.db, token, member_id, now, now + LINK_LIFETIME)
+        audit.record(ctx.db, now, actor, "console.link", member_id)
+    return SignInLink(
+        member_id, f"{ctx.console_url.rstrip('/')}/signin/{token}", now + LINK_LIFETIME
+    )
+
+
+def sign_in(ctx: Context, token: str) -> tuple[str, str] | None:
+    """Spend a link: (session id, officer) or None if it is unknown, used or expired."""
+    now = ctx.now()
+    with ctx.db.atomic():
+        member_id = console.use_link(ctx.db, token, now)
+        if member_id is None or not ctx.is_officer(member_id):
+            return None
+        session_id = secrets.token_urlsafe(32)
+        console.add_session(ctx.db, session_id, member_id, now)
+        audit.record(ctx.db, now, f"member:{member_id}", "console.sign_in", member_id)
+    return session_id, member_id
+
+
+def session_officer(ctx: Context, session_id: str) -> str | None:
+    """The officer signed in with this session, keeping it alive; None if it has ended."""
+    now = ctx.now()
+    row = console.live_session(ctx.db, session_id, now - IDLE_LIMIT)
+    if row is None or not ctx.is_officer(row["member_id"]):
+        return None
+    console.touch_session(ctx.db, session_id, now)
+    return row["member_id"]
+
+
+def sign_out(ctx: Context, session_id: str, member_id: str) -> None:
+    if console.end_session(ctx.db, session_id, ctx.now()):
+        audit.record(ctx.db, ctx.now(), f"member:{member_id}", "console.sign_out", member_id)
+
+
+def console_command(ctx: Context, event: Command) -> Message:
+    """`/console`: a sign-in link, sent privately to the officer who asked."""
+    assert event.member is not None
+    try:
+        link = issue_link(ctx, event.member.member_id, f"member:{event.member.member_id}")
+    except ConsoleError as error:
+        return reply(event, str(error))
+    return Message(
+        Recipient.of(link.member_id),
+        "Your sign-in link for the officer's console. It works once, for 10 minutes; "
+        f"don't pass it on, as it lets whoever opens it in as you.\n\n{link.url}",
+        title="Officer's console",
+        key=LINK_KEY + secrets.token_hex(8),
+    )
+
+
+def register(router: Router) -> None:
+    router.command("console", "a sign-in link for the web console", who=OFFICER, order=90)(
+        console_command
+    )

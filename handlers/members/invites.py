@@ -1,0 +1,185 @@
+"""Invites: one-time, expiring tokens that let a roster member link a chat account."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from handlers import i18n
+from handlers.context import Context
+from handlers.members.roster import address_lines
+from handlers.messages import Sender
+from storage import audit, members
+from storage.invites import queries as invites
+from storage.timestamps import parse
+
+# Tokens are typed from letters too, so they avoid look-alikes (0/o, 1/l/i): 22 of these
+# 31 characters give about 109 random bits, and keep a t.me link inside a version 4 QR code.
+TOKEN_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+TOKEN_LENGTH = 22
+
+
+@dataclass(frozen=True)
+class Invite:
+    member_id: str
+    name: str
+    token: str
+    expires_at: datetime
+    links: dict[str, str]
+    constituency: str = ""
+    address: tuple[str, ...] = ()
+    language: str = ""  # the language their letter is in (theirs, else the organisation's)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "member_id": self.member_id,
+            "name": self.name,
+            "constituency": self.constituency,
+            "address": list(self.address),
+            "token": self.token,
+            "expires_at": self.expires_at.isoformat(),
+            "links": self.links,
+            "language": self.language,
+        }
+
+
+class InviteError(Exception):
+    """An invite could not be issued; the message says why."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Whom to invite: these members, or the unconnected members of these constituencies.
+
+    `not_joined` drops connected members from `member_ids` too; `invited_before` keeps
+    only members whose latest invite was issued at or before that time (reminders).
+    """
+
+    member_ids: tuple[str, ...] = ()
+    constituencies: tuple[str, ...] = ()
+    not_joined: bool = False
+    invited_before: datetime | None = None
+
+
+def choose(ctx: Context, selection: Selection) -> list[str]:
+    """The member ids a selection stands for, in member id order."""
+    for member_id in selection.member_ids:
+        row = members.get(ctx.db, member_id)
+        if row is None or row["erased_at"]:
+            raise InviteError(f"no member with id {member_id!r}")
+    rows = invites.joining(ctx.db)
+    if selection.member_ids:
+        wanted = set(selection.member_ids)
+        rows = [r for r in rows if r["member_id"] in wanted]
+    else:
+        groups = set(selection.constituencies)
+        rows = [r for r in rows if r["constituency"] in groups and not r["joined_at"]]
+    if selection.not_joined:
+        rows = [r for r in rows if not r["joined_at"]]
+    if selection.invited_before is not None:
+        cutoff = selection.invited_before
+        rows = [r for r in rows if r["invited_at"] and parse(r["invited_at"]) <= cutoff]
+    return [r["member_id"] for r in rows]
+
+
+def prepare(ctx: Context, member_ids: list[str]) -> list[Invite]:
+    """New invites for these members, not yet stored (see `record`)."""
+    expires = ctx.now() + timedelta(days=ctx.policy.invites.expiry_days)
+    rows = members.by_ids(ctx.db, member_ids)
+    prepared = []
+    for member_id in member_ids:
+        row = rows.get(member_id)
+        if row is None or row["erased_at"]:
+            raise InviteError(f"no member with id {member_id!r}")
+        token = new_token()
+        prepared.append(
+            Invite(
+                member_id,
+                row["name"] or "",
+                token,
+                expires,
+                {p: template.format(token=token) for p, template in ctx.join_links.items()},
+                row["constituency"],
+                address_lines(row["address"] or ""),
+                i18n.for_row(ctx, row).language,
+            )
+        )
+    return prepared
+
+
+def record(ctx: Context, prepared: list[Invite], actor: str) -> None:
+    """Store prepared invites; each revokes its member's earlier unused links."""
+    now = ctx.now()
+    if not prepared:
+        return
+    with ctx.db.atomic():
+        invites.replace_unused(
+            ctx.db, [(i.token, i.member_id) for i in prepared], now, prepared[0].expires_at
+        )
+        audit.record_many(ctx.db, now, actor, "invite.issued", [i.member_id for i in prepared])
+
+
+def issue(ctx: Context, member_ids: list[str] | None, actor: str) -> list[Invite]:
+    """New invites for the given members, or for every active member not yet linked."""
+    if not member_ids:
+        everyone = Selection(constituencies=ctx.policy.organisation.constituencies)
+        member_ids = choose(ctx, everyone)
+    prepared = prepare(ctx, member_ids)
+    record(ctx, prepared, actor)
+    return prepared
+
+
+def new_token() -> str:
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+
+
+UNKNOWN, USED, EXPIRED, REVOKED, ERASED = "unknown", "used", "expired", "revoked", "erased"
+
+
+def find_token_owner(ctx: Context, token: str) -> str | None:
+    """The member an invite token was issued to, if the token exists."""
+    invite = invites.find(ctx.db, token)
+    return invite["member_id"] if invite else None
+
+
+def redeem(ctx: Context, token: str, sender: Sender) -> tuple[str | None, str | None]:
+    """Link `sender` to the invite's member. Returns (member_id, None) or (None, reason)."""
+    now = ctx.now()
+    invite = invites.find(ctx.db, token) if token else None
+    reason = _refusal(ctx, invite, now)
+    if reason is None and not invites.mark_used(ctx.db, token, sender.platform, now):
+        reason = USED
+    if reason is not None:
+        audit.record(
+            ctx.db,
+            now,
+            f"{sender.platform}:{sender.platform_user_id}",
+            "join.refused",
+            invite["member_id"] if invite else "",
+            reason=reason,
+        )
+        return None, reason
+    assert invite is not None
+    members.link_identity(
+        ctx.db, sender.platform, sender.platform_user_id, sender.chat_id, invite["member_id"], now
+    )
+    audit.record(
+        ctx.db, now, f"{sender.platform}:{sender.platform_user_id}", "join", invite["member_id"]
+    )
+    return invite["member_id"], None
+
+
+def _refusal(ctx: Context, invite: dict | None, now: datetime) -> str | None:
+    if invite is None:
+        return UNKNOWN
+    if invite["used_at"]:
+        return USED
+    if invite["revoked_at"]:
+        return REVOKED
+    if parse(invite["expires_at"]) <= now:
+        return EXPIRED
+    row = members.get(ctx.db, invite["member_id"])
+    if row is None or row["erased_at"]:
+        return ERASED
+    return None

@@ -1,0 +1,82 @@
+"""Sending a finished draft: the daily limit, the record, the card, the confirmation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from handlers import i18n
+from handlers.context import Context
+from handlers.messages import Event, Message, reply
+from handlers.suggestions.card import card
+from handlers.suggestions.text import similar, words
+from storage.suggestions import queries as suggestions
+from surveys.pulses.sentiment import label, polarity
+
+
+def over_limit(ctx: Context, event: Event) -> Message | None:
+    assert event.member is not None
+    per_day = ctx.policy.suggestions.per_day
+    since = ctx.now() - timedelta(days=1)
+    if suggestions.sends_since(ctx.db, event.member.member_id, since) >= per_day:
+        _ = i18n.for_member(ctx, event.member)
+        refusal = _.ngettext(
+            "You've sent {count} suggestion in the last 24 hours, which is the most I can "
+            "take in a day. Thank you for speaking up! Please send the next one tomorrow.",
+            "You've sent {count} suggestions in the last 24 hours, which is the most I can "
+            "take in a day. Thank you for speaking up! Please send the next one tomorrow.",
+            per_day,
+        )
+        return reply(event, refusal.format(count=per_day))
+    return None
+
+
+def send(ctx: Context, event: Event, found: dict) -> Message | list[Message]:
+    """Record the suggestion, forward its card to the council, and say what happens next."""
+    assert event.member is not None
+    refusal = over_limit(ctx, event)
+    if refusal is not None:
+        return refusal
+    text, named = found["text"], bool(found["named"])
+    mine = words(text)
+    score = polarity(text)
+    number = suggestions.create(
+        ctx.db,
+        member_id=event.member.member_id,
+        text=text,
+        topic=found["topic"],
+        named=named,
+        sentiment=label(score),
+        polarity=round(score, 3),
+        words=mine,
+        similar=similar(mine, suggestions.earlier_words(ctx.db)),
+        now=ctx.now(),
+    )
+    suggestions.delete_draft(ctx.db, found["id"])
+    row = suggestions.get(ctx.db, number)
+    assert row is not None
+    _ = i18n.for_member(ctx, event.member)
+    days = ctx.policy.suggestions.response_days
+    if named:
+        sent = _.ngettext(
+            "Thank you! Your suggestion #{n} has gone to the staff council with your name. "
+            "What happens next: they will look at it and reply here, usually within {days} "
+            "day, and I'll tell you each time its status changes.",
+            "Thank you! Your suggestion #{n} has gone to the staff council with your name. "
+            "What happens next: they will look at it and reply here, usually within {days} "
+            "days, and I'll tell you each time its status changes.",
+            days,
+        )
+    else:
+        sent = _.ngettext(
+            "Thank you! Your suggestion #{n} has gone to the staff council anonymously. "
+            "What happens next: they will look at it and reply here, usually within {days} "
+            "day, and I'll tell you each time its status changes.",
+            "Thank you! Your suggestion #{n} has gone to the staff council anonymously. "
+            "What happens next: they will look at it and reply here, usually within {days} "
+            "days, and I'll tell you each time its status changes.",
+            days,
+        )
+    return [
+        card(ctx, row, key=f"suggestion:{number}:card"),
+        reply(event, sent.format(n=number, days=days)),
+    ]

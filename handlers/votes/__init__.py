@@ -1,0 +1,10 @@
+"""Member votes: secret ballots from `/vote` to the published result.
+
+Entry points: `chat` registers `/vote`, `/receipt`, `/poll`, the ballot buttons and the
+tick that opens, reminds and closes votes; `admin` is the returning officer's side
+(create, open, close, publish), used by the CLI and the console.
+Modules: `state` (a vote and who may vote), `screens` (ballots as members see them),
+`ballots` (filling in and casting in secret), `notices` (what members are told unasked),
+`results` (counting and wording the result), `admin`, `chat`.
+Uses: `storage.votes` for the secret ballot, `surveys.votes` for definitions and tallies.
+"""

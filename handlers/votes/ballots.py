@@ -1,0 +1,188 @@
+"""Filling in a ballot with buttons, confirming it, and casting it in secret.
+
+The ballot being filled in is a draft in the database (keyed by vote and member, deleted
+when cast). Button values are `<short>` or `<short>.<index>`, a few bytes. Every reply
+here carries an outbox key under `vote:<id>:b:` so that, once delivered, the ballot
+messages (which show choices and the receipt) are blanked in the outbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from handlers import i18n
+from handlers.context import Context
+from handlers.i18n import N_
+from handlers.messages import Choice, Event, Member, Message, Option, reply
+from handlers.votes.results import encode
+from handlers.votes.screens import RANKED, TOGGLES, ballot_screen, complete, confirm_screen, thanks
+from handlers.votes.state import (
+    OPEN,
+    Vote,
+    ballot_key,
+    ineligible_reason,
+    load_short,
+    local_time,
+    new_receipt,
+    not_open_reason,
+)
+from storage.votes import queries as store
+
+GONE = N_("That vote no longer exists. Type /vote to see open votes.")
+
+
+def refusal(ctx: Context, vote: Vote, member: Member) -> str | None:
+    """Why this member cannot vote in this vote now (None: they can)."""
+    reason = ineligible_reason(ctx, vote, member) or not_open_reason(ctx, vote, member)
+    already = reason is None and not vote.definition.allow_change
+    if already and store.has_voted(ctx.db, vote.id, member.member_id):
+        _ = i18n.for_member(ctx, member)
+        return _(
+            "You've already voted in {title}, and votes in this one can't be "
+            "changed. Your vote counts, once."
+        ).format(title=_.pick(vote.title))
+    return reason
+
+
+def render(ctx: Context, event: Event, vote: Vote, edit: bool, intro: str = "") -> Message:
+    member = event.member
+    assert member is not None
+    _ = i18n.for_member(ctx, member)
+    picks, confirming = store.get_draft(ctx.db, vote.id, member.member_id)
+    voted = store.has_voted(ctx.db, vote.id, member.member_id)
+    screen = confirm_screen if confirming and complete(vote, picks) else ballot_screen
+    text, buttons = screen(vote, picks, voted, _)
+    return reply(
+        event,
+        f"{intro}\n\n{text}".strip(),
+        title=_.pick(vote.title),
+        choices=buttons,
+        edit=edit,
+    )
+
+
+def _keyed(vote: Vote, event: Event, messages: list[Message]) -> list[Message]:
+    prefix = store.ballot_message_prefix(vote.id)
+    return [replace(m, key=f"{prefix}{event.event_id}:{n}") for n, m in enumerate(messages)]
+
+
+def _vote_for(ctx: Context, event: Choice) -> tuple[Vote | None, Message | None]:
+    """The vote a button refers to, or a kind refusal (as an edit of the ballot)."""
+    vote = load_short(ctx, event.value)
+    assert event.member is not None
+    _ = i18n.for_member(ctx, event.member)
+    if vote is None:
+        return None, reply(event, _(GONE))
+    reason = refusal(ctx, vote, event.member)
+    title = _.pick(vote.title)
+    return vote, (reply(event, reason, title=title, edit=True) if reason else None)
+
+
+def show(ctx: Context, event: Event, vote: Vote, intro: str = "") -> list[Message]:
+    """The ballot of `vote` as a new message (from /vote or a "Vote now" button)."""
+    assert event.member is not None
+    reason = refusal(ctx, vote, event.member)
+    if reason:
+        title = i18n.for_member(ctx, event.member).pick(vote.title)
+        return _keyed(vote, event, [reply(event, reason, title=title)])
+    return _keyed(vote, event, [render(ctx, event, vote, edit=False, intro=intro)])
+
+
+def on_go(ctx: Context, event: Choice) -> list[Message]:
+    vote, refused = _vote_for(ctx, event)
+    if vote is None or refused:
+        return [refused] if vote is None else _keyed(vote, event, [refused])
+    return _keyed(vote, event, [render(ctx, event, vote, edit=False)])
+
+
+def on_pick(ctx: Context, event: Choice) -> list[Message]:
+    vote, refused = _vote_for(ctx, event)
+    if vote is None or refused:
+        return [refused] if vote is None else _keyed(vote, event, [refused])
+    member_id = event.member.member_id  # type: ignore[union-attr]
+    index = event.value.partition(".")[2]
+    names = vote.definition.choices
+    if not index.isdigit() or int(index) >= len(names):
+        return _keyed(vote, event, [render(ctx, event, vote, edit=True)])
+    pick, method = int(index), vote.definition.method
+    picks, _confirming = store.get_draft(ctx.db, vote.id, member_id)
+    confirming = False
+    if method in TOGGLES:
+        picks = [p for p in picks if p != pick] if pick in picks else [*picks, pick]
+    elif method in RANKED:
+        picks = picks if pick in picks else [*picks, pick]
+        confirming = len(picks) == len(names)
+    else:
+        picks, confirming = [pick], True
+    store.save_draft(ctx.db, vote.id, member_id, picks, confirming, ctx.now())
+    return _keyed(vote, event, [render(ctx, event, vote, edit=True)])
+
+
+def on_done(ctx: Context, event: Choice) -> list[Message]:
+    vote, refused = _vote_for(ctx, event)
+    if vote is None or refused:
+        return [refused] if vote is None else _keyed(vote, event, [refused])
+    member_id = event.member.member_id  # type: ignore[union-attr]
+    picks, _confirming = store.get_draft(ctx.db, vote.id, member_id)
+    intro = ""
+    if complete(vote, picks):
+        store.save_draft(ctx.db, vote.id, member_id, picks, True, ctx.now())
+    else:
+        _ = i18n.for_member(ctx, event.member)
+        intro = _("Please choose at least your 1st choice first.")
+    return _keyed(vote, event, [render(ctx, event, vote, edit=True, intro=intro)])
+
+
+def on_redo(ctx: Context, event: Choice) -> list[Message]:
+    vote, refused = _vote_for(ctx, event)
+    if vote is None or refused:
+        return [refused] if vote is None else _keyed(vote, event, [refused])
+    store.save_draft(ctx.db, vote.id, event.member.member_id, [], False, ctx.now())  # type: ignore[union-attr]
+    return _keyed(vote, event, [render(ctx, event, vote, edit=True)])
+
+
+def on_confirm(ctx: Context, event: Choice) -> list[Message]:
+    vote, refused = _vote_for(ctx, event)
+    if vote is None or refused:
+        return [refused] if vote is None else _keyed(vote, event, [refused])
+    member = event.member
+    assert member is not None
+    _ = i18n.for_member(ctx, member)
+    picks, confirming = store.get_draft(ctx.db, vote.id, member.member_id)
+    if not confirming or not complete(vote, picks):
+        return _keyed(vote, event, [render(ctx, event, vote, edit=True)])
+    outcome, receipt = store.cast(
+        ctx.db,
+        vote.id,
+        member.member_id,
+        encode(vote.definition, picks),
+        new_receipt,
+        f"{local_time(ctx, ctx.now()):%Y-%m-%d}",
+        ctx.now(),
+        ballot_key(vote, member.member_id),
+        ctx.policy.privacy.anonymity_threshold if vote.definition.results_before_close else None,
+    )
+    store.delete_draft(ctx.db, vote.id, member.member_id)
+    if outcome in (store.CAST, store.REPLACED):
+        text = thanks(ctx, vote, member, receipt or "", outcome == store.REPLACED, _)
+    else:
+        fresh = load_short(ctx, event.value) or vote
+        text = refusal(ctx, fresh, member) or _("Sorry, that vote could not be cast.")
+    return _keyed(vote, event, [reply(event, text, title=_.pick(vote.title), edit=True)])
+
+
+def on_about(ctx: Context, event: Choice) -> list[Message]:
+    _ = i18n.for_member(ctx, event.member)
+    vote = load_short(ctx, event.value)
+    if vote is None:
+        return [reply(event, _(GONE))]
+    lines = [
+        f"{_.pick(o.name)}: {_.pick(o.statement)}" for o in vote.definition.options if o.statement
+    ]
+    back = (
+        (Option(_("Back to the ballot"), "vote.go", str(vote.short)),)
+        if vote.status == OPEN
+        else ()
+    )
+    statements = reply(event, "\n\n".join(lines), title=_("Statements"), choices=back)
+    return _keyed(vote, event, [statements])

@@ -1,0 +1,453 @@
+"""Member votes in SQL: definitions and state, the secret ballot, drafts and the roll.
+
+The ballot is secret by construction (see storage/votes/schema.py): `cast` writes the
+"has voted" row and the ballot in one transaction, and the UNIQUE (vote_id, member_id)
+constraint on `vote_voters` decides a race between two presses: the second one fails.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Generator, Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage import secrecy
+from storage.timestamps import iso
+
+CAST, REPLACED, ALREADY, NOT_OPEN = "cast", "replaced", "already voted", "not open"
+SEAL_PART = 500  # ballots (or voters) moved per transaction when a vote is sealed
+
+
+def insert_vote(db: Database, row: dict[str, Any], replace: bool = False) -> None:
+    """Add a vote (`short` is assigned here); `replace` overwrites one not yet opened."""
+    with db.atomic():
+        if replace:
+            existing = get(db, row["vote_id"])
+            if existing is not None:
+                db["votes"].update(row["vote_id"], {**row, "short": existing["short"]})
+                return
+        top = db.execute("select coalesce(max(short), 0) from votes").fetchone()[0]
+        db["votes"].insert({**row, "short": top + 1})
+
+
+def get(db: Database, vote_id: str) -> dict[str, Any] | None:
+    rows = list(db["votes"].rows_where("vote_id = ?", [vote_id]))
+    return rows[0] if rows else None
+
+
+def by_short(db: Database, short: int) -> dict[str, Any] | None:
+    rows = list(db["votes"].rows_where("short = ?", [short]))
+    return rows[0] if rows else None
+
+
+def all_votes(db: Database, status: str | None = None) -> list[dict[str, Any]]:
+    where, params = ("status = ?", [status]) if status else (None, None)
+    return list(db["votes"].rows_where(where, params, order_by="closes_at, vote_id"))
+
+
+def due_to_open(db: Database, now: datetime) -> list[dict[str, Any]]:
+    return list(
+        db["votes"].rows_where(
+            "status = 'scheduled' and opens_at <= ? and closes_at > ?",
+            [iso(now), iso(now)],
+            order_by="opens_at",
+        )
+    )
+
+
+def due_to_close(db: Database, now: datetime) -> list[dict[str, Any]]:
+    return list(
+        db["votes"].rows_where(
+            "status = 'open' and closes_at <= ?", [iso(now)], order_by="closes_at"
+        )
+    )
+
+
+def due_to_miss(db: Database, now: datetime) -> list[dict[str, Any]]:
+    """Votes still scheduled whose closing time has passed: they can never open."""
+    return list(
+        db["votes"].rows_where(
+            "status = 'scheduled' and closes_at <= ?", [iso(now)], order_by="closes_at"
+        )
+    )
+
+
+def unfinished_closes(db: Database, stale_before: datetime) -> list[dict[str, Any]]:
+    """Closed votes whose close was cut short (not sealed yet, or the result not sent)
+    and that nobody has worked on since `stale_before`."""
+    return list(
+        db["votes"].rows_where(
+            "status = 'closed' and (sealed_at is null or json_extract(notices, '$.result') "
+            "is null) and (sealing_at is null or sealing_at < ?)",
+            [iso(stale_before)],
+            order_by="closed_at",
+        )
+    )
+
+
+def mark_open(db: Database, vote_id: str, now: datetime, eligible: int, secret: str | None) -> bool:
+    """scheduled -> open, once: False if someone else (or an earlier run) opened it."""
+    return (
+        db.execute(
+            "update votes set status = 'open', opened_at = ?, swept_at = ?, eligible = ?, "
+            "secret = ? where vote_id = ? and status = 'scheduled'",
+            [iso(now), iso(now), eligible, secret, vote_id],
+        ).rowcount
+        == 1
+    )
+
+
+def mark_closed(db: Database, vote_id: str, now: datetime) -> bool:
+    """open -> closed, once: no more ballots, no secret, no count so far, no drafts.
+
+    The caller counts in the same transaction; `seal_in_parts` does the rest."""
+    with db.atomic():
+        if not db.execute(
+            "update votes set status = 'closed', closed_at = ?, sealing_at = ?, secret = null, "
+            "live = null where vote_id = ? and status = 'open'",
+            [iso(now), iso(now), vote_id],
+        ).rowcount:
+            return False
+        db.execute("delete from vote_drafts where vote_id = ?", [vote_id])
+    return True
+
+
+def mark_missed(db: Database, vote_id: str, now: datetime) -> bool:
+    """scheduled -> missed, once, if its closing time has passed at `now`."""
+    return (
+        db.execute(
+            "update votes set status = 'missed' "
+            "where vote_id = ? and status = 'scheduled' and closes_at <= ?",
+            [vote_id, iso(now)],
+        ).rowcount
+        == 1
+    )
+
+
+def mark_swept(db: Database, vote_id: str, now: datetime) -> None:
+    """Record when members who became reachable late were last looked for."""
+    db.execute("update votes set swept_at = ? where vote_id = ?", [iso(now), vote_id])
+
+
+def save_result(db: Database, vote_id: str, voted: int, result: dict[str, Any]) -> None:
+    db.execute(
+        "update votes set voted = ?, result = ? where vote_id = ?",
+        [voted, json.dumps(result, sort_keys=True), vote_id],
+    )
+
+
+def notices(db: Database, vote_id: str) -> dict[str, str]:
+    row = db.execute("select notices from votes where vote_id = ?", [vote_id]).fetchone()
+    return json.loads(row[0] or "{}") if row else {}
+
+
+def mark_notice(db: Database, vote_id: str, notice: str, now: datetime) -> bool:
+    """Record that a notice (announcement, one reminder batch, result) went; False if it had."""
+    with db.atomic():
+        done = notices(db, vote_id)
+        if notice in done:
+            return False
+        done[notice] = iso(now)
+        db.execute(
+            "update votes set notices = ? where vote_id = ?",
+            [json.dumps(done, sort_keys=True), vote_id],
+        )
+    return True
+
+
+# --- the roll -------------------------------------------------------------------------
+
+
+def _roll(groups: list[str]) -> str:
+    """Members `m` on the roll of a vote: active, in one of the constituencies, joined by
+    its opening (parameters: the constituencies, then the opening time)."""
+    marks = ",".join("?" * len(groups))
+    return f"m.erased_at is null and m.constituency in ({marks}) and m.created_at <= ?"
+
+
+def eligible_members(
+    db: Database,
+    constituencies: Iterable[str],
+    joined_by: datetime,
+    after: str = "",
+    limit: int = -1,
+) -> list[dict[str, Any]]:
+    """Members entitled to vote: active, in one of the constituencies, joined by the
+    opening; by member id, the `limit` after `after` (a big roll is read in pages)."""
+    groups = list(constituencies)
+    return list(
+        db.query(
+            f"select m.member_id, m.timezone, m.language, m.language_chosen from members m "
+            f"where m.member_id > ? and {_roll(groups)} order by m.member_id limit ?",
+            [after, *groups, iso(joined_by), limit],
+        )
+    )
+
+
+def count_eligible(db: Database, constituencies: Iterable[str], joined_by: datetime) -> int:
+    groups = list(constituencies)
+    (count,) = db.execute(
+        f"select count(*) from members m where {_roll(groups)}", [*groups, iso(joined_by)]
+    ).fetchone()
+    return count
+
+
+def waiting_members(
+    db: Database,
+    vote_id: str,
+    constituencies: Iterable[str],
+    joined_by: datetime,
+    after: str = "",
+    limit: int = -1,
+    unannounced: bool = False,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Of the next `limit` members on the roll after `after` (by member id), those who can
+    be reached and have not voted; with `unannounced`, only those with no announcement
+    in the outbox (its key stays when housekeeping blanks its text). Returns them and the
+    last member id looked at (None when the roll is done): a page costs the same however
+    few of its members are found."""
+    groups = list(constituencies)
+    roll = [*groups, iso(joined_by)]
+    (last,) = db.execute(
+        f"select max(member_id) from (select m.member_id from members m "
+        f"where m.member_id > ? and {_roll(groups)} order by m.member_id limit ?)",
+        [after, *roll, limit],
+    ).fetchone()
+    if last is None:
+        return [], None
+    announced = "and not exists (select 1 from outbox o where o.key = ? || m.member_id)"
+    rows = db.query(
+        f"""select m.member_id, m.timezone, m.language, m.language_chosen from members m
+        where m.member_id > ? and m.member_id <= ? and {_roll(groups)}
+        and exists (select 1 from identities i where i.member_id = m.member_id
+            and i.unreachable_at is null)
+        and not exists (select 1 from vote_voters v where v.vote_id = ? and v.member_id = m.member_id)
+        {announced if unannounced else ""} order by m.member_id""",
+        [after, last, *roll, vote_id, *([announcement_key(vote_id, "")] if unannounced else [])],
+    )
+    return list(rows), last
+
+
+def announcement_key(vote_id: str, member_id: str) -> str:
+    return f"vote:{vote_id}:open:{member_id}"
+
+
+def voted_members(db: Database, vote_id: str) -> set[str]:
+    return {
+        row[0]
+        for row in db.execute(
+            "select member_id from vote_voters where vote_id = ? and member_id is not null",
+            [vote_id],
+        )
+    }
+
+
+def has_voted(db: Database, vote_id: str, member_id: str) -> bool:
+    return (
+        db.execute(
+            "select 1 from vote_voters where vote_id = ? and member_id = ?", [vote_id, member_id]
+        ).fetchone()
+        is not None
+    )
+
+
+def count_voters(db: Database, vote_id: str) -> int:
+    """How many voted; erasing a member keeps their row (without the id), so this never drops."""
+    return db.execute("select count(*) from vote_voters where vote_id = ?", [vote_id]).fetchone()[0]
+
+
+# --- the ballot -----------------------------------------------------------------------
+
+
+def cast(
+    db: Database,
+    vote_id: str,
+    member_id: str,
+    choice: str,
+    make_receipt: Callable[[], str],
+    voted_on: str,
+    now: datetime,
+    ballot_key: str | None = None,
+    live_every: int | None = None,
+) -> tuple[str, str | None]:
+    """Record that the member voted and store their ballot, atomically.
+
+    Returns (outcome, receipt). The first statement is a write, so the check that the
+    vote is open (and its closing time not yet reached at `now`) is made under the
+    write lock. Without `ballot_key` a second ballot is refused (ALREADY); with it,
+    it replaces the ballot stored under that key (REPLACED). With `live_every`, a new
+    ballot that makes the number a multiple of it takes the count so far (`live`).
+    """
+    is_open = "exists (select 1 from votes where vote_id = ? and status = 'open' and closes_at > ?)"
+    with db.atomic():
+        try:
+            written = db.execute(
+                f"insert into vote_voters (vote_id, member_id, voted_on) select ?, ?, ? "
+                f"where {is_open}",
+                [vote_id, member_id, voted_on, vote_id, iso(now)],
+            ).rowcount
+            outcome = CAST
+        except sqlite3.IntegrityError as error:
+            if "UNIQUE" not in str(error):
+                raise
+            if ballot_key is None:
+                return ALREADY, None
+            written = db.execute(
+                f"update vote_voters set voted_on = ? where vote_id = ? and member_id = ? "
+                f"and {is_open}",
+                [voted_on, vote_id, member_id, vote_id, iso(now)],
+            ).rowcount
+            if written:
+                db.execute(
+                    "delete from vote_ballots where vote_id = ? and ballot_key = ?",
+                    [vote_id, ballot_key],
+                )
+            outcome = REPLACED
+        if not written:
+            return NOT_OPEN, None
+        for _attempt in range(5):
+            receipt = make_receipt()
+            try:
+                db.execute(
+                    "insert into vote_ballots (vote_id, receipt, choice, ballot_key) "
+                    "values (?, ?, ?, ?)",
+                    [vote_id, receipt, choice, ballot_key],
+                )
+                if live_every and outcome == CAST:
+                    _take_live_count(db, vote_id, live_every)
+                return outcome, receipt
+            except sqlite3.IntegrityError:
+                continue  # a receipt collision: draw again
+        raise RuntimeError("could not draw a unique receipt code")
+
+
+def _take_live_count(db: Database, vote_id: str, every: int) -> None:
+    """Keep the count so far if the ballots now number a multiple of `every`.
+
+    A changed ballot never takes one: the difference would be that one voter's change.
+    """
+    (ballots,) = db.execute(
+        "select count(*) from vote_ballots where vote_id = ?", [vote_id]
+    ).fetchone()
+    if ballots % every == 0:
+        live = {"ballots": ballots, "counts": choice_counts(db, vote_id)}
+        db.execute("update votes set live = ? where vote_id = ?", [json.dumps(live), vote_id])
+
+
+def live_count(db: Database, vote_id: str) -> tuple[int, list[tuple[str, int]]]:
+    """The count so far as last taken: (ballots, [(choice, how many)]); (0, []) if none."""
+    row = db.execute("select live from votes where vote_id = ?", [vote_id]).fetchone()
+    if not row or not row[0]:
+        return 0, []
+    live = json.loads(row[0])
+    return live["ballots"], [(choice, n) for choice, n in live["counts"]]
+
+
+def insert_ballots(db: Database, vote_id: str, rows: Iterable[tuple[str, str]]) -> None:
+    """Bulk-load (receipt, choice) ballots, e.g. from a paper count or a benchmark."""
+    with db.atomic():
+        db.conn.executemany(
+            "insert into vote_ballots (vote_id, receipt, choice) values (?, ?, ?)",
+            ((vote_id, receipt, choice) for receipt, choice in rows),
+        )
+
+
+def choice_counts(db: Database, vote_id: str) -> list[tuple[str, int]]:
+    """Identical ballots grouped: (choice, how many), the input of every count."""
+    return db.execute(
+        "select choice, count(*) from vote_ballots where vote_id = ? group by choice",
+        [vote_id],
+    ).fetchall()
+
+
+def ballot_list(db: Database, vote_id: str) -> list[tuple[str, str]]:
+    """The anonymised ballots as (receipt, choice), sorted by receipt."""
+    return db.execute(
+        "select receipt, choice from vote_ballots where vote_id = ? order by receipt", [vote_id]
+    ).fetchall()
+
+
+def find_receipt(db: Database, receipt: str) -> list[dict[str, Any]]:
+    """Ballots with this receipt code in closed votes (receipts are unique per vote)."""
+    return list(
+        db.query(
+            "select b.vote_id, b.choice from vote_ballots b join votes v on v.vote_id = b.vote_id "
+            "where b.receipt = ? and v.status = 'closed' and v.sealed_at is not null",
+            [receipt],
+        )
+    )
+
+
+def seal_in_parts(db: Database, vote_id: str, closed_on: str) -> Generator[None, None, bool]:
+    """After the close (`mark_closed`): nothing may link a ballot to a member any more.
+
+    One short transaction per part, yielding between parts. The ballot messages
+    (choices, confirmation, receipt) are deleted from the outbox, so that no count of
+    rows per member is left either. Then the ballots (their replacement keys cleared) and
+    the roll of who voted (with the closing day for everyone) are written again in random
+    orders, through staging tables (`secrecy.rewrite_in_parts`: rewriting a slice in
+    place would leave each row near where it was). So is the order in which members
+    first took part (tiers). Last, `sealed_at` is set, and the ballots are published.
+    Every part can be done again: a seal cut short is carried on by calling this again.
+    Returns whether it sealed it.
+    """
+    prefix = ballot_message_prefix(vote_id)
+    yield from secrecy.delete_in_parts(
+        db, "outbox", "key >= ? and key < ?", [prefix, _after(prefix)]
+    )
+    yield from secrecy.rewrite_in_parts(
+        db, "vote_ballots", "vote_id = ?", [vote_id], {"ballot_key": None}, SEAL_PART
+    )
+    yield from secrecy.rewrite_in_parts(
+        db, "vote_voters", "vote_id = ?", [vote_id], {"voted_on": closed_on}, SEAL_PART
+    )
+    yield from secrecy.shuffle_member_order_in_parts(db)
+    with db.atomic():
+        return bool(
+            db.execute(
+                "update votes set sealed_at = closed_at "
+                "where vote_id = ? and status = 'closed' and sealed_at is null",
+                [vote_id],
+            ).rowcount
+        )
+
+
+def ballot_message_prefix(vote_id: str) -> str:
+    return f"vote:{vote_id}:b:"
+
+
+def _after(prefix: str) -> str:
+    """The first key past every key starting with `prefix` (so the range uses the index)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+# --- drafts ---------------------------------------------------------------------------
+
+
+def get_draft(db: Database, vote_id: str, member_id: str) -> tuple[list[int], bool]:
+    row = db.execute(
+        "select picks, confirming from vote_drafts where vote_id = ? and member_id = ?",
+        [vote_id, member_id],
+    ).fetchone()
+    if row is None:
+        return [], False
+    return [int(p) for p in row[0].split(",") if p], bool(row[1])
+
+
+def save_draft(
+    db: Database, vote_id: str, member_id: str, picks: list[int], confirming: bool, now: datetime
+) -> None:
+    db.execute(
+        "insert into vote_drafts (vote_id, member_id, picks, confirming, updated_at) "
+        "values (?, ?, ?, ?, ?) on conflict (vote_id, member_id) do update set "
+        "picks = excluded.picks, confirming = excluded.confirming, updated_at = excluded.updated_at",
+        [vote_id, member_id, ",".join(map(str, picks)), int(confirming), iso(now)],
+    )
+
+
+def delete_draft(db: Database, vote_id: str, member_id: str) -> None:
+    db.execute("delete from vote_drafts where vote_id = ? and member_id = ?", [vote_id, member_id])

@@ -1,0 +1,62 @@
+"""The council digest's chart renders to a real PNG, and plots nothing a small group gave."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PIL import Image
+
+from handlers.digests import chart as charts
+from handlers.digests import council as digest_council
+from handlers.digests import scheduled as digests
+from handlers.digests.chart import Bar, ChartData, Trend
+from tests.handlers.digests.test_digest_council import DUE, FORTNIGHT_START, busy_fortnight
+from tests.helpers import FakeClock, make_context
+
+
+def colours(path) -> int:
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        found = image.convert("RGB").getcolors(maxcolors=1 << 20)
+    return len(found)
+
+
+def test_the_digest_chart_renders_a_real_picture(tmp_path):
+    clock = FakeClock(FORTNIGHT_START)
+    ctx = make_context(clock)
+    busy_fortnight(ctx, clock)
+    built = digests.council(ctx, DUE, tmp_path)
+    with Image.open(built.image) as image:
+        assert image.size == (1000, 420)
+    assert colours(built.image) > 10  # lines, bars, text: not a blank page
+    data = digest_council.build(ctx, built.since, built.until).chart
+    [trend] = data.trends  # the staff pulse, rounds 1 and 2
+    assert trend.rounds == (1, 2) and trend.means == (4.0, 5.0)
+    assert trend.label == "Staff pulse: Voice heard and acted on"
+    assert [(bar.label, bar.rate) for bar in data.bars] == [
+        ("Staff pulse: staff", 58.3),
+        ("Tenant pulse: tenant", 0.0),
+    ]
+
+
+def test_an_empty_chart_still_says_something(tmp_path):
+    path = charts.render(ChartData("Nothing yet", (), (), 5), tmp_path / "sub" / "c.png")
+    assert path.exists() and colours(path) > 1
+
+
+def test_hidden_figures_are_gaps_and_grey_notes(tmp_path):
+    data = ChartData(
+        "Hidden bits",
+        (Trend("Staff pulse: Voice", (1, 2, 3), (3.5, None, 4.1)),),
+        (Bar("Staff pulse: staff", 80.0), Bar("Staff pulse: tenant", None, "hidden: fewer than 5")),
+        5,
+    )
+    path = charts.render(data, tmp_path / "c.png")
+    assert colours(path) > 10
+
+
+def test_charts_live_next_to_the_database(tmp_path):
+    (tmp_path / "db").mkdir()
+    ctx = make_context(FakeClock(datetime(2026, 11, 23, tzinfo=UTC)), tmp_path / "db" / "mv.db")
+    assert charts.chart_dir(ctx) == tmp_path / "db" / "charts"
+    assert charts.chart_dir(make_context()).name == "mutual-voice-charts"
