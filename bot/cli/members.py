@@ -299,3 +299,9 @@ def erase(state: State, member_id: str, yes: bool) -> None:
     click.echo(
         f"Erased {member_id}: personal data and connections removed; anonymous results kept."
     )
+
+
+# `members role` and `members group` live with the ladder (bot/cli/tiers.py), which adds
+# them to this group; without loading it here, `mutual-voice members role` is "No such
+# command" whenever `tiers` has not been loaded first (always, in a real process).
+from bot.cli import tiers as _tiers  # noqa: E402, F401
