@@ -73,7 +73,7 @@ def _untranslated(state: State) -> None:
     if lacking:
         click.echo(
             f"No words yet for {', '.join(lacking)}: those members read "
-            f"{i18n.language_of(ctx, None)} (see the README, Languages)."
+            f"{i18n.language_of(ctx, None)} (see docs/officer-guide/languages.md)."
         )
 
 

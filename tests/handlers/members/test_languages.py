@@ -30,7 +30,7 @@ PLACEHOLDER = re.compile(r"\{[a-z_]+(?:![a-z])?(?::[^{}]*)?\}")
 
 
 def member_facing_messages() -> set[tuple[str | None, str | tuple[str, ...]]]:
-    """What pybabel extracts from the files babel.cfg names, with the README's keywords."""
+    """What pybabel extracts from the files babel.cfg names, with the developer's guide's keywords."""
     keywords = {
         "_": None,
         "N_": None,
