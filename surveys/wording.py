@@ -48,7 +48,7 @@ class Phrase:
     """Words for members, not yet in their language: a gettext msgid and what fills it.
 
     surveys/ imports nothing of handlers/, so it cannot translate; it says what to say
-    with `phrase` and `phrase_n` (pybabel extracts both, see babel.cfg and the README)
+    with `phrase` and `phrase_n` (pybabel extracts both, see babel.cfg and docs/developer-guide.md)
     and handlers render it in each reader's language. `str()` gives the English. A
     param may be a Phrase itself (a clause), rendered in the same language first.
     `to_data` / `from_data` keep a phrase in JSON, e.g. in a stored vote result.

@@ -73,7 +73,7 @@ def _untranslated(state: State) -> None:
     if lacking:
         click.echo(
             f"No words yet for {', '.join(lacking)}: those members read "
-            f"{i18n.language_of(ctx, None)} (see the README, Languages)."
+            f"{i18n.language_of(ctx, None)} (see docs/officer-guide/languages.md)."
         )
 
 
@@ -299,3 +299,9 @@ def erase(state: State, member_id: str, yes: bool) -> None:
     click.echo(
         f"Erased {member_id}: personal data and connections removed; anonymous results kept."
     )
+
+
+# `members role` and `members group` live with the ladder (bot/cli/tiers.py), which adds
+# them to this group; without loading it here, `mutual-voice members role` is "No such
+# command" whenever `tiers` has not been loaded first (always, in a real process).
+from bot.cli import tiers as _tiers  # noqa: E402, F401

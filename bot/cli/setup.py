@@ -27,4 +27,4 @@ def init(force: bool) -> None:
     click.echo(f"  1. Edit {target.name}: your organisation's name, groups and time zone.")
     click.echo("  2. Import your roster:   mutual-voice members import roster.csv")
     click.echo("  3. Try it in this terminal: mutual-voice run --as MEMBER_ID")
-    click.echo("  4. Connect Telegram and Slack: see the README, then: mutual-voice run")
+    click.echo("  4. Connect Telegram and Slack: see docs/operator-guide/, then: mutual-voice run")

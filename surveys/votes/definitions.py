@@ -2,7 +2,7 @@
 
 Pure parsing and validation, no I/O beyond reading the file: every problem is one
 `VoteDefinitionError` line naming the file, the dotted key and the reason. The format
-is documented in `examples/vote-*.toml` and the README ("Member votes").
+is documented in `examples/vote-*.toml` and docs/officer-guide/votes.md.
 """
 
 from __future__ import annotations

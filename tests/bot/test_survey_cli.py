@@ -23,7 +23,7 @@ from tests.handlers.pulses.test_pulse_chat import PulseChat, roster
 from tests.helpers import FakeClock, link, run_mv
 
 ROOT = Path(__file__).parents[2]
-DOCS = (ROOT / "README.md",)
+DOCS = (ROOT / "docs" / "officer-guide" / "pulses.md",)
 FULL = ["Agree", "Strongly agree", "Agree", "Neither", "9"]
 
 
@@ -197,8 +197,8 @@ async def test_console_demo_pulse_transcript(tmp_path):
     assert tenant_round["closed_at"] is None
 
 
-def test_the_readme_section_explains_pulses():
-    text = "\n".join(path.read_text() for path in DOCS if path.exists())
+def test_the_guide_explains_pulses():
+    text = "\n".join(path.read_text() for path in DOCS)
     for needle in (
         "mutual-voice survey send",
         "mutual-voice survey results",

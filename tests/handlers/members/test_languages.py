@@ -30,7 +30,7 @@ PLACEHOLDER = re.compile(r"\{[a-z_]+(?:![a-z])?(?::[^{}]*)?\}")
 
 
 def member_facing_messages() -> set[tuple[str | None, str | tuple[str, ...]]]:
-    """What pybabel extracts from the files babel.cfg names, with the README's keywords."""
+    """What pybabel extracts from the files babel.cfg names, with the developer's guide's keywords."""
     keywords = {
         "_": None,
         "N_": None,
@@ -254,12 +254,15 @@ def test_the_newsletter_and_the_home_speak_the_readers_language(ctx):
     assert [s.title for s in sections][-1] == "Oes gennych chi syniad?"
 
 
-def test_the_readme_section_explains_languages_to_officers_and_translators():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Languages\n", 1)[1].split("\n## ", 1)[0]
-    for words in ("/language", "organisation.language", "pybabel extract", "pybabel update"):
-        assert words in section
-    assert "survey check" in section and "native Welsh speaker" in section
+def test_the_guides_explain_languages_to_officers_and_translators():
+    officers = (ROOT / "docs" / "officer-guide" / "languages.md").read_text(encoding="utf-8")
+    for words in ("/language", "organisation.language", "survey check", "native Welsh speaker"):
+        assert words in officers
+    developers = (ROOT / "docs" / "developer-guide.md").read_text(encoding="utf-8")
+    translators = developers.split("\n## Translations\n", 1)[1].split("\n## ", 1)[0]
+    for words in ("pybabel extract", "pybabel update", "babel.cfg", "msgstr"):
+        assert words in translators
+    assert "(../developer-guide.md#translations)" in officers
 
 
 def test_a_vote_result_goes_to_each_member_in_their_language(ctx, clock):
