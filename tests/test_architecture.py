@@ -131,3 +131,33 @@ def test_each_platform_is_one_adapter_folder_with_start_app_stop(tmp_path):
     assert 'import_module(f"bot.adapters.{platform}.adapter")' in (
         ROOT / "bot" / "runner.py"
     ).read_text(encoding="utf-8")
+
+
+def test_no_handler_imports_the_web_server():
+    assert not [
+        str(path.relative_to(ROOT))
+        for path in modules("handlers")
+        if any(name.split(".")[0] == "aiohttp" for name in imported(path))
+    ]
+
+
+@pytest.mark.parametrize("top", ("handlers", "bot/adapters", "surveys"))
+def test_a_feature_is_a_folder_not_a_name_prefix(top):
+    """`vote_admin.py` beside `votes/` (or `votes.py`) is what a feature package is for."""
+    offenders = []
+    for folder in [ROOT / top, *(p for p in (ROOT / top).rglob("*") if p.is_dir())]:
+        names = {p.stem for p in folder.iterdir() if p.suffix == ".py" or p.is_dir()}
+        names.discard("__init__")
+        features = names | {name.rstrip("s") for name in names}
+        offenders += [
+            f"{folder.relative_to(ROOT)}/{name}"
+            for name in names
+            if "_" in name and name.split("_")[0] in features - {name}
+        ]
+    assert not offenders
+
+
+@pytest.mark.parametrize("package", packages())
+def test_every_package_opens_with_its_map(package):
+    tree = ast.parse((ROOT / package / "__init__.py").read_text(encoding="utf-8"))
+    assert ast.get_docstring(tree), f"{package}__init__.py has no docstring"
