@@ -12,6 +12,7 @@ from handlers.context import Context
 from handlers.i18n import N_
 from handlers.messages import Choice, Command, Event, Message, Option, Text, reply
 from handlers.router import MEMBER, Router
+from handlers.suggestions.forgotten import forgotten_once_sent
 from handlers.suggestions.send import over_limit, send
 from handlers.suggestions.text import may_identify
 from storage.suggestions import queries as suggestions
@@ -219,13 +220,15 @@ def answer_offer(ctx: Context, event: Choice) -> Answer:
 
 
 def register(router: Router) -> None:
-    router.command("suggest", N_("send an idea or concern to the staff council"), order=30)(begin)
-    router.action("suggest.start", who=MEMBER)(begin)
-    router.prompt("suggest.text", who=MEMBER)(typed)
-    router.action("suggest.offer", who=MEMBER)(answer_offer)
-    router.action("suggest.topic", who=MEMBER)(choose_topic)
-    router.action("suggest.named", who=MEMBER)(choose_named)
-    router.action("suggest.send", who=MEMBER)(send_anyway)
-    router.action("suggest.edit", who=MEMBER)(edit)
-    router.action("suggest.cancel", who=MEMBER)(cancel)
-    router.text(who=MEMBER)(offer)
+    router.command("suggest", N_("send an idea or concern to the staff council"), order=30)(
+        forgotten_once_sent(begin)
+    )
+    router.action("suggest.start", who=MEMBER)(forgotten_once_sent(begin))
+    router.prompt("suggest.text", who=MEMBER)(forgotten_once_sent(typed))
+    router.action("suggest.offer", who=MEMBER)(forgotten_once_sent(answer_offer))
+    router.action("suggest.topic", who=MEMBER)(forgotten_once_sent(choose_topic))
+    router.action("suggest.named", who=MEMBER)(forgotten_once_sent(choose_named))
+    router.action("suggest.send", who=MEMBER)(forgotten_once_sent(send_anyway))
+    router.action("suggest.edit", who=MEMBER)(forgotten_once_sent(edit))
+    router.action("suggest.cancel", who=MEMBER)(forgotten_once_sent(cancel))
+    router.text(who=MEMBER)(forgotten_once_sent(offer))

@@ -68,16 +68,20 @@ def delete_draft(db: Database, draft_id: int) -> None:
 # ------------------------------------------------------------------ daily limit
 
 
-def sends_since(db: Database, member_id: str, since: datetime) -> int:
+def day_of(moment: datetime) -> str:
+    """The day (UTC) a send is counted on: all the daily limit keeps of when."""
+    return iso(moment)[:10]
+
+
+def sends_on(db: Database, member_id: str, day: str) -> int:
     row = db.execute(
-        "select count(*) from suggestion_sends where member_id = ? and at > ?",
-        [member_id, iso(since)],
+        "select sends from suggestion_sends where member_id = ? and day = ?", [member_id, day]
     ).fetchone()
-    return row[0]
+    return row[0] if row else 0
 
 
-def forget_sends_before(db: Database, before: datetime) -> None:
-    db.execute("delete from suggestion_sends where at <= ?", [iso(before)])
+def forget_sends_before(db: Database, day: str) -> None:
+    db.execute("delete from suggestion_sends where day < ?", [day])
 
 
 def forget_drafts_before(db: Database, before: datetime) -> None:
@@ -129,7 +133,11 @@ def create(
         db["suggestion_relay"].insert(
             {"suggestion_id": number, "member_id": member_id, "linked_at": stamp}
         )
-        db["suggestion_sends"].insert({"member_id": member_id, "at": stamp})
+        db.execute(
+            "insert into suggestion_sends (member_id, day, sends) values (?, ?, 1) "
+            "on conflict (member_id, day) do update set sends = sends + 1",
+            [member_id, day_of(now)],
+        )
         log(db, number, STATUS, NEW, now)
     return number
 
@@ -169,7 +177,26 @@ def set_status(
         )
         log(db, number, STATUS, status if note is None else f"{status}: {note}", now)
         if closed:
-            db.execute("delete from suggestion_relay where suggestion_id = ?", [number])
+            forget_sender(db, number)
+
+
+def forget_sender(db: Database, number: int) -> None:
+    """Nothing may link a member to suggestion `number` any more: it is closed.
+
+    The relay link goes, so do the messages about it already delivered (those still
+    waiting go once delivered: `storage.outbox.DELETE_ONCE_SENT`) and a question about it
+    a member or the council left unanswered. Deleted rows are zeroed (`secure_delete`).
+    """
+    prefix = f"suggestion:{number}:"
+    db.execute("delete from suggestion_relay where suggestion_id = ?", [number])
+    db.execute(
+        "delete from outbox where key >= ? and key < ? and status not in ('pending', 'sending')",
+        [prefix, prefix[:-1] + ";"],
+    )
+    db.execute(
+        "delete from conversations where prompt in (?, ?, ?)",
+        [f"suggest.{step}:{number}" for step in ("answer", "reply", "reason")],
+    )
 
 
 def mark_responded(db: Database, number: int, now: datetime) -> None:
