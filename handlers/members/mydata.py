@@ -25,8 +25,7 @@ PART = 3500  # characters per message: below every platform's limit (Telegram's 
 
 def _lines(rows: list[dict[str, Any]]) -> list[str]:
     return [
-        "• " + ", ".join(f"{k}: {v}" for k, v in row.items() if v not in (None, ""))
-        for row in rows
+        "• " + ", ".join(f"{k}: {v}" for k, v in row.items() if v not in (None, "")) for row in rows
     ]
 
 
