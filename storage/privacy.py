@@ -35,6 +35,8 @@ MEMBER_TABLES: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("tier_interest", "member_id", DELETE),
     ("tier_nudges", "member_id", DELETE),
     ("tier_last_nudge", "member_id", DELETE),
+    ("console_links", "member_id", DELETE),  # an erased officer's unused links stop working
+    ("console_sessions", "member_id", DELETE),  # and their sessions end
 ]
 
 ERASED_PROFILE = (

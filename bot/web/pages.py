@@ -53,7 +53,7 @@ def actor(request: web.Request) -> str:
 
 def render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
     ctx = app_of(request).ctx
-    session = request[SESSION]
+    session = request.get(SESSION, "")  # unset on an error page outside the session check
 
     def local(moment: datetime | str | None) -> str:
         if not moment:
@@ -64,7 +64,7 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
     page = templates.get_template(template).render(
         nav=NAV,
         path=request.path,
-        officer=request[OFFICER],
+        officer=request.get(OFFICER, ""),
         csrf=csrf_token(session) if session else "",
         note=request.app[NOTES].pop(digest(session), None) if session else None,
         organisation=ctx.policy.organisation.name,
