@@ -59,6 +59,13 @@ def all_members(db: Database, include_erased: bool = False) -> list[dict[str, An
     return list(db["members"].rows_where(where, order_by="member_id"))
 
 
+def names(db: Database) -> list[tuple[str, str]]:
+    """(member_id, name) of every member not erased."""
+    return db.execute(
+        "select member_id, name from members where erased_at is null and name is not null"
+    ).fetchall()
+
+
 def count(db: Database) -> int:
     return db["members"].count
 

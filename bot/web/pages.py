@@ -21,6 +21,7 @@ from handlers.votes.state import local_time
 from storage import audit, members
 from storage.console.queries import digest
 from storage.timestamps import parse
+from surveys.bidi import isolate
 
 APP = web.AppKey("app", App)
 NOTES = web.AppKey("notes", dict)
@@ -41,6 +42,10 @@ templates = jinja2.Environment(
     lstrip_blocks=True,
     undefined=jinja2.StrictUndefined,
 )
+# `|iso` on whatever a member (or a vote's author) wrote: isolated from the page's own
+# words whatever bidirectional controls it holds (surveys/bidi.py). Text, not markup: it
+# is escaped as usual afterwards.
+templates.filters["iso"] = lambda value: isolate(value) if isinstance(value, str) else value
 
 
 def app_of(request: web.Request) -> App:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -164,9 +165,52 @@ def check_roster(ctx: Context, stream: TextIO) -> tuple[list[dict[str, str]], li
         if reason:
             problems.append(RowProblem(line, reason))
         else:
-            good.append(row)
+            good.append((line, row))
+    flagged = lookalikes(ctx, good)
+    problems += flagged
     problems.sort(key=lambda p: p.line)
-    return good, problems
+    bad_lines = {p.line for p in flagged}
+    return [row for line, row in good if line not in bad_lines], problems
+
+
+def visible(name: str) -> str:
+    """What a reader sees of a name: without invisible and format characters (zero-width
+    spaces and joiners, bidirectional controls, soft hyphens), any run of spaces as one."""
+    shown = "".join(c for c in unicodedata.normalize("NFC", name) if not _invisible(c))
+    return " ".join(shown.split())
+
+
+def _invisible(c: str) -> bool:
+    return unicodedata.category(c) in ("Cf", "Cc", "Zl", "Zp") or c in "\u115f\u1160\u3164"
+
+
+def lookalikes(ctx: Context, rows: list[tuple[int, dict[str, str]]]) -> list[RowProblem]:
+    """Names that differ from another (in the file or on the roster) only by what a reader
+    cannot see: two people who would look like one, or one made to look like another."""
+    in_file = {row["member_id"] for _, row in rows}
+    seen: dict[str, tuple[str, str]] = {}  # what shows -> (where, the name as written)
+    for member_id, name in members.names(ctx.db):
+        if member_id not in in_file:  # the file's own row is what counts for those
+            seen.setdefault(visible(name), (f"member {member_id}", name))
+    found = []
+    for line, row in rows:
+        name = row["name"]
+        shown = visible(name)
+        other = seen.setdefault(shown, (f"line {line}", name))
+        if other[1] != name:
+            found.append(
+                RowProblem(
+                    line,
+                    f"name {name!r} looks the same as {other[1]!r} ({other[0]}) but differs "
+                    f"by invisible characters ({_codes(name, other[1])}); type it again",
+                )
+            )
+    return found
+
+
+def _codes(a: str, b: str) -> str:
+    hidden = sorted({c for c in a + b if _invisible(c) or c.isspace() and c != " "})
+    return ", ".join(f"U+{ord(c):04X}" for c in hidden) or "spacing"
 
 
 @dataclass

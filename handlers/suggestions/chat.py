@@ -16,6 +16,7 @@ from handlers.suggestions.forgotten import forgotten_once_sent
 from handlers.suggestions.send import over_limit, send
 from handlers.suggestions.text import may_identify
 from storage.suggestions import queries as suggestions
+from surveys.bidi import isolate
 
 ASK = N_(
     "What would you like to tell the staff council? It can be an idea, a worry or a "
@@ -99,7 +100,7 @@ def next_step(ctx: Context, event: Event, draft_id: int, anyway: bool = False) -
     if found["named"] is None:
         return reply(
             event,
-            _(NAMED).format(name=event.member.name),
+            _(NAMED).format(name=isolate(event.member.name)),
             choices=[
                 Option(_("Anonymous"), "suggest.named", f"{d}:a"),
                 Option(_("With my name"), "suggest.named", f"{d}:n"),
