@@ -28,6 +28,7 @@ def build(app: App) -> web.Application:
     server.on_response_prepare.append(on_prepare(app.settings.web.secure))
     server[APP] = app
     server[NOTES] = {}
+    server[members.UPLOADS] = {}
     server[signin.LIMIT] = SignInLimit(app.clock)
     for page in PAGES:
         server.add_routes(page.routes)

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -227,8 +227,11 @@ def preview(ctx: Context, stream: TextIO) -> Preview:
     """Check a roster and compare it with the members held, changing nothing."""
     good, problems = check_roster(ctx, stream)
     result = Preview(problems=problems)
+    held_rows: dict[str, dict] = {}
+    for start in range(0, len(good), 500):  # one query per 500 rows, not one per row
+        held_rows |= members.by_ids(ctx.db, [r["member_id"] for r in good[start : start + 500]])
     for row in good:
-        held = members.get(ctx.db, row["member_id"])
+        held = held_rows.get(row["member_id"])
         if held is None:
             result.new.append(row)
             continue
@@ -238,6 +241,24 @@ def preview(ctx: Context, stream: TextIO) -> Preview:
         else:
             result.unchanged += 1
     return result
+
+
+PART = 500  # rows written per transaction by `apply_in_parts`: a few milliseconds each
+
+
+def apply_in_parts(
+    ctx: Context, good: list[dict[str, str]], skipped: int, actor: str
+) -> Iterator[None]:
+    """Write rows already checked (`check_roster`) a part at a time, yielding between parts
+    so that the running bot answers others meanwhile; the audit entry comes last.
+
+    Each part is an upsert by member_id, so an apply cut short (the process stopped) is
+    finished by importing the same file again.
+    """
+    for start in range(0, len(good), PART):
+        members.upsert_many(ctx.db, good[start : start + PART], ctx.now())
+        yield
+    audit.record(ctx.db, ctx.now(), actor, "roster.import", imported=len(good), skipped=skipped)
 
 
 def import_roster(ctx: Context, stream: TextIO, skip_bad: bool, actor: str) -> ImportReport:
