@@ -187,6 +187,8 @@ def load_settings(
             raise ConfigError(f"{found}: cannot read: {error}") from None
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{found}: not valid TOML: {error}") from None
+        except RecursionError:  # thousands of nested brackets exhaust tomllib's recursion
+            raise ConfigError(f"{found}: not valid TOML: nested too deeply") from None
     source = str(found) if found else "built-in defaults"
     for variable, (section, key) in SECRET_ENV.items():
         if environ.get(variable):

@@ -6,7 +6,6 @@ The form is turned into the same table a TOML file holds and checked by the same
 
 from __future__ import annotations
 
-import tomllib
 from typing import Any
 
 from aiohttp import web
@@ -14,6 +13,7 @@ from aiohttp import web
 from bot.web.pages import actor, app_of, done, render
 from handlers.votes import admin
 from handlers.votes.state import METHOD_NAMES, all_votes, load
+from surveys.toml_reader import parse_toml
 from surveys.votes.definitions import METHODS, THRESHOLDS, VoteDefinition, parse_vote
 from surveys.votes.definitions import VoteDefinitionError as DefinitionError
 
@@ -137,9 +137,10 @@ async def upload(request: web.Request) -> web.Response:
         return _form_page(request, {}, {"file": "choose a TOML file to upload"}, status=400)
     try:
         try:
-            data = tomllib.loads(file.file.read().decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            raise DefinitionError(f"{file.filename}: not valid TOML: {error}") from None
+            text = file.file.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise DefinitionError(f"{file.filename}: not UTF-8 text: save it as UTF-8") from None
+        data = parse_toml(text, file.filename, DefinitionError)
         definition = parse_vote(data, file.filename, ctx.policy.organisation.timezone)
         raise _create(request, definition)
     except (DefinitionError, admin.VoteError) as error:
