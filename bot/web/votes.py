@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.web.pages import actor, app_of, done, render
+from bot.web.pages import actor, app_of, done, post_in_parts, render
 from handlers.votes import admin
 from handlers.votes.state import METHOD_NAMES, all_votes, load
 from surveys.toml_reader import parse_toml
@@ -177,19 +177,21 @@ async def show(request: web.Request) -> web.Response:
 async def open_(request: web.Request) -> web.Response:
     app, vote_id = app_of(request), request.match_info["vote_id"]
     try:
-        with app.db.atomic():
-            report = app.postman.post(admin.open_vote(app.ctx, vote_id, actor(request)))
+        announcements = admin.open_vote(app.ctx, vote_id, actor(request))
     except admin.VoteError as error:
         raise done(request, f"/votes/{vote_id}", f"Not opened: {error}") from None
-    raise done(request, f"/votes/{vote_id}", f"Opened: {report.queued} announcements queued.")
+    # 67,000 announcements are posted a part at a time: the bot answers others meanwhile.
+    queued = await post_in_parts(app, announcements)
+    raise done(request, f"/votes/{vote_id}", f"Opened: {queued} announcements queued.")
 
 
 @routes.post("/votes/{vote_id}/close")
 async def close(request: web.Request) -> web.Response:
     app, vote_id = app_of(request), request.match_info["vote_id"]
     try:
-        messages = admin.close_vote(app.ctx, vote_id, actor(request))
+        closing = admin.start_closing(app.ctx, vote_id, actor(request))
     except admin.VoteError as error:
         raise done(request, f"/votes/{vote_id}", f"Not closed: {error}") from None
-    report = app.postman.post(messages)
-    raise done(request, f"/votes/{vote_id}", f"Closed: {report.queued} result messages queued.")
+    # The seal of 67,000 ballots runs in parts, and the results are posted in parts.
+    queued = await post_in_parts(app, closing)
+    raise done(request, f"/votes/{vote_id}", f"Closed: {queued} result messages queued.")

@@ -108,3 +108,29 @@ def test_apply_in_parts_yields_between_parts_and_audits_once_at_the_end(ctx) -> 
     assert parts == -(-1200 // roster.PART)
     assert members.count(ctx.db) == 1200
     assert len(audit.entries(ctx.db, "roster.import")) == 1
+
+
+async def test_a_long_fan_out_is_posted_in_parts_with_others_answered_between(app) -> None:
+    from bot.web.pages import PART, post_in_parts
+    from handlers.messages import Message, Recipient
+    from handlers.schedule import Pause
+
+    log: list[str] = []
+
+    def fan_out():
+        for n in range(PART * 2 + 10):
+            if n == PART // 2:
+                yield Pause(checkpoint=True)
+            log.append("drawn")
+            yield Message(Recipient(platform="telegram", chat_id=f"c{n}"), "hello", key=f"k{n}")
+
+    async def other() -> None:
+        while len(log) < 3 * PART // 4:  # once the fan-out is under way
+            await asyncio.sleep(0)
+        log.append("other")
+
+    waiting = asyncio.create_task(other())
+    queued = await post_in_parts(app, fan_out())
+    await waiting
+    assert queued == PART * 2 + 10 == app.db["outbox"].count
+    assert PART // 2 < log.index("other") < len(log) - 1  # answered before the end
