@@ -12,7 +12,7 @@ from handlers.context import Context
 from handlers.i18n import N_
 from handlers.messages import Choice, Command, Event, Message, Option, Text, reply
 from handlers.router import MEMBER, Router
-from handlers.suggestions.forgotten import forgotten_once_sent
+from handlers.suggestions.forgotten import forgotten_once_sent, keyed
 from handlers.suggestions.send import over_limit, send
 from handlers.suggestions.text import may_identify
 from storage.suggestions import queries as suggestions
@@ -196,7 +196,7 @@ def offer(ctx: Context, event: Text) -> Message | None:
             ],
         )
     d = suggestions.start_draft(ctx.db, event.member.member_id, text, ctx.now())
-    return reply(
+    asked = reply(
         event,
         _(OFFER),
         choices=[
@@ -204,6 +204,7 @@ def offer(ctx: Context, event: Text) -> Message | None:
             Option(_("No"), "suggest.offer", f"{d}:n"),
         ],
     )
+    return keyed(event, [asked])[0]  # a suggestion begins: forgotten once delivered
 
 
 def answer_offer(ctx: Context, event: Choice) -> Answer:
@@ -232,4 +233,4 @@ def register(router: Router) -> None:
     router.action("suggest.send", who=MEMBER)(forgotten_once_sent(send_anyway))
     router.action("suggest.edit", who=MEMBER)(forgotten_once_sent(edit))
     router.action("suggest.cancel", who=MEMBER)(forgotten_once_sent(cancel))
-    router.text(who=MEMBER)(forgotten_once_sent(offer))
+    router.text(who=MEMBER)(offer)

@@ -24,15 +24,16 @@ def forgotten_once_sent(handler: Callable[..., Any]) -> Callable[..., Any]:
     def wrapped(ctx: Any, event: Event) -> Any:
         out = handler(ctx, event)
         if isinstance(out, Message):
-            return _keyed(event, [out])[0]
+            return keyed(event, [out])[0]
         if isinstance(out, list):
-            return _keyed(event, out)
+            return keyed(event, out)
         return out
 
     return wrapped
 
 
-def _keyed(event: Event, messages: list[Message]) -> list[Message]:
+def keyed(event: Event, messages: list[Message]) -> list[Message]:
+    """`messages`, those to the member who wrote given a key forgotten once delivered."""
     who = event.member.member_id if event.member else None
     return [
         dataclasses.replace(m, key=f"{PREFIX}{event.sender.platform}:{event.event_id}:{i}")
