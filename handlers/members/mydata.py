@@ -15,7 +15,7 @@ from typing import Any
 from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_
-from handlers.messages import Command, Message, Recipient
+from handlers.messages import Command, Message, Recipient, quoted
 from handlers.router import MEMBER, Router
 from storage import privacy
 from storage.suggestions import queries as suggestions
@@ -25,7 +25,9 @@ PART = 3500  # characters per message: below every platform's limit (Telegram's 
 
 def _lines(rows: list[dict[str, Any]]) -> list[str]:
     return [
-        "• " + ", ".join(f"{k}: {v}" for k, v in row.items() if v not in (None, "")) for row in rows
+        # Quoted: what is held is data, shown as written (no link, mention or markup).
+        "• " + ", ".join(f"{k}: {quoted(str(v))}" for k, v in row.items() if v not in (None, ""))
+        for row in rows
     ]
 
 
