@@ -206,13 +206,19 @@ async def officer_outputs(world: World, client) -> dict[str, str]:
 
 
 def cli_exports(world: World, folder: Path, monkeypatch) -> dict[str, str]:
+    """Every member's export, and the other commands that show members or suggestions."""
     monkeypatch.chdir(folder)
     monkeypatch.delenv("MUTUAL_VOICE_CONFIG", raising=False)
-    outputs = {}
+    commands = [["members", "list", "--json"], ["suggestions", "list", "--json"]]
     for (member_id,) in world.db.execute("select member_id from members").fetchall():
-        result = CliRunner().invoke(cli, ["members", "export", member_id])
+        commands.append(["members", "export", member_id])
+    for (n,) in world.db.execute("select id from suggestions").fetchall():
+        commands.append(["suggestions", "show", str(n), "--json"])
+    outputs = {}
+    for command in commands:
+        result = CliRunner().invoke(cli, command)
         assert result.exit_code == 0, result.output
-        outputs[f"cli export {member_id}"] = result.output
+        outputs["cli " + " ".join(command)] = result.output
     return outputs
 
 
@@ -276,7 +282,7 @@ async def test_no_officer_output_names_a_sender_open_or_closed(world, tmp_path, 
         outputs = await officer_outputs(world, client)
     outputs |= cli_exports(world, tmp_path, monkeypatch)
     assert links(outputs, world) == []
-    export = json.loads(outputs["cli export t2"])
+    export = json.loads(outputs["cli members export t2"])
     assert "/mydata" in export["left_out"]["note"]
     assert set(export["left_out"]["tables"]) >= {"outbox", "suggestion_relay"}
 
