@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
+import gc
 import io
 import json
 import secrets
-from collections.abc import Callable
+import threading
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from aiohttp import web
@@ -24,6 +27,7 @@ from storage.console.queries import digest
 from storage.db import file_of, open_reader
 
 T = TypeVar("T")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 routes = web.RouteTableDef()
 
@@ -88,7 +92,39 @@ async def reading(app: App, work: Callable[[Context], T]) -> T:
     return await asyncio.to_thread(run)
 
 
+_collection_lock = threading.Lock()
+_collection_paused = 0  # big uploads under way; while any is, Python's cycle collector waits
+
+
+def collecting_later(handler: Handler) -> Handler:
+    """Hold Python's cycle collector while a big upload is read and written.
+
+    Parsing 100,000 rows makes hundreds of thousands of objects; each full collection
+    then walks them all, holding the interpreter lock for 100-300 ms whichever thread
+    triggered it, so the event loop (every other officer, every member's message) waits.
+    Those objects hold no cycles: reference counting frees them anyway. The collector
+    runs again as soon as the last upload under way is done.
+    """
+
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        global _collection_paused
+        with _collection_lock:
+            _collection_paused += 1
+            gc.disable()
+        try:
+            return await handler(request)
+        finally:
+            with _collection_lock:
+                _collection_paused -= 1
+                if not _collection_paused:
+                    gc.enable()
+
+    return wrapped
+
+
 @routes.post("/members/import")
+@collecting_later
 async def import_preview(request: web.Request) -> web.Response:
     """Check the roster and show what would change; nothing is written yet."""
     try:
@@ -104,6 +140,7 @@ async def import_preview(request: web.Request) -> web.Response:
 
 
 @routes.post("/members/import/apply")
+@collecting_later
 async def import_apply(request: web.Request) -> web.Response:
     """Check the roster off the event loop, then write it a part at a time."""
     app = app_of(request)
@@ -118,7 +155,9 @@ async def import_apply(request: web.Request) -> web.Response:
     request.app[UPLOADS].pop(digest(request[SESSION]), None)
     for _ in roster.apply_in_parts(app.ctx, good, 0, actor(request)):
         await let_others_run()
-    raise done(request, "/members", f"Imported {len(good)} members.")
+    imported = len(good)
+    del good  # freed now, before the collector runs again
+    raise done(request, "/members", f"Imported {imported} members.")
 
 
 @routes.post("/members/invite")
