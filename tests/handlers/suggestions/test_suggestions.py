@@ -372,3 +372,26 @@ def test_the_limit_counts_sends_per_day_and_keeps_no_time(chat, clock):
     clock.advance(minutes=10)  # the next day
     [ask] = chat.command(PAT, "suggest")
     assert ask["payload"]["prompt"] == "suggest.text"
+
+
+def test_sends_kept_with_their_times_become_counts_per_day_on_upgrade(tmp_path):
+    """A database from before: its send times (which matched suggestions' times) go."""
+    from storage.db import open_database
+    from storage.schema import migrate
+
+    db = open_database(tmp_path / "old.db")
+    db.execute("insert into members (member_id, constituency, created_at) values ('m1', 't', 'x')")
+    db.execute("drop table suggestion_sends")
+    db.execute("create table suggestion_sends (id integer primary key, member_id text, at text)")
+    for at in (
+        "2026-12-01T09:00:07+00:00",
+        "2026-12-01T17:45:00+00:00",
+        "2026-12-02T08:00:00+00:00",
+    ):
+        db.execute("insert into suggestion_sends (member_id, at) values ('m1', ?)", [at])
+    db.execute("delete from _sqlite_migrations where name = 'm002_sends_by_day'")
+    migrate(db)
+    rows = db.execute("select member_id, day, sends from suggestion_sends order by day").fetchall()
+    assert rows == [("m1", "2026-12-01", 2), ("m1", "2026-12-02", 1)]
+    sql = db.execute("select sql from sqlite_master where name = 'suggestion_sends'").fetchone()[0]
+    assert "without rowid" in sql.lower()
