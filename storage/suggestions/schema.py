@@ -12,6 +12,11 @@ from __future__ import annotations
 from sqlite_utils import Database, Migrations
 
 suggestions_migrations = Migrations("mutual_voice.suggestions")
+# How many suggestions a member sent each day: see m002 and `queries.forget_sender`.
+SENDS_TABLE = (
+    "create table {name} (member_id text not null references members(member_id), "
+    "day text not null, sends integer not null, primary key (member_id, day)) without rowid"
+)
 
 
 @suggestions_migrations()
@@ -96,11 +101,7 @@ def m002_sends_by_day(db: Database) -> None:
     order they were sent would pair up with the suggestions' numbers; so the table holds a
     count per member and day, in a b-tree ordered by member and day (WITHOUT ROWID).
     """
-    db.execute(
-        "create table suggestion_sends_by_day (member_id text not null "
-        "references members(member_id), day text not null, sends integer not null, "
-        "primary key (member_id, day)) without rowid"
-    )
+    db.execute(SENDS_TABLE.format(name="suggestion_sends_by_day"))
     db.execute(
         "insert into suggestion_sends_by_day (member_id, day, sends) "
         "select member_id, substr(at, 1, 10), count(*) from suggestion_sends "

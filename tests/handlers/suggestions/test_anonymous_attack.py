@@ -37,6 +37,7 @@ from handlers.messages import Choice, Command, Sender, Text
 from handlers.settings import Admin
 from storage import audit, outbox
 from tests.helpers import FakeClock, add_members, link
+from tests.sqlite_pages import table_cells, written_order
 from tests.web.console_harness import served, signed_in
 
 OFFICER = "s1"
@@ -231,14 +232,23 @@ def file_links(path: Path, world: World) -> list[str]:
         rows = db.execute(f"select * from [{table}]").fetchall()
         texts = [json.dumps(row, default=str) for row in rows]
         found += links({f"{table} row {i}": t for i, t in enumerate(texts)}, world, False)
-        # The N-th sender's row beside the N-th suggestion: rows in the order written.
-        order = []
-        for text in texts:
-            for member_id in SENDERS:
-                if member_id not in order and _mentions_member(text, member_id):
-                    order.append(member_id)
-        if len(SENDERS) > 1 and order == SENDERS:
-            found.append(f"{table}: senders' rows in the order they sent")
+        # The N-th sender's row beside the N-th suggestion: rows in rowid (or key) order,
+        # and in the order their bytes were written (SQLite fills a page from its end).
+        written = [
+            json.dumps(c.values, default=str) for c in written_order(table_cells(db, path, table))
+        ]
+        for how, sequence in (
+            ("rowid", texts),
+            ("bytes", written),
+            ("bytes, reversed", written[::-1]),
+        ):
+            order = []
+            for text in sequence:
+                for member_id in SENDERS:
+                    if member_id not in order and _mentions_member(text, member_id):
+                        order.append(member_id)
+            if order == SENDERS:
+                found.append(f"{table}: senders' rows by {how} in the order they sent")
     db.close()
     raw = path.read_bytes()
     for words in (b"anonymously", b"suggest.answer:", b"suggestion:1:"):
