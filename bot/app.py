@@ -18,6 +18,7 @@ from bot.postman import Postman
 from bot.redaction import Redactor
 from bot.scheduler import Scheduler
 from handlers import build_router
+from handlers.console import signin as console_signin
 from handlers.context import Context, system_clock
 from handlers.pulses import definitions as pulse_definitions
 from handlers.tiers import standing as tier_standing
@@ -64,6 +65,8 @@ class App:
             raise ConfigError(str(error)) from None
         if demo.is_demo(self.ctx):
             self.make_demo_officer()
+        # Someone taken off admin.officers keeps no session and no unused sign-in link.
+        console_signin.revoke_former_officers(self.ctx)
         self.router = build_router()
         self.senders: dict[str, Sender] = {}
         self.postman = Postman(

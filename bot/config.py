@@ -7,6 +7,7 @@ Secrets may come from environment variables instead of the file (see `SECRET_ENV
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import re
 import tomllib
@@ -96,6 +97,8 @@ class WebSettings:
     listen: str = "127.0.0.1"
     port: int = 8080
     public_url: str = ""
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def base_url(self) -> str:
@@ -184,6 +187,8 @@ def load_settings(
             raise ConfigError(f"{found}: cannot read: {error}") from None
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{found}: not valid TOML: {error}") from None
+        except RecursionError:  # thousands of nested brackets exhaust tomllib's recursion
+            raise ConfigError(f"{found}: not valid TOML: nested too deeply") from None
     source = str(found) if found else "built-in defaults"
     for variable, (section, key) in SECRET_ENV.items():
         if environ.get(variable):
@@ -350,6 +355,14 @@ def _check(s: Settings, source: str) -> None:
             "web.public_url",
             "must be the console's address, like https://voice.example.org (no query)",
         )
+    for proxy in s.web.trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            fail(
+                "web.trusted_proxies",
+                f'must list addresses or networks, like "127.0.0.1" or "10.0.0.0/8" (got {proxy!r})',
+            )
     if s.telegram.enabled and s.telegram.mode == "webhook":
         if not s.telegram.webhook_url.startswith("https://"):
             fail(

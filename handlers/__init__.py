@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers import guide, home, housekeeping
 from handlers.console import signin as console
 from handlers.digests import scheduled as digests
-from handlers.members import languages, onboarding, profile
+from handlers.members import languages, mydata, onboarding, profile
 from handlers.members import settings as member_settings
 from handlers.pulses import chat as pulses
 from handlers.router import Router
@@ -27,6 +27,7 @@ MODULES = (
     pulses,
     member_settings,
     languages,
+    mydata,
     votes,
     tiers,
     digests,

@@ -23,21 +23,25 @@ PROFILE_FIELDS = (
 
 
 def upsert_many(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> int:
-    """Insert or update members by member_id; returns how many rows were written."""
+    """Insert or update members by member_id (an erased one comes back); returns how many
+    rows were written. One statement for them all: a part of a 100,000-row roster is a
+    few milliseconds."""
     stamp = iso(now)
-    count = 0
+    fields = ", ".join(PROFILE_FIELDS)
+    marks = ", ".join("?" * len(PROFILE_FIELDS))
+    updates = ", ".join(f"{f} = excluded.{f}" for f in PROFILE_FIELDS)
+    records = [
+        (row["member_id"], *(row.get(f) or None for f in PROFILE_FIELDS), stamp, stamp)
+        for row in rows
+    ]
     with db.atomic():
-        for row in rows:
-            existing = get(db, row["member_id"])
-            record = {"member_id": row["member_id"], "updated_at": stamp}
-            record.update({f: row.get(f) or None for f in PROFILE_FIELDS})
-            if existing is None:
-                record["created_at"] = stamp
-                db["members"].insert(record)
-            else:
-                db["members"].update(row["member_id"], {**record, "erased_at": None})
-            count += 1
-    return count
+        db.conn.executemany(
+            f"insert into members (member_id, {fields}, created_at, updated_at) "
+            f"values (?, {marks}, ?, ?) on conflict (member_id) do update set {updates}, "
+            "updated_at = excluded.updated_at, erased_at = null",
+            records,
+        )
+    return len(records)
 
 
 def get(db: Database, member_id: str) -> dict[str, Any] | None:
@@ -57,6 +61,13 @@ def by_ids(db: Database, member_ids: Iterable[str]) -> dict[str, dict[str, Any]]
 def all_members(db: Database, include_erased: bool = False) -> list[dict[str, Any]]:
     where = None if include_erased else "erased_at is null"
     return list(db["members"].rows_where(where, order_by="member_id"))
+
+
+def names(db: Database) -> list[tuple[str, str]]:
+    """(member_id, name) of every member not erased."""
+    return db.execute(
+        "select member_id, name from members where erased_at is null and name is not null"
+    ).fetchall()
 
 
 def count(db: Database) -> int:

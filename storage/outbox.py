@@ -133,7 +133,20 @@ def scrub_messages(db: Database, prefix: str, sent_only: bool = True) -> int:
     ).rowcount
 
 
+# Messages between a member and the bot about suggestions (and a member's copy of their
+# own data) go altogether once delivered or given up: their times, their order and the
+# member they went to would tell who sent an anonymous suggestion. No key is posted twice
+# (the event it answers is handled once; a closed suggestion takes no more messages).
+DELETE_ONCE_SENT = ("suggestion:*", "mydata:*")
+_DELETED = " or ".join("key glob ?" for _ in DELETE_ONCE_SENT)
+
+
+def _delete_once_sent(db: Database, where: str, params: list[Any]) -> None:
+    db.execute(f"delete from outbox where ({_DELETED}) and {where}", [*DELETE_ONCE_SENT, *params])
+
+
 def mark_sent(db: Database, row_id: int, ref: str | None, now: datetime) -> None:
+    _delete_once_sent(db, "id = ?", [row_id])
     secret = " or ".join("key glob ?" for _ in FORGET_ONCE_SENT)
     db.execute(
         f"update outbox set status = 'sent', sent_at = ?, sent_ref = ?, error = null, "
@@ -160,6 +173,7 @@ def postpone(
 
 
 def mark_failed(db: Database, row_id: int, status: str, error: str) -> None:
+    _delete_once_sent(db, "id = ?", [row_id])
     db.execute("update outbox set status = ?, error = ? where id = ?", [status, error, row_id])
 
 
@@ -192,6 +206,9 @@ def rows_for(db: Database, platform: str | None = None) -> list[dict[str, Any]]:
 
 def abandon_chat(db: Database, platform: str, chat_id: str, status: str, error: str) -> int:
     """Give up every waiting message to a chat that can no longer be reached."""
+    _delete_once_sent(
+        db, "platform = ? and chat_id = ? and status = 'pending'", [platform, chat_id]
+    )
     return db.execute(
         "update outbox set status = ?, error = ? where platform = ? and chat_id = ? "
         "and status = 'pending'",

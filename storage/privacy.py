@@ -35,6 +35,8 @@ MEMBER_TABLES: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("tier_interest", "member_id", DELETE),
     ("tier_nudges", "member_id", DELETE),
     ("tier_last_nudge", "member_id", DELETE),
+    ("console_links", "member_id", DELETE),  # an erased officer's unused links stop working
+    ("console_sessions", "member_id", DELETE),  # and their sessions end
 ]
 
 ERASED_PROFILE = (
@@ -48,8 +50,36 @@ ERASED_PROFILE = (
 )
 
 
+# What an officer's export of a member leaves out, and why. The member gets all of it
+# themselves (`/mydata`, handlers/members/mydata.py), delivered to them alone.
+LEFT_OUT_FOR_OFFICERS = {
+    "suggestion_relay": "which open anonymous suggestions are theirs",
+    "suggestion_drafts": "suggestions they are still writing (they may send them anonymously)",
+    "suggestion_sends": "how many suggestions they sent today (most are anonymous)",
+    "outbox": "the messages the bot sent them: their words, times and order would tell "
+    "which anonymous suggestions are theirs",
+    "conversations": "the question their chat is waiting to answer (it may be about an "
+    "anonymous suggestion)",
+}
+LEFT_OUT_NOTE = (
+    "This export leaves out what could tell who sent an anonymous suggestion, so that no "
+    "officer can learn it: {tables}. The member can get all of their data, these parts "
+    "included, by sending /mydata to the bot; it goes to them alone."
+)
+
+
+def export_for_officer(db: Database, member_id: str) -> dict[str, Any]:
+    """What an officer may see of a member: everything but what is in LEFT_OUT_FOR_OFFICERS."""
+    data = {k: v for k, v in export_member(db, member_id).items() if k not in LEFT_OUT_FOR_OFFICERS}
+    data["left_out"] = {
+        "note": LEFT_OUT_NOTE.format(tables=", ".join(LEFT_OUT_FOR_OFFICERS)),
+        "tables": dict(LEFT_OUT_FOR_OFFICERS),
+    }
+    return data
+
+
 def export_member(db: Database, member_id: str) -> dict[str, Any]:
-    """Everything held about a member, table by table."""
+    """Everything held about a member, table by table: for the member alone."""
     tables = db.table_names()
     member = list(db["members"].rows_where("member_id = ?", [member_id]))
     data: dict[str, Any] = {"member": member[0] if member else None}

@@ -166,8 +166,17 @@ def load_toml(path: Path | Traversable, error_cls: type[Exception]) -> dict[str,
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise error_cls(f"{source}: cannot read: {exc}") from None
+    return parse_toml(text, source, error_cls)
+
+
+def parse_toml(text: str, source: str, error_cls: type[Exception]) -> dict[str, Any]:
+    """Parse TOML text; a problem raises `error_cls` with the source and line."""
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        # tomllib reads nested arrays and inline tables by recursion: thousands of
+        # brackets exhaust Python's stack (a crafted file; no real one nests so deep).
+        raise error_cls(f"{source}: not valid TOML: nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         position = _TOML_POSITION.match(str(exc))
         if position is None:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from surveys.bidi import isolate
 from surveys.localised import Local
 
 
@@ -93,6 +94,8 @@ def _render(value: Any, language: Language) -> Any:
         return pick(value) if pick else str(value)
     if isinstance(value, tuple):
         return ", ".join(str(_render(item, language)) for item in value)
+    if isinstance(value, str):  # a candidate's or an option's name, most often
+        return isolate(value)
     return value
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from surveys.bidi import isolate
+
 WORD_JOINER = "\u2060"
 
 _LIVE = re.compile(
@@ -24,4 +26,5 @@ _LIVE = re.compile(
 
 
 def inert(text: str) -> str:
-    return _LIVE.sub(WORD_JOINER, text)
+    """Linking nothing, and isolated from the words around it (surveys/bidi.py)."""
+    return _LIVE.sub(WORD_JOINER, isolate(text))

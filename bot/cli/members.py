@@ -278,7 +278,11 @@ def unreachable(state: State, as_json: bool) -> None:
 @click.argument("member_id")
 @pass_state
 def export(state: State, member_id: str) -> None:
-    """Print everything held about a member, as JSON."""
+    """Print what is held about a member, as JSON.
+
+    It leaves out what could tell who sent an anonymous suggestion (listed under
+    "left_out", with why); the member gets all of it by sending /mydata to the bot.
+    """
     _existing(state, member_id)
     emit_json(member_data.export(state.app.ctx, member_id, state.actor()))
 

@@ -12,6 +12,8 @@ from bot import demo
 from bot.cli.output import emit_json
 from bot.cli.state import State, pass_state
 from handlers.console import signin as console_links
+from storage.db import file_of
+from storage.wal_keeper import WalKeeper
 
 if TYPE_CHECKING:
     from bot.web.server import Console
@@ -49,6 +51,12 @@ async def _serve(console: Console, lines: list[str]) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    # As in `run`: the log is copied into the file from another thread, so that a commit
+    # after a 100,000-row import never waits for that copy on the event loop.
+    path = file_of(console.app.db)
+    keeper = WalKeeper(console.app.db, path) if path else None
+    if keeper:
+        keeper.start()
     await console.start()
     for line in lines:
         click.echo(line)
@@ -56,6 +64,8 @@ async def _serve(console: Console, lines: list[str]) -> None:
         await stop.wait()
     finally:
         await console.stop()
+        if keeper:
+            keeper.stop()
 
 
 @click.group()

@@ -8,7 +8,6 @@ leaves neither a half-written file nor links nobody was sent.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import shutil
@@ -20,6 +19,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.invites.letters import LetterHead, write_letters
 from bot.invites.qr_codes import write_pngs
+from bot.spreadsheet import write_csv
 from handlers.members.invites import Invite
 
 PLATFORM = "telegram"
@@ -105,20 +105,21 @@ def write_qr_files(invites: list[Invite], folder: Path) -> None:
     # Roster member ids are letters, digits, ".", "_" and "-": safe as file names.
     names = [f"{invite.member_id}.png" for invite in invites]
     write_pngs([i.links[PLATFORM] for i in invites], [folder / n for n in names])
-    with open(folder / "invites.csv", "w", newline="", encoding="utf-8") as out:
-        table = csv.writer(out)
-        table.writerow(["member_id", "name", "address", "link", "expires_at", "qr_file"])
-        for invite, name in zip(invites, names, strict=True):
-            table.writerow(
-                [
-                    invite.member_id,
-                    invite.name,
-                    "|".join(invite.address),
-                    invite.links[PLATFORM],
-                    invite.expires_at.isoformat(),
-                    name,
-                ]
-            )
+    write_csv(
+        folder / "invites.csv",
+        ["member_id", "name", "address", "link", "expires_at", "qr_file"],
+        (
+            [
+                invite.member_id,
+                invite.name,
+                "|".join(invite.address),
+                invite.links[PLATFORM],
+                invite.expires_at.isoformat(),
+                name,
+            ]
+            for invite, name in zip(invites, names, strict=True)
+        ),
+    )
 
 
 def letters_pdf(invites: list[Invite], head: LetterHead) -> bytes:

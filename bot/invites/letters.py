@@ -28,6 +28,7 @@ from bot.invites.qr_codes import qr_image, qr_modules
 from handlers import i18n
 from handlers.i18n import N_, Translator
 from handlers.members.invites import Invite
+from surveys.bidi import without_controls
 
 # fontTools reports every font it subsets at INFO: not news for an officer.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -207,9 +208,12 @@ def _page(
 ) -> None:
     pdf.write_line(MARGIN, head.organisation, text.organisation_size, "B")
     y = 45.0  # where a window envelope shows the address
-    for line in (invite.name, *invite.address):
+    # The roster's words without bidirectional controls: a PDF has no isolates to keep
+    # an override in a name from turning the words after it around.
+    name = without_controls(invite.name)
+    for line in (name, *map(without_controls, invite.address)):
         y = pdf.write_line(y, line, pdf.fitted(line, 12), "")
-    greeting = text.greeting.format(name=invite.name)
+    greeting = text.greeting.format(name=name)
     y = pdf.write_line(max(y + 8, 82.0), greeting, pdf.fitted(greeting, 14, "B"), "B") + 2
     y = _lines(pdf, y, text.intro, 14) + 3
     y = _lines(pdf, y, text.steps, 14, "B") + 4

@@ -2,21 +2,43 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import functools
+import gc
 import io
 import json
+import secrets
+import threading
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from aiohttp import web
 
+from bot.app import App
+from bot.scheduler import let_others_run
 from bot.web.pages import actor, app_of, done, render
+from bot.web.security import SESSION, same_token
+from handlers.context import Context
 from handlers.members import data as member_data
 from handlers.members import invites, roster
 from storage import members as member_rows
+from storage.console.queries import digest
+from storage.db import file_of, open_reader
+
+T = TypeVar("T")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 routes = web.RouteTableDef()
 
 
+# A previewed roster waits here for Apply, one per session (a new preview replaces it):
+# the page carries only its id, not 10 MB of CSV to send back and parse again.
+UPLOADS = web.AppKey("roster_uploads", dict)
+
+
 async def _roster_text(request: web.Request) -> str:
-    """The roster from the upload (a file) or the form's text box (after a preview)."""
+    """The roster from the upload (a file), a previewed one (its id) or the form's text box."""
     form = await request.post()
     upload = form.get("file")
     if isinstance(upload, web.FileField) and upload.filename:
@@ -25,7 +47,19 @@ async def _roster_text(request: web.Request) -> str:
             return raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise roster.RosterError("the file is not UTF-8 text: save it as CSV UTF-8") from None
+    if form.get("upload"):
+        kept = request.app[UPLOADS].get(digest(request[SESSION]))
+        if kept is None or not same_token(str(form["upload"]), kept[0]):
+            raise roster.RosterError("that preview has expired: choose the file again")
+        return kept[1]
     return str(form.get("csv", ""))
+
+
+def _keep(request: web.Request, text: str) -> str:
+    """Keep a previewed roster for Apply; its id."""
+    upload = secrets.token_hex(16)
+    request.app[UPLOADS][digest(request[SESSION])] = (upload, text)
+    return upload
 
 
 @routes.get("/members")
@@ -37,36 +71,93 @@ async def listing(request: web.Request) -> web.Response:
 
 @routes.get("/members/import")
 async def import_form(request: web.Request) -> web.Response:
-    return render(request, "roster.html", preview=None, error=None, csv="")
+    return render(request, "roster.html", preview=None, error=None, upload="")
+
+
+async def reading(app: App, work: Callable[[Context], T]) -> T:
+    """`work` in a thread with a read-only connection of its own, off the event loop: the
+    bot answers everyone else meanwhile. (A database in memory has no second connection:
+    then it runs here.)"""
+    path = file_of(app.db)
+    if path is None:
+        return work(app.ctx)
+
+    def run() -> T:
+        reader = open_reader(path)
+        try:
+            return work(dataclasses.replace(app.ctx, db=reader))
+        finally:
+            reader.close()
+
+    return await asyncio.to_thread(run)
+
+
+_collection_lock = threading.Lock()
+_collection_paused = 0  # big uploads under way; while any is, Python's cycle collector waits
+
+
+def collecting_later(handler: Handler) -> Handler:
+    """Hold Python's cycle collector while a big upload is read and written.
+
+    Parsing 100,000 rows makes hundreds of thousands of objects; each full collection
+    then walks them all, holding the interpreter lock for 100-300 ms whichever thread
+    triggered it, so the event loop (every other officer, every member's message) waits.
+    Those objects hold no cycles: reference counting frees them anyway. The collector
+    runs again as soon as the last upload under way is done.
+    """
+
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        global _collection_paused
+        with _collection_lock:
+            _collection_paused += 1
+            gc.disable()
+        try:
+            return await handler(request)
+        finally:
+            with _collection_lock:
+                _collection_paused -= 1
+                if not _collection_paused:
+                    gc.enable()
+
+    return wrapped
 
 
 @routes.post("/members/import")
+@collecting_later
 async def import_preview(request: web.Request) -> web.Response:
     """Check the roster and show what would change; nothing is written yet."""
     try:
         text = await _roster_text(request)
         if not text.strip():
             raise roster.RosterError("choose a CSV file to upload")
-        found = roster.preview(app_of(request).ctx, io.StringIO(text))
+        found = await reading(app_of(request), lambda ctx: roster.preview(ctx, io.StringIO(text)))
     except roster.RosterError as error:
-        return render(request, "roster.html", status=400, preview=None, error=str(error), csv="")
+        return render(request, "roster.html", status=400, preview=None, error=str(error), upload="")
     status = 400 if found.problems else 200
-    return render(request, "roster.html", status=status, preview=found, error=None, csv=text)
+    upload = "" if found.problems else _keep(request, text)
+    return render(request, "roster.html", status=status, preview=found, error=None, upload=upload)
 
 
 @routes.post("/members/import/apply")
+@collecting_later
 async def import_apply(request: web.Request) -> web.Response:
-    text = await _roster_text(request)
+    """Check the roster off the event loop, then write it a part at a time."""
+    app = app_of(request)
     try:
-        report = roster.import_roster(
-            app_of(request).ctx, io.StringIO(text), skip_bad=False, actor=actor(request)
-        )
+        text = await _roster_text(request)
+        good, problems = await reading(app, lambda ctx: roster.check_roster(ctx, io.StringIO(text)))
     except roster.RosterError as error:
-        return render(request, "roster.html", status=400, preview=None, error=str(error), csv="")
-    if not report.applied:
-        found = roster.preview(app_of(request).ctx, io.StringIO(text))
-        return render(request, "roster.html", status=400, preview=found, error=None, csv=text)
-    raise done(request, "/members", f"Imported {report.imported} members.")
+        return render(request, "roster.html", status=400, preview=None, error=str(error), upload="")
+    if problems:
+        found = await reading(app, lambda ctx: roster.preview(ctx, io.StringIO(text)))
+        return render(request, "roster.html", status=400, preview=found, error=None, upload="")
+    request.app[UPLOADS].pop(digest(request[SESSION]), None)
+    for _ in roster.apply_in_parts(app.ctx, good, 0, actor(request)):
+        await let_others_run()
+    imported = len(good)
+    del good  # freed now, before the collector runs again
+    raise done(request, "/members", f"Imported {imported} members.")
 
 
 @routes.post("/members/invite")

@@ -8,6 +8,7 @@ on the page. So a member is told exactly what they are told when the council use
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -15,12 +16,15 @@ import jinja2
 from aiohttp import web
 
 from bot.app import App
+from bot.scheduler import let_others_run
 from bot.web.security import OFFICER, SESSION, csrf_token
-from handlers.messages import Event, Member, Sender
+from handlers.messages import Event, Member, Message, Sender
+from handlers.schedule import Pause
 from handlers.votes.state import local_time
-from storage import audit, members
+from storage import audit, members, secrecy
 from storage.console.queries import digest
 from storage.timestamps import parse
+from surveys.bidi import isolate
 
 APP = web.AppKey("app", App)
 NOTES = web.AppKey("notes", dict)
@@ -41,6 +45,10 @@ templates = jinja2.Environment(
     lstrip_blocks=True,
     undefined=jinja2.StrictUndefined,
 )
+# `|iso` on whatever a member (or a vote's author) wrote: isolated from the page's own
+# words whatever bidirectional controls it holds (surveys/bidi.py). Text, not markup: it
+# is escaped as usual afterwards.
+templates.filters["iso"] = lambda value: isolate(value) if isinstance(value, str) else value
 
 
 def app_of(request: web.Request) -> App:
@@ -53,7 +61,7 @@ def actor(request: web.Request) -> str:
 
 def render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
     ctx = app_of(request).ctx
-    session = request[SESSION]
+    session = request.get(SESSION, "")  # unset on an error page outside the session check
 
     def local(moment: datetime | str | None) -> str:
         if not moment:
@@ -64,7 +72,7 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
     page = templates.get_template(template).render(
         nav=NAV,
         path=request.path,
-        officer=request[OFFICER],
+        officer=request.get(OFFICER, ""),
         csrf=csrf_token(session) if session else "",
         note=request.app[NOTES].pop(digest(session), None) if session else None,
         organisation=ctx.policy.organisation.name,
@@ -98,3 +106,28 @@ def act(request: web.Request, event: Event, action: str, subject: str) -> list[s
         app.postman.post(m for m in messages if m.to.platform != WEB)
         audit.record(app.db, app.clock(), actor(request), action, subject)
     return [m.text for m in messages if m.to.platform == WEB]
+
+
+PART = 500  # messages posted per transaction by `post_in_parts`
+
+
+async def post_in_parts(app: App, items: Iterable[Message | Pause], part: int = PART) -> int:
+    """Post a long fan-out (a round's invitations, a vote's announcements, a close) a part
+    at a time, each part its own transaction, letting the bot answer others between parts.
+    A pause of the work is honoured too; one that asks for it empties the write-ahead
+    log once the work is done. Returns how many messages were queued."""
+    queued, batch, checkpoint = 0, [], False
+    for item in items:
+        if isinstance(item, Pause):
+            checkpoint = checkpoint or item.checkpoint
+        else:
+            batch.append(item)
+            if len(batch) < part:
+                continue
+        queued += app.postman.post(batch).queued if batch else 0
+        batch = []
+        await let_others_run()
+    queued += app.postman.post(batch).queued if batch else 0
+    if checkpoint:
+        secrecy.checkpoint(app.db)
+    return queued

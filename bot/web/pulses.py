@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.scheduler import let_others_run
-from bot.web.pages import actor, app_of, done, render
+from bot.web.pages import actor, app_of, done, post_in_parts, render
 from handlers.pulses import admin as pulse_admin
 from handlers.pulses.questions import closing_time
 from handlers.pulses.results import NoSuchRound, find_round, note, results_of, status
@@ -101,13 +101,14 @@ async def send(request: web.Request) -> web.Response:
     try:
         with app.db.atomic():
             round_row, invitations = pulse_admin.send_now(app.ctx, survey_id, actor(request))
-            report = app.postman.post(invitations)
     except pulse_admin.PulseError as error:
         raise done(request, "/pulses", f"Not sent: {error}") from None
+    # Thousands of invitations are posted a part at a time: the bot answers others meanwhile.
+    queued = await post_in_parts(app, invitations)
     raise done(
         request,
         f"/pulses/{survey_id}/{round_row['number']}",
-        f"Opened round {round_row['number']} of {survey_id}: {report.queued} invitations "
+        f"Opened round {round_row['number']} of {survey_id}: {queued} invitations "
         "queued; the running bot delivers them.",
     )
 

@@ -2,13 +2,18 @@
 
 The session id lives only in an HttpOnly, SameSite=Strict cookie; the database keeps
 its hash. Every form carries a CSRF token derived from the session, so a page on
-another site cannot make a signed-in officer's browser change anything.
+another site cannot make a signed-in officer's browser change anything. Every answer,
+error pages included, carries the same security headers (`on_prepare`), and the
+`Server` header names no version. Failed sign-in tokens are counted per client address:
+behind a reverse proxy listed in `web.trusted_proxies`, the address it forwards.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
+import logging
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -20,7 +25,8 @@ from handlers.console import signin as console
 SESSION_COOKIE = "mv_session"
 PRE_COOKIE = "mv_signin"  # the sign-in form's own CSRF cookie, before there is a session
 OPEN_PATHS = ("/signin", "/static/", "/signed-out")
-SIGNIN_LIMIT = 10  # attempts per address per minute
+SIGNIN_LIMIT = 10  # failed sign-in tokens per address per minute
+AUTO = "auto"  # ?auto=1: a page refreshing itself, which is not the officer's activity
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -31,7 +37,10 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
+    "Server": "Mutual Voice",  # aiohttp's default names its version and Python's
 }
+HSTS = "max-age=31536000; includeSubDomains"
+log = logging.getLogger(__name__)
 OFFICER = web.RequestKey("officer", str)  # "" when nobody is signed in
 SESSION = web.RequestKey("session", str)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -45,39 +54,85 @@ def same_token(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-@web.middleware
-async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        response = await handler(request)
-    except web.HTTPException as error:
-        _protect(request, error)
-        raise
-    _protect(request, response)
-    return response
+def on_prepare(secure: bool) -> Callable[[web.Request, web.StreamResponse], Awaitable[None]]:
+    """Security headers on every answer the application sends, errors included."""
+
+    async def protect(request: web.Request, response: web.StreamResponse) -> None:
+        response.headers.update(HEADERS)
+        if secure:
+            response.headers["Strict-Transport-Security"] = HSTS
+        if not request.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+
+    return protect
 
 
-def _protect(request: web.Request, response: web.StreamResponse) -> None:
-    response.headers.update(HEADERS)
-    if not request.path.startswith("/static/"):
-        response.headers["Cache-Control"] = "no-store"
+def errors(render_error: Callable[[web.Request], web.Response]):
+    """An unexpected failure is logged and answered with the console's own error page."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except Exception:
+            log.exception("console: %s %s failed", request.method, request.path)
+            return render_error(request)
+
+    return middleware
+
+
+def client_address(request: web.Request, trusted: tuple[str, ...]) -> str:
+    """Who is asking: the peer, or behind trusted proxies the last address they forwarded
+    that is not one of theirs (earlier entries could be made up by the client)."""
+    networks = [ipaddress.ip_network(t, strict=False) for t in trusted]
+    peer = request.remote or "unknown"
+
+    def is_proxy(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address.strip())
+        except ValueError:
+            return False
+        return any(ip in network for network in networks)
+
+    if not networks or not is_proxy(peer):
+        return peer
+    forwarded = [
+        a.strip() for a in request.headers.getall("X-Forwarded-For", []) for a in a.split(",")
+    ]
+    for address in reversed(forwarded):
+        if address and not is_proxy(address):
+            return address
+    return peer
 
 
 class SignInLimit:
-    """At most `SIGNIN_LIMIT` sign-in requests per address in any minute."""
+    """At most `SIGNIN_LIMIT` failed sign-in tokens per address in any minute.
+
+    Only failures count: opening a link (which chat apps do to preview it) costs
+    nothing, and an officer signing in is never held up by their colleagues' successes.
+    """
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self.clock = clock
-        self.seen: dict[str, deque[datetime]] = defaultdict(deque)
+        self.failures: dict[str, deque[datetime]] = defaultdict(deque)
 
-    def allow(self, address: str) -> bool:
+    def _recent(self, address: str) -> deque[datetime]:
         now = self.clock()
-        recent = self.seen[address]
+        recent = self.failures[address]
         while recent and recent[0] <= now - timedelta(minutes=1):
             recent.popleft()
-        if len(recent) >= SIGNIN_LIMIT:
-            return False
-        recent.append(now)
-        return True
+        if not recent:
+            del self.failures[address]  # kept small: only addresses failing right now
+            return deque()
+        return recent
+
+    def blocked(self, address: str) -> bool:
+        return len(self._recent(address)) >= SIGNIN_LIMIT
+
+    def failed(self, address: str) -> None:
+        self.failures[address].append(self.clock())
 
 
 def session_middleware(app_key: web.AppKey, refuse: Callable[[web.Request], web.Response]):
@@ -88,7 +143,8 @@ def session_middleware(app_key: web.AppKey, refuse: Callable[[web.Request], web.
         request[OFFICER], request[SESSION] = "", ""
         session_id = request.cookies.get(SESSION_COOKIE, "")
         if session_id:
-            officer = console.session_officer(request.app[app_key].ctx, session_id)
+            active = request.query.get(AUTO) != "1"
+            officer = console.session_officer(request.app[app_key].ctx, session_id, active)
             if officer is not None:
                 request[OFFICER], request[SESSION] = officer, session_id
         if request.path.startswith(OPEN_PATHS):

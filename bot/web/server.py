@@ -9,8 +9,8 @@ from aiohttp import web
 
 from bot.app import App
 from bot.web import joining, members, overview, pulses, signin, suggestions, votes
-from bot.web.pages import APP, NOTES
-from bot.web.security import SignInLimit, headers, session_middleware
+from bot.web.pages import APP, NOTES, render
+from bot.web.security import SignInLimit, errors, on_prepare, session_middleware
 
 log = logging.getLogger(__name__)
 
@@ -22,16 +22,30 @@ MAX_UPLOAD = 16 * 1024 * 1024
 
 def build(app: App) -> web.Application:
     server = web.Application(
-        middlewares=[headers, session_middleware(APP, signin.refuse)],
+        middlewares=[errors(failed), session_middleware(APP, signin.refuse)],
         client_max_size=MAX_UPLOAD,
     )
+    server.on_response_prepare.append(on_prepare(app.settings.web.secure))
     server[APP] = app
     server[NOTES] = {}
+    server[members.UPLOADS] = {}
     server[signin.LIMIT] = SignInLimit(app.clock)
     for page in PAGES:
         server.add_routes(page.routes)
     server.router.add_static("/static/", str(resources.files("bot.web") / "static"))
     return server
+
+
+def failed(request: web.Request) -> web.Response:
+    """The page for a failure nobody expected: the console's own, never a bare 500."""
+    return render(
+        request,
+        "message.html",
+        status=500,
+        heading="Something went wrong",
+        text="The console could not do that. Nothing half-done was kept. The details are "
+        "in the bot's log; try again, or tell whoever runs the bot.",
+    )
 
 
 class Console:

@@ -17,10 +17,12 @@ from bot.web.security import (
     SESSION,
     SESSION_COOKIE,
     SignInLimit,
+    client_address,
     csrf_token,
     same_token,
 )
 from handlers.console import signin as console
+from storage.console.queries import digest
 
 routes = web.RouteTableDef()
 LIMIT = web.AppKey("signin_limit", SignInLimit)
@@ -35,15 +37,19 @@ def refuse(request: web.Request) -> web.Response:
     return render(request, "signin_needed.html", status=401)
 
 
+def _address(request: web.Request) -> str:
+    return client_address(request, app_of(request).settings.web.trusted_proxies)
+
+
 def _limited(request: web.Request) -> web.Response | None:
-    if request.app[LIMIT].allow(request.remote or "unknown"):
+    if not request.app[LIMIT].blocked(_address(request)):
         return None
     return render(
         request,
         "message.html",
         status=429,
         heading="Too many tries",
-        text="Too many sign-in attempts from here. Wait a minute, then try again.",
+        text="Too many sign-in links that did not work, from here. Wait a minute, then try again.",
     )
 
 
@@ -65,8 +71,7 @@ async def how_to(request: web.Request) -> web.Response:
 
 @routes.get("/signin/{token}")
 async def confirm(request: web.Request) -> web.Response:
-    if (refused := _limited(request)) is not None:
-        return refused
+    """Only a page with a button: a chat app's preview spends and counts nothing."""
     pre = secrets.token_urlsafe(16)
     response = render(
         request, "signin.html", token=request.match_info["token"], pre=csrf_token(pre)
@@ -85,6 +90,7 @@ async def sign_in(request: web.Request) -> web.Response:
         raise web.HTTPForbidden(text="This form did not come from the console's sign-in page.")
     started = console.sign_in(request.app[APP].ctx, str(form.get("token", "")))
     if started is None:
+        request.app[LIMIT].failed(_address(request))
         return render(request, "message.html", status=403, heading="Link not valid", text=GONE)
     response = web.HTTPSeeOther("/")
     _cookie(request, response, SESSION_COOKIE, started[0])
@@ -95,6 +101,22 @@ async def sign_in(request: web.Request) -> web.Response:
 @routes.post("/signout")
 async def sign_out(request: web.Request) -> web.Response:
     console.sign_out(app_of(request).ctx, request[SESSION], request[OFFICER])
+    response = web.HTTPSeeOther("/signed-out")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+@routes.get("/sessions")
+async def sessions(request: web.Request) -> web.Response:
+    """The officer's own sessions, and signing out everywhere."""
+    rows = console.sessions(app_of(request).ctx, request[OFFICER])
+    this = digest(request[SESSION])
+    return render(request, "sessions.html", sessions=rows, this=this)
+
+
+@routes.post("/signout/everywhere")
+async def sign_out_everywhere(request: web.Request) -> web.Response:
+    console.sign_out_everywhere(app_of(request).ctx, request[OFFICER])
     response = web.HTTPSeeOther("/signed-out")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response

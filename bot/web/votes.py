@@ -6,14 +6,14 @@ The form is turned into the same table a TOML file holds and checked by the same
 
 from __future__ import annotations
 
-import tomllib
 from typing import Any
 
 from aiohttp import web
 
-from bot.web.pages import actor, app_of, done, render
+from bot.web.pages import actor, app_of, done, post_in_parts, render
 from handlers.votes import admin
 from handlers.votes.state import METHOD_NAMES, all_votes, load
+from surveys.toml_reader import parse_toml
 from surveys.votes.definitions import METHODS, THRESHOLDS, VoteDefinition, parse_vote
 from surveys.votes.definitions import VoteDefinitionError as DefinitionError
 
@@ -137,9 +137,10 @@ async def upload(request: web.Request) -> web.Response:
         return _form_page(request, {}, {"file": "choose a TOML file to upload"}, status=400)
     try:
         try:
-            data = tomllib.loads(file.file.read().decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            raise DefinitionError(f"{file.filename}: not valid TOML: {error}") from None
+            text = file.file.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise DefinitionError(f"{file.filename}: not UTF-8 text: save it as UTF-8") from None
+        data = parse_toml(text, file.filename, DefinitionError)
         definition = parse_vote(data, file.filename, ctx.policy.organisation.timezone)
         raise _create(request, definition)
     except (DefinitionError, admin.VoteError) as error:
@@ -176,19 +177,21 @@ async def show(request: web.Request) -> web.Response:
 async def open_(request: web.Request) -> web.Response:
     app, vote_id = app_of(request), request.match_info["vote_id"]
     try:
-        with app.db.atomic():
-            report = app.postman.post(admin.open_vote(app.ctx, vote_id, actor(request)))
+        announcements = admin.open_vote(app.ctx, vote_id, actor(request))
     except admin.VoteError as error:
         raise done(request, f"/votes/{vote_id}", f"Not opened: {error}") from None
-    raise done(request, f"/votes/{vote_id}", f"Opened: {report.queued} announcements queued.")
+    # 67,000 announcements are posted a part at a time: the bot answers others meanwhile.
+    queued = await post_in_parts(app, announcements)
+    raise done(request, f"/votes/{vote_id}", f"Opened: {queued} announcements queued.")
 
 
 @routes.post("/votes/{vote_id}/close")
 async def close(request: web.Request) -> web.Response:
     app, vote_id = app_of(request), request.match_info["vote_id"]
     try:
-        messages = admin.close_vote(app.ctx, vote_id, actor(request))
+        closing = admin.start_closing(app.ctx, vote_id, actor(request))
     except admin.VoteError as error:
         raise done(request, f"/votes/{vote_id}", f"Not closed: {error}") from None
-    report = app.postman.post(messages)
-    raise done(request, f"/votes/{vote_id}", f"Closed: {report.queued} result messages queued.")
+    # The seal of 67,000 ballots runs in parts, and the results are posted in parts.
+    queued = await post_in_parts(app, closing)
+    raise done(request, f"/votes/{vote_id}", f"Closed: {queued} result messages queued.")

@@ -2,8 +2,11 @@
 
 There are no passwords. An officer asks the bot (or the server's operator runs
 `mutual-voice console link`) and gets a link that works once, for ten minutes. It
-starts a session that ends on sign-out or after twelve hours without use. Only the
-hashes of links and sessions are stored; a link's message is blanked once delivered.
+starts a session that ends on sign-out (here, or everywhere at once), after twelve hours
+without use (a page that refreshes itself is not use), or a day after it started,
+whichever comes first. Erasing an officer, or taking them off `admin.officers`, ends
+their sessions and voids their unused links. Only the hashes of links and sessions are
+stored; a link's message is blanked once delivered.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from storage.outbox import scrub_messages
 
 LINK_LIFETIME = timedelta(minutes=10)
 IDLE_LIMIT = timedelta(hours=12)
+MAX_AGE = timedelta(hours=24)  # however busy: a stolen cookie stops working within a day
 LINK_KEY = "console:link:"
 NOT_SERVED = (
     "The web console is not switched on here. Ask whoever runs the bot to set "
@@ -82,19 +86,72 @@ def sign_in(ctx: Context, token: str) -> tuple[str, str] | None:
     return session_id, member_id
 
 
-def session_officer(ctx: Context, session_id: str) -> str | None:
-    """The officer signed in with this session, keeping it alive; None if it has ended."""
+def session_officer(ctx: Context, session_id: str, active: bool = True) -> str | None:
+    """The officer signed in with this session; None if it has ended.
+
+    `active` keeps it alive: an officer's own request, not a page refreshing itself.
+    A session of someone who is no longer an officer is ended here and now.
+    """
     now = ctx.now()
-    row = console.live_session(ctx.db, session_id, now - IDLE_LIMIT)
-    if row is None or not ctx.is_officer(row["member_id"]):
+    row = console.live_session(ctx.db, session_id, now - IDLE_LIMIT, now - MAX_AGE)
+    if row is None:
         return None
-    console.touch_session(ctx.db, session_id, now)
+    if not ctx.is_officer(row["member_id"]):
+        with ctx.db.atomic():
+            revoke(ctx, row["member_id"], "system", "no longer an officer")
+        return None
+    if active:
+        console.touch_session(ctx.db, session_id, now)
     return row["member_id"]
+
+
+def sessions(ctx: Context, member_id: str) -> list[dict]:
+    """The officer's live sessions, newest first, each with `started`, `seen` and `hash`."""
+    now = ctx.now()
+    rows = console.sessions_of(ctx.db, member_id, now - IDLE_LIMIT, now - MAX_AGE)
+    return [
+        {"hash": r["session_hash"], "started": r["created_at"], "seen": r["last_seen_at"]}
+        for r in rows
+    ]
 
 
 def sign_out(ctx: Context, session_id: str, member_id: str) -> None:
     if console.end_session(ctx.db, session_id, ctx.now()):
         audit.record(ctx.db, ctx.now(), f"member:{member_id}", "console.sign_out", member_id)
+
+
+def sign_out_everywhere(ctx: Context, member_id: str) -> int:
+    """End every session of the officer (this one too) and void their unused links."""
+    with ctx.db.atomic():
+        return revoke(ctx, member_id, f"member:{member_id}", "signed out everywhere")
+
+
+def revoke(ctx: Context, member_id: str, actor: str, reason: str) -> int:
+    """End the member's sessions and void their unused links; returns the sessions ended."""
+    now = ctx.now()
+    ended = console.end_sessions_of(ctx.db, member_id, now)
+    voided = console.void_links_of(ctx.db, member_id, now)
+    if ended or voided:
+        audit.record(
+            ctx.db,
+            now,
+            actor,
+            "console.revoke",
+            member_id,
+            sessions=ended,
+            links=voided,
+            reason=reason,
+        )
+    return ended
+
+
+def revoke_former_officers(ctx: Context) -> list[str]:
+    """At start-up: whoever is no longer in `admin.officers` loses their console access."""
+    gone = sorted({m for m in console.members_with_access(ctx.db) if not ctx.is_officer(m)})
+    with ctx.db.atomic():
+        for member_id in gone:
+            revoke(ctx, member_id, "system", "no longer an officer")
+    return gone
 
 
 def console_command(ctx: Context, event: Command) -> Message:

@@ -30,6 +30,7 @@ from storage.suggestions import queries as suggestions
 from storage.tiers import queries as tiers
 from storage.timestamps import iso, parse
 from storage.votes import queries as vote_store
+from surveys.bidi import isolate
 from surveys.pulses.results import RoundResults
 from surveys.wording import plural
 
@@ -247,7 +248,8 @@ def _asked(ctx: Context, asked: list[dict[str, Any]]) -> list[str]:
     items = []
     for row in asked[:MOST]:
         tier = ladder.tier(row["tier"])
-        items.append(f"{row['name']} ({row['constituency']}): {tier.name if tier else row['tier']}")
+        name = isolate(row["name"] or "")  # what a member wrote moves no word around it
+        items.append(f"{name} ({row['constituency']}): {tier.name if tier else row['tier']}")
     more = (
         f"; and {len(asked) - MOST} more (see: mutual-voice tiers report)"
         if len(asked) > MOST

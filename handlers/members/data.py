@@ -38,8 +38,9 @@ def listing(ctx: Context, search: str = "") -> list[dict[str, Any]]:
 
 def export(ctx: Context, member_id: str, actor: str) -> dict[str, Any]:
     existing(ctx, member_id)
+    """What an officer may see of a member; it says what it leaves out, and why."""
     audit.record(ctx.db, ctx.now(), actor, "member.export", member_id)
-    return privacy.export_member(ctx.db, member_id)
+    return privacy.export_for_officer(ctx.db, member_id)
 
 
 def erase(ctx: Context, member_id: str, actor: str) -> bool:

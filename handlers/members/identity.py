@@ -7,6 +7,7 @@ from typing import Any
 from handlers.context import Context
 from handlers.messages import Member
 from storage import members
+from surveys.bidi import isolate
 
 
 def as_member(row: dict[str, Any]) -> Member:
@@ -43,4 +44,5 @@ def match_by_directory(
 
 
 def first_name(member: Member) -> str:
-    return member.name.split()[0] if member.name.strip() else "there"
+    """For a greeting: isolated, so a name's bidirectional controls move no other word."""
+    return isolate(member.name.split()[0]) if member.name.strip() else "there"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -164,9 +165,52 @@ def check_roster(ctx: Context, stream: TextIO) -> tuple[list[dict[str, str]], li
         if reason:
             problems.append(RowProblem(line, reason))
         else:
-            good.append(row)
+            good.append((line, row))
+    flagged = lookalikes(ctx, good)
+    problems += flagged
     problems.sort(key=lambda p: p.line)
-    return good, problems
+    bad_lines = {p.line for p in flagged}
+    return [row for line, row in good if line not in bad_lines], problems
+
+
+def visible(name: str) -> str:
+    """What a reader sees of a name: without invisible and format characters (zero-width
+    spaces and joiners, bidirectional controls, soft hyphens), any run of spaces as one."""
+    shown = "".join(c for c in unicodedata.normalize("NFC", name) if not _invisible(c))
+    return " ".join(shown.split())
+
+
+def _invisible(c: str) -> bool:
+    return unicodedata.category(c) in ("Cf", "Cc", "Zl", "Zp") or c in "\u115f\u1160\u3164"
+
+
+def lookalikes(ctx: Context, rows: list[tuple[int, dict[str, str]]]) -> list[RowProblem]:
+    """Names that differ from another (in the file or on the roster) only by what a reader
+    cannot see: two people who would look like one, or one made to look like another."""
+    in_file = {row["member_id"] for _, row in rows}
+    seen: dict[str, tuple[str, str]] = {}  # what shows -> (where, the name as written)
+    for member_id, name in members.names(ctx.db):
+        if member_id not in in_file:  # the file's own row is what counts for those
+            seen.setdefault(visible(name), (f"member {member_id}", name))
+    found = []
+    for line, row in rows:
+        name = row["name"]
+        shown = visible(name)
+        other = seen.setdefault(shown, (f"line {line}", name))
+        if other[1] != name:
+            found.append(
+                RowProblem(
+                    line,
+                    f"name {name!r} looks the same as {other[1]!r} ({other[0]}) but differs "
+                    f"by invisible characters ({_codes(name, other[1])}); type it again",
+                )
+            )
+    return found
+
+
+def _codes(a: str, b: str) -> str:
+    hidden = sorted({c for c in a + b if _invisible(c) or c.isspace() and c != " "})
+    return ", ".join(f"U+{ord(c):04X}" for c in hidden) or "spacing"
 
 
 @dataclass
@@ -183,8 +227,11 @@ def preview(ctx: Context, stream: TextIO) -> Preview:
     """Check a roster and compare it with the members held, changing nothing."""
     good, problems = check_roster(ctx, stream)
     result = Preview(problems=problems)
+    held_rows: dict[str, dict] = {}
+    for start in range(0, len(good), 500):  # one query per 500 rows, not one per row
+        held_rows |= members.by_ids(ctx.db, [r["member_id"] for r in good[start : start + 500]])
     for row in good:
-        held = members.get(ctx.db, row["member_id"])
+        held = held_rows.get(row["member_id"])
         if held is None:
             result.new.append(row)
             continue
@@ -194,6 +241,24 @@ def preview(ctx: Context, stream: TextIO) -> Preview:
         else:
             result.unchanged += 1
     return result
+
+
+PART = 500  # rows written per transaction by `apply_in_parts`: a few milliseconds each
+
+
+def apply_in_parts(
+    ctx: Context, good: list[dict[str, str]], skipped: int, actor: str
+) -> Iterator[None]:
+    """Write rows already checked (`check_roster`) a part at a time, yielding between parts
+    so that the running bot answers others meanwhile; the audit entry comes last.
+
+    Each part is an upsert by member_id, so an apply cut short (the process stopped) is
+    finished by importing the same file again.
+    """
+    for start in range(0, len(good), PART):
+        members.upsert_many(ctx.db, good[start : start + PART], ctx.now())
+        yield
+    audit.record(ctx.db, ctx.now(), actor, "roster.import", imported=len(good), skipped=skipped)
 
 
 def import_roster(ctx: Context, stream: TextIO, skip_bad: bool, actor: str) -> ImportReport:

@@ -18,6 +18,7 @@ from storage.suggestions.queries import (
     NOT_ADOPTED,
     UNDER_DISCUSSION,
 )
+from surveys.bidi import isolate
 from surveys.wording import plural
 
 # Marked for translation: the suggester reads them too (the council in the org's language).
@@ -81,7 +82,8 @@ def card_text(ctx: Context, row: dict, lead: str = "") -> str:
     lines = [lead, ""] if lead else []
     lines += [quoted(row["text"]), ""]
     if row["named"]:
-        lines.append(f"From: {row['name'] or 'a named member (their details were erased)'}")
+        name = isolate(row["name"]) if row["name"] else "a named member (their details were erased)"
+        lines.append(f"From: {name}")
     else:
         lines.append("From: Anonymous")
     lines.append(f"Sentiment: {row['sentiment']}")

@@ -12,9 +12,11 @@ from handlers.context import Context
 from handlers.i18n import N_
 from handlers.messages import Choice, Command, Event, Message, Option, Text, reply
 from handlers.router import MEMBER, Router
+from handlers.suggestions.forgotten import forgotten_once_sent, keyed
 from handlers.suggestions.send import over_limit, send
 from handlers.suggestions.text import may_identify
 from storage.suggestions import queries as suggestions
+from surveys.bidi import isolate
 
 ASK = N_(
     "What would you like to tell the staff council? It can be an idea, a worry or a "
@@ -98,7 +100,7 @@ def next_step(ctx: Context, event: Event, draft_id: int, anyway: bool = False) -
     if found["named"] is None:
         return reply(
             event,
-            _(NAMED).format(name=event.member.name),
+            _(NAMED).format(name=isolate(event.member.name)),
             choices=[
                 Option(_("Anonymous"), "suggest.named", f"{d}:a"),
                 Option(_("With my name"), "suggest.named", f"{d}:n"),
@@ -194,7 +196,7 @@ def offer(ctx: Context, event: Text) -> Message | None:
             ],
         )
     d = suggestions.start_draft(ctx.db, event.member.member_id, text, ctx.now())
-    return reply(
+    asked = reply(
         event,
         _(OFFER),
         choices=[
@@ -202,6 +204,7 @@ def offer(ctx: Context, event: Text) -> Message | None:
             Option(_("No"), "suggest.offer", f"{d}:n"),
         ],
     )
+    return keyed(event, [asked])[0]  # a suggestion begins: forgotten once delivered
 
 
 def answer_offer(ctx: Context, event: Choice) -> Answer:
@@ -219,13 +222,15 @@ def answer_offer(ctx: Context, event: Choice) -> Answer:
 
 
 def register(router: Router) -> None:
-    router.command("suggest", N_("send an idea or concern to the staff council"), order=30)(begin)
-    router.action("suggest.start", who=MEMBER)(begin)
-    router.prompt("suggest.text", who=MEMBER)(typed)
-    router.action("suggest.offer", who=MEMBER)(answer_offer)
-    router.action("suggest.topic", who=MEMBER)(choose_topic)
-    router.action("suggest.named", who=MEMBER)(choose_named)
-    router.action("suggest.send", who=MEMBER)(send_anyway)
-    router.action("suggest.edit", who=MEMBER)(edit)
-    router.action("suggest.cancel", who=MEMBER)(cancel)
+    router.command("suggest", N_("send an idea or concern to the staff council"), order=30)(
+        forgotten_once_sent(begin)
+    )
+    router.action("suggest.start", who=MEMBER)(forgotten_once_sent(begin))
+    router.prompt("suggest.text", who=MEMBER)(forgotten_once_sent(typed))
+    router.action("suggest.offer", who=MEMBER)(forgotten_once_sent(answer_offer))
+    router.action("suggest.topic", who=MEMBER)(forgotten_once_sent(choose_topic))
+    router.action("suggest.named", who=MEMBER)(forgotten_once_sent(choose_named))
+    router.action("suggest.send", who=MEMBER)(forgotten_once_sent(send_anyway))
+    router.action("suggest.edit", who=MEMBER)(forgotten_once_sent(edit))
+    router.action("suggest.cancel", who=MEMBER)(forgotten_once_sent(cancel))
     router.text(who=MEMBER)(offer)

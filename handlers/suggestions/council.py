@@ -218,7 +218,7 @@ def housekeeping(ctx: Context, now: datetime) -> list[Message]:
     """Mark suggestions overdue (telling the council once), forget old drafts and sends."""
     days = ctx.policy.suggestions.response_days
     numbers = suggestions.mark_overdue(ctx.db, now - timedelta(days=days), now)
-    suggestions.forget_sends_before(ctx.db, now - timedelta(days=1))
+    suggestions.forget_sends_before(ctx.db, suggestions.day_of(now))
     suggestions.forget_drafts_before(ctx.db, now - timedelta(days=7))
     out = []
     for n in numbers:

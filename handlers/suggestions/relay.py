@@ -22,6 +22,7 @@ from handlers.suggestions.card import (
     prompted_number,
     tell_council,
 )
+from handlers.suggestions.forgotten import forgotten_once_sent
 from handlers.suggestions.text import snippet
 from storage.suggestions import queries as suggestions
 from storage.suggestions.queries import CLOSED, COUNCIL
@@ -158,7 +159,7 @@ def member_answer(ctx: Context, event: Text) -> list[Message] | Message:
 
 
 def register(router: Router) -> None:
-    router.action("suggest.reply", who=ANYONE)(start_reply)
-    router.prompt("suggest.reply", who=ANYONE)(council_reply)
-    router.action("suggest.answer", who=MEMBER)(start_answer)
-    router.prompt("suggest.answer", who=MEMBER)(member_answer)
+    router.action("suggest.reply", who=ANYONE)(forgotten_once_sent(start_reply))
+    router.prompt("suggest.reply", who=ANYONE)(forgotten_once_sent(council_reply))
+    router.action("suggest.answer", who=MEMBER)(forgotten_once_sent(start_answer))
+    router.prompt("suggest.answer", who=MEMBER)(forgotten_once_sent(member_answer))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import dataclasses
 
 from handlers import i18n
 from handlers.context import Context
@@ -16,14 +16,16 @@ from surveys.pulses.sentiment import label, polarity
 def over_limit(ctx: Context, event: Event) -> Message | None:
     assert event.member is not None
     per_day = ctx.policy.suggestions.per_day
-    since = ctx.now() - timedelta(days=1)
-    if suggestions.sends_since(ctx.db, event.member.member_id, since) >= per_day:
+    # Counted per day (UTC), not over the last 24 hours: a time of sending kept with the
+    # member would match the anonymous suggestion's own time.
+    today = suggestions.day_of(ctx.now())
+    if suggestions.sends_on(ctx.db, event.member.member_id, today) >= per_day:
         _ = i18n.for_member(ctx, event.member)
         refusal = _.ngettext(
-            "You've sent {count} suggestion in the last 24 hours, which is the most I can "
-            "take in a day. Thank you for speaking up! Please send the next one tomorrow.",
-            "You've sent {count} suggestions in the last 24 hours, which is the most I can "
-            "take in a day. Thank you for speaking up! Please send the next one tomorrow.",
+            "You've sent {count} suggestion today, which is the most I can take in a day. "
+            "Thank you for speaking up! Please send the next one tomorrow.",
+            "You've sent {count} suggestions today, which is the most I can take in a day. "
+            "Thank you for speaking up! Please send the next one tomorrow.",
             per_day,
         )
         return reply(event, refusal.format(count=per_day))
@@ -76,7 +78,8 @@ def send(ctx: Context, event: Event, found: dict) -> Message | list[Message]:
             "days, and I'll tell you each time its status changes.",
             days,
         )
-    return [
-        card(ctx, row, key=f"suggestion:{number}:card"),
-        reply(event, sent.format(n=number, days=days)),
-    ]
+    # Its own key, so that it goes from the outbox once delivered (DELETE_ONCE_SENT).
+    thanks = dataclasses.replace(
+        reply(event, sent.format(n=number, days=days)), key=f"suggestion:{number}:sent"
+    )
+    return [card(ctx, row, key=f"suggestion:{number}:card"), thanks]

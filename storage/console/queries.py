@@ -49,12 +49,15 @@ def add_session(db: Database, session_id: str, member_id: str, now: datetime) ->
     )
 
 
-def live_session(db: Database, session_id: str, idle_since: datetime) -> dict[str, Any] | None:
-    """The session if it has not ended and was seen after `idle_since`."""
+def live_session(
+    db: Database, session_id: str, idle_since: datetime, started_since: datetime
+) -> dict[str, Any] | None:
+    """The session if it has not ended, was seen after `idle_since` and started after
+    `started_since` (the absolute limit)."""
     rows = db.execute(
         "select * from console_sessions where session_hash = ? and ended_at is null "
-        "and last_seen_at > ?",
-        [digest(session_id), iso(idle_since)],
+        "and last_seen_at > ? and created_at > ?",
+        [digest(session_id), iso(idle_since), iso(started_since)],
     ).fetchall()
     if not rows:
         return None
@@ -83,3 +86,36 @@ def end_sessions_of(db: Database, member_id: str, now: datetime) -> int:
         [iso(now), member_id],
     )
     return cursor.rowcount
+
+
+def sessions_of(
+    db: Database, member_id: str, idle_since: datetime, started_since: datetime
+) -> list[dict[str, Any]]:
+    """The officer's live sessions, newest first (hashes only: no session id is known)."""
+    return list(
+        db.query(
+            "select session_hash, created_at, last_seen_at from console_sessions "
+            "where member_id = ? and ended_at is null and last_seen_at > ? and created_at > ? "
+            "order by created_at desc",
+            [member_id, iso(idle_since), iso(started_since)],
+        )
+    )
+
+
+def void_links_of(db: Database, member_id: str, now: datetime) -> int:
+    """Spend every unused sign-in link of the member, so none can start a session."""
+    return db.execute(
+        "update console_links set used_at = ? where member_id = ? and used_at is null",
+        [iso(now), member_id],
+    ).rowcount
+
+
+def members_with_access(db: Database) -> list[str]:
+    """Members with a session not ended or a link not used (to check against the officers)."""
+    return [
+        row[0]
+        for row in db.execute(
+            "select member_id from console_sessions where ended_at is null union "
+            "select member_id from console_links where used_at is null"
+        )
+    ]

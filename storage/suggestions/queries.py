@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from storage.suggestions.schema import SENDS_TABLE
 from storage.timestamps import iso
 
 NEW, ACKNOWLEDGED, UNDER_DISCUSSION = "new", "acknowledged", "under_discussion"
@@ -68,16 +69,20 @@ def delete_draft(db: Database, draft_id: int) -> None:
 # ------------------------------------------------------------------ daily limit
 
 
-def sends_since(db: Database, member_id: str, since: datetime) -> int:
+def day_of(moment: datetime) -> str:
+    """The day (UTC) a send is counted on: all the daily limit keeps of when."""
+    return iso(moment)[:10]
+
+
+def sends_on(db: Database, member_id: str, day: str) -> int:
     row = db.execute(
-        "select count(*) from suggestion_sends where member_id = ? and at > ?",
-        [member_id, iso(since)],
+        "select sends from suggestion_sends where member_id = ? and day = ?", [member_id, day]
     ).fetchone()
-    return row[0]
+    return row[0] if row else 0
 
 
-def forget_sends_before(db: Database, before: datetime) -> None:
-    db.execute("delete from suggestion_sends where at <= ?", [iso(before)])
+def forget_sends_before(db: Database, day: str) -> None:
+    db.execute("delete from suggestion_sends where day < ?", [day])
 
 
 def forget_drafts_before(db: Database, before: datetime) -> None:
@@ -129,7 +134,11 @@ def create(
         db["suggestion_relay"].insert(
             {"suggestion_id": number, "member_id": member_id, "linked_at": stamp}
         )
-        db["suggestion_sends"].insert({"member_id": member_id, "at": stamp})
+        db.execute(
+            "insert into suggestion_sends (member_id, day, sends) values (?, ?, 1) "
+            "on conflict (member_id, day) do update set sends = sends + 1",
+            [member_id, day_of(now)],
+        )
         log(db, number, STATUS, NEW, now)
     return number
 
@@ -169,7 +178,44 @@ def set_status(
         )
         log(db, number, STATUS, status if note is None else f"{status}: {note}", now)
         if closed:
-            db.execute("delete from suggestion_relay where suggestion_id = ?", [number])
+            forget_sender(db, number)
+
+
+def forget_sender(db: Database, number: int) -> None:
+    """Nothing may link a member to suggestion `number` any more: it is closed.
+
+    The relay link goes, so do the messages about it already delivered (those still
+    waiting go once delivered: `storage.outbox.DELETE_ONCE_SENT`) and a question about it
+    a member or the council left unanswered. Deleted rows are zeroed (`secure_delete`).
+    """
+    prefix = f"suggestion:{number}:"
+    db.execute("delete from suggestion_relay where suggestion_id = ?", [number])
+    db.execute(
+        "delete from outbox where key >= ? and key < ? and status not in ('pending', 'sending')",
+        [prefix, prefix[:-1] + ";"],
+    )
+    db.execute(
+        "delete from conversations where prompt in (?, ?, ?)",
+        [f"suggest.{step}:{number}" for step in ("answer", "reply", "reason")],
+    )
+    _sends_in_member_order(db)
+
+
+def _sends_in_member_order(db: Database) -> None:
+    """Write the day's send counts again, in order of member id.
+
+    SQLite puts each new row's bytes before the last one's in its page, so the counts
+    kept in the order members sent would pair the N-th sender with suggestion N to a
+    thief of the file. Written again into a fresh table in member order, their order
+    tells nothing; the old pages are zeroed (`secure_delete`). A day's senders: quick.
+    """
+    db.execute(SENDS_TABLE.format(name="suggestion_sends_sorted"))
+    db.execute(
+        "insert into suggestion_sends_sorted (member_id, day, sends) "
+        "select member_id, day, sends from suggestion_sends order by member_id, day"
+    )
+    db.execute("drop table suggestion_sends")
+    db.execute("alter table suggestion_sends_sorted rename to suggestion_sends")
 
 
 def mark_responded(db: Database, number: int, now: datetime) -> None:

@@ -2,8 +2,9 @@
 
 Who sent an anonymous suggestion is never stored with it: the link lives in
 `suggestion_relay` only while the council and the suggester may still write to each
-other, and is deleted when the suggestion closes. `suggestions.member_id` is set only
-for a suggestion the member chose to send with their name.
+other, and is deleted when the suggestion closes (with the messages about it, see
+`queries.forget_sender`). `suggestions.member_id` is set only for a suggestion the member
+chose to send with their name. `suggestion_sends` counts sends per member and day only.
 """
 
 from __future__ import annotations
@@ -11,6 +12,11 @@ from __future__ import annotations
 from sqlite_utils import Database, Migrations
 
 suggestions_migrations = Migrations("mutual_voice.suggestions")
+# How many suggestions a member sent each day: see m002 and `queries.forget_sender`.
+SENDS_TABLE = (
+    "create table {name} (member_id text not null references members(member_id), "
+    "day text not null, sends integer not null, primary key (member_id, day)) without rowid"
+)
 
 
 @suggestions_migrations()
@@ -85,3 +91,21 @@ def m001_suggestions(db: Database) -> None:
         foreign_keys=[("member_id", "members", "member_id")],
     )
     db["suggestion_sends"].create_index(["member_id", "at"])
+
+
+@suggestions_migrations()
+def m002_sends_by_day(db: Database) -> None:
+    """How many suggestions a member sent each day, for the daily limit: no time, no order.
+
+    A time of day would match the suggestion's own "Sent" time, and rows written in the
+    order they were sent would pair up with the suggestions' numbers; so the table holds a
+    count per member and day, in a b-tree ordered by member and day (WITHOUT ROWID).
+    """
+    db.execute(SENDS_TABLE.format(name="suggestion_sends_by_day"))
+    db.execute(
+        "insert into suggestion_sends_by_day (member_id, day, sends) "
+        "select member_id, substr(at, 1, 10), count(*) from suggestion_sends "
+        "group by member_id, substr(at, 1, 10)"
+    )
+    db.execute("drop table suggestion_sends")
+    db.execute("alter table suggestion_sends_by_day rename to suggestion_sends")

@@ -76,6 +76,7 @@ def test_database_path_is_relative_to_the_config_file(tmp_path):
         ("[digests]\nmembers_cron = '0 10 32 * *'\n", "digests.members_cron"),
         ("[suggestions]\ncategories = []\n", "suggestions.categories: list at least one"),
         ("[suggestions]\ncategories = ['a', '']\n", "suggestions.categories: a topic is empty"),
+        ("[web]\ntrusted_proxies = ['proxy.local']\n", "web.trusted_proxies: must list addresses"),
     ],
 )
 def test_every_port_url_path_and_list_is_checked(tmp_path, text, message):

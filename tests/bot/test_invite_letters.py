@@ -139,7 +139,7 @@ def test_qr_dir_writes_a_png_per_member_and_a_mail_merge_table(folder):
     links = {i["member_id"]: i["links"]["telegram"] for i in json.loads(result.output)}
     for member_id, link in links.items():
         assert decoded(Image.open(folder / "codes" / f"{member_id}.png")) == [link]
-    table = (folder / "codes" / "invites.csv").read_text(encoding="utf-8").splitlines()
+    table = (folder / "codes" / "invites.csv").read_text(encoding="utf-8-sig").splitlines()
     assert table[0] == "member_id,name,address,link,expires_at,qr_file"
     assert table[1].startswith("T-1,Siân Llŷr,Fflat 3|Tŷ Gwyn|Stryd Fawr|Caernarfon LL55 1AB,")
 

@@ -181,12 +181,14 @@ async def test_the_cookies_are_locked_down(tmp_path, clock) -> None:
     app.db.close()
 
 
-async def test_sign_in_attempts_are_limited_per_address(app, clock) -> None:
+async def test_failed_sign_in_tokens_are_limited_per_address(app, clock) -> None:
     async with served(app) as client:
-        statuses = [(await client.get(f"/signin/guess{n}")).status for n in range(11)]
-        assert statuses == [200] * 10 + [429]
+        previews = [(await client.get(f"/signin/preview{n}")).status for n in range(30)]
+        assert previews == [200] * 30  # chat apps previewing links count for nothing
+        statuses = [await sign_in(client, f"/signin/guess{n}") for n in range(11)]
+        assert statuses == [403] * 10 + [429]
         good = link_path(app)
-        assert (await client.get(good)).status == 429
+        assert await sign_in(client, good) == 429
         clock.advance(minutes=1)
         assert await sign_in(client, good) == 303
 
@@ -337,3 +339,15 @@ async def test_a_comments_language_is_noted_where_enough_wrote_in_it(app) -> Non
         html = await (await client.get("/pulses/tenant-pulse/1")).text()
     assert '<span class="member-text">Gwych 00</span><span class="note"> (Welsh)</span>' in html
     assert '<span class="member-text">Great 06</span></li>' in html
+
+
+async def test_member_text_is_isolated_from_the_page_around_it(app) -> None:
+    rlo, fsi, pdf, pdi = "\u202e", "\u2068", "\u202c", "\u2069"
+    number = suggestion(app, f"Fix the lift{rlo} please")
+    app.db["members"].update("t2", {"name": f"Lee{pdi} Chen{rlo}"})
+    async with served(app) as client:
+        await signed_in(client, app)
+        page = await (await client.get(f"/suggestions/{number}")).text()
+        assert f"{fsi}Fix the lift{rlo} please{pdf}{pdi}" in page
+        listing = await (await client.get("/members")).text()
+        assert f"{fsi}Lee Chen{rlo}{pdf}{pdi}" in listing  # the stray PDI is gone

@@ -147,7 +147,9 @@ async def test_qr_codes_download_as_a_zip_with_a_mail_merge_table(app) -> None:
     tokens = live_tokens(app)
     everyone = ["s1", "t1", "t2", "t3", "t4"]  # with Slack off, every group joins by Telegram
     assert sorted(archive.namelist()) == sorted([*(f"{m}.png" for m in everyone), "invites.csv"])
-    table = list(csv.DictReader(io.StringIO(archive.read("invites.csv").decode("utf-8"))))
+    raw = archive.read("invites.csv")
+    assert raw.startswith("\ufeff".encode())  # so that Excel reads it as UTF-8
+    table = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert {r["member_id"]: token_hash(r["link"].rsplit("=", 1)[1]) for r in table} == tokens
     assert archive.read("t1.png")[:8] == b"\x89PNG\r\n\x1a\n"
 

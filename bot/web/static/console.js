@@ -15,7 +15,11 @@ document.addEventListener("submit", (event) => {
   }
 });
 // Delivery progress: reload the page every few seconds until every invitation is out.
+// "?auto=1" tells the console this is not the officer's doing, so it does not keep the
+// session alive (an open tab must not keep a session forever).
 const progress = document.querySelector("progress[data-refresh]");
 if (progress && Number(progress.value) < Number(progress.max)) {
-  window.setTimeout(() => window.location.reload(), 3000);
+  const next = new URL(window.location.href);
+  next.searchParams.set("auto", "1");
+  window.setTimeout(() => window.location.replace(next.href), 3000);
 }

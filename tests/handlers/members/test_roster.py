@@ -94,3 +94,28 @@ def test_a_roster_not_saved_as_utf8_names_the_line_and_the_fix():
     message = str(error.value)
     assert message.startswith("line 3: not UTF-8 text")
     assert "save it as CSV UTF-8" in message and "codec" not in message
+
+
+def test_names_that_differ_only_by_invisible_characters_are_flagged(ctx):
+    run(ctx, "member_id,name,email,constituency\nt1,Pat Murphy,,tenant\n")
+    text = (
+        "member_id,name,email,constituency\n"
+        "t2,Pat\u200bMurphy,,tenant\n"  # shows as "PatMurphy": visibly another name
+        "t3,Pat \u200bMurphy,,tenant\n"  # shows exactly as t1's name
+        "t4,Lee\u202e Chen,,tenant\n"
+        "t5,Lee Chen,,tenant\n"
+        "t6,Sam  Okafor,,tenant\n"
+        "t7,Sam Okafor,,tenant\n"
+        "t8,Jo Evans,,tenant\n"
+        "t9,Jo Evans,,tenant\n"  # the same name twice is two people, not a trick
+    )
+    report = run(ctx, text)
+    assert not report.applied
+    flagged = {p.line: p.reason for p in report.problems}
+    assert sorted(flagged) == [3, 5, 7]
+    assert "member t1" in flagged[3] and "U+200B" in flagged[3]
+    assert "line 4" in flagged[5] and "U+202E" in flagged[5]
+    assert "line 6" in flagged[7]
+    report = run(ctx, text, skip_bad=True)
+    assert report.applied and members.get(ctx.db, "t3") is None
+    assert members.get(ctx.db, "t2") is not None

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
-from datetime import timedelta
 
 import pytest
 
@@ -253,12 +252,12 @@ def test_too_long_text_gets_a_friendly_limit_and_another_go(chat):
 
 
 OVER_LIMIT = (
-    "You've sent 2 suggestions in the last 24 hours, which is the most I can take in a day. "
+    "You've sent 2 suggestions today, which is the most I can take in a day. "
     "Thank you for speaking up! Please send the next one tomorrow."
 )
 
 
-def test_daily_limit_per_member_over_24_hours(chat, clock):
+def test_daily_limit_per_member_per_day(chat, clock):
     chat.limits(per_day=2)
     chat.suggest(PAT, "First idea about the garden benches")
     chat.suggest(PAT, "Second idea about the laundry room hours")
@@ -269,7 +268,7 @@ def test_daily_limit_per_member_over_24_hours(chat, clock):
     assert refused["payload"]["text"] == OVER_LIMIT
     [other] = chat.command(LEE, "suggest")  # the limit is per member
     assert other["payload"]["prompt"] == "suggest.text"
-    clock.advance(hours=24, seconds=1)
+    clock.advance(days=1)
     [ask] = chat.command(PAT, "suggest")
     assert ask["payload"]["prompt"] == "suggest.text"
 
@@ -358,9 +357,41 @@ def test_drafts_and_daily_counts_are_forgotten_in_time(chat, clock):
     assert suggestions.get(chat.ctx.db, 1) is not None
 
 
-def test_rate_window_is_a_rolling_day(chat, clock):
+def test_the_limit_counts_sends_per_day_and_keeps_no_time(chat, clock):
+    """A time of sending kept with the member would match an anonymous suggestion's."""
+    from datetime import UTC, datetime
+
+    clock.now = datetime(2026, 12, 6, 23, 50, tzinfo=UTC)
     chat.limits(per_day=1)
     chat.suggest(PAT, "One idea about the garden today")
-    clock.advance(timedelta(hours=23).total_seconds())
+    rows = list(chat.ctx.db.query("select * from suggestion_sends"))
+    assert rows == [{"member_id": PAT_ID, "day": "2026-12-06", "sends": 1}]
+    clock.advance(minutes=5)
     [refused] = chat.command(PAT, "suggest")
     assert "tomorrow" in refused["payload"]["text"]
+    clock.advance(minutes=10)  # the next day
+    [ask] = chat.command(PAT, "suggest")
+    assert ask["payload"]["prompt"] == "suggest.text"
+
+
+def test_sends_kept_with_their_times_become_counts_per_day_on_upgrade(tmp_path):
+    """A database from before: its send times (which matched suggestions' times) go."""
+    from storage.db import open_database
+    from storage.schema import migrate
+
+    db = open_database(tmp_path / "old.db")
+    db.execute("insert into members (member_id, constituency, created_at) values ('m1', 't', 'x')")
+    db.execute("drop table suggestion_sends")
+    db.execute("create table suggestion_sends (id integer primary key, member_id text, at text)")
+    for at in (
+        "2026-12-01T09:00:07+00:00",
+        "2026-12-01T17:45:00+00:00",
+        "2026-12-02T08:00:00+00:00",
+    ):
+        db.execute("insert into suggestion_sends (member_id, at) values ('m1', ?)", [at])
+    db.execute("delete from _sqlite_migrations where name = 'm002_sends_by_day'")
+    migrate(db)
+    rows = db.execute("select member_id, day, sends from suggestion_sends order by day").fetchall()
+    assert rows == [("m1", "2026-12-01", 2), ("m1", "2026-12-02", 1)]
+    sql = db.execute("select sql from sqlite_master where name = 'suggestion_sends'").fetchone()[0]
+    assert "without rowid" in sql.lower()
