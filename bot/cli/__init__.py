@@ -41,6 +41,8 @@ COMMANDS = {
         "Serve the officer's web console (alone, or beside a running bot on the same database).",
     ),
     "console": ("web", "The officer's web console."),
+    "backup": ("backup", "Copy the database to FILE, consistent even while the bot runs."),
+    "restore": ("backup", "Put the backup FILE in place of the database (stop the bot first)."),
 }
 
 

@@ -45,27 +45,48 @@ class State:
     config_path: str | None
     command: str | None = None
     _app: App | None = field(default=None, repr=False)
+    _settings: Settings | None = field(default=None, repr=False)
 
     @property
     def settings(self) -> Settings:
-        return self.app.settings
+        if self._settings is None:
+            from bot.config import ConfigError, load_settings
+
+            try:
+                self._settings = load_settings(self.config_path)
+            except ConfigError as error:
+                raise ConfigProblem(f"config error: {error}") from None
+        return self._settings
+
+    def check_database(self, alone: bool = False) -> None:
+        """Refuse a damaged database file with one line (`alone`: this process holds the
+        database's lock, so a leftover `-wal` may be tried too)."""
+        from storage.files import BadDatabase, check_database
+
+        try:
+            check_database(self.settings.database_path, wal=alone)
+        except BadDatabase as error:
+            raise SetupProblem(f"database error: {error}") from None
 
     @property
     def app(self) -> App:
         if self._app is None:
             from bot.app import App
-            from bot.config import ConfigError, load_settings
+            from bot.config import ConfigError
             from storage.db import NoDatabase
+            from storage.files import BadDatabase
             from storage.schema import SchemaTooNew
 
+            settings = self.settings
+            if self.command != "run":  # run checks the file once it holds the lock
+                self.check_database()
             try:
-                settings = load_settings(self.config_path)
                 self._app = App(settings, create=self.command in CREATES_DATABASE)
             except NoDatabase as error:
                 raise SetupProblem(NO_DATABASE.format(error=error)) from None
             except ConfigError as error:
                 raise ConfigProblem(f"config error: {error}") from None
-            except SchemaTooNew as error:
+            except (SchemaTooNew, BadDatabase) as error:
                 raise ConfigProblem(f"database error: {error}") from None
         return self._app
 
