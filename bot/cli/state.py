@@ -7,7 +7,8 @@ command needs it, so `mutual-voice --help` starts at once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 import click
 
@@ -46,6 +47,8 @@ class State:
     command: str | None = None
     _app: App | None = field(default=None, repr=False)
     _settings: Settings | None = field(default=None, repr=False)
+    # The database the last command opened, for main()'s reading of a disk error.
+    last_database: ClassVar[Path | None] = None
 
     @property
     def settings(self) -> Settings:
@@ -54,6 +57,7 @@ class State:
 
             try:
                 self._settings = load_settings(self.config_path)
+                State.last_database = self._settings.database_path
             except ConfigError as error:
                 raise ConfigProblem(f"config error: {error}") from None
         return self._settings
