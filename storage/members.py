@@ -34,8 +34,10 @@ def upsert_many(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> 
             if existing is None:
                 record["created_at"] = stamp
                 db["members"].insert(record)
+            elif existing["erased_at"]:
+                continue  # erased stays erased: no import brings the data back
             else:
-                db["members"].update(row["member_id"], {**record, "erased_at": None})
+                db["members"].update(row["member_id"], record)
             count += 1
     return count
 

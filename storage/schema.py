@@ -10,6 +10,7 @@ from sqlite_utils import Database, Migrations
 
 from storage.console.schema import console_migrations
 from storage.digests.schema import digests_migrations
+from storage.erased_schema import erased_migrations
 from storage.invites.schema import invites_migrations
 from storage.languages_schema import languages_migrations
 from storage.pulses.schema import pulses_migrations
@@ -167,6 +168,7 @@ MIGRATION_SETS: list[Migrations] = [
     console_migrations,
     invites_migrations,
     languages_migrations,
+    erased_migrations,
 ]
 
 
