@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from bot.adaptive_rate import AdaptiveRate
+from bot.reachability import Reachability
 from handlers.messages import Message, Recipient
 from handlers.quiet_hours import quiet_until
 from handlers.settings import QuietHours
@@ -89,6 +90,7 @@ class Sender:
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
         self._limit = asyncio.Semaphore(pace.concurrency)
+        self.reachability = Reachability(db, platform)
 
     def wake(self) -> None:
         """New rows were written: look now rather than at the next poll."""
@@ -228,6 +230,7 @@ class Sender:
 
     def _record(self, row: Row, result: Outcome) -> None:
         now = self.clock()
+        self.reachability.note(result, now)
         if result.ok:
             outbox.mark_sent(self.db, row.id, result.ref, now)
             self.delivered += 1

@@ -11,6 +11,7 @@ from sqlite_utils import Database, Migrations
 from storage.console.schema import console_migrations
 from storage.digests.schema import digests_migrations
 from storage.erased_schema import erased_migrations
+from storage.health_schema import health_migrations
 from storage.invites.schema import invites_migrations
 from storage.languages_schema import languages_migrations
 from storage.pulses.schema import pulses_migrations
@@ -169,6 +170,7 @@ MIGRATION_SETS: list[Migrations] = [
     invites_migrations,
     languages_migrations,
     erased_migrations,
+    health_migrations,
 ]
 
 

@@ -41,6 +41,10 @@ COMMANDS = {
         "Serve the officer's web console (alone, or beside a running bot on the same database).",
     ),
     "console": ("web", "The officer's web console."),
+    "status": (
+        "status",
+        "Is the bot running, can it reach each platform, what waits, what failed (exit 1 if not running).",
+    ),
     "backup": ("backup", "Copy the database to FILE, consistent even while the bot runs."),
     "restore": ("backup", "Put the backup FILE in place of the database (stop the bot first)."),
 }

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.state import SetupProblem, State, pass_state
+from bot.cli.state import Refused, SetupProblem, State, pass_state
 
 
 @click.command()
@@ -41,7 +41,7 @@ def restore(state: State, source: Path) -> None:
         with RunLock(database):  # no bot may start while the file is swapped
             aside = put_back(source, database, datetime.now(UTC))
     except AlreadyRunning as running:
-        raise SetupProblem(f"restore: {running}: stop the bot first") from None
+        raise Refused(f"restore: {running}: stop the bot first") from None
     except (BackupError, FileNotFoundError) as error:
         raise SetupProblem(f"restore: {error}") from None
     click.echo(f"Restored {source} into {database}.")

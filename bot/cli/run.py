@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from bot.cli.state import SetupProblem, State, pass_state
+from bot.cli.state import Refused, State, pass_state
 from bot.runner import run_console, run_platforms
 from storage.lock import AlreadyRunning, RunLock
 
@@ -28,7 +28,7 @@ def run(state: State, member_id: str | None) -> None:
     try:
         lock = RunLock(state.settings.database_path).acquire()
     except AlreadyRunning as running:
-        raise SetupProblem(f"{running}: stop it first, or give this one another database") from None
+        raise Refused(f"{running}: stop it first, or give this one another database") from None
     except FileNotFoundError:
         lock = None  # no folder for the database: the app says so in its own words
     state.check_database(alone=True)

@@ -32,6 +32,13 @@ class SetupProblem(ConfigProblem):
     exit_code = 1
 
 
+class Refused(SetupProblem):
+    """The database cannot be used as it is (damaged, or another bot runs on it): exit
+    status 4, which a service manager is told not to retry (deploy/mutual-voice.service)."""
+
+    exit_code = 4
+
+
 # Only these start a fresh setup (run and web seed the demo); any other command on a
 # missing database says so.
 CREATES_DATABASE = ("init", "run", "web")
@@ -70,7 +77,7 @@ class State:
         try:
             check_database(self.settings.database_path, wal=alone)
         except BadDatabase as error:
-            raise SetupProblem(f"database error: {error}") from None
+            raise Refused(f"database error: {error}") from None
 
     @property
     def app(self) -> App:

@@ -19,7 +19,7 @@ from handlers.console import signin as console
 
 SESSION_COOKIE = "mv_session"
 PRE_COOKIE = "mv_signin"  # the sign-in form's own CSRF cookie, before there is a session
-OPEN_PATHS = ("/signin", "/static/", "/signed-out")
+OPEN_PATHS = ("/signin", "/static/", "/signed-out", "/healthz")
 SIGNIN_LIMIT = 10  # attempts per address per minute
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

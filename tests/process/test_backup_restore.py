@@ -82,7 +82,7 @@ async def test_a_second_bot_on_the_same_database_is_refused(tmp_path):
         await mv(tmp_path, "members", "import", str(roster(tmp_path, "a.csv", ["a1"])))
         await bot.start()
         second = await mv(tmp_path, "run")
-        assert second.code == 1
+        assert second.code == 4  # refused: a service manager does not retry it
         lines = second.err.strip().splitlines()
         assert len(lines) == 1, second.err
         assert f"a bot is already running on {tmp_path / 'mv.db'}" in lines[0]
