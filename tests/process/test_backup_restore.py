@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -80,7 +81,7 @@ async def test_backup_while_running_then_restore_after_a_crash(tmp_path):
 async def test_a_second_bot_on_the_same_database_is_refused(tmp_path):
     async with live_bot(tmp_path) as bot:
         await mv(tmp_path, "members", "import", str(roster(tmp_path, "a.csv", ["a1"])))
-        await bot.start()
+        await bot.start("--log-format", "json")
         second = await mv(tmp_path, "run")
         assert second.code == 4  # refused: a service manager does not retry it
         lines = second.err.strip().splitlines()
@@ -91,6 +92,11 @@ async def test_a_second_bot_on_the_same_database_is_refused(tmp_path):
         listed = await mv(tmp_path, "members", "list", "--json")
         assert listed.code == 0 and "a1" in listed.out
         assert await bot.stop() == 0
+    # --log-format json: every line of the bot's log is one JSON object; no colour codes.
+    entries = [json.loads(line) for line in bot.log.splitlines()]
+    assert {"time", "level", "logger", "message"} <= set(entries[0])
+    assert any(e["message"] == "slack connected" for e in entries)
+    assert "\x1b[" not in bot.log
 
 
 async def test_restore_refuses_what_is_not_a_mutual_voice_database(tmp_path):
