@@ -9,6 +9,8 @@ database's pages into ours at the first checkpoint.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import random
 import shutil
 import sqlite3
@@ -103,6 +105,33 @@ def check_wal(path: Path, first: bytes) -> None:
                 raise BadDatabase(f"{wal} does not fit {path} ({problem}): {move}")
         finally:
             conn.close()
+
+
+# SQLite's "dead man switch": every connection to a WAL database holds a shared lock on
+# this byte of the `-shm` file (see SQLite's os_unix.c, UNIX_SHM_DMS).
+SHM_DMS_BYTE = 128
+
+
+def nobody_has_it_open(path: Path) -> bool:
+    """True if no other process has the database open, so a `-wal` beside it is a
+    leftover (of a crash, or of another database) rather than the log of a live writer.
+    Call it before this process opens the database: POSIX locks are per process."""
+    shm = path.with_name(path.name + "-shm")
+    try:
+        fd = os.open(shm, os.O_RDWR)
+    except FileNotFoundError:
+        return True  # every connection to a WAL database keeps a -shm
+    except OSError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, SHM_DMS_BYTE)
+    except OSError:
+        return False
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, SHM_DMS_BYTE)
+        return True
+    finally:
+        os.close(fd)
 
 
 def check_database(path: Path, wal: bool) -> None:

@@ -70,12 +70,13 @@ class State:
         return self._settings
 
     def check_database(self, alone: bool = False) -> None:
-        """Refuse a damaged database file with one line (`alone`: this process holds the
-        database's lock, so a leftover `-wal` may be tried too)."""
-        from storage.files import BadDatabase, check_database
+        """Refuse a damaged database file with one line; a leftover `-wal` is tried too when
+        no other process has the database open (`alone`: this one holds its lock)."""
+        from storage.files import BadDatabase, check_database, nobody_has_it_open
 
+        path = self.settings.database_path
         try:
-            check_database(self.settings.database_path, wal=alone)
+            check_database(path, wal=alone or (path.exists() and nobody_has_it_open(path)))
         except BadDatabase as error:
             raise Refused(f"database error: {error}") from None
 

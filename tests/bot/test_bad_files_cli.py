@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -78,3 +80,37 @@ def test_a_full_disk_is_named_as_such(tmp_path, monkeypatch, capsys):
     assert exit.value.code == 1
     err = capsys.readouterr().err
     assert err.startswith("mutual-voice: disk full: free space") and err.count("\n") == 1
+
+
+def test_a_command_checks_a_leftover_wal_only_when_nobody_has_the_database_open(folder):
+    open_database(folder / "mv.db").close()
+    # Another process (a bot, say) writes and keeps the file open: its -wal is live.
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys\n"
+            "c = sqlite3.connect('mv.db')\n"
+            "c.execute('pragma wal_autocheckpoint = 0')\n"
+            "c.execute(\"insert into audit (at, actor, action, subject) values ('t','x','y','z')\")\n"
+            "c.commit()\n"
+            "print('ready', flush=True)\n"
+            "sys.stdin.read()\n",
+        ],
+        cwd=folder,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "ready\n"
+        assert (folder / "mv.db-wal").stat().st_size > 0
+        listed = run_mv(folder, "members", "list")
+        assert listed.returncode == 0, listed.stderr
+    finally:
+        holder.communicate("")
+    # Nobody has it open now; a -wal of another database is put beside it.
+    open_database(folder / "other.db").close()
+    crashed_copy(folder / "other.db", folder / "crashed.db")
+    shutil.copyfile(folder / "crashed.db-wal", folder / "mv.db-wal")
+    one_line_refusal(run_mv(folder, "members", "list"), "mv.db-wal belongs to another database")
