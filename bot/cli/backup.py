@@ -34,11 +34,17 @@ def restore(state: State, source: Path) -> None:
     """Put the backup FILE in place of the database (stop the bot first)."""
     from storage.backup import BackupError
     from storage.backup import restore as put_back
+    from storage.files import nobody_has_it_open
     from storage.lock import AlreadyRunning, RunLock
 
     database = state.settings.database_path
     try:
         with RunLock(database):  # no bot may start while the file is swapped
+            if database.exists() and not nobody_has_it_open(database):
+                raise Refused(
+                    f"restore: another process has {database} open (the console, or a "
+                    "command still running): stop it first"
+                )
             aside = put_back(source, database, datetime.now(UTC))
     except AlreadyRunning as running:
         raise Refused(f"restore: {running}: stop the bot first") from None

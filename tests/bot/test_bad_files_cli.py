@@ -114,3 +114,22 @@ def test_a_command_checks_a_leftover_wal_only_when_nobody_has_the_database_open(
     crashed_copy(folder / "other.db", folder / "crashed.db")
     shutil.copyfile(folder / "crashed.db-wal", folder / "mv.db-wal")
     one_line_refusal(run_mv(folder, "members", "list"), "mv.db-wal belongs to another database")
+
+
+def test_restore_waits_for_every_process_to_let_go_of_the_database(folder):
+    open_database(folder / "mv.db").close()
+    assert run_mv(folder, "backup", "saved.db").returncode == 0
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys\n"
+         "c = sqlite3.connect('mv.db')\nc.execute('select 1 from members').fetchall()\n"
+         "print('ready', flush=True)\nsys.stdin.read()\n"],
+        cwd=folder, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline() == "ready\n"
+        refused = run_mv(folder, "restore", "saved.db")
+        assert refused.returncode == 4
+        one_line_refusal(refused, "another process has")
+    finally:
+        holder.communicate("")
+    assert run_mv(folder, "restore", "saved.db").returncode == 0
