@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -19,9 +21,38 @@ class NoDatabase(Exception):
     """The database file is not there, and this command does not create one."""
 
 
+class SharedDatabase(Database):
+    """A Database whose transactions take the write lock when they begin.
+
+    sqlite-utils' `atomic()` begins a deferred transaction: one that reads, then writes
+    after another connection (the bot, the CLI, the console) committed meanwhile, fails at
+    once with "database is locked", whatever the busy timeout, because its snapshot is
+    stale. `BEGIN IMMEDIATE` waits (bounded) for the other writer instead, then goes on."""
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        if self.conn.in_transaction:  # nested: a savepoint, as sqlite-utils does
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
+
+
 def connect(path: str | Path, readonly: bool = False) -> Database:
     """A connection that waits (bounded) for others' writes from its first statement."""
-    db = Database(sqlite3.connect(str(path), timeout=BUSY_SECONDS, check_same_thread=False))
+    conn = sqlite3.connect(str(path), timeout=BUSY_SECONDS, check_same_thread=False)
+    db = Database(conn) if readonly else SharedDatabase(conn)
     db.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
     if readonly:
         db.execute("PRAGMA query_only = 1")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 
+import pytest
+
 from storage.db import BUSY_SECONDS, open_database, open_reader
 
 
@@ -48,3 +50,22 @@ def test_a_write_waits_until_the_other_writer_commits(tmp_path):
     assert done == ["ok"]
     actors = [row[0] for row in cli.execute("select actor from audit order by id")]
     assert actors == ["bot", "cli"]
+
+
+def test_a_transaction_that_reads_then_writes_is_never_refused_by_anothers_commit(tmp_path):
+    """With a plain (deferred) BEGIN, a transaction that has read and then finds another
+    connection committed meanwhile fails at once with "database is locked": no busy wait
+    can help it. Ours take the write lock first, so the other writer waits instead."""
+    path = tmp_path / "mv.db"
+    cli = open_database(path)
+    bot = sqlite3.connect(path, timeout=0, isolation_level=None)
+    insert = "insert into audit (at, actor, action, subject) values ('t', ?, 'x', 'y')"
+    with cli.atomic():
+        before = cli.execute("select count(*) from audit").fetchone()[0]
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            bot.execute(insert, ["bot"])  # the bot waits for the CLI (here: gives up at once)
+        cli.execute(insert, ["cli"])  # never refused
+    bot.execute(insert, ["bot"])  # and then the bot writes
+    assert before == 0
+    actors = [row[0] for row in cli.execute("select actor from audit order by id")]
+    assert actors == ["cli", "bot"]
