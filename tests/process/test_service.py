@@ -8,6 +8,8 @@ import asyncio
 import json
 import re
 import shlex
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -137,3 +139,16 @@ async def test_the_dockerfiles_command_starts_the_bot_far_enough_to_answer_statu
         open_database(data / "mv.db").close()
         found = await run_until_status(tmp_path, [*MV, *cmd[1:]], data, env)
         assert found["database"]["path"] == str(data / "mv.db")
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="no systemd-analyze here")
+def test_systemd_accepts_the_unit(tmp_path):
+    unit = tmp_path / "mutual-voice.service"
+    unit.write_text(
+        UNIT.read_text().replace("/opt/mutual-voice/venv/bin/mutual-voice", sys.executable)
+    )
+    verified = subprocess.run(
+        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60
+    )
+    assert verified.returncode == 0, verified.stderr
+    assert "mutual-voice.service" not in verified.stderr, verified.stderr
