@@ -138,3 +138,53 @@ def test_under_systemd_lines_carry_the_journal_level(monkeypatch):
             root.addHandler(old)
         root.setLevel(saved[1])
     assert stream.getvalue().splitlines() == ["<3>ERROR bot: it failed", "<6>INFO bot: it worked"]
+
+
+def test_json_keeps_a_bugs_traceback_redacted():
+    from bot.redaction import Redactor
+
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    handler = logs.configure(logging.INFO, "json", stream)
+    handler.addFilter(Redactor(["secret-token-123"]))  # as the app adds it
+    try:
+        try:
+            raise KeyError("secret-token-123")
+        except KeyError:
+            logging.getLogger("bot.engine").exception("handling failed")
+    finally:
+        root.removeHandler(handler)
+        for old in saved[0]:
+            root.addHandler(old)
+        root.setLevel(saved[1])
+    entry = json.loads(stream.getvalue())
+    assert "KeyError: '***'" in entry["traceback"] and "secret-token-123" not in stream.getvalue()
+
+
+def test_an_io_error_on_a_full_disk_is_called_disk_full(tmp_path, monkeypatch, capsys):
+    import shutil
+    from collections import namedtuple
+
+    import pytest
+
+    import bot.cli
+    from bot.cli.state import State
+
+    error = sqlite3.OperationalError("disk I/O error")
+    error.sqlite_errorcode = 10  # SQLITE_IOERR, as some writes on a full disk report it
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(State, "last_database", tmp_path / "mv.db")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9, 4096))
+
+    def fails(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(bot.cli.cli, "main", fails)
+    with pytest.raises(SystemExit):
+        bot.cli.main()
+    assert "disk full" in capsys.readouterr().err
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 0, 10**9))
+    with pytest.raises(SystemExit):
+        bot.cli.main()
+    assert capsys.readouterr().err == "mutual-voice: database error: disk I/O error\n"
