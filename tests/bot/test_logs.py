@@ -6,11 +6,16 @@ from __future__ import annotations
 import io
 import json
 import logging
+import shutil
 import sqlite3
+from collections import namedtuple
 
 import pytest
 
+import bot.cli
 from bot import logs
+from bot.cli.state import State
+from bot.redaction import Redactor
 
 
 class Ticks:
@@ -141,8 +146,6 @@ def test_under_systemd_lines_carry_the_journal_level(monkeypatch):
 
 
 def test_json_keeps_a_bugs_traceback_redacted():
-    from bot.redaction import Redactor
-
     stream = io.StringIO()
     root = logging.getLogger()
     saved = root.handlers[:], root.level
@@ -163,14 +166,6 @@ def test_json_keeps_a_bugs_traceback_redacted():
 
 
 def test_an_io_error_on_a_full_disk_is_called_disk_full(tmp_path, monkeypatch, capsys):
-    import shutil
-    from collections import namedtuple
-
-    import pytest
-
-    import bot.cli
-    from bot.cli.state import State
-
     error = sqlite3.OperationalError("disk I/O error")
     error.sqlite_errorcode = 10  # SQLITE_IOERR, as some writes on a full disk report it
     usage = namedtuple("usage", "total used free")
