@@ -66,7 +66,8 @@ async def import_apply(request: web.Request) -> web.Response:
     if not report.applied:
         found = roster.preview(app_of(request).ctx, io.StringIO(text))
         return render(request, "roster.html", status=400, preview=found, error=None, csv=text)
-    raise done(request, "/members", f"Imported {report.imported} members.")
+    left_out = f", left out {len(report.skipped)} erased members" if report.skipped else ""
+    raise done(request, "/members", f"Imported {report.imported} members{left_out}.")
 
 
 @routes.post("/members/invite")
