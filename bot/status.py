@@ -113,7 +113,7 @@ def lines(status: dict[str, Any]) -> list[str]:
         out.append(f"Close waiting: {close['kind']} {close['id']} (due {close['closes_at']})")
     db = status["database"]
     out.append(
-        f"Database: {db['path']}, {size(db.get('database', 0))} (+ {size(db.get('wal', 0))} log)"
+        f"Database: {db['path']}, {size(db.get('bytes', 0))} (+ {size(db.get('wal_bytes', 0))} log)"
     )
     return out
 

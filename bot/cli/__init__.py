@@ -78,6 +78,7 @@ class LazyGroup(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
 @click.option(
     "--log-format",
+    envvar="MUTUAL_VOICE_LOG_FORMAT",
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -60,7 +61,10 @@ async def test_status_and_healthz_on_the_running_bot(tmp_path):
         assert any(line.startswith("slack: ") for line in lines)
         assert "Delivery errors (last day): telegram failed: HTTPStatusError x2" in lines
         assert any(line.startswith("Job votes: last success") for line in lines)
-        assert lines[-1].startswith(f"Database: {tmp_path / 'mv.db'}, ")
+        assert re.fullmatch(
+            rf"Database: {re.escape(str(tmp_path / 'mv.db'))}, \d+\.\d (KB|MB) \(\+ .* log\)",
+            lines[-1],
+        ), lines[-1]
 
         found = json.loads((await mv(tmp_path, "status", "--json")).out)
         assert found["alive"] and found["pid"] == bot.process.pid
