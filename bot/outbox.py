@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from bot.adaptive_rate import AdaptiveRate
+from bot.reachability import Reachability
 from handlers.messages import Message, Recipient
 from handlers.quiet_hours import quiet_until
 from handlers.settings import QuietHours
@@ -89,6 +91,10 @@ class Sender:
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
         self._limit = asyncio.Semaphore(pace.concurrency)
+        self.reachability = Reachability(db, platform)
+        # Delivered, but the disk was too full to note it: noted once there is room, so
+        # that a restart does not send them again.
+        self._unrecorded: list[tuple[Row, Outcome]] = []
 
     def wake(self) -> None:
         """New rows were written: look now rather than at the next poll."""
@@ -106,6 +112,9 @@ class Sender:
     async def drain(self) -> int:
         """Deliver every row due now (pacing as required); returns how many were delivered."""
         before = self.delivered
+        while self._unrecorded:  # raises again while the disk is still full
+            self._record(*self._unrecorded[0])
+            self._unrecorded.pop(0)
         # Chats found unreachable during this drain; a member who unblocks the bot and
         # writes again is reachable by the next one.
         self._unreachable.clear()
@@ -224,10 +233,15 @@ class Sender:
             result = await self.deliver(row, message)
         except Exception as error:  # a network fault or a bug: retry later, never crash
             result = Outcome(error=f"{type(error).__name__}: {error}")
-        self._record(row, result)
+        try:
+            self._record(row, result)
+        except sqlite3.OperationalError:
+            self._unrecorded.append((row, result))
+            raise
 
     def _record(self, row: Row, result: Outcome) -> None:
         now = self.clock()
+        self.reachability.note(result, now)
         if result.ok:
             outbox.mark_sent(self.db, row.id, result.ref, now)
             self.delivered += 1

@@ -23,9 +23,9 @@ PROFILE_FIELDS = (
 
 
 def upsert_many(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> int:
-    """Insert or update members by member_id (an erased one comes back); returns how many
-    rows were written. One statement for them all: a part of a 100,000-row roster is a
-    few milliseconds."""
+    """Insert or update members by member_id, never an erased one (erased stays erased);
+    returns how many rows were written. One statement for them all: a part of a
+    100,000-row roster is a few milliseconds."""
     stamp = iso(now)
     fields = ", ".join(PROFILE_FIELDS)
     marks = ", ".join("?" * len(PROFILE_FIELDS))
@@ -35,13 +35,14 @@ def upsert_many(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> 
         for row in rows
     ]
     with db.atomic():
+        before = db.conn.total_changes
         db.conn.executemany(
             f"insert into members (member_id, {fields}, created_at, updated_at) "
             f"values (?, {marks}, ?, ?) on conflict (member_id) do update set {updates}, "
-            "updated_at = excluded.updated_at, erased_at = null",
+            "updated_at = excluded.updated_at where members.erased_at is null",
             records,
         )
-    return len(records)
+        return db.conn.total_changes - before
 
 
 def get(db: Database, member_id: str) -> dict[str, Any] | None:

@@ -8,6 +8,9 @@ so aggregates stay intact.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -97,10 +100,61 @@ def export_member(db: Database, member_id: str) -> dict[str, Any]:
     return data
 
 
+# The roster columns that name a member, as an import would meet them again.
+ROSTER_KEYS = ("member_id", "email", "slack_user_id")
+
+
+def _key_hashes(db: Database, row: dict[str, Any]) -> dict[str, str]:
+    """A keyed hash of each roster key `row` has, by column."""
+    key = db.execute("select key from privacy_keys where name = 'erased'").fetchone()[0]
+    hashes = {}
+    for column in ROSTER_KEYS:
+        value = (row.get(column) or "").strip()
+        if value:
+            value = value.lower() if column == "email" else value
+            message = f"{column}:{value}".encode()
+            hashes[column] = hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hashes
+
+
+def erased_match(db: Database, row: dict[str, Any]) -> tuple[str, str] | None:
+    """(column, erased_at) if a roster row names a member who was erased, else None."""
+    for column, digest in _key_hashes(db, row).items():
+        found = db.execute(
+            "select erased_at from erased_keys where key_hash = ?", [digest]
+        ).fetchone()
+        if found:
+            return column, found[0]
+    return None
+
+
+def remember_erased(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> None:
+    """Keep the keyed hashes of these (about to be erased) members' roster keys."""
+    for row in rows:
+        for digest in _key_hashes(db, row).values():
+            db.execute(
+                "insert or ignore into erased_keys (key_hash, erased_at) values (?, ?)",
+                [digest, iso(now)],
+            )
+
+
 def erase_member(db: Database, member_id: str, now: datetime) -> None:
-    """Remove a member's personal data and platform links; keep anonymous aggregates."""
+    """Remove a member's personal data and platform links; keep anonymous aggregates, and
+    a keyed hash of their roster keys so that no import brings them back."""
     tables = db.table_names()
     with db.atomic():
+        slack_links = db.execute(
+            "select platform_user_id from identities where platform = 'slack' and member_id = ?",
+            [member_id],
+        ).fetchall()
+        remember_erased(
+            db,
+            [
+                *db["members"].rows_where("member_id = ?", [member_id]),
+                *({"slack_user_id": user} for (user,) in slack_links),
+            ],
+            now,
+        )
         db.execute(
             "delete from conversations where exists (select 1 from identities i where "
             "i.platform = conversations.platform and "

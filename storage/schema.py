@@ -10,6 +10,8 @@ from sqlite_utils import Database, Migrations
 
 from storage.console.schema import console_migrations
 from storage.digests.schema import digests_migrations
+from storage.erased_schema import erased_migrations
+from storage.health_schema import health_migrations
 from storage.invites.schema import invites_migrations
 from storage.languages_schema import languages_migrations
 from storage.pulses.schema import pulses_migrations
@@ -167,6 +169,8 @@ MIGRATION_SETS: list[Migrations] = [
     console_migrations,
     invites_migrations,
     languages_migrations,
+    erased_migrations,
+    health_migrations,
 ]
 
 
@@ -178,9 +182,9 @@ def _known_names(migrations: Migrations) -> set[str]:
     return {migration.name for migration in migrations._migrations}
 
 
-def migrate(db: Database) -> None:
-    """Bring the schema up to date, refusing a database that a newer version wrote."""
-    for migrations in MIGRATION_SETS:
+def refuse_newer(db: Database, sets: list[Migrations] = MIGRATION_SETS) -> None:
+    """Raise SchemaTooNew if a newer Mutual Voice applied migrations unknown here."""
+    for migrations in sets:
         applied = {m.name for m in migrations.applied(db)}
         unknown = sorted(applied - _known_names(migrations))
         if unknown:
@@ -189,5 +193,17 @@ def migrate(db: Database) -> None:
                 f"{unknown[0]!r} of {migrations.name!r} is unknown here): "
                 "install that version or newer, or use a backup"
             )
+
+
+def pending(db: Database) -> bool:
+    """True if this version would change an existing database's schema."""
+    if not db["_sqlite_migrations"].exists():
+        return False  # a new database: nothing to keep
+    return any(migrations.pending(db) for migrations in MIGRATION_SETS)
+
+
+def migrate(db: Database) -> None:
+    """Bring the schema up to date, refusing a database that a newer version wrote."""
+    refuse_newer(db)
     for migrations in MIGRATION_SETS:
         migrations.apply(db)

@@ -41,6 +41,12 @@ COMMANDS = {
         "Serve the officer's web console (alone, or beside a running bot on the same database).",
     ),
     "console": ("web", "The officer's web console."),
+    "status": (
+        "status",
+        "Is the bot running, can it reach each platform, what waits, what failed (exit 1 if not running).",
+    ),
+    "backup": ("backup", "Copy the database to FILE, consistent even while the bot runs."),
+    "restore": ("backup", "Put the backup FILE in place of the database (stop the bot first)."),
 }
 
 
@@ -70,20 +76,41 @@ class LazyGroup(click.Group):
     help="Config file (default: ./mutual-voice.toml if present, else built-in defaults).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
+@click.option(
+    "--log-format",
+    envvar="MUTUAL_VOICE_LOG_FORMAT",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="The log's lines: text, or one JSON object a line.",
+)
 @click.version_option(package_name="mutual-voice")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
+def cli(ctx: click.Context, config_path: str | None, verbose: bool, log_format: str) -> None:
     """Mutual Voice: pulse surveys, votes, suggestions and the ladder of involvement."""
+    from bot import logs
+
     # A command prints its result; the running bot logs what it does; -v shows everything.
     quiet = logging.INFO if ctx.invoked_subcommand == "run" else logging.WARNING
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else quiet,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logs.configure(logging.DEBUG if verbose else quiet, log_format)
     for noisy in ("httpx", "apscheduler", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     ctx.obj = State(config_path, ctx.invoked_subcommand)
+
+
+def disk_full_where(error: sqlite3.Error) -> bool:
+    """An I/O error on a database whose disk has (almost) no room left: SQLite reports
+    some writes that found the disk full as plain I/O errors."""
+    import shutil
+
+    from bot.cli.state import State
+
+    if getattr(error, "sqlite_errorcode", 0) & 0xFF != 10 or State.last_database is None:
+        return False
+    try:
+        return shutil.disk_usage(State.last_database.parent).free < 1 << 20
+    except OSError:
+        return False
 
 
 def main() -> None:
@@ -98,8 +125,17 @@ def main() -> None:
         sys.exit(error.exit_code)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
-    except sqlite3.OperationalError as error:
-        click.echo(f"mutual-voice: database error: {error}", err=True)
+    except sqlite3.DatabaseError as error:
+        from bot.logs import is_disk_full
+
+        if is_disk_full(error) or disk_full_where(error):
+            click.echo(
+                "mutual-voice: disk full: free space on the disk that holds the database, "
+                "then run the command again (what it was writing was not saved)",
+                err=True,
+            )
+        else:
+            click.echo(f"mutual-voice: database error: {error}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -51,11 +51,13 @@ def import_(state: State, csv_file, skip_bad: bool, as_json: bool) -> None:  # n
     if as_json:
         emit_json(report.to_dict())
     else:
-        for problem in report.problems:
+        for problem in report.problems + report.skipped:
             click.echo(f"{csv_file.name}: {problem}", err=True)
         if report.applied:
-            skipped = (
-                f", skipped {plural(len(report.problems), 'bad row')}" if report.problems else ""
+            skipped = "".join(
+                f", skipped {plural(len(rows), what)}"
+                for rows, what in ((report.problems, "bad row"), (report.skipped, "erased member"))
+                if rows
             )
             click.echo(f"Imported {plural(report.imported, 'member')}{skipped}.")
             _untranslated(state)

@@ -8,8 +8,9 @@ import sys
 
 import click
 
-from bot.cli.state import State, pass_state
+from bot.cli.state import Refused, State, pass_state
 from bot.runner import run_console, run_platforms
+from storage.lock import AlreadyRunning, RunLock
 
 
 @click.command()
@@ -22,6 +23,23 @@ from bot.runner import run_console, run_platforms
 @pass_state
 def run(state: State, member_id: str | None) -> None:
     """Run the bot. With no platform tokens configured, talk to it here in the terminal."""
+    # One bot per database: a second would send every message twice. The lock is the
+    # kernel's, so it goes with the process, however the process ends.
+    try:
+        lock = RunLock(state.settings.database_path).acquire()
+    except AlreadyRunning as running:
+        raise Refused(f"{running}: stop it first, or give this one another database") from None
+    except FileNotFoundError:
+        lock = None  # no folder for the database: the app says so in its own words
+    state.check_database(alone=True)
+    try:
+        run_with(state, member_id)
+    finally:
+        if lock:
+            lock.release()
+
+
+def run_with(state: State, member_id: str | None) -> None:
     app = state.app
     if app.settings.platforms:
         asyncio.run(run_platforms(app))

@@ -7,7 +7,8 @@ command needs it, so `mutual-voice --help` starts at once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 import click
 
@@ -31,6 +32,13 @@ class SetupProblem(ConfigProblem):
     exit_code = 1
 
 
+class Refused(SetupProblem):
+    """The database cannot be used as it is (damaged, or another bot runs on it): exit
+    status 4, which a service manager is told not to retry (deploy/mutual-voice.service)."""
+
+    exit_code = 4
+
+
 # Only these start a fresh setup (run and web seed the demo); any other command on a
 # missing database says so.
 CREATES_DATABASE = ("init", "run", "web")
@@ -45,27 +53,52 @@ class State:
     config_path: str | None
     command: str | None = None
     _app: App | None = field(default=None, repr=False)
+    _settings: Settings | None = field(default=None, repr=False)
+    # The database the last command opened, for main()'s reading of a disk error.
+    last_database: ClassVar[Path | None] = None
 
     @property
     def settings(self) -> Settings:
-        return self.app.settings
+        if self._settings is None:
+            from bot.config import ConfigError, load_settings
+
+            try:
+                self._settings = load_settings(self.config_path)
+                State.last_database = self._settings.database_path
+            except ConfigError as error:
+                raise ConfigProblem(f"config error: {error}") from None
+        return self._settings
+
+    def check_database(self, alone: bool = False) -> None:
+        """Refuse a damaged database file with one line; a leftover `-wal` is tried too when
+        no other process has the database open (`alone`: this one holds its lock)."""
+        from storage.files import BadDatabase, check_database, nobody_has_it_open
+
+        path = self.settings.database_path
+        try:
+            check_database(path, wal=alone or (path.exists() and nobody_has_it_open(path)))
+        except BadDatabase as error:
+            raise Refused(f"database error: {error}") from None
 
     @property
     def app(self) -> App:
         if self._app is None:
             from bot.app import App
-            from bot.config import ConfigError, load_settings
+            from bot.config import ConfigError
             from storage.db import NoDatabase
+            from storage.files import BadDatabase
             from storage.schema import SchemaTooNew
 
+            settings = self.settings
+            if self.command != "run":  # run checks the file once it holds the lock
+                self.check_database()
             try:
-                settings = load_settings(self.config_path)
                 self._app = App(settings, create=self.command in CREATES_DATABASE)
             except NoDatabase as error:
                 raise SetupProblem(NO_DATABASE.format(error=error)) from None
             except ConfigError as error:
                 raise ConfigProblem(f"config error: {error}") from None
-            except SchemaTooNew as error:
+            except (SchemaTooNew, BadDatabase) as error:
                 raise ConfigProblem(f"database error: {error}") from None
         return self._app
 

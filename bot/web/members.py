@@ -146,18 +146,20 @@ async def import_apply(request: web.Request) -> web.Response:
     app = app_of(request)
     try:
         text = await _roster_text(request)
-        good, problems = await reading(app, lambda ctx: roster.check_roster(ctx, io.StringIO(text)))
+        checked, problems = await reading(app, lambda ctx: roster.check_roster(ctx, io.StringIO(text)))
     except roster.RosterError as error:
         return render(request, "roster.html", status=400, preview=None, error=str(error), upload="")
     if problems:
         found = await reading(app, lambda ctx: roster.preview(ctx, io.StringIO(text)))
         return render(request, "roster.html", status=400, preview=found, error=None, upload="")
+    good, skipped = await reading(app, lambda ctx: roster.leave_out_erased(ctx, checked))
     request.app[UPLOADS].pop(digest(request[SESSION]), None)
-    for _ in roster.apply_in_parts(app.ctx, good, 0, actor(request)):
+    for _ in roster.apply_in_parts(app.ctx, good, len(skipped), actor(request)):
         await let_others_run()
     imported = len(good)
     del good  # freed now, before the collector runs again
-    raise done(request, "/members", f"Imported {imported} members.")
+    left_out = f", left out {len(skipped)} erased members" if skipped else ""
+    raise done(request, "/members", f"Imported {imported} members{left_out}.")
 
 
 @routes.post("/members/invite")

@@ -12,7 +12,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.context import Context
-from storage import audit, members
+from storage import audit, members, privacy
 
 REQUIRED_COLUMNS = ("member_id", "name", "email", "constituency")
 OPTIONAL_COLUMNS = ("slack_user_id", "timezone", "language", "address")
@@ -39,12 +39,15 @@ class ImportReport:
     imported: int = 0
     problems: list[RowProblem] = field(default_factory=list)
     applied: bool = False
+    # Good rows left out on purpose (an erased member): they never block an import.
+    skipped: list[RowProblem] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "imported": self.imported,
             "applied": self.applied,
             "problems": [{"line": p.line, "reason": p.reason} for p in self.problems],
+            "skipped": [{"line": p.line, "reason": p.reason} for p in self.skipped],
         }
 
 
@@ -155,8 +158,10 @@ def read_rows(stream: TextIO) -> tuple[list[tuple[int, dict[str, str]]], list[Ro
     return rows, problems
 
 
-def check_roster(ctx: Context, stream: TextIO) -> tuple[list[dict[str, str]], list[RowProblem]]:
-    """The good rows, and every bad line with its reason (sorted by line)."""
+def check_roster(
+    ctx: Context, stream: TextIO
+) -> tuple[list[tuple[int, dict[str, str]]], list[RowProblem]]:
+    """The good rows with their lines, and every bad line with its reason (by line)."""
     rows, problems = read_rows(stream)
     constituencies = ctx.policy.organisation.constituencies
     good = []
@@ -170,7 +175,7 @@ def check_roster(ctx: Context, stream: TextIO) -> tuple[list[dict[str, str]], li
     problems += flagged
     problems.sort(key=lambda p: p.line)
     bad_lines = {p.line for p in flagged}
-    return [row for line, row in good if line not in bad_lines], problems
+    return [(line, row) for line, row in good if line not in bad_lines], problems
 
 
 def visible(name: str) -> str:
@@ -213,6 +218,41 @@ def _codes(a: str, b: str) -> str:
     return ", ".join(f"U+{ord(c):04X}" for c in hidden) or "spacing"
 
 
+ERASED_BY = {
+    "member_id": "member_id {value!r}",
+    "email": "this email",
+    "slack_user_id": "this slack_user_id",
+}
+
+
+def leave_out_erased(
+    ctx: Context, rows: list[tuple[int, dict[str, str]]]
+) -> tuple[list[dict[str, str]], list[RowProblem]]:
+    """The rows to import, and the rows naming an erased member with why they are skipped:
+    an erasure is never undone by an import."""
+    keep, skipped = [], []
+    for line, row in rows:
+        held = members.get(ctx.db, row["member_id"])
+        match = (
+            ("member_id", held["erased_at"])
+            if held and held["erased_at"]
+            else privacy.erased_match(ctx.db, row)
+        )
+        if match is None:
+            keep.append(row)
+            continue
+        column, erased_at = match
+        who = ERASED_BY[column].format(value=row.get(column))
+        skipped.append(
+            RowProblem(
+                line,
+                f"skipped: {who} belongs to a member erased on {erased_at[:10]}; "
+                "an import never brings an erased member back",
+            )
+        )
+    return keep, skipped
+
+
 @dataclass
 class Preview:
     """What importing a roster would do: who is new, who changes, and the bad lines."""
@@ -221,12 +261,14 @@ class Preview:
     changed: list[tuple[dict[str, str], list[str]]] = field(default_factory=list)
     unchanged: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    skipped: list[RowProblem] = field(default_factory=list)
 
 
 def preview(ctx: Context, stream: TextIO) -> Preview:
     """Check a roster and compare it with the members held, changing nothing."""
-    good, problems = check_roster(ctx, stream)
-    result = Preview(problems=problems)
+    checked, problems = check_roster(ctx, stream)
+    good, skipped = leave_out_erased(ctx, checked)
+    result = Preview(problems=problems, skipped=skipped)
     held_rows: dict[str, dict] = {}
     for start in range(0, len(good), 500):  # one query per 500 rows, not one per row
         held_rows |= members.by_ids(ctx.db, [r["member_id"] for r in good[start : start + 500]])
@@ -236,7 +278,7 @@ def preview(ctx: Context, stream: TextIO) -> Preview:
             result.new.append(row)
             continue
         differ = [k for k, v in row.items() if k != "member_id" and (held.get(k) or "") != v]
-        if differ or held["erased_at"]:
+        if differ:
             result.changed.append((row, differ))
         else:
             result.unchanged += 1
@@ -249,7 +291,7 @@ PART = 500  # rows written per transaction by `apply_in_parts`: a few millisecon
 def apply_in_parts(
     ctx: Context, good: list[dict[str, str]], skipped: int, actor: str
 ) -> Iterator[None]:
-    """Write rows already checked (`check_roster`) a part at a time, yielding between parts
+    """Write rows already checked (`check_roster`, `leave_out_erased`) a part at a time, yielding between parts
     so that the running bot answers others meanwhile; the audit entry comes last.
 
     Each part is an upsert by member_id, so an apply cut short (the process stopped) is
@@ -263,11 +305,12 @@ def apply_in_parts(
 
 def import_roster(ctx: Context, stream: TextIO, skip_bad: bool, actor: str) -> ImportReport:
     """Upsert members by member_id; with any bad row nothing changes unless `skip_bad`."""
-    good, problems = check_roster(ctx, stream)
+    checked, problems = check_roster(ctx, stream)
     report = ImportReport(problems=problems)
     if problems and not skip_bad:
         return report
     with ctx.db.atomic():
+        good, report.skipped = leave_out_erased(ctx, checked)
         report.imported = members.upsert_many(ctx.db, good, ctx.now())
         audit.record(
             ctx.db,
@@ -276,6 +319,7 @@ def import_roster(ctx: Context, stream: TextIO, skip_bad: bool, actor: str) -> I
             "roster.import",
             imported=report.imported,
             skipped=len(problems),
+            **({"erased_skipped": len(report.skipped)} if report.skipped else {}),
         )
     report.applied = True
     return report

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from storage.db import open_database
 from tests.process.harness import COUNCIL, fakes, write_config
 
 pytestmark = pytest.mark.slow
@@ -70,7 +71,7 @@ async def test_the_running_process_opens_and_closes_a_vote_on_its_own(tmp_path):
         text = config.read_text().replace("tick_seconds = 3600", "tick_seconds = 1")
         config.write_text(text.replace("poll_seconds = 3600.0", "poll_seconds = 0.5"))
         (tmp_path / "roster.csv").write_text(ROSTER)
-        (tmp_path / "mv.db").touch()  # a fresh setup, as `mutual-voice init` leaves it
+        open_database(tmp_path / "mv.db").close()  # a fresh setup, as `mutual-voice init` leaves it
         await cli(config, "members", "import", str(tmp_path / "roster.csv"))
         join_on_telegram(tmp_path / "mv.db")
         log = (tmp_path / "bot.log").open("wb")

@@ -177,13 +177,15 @@ class Delivery:
 def outcome_of(error: SlackApiError) -> Outcome:
     """What a Web API refusal means for the outbox."""
     response = error.response
-    code = response.get("error") or f"HTTP {response.status_code}"
+    # A 5xx from Slack or a proxy may carry an HTML page, not JSON: the status says it all.
+    data = response.data if isinstance(response.data, dict) else {}
+    code = data.get("error") or f"HTTP {response.status_code}"
     if response.status_code == 429:
         return Outcome(retry_after=float(response.headers.get("Retry-After", 1)))
     if code in UNREACHABLE:
         return Outcome(unreachable=code)
     if code in PERMANENT:
-        details = "; ".join(response.get("response_metadata", {}).get("messages", [])[:3])
+        details = "; ".join(data.get("response_metadata", {}).get("messages", [])[:3])
         return Outcome(
             error=f"slack: {code}" + (f" ({details})" if details else ""), permanent=True
         )

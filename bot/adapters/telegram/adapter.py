@@ -38,6 +38,7 @@ from bot.adapters.telegram.render import TEXT_MAX, chosen_label, with_tick
 from bot.adapters.telegram.webhook import Webhook
 from bot.app import App
 from bot.config import ConfigError, TelegramSettings
+from bot.logs import is_worldly
 from bot.outbox import Pace
 from handlers import i18n
 from handlers.i18n import N_
@@ -270,7 +271,10 @@ class TelegramAdapter:
     async def on_error(self, update: object, context: CallbackContext) -> None:
         error = context.error
         assert error is not None
-        details = "".join(traceback.format_exception(error))
+        if is_worldly(error):  # the network or a full disk: one line, not a traceback
+            details = f"{type(error).__name__}: {error}"
+        else:
+            details = "".join(traceback.format_exception(error))
         log.error("telegram: an update failed: %s", self.app.redact(details))
 
     def _accepts(self, message: MaybeInaccessibleMessage) -> bool:
