@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from bot.cli.member_roles import group, role
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
 from bot.invites import batch as invite_batch
@@ -34,6 +35,10 @@ def _existing(state: State, member_id: str) -> dict:
 @click.group()
 def members() -> None:
     """The roster: import, list, invite, export and erase members."""
+
+
+members.add_command(role)
+members.add_command(group)
 
 
 @members.command(name="import")
