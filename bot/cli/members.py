@@ -160,6 +160,11 @@ def _age(ctx: click.Context, param: click.Parameter, value: str | None) -> timed
     type=click.Path(file_okay=False, path_type=Path),
     help="Write one QR code PNG per member, and invites.csv, to this folder.",
 )
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Do not ask before stopping earlier unused invites (for scripts).",
+)
 @json_option
 @pass_state
 def invite(
@@ -170,11 +175,13 @@ def invite(
     older_than: timedelta | None,
     letters: Path | None,
     qr_dir: Path | None,
+    yes: bool,
     as_json: bool,
 ) -> None:
     """One-time join links: each revokes the member's earlier unused links.
 
-    By default, for members not yet connected whose group joins by Telegram.
+    By default, for members not yet connected whose group joins by Telegram. If some of
+    them hold a link not yet used, it says how many stop working and asks first.
     """
     app = state.app
     if letters and qr_dir:
@@ -204,6 +211,11 @@ def invite(
         if as_json:
             emit_json([])
         return
+    live = invite_service.still_live(app.ctx, [i.member_id for i in issued])
+    if live:
+        click.echo(invite_service.replacing(live), err=as_json)
+        if not yes:  # a script without --yes (no answer on stdin) stops here: nothing issued
+            click.confirm(f"Issue {plural(len(issued), 'new invite')}?", abort=True, err=True)
 
     def commit() -> None:
         invite_service.record(app.ctx, issued, state.actor())
