@@ -31,12 +31,18 @@ class SetupProblem(ConfigProblem):
     exit_code = 1
 
 
-# Only these start a fresh setup (run and web seed the demo); any other command on a
-# missing database says so.
-CREATES_DATABASE = ("init", "run", "web")
+# Only `init` creates a database, and `run` and `web` where no config is found (the demo in
+# an empty folder). Where a config names the database, a missing file is a mistyped path or
+# the wrong folder: a new empty one would start the organisation over with nobody in it.
+CREATES_DATABASE = ("init",)
+DEMO_COMMANDS = ("run", "web")
 NO_DATABASE = (
     "{error}: start with mutual-voice init (or mutual-voice run for the demo), "
     "or give the config that names your database with --config"
+)
+NOT_AT_CONFIGURED_PATH = (
+    "{error}, where storage.database in {source} points: check that path (and the folder "
+    "you run in); to start a new database there, run mutual-voice init"
 )
 
 
@@ -54,15 +60,19 @@ class State:
     def app(self) -> App:
         if self._app is None:
             from bot.app import App
-            from bot.config import ConfigError, load_settings
+            from bot.config import BUILT_IN, ConfigError, load_settings
             from storage.db import NoDatabase
             from storage.schema import SchemaTooNew
 
             try:
                 settings = load_settings(self.config_path)
-                self._app = App(settings, create=self.command in CREATES_DATABASE)
-            except NoDatabase as error:
-                raise SetupProblem(NO_DATABASE.format(error=error)) from None
+                found = settings.source != BUILT_IN
+                demo = self.command in DEMO_COMMANDS and not found
+                try:
+                    self._app = App(settings, create=self.command in CREATES_DATABASE or demo)
+                except NoDatabase as error:
+                    why = NOT_AT_CONFIGURED_PATH if found else NO_DATABASE
+                    raise SetupProblem(why.format(error=error, source=settings.source)) from None
             except ConfigError as error:
                 raise ConfigProblem(f"config error: {error}") from None
             except SchemaTooNew as error:
