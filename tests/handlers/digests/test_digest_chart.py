@@ -67,7 +67,9 @@ def test_charts_live_next_to_the_database(tmp_path):
 def test_charts_older_than_kept_days_go_when_a_new_one_is_drawn(tmp_path):
     folder = tmp_path / "charts"
     folder.mkdir()
-    now = time.time()
+    (folder / "probe").write_bytes(b"")
+    now = (folder / "probe").stat().st_mtime  # the file system's clock, as charts are aged by
+    (folder / "probe").unlink()
     ages = {"council-old.png": charts.KEEP_DAYS + 1, "council-recent.png": charts.KEEP_DAYS - 1}
     for name, days in {**ages, "notes-old.png": charts.KEEP_DAYS + 1}.items():
         (folder / name).write_bytes(b"x")
