@@ -34,6 +34,8 @@ from handlers.settings import (
 )
 
 DEFAULT_CONFIG_NAME = "mutual-voice.toml"
+# `Settings.source` when no config file was found (an empty folder: the demo).
+BUILT_IN = "built-in defaults"
 
 
 class ConfigError(Exception):
@@ -130,7 +132,7 @@ class Settings:
     tiers: Tiers = field(default_factory=Tiers)
     digests: Digests = field(default_factory=Digests)
     web: WebSettings = field(default_factory=WebSettings)
-    source: str = "built-in defaults"
+    source: str = BUILT_IN
     folder: Path = field(default_factory=Path.cwd)
 
     @property
@@ -189,7 +191,7 @@ def load_settings(
             raise ConfigError(f"{found}: not valid TOML: {error}") from None
         except RecursionError:  # thousands of nested brackets exhaust tomllib's recursion
             raise ConfigError(f"{found}: not valid TOML: nested too deeply") from None
-    source = str(found) if found else "built-in defaults"
+    source = str(found) if found else BUILT_IN
     for variable, (section, key) in SECRET_ENV.items():
         if environ.get(variable):
             data.setdefault(section, {})

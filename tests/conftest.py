@@ -29,3 +29,12 @@ def no_proxies(monkeypatch):
         "all_proxy",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+def pytest_terminal_summary(terminalreporter, config) -> None:  # noqa: ANN001 - pytest's hook
+    """The random order's seed, also under -q (which hides pytest-randomly's header line)."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if config.pluginmanager.hasplugin("randomly") and isinstance(seed, int):
+        terminalreporter.write_line(
+            f"Tests ran in random order: repeat it with --randomly-seed={seed}"
+        )

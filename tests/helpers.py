@@ -9,9 +9,10 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from handlers.context import Context
-from handlers.settings import Policy
+from handlers.settings import Policy, QuietHours
 from storage import members
 from storage.db import open_database
 
@@ -35,6 +36,18 @@ class FakeClock:
         await asyncio.sleep(0)
         self.advance(max(seconds, 0))
         await asyncio.sleep(0)
+
+
+def quiet_hours_elsewhere(now: datetime, zone: str = "Europe/London") -> QuietHours:
+    """Quiet hours kept on, but from 6 to 7 hours after `now` (local time in `zone`).
+
+    Tests that run on the wall clock (a real process, a browser) wait for messages
+    that quiet hours would hold till morning: with this window no such wait depends on
+    the time of day the suite runs, and quiet hours still run their check on each message.
+    """
+    local = now.astimezone(ZoneInfo(zone))
+    start, end = local + timedelta(hours=6), local + timedelta(hours=7)
+    return QuietHours(enabled=True, start=f"{start:%H:%M}", end=f"{end:%H:%M}")
 
 
 def make_context(

@@ -69,7 +69,7 @@ def count(blt_file: Path, method: str, seats: int | None, seed: str | None, as_j
 
 def _read(path: Path) -> blt.Election:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or "not a UTF-8 text file"
         raise ConfigProblem(f"{path}: cannot read it ({reason})") from None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from bot.cli.member_roles import group, role
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
 from bot.invites import batch as invite_batch
@@ -34,6 +35,10 @@ def _existing(state: State, member_id: str) -> dict:
 @click.group()
 def members() -> None:
     """The roster: import, list, invite, export and erase members."""
+
+
+members.add_command(role)
+members.add_command(group)
 
 
 @members.command(name="import")
@@ -157,6 +162,11 @@ def _age(ctx: click.Context, param: click.Parameter, value: str | None) -> timed
     type=click.Path(file_okay=False, path_type=Path),
     help="Write one QR code PNG per member, and invites.csv, to this folder.",
 )
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Do not ask before stopping earlier unused invites (for scripts).",
+)
 @json_option
 @pass_state
 def invite(
@@ -167,11 +177,13 @@ def invite(
     older_than: timedelta | None,
     letters: Path | None,
     qr_dir: Path | None,
+    yes: bool,
     as_json: bool,
 ) -> None:
     """One-time join links: each revokes the member's earlier unused links.
 
-    By default, for members not yet connected whose group joins by Telegram.
+    By default, for members not yet connected whose group joins by Telegram. If some of
+    them hold a link not yet used, it says how many stop working and asks first.
     """
     app = state.app
     if letters and qr_dir:
@@ -201,6 +213,11 @@ def invite(
         if as_json:
             emit_json([])
         return
+    live = invite_service.still_live(app.ctx, [i.member_id for i in issued])
+    if live:
+        click.echo(invite_service.replacing(live), err=as_json)
+        if not yes:  # a script without --yes (no answer on stdin) stops here: nothing issued
+            click.confirm(f"Issue {plural(len(issued), 'new invite')}?", abort=True, err=True)
 
     def commit() -> None:
         invite_service.record(app.ctx, issued, state.actor())
@@ -306,8 +323,3 @@ def erase(state: State, member_id: str, yes: bool) -> None:
         f"Erased {member_id}: personal data and connections removed; anonymous results kept."
     )
 
-
-# `members role` and `members group` live with the ladder (bot/cli/tiers.py), which adds
-# them to this group; without loading it here, `mutual-voice members role` is "No such
-# command" whenever `tiers` has not been loaded first (always, in a real process).
-from bot.cli import tiers as _tiers  # noqa: E402, F401

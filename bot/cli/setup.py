@@ -13,11 +13,21 @@ from storage.db import open_database
 
 @click.command()
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
-def init(force: bool) -> None:
+@click.pass_context
+def init(ctx: click.Context, force: bool) -> None:
     """Write a starter config and database here, and say what to do next."""
-    target = Path.cwd() / DEFAULT_CONFIG_NAME
+    given = ctx.obj.config_path if ctx.obj else None
+    target = Path(given) if given else Path.cwd() / DEFAULT_CONFIG_NAME
     if target.exists() and not force:
-        raise click.ClickException(f"{target} already exists (use --force to overwrite it)")
+        # The only command that creates the database a config names (`run` refuses to).
+        database = load_settings(target).database_path
+        if database.exists():
+            raise click.ClickException(
+                f"{target} and {database} already exist (use --force to overwrite the config)"
+            )
+        open_database(database).close()
+        click.echo(f"Created {database}, where {target.name} names the database.")
+        return
     example = resources.files("bot").joinpath("config_example.toml").read_text(encoding="utf-8")
     target.write_text(example, encoding="utf-8")
     settings = load_settings(target)

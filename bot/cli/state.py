@@ -39,12 +39,18 @@ class Refused(SetupProblem):
     exit_code = 4
 
 
-# Only these start a fresh setup (run and web seed the demo); any other command on a
-# missing database says so.
-CREATES_DATABASE = ("init", "run", "web")
+# Only `init` creates a database, and `run` and `web` where no config is found (the demo in
+# an empty folder). Where a config names the database, a missing file is a mistyped path or
+# the wrong folder: a new empty one would start the organisation over with nobody in it.
+CREATES_DATABASE = ("init",)
+DEMO_COMMANDS = ("run", "web")
 NO_DATABASE = (
     "{error}: start with mutual-voice init (or mutual-voice run for the demo), "
     "or give the config that names your database with --config"
+)
+NOT_AT_CONFIGURED_PATH = (
+    "{error}, where storage.database in {source} points: check that path (and the folder "
+    "you run in); to start a new database there, run mutual-voice init"
 )
 
 
@@ -84,7 +90,7 @@ class State:
     def app(self) -> App:
         if self._app is None:
             from bot.app import App
-            from bot.config import ConfigError
+            from bot.config import BUILT_IN, ConfigError
             from storage.db import NoDatabase
             from storage.files import BadDatabase
             from storage.schema import SchemaTooNew
@@ -93,9 +99,12 @@ class State:
             if self.command != "run":  # run checks the file once it holds the lock
                 self.check_database()
             try:
-                self._app = App(settings, create=self.command in CREATES_DATABASE)
+                found = settings.source != BUILT_IN
+                demo = self.command in DEMO_COMMANDS and not found
+                self._app = App(settings, create=self.command in CREATES_DATABASE or demo)
             except NoDatabase as error:
-                raise SetupProblem(NO_DATABASE.format(error=error)) from None
+                why = NOT_AT_CONFIGURED_PATH if found else NO_DATABASE
+                raise SetupProblem(why.format(error=error, source=settings.source)) from None
             except ConfigError as error:
                 raise ConfigProblem(f"config error: {error}") from None
             except (SchemaTooNew, BadDatabase) as error:

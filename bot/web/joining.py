@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bot.invites import batch as invite_batch
 from bot.invites import files as invite_files
+from bot.web.members import confirm_replacing
 from bot.web.pages import actor, app_of, render
 from handlers.members import invites
 from handlers.members import joining as joining_report
@@ -60,8 +61,9 @@ def _options(form: Mapping[str, object]) -> invite_batch.Options:
 async def letters(request: web.Request) -> web.StreamResponse:
     """Issue invites for the chosen members and hand over their letters or QR codes."""
     app = app_of(request)
+    form = await request.post()
     try:
-        options = _options(await request.post())
+        options = _options(form)
         if invite_batch.join_link_missing(app):
             await invite_batch.learn_join_link(app)
         batch = invite_batch.prepare(app, options)
@@ -73,6 +75,10 @@ async def letters(request: web.Request) -> web.StreamResponse:
         return _page(request, status=400, error=str(error))
     if not batch.invites:
         return _page(request, outcome=invite_batch.nobody(options))
+    live = invites.still_live(app.ctx, [i.member_id for i in batch.invites])
+    if live and form.get("confirm") != "yes":
+        fields = [(key, str(form.get(key, ""))) for key in ("constituency", "older_than", "files")]
+        return confirm_replacing(request, live, len(batch.invites), "/members/letters", fields)
     # Thousands of letters take seconds to draw: off the event loop, so chat is not held up.
     if batch.head:
         body = await asyncio.to_thread(invite_files.letters_pdf, batch.invites, batch.head)

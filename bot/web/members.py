@@ -164,14 +164,39 @@ async def import_apply(request: web.Request) -> web.Response:
 
 @routes.post("/members/invite")
 async def invite(request: web.Request) -> web.Response:
+    """Invites for the members ticked (nobody ticked: none), after a warning if they
+    would stop earlier invites not yet used."""
     form = await request.post()
-    wanted = [m for m in form.getall("member", []) if isinstance(m, str) and m]
+    wanted = list(dict.fromkeys(m for m in form.getall("member", []) if isinstance(m, str) and m))
+    if not wanted:
+        text = "Nobody was ticked, so no invites were issued. Tick the members to invite."
+        return render(request, "message.html", status=400, heading="No invites", text=text)
     ctx = app_of(request).ctx
     try:
-        issued = invites.issue(ctx, wanted, actor(request))
+        prepared = invites.prepare(ctx, wanted)
     except invites.InviteError as error:
         return render(request, "message.html", status=400, heading="No invites", text=str(error))
-    return render(request, "invites.html", issued=issued)
+    live = invites.still_live(ctx, wanted)
+    if live and form.get("confirm") != "yes":
+        fields = [("member", member_id) for member_id in wanted]
+        return confirm_replacing(request, live, len(wanted), "/members/invite", fields)
+    invites.record(ctx, prepared, actor(request))
+    return render(request, "invites.html", issued=prepared)
+
+
+def confirm_replacing(
+    request: web.Request, live: int, count: int, action: str, fields: list[tuple[str, str]]
+) -> web.Response:
+    """The page that says how many earlier invites would stop working, and asks first."""
+    return render(
+        request,
+        "invite_confirm.html",
+        warning=invites.replacing(live),
+        count=count,
+        action=action,
+        fields=fields,
+        back="/members/joining" if action == "/members/letters" else "/members",
+    )
 
 
 @routes.get("/members/{member_id}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import math
 import tempfile
-import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -139,7 +138,7 @@ def render(data: ChartData, path: Path) -> Path:
     _draw_bars(bar_axes, data)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, format="png", facecolor="white")
-    _forget_old(path.parent)
+    _forget_old(path)
     return path
 
 
@@ -191,11 +190,14 @@ def _nothing(axes: Any, text: str) -> None:
     axes.set_yticks([])
 
 
-def _forget_old(folder: Path) -> None:
-    cutoff = time.time() - KEEP_DAYS * 86400
-    for old in folder.glob("council-*.png"):
+def _forget_old(newest: Path) -> None:
+    """Remove charts drawn more than KEEP_DAYS before `newest`: both times come from the
+    file system, so a process clock that differs from it (or a moved one) never removes
+    the chart just drawn."""
+    cutoff = newest.stat().st_mtime - KEEP_DAYS * 86400
+    for old in newest.parent.glob("council-*.png"):
         try:
-            if old.stat().st_mtime < cutoff:
+            if old != newest and old.stat().st_mtime < cutoff:
                 old.unlink()
         except OSError as error:  # another process got there first
             log.debug("could not remove %s: %s", old, error)

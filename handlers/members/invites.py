@@ -13,6 +13,7 @@ from handlers.messages import Sender
 from storage import audit, members
 from storage.invites import queries as invites
 from storage.timestamps import parse
+from surveys.wording import plural
 
 # Tokens are typed from letters too, so they avoid look-alikes (0/o, 1/l/i): 22 of these
 # 31 characters give about 109 random bits, and keep a t.me link inside a version 4 QR code.
@@ -106,6 +107,19 @@ def prepare(ctx: Context, member_ids: list[str]) -> list[Invite]:
             )
         )
     return prepared
+
+
+def still_live(ctx: Context, member_ids: list[str]) -> int:
+    """How many earlier invites of these members could still be used: new ones stop them."""
+    return invites.live_unused(ctx.db, member_ids, ctx.now())
+
+
+def replacing(count: int) -> str:
+    """The officer's warning before new invites stop `count` earlier ones (see `still_live`)."""
+    return (
+        f"{plural(count, 'earlier invite')} not yet used (letters already posted, QR codes "
+        "or links already sent) will stop working."
+    )
 
 
 def record(ctx: Context, prepared: list[Invite], actor: str) -> None:

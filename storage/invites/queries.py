@@ -39,6 +39,17 @@ def replace_unused(
     db["invites"].insert_all(new)
 
 
+def live_unused(db: Database, member_ids: Iterable[str], now: datetime) -> int:
+    """How many invites of these members are unused, unrevoked and unexpired at `now`:
+    the links that new invites for them would stop."""
+    row = db.execute(
+        "select count(*) from invites where used_at is null and revoked_at is null "
+        "and expires_at > ? and member_id in (select value from json_each(?))",
+        [iso(now), json.dumps(list(member_ids))],
+    ).fetchone()
+    return row[0]
+
+
 def find(db: Database, token: str) -> dict[str, Any] | None:
     rows = list(db["invites"].rows_where("token_hash = ?", [token_hash(token)]))
     return rows[0] if rows else None

@@ -106,7 +106,7 @@ def test_init_writes_a_working_config(folder):
     assert result.returncode == 0 and "mutual-voice members import" in result.stdout
     assert (folder / "mutual-voice.toml").exists() and (folder / "mutual-voice.db").exists()
     again = mv(folder, "init")
-    assert again.returncode == 1 and "already exists" in again.stderr
+    assert again.returncode == 1 and "already exist (use --force" in again.stderr
 
 
 def test_unknown_command_is_a_usage_error(folder):

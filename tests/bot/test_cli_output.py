@@ -57,6 +57,42 @@ def test_commands_other_than_init_and_run_refuse_a_missing_database(tmp_path, mo
     assert mv("run").exit_code == 0 and (tmp_path / "mutual-voice.db").exists()
 
 
+def test_run_never_creates_a_database_from_a_mistyped_path_in_a_config(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MUTUAL_VOICE_CONFIG", raising=False)
+    assert mv("init").exit_code == 0
+    config = tmp_path / "mutual-voice.toml"
+    config.write_text(config.read_text().replace('"mutual-voice.db"', '"mutual-voice.bd"'))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for args in (["run"], ["web"], ["--config", str(config), "run"]):
+        if args[0] == "--config":
+            monkeypatch.chdir(elsewhere)
+        result = mv(*args)
+        assert result.exit_code == 1, (args, result.output)
+        assert result.output.strip() == (
+            f"mutual-voice: no database at {tmp_path / 'mutual-voice.bd'}, where "
+            f"storage.database in {config} points: check that path (and the folder you run "
+            "in); to start a new database there, run mutual-voice init"
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "elsewhere",
+        "mutual-voice.db",
+        "mutual-voice.toml",
+    ]
+    assert list(elsewhere.iterdir()) == []
+
+    monkeypatch.chdir(tmp_path)  # `init` creates it on purpose, and keeps the config
+    kept = config.read_text()
+    created = mv("init")
+    assert created.exit_code == 0 and created.output.startswith(
+        f"Created {tmp_path / 'mutual-voice.bd'}, where mutual-voice.toml names the database."
+    )
+    assert (tmp_path / "mutual-voice.bd").exists() and config.read_text() == kept
+    again = mv("init")
+    assert again.exit_code == 1 and "already exist (use --force" in again.output
+
+
 def test_commands_print_their_result_and_log_only_with_verbose(tmp_path):
     from tests.handlers.pulses.test_pulse_chat import roster
     from tests.helpers import run_mv

@@ -180,3 +180,24 @@ def test_the_guide_documents_recounting_and_how_secrecy_is_kept():
     assert privacy.startswith("# How secrecy is kept")
     assert "## While a round or vote is open" in privacy and "## At close" in privacy
     assert "## What is not protected" in privacy
+
+
+def test_a_real_world_file_counts_as_its_strict_form(tmp_path):
+    from tests.surveys.votes import test_blt_quirks as quirks
+
+    messy = quirks.strict()
+    for quirk in (quirks.weights, quirks.withdrawn, quirks.unquoted, quirks.spaces_and_blank_lines):
+        messy = quirk(messy)
+    (tmp_path / "strict.blt").write_text(quirks.strict(), encoding="utf-8")
+    (tmp_path / "messy.blt").write_bytes(quirks.no_final_newline(messy).encode("utf-8"))
+    strict = mv("count", str(tmp_path / "strict.blt"), "--json")
+    counted = mv("count", str(tmp_path / "messy.blt"), "--json")
+    assert strict.exit_code == counted.exit_code == 0, counted.output
+    assert json.loads(counted.output) == {
+        **json.loads(strict.output),
+        "withdrawn": ["Elm Withdrew"],
+    }
+    table = mv("count", str(tmp_path / "messy.blt")).output
+    assert table.startswith(
+        "Riverside board 2026: Scottish STV, 2 seat(s)\nWithdrawn: Elm Withdrew"
+    )

@@ -80,7 +80,7 @@ def decoded(image: Image.Image) -> list[str]:
 def test_invite_by_default_reaches_telegram_groups_only_and_never_piles_up(folder):
     first = json.loads(mv("members", "invite", "--json").output)
     assert [i["member_id"] for i in first] == TENANTS  # staff join by Slack
-    second = json.loads(mv("members", "invite", "--json").output)
+    second = json.loads(mv("members", "invite", "--json", "--yes").stdout)
     assert live_invites(folder) == dict.fromkeys(TENANTS, 1)
     assert {i["token"] for i in first}.isdisjoint(i["token"] for i in second)
     staff = json.loads(mv("members", "invite", "--constituency", "staff", "--json").output)
@@ -203,7 +203,48 @@ def test_reminders_skip_links_issued_too_recently(folder):
     mv("members", "invite")
     result = mv("members", "invite", "--not-joined", "--older-than", "14d")
     assert "Nobody to invite" in result.output
-    assert len(json.loads(mv("members", "invite", "--older-than", "0h", "--json").output)) == 4
+    again = mv("members", "invite", "--older-than", "0h", "--json", "--yes")
+    assert len(json.loads(again.stdout)) == 4
+
+
+def live_hashes(folder: Path) -> dict[str, str]:
+    db = open_database(folder / "mutual-voice.db")
+    try:
+        return dict(
+            db.execute(
+                "select member_id, token_hash from invites "
+                "where used_at is null and revoked_at is null"
+            ).fetchall()
+        )
+    finally:
+        db.close()
+
+
+def test_issuing_again_says_how_many_posted_letters_stop_and_asks_first(folder):
+    first = mv("members", "invite", "--letters", "invites.pdf")
+    assert first.exit_code == 0 and "will stop working" not in first.output  # none held a link
+    posted = live_hashes(folder)
+    warning = (
+        "4 earlier invites not yet used (letters already posted, QR codes or links already "
+        "sent) will stop working."
+    )
+    said_no = CliRunner().invoke(cli, ["members", "invite", "--letters", "again.pdf"], input="n\n")
+    assert said_no.exit_code == 1 and warning in said_no.output
+    assert "Issue 4 new invites? [y/N]" in said_no.output
+    script = mv("members", "invite", "--letters", "again.pdf")  # no answer on stdin, no --yes
+    assert script.exit_code == 1 and warning in script.output
+    assert not (folder / "again.pdf").exists() and live_hashes(folder) == posted
+
+    one = mv("members", "invite", "--member", "T-1", "--yes", "--json")
+    assert one.exit_code == 0 and "1 earlier invite not yet used" in one.stderr
+    assert [i["member_id"] for i in json.loads(one.stdout)] == ["T-1"]
+    after = live_hashes(folder)
+    assert after["T-1"] != posted["T-1"] and {k: after[k] for k in TENANTS[1:]} == {
+        k: posted[k] for k in TENANTS[1:]
+    }
+    said_yes = CliRunner().invoke(cli, ["members", "invite", "--letters", "again.pdf"], input="y\n")
+    assert said_yes.exit_code == 0 and "Wrote 4 letters to again.pdf" in said_yes.output
+    assert set(live_hashes(folder).values()).isdisjoint(after.values())
 
 
 def test_the_guide_walks_the_officer_through_letters_and_joining():

@@ -26,7 +26,7 @@ from bot.web.server import build
 from handlers.settings import Admin
 from storage import members
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import add_members
+from tests.helpers import add_members, quiet_hours_elsewhere
 from tests.web.console_harness import suggestion
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -110,6 +110,8 @@ async def walk(tmp_path) -> AsyncIterator[Walk]:
             Settings(),
             folder=tmp_path,
             admin=Admin(officers=("s1",)),
+            # The wall clock runs here: quiet hours must not hold the pulse or the notice.
+            quiet_hours=quiet_hours_elsewhere(datetime.now(UTC)),
             outbox=OutboxSettings(poll_seconds=0.05),
             telegram=TelegramSettings(
                 enabled=True,

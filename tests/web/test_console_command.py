@@ -20,6 +20,7 @@ from handlers.router import NOT_ALLOWED
 from handlers.settings import Admin, Policy
 from storage import outbox
 from storage.console import queries as console_rows
+from storage.db import open_database
 from tests.helpers import add_members
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,6 +120,7 @@ def test_mutual_voice_web_prints_a_demo_sign_in_link_that_works(tmp_path) -> Non
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     (tmp_path / "mutual-voice.toml").write_text(f"[web]\nport = {port}\n")
+    open_database(tmp_path / "mutual-voice.db").close()  # as `mutual-voice init` leaves it
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "web"],

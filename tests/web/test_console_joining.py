@@ -200,3 +200,57 @@ async def test_bad_choices_are_one_clear_line_and_issue_nothing(app, form, expec
         )
         assert said and expected in said[1]
     assert live_tokens(app) == {}
+
+
+async def test_letters_again_say_how_many_posted_letters_stop_and_ask_first(app) -> None:
+    form = {"constituency": "tenant", "older_than": "", "files": "letters"}
+    async with served(app) as client:
+        token = await signed_in(client, app)
+        first = await client.post("/members/letters", data={**form, "csrf": token})
+        assert first.content_type == "application/pdf"  # nobody held a link: nothing to ask
+        posted = live_tokens(app)
+        again = await client.post("/members/letters", data={**form, "csrf": token})
+        page = await again.text()
+        assert again.content_type == "text/html" and again.status == 200
+        assert (
+            "4 earlier invites not yet used (letters already posted, QR codes or links already "
+            "sent) will stop working." in page
+        )
+        assert live_tokens(app) == posted  # asking issues nothing
+        hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page))
+        assert hidden == {**form, "csrf": token, "confirm": "yes"}
+        confirmed = await client.post("/members/letters", data=hidden)
+        assert len(pypdfium2.PdfDocument(await confirmed.read())) == 4
+    assert set(live_tokens(app).values()).isdisjoint(posted.values())
+
+
+async def test_issue_invites_with_nobody_ticked_issues_nothing(app) -> None:
+    async with served(app) as client:
+        token = await signed_in(client, app)
+        members_page = await (await client.get("/members")).text()
+        assert "for everyone not yet connected if none is ticked" not in members_page
+        answer = await client.post("/members/invite", data={"csrf": token})
+        assert answer.status == 400
+        assert "Nobody was ticked, so no invites were issued." in await answer.text()
+    assert live_tokens(app) == {}
+    assert audit.entries(app.db, "invite.issued") == []
+
+
+async def test_ticked_members_holding_a_link_are_counted_and_asked_for(app) -> None:
+    async with served(app) as client:
+        token = await signed_in(client, app)
+        first = await client.post("/members/invite", data={"csrf": token, "member": "t1"})
+        page = await first.text()
+        assert first.status == 200 and "1 one-time invites" in page
+        assert "replaces nothing" not in page
+        assert "Any earlier invite of theirs not yet used no longer works" in page
+        held = live_tokens(app)
+        data = [("csrf", token), ("member", "t1"), ("member", "t2")]
+        asked = await client.post("/members/invite", data=data)
+        page = await asked.text()
+        assert "1 earlier invite not yet used" in page and "will stop working" in page
+        assert live_tokens(app) == held
+        confirmed = await client.post("/members/invite", data=[*data, ("confirm", "yes")])
+        assert "2 one-time invites" in await confirmed.text()
+    now = live_tokens(app)
+    assert sorted(now) == ["t1", "t2"] and now["t1"] != held["t1"]

@@ -7,6 +7,13 @@ order of the names below; a line `0`; the candidates' names in double quotes, on
 line; and the election's title in double quotes. Blank lines and lines starting with
 `#` are skipped. Equal rankings (`2=3`) are not part of the rules we count by, so a
 file using them is refused.
+
+Published files do not all keep to that, and each of these reads as its strict form
+would: names and title without quotes (the whole line, trimmed); a quote inside a
+quoted name written twice as in CSV (`"Jo ""Red"" Smith"`) or, if none is doubled,
+once; extra spaces, blank lines, Windows line ends, a byte-order mark and no final
+newline (runs of spaces inside a name count as one). Only what could be read two ways
+is refused, naming its line.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ def parse(text: str) -> Election:
     """Read a BLT file's text; BltError says what is wrong and on which line."""
     lines = [
         (number, line.strip())
-        for number, line in enumerate(text.splitlines(), start=1)
+        for number, line in enumerate(text.removeprefix("\ufeff").splitlines(), start=1)
         if line.strip() and not line.strip().startswith("#")
     ]
     if not lines:
@@ -73,12 +80,15 @@ def parse(text: str) -> Election:
         if position >= len(lines):
             raise BltError(f"end of file: {count} candidate names expected, found {n}")
         number, line = lines[position]
-        names.append(_quoted(number, line, f"the name of candidate {n + 1}"))
+        name = _text(number, line, f"the name of candidate {n + 1}")
+        if not name:
+            raise BltError(f"line {number}: the name of candidate {n + 1} is empty")
+        names.append(name)
         position += 1
     title = ""
     if position < len(lines):
         number, line = lines[position]
-        title = _quoted(number, line, "the title")
+        title = _text(number, line, "the title")
         position += 1
     if position < len(lines):
         raise BltError(f"line {lines[position][0]}: unexpected text after the title")
@@ -137,11 +147,30 @@ def _integers(number: int, line: str, what: str) -> list[int]:
         raise BltError(f"line {number}: expected {what}, found {line[:40]!r}") from None
 
 
-def _quoted(number: int, line: str, what: str) -> str:
-    if len(line) < 2 or not (line.startswith('"') and line.endswith('"')):
-        raise BltError(f"line {number}: expected {what} in double quotes, found {line[:40]!r}")
-    return line[1:-1]
+def _text(number: int, line: str, what: str) -> str:
+    """A name or the title: in double quotes (a quote inside written twice, or once), or bare;
+    runs of spaces and tabs in it count as one space."""
+    return " ".join(_unquoted(number, line, what).split())
+
+
+def _unquoted(number: int, line: str, what: str) -> str:
+    if not line.startswith('"'):
+        return line  # bare, as many published files write names and titles
+    if len(line) < 2 or not line.endswith('"'):
+        raise BltError(
+            f"line {number}: {what} opens a double quote and never closes it, found {line[:40]!r}"
+        )
+    inner = line[1:-1]
+    if '"' not in inner.replace('""', ""):
+        return inner.replace('""', '"')  # "Jo SMITH ""Independent"""
+    if '""' not in inner:
+        return inner  # "Jo "Red" Smith": every quote inside written once
+    raise BltError(
+        f"line {number}: {what} has quotes inside written both once and twice, so it reads "
+        f"two ways ({line[:40]!r}); write each quote inside a name twice"
+    )
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace('"', "'") + '"'
+    """In double quotes, a quote inside written twice (as spreadsheets and most counters do)."""
+    return '"' + text.replace('"', '""') + '"'

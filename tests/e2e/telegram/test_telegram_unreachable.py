@@ -42,6 +42,7 @@ def test_the_command_exits_with_its_own_status_and_one_line(tmp_path):
     (tmp_path / "mutual-voice.toml").write_text(
         f'[telegram]\nenabled = true\ntoken = "{TOKEN}"\nbase_url = "{base_url}"\n'
     )
+    assert run_mv(tmp_path, "init").returncode == 0  # the database the config names
     result = run_mv(tmp_path, "run")
     assert result.returncode == 3, result.stderr
     assert result.stderr.startswith(f"mutual-voice: cannot reach Telegram at {base_url}: ")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import UTC, datetime
 
 from PIL import Image
@@ -60,3 +62,27 @@ def test_charts_live_next_to_the_database(tmp_path):
     ctx = make_context(FakeClock(datetime(2026, 11, 23, tzinfo=UTC)), tmp_path / "db" / "mv.db")
     assert charts.chart_dir(ctx) == tmp_path / "db" / "charts"
     assert charts.chart_dir(make_context()).name == "mutual-voice-charts"
+
+
+def test_charts_older_than_kept_days_go_when_a_new_one_is_drawn(tmp_path):
+    folder = tmp_path / "charts"
+    folder.mkdir()
+    (folder / "probe").write_bytes(b"")
+    now = (folder / "probe").stat().st_mtime  # the file system's clock, as charts are aged by
+    (folder / "probe").unlink()
+    ages = {"council-old.png": charts.KEEP_DAYS + 1, "council-recent.png": charts.KEEP_DAYS - 1}
+    for name, days in {**ages, "notes-old.png": charts.KEEP_DAYS + 1}.items():
+        (folder / name).write_bytes(b"x")
+        os.utime(folder / name, (now - days * 86400, now - days * 86400))
+    charts.render(ChartData("Now", (), (), 5), folder / "council-new.png")
+    left = sorted(p.name for p in folder.iterdir())
+    assert left == ["council-new.png", "council-recent.png", "notes-old.png"]
+
+
+def test_the_chart_just_drawn_stays_when_the_clock_is_far_ahead(tmp_path, monkeypatch):
+    """Ages are measured against the new chart's time on the file system: a process clock
+    ahead of it (a faked or moved one) once removed the chart it had just drawn."""
+    ahead = time.time() + 400 * 86400
+    monkeypatch.setattr(time, "time", lambda: ahead)
+    drawn = charts.render(ChartData("Now", (), (), 5), tmp_path / "charts" / "council-new.png")
+    assert drawn.exists()

@@ -44,7 +44,7 @@ def test_what_is_written_reads_back_grouped():
     )
     assert text.splitlines()[:4] == ["3 1", "1 1 0", "3 3 1 0", "0"]
     again = blt.parse(text)
-    assert again.candidates == ("Amber", "Birch 'B'", "Cedar") and again.title == "chair"
+    assert again.candidates == ("Amber", 'Birch "B"', "Cedar") and again.title == "chair"
     assert again.ballots == ((("Amber",), 1), (("Cedar", "Amber"), 3))
 
 
@@ -62,7 +62,7 @@ def test_what_is_written_reads_back_grouped():
         ("2 1\n1 3 0\n0\n", "line 2: there is no candidate 3 (they are 1 to 2)"),
         ("2 1\n1 1 0\n", "end of file: the ballots must end with a line '0'"),
         ('2 1\n1 1 0\n0\n"A"\n', "end of file: 2 candidate names expected, found 1"),
-        ('2 1\n1 1 0\n0\n"A"\nB\n', "line 5: expected the name of candidate 2 in double quotes"),
+        ('2 1\n1 1 0\n0\n"A"\n"B\n', "line 5: the name of candidate 2 opens a double quote"),
         ('2 1\n0\n"A"\n"B"\n"T"\n"more"\n', "line 6: unexpected text after the title"),
         ('2 1\n0\n"A"\n"A"\n', "candidate names: two candidates have the same name"),
     ],
