@@ -32,8 +32,9 @@ SCRIPT = shutil.which("mutual-voice")
 # Code in Markdown: fenced blocks, then inline spans (``double`` before `single`).
 FENCE = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1", re.S | re.M)
 INLINE = re.compile(r"(``?)(?!`)(.+?)(?<!`)\1(?!`)")
-# The command's name as a word of its own: not mutual-voice.toml, not /etc/mutual-voice/.
-INVOCATION = re.compile(r"(?<![\w./-])mutual-voice(?![\w.-])")
+# The command's name as a word of its own: not mutual-voice.toml, not /etc/mutual-voice/,
+# not the "mutual-voice: ..." that starts a line the command prints.
+INVOCATION = re.compile(r"(?<![\w./-])mutual-voice(?![\w.:-])")
 ENDS = {"&&", "||", "|", ";", ">", ">>", "<", "2>", "&"}
 
 

@@ -23,6 +23,8 @@ from storage.lock import AlreadyRunning, RunLock
 @pass_state
 def run(state: State, member_id: str | None) -> None:
     """Run the bot. With no platform tokens configured, talk to it here in the terminal."""
+    if not state.settings.database_path.exists():
+        _ = state.app  # the demo's new database, or one line on why none is made (no lock)
     # One bot per database: a second would send every message twice. The lock is the
     # kernel's, so it goes with the process, however the process ends.
     try:
