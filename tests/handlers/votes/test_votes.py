@@ -329,6 +329,29 @@ def test_receipt_finds_the_ballot_only_after_close(ctx, clock):
     assert receipt not in kept()
 
 
+def test_a_poll_length_never_becomes_part_of_the_question(ctx):
+    kit = Kit(ctx)
+    ctx.policy = replace(ctx.policy, admin=replace(ctx.policy.admin, officers=("s1",)))
+    for typed, closes in [
+        ("1.5h", "11:30"),
+        ("1h30m", "11:30"),
+        ("2hours", "12:00"),
+        ("2 h", "12:00"),
+    ]:
+        [confirmation, *_] = kit.command("s1", "poll", f"{typed} Lunch on Friday? | Pizza | Curry")
+        assert confirmation.text.startswith("Your poll is open for "), confirmation.text
+        assert f"until Monday 23 November at {closes}: Lunch on Friday?\n" in confirmation.text
+    [confirmation, *_] = kit.command("s1", "poll", "2w Away day? | Yes | No")
+    assert confirmation.text.startswith(
+        "Your poll is open for 2 weeks, until Monday 7 December at 10:00: Away day?\n"
+    )
+    [refused] = kit.command("s1", "poll", "1h30 Lunch on Friday? | Pizza | Curry")
+    assert "couldn't start that poll: '1h30' is not a length" in refused.text
+    assert "1h30m, 1.5h" in refused.text
+    titles = {Vote.from_row(row).title for row in store.all_votes(ctx.db)}
+    assert titles == {"Lunch on Friday?", "Away day?"}
+
+
 def test_officer_quick_poll_opens_now_for_everyone(ctx):
     kit = Kit(ctx)
     ctx.policy = replace(ctx.policy, admin=replace(ctx.policy.admin, officers=("s1",)))
@@ -339,7 +362,9 @@ def test_officer_quick_poll_opens_now_for_everyone(ctx):
     [bad] = kit.command("s1", "poll", "Lunch? | Pizza")
     assert "couldn't start that poll: give 2 to 10 options" in bad.text
     replies = kit.command("s1", "poll", "2h Lunch on Friday? | Pizza | Curry")
-    assert replies[0].text.startswith("Your poll is open until Monday 23 November at 12:00")
+    assert replies[0].text.startswith(
+        "Your poll is open for 2 hours, until Monday 23 November at 12:00: Lunch on Friday?"
+    )
     assert "telling all 5 members" in replies[0].text
     announced = sorted(m.to.member_id for m in replies[1:])
     assert announced == ["s1", "s2", "t1", "t2", "t3"]
