@@ -92,13 +92,19 @@ def decode(data: bytes) -> str:
         ) from None
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    """Commas, or the semicolons or tabs a spreadsheet in another locale writes."""
+def _dialect(text: str) -> type[csv.Dialect]:
+    """Commas, or the semicolons or tabs a spreadsheet in another locale writes.
+
+    Only the separator is guessed, from the header; the rest is Excel's dialect, quotes
+    doubled inside quoted fields ("Pat ""Paddy"" Murphy"). The sniffer would also guess
+    that quotes are not doubled (a header has none) and misread every `""` in the rows.
+    """
     header = text.split("\n", 1)[0]
     try:
-        return csv.Sniffer().sniff(header, delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(header, delimiters=",;\t").delimiter
     except csv.Error:
-        return csv.excel
+        delimiter = ","
+    return type("Roster", (csv.excel,), {"delimiter": delimiter})
 
 
 def address_lines(address: str) -> tuple[str, ...]:
