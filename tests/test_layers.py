@@ -72,9 +72,7 @@ def test_a_feature_is_a_folder_not_a_name_prefix(top: str) -> None:
 
 def packages() -> list[Path]:
     return sorted(
-        p.parent
-        for layer in LAYERS
-        for p in (ROOT / layer).rglob("__init__.py")
+        p.parent for layer in LAYERS for p in (ROOT / layer).rglob("__init__.py")
         if "__pycache__" not in p.parts
     )
 
