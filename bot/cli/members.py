@@ -283,6 +283,15 @@ def export(state: State, member_id: str) -> None:
     emit_json(member_data.export(state.app.ctx, member_id, state.actor()))
 
 
+def _confirmed(question: str) -> bool:
+    """The answer to a yes/no question; no answer (a pipe that ended, Ctrl-D) is no."""
+    try:
+        return click.confirm(question)
+    except click.Abort:
+        click.echo(err=True)
+        return False
+
+
 @members.command()
 @click.argument("member_id")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -293,8 +302,10 @@ def erase(state: State, member_id: str, yes: bool) -> None:
     if row["erased_at"]:
         click.echo(f"{member_id} was already erased on {row['erased_at']}.")
         return
-    if not yes:
-        click.confirm(f"Erase {row['name']} ({member_id})? This cannot be undone", abort=True)
+    if not yes and not _confirmed(f"Erase {row['name']} ({member_id})? This cannot be undone"):
+        raise click.ClickException(
+            f"{member_id} was not erased (to erase without being asked, as in a script, add --yes)"
+        )
     member_data.erase(state.app.ctx, member_id, state.actor())
     click.echo(
         f"Erased {member_id}: personal data and connections removed; anonymous results kept."

@@ -6,7 +6,7 @@ command needs it, so `mutual-voice --help` starts at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import click
@@ -44,6 +44,7 @@ NO_DATABASE = (
 class State:
     config_path: str | None
     command: str | None = None
+    web_port: int | None = None  # `mutual-voice web --port`, over the config's web.port
     _app: App | None = field(default=None, repr=False)
 
     @property
@@ -60,6 +61,8 @@ class State:
 
             try:
                 settings = load_settings(self.config_path)
+                if self.web_port is not None:
+                    settings = replace(settings, web=replace(settings.web, port=self.web_port))
                 self._app = App(settings, create=self.command in CREATES_DATABASE)
             except NoDatabase as error:
                 raise SetupProblem(NO_DATABASE.format(error=error)) from None
