@@ -15,6 +15,11 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
     return f"{count:,} {noun if count == 1 else many or noun + 's'}"
 
 
+def lacking(count: int) -> str:
+    """ "1 text lacks a translation", "3 texts lack a translation"."""
+    return f"{plural(count, 'text')} {'lacks' if count == 1 else 'lack'} a translation"
+
+
 def number_range(first: int, last: int, noun: str = "round", many: str | None = None) -> str:
     """ "round 1" for one, "rounds 1 to 3" for several."""
     if first == last:

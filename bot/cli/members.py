@@ -58,18 +58,20 @@ def import_(state: State, csv_file, skip_bad: bool, as_json: bool) -> None:  # n
                 f", skipped {plural(len(report.problems), 'bad row')}" if report.problems else ""
             )
             click.echo(f"Imported {plural(report.imported, 'member')}{skipped}.")
-            _untranslated(state)
+            _untranslated(state, report.languages)
     if not report.applied:
+        them = "it" if len(report.problems) == 1 else "them"
         raise click.ClickException(
             f"{plural(len(report.problems), 'bad row')}: nothing was imported "
-            "(fix them, or use --skip-bad to import the good rows)"
+            f"(fix {them}, or use --skip-bad to import the good rows)"
         )
 
 
-def _untranslated(state: State) -> None:
-    """Say which roster languages have no catalogue yet, and what those members read."""
+def _untranslated(state: State, imported: frozenset[str]) -> None:
+    """Say which languages of the members just imported have no catalogue yet, and what
+    those members read."""
     ctx = state.app.ctx
-    lacking = sorted(t for t in member_rows.languages_read(ctx.db) if not i18n.supported(t))
+    lacking = sorted(t for t in imported if not i18n.supported(t))
     if lacking:
         click.echo(
             f"No words yet for {', '.join(lacking)}: those members read "

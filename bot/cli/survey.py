@@ -24,7 +24,7 @@ from handlers.quiet_hours import quiet_until
 from storage import outbox
 from storage.pulses import queries as pulses
 from surveys.pulses.definitions import DefinitionError
-from surveys.wording import plural
+from surveys.wording import lacking, plural
 
 POLL_SECONDS = 1.0
 DONE = ("sent", "failed", "unreachable")
@@ -143,13 +143,14 @@ def check(state: State) -> None:
     except DefinitionError as error:
         raise click.ClickException(str(error)) from None
     languages = ", ".join(i18n.readers(ctx))
-    click.echo(f"{len(definitions)} surveys are valid. Members read: {languages}.")
+    valid = "is valid" if len(definitions) == 1 else "are valid"
+    click.echo(f"{plural(len(definitions), 'survey')} {valid}. Members read: {languages}.")
     for survey_id, definition in sorted(definitions.items()):
         gaps = i18n.missing(ctx, definition)
         if not gaps:
             click.echo(f"{survey_id}: every text is translated.")
             continue
-        click.echo(f"{survey_id} ({definition.source}): {len(gaps)} texts lack a translation:")
+        click.echo(f"{survey_id} ({definition.source}): {lacking(len(gaps))}:")
         for gap in gaps:
             click.echo(f"  {gap}")
 

@@ -16,6 +16,7 @@ from handlers import i18n
 from handlers.votes import admin
 from handlers.votes.state import METHOD_NAMES, OPEN, all_votes, load, when
 from surveys.votes.definitions import VoteDefinitionError, load_vote_file
+from surveys.wording import lacking
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
@@ -50,7 +51,7 @@ def create(state: State, toml_file: Path, replace: bool, as_json: bool) -> None:
     )
     gaps = i18n.missing(ctx, created.definition)
     if gaps:
-        click.echo(f"{len(gaps)} texts lack a translation (members see the organisation's):")
+        click.echo(f"{lacking(len(gaps))} (members see the organisation's):")
         for gap in gaps:
             click.echo(f"  {gap}")
     if created.opens_at is None:

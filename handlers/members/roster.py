@@ -38,6 +38,7 @@ class ImportReport:
     imported: int = 0
     problems: list[RowProblem] = field(default_factory=list)
     applied: bool = False
+    languages: frozenset[str] = frozenset()  # the roster languages of the rows imported
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -210,6 +211,7 @@ def import_roster(ctx: Context, stream: TextIO, skip_bad: bool, actor: str) -> I
         return report
     with ctx.db.atomic():
         report.imported = members.upsert_many(ctx.db, good, ctx.now())
+        report.languages = frozenset(row["language"] for row in good if row.get("language"))
         audit.record(
             ctx.db,
             ctx.now(),

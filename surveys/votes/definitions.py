@@ -8,13 +8,14 @@ is documented in `examples/vote-*.toml` and the README ("Member votes").
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from surveys.localised import from_data, to_data
+from surveys.localised import from_data, missing_translations, to_data
 from surveys.toml_reader import ID_PATTERN, TomlTable, describe, load_toml
 from surveys.wording import plural
 
@@ -88,6 +89,7 @@ class VoteDefinition:
     results_before_close: bool = False
     allow_change: bool = False
     reminder_hours: tuple[int, ...] = DEFAULT_REMINDER_HOURS
+    options_key: str = "options"  # how the file listed them: options, candidates or projects
 
     @property
     def choices(self) -> tuple[str, ...]:
@@ -141,6 +143,17 @@ def _moment(table: TomlTable, key: str, timezone: str) -> datetime | None:
     if isinstance(value, time) or not isinstance(value, datetime):
         table.fail(key, f"must be a date and time like 2027-03-14T17:00, not {describe(value)}")
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(timezone))
+
+
+def translation_gaps(definition: VoteDefinition, plain: str, readers: Iterable[str]) -> list[str]:
+    """The texts lacking a translation, named by the file's own keys (`candidates[2]`); a
+    candidate's name is a person's name, the same in every language, so it is not asked for."""
+    key = definition.options_key
+    return [
+        re.sub(r"^options\[", f"{key}[", line)
+        for line in missing_translations(definition, plain, readers)
+        if not (key == "candidates" and re.match(r"options\[\d+\]\.name:", line))
+    ]
 
 
 def _parse_options(table: TomlTable, method: str) -> tuple[VoteOption, ...]:
@@ -230,6 +243,7 @@ def parse_vote(data: dict, source: str, timezone: str = "Europe/London") -> Vote
     vote_id = table.ident("id")
     method = table.choice("method", METHODS)
     options = _parse_options(table, method)
+    options_key = next((key for key in OPTION_TABLES if key in table.data), "options")
     seats = _check_method_keys(table, method, options)
     constituencies = table.data.get("constituencies", [])
     if not isinstance(constituencies, list) or not all(
@@ -263,6 +277,7 @@ def parse_vote(data: dict, source: str, timezone: str = "Europe/London") -> Vote
         results_before_close=table.flag("results_before_close", False),
         allow_change=table.flag("allow_change", False),
         reminder_hours=reminders,
+        options_key=options_key,
     )
 
 
