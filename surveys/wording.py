@@ -27,6 +27,18 @@ def number_range(first: int, last: int, noun: str = "round", many: str | None = 
     return f"{many or noun + 's'} {first} to {last}"
 
 
+@dataclass(frozen=True)
+class Money:
+    """An amount with its currency sign, as a phrase's param: "{left:,}" reads "£9,100", so
+    the msgid (and every translation of it) stays the same whatever the currency."""
+
+    amount: int
+    currency: str = ""
+
+    def __format__(self, spec: str) -> str:
+        return f"{self.currency}{format(self.amount, spec)}"
+
+
 class Language(Protocol):
     """What a Phrase needs to be put into words: gettext's `_` and `ngettext`."""
 
@@ -104,6 +116,8 @@ def _render(value: Any, language: Language) -> Any:
 def _to_data(value: Any) -> Any:
     if isinstance(value, Phrase):
         return value.to_data()
+    if isinstance(value, Money):
+        return {"money": value.amount, "currency": value.currency}
     if isinstance(value, Local):
         return {"local": dict(value.translations)}
     if isinstance(value, tuple):
@@ -113,6 +127,8 @@ def _to_data(value: Any) -> Any:
 
 def _from_data(value: Any) -> Any:
     if isinstance(value, dict):
+        if "money" in value:
+            return Money(value["money"], value["currency"])
         return Local(value["local"]) if "local" in value else Phrase.from_data(value)
     if isinstance(value, list):
         return tuple(_from_data(item) for item in value)

@@ -71,8 +71,10 @@ def list_(state: State, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
     else:
+        # When it opened, once it has (opened by hand, or late), else when it is due to.
+        shown = [{**row, "opens": row["opened_at"] or row["opens"]} for row in rows]
         emit_table(
-            rows,
+            shown,
             ["vote", "title", "method", "status", "opens", "closes", "voted", "eligible"],
             "No votes yet. Create one: mutual-voice vote create examples/vote-agm-resolution.toml",
         )

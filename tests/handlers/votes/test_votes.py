@@ -14,7 +14,7 @@ from bot.postman import Postman
 from handlers import build_router
 from handlers.members.identity import member_for
 from handlers.messages import Choice, Command, Message, Option, Sender
-from handlers.votes.admin import create_vote, published_result
+from handlers.votes.admin import close_vote, create_vote, published_result
 from handlers.votes.chat import NOT_A_MEMBER, tick
 from handlers.votes.state import Vote
 from storage.votes import queries as store
@@ -213,6 +213,24 @@ def test_budget_ballot_shows_costs_and_the_total(ctx):
     kit.press("t3", "Garden")
     [confirm] = kit.press("t3", "Submit")
     assert "Play area (£4,500), Garden (£1,800); together £6,300" in confirm.text
+
+
+def test_a_budget_result_keeps_the_currency(ctx):
+    kit = Kit(ctx)
+    projects = (VoteOption("Play area", cost=4500), VoteOption("Garden", cost=900))
+    kit.create(id="fund", method="budget", options=projects, budget=10000, currency="€")
+    kit.tick()
+    for member in ("t1", "t2"):
+        kit.command(member, "vote")
+        kit.press(member, "Garden")
+        [confirm] = kit.press(member, "Submit")
+        kit.press(member, "Confirm")
+    close_vote(ctx, "fund", "test")
+    lines = published_result(ctx, "fund")["explanation"]
+    text = "\n".join(lines)
+    assert "Budget: €10,000." in text
+    assert "1. Garden: 2 approvals, costs €900: funded, €9,100 left." in text
+    assert "Funded: Garden; spent €900 of €10,000, €9,100 left." in text
 
 
 def test_candidate_statements_are_a_button_away(ctx):
