@@ -157,3 +157,22 @@ def test_vote_list_shows_none_voted_as_0_and_when_it_really_opened(folder):
     assert cells["status"] == "open"
     assert cells["opens"] == row["opened_at"]
     assert cells["voted"] == "0" and cells["eligible"] == "3"
+
+
+def test_a_vote_created_by_mistake_is_cancelled_and_listed_so(folder):
+    assert mv("vote", "create", "agm.toml").exit_code == 0
+    assert mv("vote", "open", "agm").exit_code == 0
+    refused = mv("vote", "cancel", "agm")
+    assert refused.exit_code == 2 and "Missing option '--reason'" in refused.output
+    cancelled = mv("vote", "cancel", "agm", "--reason", "created by mistake")
+    assert cancelled.exit_code == 0, cancelled.output
+    assert cancelled.output.startswith("Cancelled agm: nothing is counted.")
+    [row] = json.loads(mv("vote", "list", "--json").output)
+    assert row["status"] == "cancelled" and row["voted"] == 0
+    assert "cancelled" in mv("vote", "list").output
+    again = mv("vote", "cancel", "agm", "--reason", "twice")
+    assert (
+        again.exit_code == 1 and "agm is cancelled: only a scheduled or open vote" in again.output
+    )
+    results = mv("vote", "results", "agm")
+    assert results.exit_code == 1 and "was cancelled, so nothing was counted" in results.output
