@@ -10,6 +10,8 @@ other answer asks again, so a mistyped answer never turns into something else.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,6 +81,35 @@ def ask_again(_: i18n.Translator, count: int) -> str:
     return f"{numbers} {_(ASK_AGAIN)}"
 
 
+async def next_line(stdin: TextIO) -> str:
+    """The next line typed ("" when the input ends), read in a daemon thread of its own.
+
+    Not `asyncio.to_thread`: at Ctrl-C, `asyncio.run` waits for its thread pool, and a
+    thread blocked in `readline` would hold the session open until Enter. A daemon thread
+    is left behind instead, and the session ends at once."""
+    loop = asyncio.get_running_loop()
+    typed: asyncio.Future[str] = loop.create_future()
+
+    def settle(line: str | BaseException) -> None:
+        if typed.done():
+            return
+        if isinstance(line, BaseException):
+            typed.set_exception(line)
+        else:
+            typed.set_result(line)
+
+    def read() -> None:
+        try:
+            line: str | BaseException = stdin.readline()
+        except (OSError, ValueError) as error:  # the input was closed under us
+            line = error
+        with contextlib.suppress(RuntimeError):  # the session ended while this was typed
+            loop.call_soon_threadsafe(settle, line)
+
+    threading.Thread(target=read, name="console-input", daemon=True).start()
+    return await typed
+
+
 class Console:
     def __init__(self, engine: Engine, member_id: str, out: TextIO) -> None:
         self.engine, self.member_id, self.out = engine, member_id, out
@@ -129,7 +160,7 @@ class Console:
         while True:
             between()
             await sender.drain()
-            line = await asyncio.to_thread(stdin.readline)
+            line = await next_line(stdin)
             if not line:
                 break
             if echo and line.strip():

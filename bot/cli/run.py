@@ -35,4 +35,9 @@ def run(state: State, member_id: str | None) -> None:
             "to demo-staff-6 and demo-tenant-1 to demo-tenant-6 (demo-staff-1 is an officer).",
             err=True,
         )
-    asyncio.run(run_console(app, member_id, sys.stdin, sys.stdout))
+    try:
+        asyncio.run(run_console(app, member_id, sys.stdin, sys.stdout))
+    except KeyboardInterrupt:
+        # Ctrl-C ends the session at once; 130 is what a shell reports for it (128 + SIGINT).
+        click.echo(err=True)
+        raise SystemExit(130) from None
