@@ -24,6 +24,7 @@ from handlers import i18n
 from handlers.i18n import N_
 from handlers.messages import Choice, Command, Event, Message, Option, Text, unquoted
 from handlers.messages import Sender as Who
+from storage import outbox
 from storage.outbox import Row
 
 COUNCIL_CHAT = "council"
@@ -79,6 +80,9 @@ def ask_again(_: i18n.Translator, count: int) -> str:
         else _("Please type 1.")
     )
     return f"{numbers} {_(ASK_AGAIN)}"
+
+
+IDLE_SECONDS = 2.0  # while nobody types: deliver what others queued, and say the bot is alive
 
 
 async def next_line(stdin: TextIO) -> str:
@@ -156,11 +160,19 @@ class Console:
     ) -> None:
         """Read lines until the input ends, handling each and printing what it causes.
 
-        `between` runs before each line is read (the scheduler's due work)."""
+        `between` runs before each line is read (the scheduler's due work), and again every
+        `IDLE_SECONDS` while the member says nothing: this is a running bot, so work queued
+        by another command (`survey send`) is delivered now, and the sender's heartbeat
+        tells `survey send --follow` so."""
         while True:
-            between()
-            await sender.drain()
-            line = await next_line(stdin)
+            typed = asyncio.ensure_future(next_line(stdin))
+            while True:
+                between()
+                outbox.beat(sender.db, sender.platform, sender.clock())
+                await sender.drain()
+                if (await asyncio.wait({typed}, timeout=IDLE_SECONDS))[0]:
+                    break
+            line = typed.result()
             if not line:
                 break
             if echo and line.strip():
