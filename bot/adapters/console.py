@@ -21,6 +21,7 @@ from bot.demo import CONSOLE
 from bot.engine import Engine
 from bot.outbox import Outcome, Sender
 from handlers import i18n
+from handlers.guide import WAITING
 from handlers.i18n import N_
 from handlers.messages import Choice, Command, Event, Message, Option, Text, unquoted
 from handlers.messages import Sender as Who
@@ -146,6 +147,14 @@ class Console:
         self.out.flush()
         return Outcome(ref=row.key)
 
+    def come_back(self) -> None:
+        """A member starting a session sees again what they left waiting (a check-in's
+        question), so that what they type answers it."""
+        member = self.engine.member(self.who.platform, self.who.platform_user_id)
+        self.engine.handle(
+            Choice(self.who, member, uuid.uuid4().hex, action=WAITING, value="", message_ref=None)
+        )
+
     def follow(self, key: str, message: Message) -> None:
         """Keep the menu current: the newest message to the member is what they answer,
         except an edit of some older message, which leaves the waiting question alone."""
@@ -163,7 +172,11 @@ class Console:
         `between` runs before each line is read (the scheduler's due work), and again every
         `IDLE_SECONDS` while the member says nothing: this is a running bot, so work queued
         by another command (`survey send`) is delivered now, and the sender's heartbeat
-        tells `survey send --follow` so."""
+        tells `survey send --follow` so. A session that starts with nothing new to show
+        shows what the member left waiting (a check-in's question), so a typed answer
+        answers it; anything new (a reply from the council) is the newest question instead."""
+        if not await sender.drain():
+            self.come_back()
         while True:
             typed = asyncio.ensure_future(next_line(stdin))
             while True:
