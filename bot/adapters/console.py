@@ -175,6 +175,7 @@ class Console:
         tells `survey send --follow` so. A session that starts with nothing new to show
         shows what the member left waiting (a check-in's question), so a typed answer
         answers it; anything new (a reply from the council) is the newest question instead."""
+        between()  # what is due first (a check-in's invitation), so it is not shown twice
         if not await sender.drain():
             self.come_back()
         while True:

@@ -151,3 +151,8 @@ async def test_a_new_console_session_shows_the_waiting_question_again(demo):
     assert "Question 3 of 6" in second  # the 4 answered it
     council = [r for r in outbox.rows_for(demo.db) if r["chat_id"] == "council"]
     assert not [r for r in council if "SUGGESTION" in r["payload"]["text"].upper()]
+
+
+async def test_a_first_session_shows_a_new_invitation_once(demo):
+    transcript = await talk(demo, "demo-tenant-1")
+    assert transcript.count("Question 1 of 4") == 1
