@@ -168,7 +168,8 @@ class Router:
                 event = replace(event, reply_to=asked)
             if route is None and not event.text.strip():
                 return [reply(event, _(ONLY_TEXT))]  # a photo or voice note, not an answer
-            if route is None and event.member is not None:
+            # (Not in the council's channel: a member's own questions wait in their chat.)
+            if route is None and event.member and not ctx.in_council_chat(platform, chat):
                 waiting = self._answer_waiting(ctx, event, _)
                 if waiting is not None:
                     return [m if m.language else replace(m, language=_.language) for m in waiting]

@@ -156,3 +156,25 @@ async def test_a_new_console_session_shows_the_waiting_question_again(demo):
 async def test_a_first_session_shows_a_new_invitation_once(demo):
     transcript = await talk(demo, "demo-tenant-1")
     assert transcript.count("Question 1 of 4") == 1
+
+
+def test_a_waiting_question_never_comes_back_in_the_councils_channel(ctx):
+    import uuid
+
+    from handlers import build_router
+    from handlers.members.identity import member_for
+    from handlers.messages import Sender, Text
+
+    [member] = join(ctx, staff=1)
+    open_round(ctx)
+    PulseChat(ctx).command(member, "pulse")
+    ctx.council = ("telegram", "C-COUNCIL")
+    user = f"u-{member}"
+    said = Text(
+        Sender("telegram", user, "C-COUNCIL"),
+        member_for(ctx, "telegram", user),
+        uuid.uuid4().hex,
+        text="4",
+    )
+    replies = build_router().dispatch(ctx, said)
+    assert not any("Question 1 of 6" in m.text for m in replies)
