@@ -66,7 +66,9 @@ async def test_the_running_process_opens_and_closes_a_vote_on_its_own(tmp_path):
             telegram.add_user(user)
         for member_id, user in STAFF.items():
             slack.add_user(user, f"{member_id}@riverside.example", f"Staff {member_id[1:]}")
-        config = write_config(tmp_path, telegram, slack)
+        # The process runs on the wall clock: without this, a run at night would hold the
+        # announcements and the result until 08:00 (quiet hours), and the test would time out.
+        config = write_config(tmp_path, telegram, slack, "\n[quiet_hours]\nenabled = false\n")
         text = config.read_text().replace("tick_seconds = 3600", "tick_seconds = 1")
         config.write_text(text.replace("poll_seconds = 3600.0", "poll_seconds = 0.5"))
         (tmp_path / "roster.csv").write_text(ROSTER)
