@@ -23,7 +23,7 @@ from bot.adapters.telegram import adapter as telegram
 from bot.app import App
 from bot.config import OutboxSettings, Settings, TelegramSettings, WebSettings
 from bot.web.server import build
-from handlers.settings import Admin
+from handlers.settings import Admin, QuietHours
 from storage import members
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import add_members
@@ -120,6 +120,8 @@ async def walk(tmp_path) -> AsyncIterator[Walk]:
                 per_chat_seconds=0.01,
             ),
             web=WebSettings(enabled=True, port=port),
+            # On the wall clock: at night quiet hours would hold the messages it waits for.
+            quiet_hours=QuietHours(enabled=False),
         )
         app = App(settings)
         add_members(app.ctx, ROSTER)
