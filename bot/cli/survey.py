@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import click
 
+from bot import demo
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
 from handlers import i18n
@@ -35,6 +36,10 @@ SENDER_SILENCE = timedelta(seconds=30)
 NO_BOT = (
     "\nNo bot is running, so nothing is being delivered: the invitations wait in the "
     "outbox. Start the bot with: mutual-voice run"
+)
+CONSOLE_ONLY = (
+    "Only the console bot is running: it delivers to the member it speaks as; the others "
+    "get theirs when you speak as them (mutual-voice run --as MEMBER_ID)."
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
@@ -111,10 +116,13 @@ def send(state: State, survey_id: str, follow: bool) -> None:
 def _follow(ctx: Context, round_id: int, total: int) -> None:
     """Delivery of the round's invitations as it happens, with the figure: a bar on a
     terminal, else a line at each change ("Delivered 40 of 120"), for a log or a pipe."""
-    if not outbox.live_senders(ctx.db, ctx.now() - SENDER_SILENCE):
+    live = outbox.live_senders(ctx.db, ctx.now() - SENDER_SILENCE)
+    if not live:
         click.echo(NO_BOT)
         return
     click.echo("Watching delivery (Ctrl-C stops watching; delivery carries on).")
+    if live == [demo.CONSOLE]:
+        click.echo(CONSOLE_ONLY)
     bar = click.progressbar(length=total, label="Delivered", show_pos=True)
     terminal = sys.stdout.isatty()
     shown = -1

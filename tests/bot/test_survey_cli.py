@@ -154,6 +154,23 @@ def test_follow_with_no_bot_running_says_so_and_how_to_start_one(folder, monkeyp
     assert waits == []
 
 
+def test_follow_says_a_console_bot_delivers_only_to_its_member(folder, monkeypatch):
+    db = open_database(folder / "mutual-voice.db")
+
+    def console_sends_all(seconds):
+        for row in outbox.rows_for(db):
+            if row["status"] == "pending":
+                outbox.mark_sent(db, row["id"], "ref", FakeClock()())
+
+    monkeypatch.setattr(survey_cli.time, "sleep", console_sends_all)
+    outbox.beat(db, "console", datetime.now(UTC))  # only the console demo is running
+    result = mv("survey", "send", "staff-pulse", "--follow")
+    assert result.exit_code == 0, result.output
+    assert survey_cli.CONSOLE_ONLY in result.output
+    assert "Delivered 10 of 10" in result.output
+    db.close()
+
+
 async def test_a_console_bot_waiting_for_input_counts_as_a_running_bot(tmp_path):
     """`survey send --follow` in another terminal sees the console demo as a running bot."""
     clock = FakeClock()
