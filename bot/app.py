@@ -97,13 +97,15 @@ class App:
         return seeded
 
     def make_demo_officer(self) -> None:
-        """In the demo, the first staff member may try the officer's commands too."""
+        """In the demo, the first staff member may try the officer's commands too, and
+        quiet hours are off: the demo shows at any hour what a member would see in the
+        day (the council's reply, a vote's announcement), rather than holding it till 08:00."""
         admin = self.ctx.policy.admin
         if demo.DEMO_OFFICER not in admin.officers:
-            self.ctx.policy = dataclasses.replace(
-                self.ctx.policy,
-                admin=dataclasses.replace(admin, officers=(*admin.officers, demo.DEMO_OFFICER)),
-            )
+            admin = dataclasses.replace(admin, officers=(*admin.officers, demo.DEMO_OFFICER))
+        awake = dataclasses.replace(self.settings.quiet_hours, enabled=False)
+        self.settings = dataclasses.replace(self.settings, quiet_hours=awake)
+        self.ctx.policy = dataclasses.replace(self.ctx.policy, admin=admin, quiet_hours=awake)
 
     def add_sender(
         self, platform: str, deliver: Deliver, pace: Pace, chats: tuple[str, ...] = ()

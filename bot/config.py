@@ -392,7 +392,7 @@ def _check_places(s: Settings, fail: typing.Callable[[str, str], typing.NoReturn
     """Ports, addresses, URLs and the database's folder: wrong ones fail here, not mid-run."""
     for platform in ("telegram", "slack"):
         settings = getattr(s, platform)
-        if not 0 <= settings.port <= 65535:  # 0: any free port (tests and local trials)
+        if not 1 <= settings.port <= 65535:
             fail(f"{platform}.port", f"must be a port from 1 to 65535 (got {settings.port})")
         if not settings.listen.strip():
             fail(f"{platform}.listen", 'must be an address to listen on, e.g. "127.0.0.1"')

@@ -6,7 +6,9 @@ from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_
 from handlers.messages import Event, Message, reply
-from handlers.router import ANYONE, Router
+from handlers.router import ANYONE, MEMBER, Router
+
+WAITING = "waiting.show"  # the action a returning member's session starts with
 
 PRIVACY = N_(
     "What we keep: your name, member number and group from the roster, and which chat "
@@ -47,10 +49,22 @@ def privacy(ctx: Context, event: Event) -> Message:
 
 
 def register(router: Router) -> None:
-    def show_help(ctx: Context, event: Event) -> Message:
-        return help_text(ctx, event, router)
+    def show_help(ctx: Context, event: Event) -> list[Message]:
+        # A question left waiting (a check-in's) comes again after the help, to answer.
+        return [help_text(ctx, event, router), *router.waiting_questions(ctx, event)]
 
-    router.command("help", N_("what I can do"), who=ANYONE, order=1)(show_help)
-    router.command("privacy", N_("what we keep and who sees it"), who=ANYONE, order=90)(privacy)
+    def show_privacy(ctx: Context, event: Event) -> list[Message]:
+        return [privacy(ctx, event), *router.waiting_questions(ctx, event)]
+
+    def show_waiting(ctx: Context, event: Event) -> list[Message]:
+        """`waiting.show`: what a member coming back (a new console session) still has to
+        answer; nothing if nothing waits."""
+        return router.waiting_questions(ctx, event)
+
+    router.command("help", N_("what I can do"), who=ANYONE, order=1, keeps_question=True)(show_help)
+    router.command(
+        "privacy", N_("what we keep and who sees it"), who=ANYONE, order=90, keeps_question=True
+    )(show_privacy)
     router.action("help.show", who=ANYONE)(show_help)
-    router.action("help.privacy", who=ANYONE)(privacy)
+    router.action("help.privacy", who=ANYONE)(show_privacy)
+    router.action(WAITING, who=MEMBER)(show_waiting)

@@ -25,6 +25,7 @@ from handlers.context import Context
 from handlers.messages import Event, Member
 from storage import members
 from surveys.localised import LANGUAGE_TAG, in_language, missing_translations
+from surveys.votes.definitions import VoteDefinition, translation_gaps
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
@@ -182,6 +183,8 @@ def readers(ctx: Context) -> list[str]:
 
 def missing(ctx: Context, definition: object) -> list[str]:
     """The translations a survey or vote definition lacks for this organisation's members."""
+    if isinstance(definition, VoteDefinition):
+        return translation_gaps(definition, language_of(ctx, None), readers(ctx))
     return missing_translations(definition, language_of(ctx, None), readers(ctx))
 
 

@@ -1,7 +1,11 @@
 """Routes incoming neutral events to the handler registered for them.
 
 Handler modules register commands (`/name`), actions (button presses), prompts (the
-free-text answer to a question the bot asked) and a fallback for other text.
+free-text answer to a question the bot asked) and a fallback for other text. A feature
+whose questions wait for an answer (a check-in) also registers `waiting` (the question
+asked again) and `typed` (a typed answer to it, such as a choice's words): a question
+left waiting comes back after `/help`, after stray text and in a new console session,
+and only a command that starts something else (`/suggest`) leaves it.
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ ONLY_TEXT = N_(
     "or /help to see what I can do."
 )
 NOT_UNDERSTOOD = N_("I'm not sure what you mean. Type /help to see what I can do.")
+STILL_WAITING = N_(
+    "Please tap one of the buttons, or type its words. To send an idea instead, type /suggest."
+)
 BUTTON_GONE = N_("That button no longer works. Type /help to start again.")
 
 
@@ -43,6 +50,7 @@ class Route:
     who: str = MEMBER
     help: str = ""
     order: int = 100
+    keeps_question: bool = False  # a command that only shows something (/help) leaves it
 
 
 class Router:
@@ -51,11 +59,41 @@ class Router:
         self.actions: dict[str, Route] = {}
         self.prompts: dict[str, Route] = {}
         self.fallback: Route | None = None
+        self.waiting_hooks: list[Callable[[Context, Event], Message | None]] = []
+        self.typed_hooks: list[Callable[[Context, Text], HandlerResult]] = []
 
     def command(
-        self, name: str, help: str = "", who: str = MEMBER, order: int = 100
+        self,
+        name: str,
+        help: str = "",
+        who: str = MEMBER,
+        order: int = 100,
+        keeps_question: bool = False,
     ) -> Callable[[Handler], Handler]:
-        return self._register(self.commands, name, Route(lambda *_: None, who, help, order))
+        route = Route(lambda *_: None, who, help, order, keeps_question)
+        return self._register(self.commands, name, route)
+
+    def waiting(
+        self, hook: Callable[[Context, Event], Message | None]
+    ) -> Callable[[Context, Event], Message | None]:
+        """Register a feature's question left waiting for this member, asked again (or None)."""
+        self.waiting_hooks.append(hook)
+        return hook
+
+    def typed(
+        self, hook: Callable[[Context, Text], HandlerResult]
+    ) -> Callable[[Context, Text], HandlerResult]:
+        """Register a feature's reading of typed text as the answer to its waiting question
+        (None when it is not one)."""
+        self.typed_hooks.append(hook)
+        return hook
+
+    def waiting_questions(self, ctx: Context, event: Event) -> list[Message]:
+        """Every question waiting for the sender, asked again."""
+        if event.member is None:
+            return []
+        found = (hook(ctx, event) for hook in self.waiting_hooks)
+        return [message for message in found if message is not None]
 
     def action(self, name: str, who: str = MEMBER) -> Callable[[Handler], Handler]:
         return self._register(self.actions, name, Route(lambda *_: None, who))
@@ -107,8 +145,9 @@ class Router:
         platform, chat = event.sender.platform, event.sender.chat_id
         route: Route | None
         if isinstance(event, Command):
-            conversations.clear_prompt(ctx.db, platform, chat)
             route = self.commands.get(event.name)
+            if route is None or not route.keeps_question:
+                conversations.clear_prompt(ctx.db, platform, chat)
             if route is None:
                 return [reply(event, _(UNKNOWN_COMMAND).format(name=event.name))]
         elif isinstance(event, Choice):
@@ -129,6 +168,11 @@ class Router:
                 event = replace(event, reply_to=asked)
             if route is None and not event.text.strip():
                 return [reply(event, _(ONLY_TEXT))]  # a photo or voice note, not an answer
+            # (Not in the council's channel: a member's own questions wait in their chat.)
+            if route is None and event.member and not ctx.in_council_chat(platform, chat):
+                waiting = self._answer_waiting(ctx, event, _)
+                if waiting is not None:
+                    return [m if m.language else replace(m, language=_.language) for m in waiting]
             route = route or self.fallback
             if route is None:
                 return [reply(event, _(NOT_UNDERSTOOD))]
@@ -144,6 +188,23 @@ class Router:
         messages = [result] if isinstance(result, Message) else list(result)
         # Replies read in the sender's language; messages to others carry their own.
         return [m if m.language else replace(m, language=_.language) for m in messages]
+
+    def _answer_waiting(
+        self, ctx: Context, event: Text, _: i18n.Translator
+    ) -> list[Message] | None:
+        """Typed text while a question waits: its answer (a choice's words), else, for a
+        word or two (a stray "4"), the question again; None for anything longer."""
+        for hook in self.typed_hooks:
+            result = hook(ctx, event)
+            if result is not None:
+                return [result] if isinstance(result, Message) else list(result)
+        if len(event.text.split()) >= 3:
+            return None  # words worth offering as a suggestion
+        waiting = self.waiting_questions(ctx, event)
+        if not waiting:
+            return None
+        first = waiting[0]
+        return [replace(first, text=f"{_(STILL_WAITING)}\n\n{first.text}"), *waiting[1:]]
 
 
 def _allowed(ctx: Context, event: Event, who: str) -> bool:

@@ -16,11 +16,28 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
     return f"{count:,} {noun if count == 1 else many or noun + 's'}"
 
 
+def lacking(count: int) -> str:
+    """ "1 text lacks a translation", "3 texts lack a translation"."""
+    return f"{plural(count, 'text')} {'lacks' if count == 1 else 'lack'} a translation"
+
+
 def number_range(first: int, last: int, noun: str = "round", many: str | None = None) -> str:
     """ "round 1" for one, "rounds 1 to 3" for several."""
     if first == last:
         return f"{noun} {first}"
     return f"{many or noun + 's'} {first} to {last}"
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount with its currency sign, as a phrase's param: "{left:,}" reads "£9,100", so
+    the msgid (and every translation of it) stays the same whatever the currency."""
+
+    amount: int
+    currency: str = ""
+
+    def __format__(self, spec: str) -> str:
+        return f"{self.currency}{format(self.amount, spec)}"
 
 
 class Language(Protocol):
@@ -102,6 +119,8 @@ def _render(value: Any, language: Language) -> Any:
 def _to_data(value: Any) -> Any:
     if isinstance(value, Phrase):
         return value.to_data()
+    if isinstance(value, Money):
+        return {"money": value.amount, "currency": value.currency}
     if isinstance(value, Local):
         return {"local": dict(value.translations)}
     if isinstance(value, tuple):
@@ -111,6 +130,8 @@ def _to_data(value: Any) -> Any:
 
 def _from_data(value: Any) -> Any:
     if isinstance(value, dict):
+        if "money" in value:
+            return Money(value["money"], value["currency"])
         return Local(value["local"]) if "local" in value else Phrase.from_data(value)
     if isinstance(value, list):
         return tuple(_from_data(item) for item in value)

@@ -10,6 +10,8 @@ other answer asks again, so a mistyped answer never turns into something else.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,9 +21,11 @@ from bot.demo import CONSOLE
 from bot.engine import Engine
 from bot.outbox import Outcome, Sender
 from handlers import i18n
+from handlers.guide import WAITING
 from handlers.i18n import N_
 from handlers.messages import Choice, Command, Event, Message, Option, Text, unquoted
 from handlers.messages import Sender as Who
+from storage import outbox
 from storage.outbox import Row
 
 COUNCIL_CHAT = "council"
@@ -79,6 +83,38 @@ def ask_again(_: i18n.Translator, count: int) -> str:
     return f"{numbers} {_(ASK_AGAIN)}"
 
 
+IDLE_SECONDS = 2.0  # while nobody types: deliver what others queued, and say the bot is alive
+
+
+async def next_line(stdin: TextIO) -> str:
+    """The next line typed ("" when the input ends), read in a daemon thread of its own.
+
+    Not `asyncio.to_thread`: at Ctrl-C, `asyncio.run` waits for its thread pool, and a
+    thread blocked in `readline` would hold the session open until Enter. A daemon thread
+    is left behind instead, and the session ends at once."""
+    loop = asyncio.get_running_loop()
+    typed: asyncio.Future[str] = loop.create_future()
+
+    def settle(line: str | BaseException) -> None:
+        if typed.done():
+            return
+        if isinstance(line, BaseException):
+            typed.set_exception(line)
+        else:
+            typed.set_result(line)
+
+    def read() -> None:
+        try:
+            line: str | BaseException = stdin.readline()
+        except (OSError, ValueError) as error:  # the input was closed under us
+            line = error
+        with contextlib.suppress(RuntimeError):  # the session ended while this was typed
+            loop.call_soon_threadsafe(settle, line)
+
+    threading.Thread(target=read, name="console-input", daemon=True).start()
+    return await typed
+
+
 class Console:
     def __init__(self, engine: Engine, member_id: str, out: TextIO) -> None:
         self.engine, self.member_id, self.out = engine, member_id, out
@@ -111,6 +147,14 @@ class Console:
         self.out.flush()
         return Outcome(ref=row.key)
 
+    def come_back(self) -> None:
+        """A member starting a session sees again what they left waiting (a check-in's
+        question), so that what they type answers it."""
+        member = self.engine.member(self.who.platform, self.who.platform_user_id)
+        self.engine.handle(
+            Choice(self.who, member, uuid.uuid4().hex, action=WAITING, value="", message_ref=None)
+        )
+
     def follow(self, key: str, message: Message) -> None:
         """Keep the menu current: the newest message to the member is what they answer,
         except an edit of some older message, which leaves the waiting question alone."""
@@ -125,11 +169,24 @@ class Console:
     ) -> None:
         """Read lines until the input ends, handling each and printing what it causes.
 
-        `between` runs before each line is read (the scheduler's due work)."""
+        `between` runs before each line is read (the scheduler's due work), and again every
+        `IDLE_SECONDS` while the member says nothing: this is a running bot, so work queued
+        by another command (`survey send`) is delivered now, and the sender's heartbeat
+        tells `survey send --follow` so. A session that starts with nothing new to show
+        shows what the member left waiting (a check-in's question), so a typed answer
+        answers it; anything new (a reply from the council) is the newest question instead."""
+        between()  # what is due first (a check-in's invitation), so it is not shown twice
+        if not await sender.drain():
+            self.come_back()
         while True:
-            between()
-            await sender.drain()
-            line = await asyncio.to_thread(stdin.readline)
+            typed = asyncio.ensure_future(next_line(stdin))
+            while True:
+                between()
+                outbox.beat(sender.db, sender.platform, sender.clock())
+                await sender.drain()
+                if (await asyncio.wait({typed}, timeout=IDLE_SECONDS))[0]:
+                    break
+            line = typed.result()
             if not line:
                 break
             if echo and line.strip():

@@ -15,6 +15,7 @@ from tabulate import tabulate
 from bot.cli.output import emit_json
 from bot.cli.state import ConfigProblem
 from surveys.votes.tally import IrvResult, StvResult, blt, count_irv, count_stv
+from surveys.wording import plural
 
 METHODS = {"stv": "Scottish STV", "irv": "instant-runoff"}
 
@@ -55,12 +56,23 @@ def count(blt_file: Path, method: str, seats: int | None, seed: str | None, as_j
         result = count_stv(election.expanded(), election.candidates, seats, seed=lot)
     if as_json:
         emit_json(
-            {"title": election.title, "withdrawn": list(election.withdrawn), **result.to_dict()}
+            {
+                "title": election.title,
+                "withdrawn": list(election.withdrawn),
+                "for_withdrawn": election.for_withdrawn,
+                **result.to_dict(),
+            }
         )
         return
-    click.echo(f"{election.title or blt_file.name}: {METHODS[method]}, {seats} seat(s)")
+    click.echo(f"{election.title or blt_file.name}: {METHODS[method]}, {plural(seats, 'seat')}")
     if election.withdrawn:
-        click.echo(f"Withdrawn: {', '.join(election.withdrawn)}")
+        them = (
+            f" {plural(election.for_withdrawn, 'ballot')} ranked no one else, so "
+            f"{'it is' if election.for_withdrawn == 1 else 'they are'} not counted."
+            if election.for_withdrawn
+            else ""
+        )
+        click.echo(f"Withdrawn: {', '.join(election.withdrawn)}.{them}")
     click.echo(_table(result))
     click.echo()
     for line in result.explain():

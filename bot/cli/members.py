@@ -65,18 +65,20 @@ def import_(state: State, csv_file, skip_bad: bool, as_json: bool) -> None:  # n
                 if rows
             )
             click.echo(f"Imported {plural(report.imported, 'member')}{skipped}.")
-            _untranslated(state)
+            _untranslated(state, report.languages)
     if not report.applied:
+        them = "it" if len(report.problems) == 1 else "them"
         raise click.ClickException(
             f"{plural(len(report.problems), 'bad row')}: nothing was imported "
-            "(fix them, or use --skip-bad to import the good rows)"
+            f"(fix {them}, or use --skip-bad to import the good rows)"
         )
 
 
-def _untranslated(state: State) -> None:
-    """Say which roster languages have no catalogue yet, and what those members read."""
+def _untranslated(state: State, imported: frozenset[str]) -> None:
+    """Say which languages of the members just imported have no catalogue yet, and what
+    those members read."""
     ctx = state.app.ctx
-    lacking = sorted(t for t in member_rows.languages_read(ctx.db) if not i18n.supported(t))
+    lacking = sorted(t for t in imported if not i18n.supported(t))
     if lacking:
         click.echo(
             f"No words yet for {', '.join(lacking)}: those members read "
@@ -306,6 +308,15 @@ def export(state: State, member_id: str) -> None:
     emit_json(member_data.export(state.app.ctx, member_id, state.actor()))
 
 
+def _confirmed(question: str) -> bool:
+    """The answer to a yes/no question; no answer (a pipe that ended, Ctrl-D) is no."""
+    try:
+        return click.confirm(question)
+    except click.Abort:
+        click.echo(err=True)
+        return False
+
+
 @members.command()
 @click.argument("member_id")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -316,8 +327,10 @@ def erase(state: State, member_id: str, yes: bool) -> None:
     if row["erased_at"]:
         click.echo(f"{member_id} was already erased on {row['erased_at']}.")
         return
-    if not yes:
-        click.confirm(f"Erase {row['name']} ({member_id})? This cannot be undone", abort=True)
+    if not yes and not _confirmed(f"Erase {row['name']} ({member_id})? This cannot be undone"):
+        raise click.ClickException(
+            f"{member_id} was not erased (to erase without being asked, as in a script, add --yes)"
+        )
     member_data.erase(state.app.ctx, member_id, state.actor())
     click.echo(
         f"Erased {member_id}: personal data and connections removed; anonymous results kept."

@@ -18,4 +18,6 @@ def emit_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], empty: st
     if not rows:
         click.echo(empty)
         return
-    click.echo(tabulate([[row.get(c) or "" for c in columns] for row in rows], headers=columns))
+    # 0 is a figure (nobody has voted yet): only a missing value is left blank.
+    cells = [["" if row.get(c) is None else row.get(c) for c in columns] for row in rows]
+    click.echo(tabulate(cells, headers=columns))

@@ -49,10 +49,18 @@ def run_with(state: State, member_id: str | None) -> None:
     if logging.getLogger().level > logging.DEBUG:
         # In the terminal the conversation is the output; -v brings the log back.
         logging.getLogger().setLevel(logging.WARNING)
+    quiet = app.settings.quiet_hours
     if app.seed_demo():
         click.echo(
             "No members yet, so a demo organisation was created: members demo-staff-1 "
-            "to demo-staff-6 and demo-tenant-1 to demo-tenant-6 (demo-staff-1 is an officer).",
+            "to demo-staff-6 and demo-tenant-1 to demo-tenant-6 (demo-staff-1 is an officer). "
+            f"Quiet hours ({quiet.start}-{quiet.end}, when members get no messages they did "
+            "not ask for) are off in the demo, so it shows everything at any hour.",
             err=True,
         )
-    asyncio.run(run_console(app, member_id, sys.stdin, sys.stdout))
+    try:
+        asyncio.run(run_console(app, member_id, sys.stdin, sys.stdout))
+    except KeyboardInterrupt:
+        # Ctrl-C ends the session at once; 130 is what a shell reports for it (128 + SIGINT).
+        click.echo(err=True)
+        raise SystemExit(130) from None

@@ -6,7 +6,7 @@ command needs it, so `mutual-voice --help` starts at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -58,6 +58,7 @@ NOT_AT_CONFIGURED_PATH = (
 class State:
     config_path: str | None
     command: str | None = None
+    web_port: int | None = None  # `mutual-voice web --port`, over the config's web.port
     _app: App | None = field(default=None, repr=False)
     _settings: Settings | None = field(default=None, repr=False)
     # The database the last command opened, for main()'s reading of a disk error.
@@ -101,6 +102,8 @@ class State:
             try:
                 found = settings.source != BUILT_IN
                 demo = self.command in DEMO_COMMANDS and not found
+                if self.web_port is not None:
+                    settings = replace(settings, web=replace(settings.web, port=self.web_port))
                 self._app = App(settings, create=self.command in CREATES_DATABASE or demo)
             except NoDatabase as error:
                 why = NOT_AT_CONFIGURED_PATH if found else NO_DATABASE

@@ -6,11 +6,14 @@ delivers them. `--follow` watches that delivery.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
 from datetime import timedelta
 
 import click
 
+from bot import demo
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
 from handlers import i18n
@@ -24,7 +27,7 @@ from handlers.quiet_hours import quiet_until
 from storage import outbox
 from storage.pulses import queries as pulses
 from surveys.pulses.definitions import DefinitionError
-from surveys.wording import plural
+from surveys.wording import lacking, plural
 
 POLL_SECONDS = 1.0
 DONE = ("sent", "failed", "unreachable")
@@ -33,6 +36,10 @@ SENDER_SILENCE = timedelta(seconds=30)
 NO_BOT = (
     "\nNo bot is running, so nothing is being delivered: the invitations wait in the "
     "outbox. Start the bot with: mutual-voice run"
+)
+CONSOLE_ONLY = (
+    "Only the console bot is running: it delivers to the member it speaks as; the others "
+    "get theirs when you speak as them (mutual-voice run --as MEMBER_ID)."
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
@@ -107,22 +114,36 @@ def send(state: State, survey_id: str, follow: bool) -> None:
 
 
 def _follow(ctx: Context, round_id: int, total: int) -> None:
-    done = 0
+    """Delivery of the round's invitations as it happens, with the figure: a bar on a
+    terminal, else a line at each change ("Delivered 40 of 120"), for a log or a pipe."""
+    live = outbox.live_senders(ctx.db, ctx.now() - SENDER_SILENCE)
+    if not live:
+        click.echo(NO_BOT)
+        return
     click.echo("Watching delivery (Ctrl-C stops watching; delivery carries on).")
+    if live == [demo.CONSOLE]:
+        click.echo(CONSOLE_ONLY)
+    bar = click.progressbar(length=total, label="Delivered", show_pos=True)
+    terminal = sys.stdout.isatty()
+    shown = -1
     try:
-        with click.progressbar(length=total, label="Delivered") as bar:
-            while done < total:
-                if not outbox.live_senders(ctx.db, ctx.now() - SENDER_SILENCE):
-                    click.echo(NO_BOT)
-                    return
+        with bar if terminal else contextlib.nullcontext(bar):
+            while True:
                 progress = pulses.invitation_progress(ctx.db, round_id)
                 if not progress:
                     break  # the round was closed meanwhile
-                now_done = sum(progress.get(status, 0) for status in DONE)
-                bar.update(now_done - done)
-                done = now_done
-                if done < total:
-                    time.sleep(POLL_SECONDS)
+                done = sum(progress.get(status, 0) for status in DONE)
+                if terminal:
+                    bar.update(done - bar.pos)
+                elif done != shown:
+                    click.echo(f"Delivered {done} of {total}")
+                    shown = done
+                if done >= total:
+                    break
+                if not outbox.live_senders(ctx.db, ctx.now() - SENDER_SILENCE):
+                    click.echo(NO_BOT)
+                    return
+                time.sleep(POLL_SECONDS)
     except KeyboardInterrupt:
         click.echo("\nStopped watching; delivery carries on.")
         return
@@ -143,13 +164,14 @@ def check(state: State) -> None:
     except DefinitionError as error:
         raise click.ClickException(str(error)) from None
     languages = ", ".join(i18n.readers(ctx))
-    click.echo(f"{len(definitions)} surveys are valid. Members read: {languages}.")
+    valid = "is valid" if len(definitions) == 1 else "are valid"
+    click.echo(f"{plural(len(definitions), 'survey')} {valid}. Members read: {languages}.")
     for survey_id, definition in sorted(definitions.items()):
         gaps = i18n.missing(ctx, definition)
         if not gaps:
             click.echo(f"{survey_id}: every text is translated.")
             continue
-        click.echo(f"{survey_id} ({definition.source}): {len(gaps)} texts lack a translation:")
+        click.echo(f"{survey_id} ({definition.source}): {lacking(len(gaps))}:")
         for gap in gaps:
             click.echo(f"  {gap}")
 

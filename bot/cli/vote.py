@@ -14,8 +14,10 @@ from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
 from handlers import i18n
 from handlers.votes import admin
+from handlers.votes.cancel import cancel_vote
 from handlers.votes.state import METHOD_NAMES, OPEN, all_votes, load, when
 from surveys.votes.definitions import VoteDefinitionError, load_vote_file
+from surveys.wording import lacking, plural
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
@@ -50,7 +52,7 @@ def create(state: State, toml_file: Path, replace: bool, as_json: bool) -> None:
     )
     gaps = i18n.missing(ctx, created.definition)
     if gaps:
-        click.echo(f"{len(gaps)} texts lack a translation (members see the organisation's):")
+        click.echo(f"{lacking(len(gaps))} (members see the organisation's):")
         for gap in gaps:
             click.echo(f"  {gap}")
     if created.opens_at is None:
@@ -70,8 +72,10 @@ def list_(state: State, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
     else:
+        # When it opened, once it has (opened by hand, or late), else when it is due to.
+        shown = [{**row, "opens": row["opened_at"] or row["opens"]} for row in rows]
         emit_table(
-            rows,
+            shown,
             ["vote", "title", "method", "status", "opens", "closes", "voted", "eligible"],
             "No votes yet. Create one: mutual-voice vote create examples/vote-agm-resolution.toml",
         )
@@ -123,6 +127,26 @@ def close(state: State, vote_id: str, yes: bool) -> None:
     click.echo(f"Closed {vote_id}. {summary['headline']}")
     click.echo(summary["explanation"][0])
     click.echo(f"{report.queued} result messages queued (members and the council).")
+
+
+@vote.command()
+@click.argument("vote_id")
+@click.option("--reason", required=True, help="Why (members who were told about it read this).")
+@pass_state
+def cancel(state: State, vote_id: str, reason: str) -> None:
+    """Cancel a scheduled or open vote created by mistake: nothing is counted, its ballots
+    are deleted, and members who were told it was open are told it is cancelled."""
+    app = state.app
+    try:
+        messages = cancel_vote(app.ctx, vote_id, reason, state.actor())
+    except admin.VoteError as error:
+        raise click.ClickException(str(error)) from None
+    app.postman.post(messages)
+    told = sum(1 for message in messages if message.to.member_id)
+    click.echo(
+        f"Cancelled {vote_id}: nothing is counted. Told it is cancelled: the council, and "
+        f"{plural(told, 'member')} who had been told it was open."
+    )
 
 
 @vote.command()

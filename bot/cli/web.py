@@ -20,11 +20,17 @@ if TYPE_CHECKING:
 
 
 @click.command()
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="Serve on this port instead of the config's web.port (8080 unless set).",
+)
 @pass_state
-def web(state: State) -> None:
+def web(state: State, port: int | None) -> None:
     """Serve the officer's web console (alone, or beside a running bot on the same database)."""
     from bot.web.server import Console  # aiohttp and Jinja2 load only for this command
 
+    state.web_port = port
     app = state.app
     if not app.settings.platforms and app.seed_demo():
         click.echo(
@@ -41,7 +47,7 @@ def web(state: State) -> None:
         where = f"{app.settings.web.listen}:{app.settings.web.port}"
         raise click.ClickException(
             f"cannot serve the console on {where}: {error.strerror or error} "
-            "(choose another web.port in the config)"
+            "(choose another with --port, or web.port in the config)"
         ) from None
 
 

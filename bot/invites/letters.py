@@ -82,6 +82,7 @@ def font_folder() -> Path:
 # Hebrew onwards (Arabic, Indic, ...) and combining marks; Latin, Greek and Cyrillic
 # letters with their accents precomposed print as they are.
 SHAPED = re.compile("[\u0300-\u036f\u0483-\u0489\u0590-\U0010ffff]")
+MISSING = "\x00"  # marks, for a moment, a character the font cannot print
 FONTS = {"": ("DejaVu", ""), "B": ("DejaVu", "B"), "M": ("DejaVuMono", "B")}
 
 
@@ -115,9 +116,26 @@ class LetterPDF(FPDF):
         super().add_page(*args, **kwargs)
         self._font = None  # each page states its fonts again
 
+    def printable(self, text: str) -> str:
+        """`text` without the characters the font lacks (emoji, mostly), and without the
+        space each leaves behind: "Dear Pat 🌻," prints "Dear Pat,", not "Dear Pat ,"."""
+        cmap = self.current_font.cmap
+        if all(ord(c) in cmap or c.isspace() for c in text):
+            return text
+        marked = "".join(c if ord(c) in cmap or c.isspace() else MISSING for c in text)
+
+        def gap(found: re.Match[str]) -> str:
+            end = found.end()
+            if found.start() == 0 or end == len(marked) or marked[end] in ",.;:!?)":
+                return ""
+            return " " if found.group(0).strip(MISSING) else ""
+
+        return re.sub(rf"\s*{MISSING}[{MISSING}\s]*", gap, marked)
+
     def write_line(self, y: float, text: str, size: float, style: str = "") -> float:
         """Print one line whose top is at `y`; returns the top of the next line."""
         self.use(style, size)
+        text = self.printable(text)
         height = size * LINE
         if needs_shaping(text):
             self.set_text_shaping(True)

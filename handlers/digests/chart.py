@@ -99,11 +99,11 @@ def chart_data(
     for row in rounds:
         results = results_of(ctx, row, detail=False)
         # Two rounds of one survey in a period (one closed, the next open) need telling apart.
-        title = results.title
+        name = results.title
         if surveys[row["survey_id"]] > 1:
-            title += f", round {row['number']}"
+            name += f", round {row['number']}"
         for group, answered, eligible in turnout_shown(results, threshold):
-            label = f"{title}: {group}"
+            label = f"{name}: {group}"
             if answered is None:
                 bars.append(Bar(label, None, f"hidden: fewer than {threshold} answered"))
             else:
@@ -126,6 +126,15 @@ def chart_dir(ctx: Context) -> Path:
 
 def render(data: ChartData, path: Path) -> Path:
     """Draw `data` into a PNG at `path` (its folder is created); returns the path."""
+    figure = draw(data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, format="png", facecolor="white")
+    _forget_old(path)
+    return path
+
+
+def draw(data: ChartData) -> Any:
+    """The chart as a matplotlib `Figure` on an Agg canvas, not yet saved."""
     # Imported here: matplotlib takes a second to load, and only a chart needs it.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -136,10 +145,7 @@ def render(data: ChartData, path: Path) -> Path:
     trend_axes, bar_axes = figure.subplots(1, 2, width_ratios=(1.1, 1))
     _draw_trends(trend_axes, data)
     _draw_bars(bar_axes, data)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format="png", facecolor="white")
-    _forget_old(path)
-    return path
+    return figure
 
 
 def _draw_trends(axes: Any, data: ChartData) -> None:
@@ -152,20 +158,15 @@ def _draw_trends(axes: Any, data: ChartData) -> None:
         axes.plot(trend.rounds, values, marker="o", color=colour, label=trend.label)
     axes.set_ylim(0.8, 5.2)
     axes.set_yticks([1, 2, 3, 4, 5])
-    axes.set_xlabel("round")
     rounds = sorted({n for trend in data.trends for n in trend.rounds})
     axes.set_xticks(rounds)
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8, loc="lower left")
+    # The note sits under the axis, beside its label, where the legend (inside) cannot cover it.
     if any(m is None for trend in data.trends for m in trend.means):
-        axes.annotate(
-            f"gaps: fewer than {data.threshold} answered",
-            (0.99, 0.02),
-            xycoords="axes fraction",
-            ha="right",
-            fontsize=7,
-            color="#555555",
-        )
+        axes.set_xlabel(f"round   (gaps: fewer than {data.threshold} answered)")
+    else:
+        axes.set_xlabel("round")
 
 
 def _draw_bars(axes: Any, data: ChartData) -> None:

@@ -41,6 +41,7 @@ class ImportReport:
     applied: bool = False
     # Good rows left out on purpose (an erased member): they never block an import.
     skipped: list[RowProblem] = field(default_factory=list)
+    languages: frozenset[str] = frozenset()  # the roster languages of the rows imported
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -96,13 +97,19 @@ def decode(data: bytes) -> str:
         ) from None
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    """Commas, or the semicolons or tabs a spreadsheet in another locale writes."""
+def _dialect(text: str) -> type[csv.Dialect]:
+    """Commas, or the semicolons or tabs a spreadsheet in another locale writes.
+
+    Only the separator is guessed, from the header; the rest is Excel's dialect, quotes
+    doubled inside quoted fields ("Pat ""Paddy"" Murphy"). The sniffer would also guess
+    that quotes are not doubled (a header has none) and misread every `""` in the rows.
+    """
     header = text.split("\n", 1)[0]
     try:
-        return csv.Sniffer().sniff(header, delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(header, delimiters=",;\t").delimiter
     except csv.Error:
-        return csv.excel
+        delimiter = ","
+    return type("Roster", (csv.excel,), {"delimiter": delimiter})
 
 
 def address_lines(address: str) -> tuple[str, ...]:
@@ -312,6 +319,7 @@ def import_roster(ctx: Context, stream: TextIO, skip_bad: bool, actor: str) -> I
     with ctx.db.atomic():
         good, report.skipped = leave_out_erased(ctx, checked)
         report.imported = members.upsert_many(ctx.db, good, ctx.now())
+        report.languages = frozenset(row["language"] for row in good if row.get("language"))
         audit.record(
             ctx.db,
             ctx.now(),

@@ -15,18 +15,19 @@ from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_, Translator
 from handlers.members.settings import PAUSED_NOTE, resume_button
-from handlers.messages import Choice, Command, Member, Message, Recipient, reply
+from handlers.messages import Choice, Command, Event, Member, Message, Recipient, Text, reply
 from handlers.pulses import answers as pulse_answers
 from handlers.pulses import definitions as pulse_definitions
 from handlers.pulses import questions as q
 from handlers.pulses import results as pulse_results
 from handlers.pulses import rounds as pulse_rounds
-from handlers.router import OFFICER, Router
+from handlers.router import OFFICER, HandlerResult, Router
 from handlers.schedule import Job
 from handlers.shortcuts import run_command
 from storage import members
 from storage.pulses import queries as pulses
 from surveys.pulses.definitions import DefinitionError
+from surveys.pulses.questions import CommentQuestion
 
 DONE = N_(
     "You've answered the {title}: thank you! It is open until {closes}; the combined "
@@ -87,6 +88,51 @@ def _next_round(ctx: Context, group: str, _: Translator) -> str:
     return _(NEXT_ONE).format(title=title, day=q.local_date(ctx, when, _))
 
 
+def _unfinished(ctx: Context, member: Member) -> tuple[dict, dict] | None:
+    """The member's oldest unfinished open round and their place in it."""
+    for round_row in pulses.rounds_of_member(ctx.db, member.member_id, ctx.now()):
+        if not round_row["finished"]:
+            part = pulses.participant(ctx.db, round_row["id"], member.member_id)
+            if part is not None:
+                return round_row, part
+    return None
+
+
+def waiting(ctx: Context, event: Event) -> Message | None:
+    """The check-in question waiting for this member, asked again (for the router)."""
+    found = _unfinished(ctx, event.member) if event.member else None
+    return pulse_answers.carry_on(ctx, event, *found) if found else None
+
+
+def typed(ctx: Context, event: Text) -> HandlerResult:
+    """A choice's words typed instead of tapped ("agree"): the same answer as the tap."""
+    found = _unfinished(ctx, event.member) if event.member else None
+    if found is None:
+        return None
+    round_row, part = found
+    definition = pulse_rounds.definition_of(round_row)
+    question = definition.questions[part["step"]]
+    if isinstance(question, CommentQuestion):
+        return None  # its answer is a prompt's, routed before this
+    said = " ".join(event.text.split()).casefold()
+    for option in q.buttons(
+        round_row["id"], part["step"], question, i18n.for_member(ctx, event.member)
+    ):
+        if option.label.casefold() == said:
+            tap = Choice(
+                event.sender,
+                event.member,
+                event.event_id,
+                action=option.action,
+                value=option.value,
+                message_ref=None,
+            )
+            return (pulse_answers.skip if option.action == q.SKIP else pulse_answers.answer)(
+                ctx, tap
+            )
+    return None
+
+
 def carry_on(ctx: Context, event: Choice) -> Message:
     """The "carry on" button (`pulse.go`, value: round id) other features may offer."""
     _ = i18n.for_member(ctx, event.member)
@@ -145,4 +191,6 @@ def register(router: Router) -> None:
     router.action(q.ANSWER)(pulse_answers.answer)
     router.action(q.SKIP)(pulse_answers.skip)
     router.action(q.CARRY_ON)(carry_on)
+    router.waiting(waiting)
+    router.typed(typed)
     router.prompt(q.COMMENT)(pulse_answers.comment)

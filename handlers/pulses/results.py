@@ -95,7 +95,18 @@ def _rate(respondents: int, eligible: int, rate: float | None) -> str:
 
 def _figures(result: QuestionResult | Any, labels: dict[str, str]) -> str:
     if result.enps is not None:
-        return f"eNPS {result.enps:+d} (% scoring 9-10 minus % scoring 0-6)"
+        spread = ""
+        if result.distribution:
+            total = sum(result.distribution.values()) or 1
+            spread = "; scored " + ", ".join(
+                f"{name}: {n} ({round(100 * n / total)}%)"
+                for name, n in (
+                    ("0-6", sum(c for v, c in result.distribution.items() if int(v) <= 6)),
+                    ("7-8", sum(c for v, c in result.distribution.items() if 7 <= int(v) <= 8)),
+                    ("9-10", sum(c for v, c in result.distribution.items() if int(v) >= 9)),
+                )
+            )
+        return f"eNPS {result.enps:+d} (% scoring 9-10 minus % scoring 0-6){spread}"
     parts = []
     if result.mean is not None:
         parts.append(f"average {result.mean:g} out of 5")
@@ -120,7 +131,7 @@ def render(ctx: Context, round_row: dict[str, Any], results: RoundResults) -> st
         f"{results.title}, round {round_row['number']} ({when} {q.closing_time(ctx, round_row)})",
         f"{answered}: {_rate(results.respondents, results.eligible, results.response_rate)}",
     ]
-    if len(results.turnout) > 1:
+    if results.turnout:  # per constituency, even when only one was asked (as --json has it)
         lines += [
             f"  {t.constituency}: {_rate(t.respondents, t.eligible, t.response_rate)}"
             for t in results.turnout
@@ -136,10 +147,9 @@ def render(ctx: Context, round_row: dict[str, Any], results: RoundResults) -> st
             continue
         change = f" (change since last round: {result.change:+g})" if result.change else ""
         lines.append(f"   {_figures(result, labels)}{change}")
-        if len(result.breakdown) > 1:
-            for group in result.breakdown:
-                shown = group.suppressed_reason or _figures(group, labels)
-                lines.append(f"   {group.constituency}: {shown}")
+        for group in result.breakdown:
+            shown = group.suppressed_reason or _figures(group, labels)
+            lines.append(f"   {group.constituency}: {shown}")
     lines.append("")
     if results.comments and any(results.comments.values()):
         lines.append("Comments (never attributed, sorted by text):")

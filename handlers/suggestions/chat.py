@@ -7,6 +7,9 @@ member left off. Sending writes the suggestion and forwards its card to the coun
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_
@@ -44,14 +47,39 @@ IDENTIFY = N_(
 )
 STALE = N_("That suggestion has already been sent or cancelled. To send a new one, type /suggest.")
 NOT_UNDERSTOOD = N_("I'm not sure what you mean. Would you like to make a suggestion?")
+JUST = N_("Your suggestion is just “{text}”. Is that what you want to send to the staff council?")
+WRITE_AGAIN = N_("Please write your suggestion (up to {limit} characters).")
+DRAFT_WAITING = N_("You started a suggestion on {day}: “{text}”. Carry on with it?")
+SHOWN = 120  # characters of a waiting draft quoted back
 
 Answer = Message | list[Message]
 
 
 def begin(ctx: Context, event: Event) -> Answer:
-    """Ask for the words (or take them from `/suggest the words`)."""
+    """Ask for the words (or take them from `/suggest the words`); a half-written
+    suggestion (kept for a week) is offered back first."""
     if isinstance(event, Command) and event.args.strip():
         return take_words(ctx, event, event.args)
+    assert event.member is not None
+    waiting = suggestions.member_draft(ctx.db, event.member.member_id)
+    if waiting is not None:
+        _ = i18n.for_member(ctx, event.member)
+        text = waiting["text"] if len(waiting["text"]) <= SHOWN else waiting["text"][:SHOWN] + "…"
+        started = datetime.fromisoformat(waiting["updated_at"])
+        day = _.day(started.astimezone(ZoneInfo(ctx.policy.organisation.timezone)))
+        return reply(
+            event,
+            _(DRAFT_WAITING).format(day=day, text=text),
+            choices=[
+                Option(_("Carry on with it"), "suggest.resume", str(waiting["id"])),
+                Option(_("Start a new one"), "suggest.fresh", str(waiting["id"])),
+            ],
+        )
+    return ask(ctx, event)
+
+
+def ask(ctx: Context, event: Event) -> Answer:
+    """ "What would you like to tell the staff council?" """
     refusal = over_limit(ctx, event)
     if refusal is not None:
         return refusal
@@ -60,8 +88,12 @@ def begin(ctx: Context, event: Event) -> Answer:
     return reply(event, _(ASK).format(limit=limit), prompt="suggest.text")
 
 
-def take_words(ctx: Context, event: Event, text: str, draft_id: int | None = None) -> Answer:
-    """Check the words, then keep them in a draft and ask the next question."""
+def take_words(
+    ctx: Context, event: Event, text: str, draft_id: int | None = None, meant: bool = False
+) -> Answer:
+    """Check the words, then keep them in a draft and ask the next question. Only a number
+    or one character (a stray answer to some other question, mostly) is asked about
+    first, unless the member said it is `meant`."""
     assert event.member is not None
     _ = i18n.for_member(ctx, event.member)
     again = f"suggest.text:{draft_id}" if draft_id else "suggest.text"
@@ -79,6 +111,16 @@ def take_words(ctx: Context, event: Event, text: str, draft_id: int | None = Non
         draft_id = suggestions.start_draft(ctx.db, event.member.member_id, text, ctx.now())
     else:
         suggestions.update_draft(ctx.db, found["id"], ctx.now(), text=text)
+    if not meant and (len(text) == 1 or not any(c.isalpha() for c in text)):
+        return reply(
+            event,
+            _(JUST).format(text=text),
+            choices=[
+                Option(_("Yes, that's it"), "suggest.short", f"{draft_id}:y"),
+                Option(_("No, write it again"), "suggest.short", f"{draft_id}:n"),
+                Option(_("Cancel"), "suggest.cancel", str(draft_id)),
+            ],
+        )
     return next_step(ctx, event, draft_id)
 
 
@@ -146,6 +188,33 @@ def choose_named(ctx: Context, event: Choice) -> Answer:
     if code in ("a", "n"):
         suggestions.update_draft(ctx.db, d, ctx.now(), named=int(code == "n"))
     return next_step(ctx, event, d)
+
+
+def short_words(ctx: Context, event: Choice) -> Answer:
+    """The answer to "Your suggestion is just “4”...": go on, or write it again."""
+    found = _draft_and_code(ctx, event)
+    if isinstance(found, Message):
+        return found
+    d, code = found
+    if code == "y":
+        return next_step(ctx, event, d)
+    _ = i18n.for_member(ctx, event.member)
+    limit = ctx.policy.suggestions.max_length
+    return reply(event, _(WRITE_AGAIN).format(limit=limit), prompt=f"suggest.text:{d}")
+
+
+def resume(ctx: Context, event: Choice) -> Answer:
+    """Carry on with the draft `/suggest` offered back."""
+    found = _draft_and_code(ctx, event)
+    return found if isinstance(found, Message) else next_step(ctx, event, found[0])
+
+
+def fresh(ctx: Context, event: Choice) -> Answer:
+    """Drop the draft `/suggest` offered back, and start again."""
+    found = _draft_and_code(ctx, event)
+    if not isinstance(found, Message):
+        suggestions.delete_draft(ctx.db, found[0])
+    return ask(ctx, event)
 
 
 def send_anyway(ctx: Context, event: Choice) -> Answer:
@@ -231,6 +300,9 @@ def register(router: Router) -> None:
     router.action("suggest.topic", who=MEMBER)(forgotten_once_sent(choose_topic))
     router.action("suggest.named", who=MEMBER)(forgotten_once_sent(choose_named))
     router.action("suggest.send", who=MEMBER)(forgotten_once_sent(send_anyway))
+    router.action("suggest.short", who=MEMBER)(forgotten_once_sent(short_words))
+    router.action("suggest.resume", who=MEMBER)(forgotten_once_sent(resume))
+    router.action("suggest.fresh", who=MEMBER)(forgotten_once_sent(fresh))
     router.action("suggest.edit", who=MEMBER)(forgotten_once_sent(edit))
     router.action("suggest.cancel", who=MEMBER)(forgotten_once_sent(cancel))
     router.text(who=MEMBER)(offer)

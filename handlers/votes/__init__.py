@@ -2,9 +2,10 @@
 
 Entry points: `chat` registers `/vote`, `/receipt`, `/poll`, the ballot buttons and the
 tick that opens, reminds and closes votes; `admin` is the returning officer's side
-(create, open, close, publish), used by the CLI and the console.
+(create, open, close, publish), used by the CLI and the console; `cancel` removes a
+vote created by mistake before it closes.
 Modules: `state` (a vote and who may vote), `screens` (ballots as members see them),
 `ballots` (filling in and casting in secret), `notices` (what members are told unasked),
-`results` (counting and wording the result), `admin`, `chat`.
+`results` (counting and wording the result), `admin`, `cancel`, `chat`.
 Uses: `storage.votes` for the secret ballot, `surveys.votes` for definitions and tallies.
 """

@@ -25,6 +25,7 @@ from handlers.schedule import CHECKPOINT, PAUSE, Pause
 from handlers.votes.notices import announcements, results, roll
 from handlers.votes.results import decode, describe_ballot, result_of, tally_now
 from handlers.votes.state import (
+    CANCELLED,
     CLOSED,
     METHOD_NAMES,
     MISSED,
@@ -215,6 +216,10 @@ def published_result(ctx: Context, vote_id: str) -> dict:
             )
         if vote.status == SCHEDULED:
             raise VoteError(f"{vote_id} has not opened yet, so there is no result")
+        if vote.status == CANCELLED:
+            raise VoteError(
+                f"{vote_id} was cancelled, so nothing was counted: {vote.cancel_reason}"
+            )
         raise VoteError(
             f"results of {vote_id} are hidden until it closes on {when(ctx, vote.closes_at)} "
             "(results_before_close is false)"

@@ -36,7 +36,7 @@ from handlers.votes.state import (
     when,
 )
 from storage.votes import queries as store
-from surveys.votes.definitions import VoteDefinitionError
+from surveys.votes.definitions import VoteDefinitionError, length_words
 from surveys.wording import plural
 
 NOT_A_MEMBER = N_(
@@ -47,7 +47,8 @@ NOT_A_MEMBER = N_(
 POLL_HELP = (
     "Start a quick poll, open to every member now: /poll Question? | Option A | Option B\n"
     "It stays open for 24 hours; for another length, start with it, e.g. "
-    "/poll 2h Lunch on Friday? | Pizza | Curry"
+    "/poll 2h Lunch on Friday? | Pizza | Curry\n"
+    "Lengths: 30m, 2h, 1h30m, 1.5h, 2 hours, 3d or 2w (5 minutes to 30 days)."
 )
 RECENT = timedelta(days=30)
 RECEIPT = re.compile(r"([2-9A-Z]{4})-?([2-9A-Z]{4})")
@@ -170,9 +171,12 @@ def poll_command(ctx: Context, event: Command) -> list[Message]:
         vote, announcements = quick_poll(ctx, event.member, event.args)
     except (VoteDefinitionError, VoteError) as error:
         return [reply(event, f"Sorry, I couldn't start that poll: {error}.\n\n{POLL_HELP}")]
+    assert vote.opened_at is not None
+    minutes = round((vote.closes_at - vote.opened_at).total_seconds() / 60)
     confirmation = reply(
         event,
-        f"Your poll is open until {when(ctx, vote.closes_at, event.member.timezone)}: "
+        f"Your poll is open for {length_words(minutes)}, until "
+        f"{when(ctx, vote.closes_at, event.member.timezone)}: "
         f"{vote.title}\nI'm telling {everyone(vote.eligible or 0)} now. When it closes, the "
         "result goes to everyone who could vote, and to the council.",
     )

@@ -80,8 +80,12 @@ def roll(ctx: Context, vote: Vote) -> Iterator[dict]:
 
 
 def announcements(ctx: Context, vote: Vote) -> Iterator[Message]:
-    """One to each eligible member, made as they are posted (a big vote goes in parts)."""
-    return (_announcement(ctx, vote, row) for row in roll(ctx, vote))
+    """One to each eligible member, made as they are posted (a big vote goes in parts);
+    they stop, at the next page, if the vote is cancelled meanwhile."""
+    for number, row in enumerate(roll(ctx, vote)):
+        if number % PAGE == 0 and (store.get(ctx.db, vote.id) or {}).get("status") != "open":
+            return
+        yield _announcement(ctx, vote, row)
 
 
 def _waiting(ctx: Context, vote: Vote, unannounced: bool = False) -> Iterator[list[dict] | Pause]:

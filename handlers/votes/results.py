@@ -72,7 +72,7 @@ def count(vote: Vote, counts: list[tuple[str, int]]) -> Any:
         return tally.count_approval(_expand(decoded), names, d.seats)
     if d.method == "budget":
         costs = {o.name: o.cost or 0 for o in d.options}
-        return tally.count_budget(_expand(decoded), costs, d.budget or 0)
+        return tally.count_budget(_expand(decoded), costs, d.budget or 0, d.currency)
     if d.method == "irv":
         return tally.count_irv(_expand(decoded), names, seed=d.id)
     return tally.count_stv(_expand(decoded), names, d.seats, seed=d.id)

@@ -21,6 +21,7 @@ from surveys.votes.definitions import VoteDefinition
 
 SCHEDULED, OPEN, CLOSED = "scheduled", "open", "closed"
 MISSED = "missed"  # its whole window passed while the bot was not running: never held
+CANCELLED = "cancelled"  # by an officer before it closed (handlers/votes/cancel.py)
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read back
 
 METHOD_NAMES = {
@@ -47,6 +48,7 @@ class Vote:
     result: dict[str, Any] | None
     sealed_at: datetime | None = None  # a close is done: nothing links a ballot to a voter
     swept_at: datetime | None = None  # last look for members reachable since the opening
+    cancel_reason: str | None = None  # why an officer cancelled it (status CANCELLED)
 
     @property
     def id(self) -> str:
@@ -72,6 +74,7 @@ class Vote:
             result=json.loads(row["result"]) if row["result"] else None,
             sealed_at=moment(row.get("sealed_at")),
             swept_at=moment(row.get("swept_at")),
+            cancel_reason=row.get("cancel_reason"),
         )
 
 
@@ -156,6 +159,10 @@ def not_open_reason(ctx: Context, vote: Vote, member: Member) -> str | None:
             "{title} closed on {closed}, so it's too late to vote. The result has gone to "
             "everyone who could vote."
         ).format(title=title, closed=closed)
+    if vote.status == CANCELLED:
+        return _(
+            "{title} was cancelled, so there is nothing to vote on. The reason given: {reason}"
+        ).format(title=title, reason=vote.cancel_reason or "")
     if vote.status == MISSED:
         return _(
             "{title} did not take place: it was due to close on {closes}, before it could "

@@ -58,6 +58,14 @@ def draft(db: Database, draft_id: int, member_id: str) -> dict[str, Any] | None:
     return next(iter(rows), None)
 
 
+def member_draft(db: Database, member_id: str) -> dict[str, Any] | None:
+    """The member's draft with words in it, if any (a member has at most one)."""
+    rows = db["suggestion_drafts"].rows_where(
+        "member_id = ? and text is not null and text != ''", [member_id], limit=1
+    )
+    return next(iter(rows), None)
+
+
 def update_draft(db: Database, draft_id: int, now: datetime, **fields: Any) -> None:
     db["suggestion_drafts"].update(draft_id, {**fields, "updated_at": iso(now)})
 

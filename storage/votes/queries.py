@@ -128,6 +128,46 @@ def mark_missed(db: Database, vote_id: str, now: datetime) -> bool:
     )
 
 
+def mark_cancelled(db: Database, vote_id: str, now: datetime, reason: str) -> int | None:
+    """scheduled or open -> cancelled, once: its ballots, voters and drafts deleted (their
+    old bytes zeroed), its announcements and reminders not yet delivered withdrawn.
+    Returns how many had voted, or None if it was neither scheduled nor open."""
+    with db.atomic():
+        db.execute("pragma secure_delete = on")
+        (voted,) = db.execute(
+            "select count(*) from vote_voters where vote_id = ?", [vote_id]
+        ).fetchone()
+        if not db.execute(
+            "update votes set status = 'cancelled', cancelled_at = ?, cancel_reason = ?, "
+            "secret = null, live = null, voted = 0 "
+            "where vote_id = ? and status in ('scheduled', 'open')",
+            [iso(now), reason, vote_id],
+        ).rowcount:
+            return None
+        for table in ("vote_ballots", "vote_voters", "vote_drafts"):
+            db.execute(f"delete from {table} where vote_id = ?", [vote_id])
+        prefix = f"vote:{vote_id}:"
+        db.execute(
+            "delete from outbox where key >= ? and key < ? and status = 'pending'",
+            [prefix, prefix[:-1] + chr(ord(":") + 1)],
+        )
+    return int(voted)
+
+
+def told_members(db: Database, vote_id: str, after: str = "", limit: int = -1) -> list[dict]:
+    """Members after `after` (by id) whose announcement of the vote was delivered (or is
+    being delivered), with what their words need: time zone and languages."""
+    return list(
+        db.query(
+            """select m.member_id, m.timezone, m.language, m.language_chosen from members m
+            where m.member_id > ? and exists (select 1 from outbox o where o.key = ? || m.member_id
+                and o.status in ('sending', 'sent'))
+            order by m.member_id limit ?""",
+            [after, announcement_key(vote_id, ""), limit],
+        )
+    )
+
+
 def mark_swept(db: Database, vote_id: str, now: datetime) -> None:
     """Record when members who became reachable late were last looked for."""
     db.execute("update votes set swept_at = ? where vote_id = ?", [iso(now), vote_id])

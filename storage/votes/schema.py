@@ -2,8 +2,9 @@
 
 - `votes`: one row per vote (definition, state, result). `secret` (for votes that
   allow a change of mind) exists only while the vote is open. `status` is scheduled,
-  open, closed, or missed (its whole window passed while the bot was not running, so it
-  never opened). A close is done in parts: `closed_at` when it stopped taking ballots
+  open, closed, missed (its whole window passed while the bot was not running, so it
+  never opened) or cancelled (by an officer, before it closed: `cancelled_at`,
+  `cancel_reason`; its ballots, voters and drafts are deleted, nothing is counted). A close is done in parts: `closed_at` when it stopped taking ballots
   and was counted, `sealed_at` when nothing links a ballot to a voter any more (the
   ballots are published only then); `sealing_at`, renewed at every part, says a process
   is at it (another carries on only once that is stale). `swept_at`: when members who became reachable
@@ -107,3 +108,10 @@ def m003_closing_in_parts(db: Database) -> None:
     db["votes"].add_column("swept_at", str)
     db.execute("update votes set sealed_at = closed_at where status = 'closed'")
     db.execute("update votes set swept_at = opened_at where status = 'open'")
+
+
+@votes_migrations()
+def m004_cancelled(db: Database) -> None:
+    # A vote created by mistake is cancelled (status 'cancelled'): when, and why.
+    db["votes"].add_column("cancelled_at", str)
+    db["votes"].add_column("cancel_reason", str)

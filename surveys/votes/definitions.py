@@ -8,13 +8,14 @@ is documented in `examples/vote-*.toml` and docs/officer-guide/votes.md.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from surveys.localised import from_data, to_data
+from surveys.localised import from_data, missing_translations, to_data
 from surveys.toml_reader import ID_PATTERN, TomlTable, describe, load_toml
 from surveys.wording import plural
 
@@ -88,6 +89,7 @@ class VoteDefinition:
     results_before_close: bool = False
     allow_change: bool = False
     reminder_hours: tuple[int, ...] = DEFAULT_REMINDER_HOURS
+    options_key: str = "options"  # how the file listed them: options, candidates or projects
 
     @property
     def choices(self) -> tuple[str, ...]:
@@ -141,6 +143,17 @@ def _moment(table: TomlTable, key: str, timezone: str) -> datetime | None:
     if isinstance(value, time) or not isinstance(value, datetime):
         table.fail(key, f"must be a date and time like 2027-03-14T17:00, not {describe(value)}")
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(timezone))
+
+
+def translation_gaps(definition: VoteDefinition, plain: str, readers: Iterable[str]) -> list[str]:
+    """The texts lacking a translation, named by the file's own keys (`candidates[2]`); a
+    candidate's name is a person's name, the same in every language, so it is not asked for."""
+    key = definition.options_key
+    return [
+        re.sub(r"^options\[", f"{key}[", line)
+        for line in missing_translations(definition, plain, readers)
+        if not (key == "candidates" and re.match(r"options\[\d+\]\.name:", line))
+    ]
 
 
 def _parse_options(table: TomlTable, method: str) -> tuple[VoteOption, ...]:
@@ -230,6 +243,7 @@ def parse_vote(data: dict, source: str, timezone: str = "Europe/London") -> Vote
     vote_id = table.ident("id")
     method = table.choice("method", METHODS)
     options = _parse_options(table, method)
+    options_key = next((key for key in OPTION_TABLES if key in table.data), "options")
     seats = _check_method_keys(table, method, options)
     constituencies = table.data.get("constituencies", [])
     if not isinstance(constituencies, list) or not all(
@@ -263,6 +277,7 @@ def parse_vote(data: dict, source: str, timezone: str = "Europe/London") -> Vote
         results_before_close=table.flag("results_before_close", False),
         allow_change=table.flag("allow_change", False),
         reminder_hours=reminders,
+        options_key=options_key,
     )
 
 
@@ -271,27 +286,60 @@ def load_vote_file(path: Path, timezone: str = "Europe/London") -> VoteDefinitio
     return parse_vote(load_toml(Path(path), VoteDefinitionError), str(path), timezone)
 
 
-# A first word of digits and one letter ("2h", "2x", "99999d") is meant as the poll's length.
-_DURATION = re.compile(r"(\d+)([a-z])(?=\s|$)", re.IGNORECASE)
-_UNITS = {"m": 1, "h": 60, "d": 24 * 60}
-_LENGTHS = "e.g. 30m, 2h or 3d (minutes, hours or days)"
+_UNITS = {
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 1),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 60),
+    **dict.fromkeys(("d", "day", "days"), 24 * 60),
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), 7 * 24 * 60),
+}
+# A length is one or more parts such as "2h", "1.5 hours", "1h30m" or "1 hour 30 minutes",
+# each in a smaller unit than the one before ("24h 2 hours of what?" asks about 2 hours).
+_UNIT_WORDS = "|".join(sorted(_UNITS, key=len, reverse=True))  # longest first: "hours", not "h"
+_PART = re.compile(rf"(\d+(?:[.,]\d+)?)\s?({_UNIT_WORDS})(?![a-z])\s*", re.IGNORECASE)
+# A first word such as "2x", "1h30" or "2mo" was meant as a length but is not one;
+# "2nd", "3rd", "5pm" and "2023" are the start of a question.
+_NEAR_LENGTH = re.compile(r"\d+(?:[.,]\d+)?[a-z]\w*(?=\s|\||$)", re.IGNORECASE)
+_NOT_LENGTHS = re.compile(r"\d+(st|nd|rd|th|am|pm)", re.IGNORECASE)
+_LENGTHS = "e.g. 30m, 2h, 1h30m, 1.5h, 3d or 2w (minutes, hours, days or weeks)"
+
+
+def poll_length(text: str) -> tuple[int | None, str]:
+    """A length the text starts with, in minutes (None if none), and the text after it."""
+    minutes, end, last_unit = 0.0, 0, None
+    while found := _PART.match(text, end):
+        unit = _UNITS[found.group(2).lower()]
+        if last_unit is not None and unit >= last_unit:
+            break
+        minutes, end, last_unit = (
+            minutes + float(found.group(1).replace(",", ".")) * unit,
+            found.end(),
+            unit,
+        )
+    if last_unit is not None and (end == len(text) or text[end - 1].isspace() or text[end] == "|"):
+        return round(minutes), text[end:].strip()
+    near = _NEAR_LENGTH.match(text)
+    if near and not _NOT_LENGTHS.fullmatch(near.group(0)):
+        raise VoteDefinitionError(f"{near.group(0)!r} is not a length: use {_LENGTHS}")
+    return None, text
+
+
+def length_words(minutes: int) -> str:
+    """A poll's length as a reader says it: "1 hour 30 minutes", "2 weeks", "3 days 4 hours"."""
+    parts = []
+    for noun, size in (("week", 7 * 24 * 60), ("day", 24 * 60), ("hour", 60), ("minute", 1)):
+        count, minutes = divmod(minutes, size)
+        if count:
+            parts.append(plural(count, noun))
+    return " ".join(parts) or plural(0, "minute")
 
 
 def parse_poll(text: str, default_hours: int = 24) -> tuple[str, tuple[str, ...], int]:
-    """`[2h|3d|30m] Question? | Option A | Option B` -> (question, options, minutes open)."""
-    text = text.strip()
-    minutes = default_hours * 60
-    duration = _DURATION.match(text)
-    if duration:
-        amount, unit = int(duration.group(1)), duration.group(2).lower()
-        if unit not in _UNITS:
-            raise VoteDefinitionError(f"{duration.group(0)!r} is not a length: use {_LENGTHS}")
-        minutes = amount * _UNITS[unit]
-        text = text[duration.end() :].strip()
-        if not 5 <= minutes <= 30 * 24 * 60:
-            raise VoteDefinitionError(
-                f"a poll stays open between 5 minutes and 30 days, {_LENGTHS}"
-            )
+    """`[2h|1h30m|3 days] Question? | Option A | Option B` -> (question, options, minutes)."""
+    minutes, text = poll_length(text.strip())
+    if minutes is None:
+        minutes = default_hours * 60
+    elif not 5 <= minutes <= 30 * 24 * 60:
+        raise VoteDefinitionError(f"a poll stays open between 5 minutes and 30 days, {_LENGTHS}")
     parts = [part.strip() for part in text.split("|")]
     question, options = parts[0], tuple(p for p in parts[1:] if p)
     if not question:

@@ -85,6 +85,25 @@ def test_import_names_the_roster_languages_without_a_catalogue(folder):
     assert "No words yet for pl: those members read en" in result.stdout
 
 
+def test_a_roster_with_doubled_quotes_reads_as_excel_wrote_it(folder):
+    (folder / "excel.csv").write_text(
+        'member_id,name,email,constituency\nt9,"Pat ""Paddy"" Murphy",,tenant\n'
+    )
+    assert mv(folder, "members", "import", "excel.csv").returncode == 0
+    listed = json.loads(mv(folder, "members", "list", "--json").stdout)
+    assert [m["name"] for m in listed if m["member_id"] == "t9"] == ['Pat "Paddy" Murphy']
+
+
+def test_erase_piped_without_yes_says_to_add_yes(folder):
+    assert mv(folder, "members", "import", "roster.csv").returncode == 0
+    result = mv(folder, "members", "erase", "t1")  # stdin is a pipe with nothing in it
+    assert result.returncode == 1
+    assert "t1 was not erased" in result.stderr and "add --yes" in result.stderr
+    assert "Aborted!" not in result.stderr + result.stdout
+    still = json.loads(mv(folder, "members", "export", "t1").stdout)
+    assert still["member"]["name"] == "Pat Murphy"
+
+
 def test_roster_invite_export_and_erase(folder):
     assert mv(folder, "members", "import", "roster.csv").returncode == 0
     (folder / "mutual-voice.toml").write_text("[telegram]\nbot_username = 'voice_bot'\n")

@@ -66,6 +66,8 @@ def test_database_path_is_relative_to_the_config_file(tmp_path):
     [
         ("[slack]\nport = 99999\n", "slack.port: must be a port from 1 to 65535 (got 99999)"),
         ("[telegram]\nport = -1\n", "telegram.port: must be a port from 1 to 65535"),
+        ("[telegram]\nport = 0\n", "telegram.port: must be a port from 1 to 65535 (got 0)"),
+        ("[slack]\nport = 0\n", "slack.port: must be a port from 1 to 65535 (got 0)"),
         ("[slack]\napi_url = 'slack.com/api'\n", "slack.api_url: must be an http:// or https://"),
         ("[telegram]\nbase_url = 'ftp://x'\n", "telegram.base_url: must be an http:// or https://"),
         ("[telegram]\nwebhook_url = 'http://x.org/h'\n", "telegram.webhook_url: must start with"),

@@ -62,8 +62,11 @@ async def test_settings_menu_numbers_and_wrong_answers(app):
 async def test_free_text_is_offered_as_a_suggestion_only_when_no_question_waits(app):
     transcript = await talk(app, "demo-tenant-4", "Broken lift")
     assert "Please type a number from 1 to 6." in transcript  # the check-in invitation waits
+    # The question still waits after /privacy (and in this new session): only /suggest leaves it.
     transcript = await talk(app, "demo-tenant-4", "/privacy", "The lift at Oak House is broken")
-    assert "as a suggestion?" in transcript.split("> The lift")[1]
+    assert "Please type a number from 1 to 6." in transcript.split("> The lift")[1]
+    transcript = await talk(app, "demo-tenant-4", "/suggest", "The lift at Oak House is broken")
+    assert "What is it about?" in transcript.split("> The lift")[1]
 
 
 async def test_free_text_answers_a_question_that_asks_for_words(app):

@@ -320,6 +320,32 @@ def test_a_long_name_is_printed_smaller_to_fit_its_line():
     assert size < 12 and pdf.get_string_width(name) <= letters.TEXT_WIDTH + 0.01
 
 
+def test_an_emoji_the_font_lacks_leaves_no_stray_space(tmp_path):
+    config = tmp_path / "mutual-voice.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "roster.csv").write_text(
+        "member_id,name,email,constituency,address\n"
+        "T-1,Pat \U0001f33b Murphy,,tenant,12 Oak Road \U0001f3e0|Leeds LS1 1AA\n"
+        "T-2,Sam Okafor \U0001f642,,tenant,\n"
+        "T-3,\U0001f337\ufe0f Ann Novak,,tenant,\n",
+        encoding="utf-8",
+    )
+    open_database(tmp_path / "mutual-voice.db").close()
+    imported = mv("--config", str(config), "members", "import", str(tmp_path / "roster.csv"))
+    assert imported.exit_code == 0, imported.output
+    pdf = tmp_path / "invites.pdf"
+    result = mv("--config", str(config), "members", "invite", "--letters", str(pdf))
+    assert result.exit_code == 0, result.output
+    document = pypdfium2.PdfDocument(pdf)
+    pat, sam, ann = (page.get_textpage().get_text_range() for page in document)
+    document.close()
+    assert "Dear Pat Murphy," in pat and "12 Oak Road\r\n" in pat
+    assert "Dear Sam Okafor," in sam
+    assert "Dear Ann Novak," in ann
+    for text in (pat, sam, ann):
+        assert "  " not in text and " ," not in text and " \r\n" not in text
+
+
 def test_a_letter_is_in_the_members_language(tmp_path):
     config = tmp_path / "mutual-voice.toml"
     config.write_text(CONFIG, encoding="utf-8")

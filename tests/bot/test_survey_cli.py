@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -122,7 +124,15 @@ def test_follow_shows_delivery_as_the_running_bot_sends(folder, monkeypatch):
     outbox.beat(db, "telegram", datetime.now(UTC))  # the bot is running
     result = mv("survey", "send", "staff-pulse", "--follow")
     assert result.exit_code == 0, result.output
-    assert "Delivered" in result.output and "10 delivered." in result.output
+    lines = result.output.splitlines()
+    progress = [line for line in lines if line.startswith("Delivered")]
+    assert progress == [
+        "Delivered 0 of 10",
+        "Delivered 4 of 10",
+        "Delivered 8 of 10",
+        "Delivered 10 of 10",
+    ]
+    assert "10 delivered." in lines
     assert pulses.invitation_progress(db, 1) == {"sent": 10}
     db.close()
 
@@ -140,6 +150,42 @@ def test_follow_with_no_bot_running_says_so_and_how_to_start_one(folder, monkeyp
     assert result.exit_code == 0, result.output
     assert "No bot is running" in result.output and "mutual-voice run" in result.output
     assert "Queued 10 invitations" in result.output
+    assert "Delivered" not in result.output  # no bar, no label without a figure
+    assert waits == []
+
+
+def test_follow_says_a_console_bot_delivers_only_to_its_member(folder, monkeypatch):
+    db = open_database(folder / "mutual-voice.db")
+
+    def console_sends_all(seconds):
+        for row in outbox.rows_for(db):
+            if row["status"] == "pending":
+                outbox.mark_sent(db, row["id"], "ref", FakeClock()())
+
+    monkeypatch.setattr(survey_cli.time, "sleep", console_sends_all)
+    outbox.beat(db, "console", datetime.now(UTC))  # only the console demo is running
+    result = mv("survey", "send", "staff-pulse", "--follow")
+    assert result.exit_code == 0, result.output
+    assert survey_cli.CONSOLE_ONLY in result.output
+    assert "Delivered 10 of 10" in result.output
+    db.close()
+
+
+async def test_a_console_bot_waiting_for_input_counts_as_a_running_bot(tmp_path):
+    """`survey send --follow` in another terminal sees the console demo as a running bot."""
+    clock = FakeClock()
+    app = App(load_settings(None), clock=clock, db=open_database(tmp_path / "demo.db"))
+    assert app.seed_demo()
+    reading, writing = os.pipe()
+    with os.fdopen(reading) as stdin, os.fdopen(writing, "w") as typing:
+        session = asyncio.ensure_future(run_console(app, "demo-tenant-1", stdin, io.StringIO()))
+        async with asyncio.timeout(30):  # waits on the session, never on the clock
+            while not outbox.live_senders(app.db, clock() - survey_cli.SENDER_SILENCE):
+                assert not session.done(), session.result()
+                await asyncio.sleep(0.01)
+        typing.close()  # Ctrl-D
+        await session
+    app.db.close()
 
 
 @pytest.mark.parametrize(

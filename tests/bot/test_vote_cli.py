@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,36 @@ def test_the_officers_guide_documents_every_command():
         assert f"mutual-voice vote {command}" in text
     for chat in ("/vote", "/poll", "/receipt"):
         assert chat in text
+
+
+def test_vote_list_shows_none_voted_as_0_and_when_it_really_opened(folder):
+    assert mv("vote", "create", "agm.toml").exit_code == 0
+    assert mv("vote", "open", "agm").exit_code == 0
+    [row] = json.loads(mv("vote", "list", "--json").output)
+    assert row["opens"] is None and row["opened_at"]  # opened by hand, not on a schedule
+    table = mv("vote", "list").output.splitlines()
+    header, rule, line = table
+    spans = [m.span() for m in re.finditer(r"-+", rule)]  # tabulate's column widths
+    cells = {header[a:b].strip(): line[a:b].strip() for a, b in spans}
+    assert cells["status"] == "open"
+    assert cells["opens"] == row["opened_at"]
+    assert cells["voted"] == "0" and cells["eligible"] == "3"
+
+
+def test_a_vote_created_by_mistake_is_cancelled_and_listed_so(folder):
+    assert mv("vote", "create", "agm.toml").exit_code == 0
+    assert mv("vote", "open", "agm").exit_code == 0
+    refused = mv("vote", "cancel", "agm")
+    assert refused.exit_code == 2 and "Missing option '--reason'" in refused.output
+    cancelled = mv("vote", "cancel", "agm", "--reason", "created by mistake")
+    assert cancelled.exit_code == 0, cancelled.output
+    assert cancelled.output.startswith("Cancelled agm: nothing is counted.")
+    [row] = json.loads(mv("vote", "list", "--json").output)
+    assert row["status"] == "cancelled" and row["voted"] == 0
+    assert "cancelled" in mv("vote", "list").output
+    again = mv("vote", "cancel", "agm", "--reason", "twice")
+    assert (
+        again.exit_code == 1 and "agm is cancelled: only a scheduled or open vote" in again.output
+    )
+    results = mv("vote", "results", "agm")
+    assert results.exit_code == 1 and "was cancelled, so nothing was counted" in results.output

@@ -11,6 +11,7 @@ import asyncio
 import io
 import logging
 import math
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -47,6 +48,13 @@ class ProcessClock(FakeClock):
         await super().sleep(max(1, math.ceil(seconds)))
 
 
+def free_port() -> int:
+    """A port nobody listens on now (a config names a real port; 0 is refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def write_config(folder: Path, telegram: FakeTelegram, slack: FakeSlack, extra: str = "") -> Path:
     """A config file as an operator would write it, pointing at the fakes."""
     path = folder / "mutual-voice.toml"
@@ -77,7 +85,7 @@ enabled = true
 bot_token = "{SLACK_TOKEN}"
 signing_secret = "{SLACK_SECRET}"
 api_url = "{slack.api_url}"
-port = 0
+port = {free_port()}
 council_channel = "{COUNCIL}"
 constituencies = ["staff"]
 {extra}

@@ -20,7 +20,6 @@ from handlers.router import NOT_ALLOWED
 from handlers.settings import Admin, Policy
 from storage import outbox
 from storage.console import queries as console_rows
-from storage.db import open_database
 from tests.helpers import add_members
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,16 +113,38 @@ def test_web_settings_give_the_console_address(tmp_path) -> None:
     assert web.base_url == "https://voice.example.org" and web.secure
 
 
+def test_mutual_voice_web_serves_on_the_port_given(tmp_path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+    from bot.cli import web as web_command
+
+    served = {}
+
+    async def serve(console, lines) -> None:
+        served["port"] = console.app.settings.web.port
+        served["lines"] = lines
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MUTUAL_VOICE_CONFIG", raising=False)
+    monkeypatch.setattr(web_command, "_serve", serve)
+    result = CliRunner().invoke(cli, ["web", "--port", "8282"])
+    assert result.exit_code == 0, result.output
+    assert served["port"] == 8282
+    assert served["lines"][0].startswith("The officer's console is at http://127.0.0.1:8282/")
+    assert served["lines"][2].startswith("http://127.0.0.1:8282/signin/")
+    refused = CliRunner().invoke(cli, ["web", "--port", "0"])
+    assert refused.exit_code == 2 and "0 is not in the range 1<=x<=65535" in refused.output
+
+
 @pytest.mark.slow
 def test_mutual_voice_web_prints_a_demo_sign_in_link_that_works(tmp_path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    (tmp_path / "mutual-voice.toml").write_text(f"[web]\nport = {port}\n")
-    open_database(tmp_path / "mutual-voice.db").close()  # as `mutual-voice init` leaves it
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "web"],
+        [sys.executable, "-m", "bot", "web", "--port", str(port)],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,

@@ -219,6 +219,17 @@ async def test_a_roster_with_bad_lines_imports_nothing_and_lists_each(app) -> No
         assert members.get(app.db, "t9")["name"] == "New Person"
 
 
+async def test_a_roster_with_doubled_quotes_reads_as_excel_wrote_it(app) -> None:
+    excel = 'member_id,name,email,constituency\nt9,"Pat ""Paddy"" Murphy",,tenant\n'
+    async with served(app) as client:
+        token = await signed_in(client, app)
+        preview = await client.post("/members/import", data={"csrf": token, "csv": excel})
+        assert preview.status == 200, await preview.text()
+        done = await client.post("/members/import/apply", data={"csrf": token, "csv": excel})
+        assert "Imported 1 member" in await done.text()
+        assert members.get(app.db, "t9")["name"] == 'Pat "Paddy" Murphy'
+
+
 async def test_a_vote_from_the_form_is_checked_like_a_file(app) -> None:
     form = {
         "id": "new-chair",

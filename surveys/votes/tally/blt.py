@@ -29,13 +29,15 @@ class BltError(ValueError):
 @dataclass(frozen=True)
 class Election:
     """What a BLT file holds. `ballots` are (ranking best first, weight); withdrawn
-    candidates are left out of `candidates` and of every ranking."""
+    candidates are left out of `candidates` and of every ranking, and a ballot that ranked
+    only withdrawn candidates is left out too, counted in `for_withdrawn`."""
 
     title: str
     candidates: tuple[str, ...]
     seats: int
     ballots: tuple[tuple[tuple[str, ...], int], ...]
     withdrawn: tuple[str, ...] = ()
+    for_withdrawn: int = 0
 
     def expanded(self) -> Iterator[tuple[str, ...]]:
         """Every ballot, repeated as many times as its weight."""
@@ -94,9 +96,13 @@ def parse(text: str) -> Election:
         raise BltError(f"line {lines[position][0]}: unexpected text after the title")
     if len(set(names)) != len(names):
         raise BltError("candidate names: two candidates have the same name")
+    only_withdrawn = [
+        weight for prefs, weight in raw_ballots if prefs and all(p in withdrawn for p in prefs)
+    ]
     ballots = tuple(
         (tuple(names[p - 1] for p in prefs if p not in withdrawn), weight)
         for prefs, weight in raw_ballots
+        if not (prefs and all(p in withdrawn for p in prefs))
     )
     return Election(
         title=title,
@@ -104,6 +110,7 @@ def parse(text: str) -> Election:
         seats=seats,
         ballots=ballots,
         withdrawn=tuple(n for i, n in enumerate(names, start=1) if i in withdrawn),
+        for_withdrawn=sum(only_withdrawn),
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from surveys.votes.tally.simple import aggregate_approvals, approvals_line, check_ids
-from surveys.wording import Phrase, phrase, phrase_n
+from surveys.wording import Money, Phrase, phrase, phrase_n
 
 RULE = phrase(
     "Greedy approval, skip if unaffordable: projects are ranked by number of approvals "
@@ -32,6 +32,7 @@ class BudgetResult:
     valid: int
     blank: int
     invalid: int
+    currency: str = ""  # the sign amounts are shown with, e.g. "£"
 
     @property
     def ballots(self) -> int:
@@ -42,6 +43,7 @@ class BudgetResult:
             "method": "participatory budget",
             "rule": BUDGET_RULE,
             "budget": self.budget,
+            "currency": self.currency,
             "costs": dict(self.costs),
             "approvals": dict(self.approvals),
             "ranking": list(self.ranking),
@@ -62,11 +64,11 @@ class BudgetResult:
         lines = [
             approvals_line(self.ballots, self.valid, self.blank, self.invalid),
             phrase("Rule: {rule}", rule=RULE),
-            phrase("Budget: {budget:,}.", budget=self.budget),
+            phrase("Budget: {budget:,}.", budget=self._money(self.budget)),
         ]
         left = self.budget
         for place, project in enumerate(self.ranking, start=1):
-            seen = {"place": place, "project": project, "cost": self.costs[project]}
+            seen = {"place": place, "project": project, "cost": self._money(self.costs[project])}
             approved = self.approvals[project]
             if project in self.funded:
                 left -= self.costs[project]
@@ -74,7 +76,7 @@ class BudgetResult:
                     "{place}. {project}: {n:,} approval, costs {cost:,}: funded, {left:,} left.",
                     "{place}. {project}: {n:,} approvals, costs {cost:,}: funded, {left:,} left.",
                     approved,
-                    left=left,
+                    left=self._money(left),
                     **seen,
                 )
             elif project in self.unaffordable:
@@ -84,7 +86,7 @@ class BudgetResult:
                     "{place}. {project}: {n:,} approvals, costs {cost:,}: skipped, only {left:,} "
                     "left.",
                     approved,
-                    left=left,
+                    left=self._money(left),
                     **seen,
                 )
             else:
@@ -94,7 +96,11 @@ class BudgetResult:
                     **seen,
                 )
             lines.append(line)
-        spent = {"spent": self.total_spent, "budget": self.budget, "left": self.remaining}
+        spent = {
+            "spent": self._money(self.total_spent),
+            "budget": self._money(self.budget),
+            "left": self._money(self.remaining),
+        }
         if self.funded:
             lines.append(
                 phrase(
@@ -109,9 +115,12 @@ class BudgetResult:
             )
         return lines
 
+    def _money(self, amount: int) -> Money:
+        return Money(amount, self.currency)
+
 
 def count_budget(
-    ballots: Iterable[Iterable[str]], costs: Mapping[str, int], budget: int
+    ballots: Iterable[Iterable[str]], costs: Mapping[str, int], budget: int, currency: str = ""
 ) -> BudgetResult:
     """Decide which projects to fund; each ballot is the set of projects it approves."""
     names = check_ids(costs, "project")
@@ -143,4 +152,5 @@ def count_budget(
         valid=approvals.valid,
         blank=approvals.blank,
         invalid=approvals.invalid,
+        currency=currency,
     )

@@ -41,6 +41,53 @@ def test_the_digest_chart_renders_a_real_picture(tmp_path):
     ]
 
 
+def test_the_chart_is_titled_with_the_digest_not_the_last_survey(tmp_path):
+    clock = FakeClock(FORTNIGHT_START)
+    ctx = make_context(clock)
+    busy_fortnight(ctx, clock)
+    built = digests.council(ctx, DUE, tmp_path)
+    digest = digest_council.build(ctx, built.since, built.until)
+    assert digest.chart.title == digest.title
+    assert digest.chart.title.startswith("Council digest:")
+
+
+def test_the_legend_leaves_the_gaps_note_readable():
+    data = ChartData(
+        "Hidden bits",
+        (
+            Trend(
+                "Staff pulse, a long survey name: Voice heard and acted on",
+                (1, 2, 3),
+                (3.5, None, 4.1),
+            ),
+            Trend(
+                "Tenant pulse, another long name: Repairs done well", (1, 2, 3), (2.0, 2.5, None)
+            ),
+        ),
+        (Bar("Staff pulse: staff", 80.0),),
+        5,
+    )
+    figure = charts.draw(data)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    trend_axes = figure.axes[0]
+    legend = trend_axes.get_legend().get_window_extent(renderer)
+    [note] = [
+        t
+        for t in figure.findobj(lambda a: hasattr(a, "get_text"))
+        if "fewer than 5 answered" in a_text(t)
+    ]
+    box = note.get_window_extent(renderer)
+    assert not legend.overlaps(box), (legend, box)
+
+
+def a_text(artist) -> str:
+    try:
+        return str(artist.get_text())
+    except TypeError:
+        return ""
+
+
 def test_an_empty_chart_still_says_something(tmp_path):
     path = charts.render(ChartData("Nothing yet", (), (), 5), tmp_path / "sub" / "c.png")
     assert path.exists() and colours(path) > 1

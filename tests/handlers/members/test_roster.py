@@ -84,6 +84,19 @@ def test_a_semicolon_or_tab_separated_roster_is_read(ctx):
     assert members.get(ctx.db, "t9")["name"] == "Ann Novak"
 
 
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_doubled_quotes_are_read_as_excel_writes_them(ctx, separator):
+    text = separator.join(["member_id", "name", "email", "constituency", "address"]) + "\n"
+    text += separator.join(
+        ["t9", '"Pat ""Paddy"" Murphy"', "", "tenant", '"Flat 2, ""The Oaks""|Leeds"']
+    )
+    report = run(ctx, text + "\n")
+    assert report.applied and report.imported == 1, report.problems
+    row = members.get(ctx.db, "t9")
+    assert row["name"] == 'Pat "Paddy" Murphy'
+    assert row["address"] == 'Flat 2, "The Oaks"|Leeds'
+
+
 def test_a_roster_not_saved_as_utf8_names_the_line_and_the_fix():
     from handlers.members.roster import decode
 

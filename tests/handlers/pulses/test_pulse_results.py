@@ -61,6 +61,26 @@ def test_with_six_answers_the_figures_show(ctx):
     assert "eNPS +67" in text and "Hidden" not in text.split("Comments")[0]
 
 
+def test_the_text_has_the_spread_breakdown_and_turnout_the_json_has(ctx):
+    staff = join(ctx, staff=12)
+    round_row = open_round(ctx)
+    chat = PulseChat(ctx)
+    for member in staff[:5]:
+        chat.answer(member, FULL)
+    chat.answer(staff[5], ["Disagree", "Agree", "Agree", "Agree", "3"])
+    round_row = closed(ctx, round_row)
+    found = results_of(ctx, round_row)
+    assert [t.constituency for t in found.turnout] == ["staff"]  # one group asked
+    text = render(ctx, round_row, found)
+    assert "Answered: 6 of 12 (50%)\n  staff: 6 of 12 (50%)\n" in text
+    assert (
+        "   eNPS +67 (% scoring 9-10 minus % scoring 0-6); "
+        "scored 0-6: 1 (17%), 7-8: 0 (0%), 9-10: 5 (83%)\n"
+        "   staff: eNPS +67" in text
+    )
+    assert "   staff: average 3.67 out of 5; Strongly disagree 0 (0%), Disagree 1 (17%)" in text
+
+
 def test_small_groups_and_few_comments_are_hidden_and_comments_are_grouped_by_mood(ctx):
     ctx.policy = replace(
         ctx.policy, organisation=replace(ctx.policy.organisation, constituencies=("staff",))
@@ -164,6 +184,7 @@ def test_two_looks_at_an_open_round_differ_only_in_how_many_answered(ctx):
     assert after["questions"] == [] and after["comments"] is None and after["still_open"]
     assert render(ctx, round_row, results_of(ctx, round_row)).splitlines()[1:] == [
         "Answered so far: 6 of 12 (50%)",
+        "  staff: 6 of 12 (50%)",
         "",
         STILL_OPEN,
     ]

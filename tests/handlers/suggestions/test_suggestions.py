@@ -269,8 +269,10 @@ def test_daily_limit_per_member_per_day(chat, clock):
     [other] = chat.command(LEE, "suggest")  # the limit is per member
     assert other["payload"]["prompt"] == "suggest.text"
     clock.advance(days=1)
-    [ask] = chat.command(PAT, "suggest")
-    assert ask["payload"]["prompt"] == "suggest.text"
+    [offer] = chat.command(PAT, "suggest")  # the refused third idea is kept, and offered back
+    assert labels(offer) == ["Carry on with it", "Start a new one"]
+    [topic] = chat.press(PAT, offer, "Carry on with it")
+    assert topic["payload"]["text"].startswith("What is it about?")
 
 
 def test_contact_details_in_an_anonymous_suggestion_warn_and_can_be_edited(chat):

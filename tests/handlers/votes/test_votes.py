@@ -14,7 +14,7 @@ from bot.postman import Postman
 from handlers import build_router
 from handlers.members.identity import member_for
 from handlers.messages import Choice, Command, Message, Option, Sender
-from handlers.votes.admin import create_vote, published_result
+from handlers.votes.admin import close_vote, create_vote, published_result
 from handlers.votes.chat import NOT_A_MEMBER, tick
 from handlers.votes.state import Vote
 from storage.votes import queries as store
@@ -215,6 +215,24 @@ def test_budget_ballot_shows_costs_and_the_total(ctx):
     assert "Play area (£4,500), Garden (£1,800); together £6,300" in confirm.text
 
 
+def test_a_budget_result_keeps_the_currency(ctx):
+    kit = Kit(ctx)
+    projects = (VoteOption("Play area", cost=4500), VoteOption("Garden", cost=900))
+    kit.create(id="fund", method="budget", options=projects, budget=10000, currency="€")
+    kit.tick()
+    for member in ("t1", "t2"):
+        kit.command(member, "vote")
+        kit.press(member, "Garden")
+        [confirm] = kit.press(member, "Submit")
+        kit.press(member, "Confirm")
+    close_vote(ctx, "fund", "test")
+    lines = published_result(ctx, "fund")["explanation"]
+    text = "\n".join(lines)
+    assert "Budget: €10,000." in text
+    assert "1. Garden: 2 approvals, costs €900: funded, €9,100 left." in text
+    assert "Funded: Garden; spent €900 of €10,000, €9,100 left." in text
+
+
 def test_candidate_statements_are_a_button_away(ctx):
     kit = Kit(ctx)
     field = (VoteOption("Amber", "Repairs first."), VoteOption("Birch", "Greener estates."))
@@ -329,6 +347,29 @@ def test_receipt_finds_the_ballot_only_after_close(ctx, clock):
     assert receipt not in kept()
 
 
+def test_a_poll_length_never_becomes_part_of_the_question(ctx):
+    kit = Kit(ctx)
+    ctx.policy = replace(ctx.policy, admin=replace(ctx.policy.admin, officers=("s1",)))
+    for typed, closes in [
+        ("1.5h", "11:30"),
+        ("1h30m", "11:30"),
+        ("2hours", "12:00"),
+        ("2 h", "12:00"),
+    ]:
+        [confirmation, *_] = kit.command("s1", "poll", f"{typed} Lunch on Friday? | Pizza | Curry")
+        assert confirmation.text.startswith("Your poll is open for "), confirmation.text
+        assert f"until Monday 23 November at {closes}: Lunch on Friday?\n" in confirmation.text
+    [confirmation, *_] = kit.command("s1", "poll", "2w Away day? | Yes | No")
+    assert confirmation.text.startswith(
+        "Your poll is open for 2 weeks, until Monday 7 December at 10:00: Away day?\n"
+    )
+    [refused] = kit.command("s1", "poll", "1h30 Lunch on Friday? | Pizza | Curry")
+    assert "couldn't start that poll: '1h30' is not a length" in refused.text
+    assert "1h30m, 1.5h" in refused.text
+    titles = {Vote.from_row(row).title for row in store.all_votes(ctx.db)}
+    assert titles == {"Lunch on Friday?", "Away day?"}
+
+
 def test_officer_quick_poll_opens_now_for_everyone(ctx):
     kit = Kit(ctx)
     ctx.policy = replace(ctx.policy, admin=replace(ctx.policy.admin, officers=("s1",)))
@@ -339,7 +380,9 @@ def test_officer_quick_poll_opens_now_for_everyone(ctx):
     [bad] = kit.command("s1", "poll", "Lunch? | Pizza")
     assert "couldn't start that poll: give 2 to 10 options" in bad.text
     replies = kit.command("s1", "poll", "2h Lunch on Friday? | Pizza | Curry")
-    assert replies[0].text.startswith("Your poll is open until Monday 23 November at 12:00")
+    assert replies[0].text.startswith(
+        "Your poll is open for 2 hours, until Monday 23 November at 12:00: Lunch on Friday?"
+    )
     assert "telling all 5 members" in replies[0].text
     announced = sorted(m.to.member_id for m in replies[1:])
     assert announced == ["s1", "s2", "t1", "t2", "t3"]

@@ -174,7 +174,7 @@ def test_quick_poll_text():
     assert parse_poll("Lunch? | Pizza | Curry") == ("Lunch?", ("Pizza", "Curry"), 24 * 60)
     assert parse_poll("2h Lunch? | Pizza | Curry")[2] == 120
     assert parse_poll("3d Lunch? | Pizza | Curry")[2] == 3 * 24 * 60
-    assert parse_poll("2 hours of what? | A | B")[0] == "2 hours of what?"
+    assert parse_poll("24h 2 hours of what? | A | B")[0] == "2 hours of what?"
     assert parse_poll("2nd floor lift? | A | B")[0] == "2nd floor lift?"
     assert parse_poll("30M Lunch? | A | B")[2] == 30
     for bad, reason in [
@@ -182,12 +182,47 @@ def test_quick_poll_text():
         ("| A | B", "the question is missing"),
         ("Lunch? | Pizza | pizza", "each option must be different"),
         ("1m Lunch? | A | B", "between 5 minutes and 30 days"),
-        ("99999d Lunch? | A | B", r"between 5 minutes and 30 days, e\.g\. 30m, 2h or 3d"),
-        ("2x Lunch? | A | B", r"'2x' is not a length.*e\.g\. 30m, 2h or 3d"),
+        ("99999d Lunch? | A | B", r"between 5 minutes and 30 days, e\.g\. 30m, 2h, 1h30m"),
+        ("2x Lunch? | A | B", r"'2x' is not a length.*e\.g\. 30m, 2h, 1h30m, 1\.5h, 3d or 2w"),
+        ("1h30 Lunch? | A | B", r"'1h30' is not a length"),
+        ("2mo Lunch? | A | B", r"'2mo' is not a length"),
+        ("5w Lunch? | A | B", "between 5 minutes and 30 days"),
         ("0h Lunch? | A | B", "between 5 minutes and 30 days"),
     ]:
         with pytest.raises(VoteDefinitionError, match=reason):
             parse_poll(bad)
+
+
+@pytest.mark.parametrize(
+    "typed, minutes",
+    [
+        ("1.5h", 90),
+        ("1,5h", 90),
+        ("1h30m", 90),
+        ("1h 30m", 90),
+        ("1 hour 30 minutes", 90),
+        ("2hours", 120),
+        ("2 h", 120),
+        ("2 hours", 120),
+        ("2hrs", 120),
+        ("90 mins", 90),
+        ("2w", 14 * 24 * 60),
+        ("1 week", 7 * 24 * 60),
+        ("3 days", 3 * 24 * 60),
+        ("0.5d", 12 * 60),
+    ],
+)
+def test_a_poll_length_is_read_however_people_type_it(typed, minutes):
+    assert parse_poll(f"{typed} Lunch on Friday? | Pizza | Curry") == (
+        "Lunch on Friday?",
+        ("Pizza", "Curry"),
+        minutes,
+    )
+
+
+def test_words_that_only_start_with_a_number_stay_in_the_question():
+    for question in ("2nd floor lift?", "3rd party repairs?", "5pm drinks?", "2023 budget?"):
+        assert parse_poll(f"{question} | A | B") == (question, ("A", "B"), 24 * 60)
 
 
 def test_a_vote_file_with_a_byte_order_mark_loads(tmp_path):
