@@ -32,8 +32,8 @@ from handlers import MODULES
 from handlers.context import Context
 from handlers.messages import Message
 from handlers.schedule import Job, JobError, Pause
+from storage import close_leases, secrecy
 from storage import jobs as job_runs
-from storage import secrecy
 from storage.timestamps import iso, parse
 from storage.wal_keeper import WalKeeper
 
@@ -332,6 +332,20 @@ class Scheduler:
                     "failures": run.get("failures") or 0,
                     "next_run": next_run,
                     "description": job.description,
+                }
+            )
+        for stuck in close_leases.stuck(self.ctx.db):  # what the tick cannot get past
+            rows.append(
+                {
+                    "job": f"close {stuck['close']}",
+                    "when": "every tick until it can go on",
+                    "last_success": None,
+                    "last_failure": None,
+                    "last_error": stuck["error"],
+                    "runs": 0,
+                    "failures": 0,
+                    "next_run": None,
+                    "description": f"the close of {stuck['close']} cannot go on",
                 }
             )
         return rows

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from storage import faults
 from storage.schema import migrate
 
 
@@ -34,6 +35,7 @@ def open_database(path: str | Path | None = None, create: bool = True) -> Databa
     # What is deleted or overwritten is zeroed in the file, not left in its free space.
     db.execute("PRAGMA secure_delete = ON")
     migrate(db)
+    faults.watch(db)  # a debugging hook, inert unless MUTUAL_VOICE_KILL_AT is set
     return db
 
 

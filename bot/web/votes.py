@@ -187,8 +187,13 @@ async def open_(request: web.Request) -> web.Response:
 async def close(request: web.Request) -> web.Response:
     app, vote_id = app_of(request), request.match_info["vote_id"]
     try:
-        messages = admin.close_vote(app.ctx, vote_id, actor(request))
+        queued = 0
+
+        def post(messages: list) -> None:
+            nonlocal queued
+            queued += app.postman.post(messages).queued
+
+        admin.close_vote(app.ctx, vote_id, actor(request), post)
     except admin.VoteError as error:
         raise done(request, f"/votes/{vote_id}", f"Not closed: {error}") from None
-    report = app.postman.post(messages)
-    raise done(request, f"/votes/{vote_id}", f"Closed: {report.queued} result messages queued.")
+    raise done(request, f"/votes/{vote_id}", f"Closed: {queued} result messages queued.")

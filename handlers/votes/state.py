@@ -47,6 +47,7 @@ class Vote:
     result: dict[str, Any] | None
     sealed_at: datetime | None = None  # a close is done: nothing links a ballot to a voter
     swept_at: datetime | None = None  # last look for members reachable since the opening
+    close_error: str | None = None  # why its close cannot go on (the officer is told)
 
     @property
     def id(self) -> str:
@@ -72,6 +73,7 @@ class Vote:
             result=json.loads(row["result"]) if row["result"] else None,
             sealed_at=moment(row.get("sealed_at")),
             swept_at=moment(row.get("swept_at")),
+            close_error=row.get("close_error"),
         )
 
 

@@ -107,3 +107,10 @@ def m003_closing_in_parts(db: Database) -> None:
     db["votes"].add_column("swept_at", str)
     db.execute("update votes set sealed_at = closed_at where status = 'closed'")
     db.execute("update votes set swept_at = opened_at where status = 'open'")
+
+
+@votes_migrations()
+def m004_close_holder(db: Database) -> None:
+    # As pulse_rounds: the process holding a close, and why a close could not go on.
+    db["votes"].add_column("sealing_by", str)
+    db["votes"].add_column("close_error", str)
