@@ -52,9 +52,7 @@ def run_parts(
         yield PAUSE
 
 
-def _stuck(
-    ctx: Context, table: str, key: object, what: str, error: Exception
-) -> Iterator[Message]:
+def _stuck(ctx: Context, table: str, key: object, what: str, error: Exception) -> Iterator[Message]:
     reason = " ".join(f"{type(error).__name__}: {error}".split())
     if isinstance(error, sqlite3.OperationalError) and (
         "locked" in str(error) or "busy" in str(error)

@@ -120,6 +120,5 @@ def stuck(db: Database) -> list[dict[str, str]]:
         "select vote_id, close_error from votes where close_error is not null"
     ).fetchall()
     return [
-        {"close": f"round {number} of {survey}", "error": error}
-        for survey, number, error in rounds
+        {"close": f"round {number} of {survey}", "error": error} for survey, number, error in rounds
     ] + [{"close": f"vote {vote_id}", "error": error} for vote_id, error in votes]

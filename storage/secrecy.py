@@ -340,9 +340,7 @@ def member_order_unfinished(db: Database) -> bool:
     """Whether a rewrite of the member-order tables is under way or was cut short (their
     rows may be away in a staging table meanwhile)."""
     return bool(
-        db.execute(
-            "select 1 from sealing_phases where stage = ?", [MEMBER_ORDER_LEASE]
-        ).fetchone()
+        db.execute("select 1 from sealing_phases where stage = ?", [MEMBER_ORDER_LEASE]).fetchone()
     )
 
 

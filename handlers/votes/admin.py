@@ -166,6 +166,7 @@ def start_closing(
     if vote.status != OPEN:
         raise VoteError(f"{vote_id} is {vote.status}, not open")
     now = ctx.now()
+    faults.at("vote: close and count")
     with ctx.db.atomic():
         if not store.mark_closed(ctx.db, vote_id, now):
             return iter(())

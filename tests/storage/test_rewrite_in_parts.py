@@ -71,9 +71,7 @@ def test_the_new_order_is_not_the_old_one(db):
     assert sorted(after) == before and after != before
 
 
-def test_a_row_noted_again_while_its_original_is_away_does_not_block_the_rewrite(
-    db, monkeypatch
-):
+def test_a_row_noted_again_while_its_original_is_away_does_not_block_the_rewrite(db, monkeypatch):
     """Issue 29: a close killed while it rewrote the tier nudges never finished: the nudge
     tick noted a member's first again while the original was away in the staging table,
     and moving it back hit the unique key on every tick after."""
@@ -116,7 +114,9 @@ def test_member_order_is_rewritten_by_one_connection_at_a_time(tmp_path):
             {"member_id": f"m{n:03}", "constituency": "staff", "created_at": "2026-01-01"}
             for n in range(40)
         )
-        first["tier_nudges"].insert_all({"member_id": f"m{n:03}", "kind": "vote"} for n in range(40))
+        first["tier_nudges"].insert_all(
+            {"member_id": f"m{n:03}", "kind": "vote"} for n in range(40)
+        )
     expected = rows(first, "tier_nudges")
     going = secrecy.shuffle_member_order_in_parts(first, part=5)
     next(going)
