@@ -104,6 +104,7 @@ class Scheduler:
         self._aps: AsyncIOScheduler | None = None
         self._ticking = self._look_again = False
         self._firing: set[asyncio.Task] = set()
+        self._fanning: set[str] = set()  # cron jobs whose fan-out this scheduler is posting
         self.wal_keeper: WalKeeper | None = None  # set by the runner: it empties the log
 
     @property
@@ -167,13 +168,19 @@ class Scheduler:
 
     async def attempt_in_parts(self, job: Job) -> bool:
         """Run `job` if due, posting a long fan-out in parts with members' messages let
-        through between them. The claim, the effects and the first part commit together;
-        a crash during the rest loses the rest (pulse rounds re-invite anyone missed)."""
+        through between them. The claim, the effects and the first part commit together,
+        with a note that the fan-out is under way; the note goes with the last part. A
+        fan-out cut short (a crash, a failure) is run again for the same due time by the
+        next tick: messages keep their keys, so each member gets it once."""
         fanout = self._guarded(job, lambda: self._begin(job, PART))
-        while fanout is not None and not fanout.done:
-            await let_others_run()
-            if self._guarded(job, lambda: self._continue(fanout)) is None:
-                return False
+        self._fanning.add(job.id)  # no await since the claim: nobody took it meanwhile
+        try:
+            while fanout is not None and not fanout.done:
+                await let_others_run()
+                if self._guarded(job, lambda: self._continue(fanout)) is None:
+                    return False
+        finally:
+            self._fanning.discard(job.id)
         if fanout is not None and fanout.checkpoint:
             await self._empty_log_off_the_loop()
         return fanout is not None
@@ -210,17 +217,33 @@ class Scheduler:
         with self.ctx.db.atomic():
             due = None
             if job.cron is not None:
-                last = job_runs.last_run(self.ctx.db, job.id)
-                if last is None:
-                    job_runs.baseline(self.ctx.db, job.id, now)
-                    return None
-                due = latest_due(trigger(job, self.timezone), last, now)
-                if due is None or not job_runs.claim(self.ctx.db, job.id, last, now):
-                    return None
-                log.info("running %s (due %s)", job.id, due.isoformat())
+                due = self._cut_short(job)
+                if due is not None:
+                    log.info("carrying on %s (due %s), cut short", job.id, due.isoformat())
+                else:
+                    last = job_runs.last_run(self.ctx.db, job.id)
+                    if last is None:
+                        job_runs.baseline(self.ctx.db, job.id, now)
+                        return None
+                    due = latest_due(trigger(job, self.timezone), last, now)
+                    if due is None or not job_runs.claim(self.ctx.db, job.id, last, now):
+                        return None
+                    log.info("running %s (due %s)", job.id, due.isoformat())
+                job_runs.start_fanout(self.ctx.db, job.id, due, close_leases.holder(self.ctx.db))
             fanout = Fanout(job, iter(job.run(self.ctx, due or now)), due, now)
             self._post(fanout, part)
             return fanout
+
+    def _cut_short(self, job: Job) -> datetime | None:
+        """The due time of `job`'s fan-out if one was cut short: its process died, or it
+        failed here (not one going on now, here or in another live process)."""
+        found = job_runs.unfinished(self.ctx.db, job.id)
+        if found is None:
+            return None
+        due, by = found
+        if by == close_leases.holder(self.ctx.db):
+            return None if job.id in self._fanning else due
+        return None if close_leases.alive(by) else due
 
     def _continue(self, fanout: Fanout) -> Fanout:
         with self.ctx.db.atomic():
@@ -250,6 +273,7 @@ class Scheduler:
             fanout.posted += len(batch)
         if fanout.done:
             job_runs.succeeded(self.ctx.db, fanout.job.id, fanout.started)
+            job_runs.finish_fanout(self.ctx.db, fanout.job.id)
 
     def _checkpoint(self, fanout: Fanout | None) -> None:
         """Empty the write-ahead log after the last commit of a job that asked for it."""

@@ -114,9 +114,8 @@ def test_follow_shows_delivery_as_the_running_bot_sends(folder, monkeypatch):
 
     def bot_sends_some(seconds):  # the running bot, meanwhile, delivers a few more
         outbox.beat(db, "telegram", datetime.now(UTC))
-        pending = [r for r in outbox.rows_for(db) if r["status"] == "pending"]
-        for row in pending[:4]:
-            outbox.mark_sent(db, row["id"], "ref", FakeClock()())
+        for row in outbox.claim_due(db, "telegram", datetime.now(UTC), 4):
+            outbox.mark_sent(db, row, "ref", FakeClock()())
 
     monkeypatch.setattr(survey_cli.time, "sleep", bot_sends_some)
     outbox.beat(db, "telegram", datetime.now(UTC))  # the bot is running
