@@ -32,7 +32,7 @@ from handlers import MODULES
 from handlers.context import Context
 from handlers.messages import Message
 from handlers.schedule import Job, JobError, Pause
-from storage import close_leases, secrecy
+from storage import close_leases, faults, secrecy
 from storage import jobs as job_runs
 from storage.timestamps import iso, parse
 from storage.wal_keeper import WalKeeper
@@ -217,6 +217,7 @@ class Scheduler:
         with self.ctx.db.atomic():
             due = None
             if job.cron is not None:
+                faults.at(f"job {job.id}: claim and build")
                 due = self._cut_short(job)
                 if due is not None:
                     log.info("carrying on %s (due %s), cut short", job.id, due.isoformat())
@@ -224,10 +225,10 @@ class Scheduler:
                     last = job_runs.last_run(self.ctx.db, job.id)
                     if last is None:
                         job_runs.baseline(self.ctx.db, job.id, now)
-                        return None
+                        return faults.at(None)
                     due = latest_due(trigger(job, self.timezone), last, now)
                     if due is None or not job_runs.claim(self.ctx.db, job.id, last, now):
-                        return None
+                        return faults.at(None)
                     log.info("running %s (due %s)", job.id, due.isoformat())
                 job_runs.start_fanout(self.ctx.db, job.id, due, close_leases.holder(self.ctx.db))
             fanout = Fanout(job, iter(job.run(self.ctx, due or now)), due, now)
@@ -256,6 +257,8 @@ class Scheduler:
         transaction."""
         batch: list[Message] = []
         fanout.done = True
+        if fanout.due is not None:
+            faults.at(f"job {fanout.job.id}: fan-out")
         for item in fanout.messages:
             if isinstance(item, Pause):
                 fanout.checkpoint |= item.checkpoint
@@ -274,6 +277,7 @@ class Scheduler:
         if fanout.done:
             job_runs.succeeded(self.ctx.db, fanout.job.id, fanout.started)
             job_runs.finish_fanout(self.ctx.db, fanout.job.id)
+            faults.at(None)
 
     def _checkpoint(self, fanout: Fanout | None) -> None:
         """Empty the write-ahead log after the last commit of a job that asked for it."""
