@@ -125,3 +125,106 @@ async def test_closes_beside_the_running_bot_log_no_error_and_lose_nothing(tmp_p
             assert f"vote:v{n}:result:{member}" in sent
     per_user = {user: len(telegram.sent(chat_id=user)) for user in TENANTS.values()}
     assert min(per_user.values()) >= 2 * ROUNDS, per_user
+
+
+FANOUT = 5000
+IMPORTED = 10_000
+STAFF = {f"s{n:02}": 9000 + n for n in range(1, 11)}
+
+
+async def test_a_big_fanout_beside_an_import_rounds_and_votes_loses_nothing(tmp_path: Path, caplog):
+    """Issue 29 item 5: the bot announces a vote to 5,000 tenants while the command line
+    imports 10,000 members and sends rounds and closes votes in a loop: 0 lost, 0 ERROR."""
+    caplog.set_level(logging.INFO)
+    (tmp_path / "surveys").mkdir()
+    staff_survey = SURVEY.replace('schedule = "0 10 * * wed"\n', "").replace(
+        'audience = ["tenant"]', 'audience = ["staff"]'
+    )
+    (tmp_path / "surveys" / "tenant-check.toml").write_text(staff_survey, encoding="utf-8")
+    from datetime import UTC, datetime
+
+    clock = ProcessClock(datetime(2026, 12, 2, 11, 0, tzinfo=UTC))
+    tenants = {f"t{n:05}": 100_000 + n for n in range(FANOUT)}
+    async with fakes(clock) as (telegram, slack):
+        config = write_config(tmp_path, telegram, slack, '\n[surveys]\nfolder = "surveys"\n')
+
+        def set_up(app) -> None:
+            import_members(
+                app,
+                "member_id,name,email,constituency\n"
+                + "".join(f"{m},Tenant {m[1:]},,tenant\n" for m in tenants)
+                + "".join(f"{m},Staff {m[1:]},,staff\n" for m in STAFF),
+            )
+            with app.db.atomic():
+                for member_id, user in {**tenants, **STAFF}.items():
+                    telegram.add_user(user)
+                    link_telegram(app, member_id, user)
+            big = definition(
+                id="big",
+                opens=clock.now + timedelta(minutes=1),
+                closes=clock.now + timedelta(days=7),
+                constituencies=("tenant",),
+            )
+            votes.create_vote(app.ctx, big, "officer")
+
+        async with running(config, clock, telegram, slack, set_up) as bot:
+            pool = ThreadPoolExecutor(max_workers=1)
+            loop = asyncio.get_running_loop()
+
+            def connect() -> tuple[Context, Postman]:
+                ctx = Context(open_database(tmp_path / "mv.db"), bot.app.ctx.policy, clock)
+                return ctx, Postman(ctx.db, clock, bot.app.ctx.council, "Europe/London")
+
+            cli, postman = await loop.run_in_executor(pool, connect)
+
+            def command_line() -> int:
+                import io
+
+                from handlers.members.roster import import_roster
+
+                roster = "member_id,name,email,constituency\n" + "".join(
+                    f"n{n:05},New {n},,tenant\n" for n in range(IMPORTED)
+                )
+                report = import_roster(cli, io.StringIO(roster), skip_bad=False, actor="cli")
+                assert report.applied, report.problems
+                for n in range(10):
+                    _, invitations = pulse_admin.send_now(cli, "tenant-check", "cli")
+                    postman.post(invitations)
+                    staff_vote = definition(
+                        id=f"s{n}",
+                        opens=None,
+                        closes=clock.now + timedelta(days=1),
+                        constituencies=("staff",),
+                    )
+                    votes.create_vote(cli, staff_vote, "cli")
+                    postman.post(votes.open_vote(cli, f"s{n}", "cli"))
+                    pulse_admin.close_now(cli, "tenant-check", "cli")
+                    votes.close_vote(cli, f"s{n}", "cli", postman.post)
+                return n + 1
+
+            await bot.at(clock.now + timedelta(minutes=2))  # the big vote opens: 5,000
+            loops = await loop.run_in_executor(pool, command_line)
+            await bot.until(
+                lambda: (
+                    outbox.waiting(bot.app.db, "telegram") == 0
+                    and bot.app.db.execute(
+                        "select status from votes where vote_id = 'big'"
+                    ).fetchone()[0]
+                    == "open"
+                ),
+                "the outbox to drain",
+                timeout=600,
+            )
+            sent = {
+                k for (k,) in bot.app.db.execute("select key from outbox where status = 'sent'")
+            }
+            members_now = bot.app.db["members"].count
+            await loop.run_in_executor(pool, cli.db.close)
+            pool.shutdown()
+    errors = no_tracebacks(caplog.records)
+    lost = [m for m in tenants if announcement_key("big", m) not in sent]
+    print(f"{loops} loops; {members_now} members; {len(lost)} of {FANOUT} lost; errors {errors}")
+    assert errors == [] and lost == [] and members_now == FANOUT + len(STAFF) + IMPORTED
+    for n in range(10):
+        for member in STAFF:
+            assert f"vote:s{n}:result:{member}" in sent
