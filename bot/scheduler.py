@@ -105,6 +105,7 @@ class Scheduler:
         self._ticking = self._look_again = False
         self._firing: set[asyncio.Task] = set()
         self._fanning: set[str] = set()  # cron jobs whose fan-out this scheduler is posting
+        self._stopping = False
         self.wal_keeper: WalKeeper | None = None  # set by the runner: it empties the log
 
     @property
@@ -177,6 +178,9 @@ class Scheduler:
         try:
             while fanout is not None and not fanout.done:
                 await let_others_run()
+                if self._stopping:  # carried on at the next start, from where it was cut
+                    log.info("%s stops between its parts; the next start carries it on", job.id)
+                    return False
                 if self._guarded(job, lambda: self._continue(fanout)) is None:
                     return False
         finally:
@@ -244,7 +248,7 @@ class Scheduler:
         due, by = found
         if by == close_leases.holder(self.ctx.db):
             return None if job.id in self._fanning else due
-        return None if close_leases.alive(by) else due
+        return due if close_leases.alive(by) is False else None
 
     def _continue(self, fanout: Fanout) -> Fanout:
         with self.ctx.db.atomic():
@@ -325,7 +329,9 @@ class Scheduler:
             self._aps.modify_job("tick", next_run_time=datetime.now(ZoneInfo(self.timezone)))
 
     async def stop(self) -> None:
-        """Fire no more, and let a firing under way finish (a job is never cut in half)."""
+        """Fire no more; a job under way stops at the end of the part it is in (what was
+        done is committed, and the next start carries on the rest)."""
+        self._stopping = True
         if self._aps is not None:
             self._aps.pause()
             await asyncio.gather(*self._firing, return_exceptions=True)

@@ -49,15 +49,17 @@ def holder(db: Database) -> str:
     return f"{_host()}:{pid}:{_started(pid)}:{id(db.conn):x}"
 
 
-def alive(name: str | None) -> bool:
-    """Whether the process named `name` may still be running (unknown hosts: yes)."""
+def alive(name: str | None) -> bool | None:
+    """Whether the process named `name` is still running: None if it ran on another
+    machine (or is not named), which this one cannot tell, or is another connection of
+    this very process (which may have dropped its close: only time tells)."""
     if not name:
-        return False
+        return None
     host, _, rest = name.partition(":")
     pid, _, started = rest.partition(":")
     started = started.partition(":")[0]
-    if host != _host() or not pid.isdigit():
-        return True
+    if host != _host() or not pid.isdigit() or int(pid) == os.getpid():
+        return None
     now = _started(int(pid))
     return now is not None and (now == started or "?" in (now, started))
 
@@ -74,13 +76,18 @@ def claim(db: Database, table: str, key: object, now: datetime, stale_before: da
             return False
         at, by = row
         me = holder(db)
-        free = at is None or by == me or at < iso(stale_before) or (by and not alive(by))
+        # A holder on this machine is asked whether it runs, whatever the clocks say (a
+        # clock set forward must not hand a live close to a second process); one elsewhere
+        # is taken to have stopped once it has been quiet since `stale_before`.
+        running = alive(by)
+        free = at is None or by == me or running is False
+        free = free or (running is None and at < iso(stale_before))
         if free:
             db.execute(
                 f"update {table} set sealing_at = ?, sealing_by = ? where {column} = ?",
                 [iso(now), me, key],
             )
-        return bool(free)
+        return free
 
 
 def beat(db: Database, table: str, key: object, now: datetime) -> None:

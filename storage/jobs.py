@@ -76,3 +76,11 @@ def unfinished(db: Database, job_id: str) -> tuple[datetime, str | None] | None:
         "select unfinished, unfinished_by from job_runs where job_id = ?", [job_id]
     ).fetchone()
     return (parse(row[0]), row[1]) if row and row[0] else None
+
+
+def clock_set_back(db: Database, now: datetime) -> int:
+    """The clock was set back: a job whose last run lies in the future counts from now
+    (else it would wait for the clock to pass it, skipping what falls due before)."""
+    return db.execute(
+        "update job_runs set last_run = ? where last_run > ?", [iso(now), iso(now)]
+    ).rowcount

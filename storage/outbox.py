@@ -281,3 +281,13 @@ def live_senders(db: Database, since: datetime) -> list[str]:
         "select platform from sender_beats where seen_at >= ? order by platform", [iso(since)]
     )
     return [row[0] for row in rows]
+
+
+def clock_set_back(db: Database, jump: timedelta, now: datetime) -> int:
+    """The clock was set back by `jump`: waiting messages that were due (or due within the
+    lost stretch) are due now, not `jump` later. Returns how many."""
+    return db.execute(
+        "update outbox set not_before = ? where status = 'pending' and not_before > ? "
+        "and not_before <= ?",
+        [iso(now), iso(now), iso(now + jump)],
+    ).rowcount

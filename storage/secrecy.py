@@ -350,7 +350,7 @@ def _claim_member_order(db: Database) -> bool:
         row = db.execute(
             "select phase from sealing_phases where stage = ?", [MEMBER_ORDER_LEASE]
         ).fetchone()
-        if row is not None and row[0] != me and close_leases.alive(row[0]):
+        if row is not None and row[0] != me and close_leases.alive(row[0]) is not False:
             return False
         db.execute(
             "insert or replace into sealing_phases (stage, phase) values (?, ?)",

@@ -321,7 +321,8 @@ def due_work(ctx: Context, now: datetime) -> Iterator[Message | Pause]:
         if close_leases.claim(ctx.db, "votes", row["vote_id"], now, stale):
             log.info("vote %s: carrying on its close", row["vote_id"])
             yield from finishing(ctx, Vote.from_row(row))
-    for row in store.due_to_close(ctx.db, now):
+    # Closing waits for its time on a clock that did not leap forward (clock_watch).
+    for row in store.due_to_close(ctx.db, min(now, ctx.trusted_now())):
         yield from _attempt(ctx, start_closing, row["vote_id"])
     for row in store.due_to_miss(ctx.db, now):
         yield from miss(ctx, row)
