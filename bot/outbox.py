@@ -110,7 +110,7 @@ class Sender:
         self._wake.set()
 
     def recover(self) -> None:
-        recovered = outbox.recover_in_flight(self.db)
+        recovered = outbox.recover_in_flight(self.db, self.platform)
         if recovered:
             log.info(
                 "%s: %d messages were in flight at the last stop; sending them again",

@@ -212,9 +212,14 @@ def mark_failed(db: Database, row: Row, status: str, error: str) -> None:
     )
 
 
-def recover_in_flight(db: Database) -> int:
-    """Return rows a crash left in `sending` to pending; returns how many."""
-    return db.execute("update outbox set status = 'pending' where status = 'sending'").rowcount
+def recover_in_flight(db: Database, platform: str) -> int:
+    """Return `platform`'s rows a crash left in `sending` to pending; returns how many.
+    Only its own: another platform's sender, started a moment earlier, may have rows in
+    flight (resetting them had them sent twice)."""
+    return db.execute(
+        "update outbox set status = 'pending' where status = 'sending' and platform = ?",
+        [platform],
+    ).rowcount
 
 
 def sent_ref(db: Database, key: str) -> str | None:
