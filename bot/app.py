@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -121,6 +122,8 @@ class App:
             self.sleep,
             self.redact,
             chats,
+            # In service pacing follows a clock no one can set; a test's clock moves both.
+            time.monotonic if self.clock is system_clock else None,
         )
         self.senders[platform] = sender
         return sender

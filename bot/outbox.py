@@ -1,8 +1,15 @@
 """The sender: drains one platform's outbox rows at the pace the platform allows.
 
 It honours a global rate (adapting it when the platform answers 429), a minimum gap
-per chat, the platform's retry-after, and quiet hours. Everything it knows is in the outbox table, so a restart resumes where it
-stopped. Time comes from an injected clock and sleep, so tests never wait.
+per chat, the platform's retry-after, and quiet hours. Everything it knows is in the
+outbox table, so a restart resumes where it stopped. Replies are claimed ahead of
+broadcasts, and broadcasts only half a second's worth at a time, so a member's reply
+never waits behind a mass send. Asked to stop, it stops within a delivery, giving back
+what it had claimed but not sent: the backlog waits in the outbox for the next start.
+
+Pacing, pauses and per-chat gaps follow a monotonic clock, so a wall clock set back or
+forward neither stalls nor bursts; quiet hours and due times follow the wall clock.
+Time comes from injected clocks and sleep, so tests never wait.
 """
 
 from __future__ import annotations
@@ -60,6 +67,9 @@ DEFAULT_PACE = Pace()
 DEFAULT_QUIET_HOURS = QuietHours()
 
 
+BROADCAST_SECONDS = 0.5  # broadcasts claimed at a time: this long at the current rate
+
+
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 600))
 
@@ -77,16 +87,21 @@ class Sender:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         redact: Callable[[str], str] = str,
         chats: tuple[str, ...] = (),
+        monotonic: Callable[[], float] | None = None,
     ) -> None:
         self.db, self.platform, self.deliver, self.clock = db, platform, deliver, clock
         self.pace, self.quiet_hours, self.default_timezone = pace, quiet_hours, default_timezone
         self.sleep, self.redact, self.chats = sleep, redact, chats
+        # Seconds that only go forward (time.monotonic in service); a fake clock's own
+        # seconds in tests, so that its sleep moves both.
+        self.monotonic = monotonic or (lambda: clock().timestamp())
         self.delivered = 0
         self.rate = AdaptiveRate(pace.rate_per_second, pace.slow_down, pace.climb_per_second)
-        self._next_slot: datetime | None = None
-        self._chat_next: dict[str, datetime] = {}
-        self._paused_until: datetime | None = None
-        self._beaten_at: datetime | None = None
+        self._next_slot: float | None = None
+        self._chat_next: dict[str, float] = {}
+        self._paused_until: float | None = None
+        self._beaten_at: float | None = None
+        self._stop: asyncio.Event | None = None
         self._unreachable: dict[str, str] = {}
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -101,7 +116,7 @@ class Sender:
         self._wake.set()
 
     def recover(self) -> None:
-        recovered = outbox.recover_in_flight(self.db)
+        recovered = outbox.recover_in_flight(self.db, self.platform)
         if recovered:
             log.info(
                 "%s: %d messages were in flight at the last stop; sending them again",
@@ -110,7 +125,8 @@ class Sender:
             )
 
     async def drain(self) -> int:
-        """Deliver every row due now (pacing as required); returns how many were delivered."""
+        """Deliver every row due now (pacing as required), replies first; returns how many
+        were delivered. Stops early, giving back what it claimed, when asked to stop."""
         before = self.delivered
         while self._unrecorded:  # raises again while the disk is still full
             self._record(*self._unrecorded[0])
@@ -118,15 +134,20 @@ class Sender:
         # Chats found unreachable during this drain; a member who unblocks the bot and
         # writes again is reachable by the next one.
         self._unreachable.clear()
-        while not self._paused():
+        while not self._paused() and not self._stopping():
+            broadcasts = max(1, int(self.rate.rate * BROADCAST_SECONDS))
             rows = outbox.claim_due(
-                self.db, self.platform, self.clock(), self.pace.batch, self.chats
+                self.db, self.platform, self.clock(), self.pace.batch, self.chats, broadcasts
             )
             if not rows:
                 break
             started = 0
-            for row in rows:
+            for at, row in enumerate(rows):
                 await self._limit.acquire()
+                if self._stopping():
+                    self._limit.release()
+                    outbox.release(self.db, rows[at:])
+                    break
                 if await self._dispatch(row):
                     started += 1
                 else:
@@ -138,7 +159,9 @@ class Sender:
         return self.delivered - before
 
     async def run(self, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
-        """Drain until `stop` is set, waking on new rows, due rows or the poll interval."""
+        """Drain until `stop` is set, waking on new rows, due rows or the poll interval;
+        once it is set, only the deliveries already under way finish."""
+        self._stop = stop
         self.recover()
         last_report = self.delivered
         while not stop.is_set():
@@ -161,7 +184,7 @@ class Sender:
             if due is not None:
                 wait = min(wait, max(0.0, (due - self.clock()).total_seconds()))
             if self._paused_until:  # rows due during a pause still wait for its end
-                wait = max(wait, (self._paused_until - self.clock()).total_seconds())
+                wait = max(wait, self._paused_until - self.monotonic())
             waiters = [
                 asyncio.ensure_future(self._wake.wait()),
                 asyncio.ensure_future(stop.wait()),
@@ -172,45 +195,53 @@ class Sender:
                 waiter.cancel()
         await self._settle()
 
+    def _stopping(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
+
+    def _wall(self, moment: float) -> datetime:
+        """The wall-clock time of monotonic `moment` (for a row's due time)."""
+        return self.clock() + timedelta(seconds=moment - self.monotonic())
+
     def _beat(self) -> None:
         """Tell other processes (`survey send --follow`) this sender is alive; every 5 s."""
-        now = self.clock()
-        if self._beaten_at is None or now - self._beaten_at >= timedelta(seconds=5):
-            outbox.beat(self.db, self.platform, now)
+        now = self.monotonic()
+        if self._beaten_at is None or now - self._beaten_at >= 5:
+            outbox.beat(self.db, self.platform, self.clock())
             self._beaten_at = now
 
     def _paused(self) -> bool:
-        if self._paused_until and self.clock() >= self._paused_until:
+        if self._paused_until and self.monotonic() >= self._paused_until:
             self._paused_until = None
         return self._paused_until is not None
 
     async def _dispatch(self, row: Row) -> bool:
         """Start delivering `row` (holding a concurrency slot), or put it back for later."""
         if self._paused():
-            outbox.postpone(self.db, row.id, self._paused_until, count_attempt=False)
+            assert self._paused_until is not None
+            outbox.postpone(self.db, row, self._wall(self._paused_until), count_attempt=False)
             return False
         if row.chat_id in self._unreachable:
-            outbox.mark_failed(self.db, row.id, "unreachable", self._unreachable[row.chat_id])
+            outbox.mark_failed(self.db, row, "unreachable", self._unreachable[row.chat_id])
             return False
-        now = self.clock()
         if row.quiet:
-            until = quiet_until(now, row.timezone, self.quiet_hours, self.default_timezone)
+            until = quiet_until(self.clock(), row.timezone, self.quiet_hours, self.default_timezone)
             if until is not None:
-                outbox.postpone(self.db, row.id, until, count_attempt=False)
+                outbox.postpone(self.db, row, until, count_attempt=False)
                 return False
+        now = self.monotonic()
         chat_ready = self._chat_next.get(row.chat_id)
         if chat_ready and chat_ready > now:
-            outbox.postpone(self.db, row.id, chat_ready, count_attempt=False)
+            outbox.postpone(self.db, row, self._wall(chat_ready), count_attempt=False)
             return False
         if self._next_slot and self._next_slot > now:
-            await self.sleep((self._next_slot - now).total_seconds())
-            now = self.clock()
+            await self.sleep(self._next_slot - now)
+            now = self.monotonic()
         # Keep to the schedule, so small oversleeps do not add up; after an idle
         # spell, start afresh from now rather than bursting to catch up.
-        interval = timedelta(seconds=self.rate.interval)
+        interval = self.rate.interval
         on_time = self._next_slot is not None and now - self._next_slot < interval
         self._next_slot = (self._next_slot if on_time else now) + interval
-        self._chat_next[row.chat_id] = now + timedelta(seconds=self.pace.per_chat_seconds)
+        self._chat_next[row.chat_id] = now + self.pace.per_chat_seconds
         task = asyncio.create_task(self._deliver(row))
         self._in_flight.add(task)
         task.add_done_callback(self._finished)
@@ -243,7 +274,7 @@ class Sender:
         now = self.clock()
         self.reachability.note(result, now)
         if result.ok:
-            outbox.mark_sent(self.db, row.id, result.ref, now)
+            outbox.mark_sent(self.db, row, result.ref, now)
             self.delivered += 1
             self.rate.delivered()
         elif result.retry_after is not None:
@@ -255,12 +286,12 @@ class Sender:
                     result.retry_after,
                     self.rate.rate,
                 )
-            until = now + timedelta(seconds=max(result.retry_after, 0.05))
+            until = self.monotonic() + max(result.retry_after, 0.05)
             self._paused_until = max(until, self._paused_until or until)
-            outbox.postpone(self.db, row.id, until, "rate limited", count_attempt=False)
+            outbox.postpone(self.db, row, self._wall(until), "rate limited", count_attempt=False)
         elif result.unreachable is not None:
             self._unreachable[row.chat_id] = result.unreachable
-            outbox.mark_failed(self.db, row.id, "unreachable", result.unreachable)
+            outbox.mark_failed(self.db, row, "unreachable", result.unreachable)
             outbox.abandon_chat(
                 self.db, self.platform, row.chat_id, "unreachable", result.unreachable
             )
@@ -271,7 +302,7 @@ class Sender:
         else:
             error = self.redact(result.error or "unknown error")
             if result.permanent or row.attempts >= self.pace.max_attempts:
-                outbox.mark_failed(self.db, row.id, "failed", error)
+                outbox.mark_failed(self.db, row, "failed", error)
                 log.error("%s: gave up on message %s: %s", self.platform, row.key, error)
             else:
-                outbox.postpone(self.db, row.id, now + backoff(row.attempts), error)
+                outbox.postpone(self.db, row, now + backoff(row.attempts), error)

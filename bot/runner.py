@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import signal
+from datetime import timedelta
 from typing import TextIO
 
 import click
@@ -13,10 +15,15 @@ import click
 from bot import demo
 from bot.adapters.console import COUNCIL_CHAT, Console
 from bot.app import App
+from bot.clock_watch import ClockWatch
 from bot.outbox import Pace
 from bot.scheduler import Scheduler
-from storage import members
+from handlers.context import system_clock
+from handlers.messages import Message, Recipient
+from storage import jobs as job_runs
+from storage import members, outbox
 from storage.db import file_of
+from storage.timestamps import iso
 from storage.wal_keeper import WalKeeper
 from surveys.pulses import sentiment
 
@@ -58,6 +65,47 @@ async def run_console(app: App, member_id: str | None, stdin: TextIO, out: TextI
     await console.converse(stdin, sender, echo=not interactive, between=scheduler.run_due)
 
 
+async def watch_the_clock(app: App, stop: asyncio.Event, every: float = 1.0) -> None:
+    """Notice the wall clock being set (bot/clock_watch.py) while the bot runs."""
+    if app.clock is not system_clock:
+        return  # a test's clock: it moves only when the test says so
+
+    def set_back(jump: timedelta) -> None:
+        now = app.clock()
+        outbox.clock_set_back(app.db, jump, now)
+        job_runs.clock_set_back(app.db, now)
+        if app.scheduler is not None:
+            app.scheduler.nudge()
+        for sender in app.senders.values():
+            sender.wake()
+
+    def forward(jump: timedelta) -> None:
+        now = app.clock()
+        app.postman.post(
+            [
+                Message(
+                    Recipient.staff_council(),
+                    f"The bot's clock jumped forward by {jump} at {now:%Y-%m-%d %H:%M} UTC. "
+                    "No vote closes before its closing time has passed on a clock that did "
+                    "not jump; scheduled messages follow the new time. Please check the "
+                    "machine's time (timedatectl).",
+                    title="The bot's clock jumped",
+                    key=f"clock:forward:{iso(now)}",
+                )
+            ]
+        )
+
+    watch = ClockWatch(app.clock, on_back=set_back, on_forward=forward)
+    app.ctx.trusted = watch.trusted
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
+        try:
+            watch.check()
+        except Exception:  # never let the watch stop the bot
+            log.exception("watching the clock failed")
+
+
 async def run_platforms(app: App, stop: asyncio.Event | None = None) -> None:
     """Start every configured platform adapter, run until SIGINT/SIGTERM (or `stop`), stop
     cleanly."""
@@ -85,7 +133,9 @@ async def run_platforms(app: App, stop: asyncio.Event | None = None) -> None:
             adapters.append(Console(app))
             await adapters[-1].start()
         scheduler.start()
+        watching = asyncio.create_task(watch_the_clock(app, stop))
         await stop.wait()
+        await watching
     finally:
         await warming
         for signum in (signal.SIGINT, signal.SIGTERM):

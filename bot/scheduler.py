@@ -32,8 +32,8 @@ from handlers import MODULES
 from handlers.context import Context
 from handlers.messages import Message
 from handlers.schedule import Job, JobError, Pause
+from storage import close_leases, faults, secrecy
 from storage import jobs as job_runs
-from storage import secrecy
 from storage.timestamps import iso, parse
 from storage.wal_keeper import WalKeeper
 
@@ -104,6 +104,8 @@ class Scheduler:
         self._aps: AsyncIOScheduler | None = None
         self._ticking = self._look_again = False
         self._firing: set[asyncio.Task] = set()
+        self._fanning: set[str] = set()  # cron jobs whose fan-out this scheduler is posting
+        self._stopping = False
         self.wal_keeper: WalKeeper | None = None  # set by the runner: it empties the log
 
     @property
@@ -167,13 +169,22 @@ class Scheduler:
 
     async def attempt_in_parts(self, job: Job) -> bool:
         """Run `job` if due, posting a long fan-out in parts with members' messages let
-        through between them. The claim, the effects and the first part commit together;
-        a crash during the rest loses the rest (pulse rounds re-invite anyone missed)."""
+        through between them. The claim, the effects and the first part commit together,
+        with a note that the fan-out is under way; the note goes with the last part. A
+        fan-out cut short (a crash, a failure) is run again for the same due time by the
+        next tick: messages keep their keys, so each member gets it once."""
         fanout = self._guarded(job, lambda: self._begin(job, PART))
-        while fanout is not None and not fanout.done:
-            await let_others_run()
-            if self._guarded(job, lambda: self._continue(fanout)) is None:
-                return False
+        self._fanning.add(job.id)  # no await since the claim: nobody took it meanwhile
+        try:
+            while fanout is not None and not fanout.done:
+                await let_others_run()
+                if self._stopping:  # carried on at the next start, from where it was cut
+                    log.info("%s stops between its parts; the next start carries it on", job.id)
+                    return False
+                if self._guarded(job, lambda: self._continue(fanout)) is None:
+                    return False
+        finally:
+            self._fanning.discard(job.id)
         if fanout is not None and fanout.checkpoint:
             await self._empty_log_off_the_loop()
         return fanout is not None
@@ -210,17 +221,34 @@ class Scheduler:
         with self.ctx.db.atomic():
             due = None
             if job.cron is not None:
-                last = job_runs.last_run(self.ctx.db, job.id)
-                if last is None:
-                    job_runs.baseline(self.ctx.db, job.id, now)
-                    return None
-                due = latest_due(trigger(job, self.timezone), last, now)
-                if due is None or not job_runs.claim(self.ctx.db, job.id, last, now):
-                    return None
-                log.info("running %s (due %s)", job.id, due.isoformat())
+                faults.at(f"job {job.id}: claim and build")
+                due = self._cut_short(job)
+                if due is not None:
+                    log.info("carrying on %s (due %s), cut short", job.id, due.isoformat())
+                else:
+                    last = job_runs.last_run(self.ctx.db, job.id)
+                    if last is None:
+                        job_runs.baseline(self.ctx.db, job.id, now)
+                        return faults.at(None)
+                    due = latest_due(trigger(job, self.timezone), last, now)
+                    if due is None or not job_runs.claim(self.ctx.db, job.id, last, now):
+                        return faults.at(None)
+                    log.info("running %s (due %s)", job.id, due.isoformat())
+                job_runs.start_fanout(self.ctx.db, job.id, due, close_leases.holder(self.ctx.db))
             fanout = Fanout(job, iter(job.run(self.ctx, due or now)), due, now)
             self._post(fanout, part)
             return fanout
+
+    def _cut_short(self, job: Job) -> datetime | None:
+        """The due time of `job`'s fan-out if one was cut short: its process died, or it
+        failed here (not one going on now, here or in another live process)."""
+        found = job_runs.unfinished(self.ctx.db, job.id)
+        if found is None:
+            return None
+        due, by = found
+        if by == close_leases.holder(self.ctx.db):
+            return None if job.id in self._fanning else due
+        return due if close_leases.alive(by) is False else None
 
     def _continue(self, fanout: Fanout) -> Fanout:
         with self.ctx.db.atomic():
@@ -233,6 +261,8 @@ class Scheduler:
         transaction."""
         batch: list[Message] = []
         fanout.done = True
+        if fanout.due is not None:
+            faults.at(f"job {fanout.job.id}: fan-out")
         for item in fanout.messages:
             if isinstance(item, Pause):
                 fanout.checkpoint |= item.checkpoint
@@ -250,6 +280,8 @@ class Scheduler:
             fanout.posted += len(batch)
         if fanout.done:
             job_runs.succeeded(self.ctx.db, fanout.job.id, fanout.started)
+            job_runs.finish_fanout(self.ctx.db, fanout.job.id)
+            faults.at(None)
 
     def _checkpoint(self, fanout: Fanout | None) -> None:
         """Empty the write-ahead log after the last commit of a job that asked for it."""
@@ -297,7 +329,9 @@ class Scheduler:
             self._aps.modify_job("tick", next_run_time=datetime.now(ZoneInfo(self.timezone)))
 
     async def stop(self) -> None:
-        """Fire no more, and let a firing under way finish (a job is never cut in half)."""
+        """Fire no more; a job under way stops at the end of the part it is in (what was
+        done is committed, and the next start carries on the rest)."""
+        self._stopping = True
         if self._aps is not None:
             self._aps.pause()
             await asyncio.gather(*self._firing, return_exceptions=True)
@@ -332,6 +366,20 @@ class Scheduler:
                     "failures": run.get("failures") or 0,
                     "next_run": next_run,
                     "description": job.description,
+                }
+            )
+        for stuck in close_leases.stuck(self.ctx.db):  # what the tick cannot get past
+            rows.append(
+                {
+                    "job": f"close {stuck['close']}",
+                    "when": "every tick until it can go on",
+                    "last_success": None,
+                    "last_failure": None,
+                    "last_error": stuck["error"],
+                    "runs": 0,
+                    "failures": 0,
+                    "next_run": None,
+                    "description": f"the close of {stuck['close']} cannot go on",
                 }
             )
         return rows

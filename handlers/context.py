@@ -30,9 +30,17 @@ class Context:
     join_links: dict[str, str] = field(default_factory=dict)
     council: tuple[str, str] | None = None
     console_url: str = ""
+    # Now on a clock that did not leap forward (the running bot's clock watch), if known.
+    trusted: Callable[[], datetime] | None = None
 
     def now(self) -> datetime:
         return self.clock()
+
+    def trusted_now(self) -> datetime:
+        """Now, for what must never happen early (closing a vote): the wall clock, or,
+        if it leapt forward, the time it would show had it not."""
+        now = self.clock()
+        return min(now, self.trusted()) if self.trusted else now
 
     def in_council_chat(self, platform: str, chat_id: str) -> bool:
         return self.council == (platform, chat_id)

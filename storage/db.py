@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from storage import faults
 from storage.files import APPLICATION_ID, header, new_identity
 from storage.schema import migrate, pending
 
@@ -17,22 +18,20 @@ from storage.schema import migrate, pending
 BUSY_SECONDS = 30.0
 
 
-class NoDatabase(Exception):
-    """The database file is not there, and this command does not create one."""
-
-
 class SharedDatabase(Database):
-    """A Database whose transactions take the write lock when they begin.
+    """A database another process writes too (the bot, the command line, the console).
 
-    sqlite-utils' `atomic()` begins a deferred transaction: one that reads, then writes
-    after another connection (the bot, the CLI, the console) committed meanwhile, fails at
-    once with "database is locked", whatever the busy timeout, because its snapshot is
-    stale. `BEGIN IMMEDIATE` waits (bounded) for the other writer instead, then goes on."""
+    Every transaction takes the write lock when it begins (`BEGIN IMMEDIATE`), waiting
+    for it up to the busy timeout. SQLite's default (`BEGIN`, deferred) takes it at the
+    first write: a transaction that read first then fails at once with "database is
+    locked", without waiting, if another connection holds the lock or wrote meanwhile
+    (a seal's checkpoint, a command-line import) - as the sender's claim of its next rows
+    did right after a vote was sealed."""
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[Database]:
-        if self.conn.in_transaction:  # nested: a savepoint, as sqlite-utils does
-            with super().atomic():
+        if self.conn.in_transaction:
+            with super().atomic():  # a savepoint within the transaction
                 yield self
             return
         self.conn.execute("BEGIN IMMEDIATE")
@@ -47,6 +46,10 @@ class SharedDatabase(Database):
             except BaseException:
                 self.rollback()
                 raise
+
+
+class NoDatabase(Exception):
+    """The database file is not there, and this command does not create one."""
 
 
 def connect(path: str | Path, readonly: bool = False) -> Database:
@@ -64,7 +67,7 @@ def open_database(path: str | Path | None = None, create: bool = True) -> Databa
     only with `create`, and never its folder. Before a pending migration changes an
     existing file, a backup of it is written beside it (`upgrade_backup_path`)."""
     if path is None or str(path) == ":memory:":
-        db = Database(memory=True)
+        db = SharedDatabase(memory=True)
     else:
         path = Path(path)
         if not path.exists() and not create:
@@ -87,6 +90,7 @@ def open_database(path: str | Path | None = None, create: bool = True) -> Databa
     # What is deleted or overwritten is zeroed in the file, not left in its free space.
     db.execute("PRAGMA secure_delete = ON")
     migrate(db)
+    faults.watch(db)  # a debugging hook, inert unless MUTUAL_VOICE_KILL_AT is set
     return db
 
 

@@ -54,3 +54,33 @@ def failed(db: Database, job_id: str, now: datetime, reason: str) -> None:
 
 def all_runs(db: Database) -> dict[str, dict]:
     return {row["job_id"]: row for row in db["job_runs"].rows}
+
+
+def start_fanout(db: Database, job_id: str, due: datetime, by: str) -> None:
+    """A cron job's run for `due` is under way in `by` (posting its messages in parts)."""
+    db.execute(
+        "update job_runs set unfinished = ?, unfinished_by = ? where job_id = ?",
+        [iso(due), by, job_id],
+    )
+
+
+def finish_fanout(db: Database, job_id: str) -> None:
+    db.execute(
+        "update job_runs set unfinished = null, unfinished_by = null where job_id = ?", [job_id]
+    )
+
+
+def unfinished(db: Database, job_id: str) -> tuple[datetime, str | None] | None:
+    """The due time of a run cut short (or under way) and who ran it."""
+    row = db.execute(
+        "select unfinished, unfinished_by from job_runs where job_id = ?", [job_id]
+    ).fetchone()
+    return (parse(row[0]), row[1]) if row and row[0] else None
+
+
+def clock_set_back(db: Database, now: datetime) -> int:
+    """The clock was set back: a job whose last run lies in the future counts from now
+    (else it would wait for the clock to pass it, skipping what falls due before)."""
+    return db.execute(
+        "update job_runs set last_run = ? where last_run > ?", [iso(now), iso(now)]
+    ).rowcount

@@ -2,6 +2,14 @@
 
 Statuses: pending -> sending -> sent | failed | unreachable. A row left in `sending`
 by a hard kill goes back to pending at start-up.
+
+Ids only go up (AUTOINCREMENT): a close deletes its messages, and a reused id would let
+a sender holding the old row mark a new one sent. Every change a sender makes to a row
+it claimed names the row by id and key and requires it still to be `sending`.
+
+Two lanes per platform: replies to what a member just did (lane 0: messages that may go
+at any hour) go ahead of broadcasts (lane 1: messages that wait out quiet hours), so a
+member is answered in seconds while a mass send to 67,000 is under way.
 """
 
 from __future__ import annotations
@@ -15,6 +23,8 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.timestamps import iso
+
+REPLIES, BROADCASTS = 0, 1  # lanes: replies are claimed first
 
 
 @dataclass(frozen=True)
@@ -48,7 +58,8 @@ def enqueue(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> int:
     """Insert rows (key, platform, chat_id, member_id, payload, quiet, timezone).
 
     A row whose key is already present is ignored: that is the idempotency guarantee.
-    Returns how many new rows were written.
+    Returns how many new rows were written. A quiet row (unrequested) is a broadcast,
+    any other a reply: replies go first (`claim_due`).
     """
     stamp = iso(now)
     # executemany rather than insert_all: a fan-out to 67,000 members is written in
@@ -64,6 +75,7 @@ def enqueue(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> int:
             int(bool(row.get("quiet"))),
             row.get("timezone"),
             stamp,
+            REPLIES if not row.get("quiet") else BROADCASTS,
         )
         for row in rows
     ]
@@ -71,29 +83,36 @@ def enqueue(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> int:
         before = db.conn.total_changes
         db.conn.executemany(
             "insert or ignore into outbox (key, platform, chat_id, member_id, payload, status, "
-            "attempts, not_before, quiet, timezone, created_at) "
-            "values (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)",
+            "attempts, not_before, quiet, timezone, created_at, lane) "
+            "values (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)",
             records,
         )
         return db.conn.total_changes - before
 
 
 def claim_due(
-    db: Database, platform: str, now: datetime, limit: int, chats: tuple[str, ...] = ()
+    db: Database,
+    platform: str,
+    now: datetime,
+    limit: int,
+    chats: tuple[str, ...] = (),
+    broadcasts: int | None = None,
 ) -> list[Row]:
-    """Mark up to `limit` due rows as sending and return them, oldest first.
+    """Mark up to `limit` due rows as sending and return them: replies first, then
+    broadcasts (at most `broadcasts` of them), each oldest first.
 
     `chats`, if given, limits the claim to those chats (the console serves one member).
     """
     only = f"and chat_id in ({','.join('?' * len(chats))})" if chats else ""
+    sql = (
+        f"select * from outbox where platform = ? and status = 'pending' and lane = ? "
+        f"and not_before <= ? {only} order by not_before, id limit ?"
+    )
     with db.atomic():
-        rows = list(
-            db.query(
-                f"select * from outbox where platform = ? and status = 'pending' "
-                f"and not_before <= ? {only} order by not_before, id limit ?",
-                [platform, iso(now), *chats, limit],
-            )
-        )
+        rows = list(db.query(sql, [platform, REPLIES, iso(now), *chats, limit]))
+        room = min(limit - len(rows), limit if broadcasts is None else broadcasts)
+        if room > 0:
+            rows += db.query(sql, [platform, BROADCASTS, iso(now), *chats, room])
         if rows:
             marks = ",".join("?" * len(rows))
             db.execute(
@@ -102,6 +121,28 @@ def claim_due(
                 [r["id"] for r in rows],
             )
     return [Row.from_db({**r, "attempts": r["attempts"] + 1}) for r in rows]
+
+
+def waiting_replies(db: Database, platform: str, now: datetime) -> bool:
+    """Whether a reply is due and waiting (a sender then stops claiming broadcasts)."""
+    return bool(
+        db.execute(
+            "select 1 from outbox where platform = ? and status = 'pending' and lane = ? "
+            "and not_before <= ? limit 1",
+            [platform, REPLIES, iso(now)],
+        ).fetchone()
+    )
+
+
+def release(db: Database, rows: list[Row]) -> None:
+    """Give back claimed rows not yet sent (the sender is stopping), as if never claimed."""
+    with db.atomic():
+        for row in rows:
+            db.execute(
+                "update outbox set status = 'pending', attempts = attempts - 1 "
+                "where id = ? and key = ? and status = 'sending'",
+                [row.id, row.key],
+            )
 
 
 def next_due(db: Database, platform: str, chats: tuple[str, ...] = ()) -> datetime | None:
@@ -141,22 +182,32 @@ DELETE_ONCE_SENT = ("suggestion:*", "mydata:*")
 _DELETED = " or ".join("key glob ?" for _ in DELETE_ONCE_SENT)
 
 
-def _delete_once_sent(db: Database, where: str, params: list[Any]) -> None:
-    db.execute(f"delete from outbox where ({_DELETED}) and {where}", [*DELETE_ONCE_SENT, *params])
+def _delete_once_sent(db: Database, where: str, params: list[Any]) -> int:
+    return db.execute(
+        f"delete from outbox where ({_DELETED}) and {where}", [*DELETE_ONCE_SENT, *params]
+    ).rowcount
 
 
-def mark_sent(db: Database, row_id: int, ref: str | None, now: datetime) -> None:
-    _delete_once_sent(db, "id = ?", [row_id])
+def mark_sent(db: Database, row: Row, ref: str | None, now: datetime) -> bool:
+    """Mark the claimed `row` sent (or delete it, if it is one that goes once sent); False
+    if it is no longer that claim (a close deleted it meanwhile): nothing else is ever
+    marked in its place."""
+    claimed, params = "id = ? and key = ? and status = 'sending'", [row.id, row.key]
+    if _delete_once_sent(db, claimed, params):
+        return True
     secret = " or ".join("key glob ?" for _ in FORGET_ONCE_SENT)
-    db.execute(
-        f"update outbox set status = 'sent', sent_at = ?, sent_ref = ?, error = null, "
-        f"payload = case when {secret} then ? else payload end where id = ?",
-        [iso(now), ref, *FORGET_ONCE_SENT, json.dumps(FORGOTTEN), row_id],
+    return bool(
+        db.execute(
+            f"update outbox set status = 'sent', sent_at = ?, sent_ref = ?, error = null, "
+            f"payload = case when {secret} then ? else payload end "
+            f"where {claimed}",
+            [iso(now), ref, *FORGET_ONCE_SENT, json.dumps(FORGOTTEN), *params],
+        ).rowcount
     )
 
 
 def postpone(
-    db: Database, row_id: int, until: datetime, error: str | None = None, count_attempt: bool = True
+    db: Database, row: Row, until: datetime, error: str | None = None, count_attempt: bool = True
 ) -> None:
     """Put a row back to pending until `until` (rate limits, quiet hours, transient errors).
 
@@ -167,19 +218,25 @@ def postpone(
         until = until.replace(microsecond=0) + timedelta(seconds=1)
     db.execute(
         "update outbox set status = 'pending', not_before = ?, error = ?, "
-        "attempts = attempts - ? where id = ?",
-        [iso(until), error, 0 if count_attempt else 1, row_id],
+        "attempts = attempts - ? where id = ? and key = ? and status = 'sending'",
+        [iso(until), error, 0 if count_attempt else 1, row.id, row.key],
     )
 
 
-def mark_failed(db: Database, row_id: int, status: str, error: str) -> None:
-    _delete_once_sent(db, "id = ?", [row_id])
-    db.execute("update outbox set status = ?, error = ? where id = ?", [status, error, row_id])
+def mark_failed(db: Database, row: Row, status: str, error: str) -> None:
+    claimed, params = "id = ? and key = ? and status = 'sending'", [row.id, row.key]
+    if not _delete_once_sent(db, claimed, params):
+        db.execute(f"update outbox set status = ?, error = ? where {claimed}", [status, error, *params])
 
 
-def recover_in_flight(db: Database) -> int:
-    """Return rows a crash left in `sending` to pending; returns how many."""
-    return db.execute("update outbox set status = 'pending' where status = 'sending'").rowcount
+def recover_in_flight(db: Database, platform: str) -> int:
+    """Return `platform`'s rows a crash left in `sending` to pending; returns how many.
+    Only its own: another platform's sender, started a moment earlier, may have rows in
+    flight (resetting them had them sent twice)."""
+    return db.execute(
+        "update outbox set status = 'pending' where status = 'sending' and platform = ?",
+        [platform],
+    ).rowcount
 
 
 def sent_ref(db: Database, key: str) -> str | None:
@@ -249,3 +306,13 @@ def live_senders(db: Database, since: datetime) -> list[str]:
         "select platform from sender_beats where seen_at >= ? order by platform", [iso(since)]
     )
     return [row[0] for row in rows]
+
+
+def clock_set_back(db: Database, jump: timedelta, now: datetime) -> int:
+    """The clock was set back by `jump`: waiting messages that were due (or due within the
+    lost stretch) are due now, not `jump` later. Returns how many."""
+    return db.execute(
+        "update outbox set not_before = ? where status = 'pending' and not_before > ? "
+        "and not_before <= ?",
+        [iso(now), iso(now), iso(now + jump)],
+    ).rowcount

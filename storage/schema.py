@@ -159,6 +159,32 @@ def m008_sealing_phases(db: Database) -> None:
     db["sealing_phases"].create({"stage": str, "phase": str}, pk="stage")
 
 
+@core()
+def m009_outbox_ids_never_reused(db: Database) -> None:
+    # Without AUTOINCREMENT SQLite gives a new row the highest id + 1, so rows deleted at
+    # the end of the table (a close forgets its messages) had their ids given again,
+    # and a sender holding the old id marked the new row sent. Ids now only go up.
+    columns = ", ".join(f"[{c.name}]" for c in db["outbox"].columns)
+    db.execute("alter table outbox rename to outbox_reused_ids")
+    db.execute(
+        """create table outbox (
+            id integer primary key autoincrement,
+            key text not null, platform text not null, chat_id text not null,
+            member_id text, payload text not null, status text not null,
+            attempts integer default 0, not_before text not null, quiet integer default 0,
+            timezone text, created_at text, sent_at text, sent_ref text, error text,
+            lane integer not null default 1
+        )"""
+    )
+    db.execute(f"insert into outbox ({columns}) select {columns} from outbox_reused_ids")
+    db.execute("drop table outbox_reused_ids")
+    db["outbox"].create_index(["key"], unique=True)
+    db["outbox"].create_index(["platform", "status", "lane", "not_before"])
+    # A cron job's fan-out under way (its due time) and who runs it: carried on after a crash.
+    db["job_runs"].add_column("unfinished", str)
+    db["job_runs"].add_column("unfinished_by", str)
+
+
 MIGRATION_SETS: list[Migrations] = [
     core,
     suggestions_migrations,

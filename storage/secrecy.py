@@ -28,6 +28,8 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
+from storage import close_leases, faults
+
 T = TypeVar("T")
 # Tables whose row order follows when members first did something (tiers' nudges).
 MEMBER_ORDER_TABLES = ("tier_nudges", "tier_last_nudge")
@@ -57,6 +59,7 @@ def rewrite_in_parts(
     """
     stage = _stage_name(table, where, params)
     if _phase(db, stage) is None:
+        faults.at(f"{table}: copy")
         identity = _row_names(db, table)
         found = [
             tuple(r) for r in db.execute(f"select {identity} from [{table}] where {where}", params)
@@ -67,9 +70,11 @@ def rewrite_in_parts(
                 _copy_out(db, table, stage, identity, chosen, fixed or {})
             yield
         _set_phase(db, stage, "copied")
+    faults.at(f"{table}: delete originals")
     yield from _delete_copied(db, table, stage)
+    faults.at(f"{table}: move back")
     yield from _move_back(db, table, stage, part)
-    _set_phase(db, stage, None)
+    _finish(db, stage, [stage])
 
 
 def rekey_in_parts(
@@ -89,6 +94,7 @@ def rekey_in_parts(
     stages = {table: _stage_name(table, where, params) for table in tables}
     first = stages[tables[0]]
     if _phase(db, first) is None:
+        faults.at(f"{'+'.join(tables)}: rekey copy")
         union = " union ".join(
             f"select [{column}] from [{t}] where {where} and {unsealed}" for t in tables
         )
@@ -102,10 +108,12 @@ def rekey_in_parts(
             yield
         _set_phase(db, first, "copied")
     for table in tables:
+        faults.at(f"{table}: rekey delete originals")
         yield from delete_in_parts(db, table, f"{where} and {unsealed}", params)
     for table in tables:
+        faults.at(f"{table}: rekey move back")
         yield from _move_back(db, table, stages[table], part)
-    _set_phase(db, first, None)
+    _finish(db, first, list(stages.values()))
 
 
 def _stage_name(table: str, where: str, params: Sequence[Any]) -> str:
@@ -130,6 +138,17 @@ def _set_phase(db: Database, stage: str, phase: str | None) -> None:
         db.execute("delete from sealing_phases where stage = ?", [stage])
         if phase is not None:
             db.execute("insert into sealing_phases (stage, phase) values (?, ?)", [stage, phase])
+
+
+def _finish(db: Database, phase_stage: str, stages: Sequence[str]) -> None:
+    """Drop the (empty) staging tables and forget the phase, together: a rewrite cut
+    between the two would find its phase without its staging table."""
+    present = set(db.table_names())
+    with db.atomic():
+        for name in stages:
+            if name in present:
+                db.execute(f"drop table [{name}]")
+        db.execute("delete from sealing_phases where stage = ?", [phase_stage])
 
 
 def _restart(
@@ -194,6 +213,8 @@ def _copy_rekeyed(
 def _delete_copied(db: Database, table: str, stage: str) -> Iterator[None]:
     """Delete the originals of the staged rows, a slice per transaction. Each staged row
     forgets its original as it goes, so doing this again never deletes a newer row."""
+    if stage not in db.table_names():  # moved back already, cut before the phase went
+        return
     identity = _row_names(db, table)
     while True:
         with db.atomic():
@@ -221,7 +242,10 @@ def _delete_copied(db: Database, table: str, stage: str) -> Iterator[None]:
 
 def _move_back(db: Database, table: str, stage: str, part: int | None) -> Iterator[None]:
     """Write the staged rows into `table` in staging order, a slice per transaction, and
-    zero them in the staging table; drop it when it is empty."""
+    zero them in the staging table (`_finish` drops it).
+
+    A row written meanwhile under the same unique key (a tier nudge noted while the
+    originals were away) is newer and stays; the staged copy of it is dropped."""
     if stage not in db.table_names():
         return
     columns = ", ".join(f"[{c.name}]" for c in db[table].columns)
@@ -238,16 +262,14 @@ def _move_back(db: Database, table: str, stage: str, part: int | None) -> Iterat
             if rowids:
                 low, high = rowids[0], rowids[-1]
                 db.execute(
-                    f"insert into [{table}] ({columns}) select {columns} from [{stage}] "
-                    "where rowid between ? and ? order by rowid",
+                    f"insert or ignore into [{table}] ({columns}) select {columns} "
+                    f"from [{stage}] where rowid between ? and ? order by rowid",
                     [low, high],
                 )
                 db.execute(f"delete from [{stage}] where rowid between ? and ?", [low, high])
         yield
         if len(rowids) < size:
             break
-    with db.atomic():
-        db.execute(f"drop table [{stage}]")
 
 
 def _insert(db: Database, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
@@ -263,6 +285,7 @@ def delete_in_parts(
     """Delete the rows matching `where` (zeroed: `secure_delete`), `part` rows (2 PART)
     per transaction, yielding after each."""
     part = part or 2 * PART
+    faults.at(f"{table}: delete")
     identity = _row_names(db, table)
     while True:
         with db.atomic():
@@ -294,13 +317,46 @@ def shuffled(items: list[T]) -> list[T]:
     return [items[i] for i in sorted(range(len(items)), key=keys.__getitem__)]
 
 
+MEMBER_ORDER_LEASE = "lease:member-order"
+
+
 def shuffle_member_order_in_parts(db: Database, part: int | None = None) -> Iterator[None]:
     """Rewrite the tables whose row order says in what order members first took part,
-    in parts, yielding between them."""
+    in parts, yielding between them.
+
+    Every close does this, and two closes (the bot's and the command line's) may run at
+    once: the rewrite shares its staging tables, so one process does it at a time. If a
+    live process is at it, this leaves it to that one; one that died is carried on."""
+    if not _claim_member_order(db):
+        return
     present = set(db.table_names())
     for table in MEMBER_ORDER_TABLES:
         if table in present:
             yield from rewrite_in_parts(db, table, part=part)
+    db.execute("delete from sealing_phases where stage = ?", [MEMBER_ORDER_LEASE])
+
+
+def member_order_unfinished(db: Database) -> bool:
+    """Whether a rewrite of the member-order tables is under way or was cut short (their
+    rows may be away in a staging table meanwhile)."""
+    return bool(
+        db.execute("select 1 from sealing_phases where stage = ?", [MEMBER_ORDER_LEASE]).fetchone()
+    )
+
+
+def _claim_member_order(db: Database) -> bool:
+    me = close_leases.holder(db)
+    with db.atomic():
+        row = db.execute(
+            "select phase from sealing_phases where stage = ?", [MEMBER_ORDER_LEASE]
+        ).fetchone()
+        if row is not None and row[0] != me and close_leases.alive(row[0]) is not False:
+            return False
+        db.execute(
+            "insert or replace into sealing_phases (stage, phase) values (?, ?)",
+            [MEMBER_ORDER_LEASE, me],
+        )
+    return True
 
 
 def checkpoint(db: Database) -> bool:

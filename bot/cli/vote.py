@@ -119,14 +119,19 @@ def close(state: State, vote_id: str, yes: bool) -> None:
             abort=True,
         )
     try:
-        messages = admin.close_vote(app.ctx, vote_id, state.actor())
+        queued = 0
+
+        def post(messages: list) -> None:
+            nonlocal queued
+            queued += app.postman.post(messages).queued
+
+        admin.close_vote(app.ctx, vote_id, state.actor(), post)
         summary = admin.published_result(app.ctx, vote_id)
     except admin.VoteError as error:
         raise click.ClickException(str(error)) from None
-    report = app.postman.post(messages)
     click.echo(f"Closed {vote_id}. {summary['headline']}")
     click.echo(summary["explanation"][0])
-    click.echo(f"{report.queued} result messages queued (members and the council).")
+    click.echo(f"{queued} result messages queued (members and the council).")
 
 
 @vote.command()

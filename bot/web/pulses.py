@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.scheduler import let_others_run
 from bot.web.pages import actor, app_of, done, post_in_parts, render
+from handlers.messages import Message
 from handlers.pulses import admin as pulse_admin
 from handlers.pulses.questions import closing_time
 from handlers.pulses.results import NoSuchRound, find_round, note, results_of, status
@@ -119,8 +120,10 @@ async def close(request: web.Request) -> web.Response:
     ctx = app_of(request).ctx
     try:
         closed, parts = pulse_admin.start_closing(ctx, survey_id, actor(request))
-        for pause in parts:  # a round of 67,000 closes in parts; the bot answers between
-            if pause.checkpoint:
+        for item in parts:  # a round of 67,000 closes in parts; the bot answers between
+            if isinstance(item, Message):  # the close cannot go on: the council is told
+                app_of(request).postman.post([item])
+            elif item.checkpoint:
                 secrecy.checkpoint(ctx.db)
             await let_others_run()
     except pulse_admin.PulseError as error:

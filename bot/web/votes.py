@@ -189,9 +189,10 @@ async def open_(request: web.Request) -> web.Response:
 async def close(request: web.Request) -> web.Response:
     app, vote_id = app_of(request), request.match_info["vote_id"]
     try:
-        closing = admin.start_closing(app.ctx, vote_id, actor(request))
+        steps = admin.closing(app.ctx, vote_id, actor(request))
+        # The seal of 67,000 ballots runs in parts, and the results are posted in parts.
+        queued = await post_in_parts(app, steps)
+        admin.check_closed(app.ctx, vote_id)
     except admin.VoteError as error:
         raise done(request, f"/votes/{vote_id}", f"Not closed: {error}") from None
-    # The seal of 67,000 ballots runs in parts, and the results are posted in parts.
-    queued = await post_in_parts(app, closing)
     raise done(request, f"/votes/{vote_id}", f"Closed: {queued} result messages queued.")

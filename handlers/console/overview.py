@@ -13,7 +13,7 @@ from handlers.context import Context
 from handlers.pulses.admin import round_summary
 from handlers.votes.admin import listing_row
 from handlers.votes.state import OPEN, all_votes
-from storage import members
+from storage import close_leases, members
 from storage.digests import queries as digests
 from storage.pulses import queries as pulses
 from storage.suggestions import queries as suggestions
@@ -46,4 +46,5 @@ def overview(ctx: Context) -> dict[str, Any]:
         "waiting": len(suggestions.listing(ctx.db, "open")),
         "overdue": len(suggestions.listing(ctx.db, "overdue")),
         "digest": last[-1] if last else None,
+        "stuck_closes": close_leases.stuck(ctx.db),
     }

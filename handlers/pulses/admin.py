@@ -93,6 +93,12 @@ def close_now(ctx: Context, survey_id: str, actor: str) -> dict[str, Any]:
     are refused."""
     current = _to_close(ctx, survey_id, actor)
     if not pulse_rounds.close(ctx, current):
+        found = pulses.get_round(ctx.db, current["id"])
+        if found and found["close_error"]:
+            raise PulseError(
+                f"the close of round {current['number']} of {survey_id} cannot go on: "
+                f"{found['close_error']} (see: mutual-voice jobs)"
+            )
         raise PulseError(
             f"round {current['number']} of {survey_id} is being closed by the running bot; "
             "its results show when that is done"

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
-from handlers import i18n
+from handlers import closes, i18n
 from handlers.context import Context
 from handlers.i18n import N_
 from handlers.messages import Message, Recipient
@@ -152,14 +152,14 @@ def noted(ctx: Context) -> pulses.NotedLanguages:
 def close(ctx: Context, round_row: dict) -> bool:
     """Close a round all at once (the command line, the console); whether it is closed
     (not if another process is closing it right now: it finishes)."""
-    for pause in closing(ctx, round_row):
-        if pause.checkpoint:
+    for item in closing(ctx, round_row):
+        if isinstance(item, Pause) and item.checkpoint:
             secrecy.checkpoint(ctx.db)
     found = pulses.get_round(ctx.db, round_row["id"])
     return bool(found and found["closed_at"])
 
 
-def closing(ctx: Context, round_row: dict) -> Iterator[Pause]:
+def closing(ctx: Context, round_row: dict) -> Iterator[Message | Pause]:
     """Close a round in parts, pausing between them so that members' messages go on
     being answered while a round of 67,000 closes; the write-ahead log is emptied after.
     Nothing is done if another process is closing it (until it has been quiet for
@@ -171,16 +171,12 @@ def closing(ctx: Context, round_row: dict) -> Iterator[Pause]:
         )
         return
     parts = pulses.close_in_parts(ctx.db, round_id, now, noted(ctx))
-    while True:
-        try:
-            next(parts)
-        except StopIteration as end:
-            if end.value:
-                log.info("closed round %d of %s", round_row["number"], round_row["survey_id"])
-            yield CHECKPOINT
-            return
-        close_leases.beat(ctx.db, "pulse_rounds", round_id, ctx.now())
-        yield PAUSE
+    what = f"round {round_row['number']} of {round_row['survey_id']}"
+    closed = yield from closes.run_parts(ctx, "pulse_rounds", round_id, what, parts)
+    if closed:
+        log.info("closed %s", what)
+    if closed is not None:
+        yield CHECKPOINT
 
 
 def tick(ctx: Context, now: datetime) -> Iterator[Message | Pause]:

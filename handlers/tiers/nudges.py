@@ -27,6 +27,7 @@ from handlers.schedule import PAUSE, Pause
 from handlers.tiers.standing import current_ladder, standing
 from handlers.tiers.text import ABOUT, DO_MORE, MORE
 from storage import members as member_rows
+from storage import secrecy
 from storage.pulses.queries import key_prefix as pulse_key_prefix
 from storage.tiers import activity
 from storage.tiers import queries as records
@@ -51,6 +52,13 @@ NEXT = N_(
 
 def tick(ctx: Context, now: datetime) -> Iterator[Message | Pause]:
     records.expire_unanswered(ctx.db, now - UNANSWERED, now)
+    if secrecy.member_order_unfinished(ctx.db):
+        # A close is rewriting which firsts were handled, or was cut short doing so: while
+        # those rows are away, every member would look like a first-timer. Carry it on.
+        for _ in secrecy.shuffle_member_order_in_parts(ctx.db):
+            yield PAUSE
+        if secrecy.member_order_unfinished(ctx.db):
+            return  # another process is at it: nudge when it is done
     nudged: set[str] = set()
     for kind in KINDS:
         yield from _firsts(ctx, kind, now, nudged)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from handlers import closes
 from handlers.context import Context
 from handlers.messages import Member, Message, Recipient
 from handlers.schedule import CHECKPOINT, PAUSE, Pause
@@ -36,7 +37,7 @@ from handlers.votes.state import (
     local_time,
     when,
 )
-from storage import audit, close_leases, secrecy
+from storage import audit, close_leases, faults, secrecy
 from storage.timestamps import iso
 from storage.votes import queries as store
 from surveys.votes.definitions import VoteDefinition, VoteOption, parse_poll
@@ -117,12 +118,53 @@ def open_vote(ctx: Context, vote_id: str, actor: str = "scheduler") -> Iterator[
     return announcements(ctx, _existing(ctx, vote_id))
 
 
-def close_vote(ctx: Context, vote_id: str, actor: str = "scheduler") -> list[Message]:
-    """Close an open vote now, all at once (the command line, the console): count, seal,
-    and return the result messages."""
-    messages = [item for item in start_closing(ctx, vote_id, actor) if not isinstance(item, Pause)]
-    secrecy.checkpoint(ctx.db)  # what the seal left in the write-ahead log, and after
-    return messages
+def closing(ctx: Context, vote_id: str, actor: str = "scheduler") -> Iterator[Message | Pause]:
+    """Close an open vote now (the command line, the console), or carry on a close cut
+    short earlier: the steps for the caller to run, the seal in parts and then the result
+    messages, each posted before the close goes on so that a close cut short never
+    forgets one. Then `check_closed`."""
+    vote = _existing(ctx, vote_id)
+    if vote.status == CLOSED and (
+        vote.sealed_at is None or "result" not in store.notices(ctx.db, vote_id)
+    ):
+        now = ctx.now()
+        if not close_leases.claim(ctx.db, "votes", vote_id, now, now - close_leases.QUIET):
+            raise VoteError(f"{vote_id} is being closed by the running bot; it finishes soon")
+        return finishing(ctx, vote)
+    return start_closing(ctx, vote_id, actor)
+
+
+def check_closed(ctx: Context, vote_id: str) -> None:
+    """After `closing`'s steps: empty the write-ahead log the seal left, and say so if the
+    close cannot go on."""
+    secrecy.checkpoint(ctx.db)
+    closed = load(ctx, vote_id)
+    if closed is not None and closed.close_error:
+        raise VoteError(
+            f"the close of {vote_id} cannot go on: {closed.close_error} (see: mutual-voice jobs)"
+        )
+
+
+def close_vote(
+    ctx: Context,
+    vote_id: str,
+    actor: str = "scheduler",
+    post: Callable[[list[Message]], object] = lambda messages: None,
+) -> int:
+    """Close an open vote now, all at once, or carry on a close cut short (`closing`),
+    handing the result messages to `post` a part at a time. Returns how many were made."""
+    made, batch = 0, []
+    for item in closing(ctx, vote_id, actor):
+        if isinstance(item, Message):
+            batch.append(item)
+        if batch and (isinstance(item, Pause) or len(batch) >= 500):
+            post(batch)
+            made, batch = made + len(batch), []
+    if batch:
+        post(batch)
+        made += len(batch)
+    check_closed(ctx, vote_id)
+    return made
 
 
 def start_closing(
@@ -135,6 +177,7 @@ def start_closing(
     if vote.status != OPEN:
         raise VoteError(f"{vote_id} is {vote.status}, not open")
     now = ctx.now()
+    faults.at("vote: close and count")
     with ctx.db.atomic():
         if not store.mark_closed(ctx.db, vote_id, now):
             return iter(())
@@ -156,28 +199,27 @@ def finishing(ctx: Context, vote: Vote) -> Iterator[Message | Pause]:
     the ballots are published (so `/receipt` finds them) only once nothing links them to
     voters. A close of 67,000 ballots takes seconds, so the result waits no longer."""
     yield PAUSE  # the close itself commits on its own
+    what = f"vote {vote.id}"
     if vote.sealed_at is None:
         assert vote.closed_at is not None
         closed_on = f"{local_time(ctx, vote.closed_at):%Y-%m-%d}"
         parts = store.seal_in_parts(ctx.db, vote.id, closed_on)
-        while True:
-            close_leases.beat(ctx.db, "votes", vote.id, ctx.now())  # with each part
-            try:
-                next(parts)
-            except StopIteration as end:
-                sealed = end.value
-                break
-            yield PAUSE
-        if not sealed:  # another process is at it too: it finishes, or the next tick
+        sealed = yield from closes.run_parts(ctx, "votes", vote.id, what, parts)
+        if not sealed:  # another process is at it too (it finishes), or it cannot go on
             return
         log.info("sealed vote %s: nothing links a ballot to a voter", vote.id)
         yield CHECKPOINT
     if "result" in store.notices(ctx.db, vote.id) or not vote.result:
         return
+    faults.at("vote: result messages")
     yield from results(ctx, vote, vote.result, roll(ctx, vote))
-    # Recorded once all are queued: a fan-out cut short is made again by the next tick,
-    # and the outbox keeps no key twice, so nobody gets the result twice.
+    # Recorded once all are posted (the pause has them posted first): a fan-out cut short
+    # is made again by the next tick, and the outbox keeps no key twice, so nobody gets
+    # the result twice.
+    yield PAUSE
+    faults.at("vote: result noted")
     store.mark_notice(ctx.db, vote.id, "result", ctx.now())
+    faults.at(None)
 
 
 def miss(ctx: Context, row: dict) -> Iterator[Message]:
@@ -290,11 +332,12 @@ def due_work(ctx: Context, now: datetime) -> Iterator[Message | Pause]:
     """Carry on closes cut short, close what is due to close, mark missed what can no
     longer open, open what is due to open (the tick's first half)."""
     stale = now - close_leases.QUIET
-    for row in store.unfinished_closes(ctx.db, stale):
+    for row in store.unfinished_closes(ctx.db):
         if close_leases.claim(ctx.db, "votes", row["vote_id"], now, stale):
             log.info("vote %s: carrying on its close", row["vote_id"])
             yield from finishing(ctx, Vote.from_row(row))
-    for row in store.due_to_close(ctx.db, now):
+    # Closing waits for its time on a clock that did not leap forward (clock_watch).
+    for row in store.due_to_close(ctx.db, min(now, ctx.trusted_now())):
         yield from _attempt(ctx, start_closing, row["vote_id"])
     for row in store.due_to_miss(ctx.db, now):
         yield from miss(ctx, row)

@@ -49,6 +49,7 @@ class Vote:
     sealed_at: datetime | None = None  # a close is done: nothing links a ballot to a voter
     swept_at: datetime | None = None  # last look for members reachable since the opening
     cancel_reason: str | None = None  # why an officer cancelled it (status CANCELLED)
+    close_error: str | None = None  # why its close cannot go on (the officer is told)
 
     @property
     def id(self) -> str:
@@ -75,6 +76,7 @@ class Vote:
             sealed_at=moment(row.get("sealed_at")),
             swept_at=moment(row.get("swept_at")),
             cancel_reason=row.get("cancel_reason"),
+            close_error=row.get("close_error"),
         )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from storage import secrecy
+from storage import faults, secrecy
 from storage.timestamps import iso
 
 # Which comment languages may stay noted, given (respondent key, language) of the writers.
@@ -406,6 +406,7 @@ def close_in_parts(
     on by calling this again, which the bot's tick does for a round with `closing_at` set.
     """
     low, high = _prefix_range(key_prefix(round_id))
+    faults.at("round: stop answers")
     with db.atomic():
         row = get_round(db, round_id)
         if row is None or row["closed_at"]:
@@ -431,6 +432,7 @@ def close_in_parts(
         part=REKEY_PART,
     )
     yield from secrecy.shuffle_member_order_in_parts(db)
+    faults.at("round: closed_at")
     with db.atomic():
         return bool(
             db.execute(

@@ -141,3 +141,11 @@ def m004_sealing_lease(db: Database) -> None:
     # Who is closing a round in parts says so with each part: another process (the CLI,
     # a second bot) leaves it alone until it has been quiet for a while.
     db["pulse_rounds"].add_column("sealing_at", str)
+
+
+@pulses_migrations()
+def m005_close_holder(db: Database) -> None:
+    # Which process holds a close (host:pid:start), so a restart after a crash carries it
+    # on at once; and why a close could not go on (shown to the officer until it does).
+    db["pulse_rounds"].add_column("sealing_by", str)
+    db["pulse_rounds"].add_column("close_error", str)

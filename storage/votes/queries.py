@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from storage import secrecy
+from storage import close_leases, faults, secrecy
 from storage.timestamps import iso
 
 CAST, REPLACED, ALREADY, NOT_OPEN = "cast", "replaced", "already voted", "not open"
@@ -76,14 +76,13 @@ def due_to_miss(db: Database, now: datetime) -> list[dict[str, Any]]:
     )
 
 
-def unfinished_closes(db: Database, stale_before: datetime) -> list[dict[str, Any]]:
-    """Closed votes whose close was cut short (not sealed yet, or the result not sent)
-    and that nobody has worked on since `stale_before`."""
+def unfinished_closes(db: Database) -> list[dict[str, Any]]:
+    """Closed votes whose close is not done (not sealed yet, or the result not sent):
+    under way, or cut short (`close_leases.claim` tells which)."""
     return list(
         db["votes"].rows_where(
             "status = 'closed' and (sealed_at is null or json_extract(notices, '$.result') "
-            "is null) and (sealing_at is null or sealing_at < ?)",
-            [iso(stale_before)],
+            "is null)",
             order_by="closed_at",
         )
     )
@@ -107,9 +106,9 @@ def mark_closed(db: Database, vote_id: str, now: datetime) -> bool:
     The caller counts in the same transaction; `seal_in_parts` does the rest."""
     with db.atomic():
         if not db.execute(
-            "update votes set status = 'closed', closed_at = ?, sealing_at = ?, secret = null, "
-            "live = null where vote_id = ? and status = 'open'",
-            [iso(now), iso(now), vote_id],
+            "update votes set status = 'closed', closed_at = ?, sealing_at = ?, sealing_by = ?, "
+            "secret = null, live = null where vote_id = ? and status = 'open'",
+            [iso(now), iso(now), close_leases.holder(db), vote_id],
         ).rowcount:
             return False
         db.execute("delete from vote_drafts where vote_id = ?", [vote_id])
@@ -436,6 +435,7 @@ def seal_in_parts(db: Database, vote_id: str, closed_on: str) -> Generator[None,
     Returns whether it sealed it.
     """
     prefix = ballot_message_prefix(vote_id)
+    faults.at("vote: seal")
     yield from secrecy.delete_in_parts(
         db, "outbox", "key >= ? and key < ?", [prefix, _after(prefix)]
     )
@@ -446,6 +446,7 @@ def seal_in_parts(db: Database, vote_id: str, closed_on: str) -> Generator[None,
         db, "vote_voters", "vote_id = ?", [vote_id], {"voted_on": closed_on}, SEAL_PART
     )
     yield from secrecy.shuffle_member_order_in_parts(db)
+    faults.at("vote: sealed_at")
     with db.atomic():
         return bool(
             db.execute(

@@ -115,3 +115,10 @@ def m004_cancelled(db: Database) -> None:
     # A vote created by mistake is cancelled (status 'cancelled'): when, and why.
     db["votes"].add_column("cancelled_at", str)
     db["votes"].add_column("cancel_reason", str)
+
+
+@votes_migrations()
+def m005_close_holder(db: Database) -> None:
+    # As pulse_rounds: the process holding a close, and why a close could not go on.
+    db["votes"].add_column("sealing_by", str)
+    db["votes"].add_column("close_error", str)

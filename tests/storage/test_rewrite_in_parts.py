@@ -69,3 +69,60 @@ def test_the_new_order_is_not_the_old_one(db):
         pass
     after = [r[1] for r in db.execute("select * from took_part where round = 1 order by rowid")]
     assert sorted(after) == before and after != before
+
+
+def test_a_row_noted_again_while_its_original_is_away_does_not_block_the_rewrite(db, monkeypatch):
+    """Issue 29: a close killed while it rewrote the tier nudges never finished: the nudge
+    tick noted a member's first again while the original was away in the staging table,
+    and moving it back hit the unique key on every tick after."""
+    monkeypatch.setattr(secrecy, "PART", 3)  # originals deleted 6 at a time
+    parts = secrecy.rewrite_in_parts(db, "took_part", "round = 1", (), part=7)
+    while secrecy._phase(db, secrecy._stage_name("took_part", "round = 1", ())) != "copied":
+        next(parts)
+    for _ in range(3):  # the originals are being deleted
+        next(parts)
+    parts.close()  # killed here
+    gone = {f"m{n:03}" for n in range(50)} - {r[1] for r in rows(db, "took_part")}
+    assert gone, "some originals are away in the staging table"
+    again = sorted(gone)[0]
+    db["took_part"].insert({"round": 1, "member": again, "at": "noted again"})
+    for _ in secrecy.rewrite_in_parts(db, "took_part", "round = 1", (), part=7):
+        pass
+    found = rows(db, "took_part")
+    assert len(found) == 51 and (1, again, "noted again") in found
+
+
+def test_cut_between_dropping_the_stage_and_forgetting_the_phase(db):
+    """A phase left without its staging table (an older version stopped between the two)
+    is carried on, not an error on every tick."""
+    expected = rows(db, "took_part")
+    stage = secrecy._stage_name("took_part", "round = 1", ())
+    db.execute("insert into sealing_phases (stage, phase) values (?, 'copied')", [stage])
+    for _ in secrecy.rewrite_in_parts(db, "took_part", "round = 1", (), part=7):
+        pass
+    assert rows(db, "took_part") == expected
+    assert list(db.execute("select * from sealing_phases")) == []
+
+
+def test_member_order_is_rewritten_by_one_connection_at_a_time(tmp_path):
+    """Two closes at once (the bot's and the command line's) share the member-order
+    rewrite's staging tables: the second leaves it to the first, which finishes it."""
+    path = tmp_path / "two.db"
+    first, second = open_database(path), open_database(path)
+    with first.atomic():
+        first["members"].insert_all(
+            {"member_id": f"m{n:03}", "constituency": "staff", "created_at": "2026-01-01"}
+            for n in range(40)
+        )
+        first["tier_nudges"].insert_all(
+            {"member_id": f"m{n:03}", "kind": "vote"} for n in range(40)
+        )
+    expected = rows(first, "tier_nudges")
+    going = secrecy.shuffle_member_order_in_parts(first, part=5)
+    next(going)
+    assert list(secrecy.shuffle_member_order_in_parts(second, part=5)) == []
+    assert secrecy.member_order_unfinished(second)
+    for _ in going:
+        pass
+    assert rows(second, "tier_nudges") == expected
+    assert not secrecy.member_order_unfinished(second)

@@ -343,7 +343,7 @@ def test_receipt_finds_the_ballot_only_after_close(ctx, clock):
 
     assert receipt in kept()
     for row in outbox.claim_due(ctx.db, "telegram", ctx.now(), 1000):
-        outbox.mark_sent(ctx.db, row.id, "ref", ctx.now())
+        outbox.mark_sent(ctx.db, row, "ref", ctx.now())
     assert receipt not in kept()
 
 
