@@ -201,5 +201,5 @@ def test_a_real_world_file_counts_as_its_strict_form(tmp_path):
     }
     table = mv("count", str(tmp_path / "messy.blt")).output
     assert table.startswith(
-        "Riverside board 2026: Scottish STV, 2 seat(s)\nWithdrawn: Elm Withdrew"
+        "Riverside board 2026: Scottish STV, 2 seats\nWithdrawn: Elm Withdrew."
     )

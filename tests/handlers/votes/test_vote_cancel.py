@@ -35,7 +35,7 @@ def deliver(ctx, *member_ids: str) -> None:
         if row.member_id in member_ids:
             outbox.mark_sent(ctx.db, row, "ref", ctx.now())
         else:
-            outbox.postpone(ctx.db, row.id, ctx.now(), "held")
+            outbox.postpone(ctx.db, row, ctx.now(), "held")
 
 
 def test_an_open_vote_cancelled_tells_those_told_counts_nothing_and_sends_nothing_more(ctx, clock):
