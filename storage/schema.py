@@ -157,6 +157,21 @@ def m008_sealing_phases(db: Database) -> None:
     db["sealing_phases"].create({"stage": str, "phase": str}, pk="stage")
 
 
+@core()
+def m009_hashed_events(db: Database) -> None:
+    """Handled events as a keyed hash of the platform's event id, no longer the sender,
+    the action and the value pressed (storage/conversations.py); old records go, zeroed.
+    WITHOUT ROWID: rows sit in hash order, not in the order events came."""
+    db.execute("pragma secure_delete = on")
+    db.execute("drop table processed_events")
+    db.execute(
+        "create table processed_events (digest text primary key, at text not null) without rowid"
+    )
+    db.execute("create index processed_events_at on processed_events (at)")
+    db.execute("create table dedupe_secret (secret blob not null)")
+    db.execute("insert into dedupe_secret (secret) values (randomblob(32))")
+
+
 MIGRATION_SETS: list[Migrations] = [
     core,
     suggestions_migrations,

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from storage import secrecy
+from storage import conversations, secrecy
 from storage.timestamps import iso
 
 # Which comment languages may stay noted, given (respondent key, language) of the writers.
@@ -432,6 +432,7 @@ def close_in_parts(
     )
     yield from secrecy.shuffle_member_order_in_parts(db)
     with db.atomic():
+        conversations.forget_events(db)
         return bool(
             db.execute(
                 "update pulse_rounds set closed_at = closing_at where id = ? and closed_at is null",

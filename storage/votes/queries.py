@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from storage import secrecy
+from storage import conversations, secrecy
 from storage.timestamps import iso
 
 CAST, REPLACED, ALREADY, NOT_OPEN = "cast", "replaced", "already voted", "not open"
@@ -407,6 +407,7 @@ def seal_in_parts(db: Database, vote_id: str, closed_on: str) -> Generator[None,
     )
     yield from secrecy.shuffle_member_order_in_parts(db)
     with db.atomic():
+        conversations.forget_events(db)
         return bool(
             db.execute(
                 "update votes set sealed_at = closed_at "

@@ -144,3 +144,14 @@ def test_closing_leaves_no_trace_of_the_secret_in_the_database_files(tmp_path, c
     chat.tick()
     assert secret not in on_disk() and tick_key not in on_disk()
     ctx.db.close()
+
+
+def test_closing_a_round_forgets_every_handled_event(ctx, clock):
+    from storage import conversations
+
+    staff, round_row, chat = answer_a_round(ctx, clock)
+    assert conversations.first_time(ctx.db, "slack", "action:1000001.T1.ab", ctx.now())
+    clock.advance(hours=24)
+    chat.tick()
+    assert pulses.get_round(ctx.db, round_row["id"])["closed_at"]
+    assert ctx.db["processed_events"].count == 0

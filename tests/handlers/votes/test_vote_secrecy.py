@@ -194,3 +194,20 @@ def test_a_ballot_cannot_be_cast_after_the_closing_time_even_before_the_tick(ctx
     assert outcome == (store.NOT_OPEN, None)
     assert iso(load(ctx, "agm").closes_at) == iso(START + timedelta(days=7))
     assert definition().closes == START + timedelta(days=7)
+
+
+def test_closing_a_vote_forgets_every_handled_event_and_their_secret(ctx, clock):
+    from storage import conversations
+
+    kit = Kit(ctx)
+    kit.create()
+    kit.tick()
+    kit.vote("t1", "agm", "For")
+    for n in range(3):  # what the engine records for each press
+        assert conversations.first_time(ctx.db, "telegram", f"{1000 + n}", ctx.now())
+    assert ctx.db["processed_events"].count == 3
+    clock.advance(days=7)
+    kit.tick()
+    assert load(ctx, "agm").sealed_at is not None
+    assert ctx.db["processed_events"].count == 0
+    assert conversations.first_time(ctx.db, "telegram", "1000", ctx.now())  # a new secret
