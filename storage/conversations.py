@@ -41,8 +41,7 @@ def handled(db: Database, platform: str, event_id: str) -> bool:
     """Whether an incoming event was recorded as handled."""
     _register(db)
     rows = db.execute(
-        "select 1 from processed_events, dedupe_secret "
-        "where digest = mv_event_digest(secret, ?)",
+        "select 1 from processed_events, dedupe_secret where digest = mv_event_digest(secret, ?)",
         [f"{platform}\n{event_id}"],
     ).fetchall()
     return bool(rows)
