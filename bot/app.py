@@ -15,7 +15,7 @@ from bot.config import ConfigError, Settings
 from bot.engine import Engine
 from bot.outbox import Deliver, Pace, Sender
 from bot.postman import Postman
-from bot.redaction import Redactor
+from bot.redaction import Redactor, withhold_member_content
 from bot.scheduler import Scheduler
 from handlers import build_router
 from handlers.context import Context, system_clock
@@ -49,6 +49,7 @@ class App:
         # Before any platform library is built: some log their API address, token included.
         for handler in logging.getLogger().handlers:
             handler.addFilter(self.redact)
+        withhold_member_content()  # and no library logs what members typed or pressed
         self.ctx = Context(
             self.db,
             settings.policy,
