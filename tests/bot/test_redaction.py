@@ -53,7 +53,7 @@ def test_an_http_request_keeps_verb_method_and_status_not_the_address():
             "apscheduler.scheduler",
             "Added job %r to %d stores",
             (SECRET, 2),
-            "Added job … to 2 stores",
+            "Added job '…' to 2 stores",
         ),
         (
             "slack_sdk.web",
