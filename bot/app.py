@@ -117,9 +117,17 @@ class App:
             self.sleep,
             self.redact,
             chats,
+            self.forgot_secret,
         )
         self.senders[platform] = sender
         return sender
+
+    def forgot_secret(self) -> None:
+        """A sender forgot what a ballot, answer or receipt message said: have the
+        write-ahead log, which still holds it, emptied soon."""
+        keeper = self.scheduler.wal_keeper if self.scheduler else None
+        if keeper is not None:
+            keeper.empty_soon()
 
     def wake(self, platform: str) -> None:
         if platform in self.senders:

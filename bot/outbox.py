@@ -75,10 +75,14 @@ class Sender:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         redact: Callable[[str], str] = str,
         chats: tuple[str, ...] = (),
+        forgot: Callable[[], None] = lambda: None,
     ) -> None:
         self.db, self.platform, self.deliver, self.clock = db, platform, deliver, clock
         self.pace, self.quiet_hours, self.default_timezone = pace, quiet_hours, default_timezone
         self.sleep, self.redact, self.chats = sleep, redact, chats
+        # Called when a ballot, answer or receipt message was forgotten: the write-ahead
+        # log still holds what it said until it is emptied.
+        self.forgot = forgot
         self.delivered = 0
         self.rate = AdaptiveRate(pace.rate_per_second, pace.slow_down, pace.climb_per_second)
         self._next_slot: datetime | None = None
@@ -181,7 +185,8 @@ class Sender:
             outbox.postpone(self.db, row.id, self._paused_until, count_attempt=False)
             return False
         if row.chat_id in self._unreachable:
-            outbox.mark_failed(self.db, row.id, "unreachable", self._unreachable[row.chat_id])
+            if outbox.mark_failed(self.db, row.id, "unreachable", self._unreachable[row.chat_id]):
+                self.forgot()
             return False
         now = self.clock()
         if row.quiet:
@@ -229,7 +234,8 @@ class Sender:
     def _record(self, row: Row, result: Outcome) -> None:
         now = self.clock()
         if result.ok:
-            outbox.mark_sent(self.db, row.id, result.ref, now)
+            if outbox.mark_sent(self.db, row.id, now):
+                self.forgot()
             self.delivered += 1
             self.rate.delivered()
         elif result.retry_after is not None:
@@ -250,6 +256,7 @@ class Sender:
             outbox.abandon_chat(
                 self.db, self.platform, row.chat_id, "unreachable", result.unreachable
             )
+            self.forgot()
             members.mark_unreachable(self.db, self.platform, row.chat_id, result.unreachable, now)
             log.warning(
                 "%s: chat %s is unreachable (%s)", self.platform, row.chat_id, result.unreachable
@@ -257,7 +264,8 @@ class Sender:
         else:
             error = self.redact(result.error or "unknown error")
             if result.permanent or row.attempts >= self.pace.max_attempts:
-                outbox.mark_failed(self.db, row.id, "failed", error)
+                if outbox.mark_failed(self.db, row.id, "failed", error):
+                    self.forgot()
                 log.error("%s: gave up on message %s: %s", self.platform, row.key, error)
             else:
                 outbox.postpone(self.db, row.id, now + backoff(row.attempts), error)

@@ -113,10 +113,16 @@ def next_due(db: Database, platform: str, chats: tuple[str, ...] = ()) -> dateti
     return datetime.fromisoformat(row[0]) if row and row[0] else None
 
 
-# Messages that show one member their ballot, receipt code or answer. Once delivered,
-# only the key stays (so nothing is sent twice), never what they said.
-FORGET_ONCE_SENT = ("vote:*:b:*", "pulse:*:tick:*", "receipt:*")
+# Messages that show one member their ballot, receipt code or answer. Once delivered or
+# given up, only the key stays (so nothing is sent twice), never what they said; the rows
+# themselves go at the close of their round or vote.
+FORGET_ONCE_SENT = ("vote:*:b:*", "pulse:*:tick:*")
+# Answers to `/receipt` (a random key, so nothing to send twice): once delivered or given
+# up the whole row goes, so that nothing says who asked about which ballot.
+FORGET_ENTIRELY = ("receipt:*",)
 FORGOTTEN = {"text": "(Cleared once delivered, so that what it said is not kept.)", "title": ""}
+_BLANKED = " or ".join("key glob ?" for _ in FORGET_ONCE_SENT)
+_DELETED = " or ".join("key glob ?" for _ in FORGET_ENTIRELY)
 
 
 def scrub_messages(db: Database, prefix: str, sent_only: bool = True) -> int:
@@ -133,13 +139,28 @@ def scrub_messages(db: Database, prefix: str, sent_only: bool = True) -> int:
     ).rowcount
 
 
-def mark_sent(db: Database, row_id: int, ref: str | None, now: datetime) -> None:
-    secret = " or ".join("key glob ?" for _ in FORGET_ONCE_SENT)
+def mark_sent(db: Database, row_id: int, now: datetime) -> bool:
+    """A row was delivered. The platform's id of the message is not kept: an edit takes it
+    from the member's press, and a row of ids would count each member's messages.
+    True if what it said was forgotten (a ballot, answer or receipt message)."""
     db.execute(
-        f"update outbox set status = 'sent', sent_at = ?, sent_ref = ?, error = null, "
-        f"payload = case when {secret} then ? else payload end where id = ?",
-        [iso(now), ref, *FORGET_ONCE_SENT, json.dumps(FORGOTTEN), row_id],
+        "update outbox set status = 'sent', sent_at = ?, error = null where id = ?",
+        [iso(now), row_id],
     )
+    return _forget_secrets(db, "id = ?", [row_id])
+
+
+def _forget_secrets(db: Database, where: str, params: list[Any]) -> bool:
+    """Blank the ballot and answer messages among the rows `where` selects, and delete the
+    receipt answers; True if there were any."""
+    deleted = db.execute(
+        f"delete from outbox where ({where}) and ({_DELETED})", [*params, *FORGET_ENTIRELY]
+    ).rowcount
+    blanked = db.execute(
+        f"update outbox set payload = ? where ({where}) and ({_BLANKED}) and payload != ?",
+        [json.dumps(FORGOTTEN), *params, *FORGET_ONCE_SENT, json.dumps(FORGOTTEN)],
+    ).rowcount
+    return bool(deleted or blanked)
 
 
 def postpone(
@@ -159,18 +180,16 @@ def postpone(
     )
 
 
-def mark_failed(db: Database, row_id: int, status: str, error: str) -> None:
+def mark_failed(db: Database, row_id: int, status: str, error: str) -> bool:
+    """Give a row up; what a ballot, answer or receipt message said is forgotten as when
+    delivered (True if so)."""
     db.execute("update outbox set status = ?, error = ? where id = ?", [status, error, row_id])
+    return _forget_secrets(db, "id = ?", [row_id])
 
 
 def recover_in_flight(db: Database) -> int:
     """Return rows a crash left in `sending` to pending; returns how many."""
     return db.execute("update outbox set status = 'pending' where status = 'sending'").rowcount
-
-
-def sent_ref(db: Database, key: str) -> str | None:
-    row = db.execute("select sent_ref from outbox where key = ?", [key]).fetchone()
-    return row[0] if row else None
 
 
 def status_counts(db: Database) -> list[dict[str, Any]]:
@@ -191,12 +210,18 @@ def rows_for(db: Database, platform: str | None = None) -> list[dict[str, Any]]:
 
 
 def abandon_chat(db: Database, platform: str, chat_id: str, status: str, error: str) -> int:
-    """Give up every waiting message to a chat that can no longer be reached."""
-    return db.execute(
-        "update outbox set status = ?, error = ? where platform = ? and chat_id = ? "
-        "and status = 'pending'",
-        [status, error, platform, chat_id],
-    ).rowcount
+    """Give up every waiting message to a chat that can no longer be reached (forgetting
+    what ballot, answer and receipt messages said, as `mark_failed`)."""
+    with db.atomic():
+        given_up = db.execute(
+            "update outbox set status = ?, error = ? where platform = ? and chat_id = ? "
+            "and status = 'pending'",
+            [status, error, platform, chat_id],
+        ).rowcount
+        _forget_secrets(
+            db, "platform = ? and chat_id = ? and status = ?", [platform, chat_id, status]
+        )
+    return given_up
 
 
 def waiting(db: Database, platform: str) -> int:

@@ -172,6 +172,17 @@ def m009_hashed_events(db: Database) -> None:
     db.execute("insert into dedupe_secret (secret) values (randomblob(32))")
 
 
+@core()
+def m010_forget_message_ids_and_receipts(db: Database) -> None:
+    """Platform message ids are no longer kept (a row of them counts a member's messages),
+    nor answers to /receipt once delivered or given up (storage/outbox.py)."""
+    db.execute("pragma secure_delete = on")
+    db.execute("update outbox set sent_ref = null where sent_ref is not null")
+    db.execute(
+        "delete from outbox where key glob 'receipt:*' and status not in ('pending', 'sending')"
+    )
+
+
 MIGRATION_SETS: list[Migrations] = [
     core,
     suggestions_migrations,

@@ -116,7 +116,7 @@ def test_follow_shows_delivery_as_the_running_bot_sends(folder, monkeypatch):
         outbox.beat(db, "telegram", datetime.now(UTC))
         pending = [r for r in outbox.rows_for(db) if r["status"] == "pending"]
         for row in pending[:4]:
-            outbox.mark_sent(db, row["id"], "ref", FakeClock()())
+            outbox.mark_sent(db, row["id"], FakeClock()())
 
     monkeypatch.setattr(survey_cli.time, "sleep", bot_sends_some)
     outbox.beat(db, "telegram", datetime.now(UTC))  # the bot is running

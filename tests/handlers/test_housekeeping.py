@@ -38,7 +38,7 @@ def test_old_delivered_messages_lose_their_text_and_member_but_keep_their_key(ct
         "payload": {"text": "#4 adopted"},
     }
     outbox.enqueue(ctx.db, [{**row, "key": "old"}, {**row, "key": "waiting"}], clock())
-    outbox.mark_sent(ctx.db, 1, "ref", clock())
+    outbox.mark_sent(ctx.db, 1, clock())
     clock.advance(days=15)
     forget(ctx, ctx.now())
     rows = {r["key"]: r for r in outbox.rows_for(ctx.db)}

@@ -110,7 +110,7 @@ def test_a_delivered_receipt_is_blanked_at_once(tmp_path):
     ctx, _, _ = _six_votes(tmp_path, 0)
     ctx.db.execute("update outbox set status = 'pending' where key like 'vote:chair:b:%'")
     for row in outbox.claim_due(ctx.db, "telegram", ctx.now(), 1000):
-        outbox.mark_sent(ctx.db, row.id, "ref", ctx.now())
+        outbox.mark_sent(ctx.db, row.id, ctx.now())
     texts = [json.loads(p)["text"] for (p,) in ctx.db.execute("select payload from outbox")]
     assert texts and not [t for t in texts if "receipt code" in t]
 
