@@ -31,7 +31,7 @@ from bot.postman import Postman
 from handlers import MODULES
 from handlers.context import Context
 from handlers.messages import Message
-from handlers.schedule import Job, JobError, Pause
+from handlers.schedule import Job, JobError, Pause, Rebuild
 from storage import jobs as job_runs
 from storage import secrecy
 from storage.timestamps import iso, parse
@@ -81,6 +81,8 @@ class Fanout:
     posted: int = 0
     done: bool = False
     checkpoint: bool = False  # empty the write-ahead log when the job is done
+    barrier: Rebuild | None = None  # the file to rebuild before the job goes on
+    held: str | None = None  # why a rebuild could not be done: the job's error, at its end
 
 
 async def let_others_run() -> None:
@@ -160,8 +162,12 @@ class Scheduler:
 
     def run_job(self, job: Job) -> bool:
         """Run `job` if due. Its claim, its effects, its messages and the record of its
-        success commit together, so a crash leaves the job still due rather than half done."""
+        success commit together, so a crash leaves the job still due rather than half done
+        (but for a close, which commits before the file is rebuilt, and goes on after)."""
         fanout = self._begin(job, None)
+        while fanout is not None and not fanout.done:
+            self._rebuild_here(fanout)
+            self._continue(fanout, None)
         self._checkpoint(fanout)
         return fanout is not None
 
@@ -171,6 +177,8 @@ class Scheduler:
         a crash during the rest loses the rest (pulse rounds re-invite anyone missed)."""
         fanout = self._guarded(job, lambda: self._begin(job, PART))
         while fanout is not None and not fanout.done:
+            if fanout.barrier is not None:
+                await self._rebuild_off_the_loop(fanout)
             await let_others_run()
             if self._guarded(job, lambda: self._continue(fanout)) is None:
                 return False
@@ -185,6 +193,28 @@ class Scheduler:
             secrecy.checkpoint(self.ctx.db)
         else:
             await asyncio.get_running_loop().run_in_executor(None, self.wal_keeper.empty)
+
+    async def _rebuild_off_the_loop(self, fanout: Fanout) -> None:
+        """Rebuild the file and empty the log in a thread (writers wait meanwhile, not
+        the loop's other work), or here if the bot has no WalKeeper."""
+        if self.wal_keeper is None:
+            self._rebuild_here(fanout)
+            return
+        barrier, fanout.barrier = fanout.barrier, None
+        assert barrier is not None
+        done = await asyncio.get_running_loop().run_in_executor(None, self.wal_keeper.rebuild)
+        self._rebuilt(fanout, barrier, done)
+
+    def _rebuild_here(self, fanout: Fanout) -> None:
+        barrier, fanout.barrier = fanout.barrier, None
+        if barrier is not None:
+            self._rebuilt(fanout, barrier, secrecy.rebuild_file(self.ctx.db.conn))
+
+    def _rebuilt(self, fanout: Fanout, barrier: Rebuild, done: bool) -> None:
+        barrier.outcome.append(done)
+        if not done:
+            fanout.held = barrier.why or "the database file could not be rebuilt"
+            log.warning("%s: %s", fanout.job.id, fanout.held)
 
     def _guarded(self, job: Job, work: Callable[[], T]) -> T | None:
         started = time.perf_counter()
@@ -222,9 +252,9 @@ class Scheduler:
             self._post(fanout, part)
             return fanout
 
-    def _continue(self, fanout: Fanout) -> Fanout:
+    def _continue(self, fanout: Fanout, part: int | None = PART) -> Fanout:
         with self.ctx.db.atomic():
-            self._post(fanout, PART)
+            self._post(fanout, part)
         return fanout
 
     def _post(self, fanout: Fanout, part: int | None) -> None:
@@ -234,6 +264,9 @@ class Scheduler:
         batch: list[Message] = []
         fanout.done = True
         for item in fanout.messages:
+            if isinstance(item, Rebuild):  # commit, rebuild, then go on
+                fanout.barrier, fanout.done = item, False
+                break
             if isinstance(item, Pause):
                 fanout.checkpoint |= item.checkpoint
                 if part:
@@ -248,7 +281,9 @@ class Scheduler:
             prefix = f"job:{fanout.job.id}:{iso(fanout.due)}" if fanout.due else None
             self.postman.post(batch, key_prefix=prefix, start=fanout.posted)
             fanout.posted += len(batch)
-        if fanout.done:
+        if fanout.done and fanout.held:  # done all it could; the rest waits for the next tick
+            job_runs.failed(self.ctx.db, fanout.job.id, self.ctx.now(), fanout.held)
+        elif fanout.done:
             job_runs.succeeded(self.ctx.db, fanout.job.id, fanout.started)
 
     def _checkpoint(self, fanout: Fanout | None) -> None:

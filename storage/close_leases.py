@@ -28,3 +28,8 @@ def claim(db: Database, table: str, key: object, now: datetime, stale_before: da
 def beat(db: Database, table: str, key: object, now: datetime) -> None:
     """The close of `key` is still being worked on at `now`."""
     db.execute(f"update {table} set sealing_at = ? where {TABLES[table]} = ?", [iso(now), key])
+
+
+def release(db: Database, table: str, key: object) -> None:
+    """Nobody is at the close of `key` now: the next tick may take it on at once."""
+    db.execute(f"update {table} set sealing_at = null where {TABLES[table]} = ?", [key])

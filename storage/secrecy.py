@@ -303,6 +303,37 @@ def shuffle_member_order_in_parts(db: Database, part: int | None = None) -> Iter
             yield from rewrite_in_parts(db, table, part=part)
 
 
+def rewritten(db: Database, name: str) -> bool:
+    """Whether the rows of close `name` are all rewritten (only the file's rebuild is left)."""
+    return _phase(db, f"rewritten:{name}") == "done"
+
+
+def mark_rewritten(db: Database, name: str, done: bool = True) -> None:
+    _set_phase(db, f"rewritten:{name}", "done" if done else None)
+
+
+def rebuild_file(conn: sqlite3.Connection) -> bool:
+    """Rebuild the whole database file (VACUUM) and empty the write-ahead log into it;
+    False if it could not be done now (a reader held the log, or the file was busy).
+
+    Deleting zeroes a row (`secure_delete`), but when SQLite moves rows between pages
+    (a page splits or merges) the old copies stay in the pages' unused space, and the
+    log keeps every page as it was written. Rebuilt, every page holds only live rows,
+    in the order they are now; emptied, the log holds nothing. Outside a transaction
+    only; the bot calls it from a connection of its own, in a thread.
+    """
+    if conn.in_transaction:
+        return False
+    try:
+        conn.execute("pragma secure_delete = on")
+        conn.execute("vacuum")
+        conn.execute("pragma wal_checkpoint(passive)")
+        busy, _, _ = conn.execute("pragma wal_checkpoint(truncate)").fetchone()
+    except sqlite3.OperationalError:
+        return False
+    return busy == 0
+
+
 def checkpoint(db: Database) -> bool:
     """Fold the write-ahead log into the file and empty it; False if it could not be.
 

@@ -20,7 +20,7 @@ from handlers.i18n import N_
 from handlers.messages import Message, Recipient
 from handlers.pulses import definitions as pulse_definitions
 from handlers.pulses import questions as pulse_questions
-from handlers.schedule import CHECKPOINT, PAUSE, Job, Pause
+from handlers.schedule import CHECKPOINT, HELD, PAUSE, Job, Pause, Rebuild
 from storage import close_leases, secrecy
 from storage.pulses import queries as pulses
 from storage.timestamps import parse
@@ -152,7 +152,7 @@ def noted(ctx: Context) -> pulses.NotedLanguages:
 def close(ctx: Context, round_row: dict) -> bool:
     """Close a round all at once (the command line, the console); whether it is closed
     (not if another process is closing it right now: it finishes)."""
-    for pause in closing(ctx, round_row):
+    for pause in closing(ctx, round_row):  # the file is rebuilt within, outside a transaction
         if pause.checkpoint:
             secrecy.checkpoint(ctx.db)
     found = pulses.get_round(ctx.db, round_row["id"])
@@ -175,12 +175,21 @@ def closing(ctx: Context, round_row: dict) -> Iterator[Pause]:
         try:
             next(parts)
         except StopIteration as end:
-            if end.value:
-                log.info("closed round %d of %s", round_row["number"], round_row["survey_id"])
-            yield CHECKPOINT
-            return
+            rewritten = end.value
+            break
         close_leases.beat(ctx.db, "pulse_rounds", round_id, ctx.now())
         yield PAUSE
+    if not rewritten:  # closed already
+        return
+    what = f"round {round_row['number']} of {round_row['survey_id']}'s results"
+    rebuilt = Rebuild(why=HELD.format(what=what))
+    yield rebuilt
+    if not rebuilt.done(lambda: secrecy.rebuild_file(ctx.db.conn)):
+        close_leases.release(ctx.db, "pulse_rounds", round_id)  # the next tick tries again
+        return
+    if pulses.mark_closed(ctx.db, round_id):
+        log.info("closed round %d of %s", round_row["number"], round_row["survey_id"])
+    yield CHECKPOINT  # the log keeps nothing, not even the mark
 
 
 def tick(ctx: Context, now: datetime) -> Iterator[Message | Pause]:

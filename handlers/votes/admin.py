@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from handlers.context import Context
 from handlers.messages import Member, Message, Recipient
-from handlers.schedule import CHECKPOINT, PAUSE, Pause
+from handlers.schedule import CHECKPOINT, HELD, PAUSE, Pause, Rebuild
 from handlers.votes.notices import announcements, results, roll
 from handlers.votes.results import decode, describe_ballot, result_of, tally_now
 from handlers.votes.state import (
@@ -42,8 +42,6 @@ from surveys.votes.definitions import VoteDefinition, VoteOption, parse_poll
 from surveys.votes.tally import blt
 
 log = logging.getLogger(__name__)
-# A close not worked on for this long was cut short (the bot stopped, the command line
-# was interrupted): the tick carries it on. Every part of a close takes well under this.
 
 
 class VoteError(Exception):
@@ -120,7 +118,7 @@ def close_vote(ctx: Context, vote_id: str, actor: str = "scheduler") -> list[Mes
     """Close an open vote now, all at once (the command line, the console): count, seal,
     and return the result messages."""
     messages = [item for item in start_closing(ctx, vote_id, actor) if not isinstance(item, Pause)]
-    secrecy.checkpoint(ctx.db)  # what the seal left in the write-ahead log, and after
+    secrecy.checkpoint(ctx.db)  # what the result messages left in the write-ahead log
     return messages
 
 
@@ -153,7 +151,10 @@ def finishing(ctx: Context, vote: Vote) -> Iterator[Message | Pause]:
 
     The result goes after the seal: it tells members to check their receipt code, and
     the ballots are published (so `/receipt` finds them) only once nothing links them to
-    voters. A close of 67,000 ballots takes seconds, so the result waits no longer."""
+    voters, and the database file has been rebuilt and its write-ahead log emptied, so
+    that no earlier copy of a page survives. A close of 67,000 ballots takes seconds, so
+    the result waits no longer, unless a program reading the file holds the rebuild up:
+    then the result waits for the next tick (`mutual-voice jobs` says why)."""
     yield PAUSE  # the close itself commits on its own
     if vote.sealed_at is None:
         assert vote.closed_at is not None
@@ -164,10 +165,17 @@ def finishing(ctx: Context, vote: Vote) -> Iterator[Message | Pause]:
             try:
                 next(parts)
             except StopIteration as end:
-                sealed = end.value
+                rewritten = end.value
                 break
             yield PAUSE
-        if not sealed:  # another process is at it too: it finishes, or the next tick
+        if not rewritten:  # another process sealed it meanwhile: it sends the result
+            return
+        rebuilt = Rebuild(why=HELD.format(what=f"vote {vote.id}'s result"))
+        yield rebuilt
+        if not rebuilt.done(lambda: secrecy.rebuild_file(ctx.db.conn)):
+            close_leases.release(ctx.db, "votes", vote.id)  # the next tick tries again
+            return
+        if not store.mark_sealed(ctx.db, vote.id):
             return
         log.info("sealed vote %s: nothing links a ballot to a voter", vote.id)
         yield CHECKPOINT

@@ -372,19 +372,23 @@ def not_joined(db: Database, round_id: int) -> int:
 def close_round(
     db: Database, round_id: int, now: datetime, languages: NotedLanguages | None = None
 ) -> bool:
-    """Close a round for good, all at once; False if it was already closed.
+    """Close a round for good, all at once (outside a transaction); False if it was
+    already closed, or the file could not be rebuilt now.
 
-    See `close_in_parts`, which does the work; then the write-ahead log is emptied.
+    See `close_in_parts`, which does the work; then the file is rebuilt and its
+    write-ahead log emptied (earlier versions of the pages, the secret and the order
+    answers came in, live on there), and only then is the round closed.
     """
     parts = close_in_parts(db, round_id, now, languages)
     while True:
         try:
             next(parts)
         except StopIteration as end:
-            # Earlier versions of the pages (the secret, the order answers came in) live
-            # on in the write-ahead log until a checkpoint: copy it back and empty it now.
+            if not end.value or not secrecy.rebuild_file(db.conn):
+                return False
+            closed = mark_closed(db, round_id)
             secrecy.checkpoint(db)
-            return bool(end.value)
+            return closed
 
 
 def close_in_parts(
@@ -400,16 +404,22 @@ def close_in_parts(
     to how many questions a respondent key answered, and for everyone the round's
     opening time instead of when they answered. Answers, comments and who took part are
     written again in random orders (see storage/secrecy.py), the answers under new
-    random respondent keys. Then `closed_at` is set: nothing links an answer to a member.
+    random respondent keys; every platform event handled so far is forgotten. Then, once
+    the file is rebuilt (handlers/pulses/rounds.py), `mark_closed` sets `closed_at`:
+    nothing links an answer to a member. Returns whether the round is rewritten (at once
+    if it was already).
 
     Every part can be done again: a close cut short (a crash, the bot stopped) is carried
     on by calling this again, which the bot's tick does for a round with `closing_at` set.
     """
     low, high = _prefix_range(key_prefix(round_id))
+    name = f"round:{round_id}"
     with db.atomic():
         row = get_round(db, round_id)
         if row is None or row["closed_at"]:
             return False
+        if secrecy.rewritten(db, name):
+            return True
         stop_answers(db, round_id, now, languages)
     yield
     yield from secrecy.delete_in_parts(db, "outbox", "key >= ? and key < ?", [low, high])
@@ -433,6 +443,15 @@ def close_in_parts(
     yield from secrecy.shuffle_member_order_in_parts(db)
     with db.atomic():
         conversations.forget_events(db)
+        secrecy.mark_rewritten(db, name)
+    return True
+
+
+def mark_closed(db: Database, round_id: int) -> bool:
+    """The close is done (rewritten, and the file rebuilt): results may be shown. False if
+    it was closed already."""
+    with db.atomic():
+        secrecy.mark_rewritten(db, f"round:{round_id}", done=False)
         return bool(
             db.execute(
                 "update pulse_rounds set closed_at = closing_at where id = ? and closed_at is null",

@@ -391,10 +391,15 @@ def seal_in_parts(db: Database, vote_id: str, closed_on: str) -> Generator[None,
     the roll of who voted (with the closing day for everyone) are written again in random
     orders, through staging tables (`secrecy.rewrite_in_parts`: rewriting a slice in
     place would leave each row near where it was). So is the order in which members
-    first took part (tiers). Last, `sealed_at` is set, and the ballots are published.
-    Every part can be done again: a seal cut short is carried on by calling this again.
-    Returns whether it sealed it.
+    first took part (tiers), and every platform event handled so far is forgotten.
+    `mark_sealed` follows once the file is rebuilt (handlers/votes/admin.py): only then
+    are the ballots published. Every part can be done again: a seal cut short is carried
+    on by calling this again, and once all is rewritten that returns at once. Returns
+    whether the vote is rewritten (False if it is not closed, or sealed already).
     """
+    name = f"vote:{vote_id}"
+    if secrecy.rewritten(db, name):
+        return True
     prefix = ballot_message_prefix(vote_id)
     yield from secrecy.delete_in_parts(
         db, "outbox", "key >= ? and key < ?", [prefix, _after(prefix)]
@@ -408,6 +413,20 @@ def seal_in_parts(db: Database, vote_id: str, closed_on: str) -> Generator[None,
     yield from secrecy.shuffle_member_order_in_parts(db)
     with db.atomic():
         conversations.forget_events(db)
+        row = db.execute(
+            "select 1 from votes where vote_id = ? and status = 'closed' and sealed_at is null",
+            [vote_id],
+        ).fetchone()
+        if row:
+            secrecy.mark_rewritten(db, name)
+        return bool(row)
+
+
+def mark_sealed(db: Database, vote_id: str) -> bool:
+    """The close is done (rewritten, and the file rebuilt): nothing links a ballot to a
+    voter, and the ballots may be published. False if it was sealed already."""
+    with db.atomic():
+        secrecy.mark_rewritten(db, f"vote:{vote_id}", done=False)
         return bool(
             db.execute(
                 "update votes set sealed_at = closed_at "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 from collections import Counter
 
 from handlers.pulses.rounds import close as close_round
@@ -127,10 +128,14 @@ def _six_answers(tmp_path, n: int):
     chat = PulseChat(ctx)
     chat.tick()
     truth = {}  # each member's comment, and their answer to the eNPS question
+    # eNPS answers in an order of their own (fixed per trial): had the N-th member given
+    # answer N, any file sorted by answer (every index, once rebuilt) would "pair" them.
+    scores = random.Random(n).sample(range(6), 6)
     for number, member in enumerate(staff):
         comment = f"Comment number {number}"
-        chat.answer(member, ["Agree", "Agree", "Neither", "Agree", str(number), f"text:{comment}"])
-        truth[member] = (comment, str(number))
+        score = str(scores[number])
+        chat.answer(member, ["Agree", "Agree", "Neither", "Agree", score, f"text:{comment}"])
+        truth[member] = (comment, score)
         clock.advance(minutes=11)
     return ctx, path, truth, round_row
 
