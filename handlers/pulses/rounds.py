@@ -170,7 +170,8 @@ def closing(ctx: Context, round_row: dict) -> Iterator[Pause]:
             "round %d of %s is being closed elsewhere", round_row["number"], round_row["survey_id"]
         )
         return
-    parts = pulses.close_in_parts(ctx.db, round_id, now, noted(ctx))
+    threshold = ctx.policy.privacy.anonymity_threshold
+    parts = pulses.close_in_parts(ctx.db, round_id, now, noted(ctx), threshold)
     while True:
         try:
             next(parts)
@@ -215,7 +216,8 @@ def scheduled(definition: SurveyDefinition) -> Job:
         if replaced:
             # A new round replaces the one before: it stops in the transaction that opens
             # the new one, and is closed in parts after the invitations (or by the tick).
-            pulses.stop_answers(ctx.db, earlier["id"], ctx.now(), noted(ctx))
+            threshold = ctx.policy.privacy.anonymity_threshold
+            pulses.stop_answers(ctx.db, earlier["id"], ctx.now(), noted(ctx), threshold)
         round_row = open_round(ctx, definition, "schedule", scheduled_for=due, whole=False)
         if round_row:
             yield from enrolling(ctx, round_row)

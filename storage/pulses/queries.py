@@ -370,7 +370,11 @@ def not_joined(db: Database, round_id: int) -> int:
 
 
 def close_round(
-    db: Database, round_id: int, now: datetime, languages: NotedLanguages | None = None
+    db: Database,
+    round_id: int,
+    now: datetime,
+    languages: NotedLanguages | None = None,
+    threshold: int = 0,
 ) -> bool:
     """Close a round for good, all at once (outside a transaction); False if it was
     already closed, or the file could not be rebuilt now.
@@ -379,7 +383,7 @@ def close_round(
     write-ahead log emptied (earlier versions of the pages, the secret and the order
     answers came in, live on there), and only then is the round closed.
     """
-    parts = close_in_parts(db, round_id, now, languages)
+    parts = close_in_parts(db, round_id, now, languages, threshold)
     while True:
         try:
             next(parts)
@@ -392,7 +396,11 @@ def close_round(
 
 
 def close_in_parts(
-    db: Database, round_id: int, now: datetime, languages: NotedLanguages | None = None
+    db: Database,
+    round_id: int,
+    now: datetime,
+    languages: NotedLanguages | None = None,
+    threshold: int = 0,
 ) -> Generator[None, None, bool]:
     """Close a round, one short transaction per part, yielding between parts; returns
     whether it closed it (False if it was closed already).
@@ -420,7 +428,7 @@ def close_in_parts(
             return False
         if secrecy.rewritten(db, name):
             return True
-        stop_answers(db, round_id, now, languages)
+        stop_answers(db, round_id, now, languages, threshold)
     yield
     yield from secrecy.delete_in_parts(db, "outbox", "key >= ? and key < ?", [low, high])
     yield from secrecy.delete_in_parts(
@@ -461,13 +469,19 @@ def mark_closed(db: Database, round_id: int) -> bool:
 
 
 def stop_answers(
-    db: Database, round_id: int, now: datetime, languages: NotedLanguages | None = None
+    db: Database,
+    round_id: int,
+    now: datetime,
+    languages: NotedLanguages | None = None,
+    threshold: int = 0,
 ) -> bool:
     """The first part of a close, quick even for a big round: the round takes no more
     answers, its turnout and answers are counted and its secret is deleted. A comment's
     language is kept only if `languages` (given the comment writers) says the council may
-    see it noted: a rare one would narrow down who wrote it. False if it had stopped
-    already. The rest is done by `close_in_parts`."""
+    see it noted: a rare one would narrow down who wrote it. So is the constituency of an
+    answer, a comment and a count: a group with fewer than `threshold` respondents is
+    kept as OTHER, so that a lone respondent of a small group is not singled out in the
+    file. False if it had stopped already. The rest is done by `close_in_parts`."""
     with db.atomic():
         if not db.execute(
             "update pulse_rounds set closing_at = ? "
@@ -475,6 +489,7 @@ def stop_answers(
             [iso(now), round_id],
         ).rowcount:
             return False
+        _merge_small_groups(db, round_id, threshold)
         _count_and_forget(db, round_id)
         kept = languages(comment_writers(db, round_id)) if languages else frozenset()
         db.execute(
@@ -483,6 +498,33 @@ def stop_answers(
             [round_id, *kept],
         )
     return True
+
+
+OTHER = (
+    "other"  # the name kept for the answers of groups too small to name (surveys.anonymity.OTHER)
+)
+
+
+def _merge_small_groups(db: Database, round_id: int, threshold: int) -> None:
+    """Answers and comments of constituencies with fewer than `threshold` respondents (in
+    this round) are kept as OTHER; their counts follow, being counted from the answers."""
+    small = [
+        group
+        for group, respondents in db.execute(
+            "select constituency, count(answered_at) from pulse_participation "
+            "where round_id = ? group by constituency",
+            [round_id],
+        )
+        if respondents < threshold
+    ]
+    if not small:
+        return
+    marks = ", ".join("?" * len(small))
+    for table in ("pulse_answers", "pulse_comments"):
+        db.execute(
+            f"update {table} set constituency = ? where round_id = ? and constituency in ({marks})",
+            [OTHER, round_id, *small],
+        )
 
 
 def _count_and_forget(db: Database, round_id: int) -> None:
