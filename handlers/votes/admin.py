@@ -23,7 +23,7 @@ from handlers.context import Context
 from handlers.messages import Member, Message, Recipient
 from handlers.schedule import CHECKPOINT, HELD, PAUSE, Pause, Rebuild
 from handlers.votes.notices import announcements, results, roll
-from handlers.votes.results import decode, describe_ballot, result_of, tally_now
+from handlers.votes.results import ballot_width, decode, describe_ballot, result_of, tally_now
 from handlers.votes.state import (
     CLOSED,
     METHOD_NAMES,
@@ -33,6 +33,7 @@ from handlers.votes.state import (
     Vote,
     load,
     local_time,
+    new_receipt,
     when,
 )
 from storage import audit, close_leases, secrecy
@@ -108,6 +109,17 @@ def open_vote(ctx: Context, vote_id: str, actor: str = "scheduler") -> Iterator[
         secret = secrets.token_hex(32) if vote.definition.allow_change else None
         if not store.mark_open(ctx.db, vote_id, now, eligible, secret):
             return iter(())
+        # While open too, where a row sits says nothing: every member on the roll has a
+        # "not voted yet" row, and there are as many empty ballot slots, all of a size.
+        store.prepare_roll(
+            ctx.db,
+            vote_id,
+            vote.definition.constituencies,
+            now,
+            ballot_width(vote.definition),
+            vote.definition.allow_change,
+            new_receipt,
+        )
         audit.record(ctx.db, now, actor, "vote.open", vote_id, eligible=eligible)
         store.mark_notice(ctx.db, vote_id, "opened", now)
     log.info("opened vote %s: %d eligible", vote_id, eligible)
