@@ -178,7 +178,10 @@ class Scheduler:
         fanout = self._guarded(job, lambda: self._begin(job, PART))
         while fanout is not None and not fanout.done:
             if fanout.barrier is not None:
-                await self._rebuild_off_the_loop(fanout)
+                # On the loop: VACUUM is a commit, and one from another thread landing
+                # between a read and a write of the loop's own transactions makes those
+                # fail at once ("database is locked") instead of waiting.
+                self._rebuild_here(fanout)
             await let_others_run()
             if self._guarded(job, lambda: self._continue(fanout)) is None:
                 return False
@@ -193,17 +196,6 @@ class Scheduler:
             secrecy.checkpoint(self.ctx.db)
         else:
             await asyncio.get_running_loop().run_in_executor(None, self.wal_keeper.empty)
-
-    async def _rebuild_off_the_loop(self, fanout: Fanout) -> None:
-        """Rebuild the file and empty the log in a thread (writers wait meanwhile, not
-        the loop's other work), or here if the bot has no WalKeeper."""
-        if self.wal_keeper is None:
-            self._rebuild_here(fanout)
-            return
-        barrier, fanout.barrier = fanout.barrier, None
-        assert barrier is not None
-        done = await asyncio.get_running_loop().run_in_executor(None, self.wal_keeper.rebuild)
-        self._rebuilt(fanout, barrier, done)
 
     def _rebuild_here(self, fanout: Fanout) -> None:
         barrier, fanout.barrier = fanout.barrier, None

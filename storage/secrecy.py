@@ -320,18 +320,25 @@ def rebuild_file(conn: sqlite3.Connection) -> bool:
     (a page splits or merges) the old copies stay in the pages' unused space, and the
     log keeps every page as it was written. Rebuilt, every page holds only live rows,
     in the order they are now; emptied, the log holds nothing. Outside a transaction
-    only; the bot calls it from a connection of its own, in a thread.
+    only. A reader holding the log is waited for only briefly (the caller tries again
+    later): emptying it holds every writer back meanwhile.
     """
     if conn.in_transaction:
         return False
+    (waits,) = conn.execute("pragma busy_timeout").fetchone()
     try:
-        conn.execute("pragma secure_delete = on")
         conn.execute("vacuum")
         conn.execute("pragma wal_checkpoint(passive)")
-        busy, _, _ = conn.execute("pragma wal_checkpoint(truncate)").fetchone()
+        conn.execute("pragma busy_timeout = 300")
+        for _attempt in range(3):  # another checkpoint (the WAL keeper's) may be under way
+            busy, _, _ = conn.execute("pragma wal_checkpoint(truncate)").fetchone()
+            if busy == 0:
+                return True
+        return False
     except sqlite3.OperationalError:
         return False
-    return busy == 0
+    finally:
+        conn.execute(f"pragma busy_timeout = {int(waits)}")
 
 
 def checkpoint(db: Database) -> bool:

@@ -18,8 +18,6 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from storage.secrecy import rebuild_file
-
 log = logging.getLogger(__name__)
 
 EVERY_SECONDS = 1.0
@@ -62,15 +60,6 @@ class WalKeeper:
         except sqlite3.Error as error:
             log.warning("could not empty the write-ahead log: %s", error)
             return False
-        finally:
-            conn.close()
-
-    def rebuild(self) -> bool:
-        """Rebuild the file and empty the log (storage/secrecy.py `rebuild_file`), from a
-        connection of its own (call it in a thread); False if it could not be done now."""
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        try:
-            return rebuild_file(conn)
         finally:
             conn.close()
 
