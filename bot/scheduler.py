@@ -43,6 +43,7 @@ TICK_SECONDS = 30.0
 SLOW_SECONDS = 0.1  # a job holding the loop longer than this delays members' replies
 EXPECTED = (JobError, sqlite3.OperationalError)  # told in one line; anything else is a bug
 PART = 200  # messages posted per transaction when a job fans out to many members
+HELD_RETRY_SECONDS = 5.0  # a close held by a reader of the file is tried again this soon
 T = TypeVar("T")
 
 
@@ -187,6 +188,8 @@ class Scheduler:
                 return False
         if fanout is not None and fanout.checkpoint:
             await self._empty_log_off_the_loop()
+        if fanout is not None and fanout.held:  # a reader held a close up: look again soon
+            asyncio.get_running_loop().call_later(HELD_RETRY_SECONDS, self.nudge)
         return fanout is not None
 
     async def _empty_log_off_the_loop(self) -> None:
