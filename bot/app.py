@@ -16,7 +16,7 @@ from bot.config import ConfigError, Settings
 from bot.engine import Engine
 from bot.outbox import Deliver, Pace, Sender
 from bot.postman import Postman
-from bot.redaction import Redactor
+from bot.redaction import Redactor, withhold_member_content
 from bot.scheduler import Scheduler
 from handlers import build_router
 from handlers.console import signin as console_signin
@@ -51,6 +51,7 @@ class App:
         # Before any platform library is built: some log their API address, token included.
         for handler in logging.getLogger().handlers:
             handler.addFilter(self.redact)
+        withhold_member_content()  # and no library logs what members typed or pressed
         self.ctx = Context(
             self.db,
             settings.policy,
@@ -124,9 +125,17 @@ class App:
             chats,
             # In service pacing follows a clock no one can set; a test's clock moves both.
             time.monotonic if self.clock is system_clock else None,
+            self.forgot_secret,
         )
         self.senders[platform] = sender
         return sender
+
+    def forgot_secret(self) -> None:
+        """A sender forgot what a ballot, answer or receipt message said: have the
+        write-ahead log, which still holds it, emptied soon."""
+        keeper = self.scheduler.wal_keeper if self.scheduler else None
+        if keeper is not None:
+            keeper.empty_soon()
 
     def wake(self, platform: str) -> None:
         if platform in self.senders:

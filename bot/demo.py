@@ -54,6 +54,12 @@ def seed_if_empty(ctx: Context) -> bool:
         for row in rows:
             link_console(ctx, row["member_id"])
         open_demo_vote(ctx)
+        history = demo_history(ctx)
+    if history is not None:  # a close rebuilds the file: outside any transaction
+        from handlers.pulses import rounds as pulse_rounds
+
+        pulse_rounds.close(replace(ctx, clock=lambda: ctx.now() - timedelta(days=4)), history)
+    with ctx.db.atomic():
         open_demo_pulses(ctx)
     return True
 
@@ -100,10 +106,11 @@ HISTORY = [
 ]
 
 
-def close_demo_history(ctx: Context) -> None:
-    """A staff pulse round answered and closed last week, so results, trends and the
-    council's chart have something to show. Answers go through the pulse handlers, so
-    they are kept exactly as members' answers are (anonymous, secret destroyed at close)."""
+def demo_history(ctx: Context) -> dict | None:
+    """A staff pulse round answered last week (the caller closes it), so results, trends
+    and the council's chart have something to show. Answers go through the pulse
+    handlers, so they are kept exactly as members' answers are (anonymous, secret
+    destroyed at close)."""
     from handlers import build_router
     from handlers.members.identity import member_for
     from handlers.pulses import definitions as pulse_definitions
@@ -112,7 +119,7 @@ def close_demo_history(ctx: Context) -> None:
 
     definition = pulse_definitions.load(ctx).get("staff-pulse")
     if definition is None:
-        return
+        return None
     now = ctx.now()
     last_week = replace(ctx, clock=lambda: now - timedelta(days=7))
     round_row = pulse_rounds.open_round(last_week, definition, "demo")
@@ -125,7 +132,7 @@ def close_demo_history(ctx: Context) -> None:
             value = f"{round_row['id']}.{index}.{choice}"
             press = Choice(who, member, f"demo-{member_id}-{index}", action=ANSWER, value=value)
             router.dispatch(last_week, press)  # the replies are not sent: it is history
-    pulse_rounds.close(replace(ctx, clock=lambda: now - timedelta(days=4)), round_row)
+    return round_row
 
 
 def open_demo_pulses(ctx: Context) -> None:
@@ -133,7 +140,6 @@ def open_demo_pulses(ctx: Context) -> None:
     from handlers.pulses import definitions as pulse_definitions
     from handlers.pulses import rounds as pulse_rounds
 
-    close_demo_history(ctx)
     for survey_id in ("staff-pulse", "tenant-pulse"):
         definition = pulse_definitions.load(ctx).get(survey_id)
         if definition is not None:

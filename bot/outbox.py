@@ -88,6 +88,7 @@ class Sender:
         redact: Callable[[str], str] = str,
         chats: tuple[str, ...] = (),
         monotonic: Callable[[], float] | None = None,
+        forgot: Callable[[], None] = lambda: None,
     ) -> None:
         self.db, self.platform, self.deliver, self.clock = db, platform, deliver, clock
         self.pace, self.quiet_hours, self.default_timezone = pace, quiet_hours, default_timezone
@@ -95,6 +96,9 @@ class Sender:
         # Seconds that only go forward (time.monotonic in service); a fake clock's own
         # seconds in tests, so that its sleep moves both.
         self.monotonic = monotonic or (lambda: clock().timestamp())
+        # Called when a ballot, answer or receipt message was forgotten: the write-ahead
+        # log still holds what it said until it is emptied.
+        self.forgot = forgot
         self.delivered = 0
         self.rate = AdaptiveRate(pace.rate_per_second, pace.slow_down, pace.climb_per_second)
         self._next_slot: float | None = None
@@ -221,7 +225,8 @@ class Sender:
             outbox.postpone(self.db, row, self._wall(self._paused_until), count_attempt=False)
             return False
         if row.chat_id in self._unreachable:
-            outbox.mark_failed(self.db, row, "unreachable", self._unreachable[row.chat_id])
+            if outbox.mark_failed(self.db, row, "unreachable", self._unreachable[row.chat_id]):
+                self._forgetting(row)
             return False
         if row.quiet:
             until = quiet_until(self.clock(), row.timezone, self.quiet_hours, self.default_timezone)
@@ -270,11 +275,17 @@ class Sender:
             self._unrecorded.append((row, result))
             raise
 
+    def _forgetting(self, row: Row) -> None:
+        """A row given its end: if what it said is forgotten, the log holding it should go."""
+        if outbox.forgets(row.key):
+            self.forgot()
+
     def _record(self, row: Row, result: Outcome) -> None:
         now = self.clock()
         self.reachability.note(result, now)
         if result.ok:
-            outbox.mark_sent(self.db, row, result.ref, now)
+            if outbox.mark_sent(self.db, row, now):
+                self._forgetting(row)
             self.delivered += 1
             self.rate.delivered()
         elif result.retry_after is not None:
@@ -295,6 +306,7 @@ class Sender:
             outbox.abandon_chat(
                 self.db, self.platform, row.chat_id, "unreachable", result.unreachable
             )
+            self.forgot()
             members.mark_unreachable(self.db, self.platform, row.chat_id, result.unreachable, now)
             log.warning(
                 "%s: chat %s is unreachable (%s)", self.platform, row.chat_id, result.unreachable
@@ -302,7 +314,8 @@ class Sender:
         else:
             error = self.redact(result.error or "unknown error")
             if result.permanent or row.attempts >= self.pace.max_attempts:
-                outbox.mark_failed(self.db, row, "failed", error)
+                if outbox.mark_failed(self.db, row, "failed", error):
+                    self._forgetting(row)
                 log.error("%s: gave up on message %s: %s", self.platform, row.key, error)
             else:
                 outbox.postpone(self.db, row, now + backoff(row.attempts), error)

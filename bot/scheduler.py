@@ -31,7 +31,7 @@ from bot.postman import Postman
 from handlers import MODULES
 from handlers.context import Context
 from handlers.messages import Message
-from handlers.schedule import Job, JobError, Pause
+from handlers.schedule import Job, JobError, Pause, Rebuild
 from storage import close_leases, faults, secrecy
 from storage import jobs as job_runs
 from storage.timestamps import iso, parse
@@ -43,6 +43,7 @@ TICK_SECONDS = 30.0
 SLOW_SECONDS = 0.1  # a job holding the loop longer than this delays members' replies
 EXPECTED = (JobError, sqlite3.OperationalError)  # told in one line; anything else is a bug
 PART = 200  # messages posted per transaction when a job fans out to many members
+HELD_RETRY_SECONDS = 5.0  # a close held by a reader of the file is tried again this soon
 T = TypeVar("T")
 
 
@@ -81,6 +82,8 @@ class Fanout:
     posted: int = 0
     done: bool = False
     checkpoint: bool = False  # empty the write-ahead log when the job is done
+    barrier: Rebuild | None = None  # the file to rebuild before the job goes on
+    held: str | None = None  # why a rebuild could not be done: the job's error, at its end
 
 
 async def let_others_run() -> None:
@@ -162,8 +165,12 @@ class Scheduler:
 
     def run_job(self, job: Job) -> bool:
         """Run `job` if due. Its claim, its effects, its messages and the record of its
-        success commit together, so a crash leaves the job still due rather than half done."""
+        success commit together, so a crash leaves the job still due rather than half done
+        (but for a close, which commits before the file is rebuilt, and goes on after)."""
         fanout = self._begin(job, None)
+        while fanout is not None and not fanout.done:
+            self._rebuild_here(fanout)
+            self._continue(fanout, None)
         self._checkpoint(fanout)
         return fanout is not None
 
@@ -177,6 +184,11 @@ class Scheduler:
         self._fanning.add(job.id)  # no await since the claim: nobody took it meanwhile
         try:
             while fanout is not None and not fanout.done:
+                if fanout.barrier is not None:
+                    # On the loop: VACUUM is a commit, and one from another thread landing
+                    # between a read and a write of the loop's own transactions makes those
+                    # fail at once ("database is locked") instead of waiting.
+                    self._rebuild_here(fanout)
                 await let_others_run()
                 if self._stopping:  # carried on at the next start, from where it was cut
                     log.info("%s stops between its parts; the next start carries it on", job.id)
@@ -187,6 +199,8 @@ class Scheduler:
             self._fanning.discard(job.id)
         if fanout is not None and fanout.checkpoint:
             await self._empty_log_off_the_loop()
+        if fanout is not None and fanout.held:  # a reader held a close up: look again soon
+            asyncio.get_running_loop().call_later(HELD_RETRY_SECONDS, self.nudge)
         return fanout is not None
 
     async def _empty_log_off_the_loop(self) -> None:
@@ -196,6 +210,17 @@ class Scheduler:
             secrecy.checkpoint(self.ctx.db)
         else:
             await asyncio.get_running_loop().run_in_executor(None, self.wal_keeper.empty)
+
+    def _rebuild_here(self, fanout: Fanout) -> None:
+        barrier, fanout.barrier = fanout.barrier, None
+        if barrier is not None:
+            self._rebuilt(fanout, barrier, secrecy.rebuild_file(self.ctx.db.conn))
+
+    def _rebuilt(self, fanout: Fanout, barrier: Rebuild, done: bool) -> None:
+        barrier.outcome.append(done)
+        if not done:
+            fanout.held = barrier.why or "the database file could not be rebuilt"
+            log.warning("%s: %s", fanout.job.id, fanout.held)
 
     def _guarded(self, job: Job, work: Callable[[], T]) -> T | None:
         started = time.perf_counter()
@@ -250,9 +275,9 @@ class Scheduler:
             return None if job.id in self._fanning else due
         return due if close_leases.alive(by) is False else None
 
-    def _continue(self, fanout: Fanout) -> Fanout:
+    def _continue(self, fanout: Fanout, part: int | None = PART) -> Fanout:
         with self.ctx.db.atomic():
-            self._post(fanout, PART)
+            self._post(fanout, part)
         return fanout
 
     def _post(self, fanout: Fanout, part: int | None) -> None:
@@ -264,6 +289,9 @@ class Scheduler:
         if fanout.due is not None:
             faults.at(f"job {fanout.job.id}: fan-out")
         for item in fanout.messages:
+            if isinstance(item, Rebuild):  # commit, rebuild, then go on
+                fanout.barrier, fanout.done = item, False
+                break
             if isinstance(item, Pause):
                 fanout.checkpoint |= item.checkpoint
                 if part:
@@ -278,7 +306,9 @@ class Scheduler:
             prefix = f"job:{fanout.job.id}:{iso(fanout.due)}" if fanout.due else None
             self.postman.post(batch, key_prefix=prefix, start=fanout.posted)
             fanout.posted += len(batch)
-        if fanout.done:
+        if fanout.done and fanout.held:  # done all it could; the rest waits for the next tick
+            job_runs.failed(self.ctx.db, fanout.job.id, self.ctx.now(), fanout.held)
+        elif fanout.done:
             job_runs.succeeded(self.ctx.db, fanout.job.id, fanout.started)
             job_runs.finish_fanout(self.ctx.db, fanout.job.id)
             faults.at(None)

@@ -9,7 +9,7 @@ that has fallen due (rounds to close, reminders to send) and must be idempotent.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.context import Context
@@ -40,6 +40,34 @@ class Pause:
 
 PAUSE = Pause()
 CHECKPOINT = Pause(checkpoint=True)
+
+
+@dataclass(frozen=True, eq=False)
+class Rebuild(Pause):
+    """Yielded where a close may go on only once the database file keeps nothing of how
+    it was before: rebuilt page by page (no earlier copy of a row left in a page's unused
+    space or a freed page) and the write-ahead log emptied into it. The scheduler commits
+    what is done, rebuilds off the loop and notes in `outcome` whether it could. A program
+    reading the file can hold it up: then the close waits, `why` is the job's last error
+    (`mutual-voice jobs`), and the next tick tries again. Drawn all at once, outside a
+    transaction, the close rebuilds the file itself (`done`)."""
+
+    why: str = ""
+    outcome: list[bool] = field(default_factory=list)
+
+    def done(self, rebuild: Callable[[], bool]) -> bool:
+        """Whether the file was rebuilt; drawn all at once (the command line, a test)
+        nobody did it, so it is done here, by `rebuild`."""
+        if not self.outcome:
+            self.outcome.append(rebuild())
+        return self.outcome[-1]
+
+
+# Why a close waits: the job's last error in `mutual-voice jobs`.
+HELD = (
+    "{what} waits: another program is reading the database file (a backup, a query), "
+    "which must be rebuilt first; tried again every tick"
+)
 
 
 def without_pauses(items: Iterable[Message | Pause]) -> Iterator[Message]:

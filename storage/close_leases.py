@@ -129,3 +129,11 @@ def stuck(db: Database) -> list[dict[str, str]]:
     return [
         {"close": f"round {number} of {survey}", "error": error} for survey, number, error in rounds
     ] + [{"close": f"vote {vote_id}", "error": error} for vote_id, error in votes]
+
+
+def release(db: Database, table: str, key: object) -> None:
+    """Nobody is at the close of `key` now: the next tick may take it on at once."""
+    db.execute(
+        f"update {table} set sealing_at = null, sealing_by = null where {TABLES[table]} = ?",
+        [key],
+    )

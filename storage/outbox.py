@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from fnmatch import fnmatchcase
 from typing import Any
 
 from sqlite_utils import Database
@@ -154,10 +155,26 @@ def next_due(db: Database, platform: str, chats: tuple[str, ...] = ()) -> dateti
     return datetime.fromisoformat(row[0]) if row and row[0] else None
 
 
-# Messages that show one member their ballot, receipt code or answer. Once delivered,
-# only the key stays (so nothing is sent twice), never what they said.
-FORGET_ONCE_SENT = ("vote:*:b:*", "pulse:*:tick:*", "receipt:*")
+# Messages that show one member their ballot, receipt code or answer. Once delivered or
+# given up, only the key stays (so nothing is sent twice), never what they said; the rows
+# themselves go at the close of their round or vote.
+FORGET_ONCE_SENT = ("vote:*:b:*", "pulse:*:tick:*")
+# Rows that go entirely once delivered or given up: answers to `/receipt` (a random key,
+# so nothing to send twice), so that nothing says who asked about which ballot; and
+# messages between a member and the bot about suggestions (and a member's copy of their
+# own data), whose times, order and recipient would tell who sent an anonymous
+# suggestion (no key is posted twice: the event it answers is handled once, and a closed
+# suggestion takes no more messages).
+FORGET_ENTIRELY = ("receipt:*", "suggestion:*", "mydata:*")
 FORGOTTEN = {"text": "(Cleared once delivered, so that what it said is not kept.)", "title": ""}
+_BLANKED = " or ".join("key glob ?" for _ in FORGET_ONCE_SENT)
+_DELETED = " or ".join("key glob ?" for _ in FORGET_ENTIRELY)
+
+
+def forgets(key: str) -> bool:
+    """Whether what the message with this key said is forgotten once it is sent or given
+    up (then the write-ahead log, which still holds it, is worth emptying soon)."""
+    return any(fnmatchcase(key, pattern) for pattern in (*FORGET_ONCE_SENT, *FORGET_ENTIRELY))
 
 
 def scrub_messages(db: Database, prefix: str, sent_only: bool = True) -> int:
@@ -174,36 +191,36 @@ def scrub_messages(db: Database, prefix: str, sent_only: bool = True) -> int:
     ).rowcount
 
 
-# Messages between a member and the bot about suggestions (and a member's copy of their
-# own data) go altogether once delivered or given up: their times, their order and the
-# member they went to would tell who sent an anonymous suggestion. No key is posted twice
-# (the event it answers is handled once; a closed suggestion takes no more messages).
-DELETE_ONCE_SENT = ("suggestion:*", "mydata:*")
-_DELETED = " or ".join("key glob ?" for _ in DELETE_ONCE_SENT)
+# The claim a sender holds on a row: marking it touches that row only while it is still
+# that claim (a close may have deleted it meanwhile, and ids are never reused).
+CLAIMED = "id = ? and key = ? and status = 'sending'"
 
 
-def _delete_once_sent(db: Database, where: str, params: list[Any]) -> int:
-    return db.execute(
-        f"delete from outbox where ({_DELETED}) and {where}", [*DELETE_ONCE_SENT, *params]
+def mark_sent(db: Database, row: Row, now: datetime) -> bool:
+    """The claimed `row` was delivered; False if it is no longer that claim (nothing else
+    is ever marked in its place). The platform's id of the message is not kept: an edit
+    takes it from the member's press, and a row of ids would count each member's messages.
+    What a secret message said is forgotten (`forgets`)."""
+    marked = db.execute(
+        f"update outbox set status = 'sent', sent_at = ?, error = null where {CLAIMED}",
+        [iso(now), row.id, row.key],
     ).rowcount
+    if marked:
+        _forget_secrets(db, "id = ?", [row.id])
+    return bool(marked)
 
 
-def mark_sent(db: Database, row: Row, ref: str | None, now: datetime) -> bool:
-    """Mark the claimed `row` sent (or delete it, if it is one that goes once sent); False
-    if it is no longer that claim (a close deleted it meanwhile): nothing else is ever
-    marked in its place."""
-    claimed, params = "id = ? and key = ? and status = 'sending'", [row.id, row.key]
-    if _delete_once_sent(db, claimed, params):
-        return True
-    secret = " or ".join("key glob ?" for _ in FORGET_ONCE_SENT)
-    return bool(
-        db.execute(
-            f"update outbox set status = 'sent', sent_at = ?, sent_ref = ?, error = null, "
-            f"payload = case when {secret} then ? else payload end "
-            f"where {claimed}",
-            [iso(now), ref, *FORGET_ONCE_SENT, json.dumps(FORGOTTEN), *params],
-        ).rowcount
-    )
+def _forget_secrets(db: Database, where: str, params: list[Any]) -> bool:
+    """Blank the ballot and answer messages among the rows `where` selects, and delete the
+    rows that go entirely (`FORGET_ENTIRELY`); True if there were any."""
+    deleted = db.execute(
+        f"delete from outbox where ({where}) and ({_DELETED})", [*params, *FORGET_ENTIRELY]
+    ).rowcount
+    blanked = db.execute(
+        f"update outbox set payload = ? where ({where}) and ({_BLANKED}) and payload != ?",
+        [json.dumps(FORGOTTEN), *params, *FORGET_ONCE_SENT, json.dumps(FORGOTTEN)],
+    ).rowcount
+    return bool(deleted or blanked)
 
 
 def postpone(
@@ -223,10 +240,15 @@ def postpone(
     )
 
 
-def mark_failed(db: Database, row: Row, status: str, error: str) -> None:
-    claimed, params = "id = ? and key = ? and status = 'sending'", [row.id, row.key]
-    if not _delete_once_sent(db, claimed, params):
-        db.execute(f"update outbox set status = ?, error = ? where {claimed}", [status, error, *params])
+def mark_failed(db: Database, row: Row, status: str, error: str) -> bool:
+    """Give the claimed `row` up; False if it is no longer that claim. What a secret
+    message said is forgotten as when delivered."""
+    marked = db.execute(
+        f"update outbox set status = ?, error = ? where {CLAIMED}", [status, error, row.id, row.key]
+    ).rowcount
+    if marked:
+        _forget_secrets(db, "id = ?", [row.id])
+    return bool(marked)
 
 
 def recover_in_flight(db: Database, platform: str) -> int:
@@ -237,11 +259,6 @@ def recover_in_flight(db: Database, platform: str) -> int:
         "update outbox set status = 'pending' where status = 'sending' and platform = ?",
         [platform],
     ).rowcount
-
-
-def sent_ref(db: Database, key: str) -> str | None:
-    row = db.execute("select sent_ref from outbox where key = ?", [key]).fetchone()
-    return row[0] if row else None
 
 
 def status_counts(db: Database) -> list[dict[str, Any]]:
@@ -262,15 +279,18 @@ def rows_for(db: Database, platform: str | None = None) -> list[dict[str, Any]]:
 
 
 def abandon_chat(db: Database, platform: str, chat_id: str, status: str, error: str) -> int:
-    """Give up every waiting message to a chat that can no longer be reached."""
-    _delete_once_sent(
-        db, "platform = ? and chat_id = ? and status = 'pending'", [platform, chat_id]
-    )
-    return db.execute(
-        "update outbox set status = ?, error = ? where platform = ? and chat_id = ? "
-        "and status = 'pending'",
-        [status, error, platform, chat_id],
-    ).rowcount
+    """Give up every waiting message to a chat that can no longer be reached (forgetting
+    what ballot, answer and receipt messages said, as `mark_failed`)."""
+    with db.atomic():
+        given_up = db.execute(
+            "update outbox set status = ?, error = ? where platform = ? and chat_id = ? "
+            "and status = 'pending'",
+            [status, error, platform, chat_id],
+        ).rowcount
+        _forget_secrets(
+            db, "platform = ? and chat_id = ? and status = ?", [platform, chat_id, status]
+        )
+    return given_up
 
 
 def waiting(db: Database, platform: str) -> int:

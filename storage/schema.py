@@ -185,6 +185,32 @@ def m009_outbox_ids_never_reused(db: Database) -> None:
     db["job_runs"].add_column("unfinished_by", str)
 
 
+@core()
+def m010_hashed_events(db: Database) -> None:
+    """Handled events as a keyed hash of the platform's event id, no longer the sender,
+    the action and the value pressed (storage/conversations.py); old records go, zeroed.
+    WITHOUT ROWID: rows sit in hash order, not in the order events came."""
+    db.execute("pragma secure_delete = on")
+    db.execute("drop table processed_events")
+    db.execute(
+        "create table processed_events (digest text primary key, at text not null) without rowid"
+    )
+    db.execute("create index processed_events_at on processed_events (at)")
+    db.execute("create table dedupe_secret (secret blob not null)")
+    db.execute("insert into dedupe_secret (secret) values (randomblob(32))")
+
+
+@core()
+def m011_forget_message_ids_and_receipts(db: Database) -> None:
+    """Platform message ids are no longer kept (a row of them counts a member's messages),
+    nor answers to /receipt once delivered or given up (storage/outbox.py)."""
+    db.execute("pragma secure_delete = on")
+    db.execute("update outbox set sent_ref = null where sent_ref is not null")
+    db.execute(
+        "delete from outbox where key glob 'receipt:*' and status not in ('pending', 'sending')"
+    )
+
+
 MIGRATION_SETS: list[Migrations] = [
     core,
     suggestions_migrations,

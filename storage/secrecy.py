@@ -359,6 +359,44 @@ def _claim_member_order(db: Database) -> bool:
     return True
 
 
+def rewritten(db: Database, name: str) -> bool:
+    """Whether the rows of close `name` are all rewritten (only the file's rebuild is left)."""
+    return _phase(db, f"rewritten:{name}") == "done"
+
+
+def mark_rewritten(db: Database, name: str, done: bool = True) -> None:
+    _set_phase(db, f"rewritten:{name}", "done" if done else None)
+
+
+def rebuild_file(conn: sqlite3.Connection) -> bool:
+    """Rebuild the whole database file (VACUUM) and empty the write-ahead log into it;
+    False if it could not be done now (a reader held the log, or the file was busy).
+
+    Deleting zeroes a row (`secure_delete`), but when SQLite moves rows between pages
+    (a page splits or merges) the old copies stay in the pages' unused space, and the
+    log keeps every page as it was written. Rebuilt, every page holds only live rows,
+    in the order they are now; emptied, the log holds nothing. Outside a transaction
+    only. A reader holding the log is waited for only briefly (the caller tries again
+    later): emptying it holds every writer back meanwhile.
+    """
+    if conn.in_transaction:
+        return False
+    (waits,) = conn.execute("pragma busy_timeout").fetchone()
+    try:
+        conn.execute("vacuum")
+        conn.execute("pragma wal_checkpoint(passive)")
+        conn.execute("pragma busy_timeout = 300")
+        for _attempt in range(3):  # another checkpoint (the WAL keeper's) may be under way
+            busy, _, _ = conn.execute("pragma wal_checkpoint(truncate)").fetchone()
+            if busy == 0:
+                return True
+        return False
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        conn.execute(f"pragma busy_timeout = {int(waits)}")
+
+
 def checkpoint(db: Database) -> bool:
     """Fold the write-ahead log into the file and empty it; False if it could not be.
 

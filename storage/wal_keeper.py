@@ -31,6 +31,7 @@ class WalKeeper:
         self.db, self.path, self.every = db, path, every
         self._wal = path.with_name(path.name + "-wal")
         self._stopping = threading.Event()
+        self._wanted = threading.Event()  # something secret was forgotten: empty the log
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -62,6 +63,11 @@ class WalKeeper:
         finally:
             conn.close()
 
+    def empty_soon(self) -> None:
+        """Empty the whole log at the next turn (and each turn after, until it could): it
+        holds the earlier versions of rows just forgotten."""
+        self._wanted.set()
+
     def copy_once(self, conn: sqlite3.Connection) -> int:
         """Copy what the log holds into the file, if it is worth it; the pages copied."""
         try:
@@ -72,12 +78,38 @@ class WalKeeper:
         _busy, _logged, copied = conn.execute("pragma wal_checkpoint(passive)").fetchone()
         return max(copied, 0)
 
+    def turn(self, conn: sqlite3.Connection) -> None:
+        """One turn of the thread: empty the log if asked to, else copy it if worth it."""
+        if self._wanted.is_set():
+            self._wanted.clear()
+            if not self._truncate(conn):
+                self._wanted.set()  # a reader held it up: next turn
+        else:
+            self.copy_once(conn)
+
+    @property
+    def emptying(self) -> bool:
+        """Whether the log is still to be emptied."""
+        return self._wanted.is_set()
+
+    @staticmethod
+    def _truncate(conn: sqlite3.Connection) -> bool:
+        """Empty the log if no reader holds it; wait only briefly, since the last step
+        holds the bot's writers back while it waits."""
+        conn.execute("pragma wal_checkpoint(passive)")
+        conn.execute("pragma busy_timeout = 200")
+        try:
+            busy, _, _ = conn.execute("pragma wal_checkpoint(truncate)").fetchone()
+        finally:
+            conn.execute("pragma busy_timeout = 5000")
+        return busy == 0
+
     def _run(self) -> None:
         conn = sqlite3.connect(self.path, check_same_thread=True)
         try:
             while not self._stopping.wait(self.every):
                 try:
-                    self.copy_once(conn)
+                    self.turn(conn)
                 except sqlite3.Error as error:  # e.g. locked for a moment: next time
                     log.debug("copying the write-ahead log waits: %s", error)
         finally:

@@ -8,6 +8,9 @@ from collections.abc import Iterable, Mapping
 SECRET_BYTES = 32
 KEY_HEX_CHARS = 32  # 128 bits: collisions within a round are practically impossible
 
+# A closed round keeps the answers of a group smaller than the threshold under this name
+# rather than the group's own (storage/pulses/queries.py), so the file singles no one out.
+OTHER = "other"
 SECONDARY_REASON = "Hidden so that a smaller group's answers cannot be worked out from the total."
 
 

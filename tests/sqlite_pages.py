@@ -109,3 +109,39 @@ def written_order(found: list[Cell]) -> list[Cell]:
     """Cells in the order their bytes suggest they were written (last page, highest offset
     first within a page: SQLite fills a page from its end)."""
     return sorted(found, key=lambda c: (c.page, -c.offset))
+
+
+def pages_of(db, path: Path, names: list[str]) -> set[int]:
+    """The pages holding the rows of these tables and indexes."""
+    return {cell.page for name in names for cell in table_cells(db, path, name)}
+
+
+def unused_bytes(path: Path, pages: set[int] | None = None) -> list[tuple[int, bytes]]:
+    """What is not zero in the unused space of the file's b-tree pages (or of `pages`):
+    between a page's cell pointers and its cells, and inside its freeblocks, where
+    earlier copies of rows (and of where they sat) survive. (page, bytes) per run."""
+    data = path.read_bytes()
+    size = struct.unpack(">H", data[16:18])[0]
+    size = 65536 if size == 1 else size
+    found = []
+    for number in range(1, len(data) // size + 1):
+        if pages is not None and number not in pages:
+            continue
+        page = data[(number - 1) * size : number * size]
+        at = 100 if number == 1 else 0
+        kind = page[at]
+        if kind not in (TABLE_LEAF, TABLE_INTERIOR, INDEX_LEAF, INDEX_INTERIOR):
+            continue
+        header = 8 if kind in (TABLE_LEAF, INDEX_LEAF) else 12
+        freeblock, count, content = struct.unpack(">HHH", page[at + 1 : at + 7])
+        content = content or 65536
+        gap = page[at + header + 2 * count : content]
+        if gap.strip(b"\0"):
+            found.append((number, gap.strip(b"\0")))
+        while freeblock:
+            following, length = struct.unpack(">HH", page[freeblock : freeblock + 4])
+            inside = page[freeblock + 4 : freeblock + length]
+            if inside.strip(b"\0"):
+                found.append((number, inside.strip(b"\0")))
+            freeblock = following
+    return found

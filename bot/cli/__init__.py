@@ -11,6 +11,7 @@ import sys
 import click
 
 from bot.cli.state import State
+from bot.redaction import withhold_member_content
 
 # Each command by name: its module (bot.cli.<module>.<name>) and the line `--help` shows.
 # Modules load only when their command runs, so `--help` does not wait for matplotlib,
@@ -95,6 +96,7 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool, log_format: 
     logs.configure(logging.DEBUG if verbose else quiet, log_format)
     for noisy in ("httpx", "apscheduler", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    withhold_member_content()  # even with -v, no library logs what members sent
     ctx.obj = State(config_path, ctx.invoked_subcommand)
 
 

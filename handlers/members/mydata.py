@@ -4,7 +4,7 @@ An officer's export leaves out what could tell who sent an anonymous suggestion
 (`storage.privacy.LEFT_OUT_FOR_OFFICERS`); the member gets all of it here, in their own
 private chat, including the anonymous suggestions of theirs still open. The messages
 carry `mydata:` keys, so they leave the outbox once delivered
-(`storage.outbox.DELETE_ONCE_SENT`).
+(`storage.outbox.FORGET_ENTIRELY`).
 """
 
 from __future__ import annotations

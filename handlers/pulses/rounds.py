@@ -20,7 +20,7 @@ from handlers.i18n import N_
 from handlers.messages import Message, Recipient
 from handlers.pulses import definitions as pulse_definitions
 from handlers.pulses import questions as pulse_questions
-from handlers.schedule import CHECKPOINT, PAUSE, Job, Pause
+from handlers.schedule import CHECKPOINT, HELD, PAUSE, Job, Pause, Rebuild
 from storage import close_leases, secrecy
 from storage.pulses import queries as pulses
 from storage.timestamps import parse
@@ -170,13 +170,20 @@ def closing(ctx: Context, round_row: dict) -> Iterator[Message | Pause]:
             "round %d of %s is being closed elsewhere", round_row["number"], round_row["survey_id"]
         )
         return
-    parts = pulses.close_in_parts(ctx.db, round_id, now, noted(ctx))
+    threshold = ctx.policy.privacy.anonymity_threshold
+    parts = pulses.close_in_parts(ctx.db, round_id, now, noted(ctx), threshold)
     what = f"round {round_row['number']} of {round_row['survey_id']}"
-    closed = yield from closes.run_parts(ctx, "pulse_rounds", round_id, what, parts)
-    if closed:
+    rewritten = yield from closes.run_parts(ctx, "pulse_rounds", round_id, what, parts)
+    if not rewritten:  # closed already, or it cannot go on (the council is told)
+        return
+    rebuilt = Rebuild(why=HELD.format(what=f"{what}'s results"))
+    yield rebuilt
+    if not rebuilt.done(lambda: secrecy.rebuild_file(ctx.db.conn)):
+        close_leases.release(ctx.db, "pulse_rounds", round_id)  # the next tick tries again
+        return
+    if pulses.mark_closed(ctx.db, round_id):
         log.info("closed %s", what)
-    if closed is not None:
-        yield CHECKPOINT
+    yield CHECKPOINT  # the log keeps nothing, not even the mark
 
 
 def tick(ctx: Context, now: datetime) -> Iterator[Message | Pause]:
@@ -202,7 +209,8 @@ def scheduled(definition: SurveyDefinition) -> Job:
         if replaced:
             # A new round replaces the one before: it stops in the transaction that opens
             # the new one, and is closed in parts after the invitations (or by the tick).
-            pulses.stop_answers(ctx.db, earlier["id"], ctx.now(), noted(ctx))
+            threshold = ctx.policy.privacy.anonymity_threshold
+            pulses.stop_answers(ctx.db, earlier["id"], ctx.now(), noted(ctx), threshold)
         round_row = open_round(ctx, definition, "schedule", scheduled_for=due, whole=False)
         if round_row:
             yield from enrolling(ctx, round_row)

@@ -1,7 +1,7 @@
 """Replies in a conversation about suggestions are forgotten once delivered.
 
 Each reply to the member who wrote gets a key under `suggestion:` (see
-`storage.outbox.DELETE_ONCE_SENT`), so its row leaves the outbox once delivered: the
+`storage.outbox.FORGET_ENTIRELY`), so its row leaves the outbox once delivered: the
 times and order of "What is it about?", "Should the council see your name?" and the
 thanks would otherwise show who was writing a suggestion just before an anonymous one
 arrived.

@@ -78,7 +78,7 @@ def send(ctx: Context, event: Event, found: dict) -> Message | list[Message]:
             "days, and I'll tell you each time its status changes.",
             days,
         )
-    # Its own key, so that it goes from the outbox once delivered (DELETE_ONCE_SENT).
+    # Its own key, so that it goes from the outbox once delivered (FORGET_ENTIRELY).
     thanks = dataclasses.replace(
         reply(event, sent.format(n=number, days=days)), key=f"suggestion:{number}:sent"
     )

@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 from handlers import closes
 from handlers.context import Context
 from handlers.messages import Member, Message, Recipient
-from handlers.schedule import CHECKPOINT, PAUSE, Pause
+from handlers.schedule import CHECKPOINT, HELD, PAUSE, Pause, Rebuild
 from handlers.votes.notices import announcements, results, roll
-from handlers.votes.results import decode, describe_ballot, result_of, tally_now
+from handlers.votes.results import ballot_width, decode, describe_ballot, result_of, tally_now
 from handlers.votes.state import (
     CANCELLED,
     CLOSED,
@@ -35,6 +35,7 @@ from handlers.votes.state import (
     Vote,
     load,
     local_time,
+    new_receipt,
     when,
 )
 from storage import audit, close_leases, faults, secrecy
@@ -44,8 +45,6 @@ from surveys.votes.definitions import VoteDefinition, VoteOption, parse_poll
 from surveys.votes.tally import blt
 
 log = logging.getLogger(__name__)
-# A close not worked on for this long was cut short (the bot stopped, the command line
-# was interrupted): the tick carries it on. Every part of a close takes well under this.
 
 
 class VoteError(Exception):
@@ -112,6 +111,17 @@ def open_vote(ctx: Context, vote_id: str, actor: str = "scheduler") -> Iterator[
         secret = secrets.token_hex(32) if vote.definition.allow_change else None
         if not store.mark_open(ctx.db, vote_id, now, eligible, secret):
             return iter(())
+        # While open too, where a row sits says nothing: every member on the roll has a
+        # "not voted yet" row, and there are as many empty ballot slots, all of a size.
+        store.prepare_roll(
+            ctx.db,
+            vote_id,
+            vote.definition.constituencies,
+            now,
+            ballot_width(vote.definition),
+            vote.definition.allow_change,
+            new_receipt,
+        )
         audit.record(ctx.db, now, actor, "vote.open", vote_id, eligible=eligible)
         store.mark_notice(ctx.db, vote_id, "opened", now)
     log.info("opened vote %s: %d eligible", vote_id, eligible)
@@ -197,15 +207,25 @@ def finishing(ctx: Context, vote: Vote) -> Iterator[Message | Pause]:
 
     The result goes after the seal: it tells members to check their receipt code, and
     the ballots are published (so `/receipt` finds them) only once nothing links them to
-    voters. A close of 67,000 ballots takes seconds, so the result waits no longer."""
+    voters, and the database file has been rebuilt and its write-ahead log emptied, so
+    that no earlier copy of a page survives. A close of 67,000 ballots takes seconds, so
+    the result waits no longer, unless a program reading the file holds the rebuild up:
+    then the result waits for the next tick (`mutual-voice jobs` says why)."""
     yield PAUSE  # the close itself commits on its own
     what = f"vote {vote.id}"
     if vote.sealed_at is None:
         assert vote.closed_at is not None
         closed_on = f"{local_time(ctx, vote.closed_at):%Y-%m-%d}"
         parts = store.seal_in_parts(ctx.db, vote.id, closed_on)
-        sealed = yield from closes.run_parts(ctx, "votes", vote.id, what, parts)
-        if not sealed:  # another process is at it too (it finishes), or it cannot go on
+        rewritten = yield from closes.run_parts(ctx, "votes", vote.id, what, parts)
+        if not rewritten:  # sealed meanwhile by another process (it sends the result), or
+            return  # it cannot go on (the council is told)
+        rebuilt = Rebuild(why=HELD.format(what=f"{what}'s result"))
+        yield rebuilt
+        if not rebuilt.done(lambda: secrecy.rebuild_file(ctx.db.conn)):
+            close_leases.release(ctx.db, "votes", vote.id)  # the next tick tries again
+            return
+        if not store.mark_sealed(ctx.db, vote.id):
             return
         log.info("sealed vote %s: nothing links a ballot to a voter", vote.id)
         yield CHECKPOINT

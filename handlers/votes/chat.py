@@ -22,7 +22,7 @@ from handlers.schedule import Job, Pause
 from handlers.votes import ballots
 from handlers.votes.admin import VoteError, due_work, quick_poll
 from handlers.votes.notices import late_announcements, reminders, sweep_due
-from handlers.votes.results import describe_ballot, message_text, result_of
+from handlers.votes.results import message_text, result_of
 from handlers.votes.state import (
     CLOSED,
     OPEN,
@@ -145,10 +145,12 @@ def receipt_command(ctx: Context, event: Command) -> Message:
     for row in store.find_receipt(ctx.db, code):
         vote = load(ctx, row["vote_id"])
         if vote is not None:
-            ballot = describe_ballot(vote.definition, row["choice"], _)
+            # Which ballot, never what it chose: the answer sits in the outbox (and the
+            # log of a platform) beside the member who asked. The published ballot list
+            # shows the choices, by receipt code and never by name.
             lines.append(
-                _("{title}: ballot {code} is in the count: {ballot}.").format(
-                    title=_.pick(vote.title), code=code, ballot=ballot
+                _("{title}: ballot {code} is in the count.").format(
+                    title=_.pick(vote.title), code=code
                 )
             )
     if not lines:
@@ -158,8 +160,8 @@ def receipt_command(ctx: Context, event: Command) -> Message:
                 "are published only after a vote closes."
             ).format(code=code)
         )
-    # Who asked about which ballot links a member to it: the answer is cleared from the
-    # outbox once delivered (storage.outbox.FORGET_ONCE_SENT), like the receipt itself.
+    # Who asked about which ballot links a member to it: the answer is deleted from the
+    # outbox once delivered or given up (storage.outbox.FORGET_ENTIRELY).
     return replace(reply(event, "\n".join(lines)), key=f"receipt:{secrets.token_hex(8)}")
 
 

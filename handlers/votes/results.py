@@ -30,6 +30,14 @@ def encode(definition: VoteDefinition, picks: list[int]) -> str:
     return ",".join(str(p) for p in picks)
 
 
+def ballot_width(definition: VoteDefinition) -> int:
+    """The length of the longest ballot `encode` can give: every slot is made this long,
+    so that filling one never moves it."""
+    if definition.method == "resolution":
+        return max(len(choice) for choice in RESOLUTION_CHOICES)
+    return len(encode(definition, list(range(len(definition.choices)))))
+
+
 def decode(definition: VoteDefinition, choice: str) -> tuple[str, ...]:
     """A stored ballot as the names it chose, in order (invalid parts become '?')."""
     if definition.method == "resolution":

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from storage import faults, secrecy
+from storage import conversations, faults, secrecy
 from storage.timestamps import iso
 
 # Which comment languages may stay noted, given (respondent key, language) of the writers.
@@ -370,25 +370,37 @@ def not_joined(db: Database, round_id: int) -> int:
 
 
 def close_round(
-    db: Database, round_id: int, now: datetime, languages: NotedLanguages | None = None
+    db: Database,
+    round_id: int,
+    now: datetime,
+    languages: NotedLanguages | None = None,
+    threshold: int = 0,
 ) -> bool:
-    """Close a round for good, all at once; False if it was already closed.
+    """Close a round for good, all at once (outside a transaction); False if it was
+    already closed, or the file could not be rebuilt now.
 
-    See `close_in_parts`, which does the work; then the write-ahead log is emptied.
+    See `close_in_parts`, which does the work; then the file is rebuilt and its
+    write-ahead log emptied (earlier versions of the pages, the secret and the order
+    answers came in, live on there), and only then is the round closed.
     """
-    parts = close_in_parts(db, round_id, now, languages)
+    parts = close_in_parts(db, round_id, now, languages, threshold)
     while True:
         try:
             next(parts)
         except StopIteration as end:
-            # Earlier versions of the pages (the secret, the order answers came in) live
-            # on in the write-ahead log until a checkpoint: copy it back and empty it now.
+            if not end.value or not secrecy.rebuild_file(db.conn):
+                return False
+            closed = mark_closed(db, round_id)
             secrecy.checkpoint(db)
-            return bool(end.value)
+            return closed
 
 
 def close_in_parts(
-    db: Database, round_id: int, now: datetime, languages: NotedLanguages | None = None
+    db: Database,
+    round_id: int,
+    now: datetime,
+    languages: NotedLanguages | None = None,
+    threshold: int = 0,
 ) -> Generator[None, None, bool]:
     """Close a round, one short transaction per part, yielding between parts; returns
     whether it closed it (False if it was closed already).
@@ -400,18 +412,24 @@ def close_in_parts(
     to how many questions a respondent key answered, and for everyone the round's
     opening time instead of when they answered. Answers, comments and who took part are
     written again in random orders (see storage/secrecy.py), the answers under new
-    random respondent keys. Then `closed_at` is set: nothing links an answer to a member.
+    random respondent keys; every platform event handled so far is forgotten. Then, once
+    the file is rebuilt (handlers/pulses/rounds.py), `mark_closed` sets `closed_at`:
+    nothing links an answer to a member. Returns whether the round is rewritten (at once
+    if it was already).
 
     Every part can be done again: a close cut short (a crash, the bot stopped) is carried
     on by calling this again, which the bot's tick does for a round with `closing_at` set.
     """
     low, high = _prefix_range(key_prefix(round_id))
     faults.at("round: stop answers")
+    name = f"round:{round_id}"
     with db.atomic():
         row = get_round(db, round_id)
         if row is None or row["closed_at"]:
             return False
-        stop_answers(db, round_id, now, languages)
+        if secrecy.rewritten(db, name):
+            return True
+        stop_answers(db, round_id, now, languages, threshold)
     yield
     yield from secrecy.delete_in_parts(db, "outbox", "key >= ? and key < ?", [low, high])
     yield from secrecy.delete_in_parts(
@@ -434,6 +452,16 @@ def close_in_parts(
     yield from secrecy.shuffle_member_order_in_parts(db)
     faults.at("round: closed_at")
     with db.atomic():
+        conversations.forget_events(db)
+        secrecy.mark_rewritten(db, name)
+    return True
+
+
+def mark_closed(db: Database, round_id: int) -> bool:
+    """The close is done (rewritten, and the file rebuilt): results may be shown. False if
+    it was closed already."""
+    with db.atomic():
+        secrecy.mark_rewritten(db, f"round:{round_id}", done=False)
         return bool(
             db.execute(
                 "update pulse_rounds set closed_at = closing_at where id = ? and closed_at is null",
@@ -443,13 +471,19 @@ def close_in_parts(
 
 
 def stop_answers(
-    db: Database, round_id: int, now: datetime, languages: NotedLanguages | None = None
+    db: Database,
+    round_id: int,
+    now: datetime,
+    languages: NotedLanguages | None = None,
+    threshold: int = 0,
 ) -> bool:
     """The first part of a close, quick even for a big round: the round takes no more
     answers, its turnout and answers are counted and its secret is deleted. A comment's
     language is kept only if `languages` (given the comment writers) says the council may
-    see it noted: a rare one would narrow down who wrote it. False if it had stopped
-    already. The rest is done by `close_in_parts`."""
+    see it noted: a rare one would narrow down who wrote it. So is the constituency of an
+    answer, a comment and a count: a group with fewer than `threshold` respondents is
+    kept as OTHER, so that a lone respondent of a small group is not singled out in the
+    file. False if it had stopped already. The rest is done by `close_in_parts`."""
     with db.atomic():
         if not db.execute(
             "update pulse_rounds set closing_at = ? "
@@ -457,6 +491,7 @@ def stop_answers(
             [iso(now), round_id],
         ).rowcount:
             return False
+        _merge_small_groups(db, round_id, threshold)
         _count_and_forget(db, round_id)
         kept = languages(comment_writers(db, round_id)) if languages else frozenset()
         db.execute(
@@ -465,6 +500,33 @@ def stop_answers(
             [round_id, *kept],
         )
     return True
+
+
+OTHER = (
+    "other"  # the name kept for the answers of groups too small to name (surveys.anonymity.OTHER)
+)
+
+
+def _merge_small_groups(db: Database, round_id: int, threshold: int) -> None:
+    """Answers and comments of constituencies with fewer than `threshold` respondents (in
+    this round) are kept as OTHER; their counts follow, being counted from the answers."""
+    small = [
+        group
+        for group, respondents in db.execute(
+            "select constituency, count(answered_at) from pulse_participation "
+            "where round_id = ? group by constituency",
+            [round_id],
+        )
+        if respondents < threshold
+    ]
+    if not small:
+        return
+    marks = ", ".join("?" * len(small))
+    for table in ("pulse_answers", "pulse_comments"):
+        db.execute(
+            f"update {table} set constituency = ? where round_id = ? and constituency in ({marks})",
+            [OTHER, round_id, *small],
+        )
 
 
 def _count_and_forget(db: Database, round_id: int) -> None:

@@ -193,7 +193,7 @@ def forget_sender(db: Database, number: int) -> None:
     """Nothing may link a member to suggestion `number` any more: it is closed.
 
     The relay link goes, so do the messages about it already delivered (those still
-    waiting go once delivered: `storage.outbox.DELETE_ONCE_SENT`) and a question about it
+    waiting go once delivered: `storage.outbox.FORGET_ENTIRELY`) and a question about it
     a member or the council left unanswered. Deleted rows are zeroed (`secure_delete`).
     """
     prefix = f"suggestion:{number}:"

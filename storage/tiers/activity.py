@@ -78,6 +78,8 @@ VOTES = Source(
     "vote_voters",
     member="member_id",
     at="voted_on",
+    # A member on an open vote's roll who has not voted yet has a row too (storage/votes).
+    where="voted_on != '----------'",
     day_only=True,
 )
 NAMED_SUGGESTIONS = Source(

@@ -1,8 +1,11 @@
 """Member votes in SQL: definitions and state, the secret ballot, drafts and the roll.
 
-The ballot is secret by construction (see storage/votes/schema.py): `cast` writes the
-"has voted" row and the ballot in one transaction, and the UNIQUE (vote_id, member_id)
-constraint on `vote_voters` decides a race between two presses: the second one fails.
+The ballot is secret by construction (see storage/votes/schema.py), while open too: at
+opening, `prepare_roll` writes a "not voted yet" row for every member on the roll and an
+empty ballot slot for each, all of one size. `cast` then sets the member's row and fills
+a randomly drawn empty slot, both in place and in one transaction, so that where rows
+sit in the file says nothing of who voted when, nor which slot is whose. The update of
+a row still "not voted yet" decides a race between two presses: the second finds none.
 """
 
 from __future__ import annotations
@@ -11,15 +14,22 @@ import json
 import sqlite3
 from collections.abc import Callable, Generator, Iterable
 from datetime import datetime
+from secrets import randbelow, token_hex
 from typing import Any
 
 from sqlite_utils import Database
 
-from storage import close_leases, faults, secrecy
+from storage import close_leases, conversations, faults, secrecy
 from storage.timestamps import iso
 
 CAST, REPLACED, ALREADY, NOT_OPEN = "cast", "replaced", "already voted", "not open"
 SEAL_PART = 500  # ballots (or voters) moved per transaction when a vote is sealed
+# `voted_on` of a member on the roll who has not voted: as long as a day (2026-11-30), so
+# that voting overwrites the row in place rather than moving it.
+NOT_YET = "-" * 10
+VOTED = f"voted_on != '{NOT_YET}'"
+FILLED = "rtrim(choice) != ''"  # an empty slot's choice is all spaces
+EMPTY = "rtrim(choice) = ''"
 
 
 def insert_vote(db: Database, row: dict[str, Any], replace: bool = False) -> None:
@@ -264,7 +274,8 @@ def waiting_members(
         where m.member_id > ? and m.member_id <= ? and {_roll(groups)}
         and exists (select 1 from identities i where i.member_id = m.member_id
             and i.unreachable_at is null)
-        and not exists (select 1 from vote_voters v where v.vote_id = ? and v.member_id = m.member_id)
+        and not exists (select 1 from vote_voters v where v.vote_id = ?
+            and v.member_id = m.member_id and v.{VOTED})
         {announced if unannounced else ""} order by m.member_id""",
         [after, last, *roll, vote_id, *([announcement_key(vote_id, "")] if unannounced else [])],
     )
@@ -279,7 +290,8 @@ def voted_members(db: Database, vote_id: str) -> set[str]:
     return {
         row[0]
         for row in db.execute(
-            "select member_id from vote_voters where vote_id = ? and member_id is not null",
+            f"select member_id from vote_voters where vote_id = ? and member_id is not null "
+            f"and {VOTED}",
             [vote_id],
         )
     }
@@ -288,7 +300,8 @@ def voted_members(db: Database, vote_id: str) -> set[str]:
 def has_voted(db: Database, vote_id: str, member_id: str) -> bool:
     return (
         db.execute(
-            "select 1 from vote_voters where vote_id = ? and member_id = ?", [vote_id, member_id]
+            f"select 1 from vote_voters where vote_id = ? and member_id = ? and {VOTED}",
+            [vote_id, member_id],
         ).fetchone()
         is not None
     )
@@ -296,10 +309,57 @@ def has_voted(db: Database, vote_id: str, member_id: str) -> bool:
 
 def count_voters(db: Database, vote_id: str) -> int:
     """How many voted; erasing a member keeps their row (without the id), so this never drops."""
-    return db.execute("select count(*) from vote_voters where vote_id = ?", [vote_id]).fetchone()[0]
+    return db.execute(
+        f"select count(*) from vote_voters where vote_id = ? and {VOTED}", [vote_id]
+    ).fetchone()[0]
 
 
 # --- the ballot -----------------------------------------------------------------------
+
+
+def prepare_roll(
+    db: Database,
+    vote_id: str,
+    constituencies: Iterable[str],
+    joined_by: datetime,
+    width: int,
+    keyed: bool,
+    make_receipt: Callable[[], str],
+) -> int:
+    """At opening (in its transaction): a "not voted yet" row for every member on the
+    roll, and as many empty ballot slots, each under a random receipt code and as long as
+    the longest ballot (`width`), with a random stand-in for the replacement key if the
+    vote is `keyed` (allows a change). Returns the size of the roll."""
+    groups = list(constituencies)
+    on_roll = db.execute(
+        f"insert or ignore into vote_voters (vote_id, member_id, voted_on) "
+        f"select ?, m.member_id, ? from members m where {_roll(groups)} order by m.member_id",
+        [vote_id, NOT_YET, *groups, iso(joined_by)],
+    ).rowcount
+    _add_slots(db, vote_id, on_roll, width, keyed, make_receipt)
+    return on_roll
+
+
+def _add_slots(
+    db: Database,
+    vote_id: str,
+    count: int,
+    width: int,
+    keyed: bool,
+    make_receipt: Callable[[], str],
+) -> None:
+    blank = " " * width
+    while count > 0:  # a receipt drawn twice is ignored, and drawn again
+        before = db.conn.total_changes
+        db.conn.executemany(
+            "insert or ignore into vote_ballots (vote_id, receipt, choice, ballot_key) "
+            "values (?, ?, ?, ?)",
+            [
+                (vote_id, make_receipt(), blank, token_hex(16) if keyed else None)
+                for _ in range(count)
+            ],
+        )
+        count -= db.conn.total_changes - before
 
 
 def cast(
@@ -317,51 +377,110 @@ def cast(
 
     Returns (outcome, receipt). The first statement is a write, so the check that the
     vote is open (and its closing time not yet reached at `now`) is made under the
-    write lock. Without `ballot_key` a second ballot is refused (ALREADY); with it,
-    it replaces the ballot stored under that key (REPLACED). With `live_every`, a new
-    ballot that makes the number a multiple of it takes the count so far (`live`).
+    write lock. The member's "not voted yet" row is overwritten in place, and the ballot
+    fills a randomly drawn empty slot in place (`prepare_roll`). Without `ballot_key` a
+    second ballot is refused (ALREADY); with it, the slot stored under that key is
+    emptied and the new ballot fills another (REPLACED). With `live_every`, a new ballot
+    that makes the number a multiple of it takes the count so far (`live`).
     """
     is_open = "exists (select 1 from votes where vote_id = ? and status = 'open' and closes_at > ?)"
     with db.atomic():
-        try:
-            written = db.execute(
-                f"insert into vote_voters (vote_id, member_id, voted_on) select ?, ?, ? "
-                f"where {is_open}",
-                [vote_id, member_id, voted_on, vote_id, iso(now)],
-            ).rowcount
-            outcome = CAST
-        except sqlite3.IntegrityError as error:
-            if "UNIQUE" not in str(error):
-                raise
-            if ballot_key is None:
-                return ALREADY, None
-            written = db.execute(
-                f"update vote_voters set voted_on = ? where vote_id = ? and member_id = ? "
-                f"and {is_open}",
-                [voted_on, vote_id, member_id, vote_id, iso(now)],
-            ).rowcount
-            if written:
-                db.execute(
-                    "delete from vote_ballots where vote_id = ? and ballot_key = ?",
-                    [vote_id, ballot_key],
-                )
-            outcome = REPLACED
+        outcome = CAST
+        written = db.execute(
+            f"update vote_voters set voted_on = ? where vote_id = ? and member_id = ? "
+            f"and voted_on = ? and {is_open}",
+            [voted_on, vote_id, member_id, NOT_YET, vote_id, iso(now)],
+        ).rowcount
+        if not written:
+            row = db.execute(
+                "select voted_on from vote_voters where vote_id = ? and member_id = ?",
+                [vote_id, member_id],
+            ).fetchone()
+            if row is None:  # not on the roll prepared at opening (a vote opened before)
+                written = db.execute(
+                    f"insert into vote_voters (vote_id, member_id, voted_on) select ?, ?, ? "
+                    f"where {is_open}",
+                    [vote_id, member_id, voted_on, vote_id, iso(now)],
+                ).rowcount
+            elif row[0] != NOT_YET:
+                if ballot_key is None:
+                    return ALREADY, None
+                written = db.execute(
+                    f"update vote_voters set voted_on = ? where vote_id = ? and member_id = ? "
+                    f"and {is_open}",
+                    [voted_on, vote_id, member_id, vote_id, iso(now)],
+                ).rowcount
+                if written:
+                    _empty_slot(db, vote_id, ballot_key)
+                outcome = REPLACED
         if not written:
             return NOT_OPEN, None
-        for _attempt in range(5):
-            receipt = make_receipt()
-            try:
-                db.execute(
-                    "insert into vote_ballots (vote_id, receipt, choice, ballot_key) "
-                    "values (?, ?, ?, ?)",
-                    [vote_id, receipt, choice, ballot_key],
-                )
-                if live_every and outcome == CAST:
-                    _take_live_count(db, vote_id, live_every)
-                return outcome, receipt
-            except sqlite3.IntegrityError:
-                continue  # a receipt collision: draw again
-        raise RuntimeError("could not draw a unique receipt code")
+        receipt = _fill_slot(db, vote_id, choice, ballot_key) or _new_ballot(
+            db, vote_id, choice, ballot_key, make_receipt
+        )
+        if live_every and outcome == CAST:
+            _take_live_count(db, vote_id, live_every)
+        return outcome, receipt
+
+
+def _fill_slot(db: Database, vote_id: str, choice: str, ballot_key: str | None) -> str | None:
+    """Put `choice` in an empty slot drawn at random (from the operating system's random
+    source), in place; its receipt, or None if there is no slot it fits."""
+    (empty,) = db.execute(
+        f"select count(*) from vote_ballots where vote_id = ? and {EMPTY}", [vote_id]
+    ).fetchone()
+    if not empty:
+        return None
+    receipt, width = db.execute(
+        f"select receipt, length(choice) from vote_ballots where vote_id = ? and {EMPTY} "
+        "order by receipt limit 1 offset ?",
+        [vote_id, randbelow(empty)],
+    ).fetchone()
+    if len(choice) > width:
+        return None
+    db.execute(
+        "update vote_ballots set choice = ?, ballot_key = coalesce(?, ballot_key) "
+        "where vote_id = ? and receipt = ?",
+        [choice.ljust(width), ballot_key, vote_id, receipt],
+    )
+    return receipt
+
+
+def _empty_slot(db: Database, vote_id: str, ballot_key: str) -> None:
+    """Empty the slot holding the ballot stored under `ballot_key`, in place (a ballot
+    written before slots existed is deleted)."""
+    found = db.execute(
+        "select receipt, length(choice) from vote_ballots where vote_id = ? and ballot_key = ?",
+        [vote_id, ballot_key],
+    ).fetchone()
+    if found is None:
+        return
+    receipt, width = found
+    db.execute(
+        "update vote_ballots set choice = ?, ballot_key = ? where vote_id = ? and receipt = ?",
+        [" " * width, token_hex(16), vote_id, receipt],
+    )
+
+
+def _new_ballot(
+    db: Database,
+    vote_id: str,
+    choice: str,
+    ballot_key: str | None,
+    make_receipt: Callable[[], str],
+) -> str:
+    for _attempt in range(5):
+        receipt = make_receipt()
+        try:
+            db.execute(
+                "insert into vote_ballots (vote_id, receipt, choice, ballot_key) "
+                "values (?, ?, ?, ?)",
+                [vote_id, receipt, choice, ballot_key],
+            )
+            return receipt
+        except sqlite3.IntegrityError:
+            continue  # a receipt collision: draw again
+    raise RuntimeError("could not draw a unique receipt code")
 
 
 def _take_live_count(db: Database, vote_id: str, every: int) -> None:
@@ -370,7 +489,8 @@ def _take_live_count(db: Database, vote_id: str, every: int) -> None:
     A changed ballot never takes one: the difference would be that one voter's change.
     """
     (ballots,) = db.execute(
-        "select count(*) from vote_ballots where vote_id = ?", [vote_id]
+        f"select count(*) from vote_ballots where vote_id = ? and {FILLED}",
+        [vote_id],
     ).fetchone()
     if ballots % every == 0:
         live = {"ballots": ballots, "counts": choice_counts(db, vote_id)}
@@ -398,7 +518,8 @@ def insert_ballots(db: Database, vote_id: str, rows: Iterable[tuple[str, str]]) 
 def choice_counts(db: Database, vote_id: str) -> list[tuple[str, int]]:
     """Identical ballots grouped: (choice, how many), the input of every count."""
     return db.execute(
-        "select choice, count(*) from vote_ballots where vote_id = ? group by choice",
+        f"select rtrim(choice), count(*) from vote_ballots where vote_id = ? and {FILLED} "
+        "group by rtrim(choice)",
         [vote_id],
     ).fetchall()
 
@@ -406,7 +527,9 @@ def choice_counts(db: Database, vote_id: str) -> list[tuple[str, int]]:
 def ballot_list(db: Database, vote_id: str) -> list[tuple[str, str]]:
     """The anonymised ballots as (receipt, choice), sorted by receipt."""
     return db.execute(
-        "select receipt, choice from vote_ballots where vote_id = ? order by receipt", [vote_id]
+        f"select receipt, rtrim(choice) from vote_ballots where vote_id = ? and {FILLED} "
+        "order by receipt",
+        [vote_id],
     ).fetchall()
 
 
@@ -414,8 +537,9 @@ def find_receipt(db: Database, receipt: str) -> list[dict[str, Any]]:
     """Ballots with this receipt code in closed votes (receipts are unique per vote)."""
     return list(
         db.query(
-            "select b.vote_id, b.choice from vote_ballots b join votes v on v.vote_id = b.vote_id "
-            "where b.receipt = ? and v.status = 'closed' and v.sealed_at is not null",
+            "select b.vote_id, rtrim(b.choice) as choice from vote_ballots b "
+            "join votes v on v.vote_id = b.vote_id where b.receipt = ? "
+            "and rtrim(b.choice) != '' and v.status = 'closed' and v.sealed_at is not null",
             [receipt],
         )
     )
@@ -430,14 +554,24 @@ def seal_in_parts(db: Database, vote_id: str, closed_on: str) -> Generator[None,
     the roll of who voted (with the closing day for everyone) are written again in random
     orders, through staging tables (`secrecy.rewrite_in_parts`: rewriting a slice in
     place would leave each row near where it was). So is the order in which members
-    first took part (tiers). Last, `sealed_at` is set, and the ballots are published.
-    Every part can be done again: a seal cut short is carried on by calling this again.
-    Returns whether it sealed it.
+    first took part (tiers), and every platform event handled so far is forgotten.
+    `mark_sealed` follows once the file is rebuilt (handlers/votes/admin.py): only then
+    are the ballots published. Every part can be done again: a seal cut short is carried
+    on by calling this again, and once all is rewritten that returns at once. Returns
+    whether the vote is rewritten (False if it is not closed, or sealed already).
     """
+    name = f"vote:{vote_id}"
+    if secrecy.rewritten(db, name):
+        return True
     prefix = ballot_message_prefix(vote_id)
     faults.at("vote: seal")
     yield from secrecy.delete_in_parts(
         db, "outbox", "key >= ? and key < ?", [prefix, _after(prefix)]
+    )
+    # The slots nobody filled, and the roll's "not voted yet" rows, go first.
+    yield from secrecy.delete_in_parts(db, "vote_ballots", f"vote_id = ? and {EMPTY}", [vote_id])
+    yield from secrecy.delete_in_parts(
+        db, "vote_voters", "vote_id = ? and voted_on = ?", [vote_id, NOT_YET]
     )
     yield from secrecy.rewrite_in_parts(
         db, "vote_ballots", "vote_id = ?", [vote_id], {"ballot_key": None}, SEAL_PART
@@ -448,6 +582,21 @@ def seal_in_parts(db: Database, vote_id: str, closed_on: str) -> Generator[None,
     yield from secrecy.shuffle_member_order_in_parts(db)
     faults.at("vote: sealed_at")
     with db.atomic():
+        conversations.forget_events(db)
+        row = db.execute(
+            "select 1 from votes where vote_id = ? and status = 'closed' and sealed_at is null",
+            [vote_id],
+        ).fetchone()
+        if row:
+            secrecy.mark_rewritten(db, name)
+        return bool(row)
+
+
+def mark_sealed(db: Database, vote_id: str) -> bool:
+    """The close is done (rewritten, and the file rebuilt): nothing links a ballot to a
+    voter, and the ballots may be published. False if it was sealed already."""
+    with db.atomic():
+        secrecy.mark_rewritten(db, f"vote:{vote_id}", done=False)
         return bool(
             db.execute(
                 "update votes set sealed_at = closed_at "

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from surveys.anonymity import groups_to_hide, hidden_reason
+from surveys.anonymity import OTHER, groups_to_hide, hidden_reason
 from surveys.pulses import scoring, sentiment
 from surveys.pulses.questions import (
     Answer,
@@ -225,7 +225,7 @@ def round_results(
         ),
         questions=tuple(
             _question_result(
-                question, by_question[question.id], constituencies, threshold, previous
+                question, by_question[question.id], constituencies, threshold, previous, respondents
             )
             for question in definition.questions
             if not isinstance(question, CommentQuestion) and not still_open
@@ -267,17 +267,34 @@ def _counts_by_question(
     return by_question
 
 
+def _size(
+    name: str,
+    per_constituency: Mapping[str, Counter[Answer]],
+    respondents: Mapping[str, int],
+    threshold: int,
+) -> int:
+    """How many in `name` answered; a group too small to keep its name at close (its
+    answers are under OTHER) counts as its respondents, so it is hidden as small."""
+    if name not in per_constituency and OTHER in per_constituency:
+        took_part = respondents.get(name, 0)
+        if 0 < took_part < threshold:
+            return took_part
+    return scoring.answered(per_constituency.get(name, {}))
+
+
 def _constituencies(
     definition: SurveyDefinition,
     by_question: Mapping[str, Mapping[str, Counter[Answer]]],
     respondents: Mapping[str, int],
     eligible: Mapping[str, int],
 ) -> tuple[str, ...]:
-    """The audience in its own order, then anyone else who turns up in the data."""
+    """The audience in its own order, then anyone else who turns up in the data; not
+    OTHER, the small groups' answers kept together at close (each small group is shown,
+    hidden, under its own name)."""
     others = set(respondents) | set(eligible)
     for per_constituency in by_question.values():
         others |= set(per_constituency)
-    return definition.audience + tuple(sorted(others - set(definition.audience)))
+    return definition.audience + tuple(sorted(others - set(definition.audience) - {OTHER}))
 
 
 def _figures(question: Question, counts: Mapping[Answer, int]) -> dict[str, Any]:
@@ -303,6 +320,7 @@ def _question_result(
     constituencies: Sequence[str],
     threshold: int,
     previous: RoundResults | None,
+    respondents: Mapping[str, int] | None = None,
 ) -> QuestionResult:
     total: Counter[Answer] = Counter()
     for group_counts in per_constituency.values():
@@ -310,7 +328,9 @@ def _question_result(
     answered = scoring.answered(total)
     reason = hidden_reason(answered, threshold)
     figures = {} if reason else _figures(question, total)
-    sizes = {name: scoring.answered(per_constituency.get(name, {})) for name in constituencies}
+    sizes = {
+        name: _size(name, per_constituency, respondents or {}, threshold) for name in constituencies
+    }
     hidden_groups = groups_to_hide(sizes, threshold)
     breakdown = tuple(
         GroupResult(

@@ -24,7 +24,7 @@ def test_ids_of_deleted_rows_are_never_given_again(tmp_path):
     db.execute("delete from outbox")  # a close forgets its messages
     outbox.enqueue(db, rows(10, prefix="after:"), clock())
     assert min(r["id"] for r in outbox.rows_for(db)) > highest
-    assert not outbox.mark_sent(db, claimed, "ref", clock())  # the old claim marks nothing
+    assert not outbox.mark_sent(db, claimed, clock())  # the old claim marks nothing
     assert {r["status"] for r in outbox.rows_for(db)} == {"pending"}
 
 

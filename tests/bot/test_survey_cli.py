@@ -117,7 +117,7 @@ def test_follow_shows_delivery_as_the_running_bot_sends(folder, monkeypatch):
     def bot_sends_some(seconds):  # the running bot, meanwhile, delivers a few more
         outbox.beat(db, "telegram", datetime.now(UTC))
         for row in outbox.claim_due(db, "telegram", datetime.now(UTC), 4):
-            outbox.mark_sent(db, row, "ref", FakeClock()())
+            outbox.mark_sent(db, row, FakeClock()())
 
     monkeypatch.setattr(survey_cli.time, "sleep", bot_sends_some)
     outbox.beat(db, "telegram", datetime.now(UTC))  # the bot is running
@@ -160,7 +160,7 @@ def test_follow_says_a_console_bot_delivers_only_to_its_member(folder, monkeypat
         platforms = {row["platform"] for row in outbox.rows_for(db) if row["status"] == "pending"}
         for platform in platforms:
             for row in outbox.claim_due(db, platform, datetime.now(UTC) + timedelta(days=1), 100):
-                outbox.mark_sent(db, row, "ref", FakeClock()())
+                outbox.mark_sent(db, row, FakeClock()())
 
     monkeypatch.setattr(survey_cli.time, "sleep", console_sends_all)
     outbox.beat(db, "console", datetime.now(UTC))  # only the console demo is running

@@ -23,8 +23,8 @@ from bot.app import App
 from bot.config import Settings, load_settings
 from bot.runner import run_platforms
 from handlers.members.roster import import_roster
+from storage import conversations, members, outbox
 from storage import jobs as job_runs
-from storage import members, outbox
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import FakeClock
@@ -155,11 +155,8 @@ class Bot:
         """Wait until the bot has handled Telegram update `update_id` and sent its replies."""
 
         def done() -> bool:
-            seen = self.app.db.execute(
-                "select 1 from processed_events where platform = 'telegram' and event_id = ?",
-                [str(update_id)],
-            ).fetchone()
-            return bool(seen) and outbox.waiting(self.app.db, "telegram") == 0
+            seen = conversations.handled(self.app.db, "telegram", str(update_id))
+            return seen and outbox.waiting(self.app.db, "telegram") == 0
 
         await self.until(done, f"the bot to handle {what}")
 

@@ -57,3 +57,27 @@ def test_empty_copies_the_whole_log_and_truncates_it(tmp_path):
         assert db.execute("select count(*) from filler").fetchone() == (3000,)
     finally:
         keeper.stop()
+
+
+def test_asked_to_empty_the_log_it_does_so_at_its_next_turn_once_no_reader_holds_it(tmp_path):
+    path = tmp_path / "mv.db"
+    db = open_database(path)
+    keeper = WalKeeper(db, path, every=3600)
+    keeper.start()
+    wal = tmp_path / "mv.db-wal"
+    try:
+        fill(db, 20)  # a small log: left to grow, unless asked
+        reader = sqlite3.connect(path)
+        reader.execute("begin")
+        reader.execute("select count(*) from filler").fetchone()  # holds a snapshot
+        keeper.empty_soon()
+        turn = sqlite3.connect(path)
+        keeper.turn(turn)
+        assert keeper.emptying and wal.stat().st_size > 0  # held up: tried again next turn
+        reader.rollback()
+        keeper.turn(turn)
+        assert not keeper.emptying and wal.stat().st_size == 0
+        turn.close()
+        reader.close()
+    finally:
+        keeper.stop()

@@ -81,7 +81,7 @@ def test_a_delivered_link_is_blanked_when_the_next_is_issued(ctx) -> None:
         ctx.now(),
     )
     (row,) = outbox.claim_due(ctx.db, "telegram", ctx.now(), 10)
-    outbox.mark_sent(ctx.db, row, "1", ctx.now())
+    outbox.mark_sent(ctx.db, row, ctx.now())
     console.issue_link(ctx, "s1", "test")
     (row,) = outbox.rows_for(ctx.db)
     assert "/signin/" not in str(row["payload"])

@@ -205,7 +205,8 @@ class SlackAdapter:
     async def _command(self, command: dict[str, Any], arrived: datetime) -> None:
         user = command["user_id"]
         name, _, args = render.from_slack(command.get("text", "")).strip().partition(" ")
-        event_id = f"command:{user}:{command['trigger_id']}"
+        # Slack's own id of the interaction, nothing of who or what (storage/conversations.py).
+        event_id = f"command:{command['trigger_id']}"
         chat = await self.people.dm_channel(user)
         self.delivery.triggers.remember(chat, command["trigger_id"], arrived)
         await self._handle(
@@ -232,7 +233,8 @@ class SlackAdapter:
         self.delivery.triggers.remember(chat, body["trigger_id"], arrived)
         if ref:
             await self._tick(chat, ref, body.get("message", {}), label)
-        event_id = f"action:{user}:{action['action_ts']}:{action['action_id']}"
+        # The interaction's own id: never the user, the action or the value pressed.
+        event_id = f"action:{body['trigger_id']}"
         await self._handle(
             user,
             chat,

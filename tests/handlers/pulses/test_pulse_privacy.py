@@ -144,3 +144,47 @@ def test_closing_leaves_no_trace_of_the_secret_in_the_database_files(tmp_path, c
     chat.tick()
     assert secret not in on_disk() and tick_key not in on_disk()
     ctx.db.close()
+
+
+def test_closing_a_round_forgets_every_handled_event(ctx, clock):
+    from storage import conversations
+
+    staff, round_row, chat = answer_a_round(ctx, clock)
+    assert conversations.first_time(ctx.db, "slack", "action:1000001.T1.ab", ctx.now())
+    clock.advance(hours=24)
+    chat.tick()
+    assert pulses.get_round(ctx.db, round_row["id"])["closed_at"]
+    assert ctx.db["processed_events"].count == 0
+
+
+def test_at_close_a_group_below_the_threshold_keeps_its_answers_only_as_other(ctx, clock):
+    from handlers.pulses import definitions as pulse_definitions
+    from handlers.pulses import rounds as pulse_rounds
+    from handlers.pulses.results import results_of
+
+    join(ctx, staff=6, tenants=3)
+    both = replace(pulse_definitions.load(ctx)["staff-pulse"], audience=("staff", "tenant"))
+    round_row = pulse_rounds.open_round(ctx, both, "test")
+    chat = PulseChat(ctx)
+    full = ["Agree", "Strongly agree", "Agree", "Neither", "9", "text:Fine by me."]
+    for member in [f"staff-0{i}" for i in range(1, 7)]:
+        chat.answer(member, full)
+    chat.answer("tenant-01", ["Disagree", "Disagree", "Disagree", "Disagree", "2", "text:Lone."])
+    while_open = {c for (c,) in ctx.db.execute("select constituency from pulse_answers")}
+    assert while_open == {"staff", "tenant"}
+    clock.advance(days=30)
+    chat.tick()
+    row = pulses.get_round(ctx.db, round_row["id"])
+    assert row["closed_at"]
+    for table in ("pulse_answers", "pulse_comments", "pulse_counts"):
+        kept = {c for (c,) in ctx.db.execute(f"select distinct constituency from {table}")}
+        assert kept == {"staff", "other"}, table  # the lone tenant is not singled out
+    lone = ctx.db.execute(
+        "select answers from pulse_counts where constituency = 'other' and question_id = 'enps'"
+    ).fetchall()
+    assert lone == [(1,)]  # counted all the same
+    voice = results_of(ctx, row).question("voice")
+    groups = {g.constituency: g for g in voice.breakdown}
+    assert set(groups) == {"staff", "tenant"}  # no "other" row for the council
+    assert groups["tenant"].suppressed_reason.startswith("Hidden: only 1")
+    assert voice.answered == 7

@@ -123,7 +123,7 @@ class World:
         for platform in ("telegram", "slack"):
             for row in outbox.claim_due(self.db, platform, self.clock() + timedelta(days=1), 999):
                 self.received.setdefault(row.chat_id, []).append(row.payload)
-                outbox.mark_sent(self.db, row, str(row.id), self.clock())
+                outbox.mark_sent(self.db, row, self.clock())
 
     def council_press(self, n: int, label: str) -> None:
         codes = {"Adopted": ("suggest.status", f"{n}:adopt"), "Reply": ("suggest.reply", str(n))}

@@ -169,3 +169,17 @@ def test_active_members_finds_recent_activity_and_leaves_out_handled_firsts(ctx,
     assert set(activity.active_members(ctx.db, "vote", start)) == {"t2", "s1"}
     tiers.mark_seen(ctx.db, "vote", ["t2"])
     assert set(activity.active_members(ctx.db, "vote", start, unseen=True)) == {"s1"}
+
+
+def test_a_member_on_an_open_votes_roll_who_has_not_voted_has_not_taken_part(ctx, clock):
+    add_members(ctx)
+    vote(ctx, "t1", "agm")  # opened with no roll; now give it one, as an opening does
+    vote_store.prepare_roll(
+        ctx.db, "agm", ["tenant", "staff"], ctx.now(), 7, False, lambda: uuid.uuid4().hex[:9]
+    )
+    on_roll = {m for (m,) in ctx.db.execute("select member_id from vote_voters")}
+    assert on_roll == {"t1", "t2", "s1"}
+    assert set(activity.votes_cast(ctx.db)) == {"t1"}
+    assert set(activity.active_members(ctx.db, "vote")) == {"t1"}
+    assert vote_store.voted_members(ctx.db, "agm") == {"t1"}
+    assert vote_store.count_voters(ctx.db, "agm") == 1

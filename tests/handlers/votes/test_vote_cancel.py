@@ -33,7 +33,7 @@ def deliver(ctx, *member_ids: str) -> None:
     """The announcements to these members reach them; the rest wait (quiet hours, say)."""
     for row in outbox.claim_due(ctx.db, "telegram", ctx.now() + timedelta(days=1), 1000):
         if row.member_id in member_ids:
-            outbox.mark_sent(ctx.db, row, "ref", ctx.now())
+            outbox.mark_sent(ctx.db, row, ctx.now())
         else:
             outbox.postpone(ctx.db, row, ctx.now(), "held")
 
