@@ -143,9 +143,7 @@ def mark_cancelled(db: Database, vote_id: str, now: datetime, reason: str) -> in
     Returns how many had voted, or None if it was neither scheduled nor open."""
     with db.atomic():
         db.execute("pragma secure_delete = on")
-        (voted,) = db.execute(
-            "select count(*) from vote_voters where vote_id = ?", [vote_id]
-        ).fetchone()
+        voted = count_voters(db, vote_id)  # not the roll's "not voted yet" rows
         if not db.execute(
             "update votes set status = 'cancelled', cancelled_at = ?, cancel_reason = ?, "
             "secret = null, live = null, voted = 0 "
