@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -368,29 +369,39 @@ def mark_rewritten(db: Database, name: str, done: bool = True) -> None:
     _set_phase(db, f"rewritten:{name}", "done" if done else None)
 
 
-def rebuild_file(conn: sqlite3.Connection) -> bool:
+# How long a close run all at once (the command line, the console) waits for the running
+# bot's reads to let go of the log; the bot's own closes try again at the next tick.
+PATIENCE = 30.0
+
+
+def rebuild_file(conn: sqlite3.Connection, patience: float = 0.0) -> bool:
     """Rebuild the whole database file (VACUUM) and empty the write-ahead log into it;
-    False if it could not be done now (a reader held the log, or the file was busy).
+    False if it could not be done within `patience` seconds (a reader held the log, or
+    the file was busy).
 
     Deleting zeroes a row (`secure_delete`), but when SQLite moves rows between pages
     (a page splits or merges) the old copies stay in the pages' unused space, and the
     log keeps every page as it was written. Rebuilt, every page holds only live rows,
     in the order they are now; emptied, the log holds nothing. Outside a transaction
-    only. A reader holding the log is waited for only briefly (the caller tries again
-    later): emptying it holds every writer back meanwhile.
+    only. A reader holding the log is waited for only briefly at a time: emptying it
+    holds every writer back meanwhile.
     """
     if conn.in_transaction:
         return False
     (waits,) = conn.execute("pragma busy_timeout").fetchone()
+    give_up = time.monotonic() + patience
     try:
         conn.execute("vacuum")
         conn.execute("pragma wal_checkpoint(passive)")
         conn.execute("pragma busy_timeout = 300")
-        for _attempt in range(3):  # another checkpoint (the WAL keeper's) may be under way
-            busy, _, _ = conn.execute("pragma wal_checkpoint(truncate)").fetchone()
-            if busy == 0:
-                return True
-        return False
+        while True:
+            for _attempt in range(3):  # another checkpoint (the WAL keeper's) may be under way
+                busy, _, _ = conn.execute("pragma wal_checkpoint(truncate)").fetchone()
+                if busy == 0:
+                    return True
+            if time.monotonic() >= give_up:
+                return False
+            time.sleep(0.05)  # let the reader finish its query
     except sqlite3.OperationalError:
         return False
     finally:

@@ -178,7 +178,7 @@ def closing(ctx: Context, round_row: dict) -> Iterator[Message | Pause]:
         return
     rebuilt = Rebuild(why=HELD.format(what=f"{what}'s results"))
     yield rebuilt
-    if not rebuilt.done(lambda: secrecy.rebuild_file(ctx.db.conn)):
+    if not rebuilt.done(lambda: secrecy.rebuild_file(ctx.db.conn, secrecy.PATIENCE)):
         close_leases.release(ctx.db, "pulse_rounds", round_id)  # the next tick tries again
         return
     if pulses.mark_closed(ctx.db, round_id):

@@ -222,7 +222,7 @@ def finishing(ctx: Context, vote: Vote) -> Iterator[Message | Pause]:
             return  # it cannot go on (the council is told)
         rebuilt = Rebuild(why=HELD.format(what=f"{what}'s result"))
         yield rebuilt
-        if not rebuilt.done(lambda: secrecy.rebuild_file(ctx.db.conn)):
+        if not rebuilt.done(lambda: secrecy.rebuild_file(ctx.db.conn, secrecy.PATIENCE)):
             close_leases.release(ctx.db, "votes", vote.id)  # the next tick tries again
             return
         if not store.mark_sealed(ctx.db, vote.id):

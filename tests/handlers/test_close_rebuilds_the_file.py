@@ -71,7 +71,7 @@ def test_after_close_no_page_of_the_ballot_tables_keeps_earlier_bytes(tmp_path, 
 
     # Without the rebuild (only the log emptied), the same close leaves old bytes behind:
     # the look above sees what it looks for.
-    def checkpoint_only(conn: sqlite3.Connection) -> bool:
+    def checkpoint_only(conn: sqlite3.Connection, patience: float = 0.0) -> bool:
         return conn.execute("pragma wal_checkpoint(truncate)").fetchone()[0] == 0
 
     monkeypatch.setattr(secrecy, "rebuild_file", checkpoint_only)
