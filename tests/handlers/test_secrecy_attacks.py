@@ -231,7 +231,8 @@ def test_privacy_says_what_is_protected_while_open_and_after_close(ctx):
     event = Command(Sender("telegram", "u-x", "u-x"), None, "e1", name="privacy", args="")
     [reply] = build_router().dispatch(ctx, event)
     assert "While a check-in is open" in reply.text and "When it closes" in reply.text
-    assert "While a vote is open, someone holding a copy of the bot's database file" in reply.text
+    assert "While a vote is open, someone holding a copy of the bot's database file could see" in reply.text
+    assert "but not which ballot is yours, unless the vote lets you change your vote" in reply.text
     assert "nothing links your ballot to you any more" in reply.text
 
 
