@@ -33,8 +33,9 @@ SCRIPT = shutil.which("mutual-voice")
 FENCE = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1", re.S | re.M)
 INLINE = re.compile(r"(``?)(?!`)(.+?)(?<!`)\1(?!`)")
 # The command's name as a word of its own: not mutual-voice.toml, not /etc/mutual-voice/,
-# not the "mutual-voice: ..." that starts a line the command prints.
-INVOCATION = re.compile(r"(?<![\w./-])mutual-voice(?![\w.:-])")
+# not the "mutual-voice: ..." that starts a line the command prints, not a package's
+# `mutual-voice==1.2` for pip.
+INVOCATION = re.compile(r"(?<![\w./-])mutual-voice(?![\w.:=-])")
 ENDS = {"&&", "||", "|", ";", ">", ">>", "<", "2>", "&"}
 
 
@@ -61,6 +62,9 @@ def invocations(text: str) -> list[tuple[int, list[str]]]:
     for number, line in code_of(text):
         matches = list(INVOCATION.finditer(line))
         for n, match in enumerate(matches):
+            before = line[: match.start()].split()
+            if before and before[-1].startswith("-"):
+                continue  # an option's value: a user, group or image (`sudo -u mutual-voice`)
             end = matches[n + 1].start() if n + 1 < len(matches) else None
             rest = line[match.end() : end].replace("\\|", "|")
             lexer = shlex.shlex(rest, posix=True, punctuation_chars="|&;<>")
