@@ -384,6 +384,7 @@ def cast(
     is_open = "exists (select 1 from votes where vote_id = ? and status = 'open' and closes_at > ?)"
     with db.atomic():
         outcome = CAST
+        emptied = None
         written = db.execute(
             f"update vote_voters set voted_on = ? where vote_id = ? and member_id = ? "
             f"and voted_on = ? and {is_open}",
@@ -409,11 +410,11 @@ def cast(
                     [voted_on, vote_id, member_id, vote_id, iso(now)],
                 ).rowcount
                 if written:
-                    _empty_slot(db, vote_id, ballot_key)
+                    emptied = _empty_slot(db, vote_id, ballot_key)
                 outcome = REPLACED
         if not written:
             return NOT_OPEN, None
-        receipt = _fill_slot(db, vote_id, choice, ballot_key) or _new_ballot(
+        receipt = _fill_slot(db, vote_id, choice, ballot_key, emptied) or _new_ballot(
             db, vote_id, choice, ballot_key, make_receipt
         )
         if live_every and outcome == CAST:
@@ -421,18 +422,23 @@ def cast(
         return outcome, receipt
 
 
-def _fill_slot(db: Database, vote_id: str, choice: str, ballot_key: str | None) -> str | None:
+def _fill_slot(
+    db: Database, vote_id: str, choice: str, ballot_key: str | None, avoid: str | None = None
+) -> str | None:
     """Put `choice` in an empty slot drawn at random (from the operating system's random
-    source), in place; its receipt, or None if there is no slot it fits."""
+    source), in place; its receipt, or None if there is no slot it fits. The slot
+    `avoid` (the one a changed ballot just left) is never drawn: a new vote always gets
+    a new receipt code."""
+    others = f"vote_id = ? and {EMPTY} and receipt != ?"
     (empty,) = db.execute(
-        f"select count(*) from vote_ballots where vote_id = ? and {EMPTY}", [vote_id]
+        f"select count(*) from vote_ballots where {others}", [vote_id, avoid or ""]
     ).fetchone()
     if not empty:
         return None
     receipt, width = db.execute(
-        f"select receipt, length(choice) from vote_ballots where vote_id = ? and {EMPTY} "
+        f"select receipt, length(choice) from vote_ballots where {others} "
         "order by receipt limit 1 offset ?",
-        [vote_id, randbelow(empty)],
+        [vote_id, avoid or "", randbelow(empty)],
     ).fetchone()
     if len(choice) > width:
         return None
@@ -444,20 +450,21 @@ def _fill_slot(db: Database, vote_id: str, choice: str, ballot_key: str | None) 
     return receipt
 
 
-def _empty_slot(db: Database, vote_id: str, ballot_key: str) -> None:
-    """Empty the slot holding the ballot stored under `ballot_key`, in place (a ballot
-    written before slots existed is deleted)."""
+def _empty_slot(db: Database, vote_id: str, ballot_key: str) -> str | None:
+    """Empty the slot holding the ballot stored under `ballot_key`, in place; its receipt
+    (None if there was none)."""
     found = db.execute(
         "select receipt, length(choice) from vote_ballots where vote_id = ? and ballot_key = ?",
         [vote_id, ballot_key],
     ).fetchone()
     if found is None:
-        return
+        return None
     receipt, width = found
     db.execute(
         "update vote_ballots set choice = ?, ballot_key = ? where vote_id = ? and receipt = ?",
         [" " * width, token_hex(16), vote_id, receipt],
     )
+    return receipt
 
 
 def _new_ballot(

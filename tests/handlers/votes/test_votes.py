@@ -272,6 +272,22 @@ def test_allow_change_replaces_the_earlier_ballot(ctx):
     assert store.count_voters(ctx.db, "agm") == 1
 
 
+def test_every_change_gets_a_new_receipt_code(ctx):
+    """A changed ballot never lands back in the slot it just left (a small roll made that
+    likely: the same code shown twice, and the first one still pointing at a ballot)."""
+    kit = Kit(ctx)
+    kit.create(allow_change=True)
+    kit.tick()
+    seen = [receipt_in(kit.vote("t1", "agm", "For"))]
+    for choice in ["Against", "For", "Against", "For", "Against", "For", "Against"]:
+        kit.command("t1", "vote", "agm")
+        kit.press("t1", choice)
+        seen.append(receipt_in(kit.press("t1", "Confirm")[-1].text))
+    assert all(a != b for a, b in zip(seen, seen[1:], strict=False))
+    assert [r for r, _ in store.ballot_list(ctx.db, "agm")] == [seen[-1]]
+    assert store.count_voters(ctx.db, "agm") == 1
+
+
 def test_ineligible_unverified_early_and_late_voters_are_told_why(ctx, clock):
     kit = Kit(ctx)
     kit.create(constituencies=("tenant",))
