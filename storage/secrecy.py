@@ -18,7 +18,6 @@ rewritten says no more than it did before the close began.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -386,12 +385,30 @@ def rebuild_file(conn: sqlite3.Connection, patience: float = 0.0) -> bool:
     only. A reader holding the log is waited for only briefly at a time: emptying it
     holds every writer back meanwhile.
     """
+    return vacuum(conn) and empty_log(conn, patience)
+
+
+def vacuum(conn: sqlite3.Connection) -> bool:
+    """Rewrite every page of the file with only live rows (into the log, until emptied);
+    False if another connection was writing."""
+    if conn.in_transaction:
+        return False
+    try:
+        conn.execute("vacuum")
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
+def empty_log(conn: sqlite3.Connection, patience: float = 0.0) -> bool:
+    """Empty the write-ahead log into the file (after `rebuild_file`'s VACUUM); False if
+    a reader held it for longer than `patience` seconds. Waits at most briefly at a time,
+    and never on SQLite's busy timeout (it would hold every writer back meanwhile)."""
     if conn.in_transaction:
         return False
     (waits,) = conn.execute("pragma busy_timeout").fetchone()
     give_up = time.monotonic() + patience
     try:
-        conn.execute("vacuum")
         conn.execute("pragma wal_checkpoint(passive)")
         conn.execute("pragma busy_timeout = 300")
         while True:
@@ -412,11 +429,7 @@ def checkpoint(db: Database) -> bool:
     """Fold the write-ahead log into the file and empty it; False if it could not be.
 
     Outside a transaction only. A reader in the middle of a query (another process) can
-    stop it; the log is then emptied at the next close or checkpoint.
+    stop it, and is waited for only briefly (never the busy timeout, which would hold the
+    bot up for half a minute); the log is then emptied at the next close or checkpoint.
     """
-    if db.conn.in_transaction:
-        return False
-    with contextlib.suppress(sqlite3.OperationalError):
-        busy, _, _ = db.execute("pragma wal_checkpoint(truncate)").fetchone()
-        return busy == 0
-    return False
+    return empty_log(db.conn)

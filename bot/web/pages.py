@@ -8,6 +8,8 @@ on the page. So a member is told exactly what they are told when the council use
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -19,7 +21,7 @@ from bot.app import App
 from bot.scheduler import let_others_run
 from bot.web.security import OFFICER, SESSION, csrf_token
 from handlers.messages import Event, Member, Message, Sender
-from handlers.schedule import Pause
+from handlers.schedule import Pause, Rebuild
 from handlers.votes.state import local_time
 from storage import audit, members, secrecy
 from storage.console.queries import digest
@@ -115,9 +117,15 @@ async def post_in_parts(app: App, items: Iterable[Message | Pause], part: int = 
     """Post a long fan-out (a round's invitations, a vote's announcements, a close) a part
     at a time, each part its own transaction, letting the bot answer others between parts.
     A pause of the work is honoured too; one that asks for it empties the write-ahead
-    log once the work is done. Returns how many messages were queued."""
+    log once the work is done, and a close's rebuild of the file is waited for without
+    holding the bot up. Returns how many messages were queued."""
     queued, batch, checkpoint = 0, [], False
     for item in items:
+        if isinstance(item, Rebuild):
+            queued += app.postman.post(batch).queued if batch else 0
+            batch = []
+            item.outcome.append(await rebuild_patiently(app))
+            continue
         if isinstance(item, Pause):
             checkpoint = checkpoint or item.checkpoint
         else:
@@ -131,3 +139,21 @@ async def post_in_parts(app: App, items: Iterable[Message | Pause], part: int = 
     if checkpoint:
         secrecy.checkpoint(app.db)
     return queued
+
+
+async def rebuild_patiently(app: App, patience: float | None = None) -> bool:
+    """Rebuild the file for a close started from the console. A program reading the file
+    holds up emptying the log, so that is tried again for up to `patience` seconds, the
+    bot answering members meanwhile (waiting on the loop would stop it for that long)."""
+    conn = app.db.conn
+    give_up = time.monotonic() + (secrecy.PATIENCE if patience is None else patience)
+    while not secrecy.vacuum(conn):  # another writer's turn
+        if time.monotonic() >= give_up:
+            return False
+        await asyncio.sleep(0.5)
+    while not secrecy.empty_log(conn):
+        if time.monotonic() >= give_up:
+            return False
+        await asyncio.sleep(0.1)
+    return True
+    return True

@@ -10,14 +10,11 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.scheduler import let_others_run
 from bot.web.pages import actor, app_of, done, post_in_parts, render
-from handlers.messages import Message
 from handlers.pulses import admin as pulse_admin
 from handlers.pulses.questions import closing_time
 from handlers.pulses.results import NoSuchRound, find_round, note, results_of, status
 from handlers.pulses.rounds import definition_of
-from storage import secrecy
 from storage.pulses import queries as pulses
 from surveys.pulses.results import QuestionResult
 
@@ -120,14 +117,19 @@ async def close(request: web.Request) -> web.Response:
     ctx = app_of(request).ctx
     try:
         closed, parts = pulse_admin.start_closing(ctx, survey_id, actor(request))
-        for item in parts:  # a round of 67,000 closes in parts; the bot answers between
-            if isinstance(item, Message):  # the close cannot go on: the council is told
-                app_of(request).postman.post([item])
-            elif item.checkpoint:
-                secrecy.checkpoint(ctx.db)
-            await let_others_run()
+        # A round of 67,000 closes in parts; the bot answers between them. A message
+        # here means the close cannot go on: the council is told.
+        await post_in_parts(app_of(request), parts, part=1)
     except pulse_admin.PulseError as error:
         raise done(request, "/pulses", f"Not closed: {error}") from None
+    if not (pulses.get_round(ctx.db, closed["id"]) or {}).get("closed_at"):
+        raise done(
+            request,
+            f"/pulses/{survey_id}/{closed['number']}",
+            f"Not closed yet: round {closed['number']} of {survey_id} waits because another "
+            "program is reading the database file (a backup, a query). The bot tries again "
+            "on every tick; the round shows its results once it has closed.",
+        )
     raise done(
         request,
         f"/pulses/{survey_id}/{closed['number']}",

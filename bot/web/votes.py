@@ -195,4 +195,13 @@ async def close(request: web.Request) -> web.Response:
         admin.check_closed(app.ctx, vote_id)
     except admin.VoteError as error:
         raise done(request, f"/votes/{vote_id}", f"Not closed: {error}") from None
+    closed = load(app.ctx, vote_id)
+    if closed is not None and closed.sealed_at is None:
+        raise done(
+            request,
+            f"/votes/{vote_id}",
+            "Closed: voting has stopped, but the result waits because another program is "
+            "reading the database file (a backup, a query). The bot tries again on every "
+            "tick and sends the result once the file has been rebuilt.",
+        )
     raise done(request, f"/votes/{vote_id}", f"Closed: {queued} result messages queued.")
