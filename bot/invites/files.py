@@ -42,13 +42,23 @@ def letter_head(settings: Settings) -> LetterHead:
             f"letters say who to ask without a smartphone: set organisation.contact in "
             f'{settings.source} (e.g. contact = "Jo Bloggs at the office, 01632 960123")'
         )
+    username = settings.telegram.bot_username.lstrip("@")
     return LetterHead(
         settings.organisation.name,
         contact,
         settings.privacy.anonymity_threshold,
         settings.organisation.timezone,
         settings.organisation.language,
+        return_line=settings.invites.return_address.strip(),
+        web_url=short_link_base(settings),
+        handles={"telegram": f"@{username}"} if username else {},
+        slack_groups=settings.slack.constituencies if settings.slack.enabled else (),
     )
+
+
+def short_link_base(settings: Settings) -> str:
+    """Where /j/<code> links point: the web server's public address, if it has one."""
+    return settings.web.public_url if settings.web.enabled and settings.web.public_url else ""
 
 
 def check_links(join_links: dict[str, str]) -> None:

@@ -50,6 +50,16 @@ def live_unused(db: Database, member_ids: Iterable[str], now: datetime) -> int:
     return row[0]
 
 
+def latest_issued(db: Database, member_ids: Iterable[str]) -> dict[str, str]:
+    """When each of these members was last sent an invite (members never invited are left out)."""
+    rows = db.execute(
+        "select member_id, max(created_at) from invites "
+        "where member_id in (select value from json_each(?)) group by member_id",
+        [json.dumps(list(member_ids))],
+    ).fetchall()
+    return dict(rows)
+
+
 def find(db: Database, token: str) -> dict[str, Any] | None:
     rows = list(db["invites"].rows_where("token_hash = ?", [token_hash(token)]))
     return rows[0] if rows else None

@@ -114,7 +114,9 @@ def test_one_letter_per_member_with_their_own_link_as_a_qr_code(printed):
         assert invite["name"] in text and all(line in text for line in invite["address"])
         link = invite["links"]["telegram"]
         assert decoded(page.render(scale=100 / 72).to_pil()) == [link]
-        assert link.removeprefix("https://") in text  # to type by hand, too
+        assert f"JOIN {invite['code']}" in text  # to type by hand, too, in groups of four
+        assert "search for the account @riverside_voice_bot" in text
+        assert "?start=" not in text  # no long link with characters people cannot type
         assert "Jo Bloggs at the Riverside office, 01632 960123" in text
         assert "groups of 5 or more" in text and "until" in text
     document.close()
@@ -291,14 +293,18 @@ def syllables(word: str) -> int:
     return max(1, groups - (word.lower().endswith("e") and groups > 1))
 
 
-def test_the_letter_reads_at_reading_age_nine():
+@pytest.mark.parametrize("platform", sorted(letters.PLATFORMS))
+def test_the_letter_reads_at_reading_age_nine(platform):
+    words = letters.PLATFORMS[platform]
     text = " ".join(
         [
-            letters.INTRO,
-            *letters.STEPS,
+            words.intro,
+            *words.steps,
+            words.type_code.format(handle="the_bot"),
             letters.NO_PHONE.format(contact="Jo at the office"),
             letters.PRIVACY.format(threshold=5),
             letters.EXPIRY.format(date="Tuesday 15 December 2026"),
+            letters.REPLACES.format(date="6 December 2026"),
         ]
     )
     sentences = [s for s in re.split(r"[.?!:](?:\s|$)", text) if re.search("[A-Za-z]", s)]
@@ -372,7 +378,8 @@ def test_a_letter_is_in_the_members_language(tmp_path):
     document.close()
     assert "Annwyl Siân Llŷr," in welsh and "Tŷ Gwyn" in welsh
     assert "ar gyfer pob grŵp o 5 neu fwy o bobl" in welsh  # ŵ from the catalogue
-    assert "2. Pwyntiwch y camera at y sgwâr isod." in welsh
+    assert "3. Pwyntiwch y camera at y sgwâr ar y dudalen hon." in welsh
+    assert "YMUNO " in welsh and "Dyddiad: " in welsh
     assert re.search(r"tan Dydd \w+ \d+ \w+ \d{4}\.", welsh)  # the date in Welsh too
     assert "Dear" not in welsh and "groups of" not in welsh
     assert "Dear Pat Murphy," in english and "groups of 5 or more" in english
