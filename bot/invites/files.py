@@ -35,6 +35,13 @@ def telegram_constituencies(settings: Settings) -> tuple[str, ...]:
     return tuple(c for c in settings.organisation.constituencies if c not in in_slack)
 
 
+def platform_of(settings: Settings, constituency: str) -> str:
+    """The platform a member of this constituency joins by: Slack's groups when Slack is
+    on, else Telegram (the letter's words and the link a /j/ address leads to)."""
+    in_slack = settings.slack.enabled and constituency in settings.slack.constituencies
+    return "slack" if in_slack else PLATFORM
+
+
 def letter_head(settings: Settings) -> LetterHead:
     contact = settings.organisation.contact.strip()
     if not contact:

@@ -193,6 +193,17 @@ def find_token_owner(ctx: Context, token: str) -> str | None:
     return invite["member_id"] if invite else None
 
 
+def live_constituency(ctx: Context, token: str) -> str | None:
+    """The constituency of the member whose invite `token` still works (unused, not
+    replaced, not expired, member not erased), else None. Looks only: spends nothing."""
+    invite = invites.find(ctx.db, token) if token else None
+    if _refusal(ctx, invite, ctx.now()) is not None:
+        return None
+    assert invite is not None
+    row = members.get(ctx.db, invite["member_id"])
+    return row["constituency"] if row else None
+
+
 def redeem(ctx: Context, token: str, sender: Sender) -> tuple[str | None, str | None]:
     """Link `sender` to the invite's member. Returns (member_id, None) or (None, reason)."""
     now = ctx.now()
