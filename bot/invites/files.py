@@ -124,14 +124,29 @@ def write_qr_files(invites: list[Invite], folder: Path) -> None:
     write_pngs([i.links[PLATFORM] for i in invites], [folder / n for n in names])
     write_csv(
         folder / "invites.csv",
-        ["member_id", "name", "address", "link", "expires_at", "qr_file"],
+        [
+            "member_id",
+            "name",
+            "address",
+            "language",  # the letter's: which template a mail merge picks
+            "link",
+            "code",  # to type: "JOIN ABCD-EFGH-..."
+            "issued_at",
+            "expires_at",
+            "replaces",  # when the earlier invite this one stops was issued; empty if none
+            "qr_file",
+        ],
         (
             [
                 invite.member_id,
                 invite.name,
                 "|".join(invite.address),
+                invite.language,
                 invite.links[PLATFORM],
+                invite.code,
+                invite.issued_at.isoformat() if invite.issued_at else "",
                 invite.expires_at.isoformat(),
+                invite.replaces.isoformat() if invite.replaces else "",
                 name,
             ]
             for invite, name in zip(invites, names, strict=True)

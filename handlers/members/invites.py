@@ -122,7 +122,7 @@ def prepare(ctx: Context, member_ids: list[str]) -> list[Invite]:
                 row["constituency"],
                 address_lines(row["address"] or ""),
                 i18n.for_row(ctx, row).language,
-                now,
+                now.replace(microsecond=0),  # as stored: a later letter names this one
                 parse(earlier[member_id]) if member_id in earlier else None,
             )
         )
@@ -149,7 +149,11 @@ def record(ctx: Context, prepared: list[Invite], actor: str) -> None:
         return
     with ctx.db.atomic():
         invites.replace_unused(
-            ctx.db, [(i.token, i.member_id) for i in prepared], now, prepared[0].expires_at
+            ctx.db,
+            [(i.token, i.member_id) for i in prepared],
+            now,
+            prepared[0].expires_at,
+            prepared[0].issued_at,
         )
         audit.record_many(ctx.db, now, actor, "invite.issued", [i.member_id for i in prepared])
 

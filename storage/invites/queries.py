@@ -18,15 +18,20 @@ def token_hash(token: str) -> str:
 
 
 def replace_unused(
-    db: Database, rows: Iterable[tuple[str, str]], now: datetime, expires: datetime
+    db: Database,
+    rows: Iterable[tuple[str, str]],
+    now: datetime,
+    expires: datetime,
+    issued: datetime | None = None,
 ) -> None:
-    """Store new (token, member id) invites, revoking each member's earlier unused ones."""
+    """Store new (token, member id) invites, revoking each member's earlier unused ones.
+    `issued` is when the letters say they were issued (prepared), if not `now`."""
     stamp = iso(now)
     new = [
         {
             "token_hash": token_hash(token),
             "member_id": member_id,
-            "created_at": stamp,
+            "created_at": iso(issued or now),
             "expires_at": iso(expires),
         }
         for token, member_id in rows

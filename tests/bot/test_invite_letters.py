@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -142,8 +143,10 @@ def test_qr_dir_writes_a_png_per_member_and_a_mail_merge_table(folder):
     for member_id, link in links.items():
         assert decoded(Image.open(folder / "codes" / f"{member_id}.png")) == [link]
     table = (folder / "codes" / "invites.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert table[0] == "member_id,name,address,link,expires_at,qr_file"
-    assert table[1].startswith("T-1,Siân Llŷr,Fflat 3|Tŷ Gwyn|Stryd Fawr|Caernarfon LL55 1AB,")
+    assert table[0] == (
+        "member_id,name,address,language,link,code,issued_at,expires_at,replaces,qr_file"
+    )
+    assert table[1].startswith("T-1,Siân Llŷr,Fflat 3|Tŷ Gwyn|Stryd Fawr|Caernarfon LL55 1AB,en,")
 
 
 def test_letters_without_a_contact_say_so_and_change_nothing(folder):
@@ -384,3 +387,50 @@ def test_a_letter_is_in_the_members_language(tmp_path):
     assert "Dear" not in welsh and "groups of" not in welsh
     assert "Dear Pat Murphy," in english and "groups of 5 or more" in english
     assert "Dear Zofia Nowak," in polish  # no Polish words yet: the organisation's English
+
+
+def test_letters_carry_their_date_and_a_reminder_says_what_it_replaces(tmp_path):
+    config = tmp_path / "mutual-voice.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "roster.csv").write_text(
+        "member_id,name,email,constituency,address,language\n"
+        "T-1,Siân Llŷr,,tenant,Fflat 3|Caernarfon LL55 1AB,cy\n"
+        "T-2,Pat Murphy,,tenant,12 Oak Road|Leeds LS1 1AA,\n",
+        encoding="utf-8",
+    )
+    open_database(tmp_path / "mutual-voice.db").close()
+    run = ("--config", str(config), "members", "invite")
+    assert (
+        mv("--config", str(config), "members", "import", str(tmp_path / "roster.csv")).exit_code
+        == 0
+    )
+    first = mv(*run, "--member", "T-2", "--letters", str(tmp_path / "first.pdf"), "--json")
+    [pat] = json.loads(first.stdout)
+    assert pat["replaces"] is None and pat["issued_at"]
+    again = mv(*run, "--letters", str(tmp_path / "again.pdf"), "--json", "--yes")
+    siân, pat_again = json.loads(again.stdout)
+    assert siân["replaces"] is None and pat_again["replaces"] == pat["issued_at"]
+
+    def pages(name: str) -> list[str]:
+        document = pypdfium2.PdfDocument(tmp_path / name)
+        texts = [" ".join(p.get_textpage().get_text_range().split()) for p in document]
+        document.close()
+        return texts
+
+    [original] = pages("first.pdf")
+    welsh, reminder = pages("again.pdf")
+    day = re.search(r"Date: (\d{1,2} \w+ \d{4})", original)[1]  # e.g. 6 December 2026
+    assert "Reminder" not in original and "no longer works" not in original
+    assert f"Date: {day}" in reminder and "Reminder" in reminder
+    assert f"the one we sent you on this date: {day}. The code in that letter no longer works" in (
+        reminder
+    )
+    assert "Dyddiad: " in welsh and "Nodyn atgoffa" not in welsh  # Siân's first letter
+
+    codes = tmp_path / "codes"
+    mv(*run, "--qr-dir", str(codes), "--yes")
+    table = list(csv.DictReader(io.StringIO((codes / "invites.csv").read_text("utf-8-sig"))))
+    assert [(row["member_id"], row["language"]) for row in table] == [("T-1", "cy"), ("T-2", "en")]
+    assert all(
+        row["replaces"] and row["issued_at"] and row["code"].count("-") == 5 for row in table
+    )
