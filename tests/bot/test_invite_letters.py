@@ -434,3 +434,24 @@ def test_letters_carry_their_date_and_a_reminder_says_what_it_replaces(tmp_path)
     assert all(
         row["replaces"] and row["issued_at"] and row["code"].count("-") == 5 for row in table
     )
+
+
+def test_a_slack_members_letter_says_how_to_join_in_slack_with_no_code_to_scan(folder):
+    result = mv("members", "invite", "--member", "S-1", "--letters", "staff.pdf", "--json")
+    assert result.exit_code == 0, result.output
+    [invite] = json.loads(result.output)
+    document = pypdfium2.PdfDocument(folder / "staff.pdf")
+    page = document[0]
+    text = " ".join(page.get_textpage().get_text_range().split())
+    scanned = decoded(page.render(scale=100 / 72).to_pil())
+    document.close()
+    assert "1. Install Slack first" in text and f"JOIN {invite['code']}" in text
+    assert "Telegram" not in text and scanned == []  # Slack has no link to carry a code
+
+
+@pytest.mark.parametrize("address", ["x" * 121, "1 High St\\nLeeds"])
+def test_the_return_address_is_one_short_line(tmp_path, address):
+    path = tmp_path / "mutual-voice.toml"
+    path.write_text(f'[invites]\nreturn_address = "{address}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"invites\.return_address: one line of at most 120"):
+        load_settings(path, environ={})
