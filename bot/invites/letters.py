@@ -69,7 +69,7 @@ class Box:
 WINDOW = Box(20.0, 45.0, 90.0, 40.0)
 WINDOW_PADDING = 2.0
 RETURN_SIZE, RETURN_MIN = 7.0, 5.0  # the return line, small, at the window's top
-ADDRESS_SIZES = (10.0, 9.5, 9.0, 8.5, 8.0, 7.5, 7.0, 6.5, 6.0)  # shrunk until it fits
+ADDRESS_SIZES = (12.0, 11.0, 10.0, 9.5, 9.0, 8.5, 8.0, 7.5, 7.0, 6.5, 6.0)  # until it fits
 SIDE_X = 120.0  # the column right of the window: the letter's date, and what it replaces
 # A4 folded in three for a DL envelope (a C5 one takes it folded once, at the middle, which
 # no code touches either: the code sits in the middle third).
@@ -142,7 +142,7 @@ PLATFORMS = {
             N_("2. Find our app under Apps in Slack."),
             N_("3. Send it the message below."),
         ),
-        type_code=N_("Send this message to our app in Slack:"),
+        type_code=N_("The message to send:"),
     ),
 }
 
