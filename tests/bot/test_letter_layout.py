@@ -9,6 +9,7 @@ top left as the layout in `bot.invites.letters` is written.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pypdfium2
@@ -17,6 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+from bot.invites.letters import LetterHead, write_letters
+from handlers.members.invites import Invite, new_token
 from storage.db import open_database
 
 MM = 25.4 / 72  # millimetres in a point
@@ -166,3 +169,42 @@ def test_the_measured_letters_are_in_english_and_welsh(letters):
     document.close()
     assert "Dear " in english and "Reminder" in english
     assert "Annwyl " in welsh and "Nodyn atgoffa" in welsh and "Dear" not in welsh
+
+
+def test_even_an_absurd_address_never_runs_past_the_window(tmp_path):
+    now = datetime(2026, 12, 6, 9, tzinfo=UTC)
+    addresses = [
+        (
+            "سارة الحسيني " * 6,
+            *(["Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch"] * 6),
+        ),
+        ("W" * 120, *(["MMMMMMMMMM " * 10] * 6)),
+    ]
+    invites = []
+    for name, *lines in addresses:
+        token = new_token()
+        link = f"https://t.me/bot?start={token}"
+        invites.append(
+            Invite(
+                "T-1",
+                name,
+                token,
+                now + timedelta(days=14),
+                {"telegram": link},
+                "tenant",
+                tuple(lines),
+                "en",
+                now,
+            )
+        )
+    head = LetterHead("Riverside Homes", "the office", 5, "Europe/London", return_line="R" * 120)
+    write_letters(invites, head, tmp_path / "absurd.pdf")
+    document = pypdfium2.PdfDocument(tmp_path / "absurd.pdf")
+    try:
+        for page in document:
+            printed = characters(page)
+            near = [box for _char, box in printed if overlaps(box, WINDOW)]
+            assert near and all(inside(box, WINDOW) for box in near)
+            assert clear_of_folds(*images(page)[0][1::2])
+    finally:
+        document.close()
