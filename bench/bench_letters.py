@@ -22,6 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from storage.db import open_database  # noqa: E402
+
 MEMBERS = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
 TARGET_SECONDS = 60.0
 NAMES = ("Siân Llŷr", "Zażółć Gęślą", "سارة الحسيني")
@@ -63,7 +66,7 @@ def main() -> None:
         folder = Path(name)
         (folder / "mutual-voice.toml").write_text(CONFIG, encoding="utf-8")
         write_roster(folder / "roster.csv")
-        (folder / "mutual-voice.db").touch()  # a fresh setup, as `mutual-voice init` leaves it
+        open_database(folder / "mutual-voice.db").close()  # as `mutual-voice init` leaves it
         mutual_voice(folder, "members", "import", "roster.csv")
 
         before = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -293,6 +293,11 @@ def _check(s: Settings, source: str) -> None:
             "organisation.contact",
             'one line of at most 200 characters, e.g. "Jo Bloggs at the office, 01632 960123"',
         )
+    if len(s.invites.return_address) > 120 or not s.invites.return_address.isprintable():
+        fail(
+            "invites.return_address",
+            'one line of at most 120 characters, e.g. "Riverside Homes, 1 High Street, Leeds LS1 1AA"',
+        )
     for key in ("start", "end"):
         if not TIME.match(getattr(s.quiet_hours, key)):
             fail(f"quiet_hours.{key}", 'must be a time like "21:00"')

@@ -59,6 +59,8 @@ class Router:
         self.actions: dict[str, Route] = {}
         self.prompts: dict[str, Route] = {}
         self.fallback: Route | None = None
+        self.code_reader: Callable[[str], object | None] | None = None
+        self.code_route: Route | None = None
         self.waiting_hooks: list[Callable[[Context, Event], Message | None]] = []
         self.typed_hooks: list[Callable[[Context, Text], HandlerResult]] = []
 
@@ -94,6 +96,16 @@ class Router:
             return []
         found = (hook(ctx, event) for hook in self.waiting_hooks)
         return [message for message in found if message is not None]
+
+    def code(self, read: Callable[[str], object | None]) -> Callable[[Handler], Handler]:
+        """Register the handler for typed text that `read` finds to be a code (an invite's,
+        typed from a letter): anyone may send one, in their own chat, outside a question."""
+
+        def decorator(handler: Handler) -> Handler:
+            self.code_reader, self.code_route = read, Route(handler, ANYONE)
+            return handler
+
+        return decorator
 
     def action(self, name: str, who: str = MEMBER) -> Callable[[Handler], Handler]:
         return self._register(self.actions, name, Route(lambda *_: None, who))
@@ -166,6 +178,13 @@ class Router:
                     conversations.clear_prompt(ctx.db, platform, chat)
                 route = self.prompts.get(asked.split(":", 1)[0])
                 event = replace(event, reply_to=asked)
+            if (
+                asked is None
+                and self.code_reader is not None
+                and not ctx.in_council_chat(platform, chat)
+                and self.code_reader(event.text) is not None
+            ):
+                route = self.code_route
             if route is None and not event.text.strip():
                 return [reply(event, _(ONLY_TEXT))]  # a photo or voice note, not an answer
             # (Not in the council's channel: a member's own questions wait in their chat.)

@@ -34,6 +34,9 @@ class QuietHours:
 @dataclass(frozen=True)
 class Invites:
     expiry_days: int = 14
+    # The return line at the top of a letter's envelope window, e.g. "Riverside Homes,
+    # 1 High Street, Leeds LS1 1AA"; the organisation's name when not set.
+    return_address: str = ""
 
 
 @dataclass(frozen=True)

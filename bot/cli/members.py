@@ -241,7 +241,7 @@ def invite(
         click.echo(f"Wrote {plural(len(issued), 'QR code')} and invites.csv to {qr_dir} ({until}).")
         return
     for item in issued:
-        link = item.links.get("telegram") or f"send the bot: /start {item.token}"
+        link = item.links.get("telegram") or f"send the bot: JOIN {item.code}"
         click.echo(f"{item.member_id}\t{item.name}\t{link}")
     click.echo(f"{plural(len(issued), 'invite')}, {until}.")
     if "telegram" not in state.app.ctx.join_links:

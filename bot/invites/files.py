@@ -35,6 +35,13 @@ def telegram_constituencies(settings: Settings) -> tuple[str, ...]:
     return tuple(c for c in settings.organisation.constituencies if c not in in_slack)
 
 
+def platform_of(settings: Settings, constituency: str) -> str:
+    """The platform a member of this constituency joins by: Slack's groups when Slack is
+    on, else Telegram (the letter's words and the link a /j/ address leads to)."""
+    in_slack = settings.slack.enabled and constituency in settings.slack.constituencies
+    return "slack" if in_slack else PLATFORM
+
+
 def letter_head(settings: Settings) -> LetterHead:
     contact = settings.organisation.contact.strip()
     if not contact:
@@ -42,13 +49,23 @@ def letter_head(settings: Settings) -> LetterHead:
             f"letters say who to ask without a smartphone: set organisation.contact in "
             f'{settings.source} (e.g. contact = "Jo Bloggs at the office, 01632 960123")'
         )
+    username = settings.telegram.bot_username.lstrip("@")
     return LetterHead(
         settings.organisation.name,
         contact,
         settings.privacy.anonymity_threshold,
         settings.organisation.timezone,
         settings.organisation.language,
+        return_line=settings.invites.return_address.strip(),
+        web_url=short_link_base(settings),
+        handles={"telegram": f"@{username}"} if username else {},
+        slack_groups=settings.slack.constituencies if settings.slack.enabled else (),
     )
+
+
+def short_link_base(settings: Settings) -> str:
+    """Where /j/<code> links point: the web server's public address, if it has one."""
+    return settings.web.public_url if settings.web.enabled and settings.web.public_url else ""
 
 
 def check_links(join_links: dict[str, str]) -> None:
@@ -107,14 +124,29 @@ def write_qr_files(invites: list[Invite], folder: Path) -> None:
     write_pngs([i.links[PLATFORM] for i in invites], [folder / n for n in names])
     write_csv(
         folder / "invites.csv",
-        ["member_id", "name", "address", "link", "expires_at", "qr_file"],
+        [
+            "member_id",
+            "name",
+            "address",
+            "language",  # the letter's: which template a mail merge picks
+            "link",
+            "code",  # to type: "JOIN ABCD-EFGH-..."
+            "issued_at",
+            "expires_at",
+            "replaces",  # when the earlier invite this one stops was issued; empty if none
+            "qr_file",
+        ],
         (
             [
                 invite.member_id,
                 invite.name,
                 "|".join(invite.address),
+                invite.language,
                 invite.links[PLATFORM],
+                invite.code,
+                invite.issued_at.isoformat() if invite.issued_at else "",
                 invite.expires_at.isoformat(),
+                invite.replaces.isoformat() if invite.replaces else "",
                 name,
             ]
             for invite, name in zip(invites, names, strict=True)

@@ -24,7 +24,7 @@ from handlers.console import signin as console
 
 SESSION_COOKIE = "mv_session"
 PRE_COOKIE = "mv_signin"  # the sign-in form's own CSRF cookie, before there is a session
-OPEN_PATHS = ("/signin", "/static/", "/signed-out", "/healthz")
+OPEN_PATHS = ("/signin", "/static/", "/signed-out", "/healthz", "/j/")
 SIGNIN_LIMIT = 10  # failed sign-in tokens per address per minute
 AUTO = "auto"  # ?auto=1: a page refreshing itself, which is not the officer's activity
 CSP = (
@@ -77,7 +77,10 @@ def errors(render_error: Callable[[web.Request], web.Response]):
         except web.HTTPException:
             raise
         except Exception:
-            log.exception("console: %s %s failed", request.method, request.path)
+            # The route's pattern, not the path: a path can carry a token (/j/CODE, /signin/TOKEN).
+            resource = request.match_info.route.resource
+            where = resource.canonical if resource is not None else "?"
+            log.exception("console: %s %s failed", request.method, where)
             return render_error(request)
 
     return middleware

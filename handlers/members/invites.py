@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,11 @@ from surveys.wording import plural
 # 31 characters give about 109 random bits, and keep a t.me link inside a version 4 QR code.
 TOKEN_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 TOKEN_LENGTH = 22
+GROUP = 4  # a printed code reads in groups of four: ABCD-EFGH-...
+# What a member may type around a code: a word first ("JOIN", "YMUNO", "/start"), and
+# spaces or dashes between the groups, in either case.
+KEYWORD = re.compile(r"^/?[^\W\d_]{1,12}[\s:]+")
+SEPARATORS = re.compile(r"[\s-]+")
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,13 @@ class Invite:
     constituency: str = ""
     address: tuple[str, ...] = ()
     language: str = ""  # the language their letter is in (theirs, else the organisation's)
+    issued_at: datetime | None = None
+    replaces: datetime | None = None  # when the member's earlier invite was issued, if any
+
+    @property
+    def code(self) -> str:
+        """The token as printed for typing: ABCD-EFGH-JKMN-PQRS-TUVW-XY."""
+        return grouped(self.token)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -39,7 +52,10 @@ class Invite:
             "constituency": self.constituency,
             "address": list(self.address),
             "token": self.token,
+            "code": self.code,
+            "issued_at": self.issued_at.isoformat() if self.issued_at else None,
             "expires_at": self.expires_at.isoformat(),
+            "replaces": self.replaces.isoformat() if self.replaces else None,
             "links": self.links,
             "language": self.language,
         }
@@ -86,8 +102,10 @@ def choose(ctx: Context, selection: Selection) -> list[str]:
 
 def prepare(ctx: Context, member_ids: list[str]) -> list[Invite]:
     """New invites for these members, not yet stored (see `record`)."""
-    expires = ctx.now() + timedelta(days=ctx.policy.invites.expiry_days)
+    now = ctx.now()
+    expires = now + timedelta(days=ctx.policy.invites.expiry_days)
     rows = members.by_ids(ctx.db, member_ids)
+    earlier = invites.latest_issued(ctx.db, member_ids)
     prepared = []
     for member_id in member_ids:
         row = rows.get(member_id)
@@ -104,6 +122,8 @@ def prepare(ctx: Context, member_ids: list[str]) -> list[Invite]:
                 row["constituency"],
                 address_lines(row["address"] or ""),
                 i18n.for_row(ctx, row).language,
+                now.replace(microsecond=0),  # as stored: a later letter names this one
+                parse(earlier[member_id]) if member_id in earlier else None,
             )
         )
     return prepared
@@ -129,7 +149,11 @@ def record(ctx: Context, prepared: list[Invite], actor: str) -> None:
         return
     with ctx.db.atomic():
         invites.replace_unused(
-            ctx.db, [(i.token, i.member_id) for i in prepared], now, prepared[0].expires_at
+            ctx.db,
+            [(i.token, i.member_id) for i in prepared],
+            now,
+            prepared[0].expires_at,
+            prepared[0].issued_at,
         )
         audit.record_many(ctx.db, now, actor, "invite.issued", [i.member_id for i in prepared])
 
@@ -148,6 +172,22 @@ def new_token() -> str:
     return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
 
 
+def grouped(token: str) -> str:
+    """A token as printed for typing, in capitals and groups of four."""
+    return "-".join(token[i : i + GROUP] for i in range(0, len(token), GROUP)).upper()
+
+
+def typed_token(text: str) -> str | None:
+    """The token in what a member typed ("JOIN abcd-efgh ...", "/start ABCD EFGH ..." or the
+    code alone), or None when the text is not a code: so a sentence never counts as one."""
+    text = text.strip()
+    for candidate in (text, KEYWORD.sub("", text, count=1)):
+        token = SEPARATORS.sub("", candidate).lower()
+        if len(token) == TOKEN_LENGTH and set(token) <= set(TOKEN_ALPHABET):
+            return token
+    return None
+
+
 UNKNOWN, USED, EXPIRED, REVOKED, ERASED = "unknown", "used", "expired", "revoked", "erased"
 
 
@@ -155,6 +195,17 @@ def find_token_owner(ctx: Context, token: str) -> str | None:
     """The member an invite token was issued to, if the token exists."""
     invite = invites.find(ctx.db, token)
     return invite["member_id"] if invite else None
+
+
+def live_constituency(ctx: Context, token: str) -> str | None:
+    """The constituency of the member whose invite `token` still works (unused, not
+    replaced, not expired, member not erased), else None. Looks only: spends nothing."""
+    invite = invites.find(ctx.db, token) if token else None
+    if _refusal(ctx, invite, ctx.now()) is not None:
+        return None
+    assert invite is not None
+    row = members.get(ctx.db, invite["member_id"])
+    return row["constituency"] if row else None
 
 
 def redeem(ctx: Context, token: str, sender: Sender) -> tuple[str | None, str | None]:

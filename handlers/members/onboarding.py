@@ -1,4 +1,5 @@
-"""Joining: `/start TOKEN` from an invite link, and a kind word for everyone else."""
+"""Joining: `/start TOKEN` from an invite link or the code typed from a letter
+("JOIN ABCD-EFGH-..."), and a kind word for everyone else."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_, Translator
 from handlers.members import identity, invites
-from handlers.messages import Command, Message, Option, reply
+from handlers.messages import Command, Message, Option, Text, reply
 from handlers.router import ANYONE, Router
 from storage import members
 
@@ -50,7 +51,8 @@ def welcome_choices(_: Translator) -> tuple[Option, ...]:
 
 def start(ctx: Context, event: Command) -> Message:
     org = ctx.policy.organisation.name
-    token = event.args.strip()
+    # A link carries the token as issued; a member typing it may add dashes and capitals.
+    token = invites.typed_token(event.args) or event.args.strip()
     member = event.member
     redeemed = False
     if token and (member is None or invites.find_token_owner(ctx, token) != member.member_id):
@@ -76,5 +78,12 @@ def start(ctx: Context, event: Command) -> Message:
     )
 
 
+def typed_code(ctx: Context, event: Text) -> Message:
+    """A code typed from a letter ("JOIN ABCD-EFGH-..."): joins as its link would."""
+    token = invites.typed_token(event.text) or ""
+    return start(ctx, Command(event.sender, event.member, event.event_id, "start", token))
+
+
 def register(router: Router) -> None:
     router.command("start", N_("start here, or join with your invite"), who=ANYONE, order=0)(start)
+    router.code(invites.typed_token)(typed_code)

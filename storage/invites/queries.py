@@ -18,15 +18,20 @@ def token_hash(token: str) -> str:
 
 
 def replace_unused(
-    db: Database, rows: Iterable[tuple[str, str]], now: datetime, expires: datetime
+    db: Database,
+    rows: Iterable[tuple[str, str]],
+    now: datetime,
+    expires: datetime,
+    issued: datetime | None = None,
 ) -> None:
-    """Store new (token, member id) invites, revoking each member's earlier unused ones."""
+    """Store new (token, member id) invites, revoking each member's earlier unused ones.
+    `issued` is when the letters say they were issued (prepared), if not `now`."""
     stamp = iso(now)
     new = [
         {
             "token_hash": token_hash(token),
             "member_id": member_id,
-            "created_at": stamp,
+            "created_at": iso(issued or now),
             "expires_at": iso(expires),
         }
         for token, member_id in rows
@@ -48,6 +53,16 @@ def live_unused(db: Database, member_ids: Iterable[str], now: datetime) -> int:
         [iso(now), json.dumps(list(member_ids))],
     ).fetchone()
     return row[0]
+
+
+def latest_issued(db: Database, member_ids: Iterable[str]) -> dict[str, str]:
+    """When each of these members was last sent an invite (members never invited are left out)."""
+    rows = db.execute(
+        "select member_id, max(created_at) from invites "
+        "where member_id in (select value from json_each(?)) group by member_id",
+        [json.dumps(list(member_ids))],
+    ).fetchall()
+    return dict(rows)
 
 
 def find(db: Database, token: str) -> dict[str, Any] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -114,7 +115,9 @@ def test_one_letter_per_member_with_their_own_link_as_a_qr_code(printed):
         assert invite["name"] in text and all(line in text for line in invite["address"])
         link = invite["links"]["telegram"]
         assert decoded(page.render(scale=100 / 72).to_pil()) == [link]
-        assert link.removeprefix("https://") in text  # to type by hand, too
+        assert f"JOIN {invite['code']}" in text  # to type by hand, too, in groups of four
+        assert "search for the account @riverside_voice_bot" in text
+        assert "?start=" not in text  # no long link with characters people cannot type
         assert "Jo Bloggs at the Riverside office, 01632 960123" in text
         assert "groups of 5 or more" in text and "until" in text
     document.close()
@@ -140,8 +143,10 @@ def test_qr_dir_writes_a_png_per_member_and_a_mail_merge_table(folder):
     for member_id, link in links.items():
         assert decoded(Image.open(folder / "codes" / f"{member_id}.png")) == [link]
     table = (folder / "codes" / "invites.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert table[0] == "member_id,name,address,link,expires_at,qr_file"
-    assert table[1].startswith("T-1,Siân Llŷr,Fflat 3|Tŷ Gwyn|Stryd Fawr|Caernarfon LL55 1AB,")
+    assert table[0] == (
+        "member_id,name,address,language,link,code,issued_at,expires_at,replaces,qr_file"
+    )
+    assert table[1].startswith("T-1,Siân Llŷr,Fflat 3|Tŷ Gwyn|Stryd Fawr|Caernarfon LL55 1AB,en,")
 
 
 def test_letters_without_a_contact_say_so_and_change_nothing(folder):
@@ -291,14 +296,18 @@ def syllables(word: str) -> int:
     return max(1, groups - (word.lower().endswith("e") and groups > 1))
 
 
-def test_the_letter_reads_at_reading_age_nine():
+@pytest.mark.parametrize("platform", sorted(letters.PLATFORMS))
+def test_the_letter_reads_at_reading_age_nine(platform):
+    words = letters.PLATFORMS[platform]
     text = " ".join(
         [
-            letters.INTRO,
-            *letters.STEPS,
+            words.intro,
+            *words.steps,
+            words.type_code.format(handle="the_bot"),
             letters.NO_PHONE.format(contact="Jo at the office"),
             letters.PRIVACY.format(threshold=5),
             letters.EXPIRY.format(date="Tuesday 15 December 2026"),
+            letters.REPLACES.format(date="6 December 2026"),
         ]
     )
     sentences = [s for s in re.split(r"[.?!:](?:\s|$)", text) if re.search("[A-Za-z]", s)]
@@ -372,8 +381,77 @@ def test_a_letter_is_in_the_members_language(tmp_path):
     document.close()
     assert "Annwyl Siân Llŷr," in welsh and "Tŷ Gwyn" in welsh
     assert "ar gyfer pob grŵp o 5 neu fwy o bobl" in welsh  # ŵ from the catalogue
-    assert "2. Pwyntiwch y camera at y sgwâr isod." in welsh
+    assert "3. Pwyntiwch y camera at y sgwâr ar y dudalen hon." in welsh
+    assert "YMUNO " in welsh and "Dyddiad: " in welsh
     assert re.search(r"tan Dydd \w+ \d+ \w+ \d{4}\.", welsh)  # the date in Welsh too
     assert "Dear" not in welsh and "groups of" not in welsh
     assert "Dear Pat Murphy," in english and "groups of 5 or more" in english
     assert "Dear Zofia Nowak," in polish  # no Polish words yet: the organisation's English
+
+
+def test_letters_carry_their_date_and_a_reminder_says_what_it_replaces(tmp_path):
+    config = tmp_path / "mutual-voice.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "roster.csv").write_text(
+        "member_id,name,email,constituency,address,language\n"
+        "T-1,Siân Llŷr,,tenant,Fflat 3|Caernarfon LL55 1AB,cy\n"
+        "T-2,Pat Murphy,,tenant,12 Oak Road|Leeds LS1 1AA,\n",
+        encoding="utf-8",
+    )
+    open_database(tmp_path / "mutual-voice.db").close()
+    run = ("--config", str(config), "members", "invite")
+    assert (
+        mv("--config", str(config), "members", "import", str(tmp_path / "roster.csv")).exit_code
+        == 0
+    )
+    first = mv(*run, "--member", "T-2", "--letters", str(tmp_path / "first.pdf"), "--json")
+    [pat] = json.loads(first.stdout)
+    assert pat["replaces"] is None and pat["issued_at"]
+    again = mv(*run, "--letters", str(tmp_path / "again.pdf"), "--json", "--yes")
+    siân, pat_again = json.loads(again.stdout)
+    assert siân["replaces"] is None and pat_again["replaces"] == pat["issued_at"]
+
+    def pages(name: str) -> list[str]:
+        document = pypdfium2.PdfDocument(tmp_path / name)
+        texts = [" ".join(p.get_textpage().get_text_range().split()) for p in document]
+        document.close()
+        return texts
+
+    [original] = pages("first.pdf")
+    welsh, reminder = pages("again.pdf")
+    day = re.search(r"Date: (\d{1,2} \w+ \d{4})", original)[1]  # e.g. 6 December 2026
+    assert "Reminder" not in original and "no longer works" not in original
+    assert f"Date: {day}" in reminder and "Reminder" in reminder
+    assert f"the one we sent you on this date: {day}. The code in that letter no longer works" in (
+        reminder
+    )
+    assert "Dyddiad: " in welsh and "Nodyn atgoffa" not in welsh  # Siân's first letter
+
+    codes = tmp_path / "codes"
+    mv(*run, "--qr-dir", str(codes), "--yes")
+    table = list(csv.DictReader(io.StringIO((codes / "invites.csv").read_text("utf-8-sig"))))
+    assert [(row["member_id"], row["language"]) for row in table] == [("T-1", "cy"), ("T-2", "en")]
+    assert all(
+        row["replaces"] and row["issued_at"] and row["code"].count("-") == 5 for row in table
+    )
+
+
+def test_a_slack_members_letter_says_how_to_join_in_slack_with_no_code_to_scan(folder):
+    result = mv("members", "invite", "--member", "S-1", "--letters", "staff.pdf", "--json")
+    assert result.exit_code == 0, result.output
+    [invite] = json.loads(result.output)
+    document = pypdfium2.PdfDocument(folder / "staff.pdf")
+    page = document[0]
+    text = " ".join(page.get_textpage().get_text_range().split())
+    scanned = decoded(page.render(scale=100 / 72).to_pil())
+    document.close()
+    assert "1. Install Slack first" in text and f"JOIN {invite['code']}" in text
+    assert "Telegram" not in text and scanned == []  # Slack has no link to carry a code
+
+
+@pytest.mark.parametrize("address", ["x" * 121, "1 High St\\nLeeds"])
+def test_the_return_address_is_one_short_line(tmp_path, address):
+    path = tmp_path / "mutual-voice.toml"
+    path.write_text(f'[invites]\nreturn_address = "{address}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"invites\.return_address: one line of at most 120"):
+        load_settings(path, environ={})

@@ -1,7 +1,9 @@
-"""A printed letter's QR code, scanned, joins its member through the real PTB client once."""
+"""A printed letter's QR code, scanned, or its code, typed, joins its member through the
+real PTB client once."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pypdfium2
@@ -50,3 +52,18 @@ async def test_the_link_scanned_from_a_letter_joins_once(bot: Running, tmp_path)
     assert again["text"].startswith("That invite has already been used.")
     older = await bot.reply_to(someone_else, f"/start {replaced.token}")
     assert older["text"].startswith("That invite was replaced by a newer one.")
+
+
+async def test_the_code_typed_from_a_letter_joins_once(bot: Running, tmp_path) -> None:
+    letters = invites.issue(bot.app.ctx, ["t1"], "test")
+    head = LetterHead("Our Mutual", "the office, 01632 960123", 5, "Europe/London")
+    write_letters(letters, head, tmp_path / "letters.pdf")
+    document = pypdfium2.PdfDocument(tmp_path / "letters.pdf")
+    text = document[0].get_textpage().get_text_range()
+    document.close()
+    [typed] = re.findall(r"JOIN [A-Z0-9-]+", text)  # as the member reads it off the page
+
+    welcome = await bot.reply_to(TENANT, typed.title())  # a phone capitalises as it likes
+    assert welcome["text"].startswith("Welcome, Tenant!")
+    again = await bot.reply_to(5151, typed)
+    assert again["text"].startswith("That invite has already been used.")

@@ -130,3 +130,40 @@ def test_the_first_start_of_an_already_linked_member_is_a_welcome_not_welcome_ba
     assert first.text.startswith("Welcome, Pat!")
     [again] = build_router().dispatch(ctx, command(ctx, "start"))
     assert again.text.startswith("Welcome back, Pat")
+
+
+def text(ctx, words, sender=PAT):
+    member = member_for(ctx, sender.platform, sender.platform_user_id)
+    return Text(sender, member, uuid.uuid4().hex, text=words)
+
+
+def test_the_code_typed_from_a_letter_joins_as_its_link_would(ctx):
+    add_members(ctx)
+    [invite] = invites.issue(ctx, ["t1"], actor="officer")
+    router = build_router()
+    assert invite.code.count("-") == 5 and invite.code.isupper()  # ABCD-EFGH-...-XY
+    typed = f"join  {invite.code.lower().replace('-', ' ')} "  # as a phone may send it
+    [welcome] = router.dispatch(ctx, text(ctx, typed))
+    assert welcome.text.startswith("Welcome, Pat!")
+    assert member_for(ctx, "telegram", "1001").member_id == "t1"
+    [again] = router.dispatch(ctx, text(ctx, f"JOIN {invite.code}"))
+    assert again.text.startswith("Welcome back, Pat")
+    sam = Sender("telegram", "2002", "2002", "Sam")
+    [used] = router.dispatch(ctx, text(ctx, f"YMUNO {invite.code}", sender=sam))
+    assert used.text.startswith("That invite has already been used.")
+
+
+def test_a_code_works_after_start_and_on_slack_and_a_sentence_is_no_code(ctx):
+    add_members(ctx)
+    first, second = invites.issue(ctx, ["t1", "t2"], actor="officer")
+    router = build_router()
+    [welcome] = router.dispatch(ctx, command(ctx, "start", first.code))
+    assert welcome.text.startswith("Welcome, Pat!")
+    slack = Sender("slack", "U9", "D9", "Sam")
+    [joined] = router.dispatch(ctx, text(ctx, second.code, sender=slack))
+    assert joined.text.startswith("Welcome,") and member_for(ctx, "slack", "U9").member_id == "t2"
+    stranger = Sender("telegram", "3003", "3003", "Lee")
+    [refused] = router.dispatch(ctx, text(ctx, "join the residents panel please", sender=stranger))
+    assert refused.text == NOT_JOINED
+    [unknown] = router.dispatch(ctx, text(ctx, f"JOIN {'A' * 4}-{'B' * 18}", sender=stranger))
+    assert unknown.text.startswith("Sorry, I don't recognise that invite")
