@@ -9,6 +9,7 @@ on the page. So a member is told exactly what they are told when the council use
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -82,9 +83,27 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
     return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
 
 
+@dataclass(frozen=True)
+class Note:
+    """A line shown once on the next page: news in the green box, or an error (role=alert)."""
+
+    text: str
+    error: bool = False
+
+    def __str__(self) -> str:
+        return self.text
+
+
 def done(request: web.Request, location: str, note: str) -> web.HTTPSeeOther:
     """Back to a page after a change, with a note shown there once."""
-    request.app[NOTES][digest(request[SESSION])] = note
+    request.app[NOTES][digest(request[SESSION])] = Note(note)
+    return web.HTTPSeeOther(location)
+
+
+def failed(request: web.Request, location: str, error: str) -> web.HTTPSeeOther:
+    """Back to a page after something could not be done, with the error shown there once:
+    marked as an error, never in the box that says a change was made."""
+    request.app[NOTES][digest(request[SESSION])] = Note(error, error=True)
     return web.HTTPSeeOther(location)
 
 

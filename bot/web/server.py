@@ -8,14 +8,24 @@ from importlib import resources
 from aiohttp import web
 
 from bot.app import App
-from bot.web import health, joining, members, overview, pulses, signin, suggestions, votes
+from bot.web import (
+    health,
+    jobs,
+    joining,
+    members,
+    overview,
+    pulses,
+    signin,
+    suggestions,
+    votes,
+)
 from bot.web.pages import APP, NOTES, render
 from bot.web.security import SignInLimit, errors, on_prepare, session_middleware
 
 log = logging.getLogger(__name__)
 
 # joining's /members/joining comes before members' /members/{member_id}.
-PAGES = (health, signin, overview, joining, members, pulses, votes, suggestions)
+PAGES = (health, signin, overview, joining, members, pulses, votes, suggestions, jobs)
 # A 10,000-member roster is well under a megabyte; leave room for long names and notes.
 MAX_UPLOAD = 16 * 1024 * 1024
 
@@ -29,6 +39,8 @@ def build(app: App) -> web.Application:
     server[APP] = app
     server[NOTES] = {}
     server[members.UPLOADS] = {}
+    server[jobs.JOBS] = {}
+    server.on_shutdown.append(jobs.stop_all)
     server[signin.LIMIT] = SignInLimit(app.clock)
     for page in PAGES:
         server.add_routes(page.routes)
