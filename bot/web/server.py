@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bot.app import App
 from bot.web import (
+    drafts,
     health,
     jobs,
     joining,
@@ -32,7 +33,10 @@ MAX_UPLOAD = 16 * 1024 * 1024
 
 def build(app: App) -> web.Application:
     server = web.Application(
-        middlewares=[errors(failed), session_middleware(APP, signin.refuse)],
+        middlewares=[
+            errors(failed),
+            session_middleware(APP, signin.refuse, drafts.kept_on_refusal),
+        ],
         client_max_size=MAX_UPLOAD,
     )
     server.on_response_prepare.append(on_prepare(app.settings.web.secure))
@@ -40,6 +44,7 @@ def build(app: App) -> web.Application:
     server[NOTES] = {}
     server[members.UPLOADS] = {}
     server[jobs.JOBS] = {}
+    server[drafts.DRAFTS] = drafts.Drafts(app.clock)
     server.on_shutdown.append(jobs.stop_all)
     server[signin.LIMIT] = SignInLimit(app.clock)
     for page in PAGES:

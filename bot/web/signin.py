@@ -10,8 +10,10 @@ import secrets
 
 from aiohttp import web
 
+from bot.web.drafts import DRAFTS
 from bot.web.pages import APP, app_of, render
 from bot.web.security import (
+    KEPT,
     OFFICER,
     PRE_COOKIE,
     SESSION,
@@ -34,7 +36,7 @@ GONE = (
 
 def refuse(request: web.Request) -> web.Response:
     """What a visitor without a live session sees instead of a page."""
-    return render(request, "signin_needed.html", status=401)
+    return render(request, "signin_needed.html", status=401, kept=request.get(KEPT, False))
 
 
 def _address(request: web.Request) -> str:
@@ -92,7 +94,10 @@ async def sign_in(request: web.Request) -> web.Response:
     if started is None:
         request.app[LIMIT].failed(_address(request))
         return render(request, "message.html", status=403, heading="Link not valid", text=GONE)
-    response = web.HTTPSeeOther("/")
+    # A form left unsent when this browser's last session ended: back to it.
+    ended = request.cookies.get(SESSION_COOKIE, "")
+    page = request.app[DRAFTS].move(ended, started[0], started[1])
+    response = web.HTTPSeeOther(page or "/")
     _cookie(request, response, SESSION_COOKIE, started[0])
     response.del_cookie(PRE_COOKIE, path="/")
     raise response

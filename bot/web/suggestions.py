@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.web import drafts
 from bot.web.pages import act, app_of, done, event_as_officer, render
 from handlers.messages import Choice, Text
 from handlers.suggestions.card import LABELS
@@ -60,7 +61,9 @@ async def board(request: web.Request) -> web.Response:
 
 @routes.get("/suggestions/{number}")
 async def show(request: web.Request) -> web.Response:
-    return _page(request, _row(request), {}, {})
+    row = _row(request)
+    kept = drafts.restored(request)
+    return _page(request, row, {}, drafts.single(kept) if kept else {})
 
 
 @routes.post("/suggestions/{number}/status")

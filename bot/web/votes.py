@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.web import drafts
 from bot.web.pages import actor, app_of, done, post_in_parts, render
 from handlers.votes import admin
 from handlers.votes.state import METHOD_NAMES, all_votes, load
@@ -111,6 +112,11 @@ async def listing(request: web.Request) -> web.Response:
 
 @routes.get("/votes/new")
 async def new(request: web.Request) -> web.Response:
+    kept = drafts.restored(request)
+    if kept is not None:
+        return _form_page(
+            request, {**drafts.single(kept), "constituencies": kept.get("constituencies", [])}, {}
+        )
     return _form_page(request, {"method": "approval", "reminder_hours": "24"}, {})
 
 
