@@ -19,7 +19,7 @@ from aiohttp import web
 from bot.app import App
 from bot.scheduler import let_others_run
 from bot.web import jobs
-from bot.web.pages import actor, app_of, done, render
+from bot.web.pages import actor, app_of, done, in_console_words, render
 from bot.web.security import SESSION, same_token
 from handlers.context import Context
 from handlers.members import data as member_data
@@ -208,12 +208,21 @@ async def invite(request: web.Request) -> web.Response:
     wanted = list(dict.fromkeys(m for m in form.getall("member", []) if isinstance(m, str) and m))
     if not wanted:
         text = "Nobody was ticked, so no invites were issued. Tick the members to invite."
-        return render(request, "message.html", status=400, heading="No invites", text=text)
+        return render(
+            request, "message.html", status=400, heading="No invites", text=text, error=True
+        )
     ctx = app_of(request).ctx
     try:
         prepared = invites.prepare(ctx, wanted)
     except invites.InviteError as error:
-        return render(request, "message.html", status=400, heading="No invites", text=str(error))
+        return render(
+            request,
+            "message.html",
+            status=400,
+            heading="No invites",
+            text=str(error),
+            error=True,
+        )
     live = invites.still_live(ctx, wanted)
     if live and form.get("confirm") != "yes":
         fields = [("member", member_id) for member_id in wanted]
@@ -281,4 +290,4 @@ def _member(request: web.Request) -> dict:
     try:
         return member_data.existing(app_of(request).ctx, request.match_info["member_id"])
     except member_data.NoSuchMember as error:
-        raise web.HTTPNotFound(text=str(error)) from None
+        raise web.HTTPNotFound(text=in_console_words(str(error))) from None

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.scheduler import let_others_run
-from bot.web.pages import actor, app_of, done, post_in_parts, render
+from bot.web.pages import actor, app_of, done, failed, post_in_parts, render
 from handlers.messages import Message
 from handlers.pulses import admin as pulse_admin
 from handlers.pulses.questions import closing_time
@@ -103,7 +103,7 @@ async def send(request: web.Request) -> web.Response:
         with app.db.atomic():
             round_row, invitations = pulse_admin.send_now(app.ctx, survey_id, actor(request))
     except pulse_admin.PulseError as error:
-        raise done(request, "/pulses", f"Not sent: {error}") from None
+        raise failed(request, "/pulses", f"Not sent: {error}") from None
     # Thousands of invitations are posted a part at a time: the bot answers others meanwhile.
     queued = await post_in_parts(app, invitations)
     raise done(
@@ -127,7 +127,7 @@ async def close(request: web.Request) -> web.Response:
                 secrecy.checkpoint(ctx.db)
             await let_others_run()
     except pulse_admin.PulseError as error:
-        raise done(request, "/pulses", f"Not closed: {error}") from None
+        raise failed(request, "/pulses", f"Not closed: {error}") from None
     raise done(
         request,
         f"/pulses/{survey_id}/{closed['number']}",

@@ -69,15 +69,25 @@ def on_prepare(secure: bool) -> Callable[[web.Request, web.StreamResponse], Awai
     return protect
 
 
-def errors(render_error: Callable[[web.Request], web.Response]):
-    """An unexpected failure is logged and answered with the console's own error page."""
+def errors(
+    render_error: Callable[[web.Request], web.Response],
+    render_refusal: Callable[[web.Request, int, str], web.Response] | None = None,
+):
+    """An unexpected failure is logged and answered with the console's own error page; a
+    refusal (not found, forbidden) is shown as an error on a console page too."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             return await handler(request)
-        except web.HTTPException:
-            raise
+        except web.HTTPException as refusal:
+            if (
+                render_refusal is None
+                or refusal.status < 400
+                or request.path.startswith("/static/")
+            ):
+                raise
+            return render_refusal(request, refusal.status, refusal.text or refusal.reason)
         except Exception:
             log.exception("console: %s %s failed", request.method, request.path)
             return render_error(request)

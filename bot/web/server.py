@@ -34,7 +34,7 @@ MAX_UPLOAD = 16 * 1024 * 1024
 def build(app: App) -> web.Application:
     server = web.Application(
         middlewares=[
-            errors(failed),
+            errors(failed, refused),
             session_middleware(APP, signin.refuse, drafts.kept_on_refusal),
         ],
         client_max_size=MAX_UPLOAD,
@@ -53,6 +53,12 @@ def build(app: App) -> web.Application:
     return server
 
 
+def refused(request: web.Request, status: int, text: str) -> web.Response:
+    """A request the console turns down (not found, an expired form), as an error page."""
+    heading = {403: "Not allowed", 404: "Not found"}.get(status, "Not done")
+    return render(request, "message.html", status=status, heading=heading, text=text, error=True)
+
+
 def failed(request: web.Request) -> web.Response:
     """The page for a failure nobody expected: the console's own, never a bare 500."""
     return render(
@@ -60,6 +66,7 @@ def failed(request: web.Request) -> web.Response:
         "message.html",
         status=500,
         heading="Something went wrong",
+        error=True,
         text="The console could not do that. Nothing half-done was kept. The details are "
         "in the bot's log; try again, or tell whoever runs the bot.",
     )

@@ -52,6 +52,7 @@ def _limited(request: web.Request) -> web.Response | None:
         status=429,
         heading="Too many tries",
         text="Too many sign-in links that did not work, from here. Wait a minute, then try again.",
+        error=True,
     )
 
 
@@ -93,7 +94,9 @@ async def sign_in(request: web.Request) -> web.Response:
     started = console.sign_in(request.app[APP].ctx, str(form.get("token", "")))
     if started is None:
         request.app[LIMIT].failed(_address(request))
-        return render(request, "message.html", status=403, heading="Link not valid", text=GONE)
+        return render(
+            request, "message.html", status=403, heading="Link not valid", text=GONE, error=True
+        )
     # A form left unsent when this browser's last session ended: back to it.
     ended = request.cookies.get(SESSION_COOKIE, "")
     page = request.app[DRAFTS].move(ended, started[0], started[1])

@@ -97,4 +97,5 @@ async def relay(request: web.Request) -> web.Response:
         return _page(request, row, errors, {"words": words}, status=400)
     event = event_as_officer(request, Text, text=words, reply_to=f"suggest.reply:{row['id']}")
     replies = act(request, event, "suggestion.reply", str(row["id"]))
-    raise done(request, f"/suggestions/{row['id']}", replies[0].split("\n")[0] if replies else "")
+    # The whole reply: the line that says it was sent, and what was sent.
+    raise done(request, f"/suggestions/{row['id']}", "\n".join(replies))

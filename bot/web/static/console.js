@@ -29,3 +29,8 @@ if (document.querySelector("[data-job-running]")) {
   next.searchParams.set("auto", "1");
   window.setTimeout(() => window.location.replace(next.href), 2000);
 }
+// A form with mistakes: take the officer (and their screen reader) to the list of them.
+const summary = document.querySelector("[data-error-summary]");
+if (summary) {
+  summary.focus();
+}
