@@ -30,7 +30,7 @@ KEPT = timedelta(days=1)
 # POST address -> the page whose form it is.
 FORMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"/votes/new"), lambda m: "/votes/new"),
-    (re.compile(r"/votes/([a-z0-9-]+)/cancel"), lambda m: f"/votes/{m[1]}/cancel"),
+    (re.compile(r"/votes/([\w-]+)/cancel"), lambda m: f"/votes/{m[1]}/cancel"),
     (re.compile(r"/suggestions/(\d+)/(?:reply|status)"), lambda m: f"/suggestions/{m[1]}"),
 )
 NEVER = frozenset({"csrf", "confirm", "token", "upload", "file", "csv"})

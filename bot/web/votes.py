@@ -21,10 +21,12 @@ from bot.web.pages import (
     render,
 )
 from handlers.votes import admin
-from handlers.votes.state import METHOD_NAMES, all_votes, load
+from handlers.votes.cancel import MAX_REASON, ReasonError, cancel_vote
+from handlers.votes.state import METHOD_NAMES, OPEN, SCHEDULED, Vote, all_votes, load
 from surveys.toml_reader import parse_toml
 from surveys.votes.definitions import METHODS, THRESHOLDS, VoteDefinition, parse_vote
 from surveys.votes.definitions import VoteDefinitionError as DefinitionError
+from surveys.wording import plural
 
 routes = web.RouteTableDef()
 OPTION_TABLE = {"budget": "projects", "irv": "candidates", "stv": "candidates"}
@@ -233,3 +235,67 @@ async def close(request: web.Request) -> web.Response:
     except admin.VoteError as error:
         raise failed(request, f"/votes/{vote_id}", f"Not closed: {error}") from None
     raise done(request, f"/votes/{vote_id}", f"Closed: {queued} result messages queued.")
+
+
+def _cancellable(request: web.Request) -> Vote:
+    """The vote of the address, if it can still be cancelled; else back to it with why."""
+    ctx = app_of(request).ctx
+    vote = load(ctx, request.match_info["vote_id"])
+    if vote is None:
+        raise web.HTTPNotFound(text="No such vote.")
+    if vote.status not in (SCHEDULED, OPEN):
+        raise failed(
+            request,
+            f"/votes/{vote.id}",
+            f"Not cancelled: {vote.id} is {vote.status}: only a scheduled or open vote can be "
+            "cancelled",
+        )
+    return vote
+
+
+def _cancel_page(
+    request: web.Request, vote: Vote, values: dict[str, str], errors: dict[str, str], status: int
+) -> web.Response:
+    return render(
+        request,
+        "vote_cancel.html",
+        status=status,
+        vote=vote,
+        row=admin.listing_row(app_of(request).ctx, vote),
+        values=values,
+        errors=errors,
+        max_reason=MAX_REASON,
+    )
+
+
+@routes.get("/votes/{vote_id}/cancel")
+async def cancel_confirm(request: web.Request) -> web.Response:
+    """Asks first: what cancelling does, and the reason members will read."""
+    vote = _cancellable(request)
+    kept = drafts.restored(request)
+    return _cancel_page(request, vote, drafts.single(kept) if kept else {}, {}, 200)
+
+
+@routes.post("/votes/{vote_id}/cancel")
+async def cancel(request: web.Request) -> web.Response:
+    """As `mutual-voice vote cancel`: nothing is counted, and those told are told."""
+    vote = _cancellable(request)
+    app, form = app_of(request), await request.post()
+    reason = str(form.get("reason", ""))
+    if form.get("confirm") != "yes":  # only the confirmation page's own form cancels
+        return _cancel_page(request, vote, {"reason": reason}, {}, 400)
+    try:
+        messages = cancel_vote(app.ctx, vote.id, reason, actor(request))
+    except ReasonError as error:
+        return _cancel_page(request, vote, {"reason": reason}, {"reason": str(error)}, 400)
+    except admin.VoteError as error:  # opened or closed a moment ago
+        raise failed(request, f"/votes/{vote.id}", f"Not cancelled: {error}") from None
+    told = sum(1 for message in messages if message.to.member_id)
+    # Telling 67,000 members is posted a part at a time: the bot answers others meanwhile.
+    await post_in_parts(app, messages)
+    raise done(
+        request,
+        f"/votes/{vote.id}",
+        f"Cancelled {vote.id}: nothing is counted. Told it is cancelled: the council, and "
+        f"{plural(told, 'member')} who had been told it was open.",
+    )

@@ -168,3 +168,20 @@ async def test_a_roster_is_never_kept(app, clock) -> None:
         refused = await client.post("/members/import", data={"csrf": token, "csv": roster})
         assert refused.status == 401 and "Not sent:" not in await refused.text()
         assert client.server.app[DRAFTS].kept == {}
+
+
+async def test_a_cancel_reason_comes_back_on_the_confirmation_page(app, clock) -> None:
+    from handlers.votes import admin
+    from surveys.votes.definitions import parse_vote
+
+    table = {**FORM, "options": [{"name": "A"}, {"name": "B"}], "id": "garden"}
+    del table["reminder_hours"], table["constituencies"]
+    admin.create_vote(app.ctx, parse_vote(table, "test"), "test")
+    async with served(app) as client:
+        await signed_in(client, app)
+        form = {"reason": "Made twice by mistake.", "confirm": "yes"}
+        await timed_out_post(client, app, clock, "/votes/garden/cancel", form)
+        assert await sign_in(client, link_path(app)) == 303
+        page = await (await client.get("/votes/garden/cancel")).text()
+        assert "Made twice by mistake.</textarea>" in page
+    assert app.db["votes"].get("garden")["status"] == "scheduled"  # sent again only by hand
