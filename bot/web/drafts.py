@@ -2,9 +2,11 @@
 
 An officer who presses a form's button after their session has timed out (twelve idle
 hours, or a day) is asked to sign in again, and what they typed is kept on the server,
-for that officer only: never in a URL or a cookie. Once they sign in again in the same
-browser they return to the form, filled in as they left it, and press its button again:
-the form then carries the new session's CSRF token, so nothing is sent without them.
+for that officer only: never in a URL or a cookie. Once they sign in again (in this
+browser or another: a chat app may open the link in its own) they return to the form,
+filled in as they left it, and press its button again: the form then carries the new
+session's CSRF token, so nothing is sent without them. The form is kept only if it came
+from the ended session's own page (its CSRF token), and one form per officer: the latest.
 
 Only the forms listed in `FORMS` are kept, and of them only what the officer typed about a
 vote or a suggestion: never a roster, a file, a CSRF token or a confirmation. A draft is
@@ -22,7 +24,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from bot.web.pages import NOTES, Note, app_of
-from bot.web.security import SESSION, csrf_token, same_token
+from bot.web.security import OFFICER, SESSION, csrf_token, same_token
 from handlers.console import signin as console
 from storage.console.queries import digest
 
@@ -42,14 +44,13 @@ RESTORED = (
 
 @dataclass
 class Draft:
-    officer: str
     page: str
     values: dict[str, list[str]]
     kept_at: datetime
 
 
 class Drafts:
-    """Unsent forms by the digest of the session they were typed in."""
+    """Unsent forms by officer."""
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self.clock = clock
@@ -60,8 +61,8 @@ class Drafts:
         for key in [k for k, d in self.kept.items() if d.kept_at < since]:
             del self.kept[key]
 
-    def keep(self, session: str, officer: str, path: str, form: MultiDictProxy) -> bool:
-        """Keep `form` posted to `path` in the ended `session`; True if it is one we keep."""
+    def keep(self, officer: str, path: str, form: MultiDictProxy) -> bool:
+        """Keep `form` posted to `path` by `officer`; True if it is one we keep."""
         self._forget_old()
         page = page_of(path)
         if page is None:
@@ -70,26 +71,22 @@ class Drafts:
         for name, value in form.items():
             if name not in NEVER and isinstance(value, str):
                 values.setdefault(name, []).append(value)
-        self.kept[digest(session)] = Draft(officer, page, values, self.clock())
+        self.kept[officer] = Draft(page, values, self.clock())
         return True
 
-    def move(self, old_session: str, new_session: str, officer: str) -> str | None:
-        """At sign-in: the draft of the browser's ended session goes to its new session,
-        if the same officer signed in; the page to return to."""
+    def page(self, officer: str) -> str | None:
+        """At sign-in: the page of the officer's unsent form, to return to."""
         self._forget_old()
-        draft = self.kept.pop(digest(old_session), None) if old_session else None
-        if draft is None or draft.officer != officer:
-            return None
-        self.kept[digest(new_session)] = draft
-        return draft.page
+        draft = self.kept.get(officer)
+        return draft.page if draft else None
 
-    def take(self, session: str, page: str) -> dict[str, list[str]] | None:
-        """The values kept for `page` in this session, once."""
+    def take(self, officer: str, page: str) -> dict[str, list[str]] | None:
+        """The values kept for `page` of this officer, once."""
         self._forget_old()
-        draft = self.kept.get(digest(session))
+        draft = self.kept.get(officer)
         if draft is None or draft.page != page:
             return None
-        del self.kept[digest(session)]
+        del self.kept[officer]
         return draft.values
 
 
@@ -111,13 +108,13 @@ def kept_on_refusal(request: web.Request, session: str, form: MultiDictProxy) ->
     officer = console.timed_out_officer(app_of(request).ctx, session)
     if officer is None:
         return False
-    return request.app[DRAFTS].keep(session, officer, request.path, form)
+    return request.app[DRAFTS].keep(officer, request.path, form)
 
 
 def restored(request: web.Request) -> dict[str, list[str]] | None:
     """The form kept for this page, if the officer comes back to it after signing in; the
     page then says so."""
-    values = request.app[DRAFTS].take(request[SESSION], request.path)
+    values = request.app[DRAFTS].take(request[OFFICER], request.path)
     if values is not None:
         request.app[NOTES][digest(request[SESSION])] = Note(RESTORED)
     return values

@@ -150,15 +150,31 @@ def event_as_officer(request: web.Request, kind: type[Event], **fields: Any) -> 
     return kind(sender=sender, member=member, event_id="", **fields)
 
 
-def act(request: web.Request, event: Event, action: str, subject: str) -> list[str]:
-    """Handle `event` as chat would and audit it: post what goes to others, return our replies."""
+@dataclass(frozen=True)
+class Outcome:
+    """What handling an officer's event came to: the replies to them, and whether it did
+    anything (told anyone else). A handler that refuses only answers the officer."""
+
+    replies: list[str]
+    done: bool
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.replies)
+
+
+def act(request: web.Request, event: Event, action: str, subject: str) -> Outcome:
+    """Handle `event` as chat would: post what goes to others and audit it; our replies."""
     app = app_of(request)
     with app.db.atomic():
         messages = app.router.dispatch(app.ctx, event)
-        app.postman.post(m for m in messages if m.to.platform != WEB)
-        audit.record(app.db, app.clock(), actor(request), action, subject)
+        others = [m for m in messages if m.to.platform != WEB]
+        app.postman.post(others)
+        if others:
+            audit.record(app.db, app.clock(), actor(request), action, subject)
     # Marked member (or officer) text is shown as text, isolated from the words around it.
-    return [each_part(m.text, isolate) for m in messages if m.to.platform == WEB]
+    replies = [each_part(m.text, isolate) for m in messages if m.to.platform == WEB]
+    return Outcome(replies, bool(others))
 
 
 PART = 500  # messages posted per transaction by `post_in_parts`

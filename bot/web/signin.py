@@ -97,10 +97,8 @@ async def sign_in(request: web.Request) -> web.Response:
         return render(
             request, "message.html", status=403, heading="Link not valid", text=GONE, error=True
         )
-    # A form left unsent when this browser's last session ended: back to it.
-    ended = request.cookies.get(SESSION_COOKIE, "")
-    page = request.app[DRAFTS].move(ended, started[0], started[1])
-    response = web.HTTPSeeOther(page or "/")
+    # A form the officer sent when their last session had ended: back to it.
+    response = web.HTTPSeeOther(request.app[DRAFTS].page(started[1]) or "/")
     _cookie(request, response, SESSION_COOKIE, started[0])
     response.del_cookie(PRE_COOKIE, path="/")
     raise response

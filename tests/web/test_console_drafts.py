@@ -130,7 +130,17 @@ async def test_only_the_same_officer_gets_the_form_back(app, clock) -> None:
         )
         assert answer.headers["Location"] == "/"
         assert "Choose the new chair" not in await (await client.get("/votes/new")).text()
-        assert client.server.app[DRAFTS].kept == {}
+        assert list(client.server.app[DRAFTS].kept) == [OFFICER]  # still theirs alone
+
+
+async def test_signing_in_in_another_browser_returns_to_the_form_too(app, clock) -> None:
+    async with served(app) as client:
+        await signed_in(client, app)
+        await timed_out_post(client, app, clock, "/votes/new", FORM)
+        client.session.cookie_jar.clear()  # now the chat app's own browser, without cookies
+        assert await sign_in(client, link_path(app)) == 303
+        page = await (await client.get("/votes/new")).text()
+        assert 'value="Choose the new chair"' in page
 
 
 async def test_a_form_without_its_sessions_token_is_not_kept(app, clock) -> None:

@@ -171,3 +171,26 @@ async def test_the_reply_note_says_what_was_sent(app) -> None:
     [note] = NOTE.findall(html)
     assert note == f"Reply sent to the suggester of #{number}:\n\nBooked for Monday."
     assert QUOTE_OPEN not in html and QUOTE_CLOSE not in html
+
+
+async def test_a_reply_that_cannot_be_passed_on_is_an_error_not_news(app) -> None:
+    from storage import audit
+    from storage.suggestions import queries as suggestions
+
+    link_identity(app.db, "telegram", "u-t1", "u-t1", "t1", app.clock())
+    number = suggestion(app, "Fix the lift")
+    async with served(app) as client:
+        csrf = await signed_in(client, app)
+        # Closed meanwhile (by the council in chat, say), while this page was open.
+        suggestions.set_status(app.db, number, "adopted", app.clock())
+        sent = await client.post(
+            f"/suggestions/{number}/reply", data={"csrf": csrf, "words": "Booked for Monday."}
+        )
+        html = await sent.text()
+    [error] = ALERT.findall(html)
+    assert error == (
+        f"Not sent: Suggestion #{number} is closed (adopted), so messages about it can no "
+        "longer be passed on."
+    )
+    assert not NOTE.search(html)
+    assert audit.entries(app.db, "suggestion.reply") == []
