@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from bot.web.pages import app_of, render
-from bot.web.security import SESSION
+from bot.web.security import OFFICER, SESSION
 from storage.console.queries import digest
 
 routes = web.RouteTableDef()
@@ -49,6 +49,7 @@ class Job:
 
     id: str
     owner: str  # digest of the session that started it
+    officer: str
     title: str
     unit: str  # what is counted: "letters", "members"
     total: int
@@ -86,10 +87,12 @@ def start(
 
     `work` fills in the job's summary (and download), or raises JobFailed."""
     jobs = request.app[JOBS]
-    now = app_of(request).clock()
-    for old in [j for j in jobs.values() if j.started < now - KEPT and j.finished]:
-        del jobs[old.id]
-    job = Job(secrets.token_urlsafe(16), digest(request[SESSION]), title, unit, total, back, now)
+    now, owner = app_of(request).clock(), digest(request[SESSION])
+    # A finished job's file can be large (a PDF of 67,000 letters): one per session is kept.
+    for old in [j for j in jobs.values() if j.finished]:
+        if old.started < now - KEPT or old.owner == owner:
+            del jobs[old.id]
+    job = Job(secrets.token_urlsafe(16), owner, request[OFFICER], title, unit, total, back, now)
     jobs[job.id] = job
     job.task = asyncio.get_running_loop().create_task(_run(job, work))
     return web.HTTPSeeOther(f"/jobs/{job.id}")
@@ -106,11 +109,13 @@ async def _run(job: Job, work: Work) -> None:
     else:
         job.done = job.total
         job.summary = job.summary or "Done."
+    if not job.owner:  # its session was signed out meanwhile: nothing to keep
+        job.download = None
 
 
 def _job(request: web.Request) -> Job:
     job = request.app[JOBS].get(request.match_info["job_id"])
-    if job is None or job.owner != digest(request[SESSION]):
+    if job is None or not job.owner or job.owner != digest(request[SESSION]):
         raise web.HTTPNotFound(
             text="That piece of work is not known in this session (it is kept until you sign "
             "out or your session ends). Start it again from its page."
@@ -133,6 +138,18 @@ async def download(request: web.Request) -> web.Response:
         content_type=job.download.kind,
         headers={"Content-Disposition": f'attachment; filename="{job.download.name}"'},
     )
+
+
+def forget(server: web.Application, session: str = "", officer: str = "") -> None:
+    """At sign-out: the jobs of that session (or of every session of `officer`) and their
+    files go; work still running finishes, and its result is not kept."""
+    jobs = server[JOBS]
+    for job in list(jobs.values()):
+        if job.owner == digest(session) or (officer and job.officer == officer):
+            job.owner = job.officer = ""  # nobody's: its page is not found any more
+            job.download = None
+            if job.finished:
+                del jobs[job.id]
 
 
 async def stop_all(server: web.Application) -> None:

@@ -10,6 +10,7 @@ import secrets
 
 from aiohttp import web
 
+from bot.web import jobs
 from bot.web.drafts import DRAFTS
 from bot.web.pages import APP, app_of, render
 from bot.web.security import (
@@ -107,6 +108,7 @@ async def sign_in(request: web.Request) -> web.Response:
 @routes.post("/signout")
 async def sign_out(request: web.Request) -> web.Response:
     console.sign_out(app_of(request).ctx, request[SESSION], request[OFFICER])
+    jobs.forget(request.app, session=request[SESSION])
     response = web.HTTPSeeOther("/signed-out")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
@@ -123,6 +125,7 @@ async def sessions(request: web.Request) -> web.Response:
 @routes.post("/signout/everywhere")
 async def sign_out_everywhere(request: web.Request) -> web.Response:
     console.sign_out_everywhere(app_of(request).ctx, request[OFFICER])
+    jobs.forget(request.app, officer=request[OFFICER])
     response = web.HTTPSeeOther("/signed-out")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response

@@ -137,3 +137,21 @@ async def test_jobs_of_an_ended_day_are_let_go(app, clock) -> None:
         )
         await finished(client, second)
         assert list(client.server.app[JOBS]) == [second.url.path.split("/")[2]]
+
+
+async def test_signing_out_lets_the_files_go_and_a_new_job_replaces_the_last(app) -> None:
+    form = {"constituency": "tenant", "older_than": "", "files": "qr-codes"}
+    async with served(app) as client:
+        csrf = await signed_in(client, app)
+        first = await client.post("/members/letters", data={**form, "csrf": csrf})
+        await finished(client, first)
+        second = await client.post(
+            "/members/letters", data={**form, "csrf": csrf, "confirm": "yes"}
+        )
+        await finished(client, second)
+        jobs = client.server.app[JOBS]
+        assert list(jobs) == [second.url.path.split("/")[2]]  # one file kept per session
+        await client.post("/signout", data={"csrf": csrf})
+        assert jobs == {}
+        await signed_in(client, app)
+        assert (await client.get(second.url.path)).status == 404
