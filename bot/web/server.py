@@ -20,7 +20,7 @@ from bot.web import (
     suggestions,
     votes,
 )
-from bot.web.pages import APP, NOTES, render
+from bot.web.pages import APP, NOTES, in_console_words, render
 from bot.web.security import SignInLimit, errors, on_prepare, session_middleware
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,14 @@ def build(app: App) -> web.Application:
 def refused(request: web.Request, status: int, text: str) -> web.Response:
     """A request the console turns down (not found, an expired form), as an error page."""
     heading = {403: "Not allowed", 404: "Not found"}.get(status, "Not done")
-    return render(request, "message.html", status=status, heading=heading, text=text, error=True)
+    return render(
+        request,
+        "message.html",
+        status=status,
+        heading=heading,
+        text=in_console_words(text),
+        error=True,
+    )
 
 
 def failed(request: web.Request) -> web.Response:

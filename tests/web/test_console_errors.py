@@ -194,3 +194,14 @@ async def test_a_reply_that_cannot_be_passed_on_is_an_error_not_news(app) -> Non
     )
     assert not NOTE.search(html)
     assert audit.entries(app.db, "suggestion.reply") == []
+
+
+async def test_a_round_not_sent_yet_says_how_to_send_one_here(app) -> None:
+    async with served(app) as client:
+        await signed_in(client, app)
+        answer = await client.get("/pulses/tenant-pulse/1")
+        html = await answer.text()
+    assert answer.status == 404
+    [error] = ALERT.findall(html)
+    assert error == "&#39;tenant-pulse&#39; has no rounds yet: send one with Send a round now"
+    no_commands(html)
