@@ -105,7 +105,14 @@ def upload(kind: str, base: str, cookies: dict[str, str], csrf: str, payload: st
                 f"{base}/members/import/apply", data=data, allow_redirects=False
             ) as answer:
                 await answer.read()
-                return answer.status, ""
+                job = answer.headers["Location"]
+            # The import runs as a job: follow its page until the summary shows.
+            while True:
+                async with session.get(f"{base}{job}?auto=1") as page:
+                    text = await page.text()
+                if "job-count" not in text:
+                    return (200 if "Imported" in text else 500), ""
+                await asyncio.sleep(0.25)
 
     go.wait()
     out.put(asyncio.run(run()))

@@ -117,11 +117,13 @@ def write_qr_folder(invites: list[Invite], folder: Path, commit: Callable[[], No
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def write_qr_files(invites: list[Invite], folder: Path) -> None:
+def write_qr_files(
+    invites: list[Invite], folder: Path, progress: Callable[[int], None] | None = None
+) -> None:
     """One PNG per member and invites.csv, which names each member's PNG, into `folder`."""
     # Roster member ids are letters, digits, ".", "_" and "-": safe as file names.
     names = [f"{invite.member_id}.png" for invite in invites]
-    write_pngs([i.links[PLATFORM] for i in invites], [folder / n for n in names])
+    write_pngs([i.links[PLATFORM] for i in invites], [folder / n for n in names], progress)
     write_csv(
         folder / "invites.csv",
         [
@@ -154,19 +156,22 @@ def write_qr_files(invites: list[Invite], folder: Path) -> None:
     )
 
 
-def letters_pdf(invites: list[Invite], head: LetterHead) -> bytes:
-    """The letters as one PDF, in memory (for a download)."""
+def letters_pdf(
+    invites: list[Invite], head: LetterHead, progress: Callable[[int], None] | None = None
+) -> bytes:
+    """The letters as one PDF, in memory (for a download); `progress(1)` after each page."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "invites.pdf"
-        write_letters(invites, head, path)
+        write_letters(invites, head, path, progress)
         return path.read_bytes()
 
 
-def qr_zip(invites: list[Invite]) -> bytes:
-    """The QR code PNGs and invites.csv as one zip file, in memory (for a download)."""
+def qr_zip(invites: list[Invite], progress: Callable[[int], None] | None = None) -> bytes:
+    """The QR code PNGs and invites.csv as one zip file, in memory (for a download);
+    `progress(1)` after each PNG."""
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as folder, zipfile.ZipFile(buffer, "w") as archive:
-        write_qr_files(invites, Path(folder))
+        write_qr_files(invites, Path(folder), progress)
         for written in sorted(Path(folder).iterdir()):
             archive.write(written, written.name)  # stored: PNGs are compressed already
     return buffer.getvalue()

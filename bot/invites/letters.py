@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -340,8 +340,15 @@ class FixedText:
     translator: Translator
 
 
-def write_letters(invites: Sequence[Invite], head: LetterHead, path: Path) -> int:
-    """Write one page per invite to `path` (a PDF); returns the number of pages."""
+def write_letters(
+    invites: Sequence[Invite],
+    head: LetterHead,
+    path: Path,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write one page per invite to `path` (a PDF); returns the number of pages.
+
+    `progress(1)` is called after each page, for a progress bar."""
     pdf = LetterPDF()
     pdf.set_title(f"Invitations from {head.organisation}")
     fixed: dict[tuple[str, str], FixedText] = {}  # per language and platform
@@ -355,6 +362,8 @@ def write_letters(invites: Sequence[Invite], head: LetterHead, path: Path) -> in
         # Four pixels a module: a viewer that smooths enlarged images blurs only the edges.
         code = qr_image(qr_modules(link), pixels_per_module=4) if link else None
         _page(pdf, head, fixed[_.language, platform], invite, code)
+        if progress is not None:
+            progress(1)
     pdf.output(str(path))
     return len(invites)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import segno
@@ -40,8 +40,13 @@ def qr_image(
     return image
 
 
-def write_pngs(links: Sequence[str], paths: Sequence[Path]) -> None:
-    """One PNG per link, 10 pixels a module with a quiet zone, for other mail-merge tools."""
+def write_pngs(
+    links: Sequence[str], paths: Sequence[Path], progress: Callable[[int], None] | None = None
+) -> None:
+    """One PNG per link, 10 pixels a module with a quiet zone, for other mail-merge tools;
+    `progress(1)` after each."""
     for link, path in zip(links, paths, strict=True):
         image = qr_image(qr_modules(link), pixels_per_module=10, quiet_zone=QUIET_ZONE)
         image.convert("1").save(path, format="PNG")
+        if progress is not None:
+            progress(1)

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bot.invites import batch as invite_batch
 from bot.invites import files as invite_files
+from bot.web import jobs
 from bot.web.members import confirm_replacing
 from bot.web.pages import actor, app_of, render
 from handlers.members import invites
@@ -79,15 +80,28 @@ async def letters(request: web.Request) -> web.StreamResponse:
     if live and form.get("confirm") != "yes":
         fields = [(key, str(form.get(key, ""))) for key in ("constituency", "older_than", "files")]
         return confirm_replacing(request, live, len(batch.invites), "/members/letters", fields)
-    # Thousands of letters take seconds to draw: off the event loop, so chat is not held up.
-    if batch.head:
-        body = await asyncio.to_thread(invite_files.letters_pdf, batch.invites, batch.head)
-    else:
-        body = await asyncio.to_thread(invite_files.qr_zip, batch.invites)
-    invites.record(app.ctx, batch.invites, actor(request))
     name, kind = DOWNLOADS[options.files]
-    return web.Response(
-        body=body,
-        content_type=kind,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    count = len(batch.invites)
+    unit = "letters" if batch.head else "QR codes"
+
+    async def draw(job: jobs.Job) -> None:
+        # Thousands of letters take seconds to draw: off the event loop, so chat is not held
+        # up; the invites are recorded (revoking older links) only once the file exists.
+        if batch.head:
+            body = await asyncio.to_thread(
+                invite_files.letters_pdf, batch.invites, batch.head, job.advance
+            )
+        else:
+            body = await asyncio.to_thread(invite_files.qr_zip, batch.invites, job.advance)
+        invites.record(app.ctx, batch.invites, officer)
+        job.download = jobs.Download(name, kind, body)
+        job.summary = (
+            f"Issued {count:,} new {'invite' if count == 1 else 'invites'}: {name} holds "
+            f"{count:,} {unit[:-1] if count == 1 else unit} ({len(body) / 1e6:.1f} MB)."
+        )
+
+    officer = actor(request)
+    title = "Invite letters" if batch.head else "Invite QR codes"
+    raise jobs.start(
+        request, title, unit, count, ("/members/joining", "Back to who has joined"), draw
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import gc
@@ -10,14 +11,15 @@ import io
 import json
 import secrets
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
 from aiohttp import web
 
 from bot.app import App
 from bot.scheduler import let_others_run
-from bot.web.pages import actor, app_of, done, render
+from bot.web import jobs
+from bot.web.pages import actor, app_of, done, in_console_words, render
 from bot.web.security import SESSION, same_token
 from handlers.context import Context
 from handlers.members import data as member_data
@@ -96,7 +98,8 @@ _collection_lock = threading.Lock()
 _collection_paused = 0  # big uploads under way; while any is, Python's cycle collector waits
 
 
-def collecting_later(handler: Handler) -> Handler:
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
     """Hold Python's cycle collector while a big upload is read and written.
 
     Parsing 100,000 rows makes hundreds of thousands of objects; each full collection
@@ -105,20 +108,26 @@ def collecting_later(handler: Handler) -> Handler:
     Those objects hold no cycles: reference counting frees them anyway. The collector
     runs again as soon as the last upload under way is done.
     """
+    global _collection_paused
+    with _collection_lock:
+        _collection_paused += 1
+        gc.disable()
+    try:
+        yield
+    finally:
+        with _collection_lock:
+            _collection_paused -= 1
+            if not _collection_paused:
+                gc.enable()
+
+
+def collecting_later(handler: Handler) -> Handler:
+    """`handler` with the cycle collector held (`collection_paused`)."""
 
     @functools.wraps(handler)
     async def wrapped(request: web.Request) -> web.StreamResponse:
-        global _collection_paused
-        with _collection_lock:
-            _collection_paused += 1
-            gc.disable()
-        try:
+        with collection_paused():
             return await handler(request)
-        finally:
-            with _collection_lock:
-                _collection_paused -= 1
-                if not _collection_paused:
-                    gc.enable()
 
     return wrapped
 
@@ -140,26 +149,55 @@ async def import_preview(request: web.Request) -> web.Response:
 
 
 @routes.post("/members/import/apply")
-@collecting_later
 async def import_apply(request: web.Request) -> web.Response:
-    """Check the roster off the event loop, then write it a part at a time."""
+    """Start the import as a job: checked off the event loop, then written a part at a time,
+    with its progress on a page of its own."""
     app = app_of(request)
-    try:
-        text = await _roster_text(request)
-        checked, problems = await reading(app, lambda ctx: roster.check_roster(ctx, io.StringIO(text)))
-    except roster.RosterError as error:
-        return render(request, "roster.html", status=400, preview=None, error=str(error), upload="")
-    if problems:
-        found = await reading(app, lambda ctx: roster.preview(ctx, io.StringIO(text)))
-        return render(request, "roster.html", status=400, preview=found, error=None, upload="")
-    good, skipped = await reading(app, lambda ctx: roster.leave_out_erased(ctx, checked))
+    with collection_paused():
+        try:
+            text = await _roster_text(request)
+        except roster.RosterError as error:
+            return render(
+                request, "roster.html", status=400, preview=None, error=str(error), upload=""
+            )
     request.app[UPLOADS].pop(digest(request[SESSION]), None)
-    for _ in roster.apply_in_parts(app.ctx, good, len(skipped), actor(request)):
-        await let_others_run()
-    imported = len(good)
-    del good  # freed now, before the collector runs again
-    left_out = f", left out {len(skipped)} erased members" if skipped else ""
-    raise done(request, "/members", f"Imported {imported} members{left_out}.")
+    officer = actor(request)
+
+    async def work(job: jobs.Job) -> None:
+        with collection_paused():
+            job.stage = "Checking the file…"
+            check = await reading(app, lambda ctx: roster.check_roster(ctx, io.StringIO(text)))
+            checked, problems = check
+            if problems:
+                raise jobs.JobFailed(_not_imported(problems))
+            good, skipped = await reading(app, lambda ctx: roster.leave_out_erased(ctx, checked))
+            job.total, job.stage = len(good), ""
+            for _ in roster.apply_in_parts(app.ctx, good, len(skipped), officer):
+                job.advance(roster.PART)
+                await let_others_run()
+            imported = len(good)
+            del good  # freed now, before the collector runs again
+        left_out = f", left out {_members(len(skipped), 'erased ')}" if skipped else ""
+        job.summary = f"Imported {_members(imported)}{left_out}."
+
+    raise jobs.start(
+        request, "Importing the roster", "members", 0, ("/members", "Go to members"), work
+    )
+
+
+def _members(count: int, kind: str = "") -> str:
+    return f"{count:,} {kind}{'member' if count == 1 else 'members'}"
+
+
+def _not_imported(problems: list[roster.RowProblem]) -> str:
+    """Why nothing was imported, and what to do, in one paragraph."""
+    first = "; ".join(f"line {p.line}: {p.reason}" for p in problems[:5])
+    more = f"; and {len(problems) - 5:,} more" if len(problems) > 5 else ""
+    lines = "1 line needs" if len(problems) == 1 else f"{len(problems):,} lines need"
+    return (
+        f"{lines} fixing, so nothing was imported ({first}{more}). Fix them in the file, "
+        "then choose it again under Import a roster to see every line that needs fixing."
+    )
 
 
 @routes.post("/members/invite")
@@ -170,12 +208,21 @@ async def invite(request: web.Request) -> web.Response:
     wanted = list(dict.fromkeys(m for m in form.getall("member", []) if isinstance(m, str) and m))
     if not wanted:
         text = "Nobody was ticked, so no invites were issued. Tick the members to invite."
-        return render(request, "message.html", status=400, heading="No invites", text=text)
+        return render(
+            request, "message.html", status=400, heading="No invites", text=text, error=True
+        )
     ctx = app_of(request).ctx
     try:
         prepared = invites.prepare(ctx, wanted)
     except invites.InviteError as error:
-        return render(request, "message.html", status=400, heading="No invites", text=str(error))
+        return render(
+            request,
+            "message.html",
+            status=400,
+            heading="No invites",
+            text=str(error),
+            error=True,
+        )
     live = invites.still_live(ctx, wanted)
     if live and form.get("confirm") != "yes":
         fields = [("member", member_id) for member_id in wanted]
@@ -243,4 +290,4 @@ def _member(request: web.Request) -> dict:
     try:
         return member_data.existing(app_of(request).ctx, request.match_info["member_id"])
     except member_data.NoSuchMember as error:
-        raise web.HTTPNotFound(text=str(error)) from None
+        raise web.HTTPNotFound(text=in_console_words(str(error))) from None

@@ -9,8 +9,10 @@ on the page. So a member is told exactly what they are told when the council use
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +22,7 @@ from aiohttp import web
 from bot.app import App
 from bot.scheduler import let_others_run
 from bot.web.security import OFFICER, SESSION, csrf_token
-from handlers.messages import Event, Member, Message, Sender
+from handlers.messages import Event, Member, Message, Sender, each_part
 from handlers.schedule import Pause, Rebuild
 from handlers.votes.state import local_time
 from storage import audit, members, secrecy
@@ -84,10 +86,60 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
     return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
 
 
+@dataclass(frozen=True)
+class Note:
+    """A line shown once on the next page: news in the green box, or an error (role=alert)."""
+
+    text: str
+    error: bool = False
+
+    def __str__(self) -> str:
+        return self.text
+
+
 def done(request: web.Request, location: str, note: str) -> web.HTTPSeeOther:
     """Back to a page after a change, with a note shown there once."""
-    request.app[NOTES][digest(request[SESSION])] = note
+    request.app[NOTES][digest(request[SESSION])] = Note(note)
     return web.HTTPSeeOther(location)
+
+
+def failed(request: web.Request, location: str, error: str) -> web.HTTPSeeOther:
+    """Back to a page after something could not be done, with the error shown there once:
+    marked as an error, never in the box that says a change was made."""
+    request.app[NOTES][digest(request[SESSION])] = Note(in_console_words(error), error=True)
+    return web.HTTPSeeOther(location)
+
+
+# The handlers' messages are written for the command line too, and say which command
+# helps; in the console they say where to look instead.
+CONSOLE_WORDS = (
+    (r" \(see: mutual-voice vote list\)", " (see Votes)"),
+    (r"; look again with: mutual-voice vote list", ": look at the vote again"),
+    (r"; see: mutual-voice survey list\)", ")"),
+    (r" \(see: mutual-voice members list\)", " (see Members)"),
+    (
+        r" \(close it first: mutual-voice survey close \S+\)",
+        ": close it first with its Close this round button",
+    ),
+    (r" \(send one: mutual-voice survey send \S+\)", ": send one with Send a round now"),
+    (
+        r" \(see: mutual-voice jobs\)",
+        ". The bot tries again by itself; if this stays, tell whoever runs the bot",
+    ),
+    (
+        r" \(use --replace to change it before it opens\)",
+        ": choose another id, or cancel that vote on its page first",
+    ),
+    (r" \(use --replace to hold it with new times\)", ": choose another id"),
+    (r" \(results_before_close is false\)", " (the vote keeps its results hidden until then)"),
+)
+
+
+def in_console_words(text: str) -> str:
+    """`text` with any command-line advice put as what to do in the console."""
+    for pattern, words in CONSOLE_WORDS:
+        text = re.sub(pattern, words, text)
+    return text
 
 
 def event_as_officer(request: web.Request, kind: type[Event], **fields: Any) -> Event:
@@ -100,14 +152,31 @@ def event_as_officer(request: web.Request, kind: type[Event], **fields: Any) -> 
     return kind(sender=sender, member=member, event_id="", **fields)
 
 
-def act(request: web.Request, event: Event, action: str, subject: str) -> list[str]:
-    """Handle `event` as chat would and audit it: post what goes to others, return our replies."""
+@dataclass(frozen=True)
+class Outcome:
+    """What handling an officer's event came to: the replies to them, and whether it did
+    anything (told anyone else). A handler that refuses only answers the officer."""
+
+    replies: list[str]
+    done: bool
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.replies)
+
+
+def act(request: web.Request, event: Event, action: str, subject: str) -> Outcome:
+    """Handle `event` as chat would: post what goes to others and audit it; our replies."""
     app = app_of(request)
     with app.db.atomic():
         messages = app.router.dispatch(app.ctx, event)
-        app.postman.post(m for m in messages if m.to.platform != WEB)
-        audit.record(app.db, app.clock(), actor(request), action, subject)
-    return [m.text for m in messages if m.to.platform == WEB]
+        others = [m for m in messages if m.to.platform != WEB]
+        app.postman.post(others)
+        if others:
+            audit.record(app.db, app.clock(), actor(request), action, subject)
+    # Marked member (or officer) text is shown as text, isolated from the words around it.
+    replies = [each_part(m.text, isolate) for m in messages if m.to.platform == WEB]
+    return Outcome(replies, bool(others))
 
 
 PART = 500  # messages posted per transaction by `post_in_parts`

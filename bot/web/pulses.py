@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.web.pages import actor, app_of, done, post_in_parts, render
+from bot.web.pages import actor, app_of, done, failed, post_in_parts, render
 from handlers.pulses import admin as pulse_admin
 from handlers.pulses.questions import closing_time
 from handlers.pulses.results import NoSuchRound, find_round, note, results_of, status
@@ -100,7 +100,7 @@ async def send(request: web.Request) -> web.Response:
         with app.db.atomic():
             round_row, invitations = pulse_admin.send_now(app.ctx, survey_id, actor(request))
     except pulse_admin.PulseError as error:
-        raise done(request, "/pulses", f"Not sent: {error}") from None
+        raise failed(request, "/pulses", f"Not sent: {error}") from None
     # Thousands of invitations are posted a part at a time: the bot answers others meanwhile.
     queued = await post_in_parts(app, invitations)
     raise done(
@@ -121,9 +121,9 @@ async def close(request: web.Request) -> web.Response:
         # here means the close cannot go on: the council is told.
         await post_in_parts(app_of(request), parts, part=1)
     except pulse_admin.PulseError as error:
-        raise done(request, "/pulses", f"Not closed: {error}") from None
+        raise failed(request, "/pulses", f"Not closed: {error}") from None
     if not (pulses.get_round(ctx.db, closed["id"]) or {}).get("closed_at"):
-        raise done(
+        raise failed(
             request,
             f"/pulses/{survey_id}/{closed['number']}",
             f"Not closed yet: round {closed['number']} of {survey_id} waits because another "

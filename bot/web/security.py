@@ -17,6 +17,7 @@ import logging
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from aiohttp import web
 
@@ -43,6 +44,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 log = logging.getLogger(__name__)
 OFFICER = web.RequestKey("officer", str)  # "" when nobody is signed in
 SESSION = web.RequestKey("session", str)
+KEPT = web.RequestKey("kept", bool)  # a form posted after its session ended was kept
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -67,15 +69,25 @@ def on_prepare(secure: bool) -> Callable[[web.Request, web.StreamResponse], Awai
     return protect
 
 
-def errors(render_error: Callable[[web.Request], web.Response]):
-    """An unexpected failure is logged and answered with the console's own error page."""
+def errors(
+    render_error: Callable[[web.Request], web.Response],
+    render_refusal: Callable[[web.Request, int, str], web.Response] | None = None,
+):
+    """An unexpected failure is logged and answered with the console's own error page; a
+    refusal (not found, forbidden) is shown as an error on a console page too."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             return await handler(request)
-        except web.HTTPException:
-            raise
+        except web.HTTPException as refusal:
+            if (
+                render_refusal is None
+                or refusal.status < 400
+                or request.path.startswith("/static/")
+            ):
+                raise
+            return render_refusal(request, refusal.status, refusal.text or refusal.reason)
         except Exception:
             # The route's pattern, not the path: a path can carry a token (/j/CODE, /signin/TOKEN).
             resource = request.match_info.route.resource
@@ -138,8 +150,13 @@ class SignInLimit:
         self.failures[address].append(self.clock())
 
 
-def session_middleware(app_key: web.AppKey, refuse: Callable[[web.Request], web.Response]):
-    """Finds the signed-in officer; anything but the open paths needs one."""
+def session_middleware(
+    app_key: web.AppKey,
+    refuse: Callable[[web.Request], web.Response],
+    keep: Callable[[web.Request, str, Any], bool] | None = None,
+):
+    """Finds the signed-in officer; anything but the open paths needs one. A form posted
+    after the session ended may be kept (`keep`), so that the officer can send it later."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -153,6 +170,8 @@ def session_middleware(app_key: web.AppKey, refuse: Callable[[web.Request], web.
         if request.path.startswith(OPEN_PATHS):
             return await handler(request)
         if not request[OFFICER]:
+            if keep is not None and session_id and request.method == "POST":
+                request[KEPT] = keep(request, session_id, await request.post())
             return refuse(request)
         if request.method == "POST":
             form = await request.post()

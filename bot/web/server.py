@@ -9,7 +9,9 @@ from aiohttp import web
 
 from bot.app import App
 from bot.web import (
+    drafts,
     health,
+    jobs,
     join_links,
     joining,
     members,
@@ -19,32 +21,53 @@ from bot.web import (
     suggestions,
     votes,
 )
-from bot.web.pages import APP, NOTES, render
+from bot.web.pages import APP, NOTES, in_console_words, render
 from bot.web.security import SignInLimit, errors, on_prepare, session_middleware
 
 log = logging.getLogger(__name__)
 
 # joining's /members/joining comes before members' /members/{member_id}.
-PAGES = (health, signin, join_links, overview, joining, members, pulses, votes, suggestions)
+PAGES = (
+    health, signin, join_links, overview, joining, members, pulses, votes, suggestions, jobs
+)
 # A 10,000-member roster is well under a megabyte; leave room for long names and notes.
 MAX_UPLOAD = 16 * 1024 * 1024
 
 
 def build(app: App) -> web.Application:
     server = web.Application(
-        middlewares=[errors(failed), session_middleware(APP, signin.refuse)],
+        middlewares=[
+            errors(failed, refused),
+            session_middleware(APP, signin.refuse, drafts.kept_on_refusal),
+        ],
         client_max_size=MAX_UPLOAD,
     )
     server.on_response_prepare.append(on_prepare(app.settings.web.secure))
     server[APP] = app
     server[NOTES] = {}
     server[members.UPLOADS] = {}
+    server[jobs.JOBS] = {}
+    server[drafts.DRAFTS] = drafts.Drafts(app.clock)
+    server.on_shutdown.append(jobs.stop_all)
     server[signin.LIMIT] = SignInLimit(app.clock)
     server[join_links.LIMIT] = SignInLimit(app.clock)
     for page in PAGES:
         server.add_routes(page.routes)
     server.router.add_static("/static/", str(resources.files("bot.web") / "static"))
     return server
+
+
+def refused(request: web.Request, status: int, text: str) -> web.Response:
+    """A request the console turns down (not found, an expired form), as an error page."""
+    heading = {403: "Not allowed", 404: "Not found"}.get(status, "Not done")
+    return render(
+        request,
+        "message.html",
+        status=status,
+        heading=heading,
+        text=in_console_words(text),
+        error=True,
+    )
 
 
 def failed(request: web.Request) -> web.Response:
@@ -54,6 +77,7 @@ def failed(request: web.Request) -> web.Response:
         "message.html",
         status=500,
         heading="Something went wrong",
+        error=True,
         text="The console could not do that. Nothing half-done was kept. The details are "
         "in the bot's log; try again, or tell whoever runs the bot.",
     )

@@ -10,8 +10,11 @@ import secrets
 
 from aiohttp import web
 
+from bot.web import jobs
+from bot.web.drafts import DRAFTS
 from bot.web.pages import APP, app_of, render
 from bot.web.security import (
+    KEPT,
     OFFICER,
     PRE_COOKIE,
     SESSION,
@@ -34,7 +37,7 @@ GONE = (
 
 def refuse(request: web.Request) -> web.Response:
     """What a visitor without a live session sees instead of a page."""
-    return render(request, "signin_needed.html", status=401)
+    return render(request, "signin_needed.html", status=401, kept=request.get(KEPT, False))
 
 
 def _address(request: web.Request) -> str:
@@ -50,6 +53,7 @@ def _limited(request: web.Request) -> web.Response | None:
         status=429,
         heading="Too many tries",
         text="Too many sign-in links that did not work, from here. Wait a minute, then try again.",
+        error=True,
     )
 
 
@@ -91,8 +95,11 @@ async def sign_in(request: web.Request) -> web.Response:
     started = console.sign_in(request.app[APP].ctx, str(form.get("token", "")))
     if started is None:
         request.app[LIMIT].failed(_address(request))
-        return render(request, "message.html", status=403, heading="Link not valid", text=GONE)
-    response = web.HTTPSeeOther("/")
+        return render(
+            request, "message.html", status=403, heading="Link not valid", text=GONE, error=True
+        )
+    # A form the officer sent when their last session had ended: back to it.
+    response = web.HTTPSeeOther(request.app[DRAFTS].page(started[1]) or "/")
     _cookie(request, response, SESSION_COOKIE, started[0])
     response.del_cookie(PRE_COOKIE, path="/")
     raise response
@@ -101,6 +108,7 @@ async def sign_in(request: web.Request) -> web.Response:
 @routes.post("/signout")
 async def sign_out(request: web.Request) -> web.Response:
     console.sign_out(app_of(request).ctx, request[SESSION], request[OFFICER])
+    jobs.forget(request.app, session=request[SESSION])
     response = web.HTTPSeeOther("/signed-out")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
@@ -117,6 +125,7 @@ async def sessions(request: web.Request) -> web.Response:
 @routes.post("/signout/everywhere")
 async def sign_out_everywhere(request: web.Request) -> web.Response:
     console.sign_out_everywhere(app_of(request).ctx, request[OFFICER])
+    jobs.forget(request.app, officer=request[OFFICER])
     response = web.HTTPSeeOther("/signed-out")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.pages import act, app_of, done, event_as_officer, render
+from bot.web import drafts
+from bot.web.pages import act, app_of, done, event_as_officer, failed, render
 from handlers.messages import Choice, Text
 from handlers.suggestions.card import LABELS
 from handlers.suggestions.council import CODES
@@ -60,7 +61,9 @@ async def board(request: web.Request) -> web.Response:
 
 @routes.get("/suggestions/{number}")
 async def show(request: web.Request) -> web.Response:
-    return _page(request, _row(request), {}, {})
+    row = _row(request)
+    kept = drafts.restored(request)
+    return _page(request, row, {}, drafts.single(kept) if kept else {})
 
 
 @routes.post("/suggestions/{number}/status")
@@ -80,8 +83,10 @@ async def change_status(request: web.Request) -> web.Response:
         )
     else:
         return _page(request, row, {"status": "Choose a status."}, values, status=400)
-    replies = act(request, event, "suggestion.status", str(row["id"]))
-    raise done(request, f"/suggestions/{row['id']}", " ".join(replies))
+    outcome = act(request, event, "suggestion.status", str(row["id"]))
+    if not outcome.done:  # closed meanwhile, or already so: nobody was told anything
+        raise failed(request, f"/suggestions/{row['id']}", f"Not changed: {outcome.text}")
+    raise done(request, f"/suggestions/{row['id']}", outcome.text)
 
 
 @routes.post("/suggestions/{number}/reply")
@@ -93,5 +98,8 @@ async def relay(request: web.Request) -> web.Response:
         errors = {"words": "Write your reply first."}
         return _page(request, row, errors, {"words": words}, status=400)
     event = event_as_officer(request, Text, text=words, reply_to=f"suggest.reply:{row['id']}")
-    replies = act(request, event, "suggestion.reply", str(row["id"]))
-    raise done(request, f"/suggestions/{row['id']}", replies[0].split("\n")[0] if replies else "")
+    outcome = act(request, event, "suggestion.reply", str(row["id"]))
+    if not outcome.done:  # closed, or the suggester was erased: nothing was passed on
+        raise failed(request, f"/suggestions/{row['id']}", f"Not sent: {outcome.text}")
+    # The whole reply: the line that says it was sent, and what was sent.
+    raise done(request, f"/suggestions/{row['id']}", outcome.text)

@@ -10,12 +10,23 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.web.pages import actor, app_of, done, post_in_parts, render
+from bot.web import drafts, vote_checks
+from bot.web.pages import (
+    actor,
+    app_of,
+    done,
+    failed,
+    in_console_words,
+    post_in_parts,
+    render,
+)
 from handlers.votes import admin
-from handlers.votes.state import METHOD_NAMES, all_votes, load
+from handlers.votes.cancel import MAX_REASON, ReasonError, cancel_vote
+from handlers.votes.state import METHOD_NAMES, OPEN, SCHEDULED, Vote, all_votes, load
 from surveys.toml_reader import parse_toml
 from surveys.votes.definitions import METHODS, THRESHOLDS, VoteDefinition, parse_vote
 from surveys.votes.definitions import VoteDefinitionError as DefinitionError
+from surveys.wording import plural
 
 routes = web.RouteTableDef()
 OPTION_TABLE = {"budget": "projects", "irv": "candidates", "stv": "candidates"}
@@ -65,31 +76,50 @@ def table_from_form(form: Any) -> dict[str, Any]:
     return data
 
 
-def field_of(message: str, source: str) -> tuple[str, str]:
-    """(form field, reason) from a one-line definition error "source: key: reason"."""
-    rest = message.removeprefix(f"{source}: ")
-    key, _, reason = rest.partition(": ")
-    name = key.split(".")[0].split("[")[0]
-    if name in ("projects", "candidates"):
-        name = "options"
-    return (name, reason) if reason else ("id", rest)
+# The form's fields in the order the page shows them, with the label of each: the error
+# summary lists mistakes in this order and links each to its field.
+LABELS = {
+    "id": "Short id",
+    "title": "Title",
+    "explanation": "Explanation for members",
+    "method": "Method",
+    "options": "Options, candidates or projects",
+    "seats": "Seats or winners",
+    "threshold": "Majority needed",
+    "budget": "Budget",
+    "currency": "Currency sign",
+    "constituencies": "Who votes",
+    "opens": "Opens",
+    "closes": "Closes",
+    "quorum": "Quorum",
+    "reminder_hours": "Reminders",
+    "results_before_close": "Show results so far",
+    "allow_change": "Members may change their vote",
+    "file": "Vote definition",
+}
 
 
 def _form_page(
     request: web.Request, values: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> web.Response:
     ctx = app_of(request).ctx
+    ordered = {k: errors[k] for k in LABELS if k in errors}
     return render(
         request,
         "vote_form.html",
         status=status,
         values=values,
-        errors=errors,
+        errors={**ordered, **errors},
+        labels=LABELS,
         methods=[(m, METHOD_NAMES[m]) for m in METHODS],
         thresholds=THRESHOLDS,
         constituencies=ctx.policy.organisation.constituencies,
         timezone=ctx.policy.organisation.timezone,
     )
+
+
+def console_words_of(errors: dict[str, str]) -> dict[str, str]:
+    return {name: in_console_words(reason) for name, reason in errors.items()}
 
 
 def _create(request: web.Request, definition: VoteDefinition) -> web.HTTPSeeOther:
@@ -111,6 +141,11 @@ async def listing(request: web.Request) -> web.Response:
 
 @routes.get("/votes/new")
 async def new(request: web.Request) -> web.Response:
+    kept = drafts.restored(request)
+    if kept is not None:
+        return _form_page(
+            request, {**drafts.single(kept), "constituencies": kept.get("constituencies", [])}, {}
+        )
     return _form_page(request, {"method": "approval", "reminder_hours": "24"}, {})
 
 
@@ -120,12 +155,16 @@ async def create(request: web.Request) -> web.Response:
     ctx = app_of(request).ctx
     values = {k: str(v) for k, v in form.items() if k != "csrf"}
     values["constituencies"] = [str(c) for c in form.getall("constituencies", [])]
+    definition, errors = vote_checks.check(
+        ctx, table_from_form(form), ctx.policy.organisation.timezone
+    )
+    if definition is None:
+        return _form_page(request, values, console_words_of(errors), status=400)
     try:
-        definition = parse_vote(table_from_form(form), "form", ctx.policy.organisation.timezone)
         raise _create(request, definition)
-    except (DefinitionError, admin.VoteError) as error:
-        name, reason = field_of(str(error), "form")
-        return _form_page(request, values, {name: reason}, status=400)
+    except admin.VoteError as error:  # the same id made a moment ago in another tab
+        name, reason = vote_checks.field_of(f"form: {error}")
+        return _form_page(request, values, console_words_of({name: reason}), status=400)
 
 
 @routes.post("/votes/upload")
@@ -144,7 +183,7 @@ async def upload(request: web.Request) -> web.Response:
         definition = parse_vote(data, file.filename, ctx.policy.organisation.timezone)
         raise _create(request, definition)
     except (DefinitionError, admin.VoteError) as error:
-        return _form_page(request, {}, {"file": str(error)}, status=400)
+        return _form_page(request, {}, {"file": in_console_words(str(error))}, status=400)
 
 
 @routes.get("/votes/{vote_id}")
@@ -156,7 +195,7 @@ async def show(request: web.Request) -> web.Response:
     try:
         summary, hidden = admin.published_result(ctx, vote.id), None
     except admin.VoteError as error:
-        summary, hidden = None, str(error)
+        summary, hidden = None, in_console_words(str(error))
     try:
         ballots = admin.published_ballots(ctx, vote.id)
     except admin.VoteError:
@@ -179,7 +218,7 @@ async def open_(request: web.Request) -> web.Response:
     try:
         announcements = admin.open_vote(app.ctx, vote_id, actor(request))
     except admin.VoteError as error:
-        raise done(request, f"/votes/{vote_id}", f"Not opened: {error}") from None
+        raise failed(request, f"/votes/{vote_id}", f"Not opened: {error}") from None
     # 67,000 announcements are posted a part at a time: the bot answers others meanwhile.
     queued = await post_in_parts(app, announcements)
     raise done(request, f"/votes/{vote_id}", f"Opened: {queued} announcements queued.")
@@ -194,7 +233,7 @@ async def close(request: web.Request) -> web.Response:
         queued = await post_in_parts(app, steps)
         admin.check_closed(app.ctx, vote_id)
     except admin.VoteError as error:
-        raise done(request, f"/votes/{vote_id}", f"Not closed: {error}") from None
+        raise failed(request, f"/votes/{vote_id}", f"Not closed: {error}") from None
     closed = load(app.ctx, vote_id)
     if closed is not None and closed.sealed_at is None:
         raise done(
@@ -205,3 +244,67 @@ async def close(request: web.Request) -> web.Response:
             "tick and sends the result once the file has been rebuilt.",
         )
     raise done(request, f"/votes/{vote_id}", f"Closed: {queued} result messages queued.")
+
+
+def _cancellable(request: web.Request) -> Vote:
+    """The vote of the address, if it can still be cancelled; else back to it with why."""
+    ctx = app_of(request).ctx
+    vote = load(ctx, request.match_info["vote_id"])
+    if vote is None:
+        raise web.HTTPNotFound(text="No such vote.")
+    if vote.status not in (SCHEDULED, OPEN):
+        raise failed(
+            request,
+            f"/votes/{vote.id}",
+            f"Not cancelled: {vote.id} is {vote.status}: only a scheduled or open vote can be "
+            "cancelled",
+        )
+    return vote
+
+
+def _cancel_page(
+    request: web.Request, vote: Vote, values: dict[str, str], errors: dict[str, str], status: int
+) -> web.Response:
+    return render(
+        request,
+        "vote_cancel.html",
+        status=status,
+        vote=vote,
+        row=admin.listing_row(app_of(request).ctx, vote),
+        values=values,
+        errors=errors,
+        max_reason=MAX_REASON,
+    )
+
+
+@routes.get("/votes/{vote_id}/cancel")
+async def cancel_confirm(request: web.Request) -> web.Response:
+    """Asks first: what cancelling does, and the reason members will read."""
+    vote = _cancellable(request)
+    kept = drafts.restored(request)
+    return _cancel_page(request, vote, drafts.single(kept) if kept else {}, {}, 200)
+
+
+@routes.post("/votes/{vote_id}/cancel")
+async def cancel(request: web.Request) -> web.Response:
+    """As `mutual-voice vote cancel`: nothing is counted, and those told are told."""
+    vote = _cancellable(request)
+    app, form = app_of(request), await request.post()
+    reason = str(form.get("reason", ""))
+    if form.get("confirm") != "yes":  # only the confirmation page's own form cancels
+        return _cancel_page(request, vote, {"reason": reason}, {}, 400)
+    try:
+        messages = cancel_vote(app.ctx, vote.id, reason, actor(request))
+    except ReasonError as error:
+        return _cancel_page(request, vote, {"reason": reason}, {"reason": str(error)}, 400)
+    except admin.VoteError as error:  # opened or closed a moment ago
+        raise failed(request, f"/votes/{vote.id}", f"Not cancelled: {error}") from None
+    told = sum(1 for message in messages if message.to.member_id)
+    # Telling 67,000 members is posted a part at a time: the bot answers others meanwhile.
+    await post_in_parts(app, messages)
+    raise done(
+        request,
+        f"/votes/{vote.id}",
+        f"Cancelled {vote.id}: nothing is counted. Told it is cancelled: the council, and "
+        f"{plural(told, 'member')} who had been told it was open.",
+    )

@@ -105,6 +105,13 @@ def session_officer(ctx: Context, session_id: str, active: bool = True) -> str |
     return row["member_id"]
 
 
+def timed_out_officer(ctx: Context, session_id: str) -> str | None:
+    """The officer of a session that ended only because time ran out (not signed out or
+    revoked), while they are still an officer: whose unsent form may be kept for them."""
+    member_id = console.session_member(ctx.db, session_id)
+    return member_id if member_id and ctx.is_officer(member_id) else None
+
+
 def sessions(ctx: Context, member_id: str) -> list[dict]:
     """The officer's live sessions, newest first, each with `started`, `seen` and `hash`."""
     now = ctx.now()

@@ -51,18 +51,19 @@ class VoteError(Exception):
     """An officer's request that cannot be done; the message says why, in one line."""
 
 
-def create_vote(
-    ctx: Context, definition: VoteDefinition, actor: str, replace_scheduled: bool = False
-) -> Vote:
-    """Store a new vote; it opens at `opens` (or when an officer opens it)."""
+def creation_problems(
+    ctx: Context, definition: VoteDefinition, replace_scheduled: bool = False
+) -> list[str]:
+    """Every reason a definition that parsed cannot be stored now, each "key: reason"."""
+    problems = []
     known = ctx.policy.organisation.constituencies
     unknown = [c for c in definition.constituencies if c not in known]
     if unknown:
-        raise VoteError(
+        problems.append(
             f"constituencies: unknown constituency {unknown[0]!r} (known: {', '.join(known)})"
         )
     if definition.closes <= ctx.now():
-        raise VoteError(f"closes: {definition.closes.isoformat()} is already in the past")
+        problems.append(f"closes: {definition.closes.isoformat()} is already in the past")
     existing = load(ctx, definition.id)
     replaceable = existing is not None and existing.status in (SCHEDULED, MISSED)
     if existing is not None and (not replaceable or not replace_scheduled):
@@ -71,7 +72,18 @@ def create_vote(
             hint = " (use --replace to change it before it opens)"
         elif existing.status == MISSED:
             hint = " (use --replace to hold it with new times)"
-        raise VoteError(f"id: a vote {definition.id!r} already exists, {existing.status}{hint}")
+        problems.append(f"id: a vote {definition.id!r} already exists, {existing.status}{hint}")
+    return problems
+
+
+def create_vote(
+    ctx: Context, definition: VoteDefinition, actor: str, replace_scheduled: bool = False
+) -> Vote:
+    """Store a new vote; it opens at `opens` (or when an officer opens it)."""
+    problems = creation_problems(ctx, definition, replace_scheduled)
+    if problems:
+        raise VoteError(problems[0])
+    known = ctx.policy.organisation.constituencies
     if not definition.constituencies:
         definition = replace(definition, constituencies=known)
     store.insert_vote(

@@ -30,6 +30,10 @@ TITLE = N_("Cancelled: {title}")
 TEXT = N_("This vote has been cancelled, so no votes will be counted. The reason given: {reason}")
 
 
+class ReasonError(VoteError):
+    """The reason given cannot be used; the message says how to change it."""
+
+
 def cancel_vote(ctx: Context, vote_id: str, reason: str, actor: str) -> list[Message]:
     """Cancel a scheduled or open vote; returns the messages saying so (see the module)."""
     reason = " ".join(reason.split())
@@ -41,9 +45,9 @@ def cancel_vote(ctx: Context, vote_id: str, reason: str, actor: str) -> list[Mes
             f"{vote_id} is {vote.status}: only a scheduled or open vote can be cancelled"
         )
     if not reason:
-        raise VoteError("give a reason: members who were told about the vote are told it")
+        raise ReasonError("give a reason: members who were told about the vote are told it")
     if len(reason) > MAX_REASON:
-        raise VoteError(f"keep the reason to {MAX_REASON} characters (it has {len(reason)})")
+        raise ReasonError(f"keep the reason to {MAX_REASON} characters (it has {len(reason)})")
     now = ctx.now()
     with ctx.db.atomic():
         voted = store.mark_cancelled(ctx.db, vote_id, now, reason)

@@ -65,6 +65,15 @@ def live_session(
     return dict(zip(columns, rows[0], strict=True))
 
 
+def session_member(db: Database, session_id: str) -> str | None:
+    """Whose session this was, if it was not ended (signed out, revoked), live or not."""
+    row = db.execute(
+        "select member_id from console_sessions where session_hash = ? and ended_at is null",
+        [digest(session_id)],
+    ).fetchone()
+    return row[0] if row else None
+
+
 def touch_session(db: Database, session_id: str, now: datetime) -> None:
     db.execute(
         "update console_sessions set last_seen_at = ? where session_hash = ?",

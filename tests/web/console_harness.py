@@ -7,10 +7,12 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import App
 from bot.config import Settings, WebSettings
+from bot.web.jobs import JOBS
 from bot.web.server import build
 from handlers.console import signin as console
 from handlers.settings import Admin
@@ -60,6 +62,25 @@ async def sign_in(client: TestClient, path: str) -> int:
         allow_redirects=False,
     )
     return answer.status
+
+
+async def finished(client: TestClient, answer: ClientResponse) -> str:
+    """The page of a job (bot/web/jobs.py) that `answer` was sent to, once it is finished."""
+    assert answer.url.path.startswith("/jobs/"), f"not a job: {answer.url.path}"
+    job_id = answer.url.path.split("/")[2]
+    task = client.server.app[JOBS][job_id].task
+    await task  # the work itself: no waiting on the wall clock
+    page = await client.get(f"/jobs/{job_id}")
+    assert page.status == 200
+    return await page.text()
+
+
+async def downloaded(client: TestClient, answer: ClientResponse) -> ClientResponse:
+    """The file a finished job offers."""
+    page = await finished(client, answer)
+    found = re.search(r'href="(/jobs/[^"/]+/download)"', page)
+    assert found, f"no download on the job's page: {page}"
+    return await client.get(found[1])
 
 
 async def signed_in(client: TestClient, app: App) -> str:

@@ -177,6 +177,8 @@ async def test_an_officer_runs_the_organisation_from_the_browser(walk: Walk) -> 
     await walk.shot("04-roster-preview")
     await page.get_by_role("button", name="Apply this import").click()
     await page.get_by_text("Imported 2 members.").wait_for()
+    await walk.shot("05-import-done")
+    await page.get_by_role("link", name="Go to members").click()
     await walk.shot("05-members")
     assert members.get(walk.app.db, "t8")["email"] == "kit@example.org"
 
@@ -184,11 +186,13 @@ async def test_an_officer_runs_the_organisation_from_the_browser(walk: Walk) -> 
     await page.get_by_role("link", name="Who has joined, and letters").click()
     await page.get_by_role("row", name="tenant 8 0 6 0 0 2").wait_for()
     await page.get_by_label("QR codes and a table (zip)").check()
+    await page.get_by_role("button", name="Issue invites and download").click()
+    await page.get_by_text("Issued 2 new invites: invite-qr-codes.zip holds 2 QR codes").wait_for()
     async with page.expect_download() as download:
-        await page.get_by_role("button", name="Issue invites and download").click()
+        await page.get_by_role("link", name="Download invite-qr-codes.zip").click()
     saved = await (await download.value).path()
     assert sorted(zipfile.ZipFile(saved).namelist()) == ["invites.csv", "t7.png", "t8.png"]
-    await page.reload()
+    await page.get_by_role("link", name="Back to who has joined").click()
     await page.get_by_role("row", name="tenant 8 2 6 2 0 0").wait_for()
     await walk.shot("05b-joining")
 

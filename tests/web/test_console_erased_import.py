@@ -6,7 +6,14 @@ import pytest
 
 from handlers.members import data as member_data
 from storage import members
-from tests.web.console_harness import console_app, csrf_in, link_path, served, sign_in
+from tests.web.console_harness import (
+    console_app,
+    csrf_in,
+    finished,
+    link_path,
+    served,
+    sign_in,
+)
 
 
 @pytest.fixture
@@ -26,5 +33,5 @@ async def test_the_consoles_import_leaves_out_an_erased_member_and_says_so(app) 
         html = await preview.text()
         assert "1 left out: erased members" in html and "Line 3: skipped" in html
         done = await client.post("/members/import/apply", data={"csrf": token, "csv": roster})
-        assert "Imported 1 members, left out 1 erased members." in await done.text()
+        assert "Imported 1 member, left out 1 erased member." in await finished(client, done)
     assert members.get(app.db, "t1")["name"] is None

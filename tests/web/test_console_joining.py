@@ -19,7 +19,7 @@ from handlers.settings import Admin, Organisation
 from storage import audit
 from storage.invites.queries import token_hash
 from tests.helpers import add_members
-from tests.web.console_harness import OFFICER, served, signed_in
+from tests.web.console_harness import OFFICER, downloaded, served, signed_in
 
 ROSTER = """member_id,name,email,constituency,address
 s1,Sam Okafor,sam@example.org,staff,
@@ -108,10 +108,11 @@ async def test_letters_for_a_group_download_as_one_page_per_member(app) -> None:
     joined(app, "t1")
     async with served(app) as client:
         token = await signed_in(client, app)
-        answer = await client.post(
+        started = await client.post(
             "/members/letters",
             data={"csrf": token, "constituency": "tenant", "older_than": "", "files": "letters"},
         )
+        answer = await downloaded(client, started)
         assert answer.status == 200
         assert answer.content_type == "application/pdf"
         assert answer.headers["Content-Disposition"] == 'attachment; filename="invites.pdf"'
@@ -139,9 +140,10 @@ async def test_letters_for_a_group_download_as_one_page_per_member(app) -> None:
 async def test_qr_codes_download_as_a_zip_with_a_mail_merge_table(app) -> None:
     async with served(app) as client:
         token = await signed_in(client, app)
-        answer = await client.post(
+        started = await client.post(
             "/members/letters", data={"csrf": token, "constituency": "", "files": "qr-codes"}
         )
+        answer = await downloaded(client, started)
         assert answer.content_type == "application/zip"
         archive = zipfile.ZipFile(io.BytesIO(await answer.read()))
     tokens = live_tokens(app)
@@ -158,8 +160,9 @@ async def test_reminders_wait_until_the_last_invite_is_old_enough(app, clock) ->
     form = {"constituency": "tenant", "older_than": "14d", "files": "letters"}
     async with served(app) as client:
         token = await signed_in(client, app)
-        first = await client.post(
-            "/members/letters", data={**form, "csrf": token, "older_than": ""}
+        first = await downloaded(
+            client,
+            await client.post("/members/letters", data={**form, "csrf": token, "older_than": ""}),
         )
         assert first.content_type == "application/pdf"
         earlier = live_tokens(app)
@@ -173,7 +176,9 @@ async def test_reminders_wait_until_the_last_invite_is_old_enough(app, clock) ->
         assert live_tokens(app) == earlier
         clock.advance(days=4)
         token = await signed_in(client, app)
-        reminder = await client.post("/members/letters", data={**form, "csrf": token})
+        reminder = await downloaded(
+            client, await client.post("/members/letters", data={**form, "csrf": token})
+        )
         assert len(pypdfium2.PdfDocument(await reminder.read())) == 4
     assert set(live_tokens(app).values()).isdisjoint(earlier.values())  # old links revoked
 
@@ -206,7 +211,9 @@ async def test_letters_again_say_how_many_posted_letters_stop_and_ask_first(app)
     form = {"constituency": "tenant", "older_than": "", "files": "letters"}
     async with served(app) as client:
         token = await signed_in(client, app)
-        first = await client.post("/members/letters", data={**form, "csrf": token})
+        first = await downloaded(
+            client, await client.post("/members/letters", data={**form, "csrf": token})
+        )
         assert first.content_type == "application/pdf"  # nobody held a link: nothing to ask
         posted = live_tokens(app)
         again = await client.post("/members/letters", data={**form, "csrf": token})
@@ -219,7 +226,7 @@ async def test_letters_again_say_how_many_posted_letters_stop_and_ask_first(app)
         assert live_tokens(app) == posted  # asking issues nothing
         hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page))
         assert hidden == {**form, "csrf": token, "confirm": "yes"}
-        confirmed = await client.post("/members/letters", data=hidden)
+        confirmed = await downloaded(client, await client.post("/members/letters", data=hidden))
         assert len(pypdfium2.PdfDocument(await confirmed.read())) == 4
     assert set(live_tokens(app).values()).isdisjoint(posted.values())
 

@@ -23,3 +23,14 @@ if (progress && Number(progress.value) < Number(progress.max)) {
   next.searchParams.set("auto", "1");
   window.setTimeout(() => window.location.replace(next.href), 3000);
 }
+// Long work (bot/web/jobs.py): check again every two seconds until it is finished.
+if (document.querySelector("[data-job-running]")) {
+  const next = new URL(window.location.href);
+  next.searchParams.set("auto", "1");
+  window.setTimeout(() => window.location.replace(next.href), 2000);
+}
+// A form with mistakes: take the officer (and their screen reader) to the list of them.
+const summary = document.querySelector("[data-error-summary]");
+if (summary) {
+  summary.focus();
+}
