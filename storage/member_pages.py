@@ -113,36 +113,51 @@ def constituencies(db: Database) -> list[str]:
 
 def joining_counts(db: Database, now: datetime) -> list[dict[str, Any]]:
     """Per constituency: members, ever invited, joined, link waiting, expired unused and
-    never invited (a member's status from their first connection and latest invite)."""
-    return list(
-        db.query(
-            """select constituency, count(*) as members, sum(invited_at is not null) as invited,
-                sum(status = 'joined') as joined, sum(status = 'waiting') as waiting,
-                sum(status = 'expired') as expired, sum(status = 'never') as never_invited
-            from (select m.constituency, v.created_at as invited_at,
-                case when exists (select 1 from identities i where i.member_id = m.member_id)
-                     then 'joined'
-                     when v.created_at is null then 'never'
-                     when v.used_at is not null or v.expires_at <= :now then 'expired'
-                     else 'waiting' end as status
-                from members m
-                left join invites v on v.rowid = (
-                    select rowid from invites w where w.member_id = m.member_id
-                    order by w.created_at desc, w.rowid desc limit 1)
-                where m.erased_at is null)
-            group by constituency order by constituency""",
-            {"now": iso(now)},
+    never invited (a member's status from their connections and latest invite).
+
+    Counted from three smaller sides rather than member by member: the members per
+    constituency, the connected (from identities) and the invited (from invites); those
+    never invited nor connected are what is left."""
+    groups: dict[str, dict[str, Any]] = {}
+    for constituency, (members, joined) in connected_counts(db).items():
+        groups[constituency] = {"constituency": constituency, "members": members, "invited": 0}
+        groups[constituency].update(
+            joined=joined, waiting=0, expired=0, never_invited=members - joined
         )
-    )
+    for constituency, joined, expired in db.execute(
+        """select m.constituency, exists (select 1 from identities i
+                where i.member_id = m.member_id),
+            v.used_at is not null or v.expires_at <= ?
+        from (select distinct member_id from invites) w
+        join members m on m.member_id = w.member_id and m.erased_at is null
+        join invites v on v.rowid = (select rowid from invites x where x.member_id = w.member_id
+            order by x.created_at desc, x.rowid desc limit 1)""",
+        [iso(now)],
+    ):
+        group = groups[constituency]
+        group["invited"] += 1
+        if not joined:
+            group["expired" if expired else "waiting"] += 1
+            group["never_invited"] -= 1
+    return [groups[c] for c in sorted(groups)]
 
 
 def connected_counts(db: Database) -> dict[str, tuple[int, int]]:
     """Per constituency: (active members, those connected on some platform)."""
-    rows = db.execute(
-        f"select constituency, count(*), sum({CONNECTED}) from members m "
-        "where m.erased_at is null group by constituency"
-    )
-    return {row[0]: (row[1], row[2] or 0) for row in rows}
+    found = {
+        row[0]: (row[1], 0)
+        for row in db.execute(
+            "select constituency, count(*) from members where erased_at is null "
+            "group by constituency"
+        )
+    }
+    for constituency, joined in db.execute(
+        "select m.constituency, count(distinct i.member_id) from identities i "
+        "join members m on m.member_id = i.member_id where m.erased_at is null "
+        "group by m.constituency"
+    ):
+        found[constituency] = (found[constituency][0], joined)
+    return found
 
 
 def unconnected(db: Database, member_ids: list[str]) -> list[str]:

@@ -64,6 +64,13 @@ def all_members(db: Database, include_erased: bool = False) -> list[dict[str, An
     return list(db["members"].rows_where(where, order_by="member_id"))
 
 
+def constituencies(db: Database) -> list[tuple[str, str]]:
+    """(member_id, constituency) of every member not erased, by member id."""
+    return db.execute(
+        "select member_id, constituency from members where erased_at is null order by member_id"
+    ).fetchall()
+
+
 def names(db: Database) -> list[tuple[str, str]]:
     """(member_id, name) of every member not erased."""
     return db.execute(

@@ -12,6 +12,7 @@ import pytest
 from bot.app import App
 from bot.config import Settings
 from bot.web import members as members_page
+from handlers.members import data as member_data
 from handlers.members import invites
 from handlers.members.listing import PAGE
 from handlers.settings import Admin
@@ -109,6 +110,7 @@ async def test_filters_by_name_id_email_constituency_and_joined(app, query, expe
 async def test_the_joining_page_shows_each_members_status_a_page_at_a_time(app, clock) -> None:
     invites.issue(app.ctx, ["t002"], actor="test")
     invites.issue(app.ctx, ["t003"], actor="test")
+    invites.issue(app.ctx, ["t004"], actor="test")  # connected already: joined, and invited
     clock.advance(days=15)  # both expire unused; t002 gets a fresh one
     invites.issue(app.ctx, ["t002"], actor="test")
     async with served(app) as client:
@@ -128,7 +130,7 @@ async def test_the_joining_page_shows_each_members_status_a_page_at_a_time(app, 
     # members, invited, joined, waiting, expired unused, never invited: for every member,
     # not only those on the page
     assert (
-        '<th scope="row">tenant</th><td>60</td><td>2</td><td>20</td><td>1</td><td>1</td><td>38</td>'
+        '<th scope="row">tenant</th><td>60</td><td>3</td><td>20</td><td>1</td><td>1</td><td>38</td>'
     ) in html
     assert (
         '<th scope="row">staff</th><td>71</td><td>0</td><td>0</td><td>0</td><td>0</td><td>71</td>'
@@ -231,3 +233,13 @@ async def test_all_matching_with_nobody_waiting_issues_nothing(app) -> None:
         assert answer.status == 400
         assert "No member matching this filter is waiting to connect" in await answer.text()
     assert live_tokens(app) == {}
+
+
+async def test_the_overview_counts_members_and_connections_without_the_erased(app) -> None:
+    member_data.erase(app.ctx, "t001", actor="test")  # was connected
+    member_data.erase(app.ctx, "t002", actor="test")  # was not
+    async with served(app) as client:
+        await signed_in(client, app)
+        html = await (await client.get("/")).text()
+    assert '<tr><th scope="row">tenant</th><td>58</td><td>19</td></tr>' in html
+    assert '<tr><th scope="row">staff</th><td>71</td><td>0</td></tr>' in html
