@@ -19,7 +19,7 @@ from bot.app import App
 from bot.scheduler import let_others_run
 from bot.spreadsheet import csv_bytes
 from bot.web import paging
-from bot.web.pages import PART, actor, app_of, done, render
+from bot.web.pages import actor, app_of, done, render
 from bot.web.security import SESSION, same_token
 from handlers.context import Context
 from handlers.members import data as member_data
@@ -178,6 +178,7 @@ async def import_apply(request: web.Request) -> web.Response:
 
 
 SHOWN_INVITES = 200  # more than this many new invites come as a table to download
+INVITE_PART = 100  # invites drawn and stored per transaction: some 10-20 ms of the loop each
 
 
 @routes.post("/members/invite")
@@ -256,8 +257,8 @@ async def _issue_in_parts(app: App, member_ids: list[str], by: str) -> list[invi
     """Prepare and store the invites a part at a time, each part its own transaction, so
     the bot answers others meanwhile (tens of thousands take seconds)."""
     issued: list[invites.Invite] = []
-    for start in range(0, len(member_ids), PART):
-        prepared = invites.prepare(app.ctx, member_ids[start : start + PART])
+    for start in range(0, len(member_ids), INVITE_PART):
+        prepared = invites.prepare(app.ctx, member_ids[start : start + INVITE_PART])
         invites.record(app.ctx, prepared, by)
         issued += prepared
         await let_others_run()

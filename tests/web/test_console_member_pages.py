@@ -177,7 +177,7 @@ async def test_the_bar_invites_the_members_ticked_with_the_csrf_token_only(app) 
 async def test_all_matching_asks_with_the_count_then_invites_only_the_unconnected(
     app, monkeypatch
 ) -> None:
-    monkeypatch.setattr(members_page, "PART", 7)  # several parts, each its own transaction
+    monkeypatch.setattr(members_page, "INVITE_PART", 7)  # several parts, each its own transaction
     invites.issue(app.ctx, ["t002"], actor="test")
     held = live_tokens(app)
     form = {"scope": "all", "constituency": "tenant", "q": "Tenant"}
