@@ -31,7 +31,6 @@ def overview(ctx: Context) -> dict[str, Any]:
         row = listing_row(ctx, vote)
         row["quorum"] = vote.definition.quorum
         votes.append(row)
-    last = digests.runs(ctx.db, "council")
     return {
         "constituencies": [
             {
@@ -45,6 +44,12 @@ def overview(ctx: Context) -> dict[str, Any]:
         "votes": votes,
         "waiting": len(suggestions.listing(ctx.db, "open")),
         "overdue": len(suggestions.listing(ctx.db, "overdue")),
-        "digest": last[-1] if last else None,
+        "digest": last_digest(ctx),
         "stuck_closes": close_leases.stuck(ctx.db),
     }
+
+
+def last_digest(ctx: Context) -> dict[str, Any] | None:
+    """The last council digest sent, if any."""
+    last = digests.runs(ctx.db, "council")
+    return last[-1] if last else None

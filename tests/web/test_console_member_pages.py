@@ -6,17 +6,20 @@ import csv
 import dataclasses
 import io
 import re
+from datetime import timedelta
 
 import pytest
 
 from bot.app import App
 from bot.config import Settings
 from bot.web import members as members_page
+from handlers.digests import chart as charts
 from handlers.members import data as member_data
 from handlers.members import invites
 from handlers.members.listing import PAGE
 from handlers.settings import Admin
 from storage import audit, member_pages
+from storage.digests import queries as digests
 from storage.member_pages import Filter
 from tests.helpers import add_members, link
 from tests.web.console_harness import OFFICER, served, signed_in
@@ -243,3 +246,46 @@ async def test_the_overview_counts_members_and_connections_without_the_erased(ap
         html = await (await client.get("/")).text()
     assert '<tr><th scope="row">tenant</th><td>58</td><td>19</td></tr>' in html
     assert '<tr><th scope="row">staff</th><td>71</td><td>0</td></tr>' in html
+
+
+async def test_the_overview_shows_the_last_digests_chart_kept_in_the_charts_folder(
+    app, clock
+) -> None:
+    folder = charts.chart_dir(app.ctx)
+    folder.mkdir(parents=True, exist_ok=True)
+    png = folder / "council.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n")
+    outside = folder.parent / "elsewhere.png"
+    outside.write_bytes(b"\x89PNG\r\n\x1a\n")
+    async with served(app) as client:
+        await signed_in(client, app)
+        assert "/digest-chart" not in await (await client.get("/")).text()
+        assert (await client.get("/digest-chart")).status == 404
+        for n, chart in enumerate((outside, png)):  # the last one counts
+            now = clock() + timedelta(days=n)
+            digests.record(
+                app.db,
+                "council",
+                due=now,
+                since=now,
+                until=now,
+                messages=1,
+                chart=str(chart),
+                by="test",
+            )
+        assert '<img src="/digest-chart"' in await (await client.get("/")).text()
+        answer = await client.get("/digest-chart")
+        assert answer.status == 200 and await answer.read() == png.read_bytes()
+        now = clock() + timedelta(days=2)
+        digests.record(
+            app.db,
+            "council",
+            due=now,
+            since=now,
+            until=now,
+            messages=1,
+            chart=str(outside),
+            by="test",
+        )
+        assert "/digest-chart" not in await (await client.get("/")).text()
+        assert (await client.get("/digest-chart")).status == 404
