@@ -182,6 +182,7 @@ INVITE_PART = 100  # invites drawn and stored per transaction: some 10-20 ms of 
 
 
 @routes.post("/members/invite")
+@collecting_later  # tens of thousands of invites in memory: no full collections meanwhile
 async def invite(request: web.Request) -> web.StreamResponse:
     """Invites for the members ticked, or for every member matching the filter not yet
     connected; after a warning if they would stop earlier invites not yet used (and, for
