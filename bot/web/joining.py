@@ -49,7 +49,7 @@ async def _page(
         constituencies=constituencies,
         error=error,
         outcome=outcome,
-        **paging.values("/members/joining", chosen, shown),
+        **paging.values("/members/joining", chosen, shown, anchor="#each"),
     )
 
 

@@ -39,12 +39,13 @@ def filter_fields(chosen: Filter) -> list[tuple[str, str]]:
     return [(name, value) for name, value in fields if value]
 
 
-def links(path: str, chosen: Filter, shown: Page) -> dict[str, str]:
-    """The addresses of the first, previous, next and last pages ("" where there is none)."""
+def links(path: str, chosen: Filter, shown: Page, anchor: str = "") -> dict[str, str]:
+    """The addresses of the first, previous, next and last pages ("" where there is none);
+    `anchor` ("#list") brings the list, not the top of the page, into view."""
 
     def to(number: int) -> str:
         fields = filter_fields(chosen) + ([("page", str(number))] if number > 1 else [])
-        return f"{path}?{urlencode(fields)}" if fields else path
+        return (f"{path}?{urlencode(fields)}" if fields else path) + anchor
 
     earlier, later = shown.number > 1, shown.number < shown.pages
     return {
@@ -55,12 +56,13 @@ def links(path: str, chosen: Filter, shown: Page) -> dict[str, str]:
     }
 
 
-def values(path: str, chosen: Filter, shown: Page) -> dict[str, object]:
+def values(path: str, chosen: Filter, shown: Page, anchor: str = "") -> dict[str, object]:
     """What the member list templates need to show the filter and the page."""
     return {
         "chosen": chosen,
         "shown": shown,
-        "links": links(path, chosen, shown),
+        "links": links(path, chosen, shown, anchor),
+        "anchor": anchor,
         "joined_choices": JOINED_CHOICES,
         "filter_fields": filter_fields(chosen),
         "filtered": bool(filter_fields(chosen)),

@@ -121,6 +121,9 @@ async def test_the_joining_page_shows_each_members_status_a_page_at_a_time(app, 
         html = await (await client.get("/members/joining?constituency=tenant")).text()
         later = await (await client.get("/members/joining?constituency=tenant&page=2")).text()
     assert caption(html).startswith("Showing 1–50 of 60 members in tenant")
+    # Paging and filtering bring the list into view, not the figures at the top again.
+    assert 'href="/members/joining?constituency=tenant&amp;page=2#each" rel="next"' in html
+    assert '<form method="get" action="/members/joining#each"' in html
     assert listed(later) == [f"t{n:03}" for n in range(51, 61)]
     for member_id, status in (
         ("t001", "joined"),
