@@ -159,9 +159,7 @@ async def import_apply(request: web.Request) -> web.Response:
     app = app_of(request)
     try:
         text = await _roster_text(request)
-        checked, problems = await reading(
-            app, lambda ctx: roster.check_roster(ctx, io.StringIO(text))
-        )
+        checked, problems = await reading(app, lambda ctx: roster.check_roster(ctx, io.StringIO(text)))
     except roster.RosterError as error:
         return render(request, "roster.html", status=400, preview=None, error=str(error), upload="")
     if problems:
