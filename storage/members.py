@@ -154,6 +154,16 @@ def identity(db: Database, platform: str, platform_user_id: str) -> dict[str, An
     return rows[0] if rows else None
 
 
+def platforms_by_member(db: Database) -> dict[str, str]:
+    """For each member connected somewhere, their platforms ("slack, telegram")."""
+    found: dict[str, list[str]] = {}
+    for member_id, platform in db.execute(
+        "select distinct member_id, platform from identities order by member_id, platform"
+    ):
+        found.setdefault(member_id, []).append(platform)
+    return {member_id: ", ".join(names) for member_id, names in found.items()}
+
+
 def identities_of(db: Database, member_id: str) -> list[dict[str, Any]]:
     return list(
         db["identities"].rows_where("member_id = ?", [member_id], order_by="linked_at desc")
