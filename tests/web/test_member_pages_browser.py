@@ -144,3 +144,24 @@ async def test_all_matching_is_chosen_with_the_keyboard_and_confirmed(console) -
     await page.get_by_text("40 one-time invites").wait_for()
     live = app.db.execute("select count(*) from invites where revoked_at is null").fetchone()
     assert live[0] == 40
+
+
+async def test_paging_and_the_bar_work_without_javascript(console) -> None:
+    app, page, base = console
+    context = await page.context.browser.new_context(java_script_enabled=False)
+    plain = await context.new_page()
+    try:
+        await plain.goto(base + link_path(app))
+        await plain.get_by_role("button", name="Sign in").click()
+        await plain.wait_for_url(f"{base}/")
+        await plain.goto(base + "/members?constituency=tenant")
+        assert not await plain.locator("[data-tick-page]").is_visible()  # it needs the script
+        await plain.get_by_role("link", name="Next").click()
+        await plain.get_by_text("Showing 51–60 of 60 members in tenant").wait_for()
+        await plain.get_by_label("Choose Tenant 059").check()
+        await plain.get_by_role("button", name="Issue invites").click()
+        await plain.get_by_text("1 one-time invites").wait_for()
+    finally:
+        await context.close()
+    live = app.db.execute("select member_id from invites where revoked_at is null").fetchall()
+    assert live == [("t059",)]
