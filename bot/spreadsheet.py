@@ -10,6 +10,7 @@ shows as "SiÃ¢n".
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -27,3 +28,12 @@ def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[Any]]) -> N
         table = csv.writer(out)
         table.writerow([cell(h) for h in header])
         table.writerows([cell(v) for v in row] for row in rows)
+
+
+def csv_bytes(header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
+    """The same file as `write_csv`, in memory (for a download)."""
+    text = io.StringIO(newline="")
+    table = csv.writer(text)
+    table.writerow([cell(h) for h in header])
+    table.writerows([cell(v) for v in row] for row in rows)
+    return text.getvalue().encode("utf-8-sig")

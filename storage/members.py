@@ -64,6 +64,13 @@ def all_members(db: Database, include_erased: bool = False) -> list[dict[str, An
     return list(db["members"].rows_where(where, order_by="member_id"))
 
 
+def constituencies(db: Database) -> list[tuple[str, str]]:
+    """(member_id, constituency) of every member not erased, by member id."""
+    return db.execute(
+        "select member_id, constituency from members where erased_at is null order by member_id"
+    ).fetchall()
+
+
 def names(db: Database) -> list[tuple[str, str]]:
     """(member_id, name) of every member not erased."""
     return db.execute(
@@ -145,6 +152,16 @@ def identity(db: Database, platform: str, platform_user_id: str) -> dict[str, An
         )
     )
     return rows[0] if rows else None
+
+
+def platforms_by_member(db: Database) -> dict[str, str]:
+    """For each member connected somewhere, their platforms ("slack, telegram")."""
+    found: dict[str, list[str]] = {}
+    for member_id, platform in db.execute(
+        "select distinct member_id, platform from identities order by member_id, platform"
+    ):
+        found.setdefault(member_id, []).append(platform)
+    return {member_id: ", ".join(names) for member_id, names in found.items()}
 
 
 def identities_of(db: Database, member_id: str) -> list[dict[str, Any]]:

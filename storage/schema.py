@@ -211,6 +211,16 @@ def m011_forget_message_ids_and_receipts(db: Database) -> None:
     )
 
 
+@core()
+def m012_members_by_constituency(db: Database) -> None:
+    """The console lists a constituency's members a page at a time, in member id order:
+    this index finds the page without reading (or sorting) the other members."""
+    db.execute(
+        "create index if not exists members_constituency_member_id "
+        "on members (constituency, member_id)"
+    )
+
+
 MIGRATION_SETS: list[Migrations] = [
     core,
     suggestions_migrations,

@@ -9,11 +9,12 @@ from aiohttp import web
 
 from bot.invites import batch as invite_batch
 from bot.invites import files as invite_files
-from bot.web import jobs
-from bot.web.members import confirm_replacing
+from bot.web import jobs, paging
+from bot.web.members import confirm_replacing, reading
 from bot.web.pages import actor, app_of, render
+from handlers.context import Context
 from handlers.members import invites
-from handlers.members import joining as joining_report
+from handlers.members import listing as member_list
 
 routes = web.RouteTableDef()
 
@@ -23,24 +24,38 @@ DOWNLOADS = {
 }
 
 
-def _page(
+async def _page(
     request: web.Request, status: int = 200, error: str = "", outcome: str = ""
 ) -> web.Response:
+    """The figures per constituency and a page of members, filtered; read off the event loop."""
     app = app_of(request)
+    chosen, number = paging.filter_of(request.query), paging.number_of(request.query)
+
+    def read(ctx: Context) -> tuple[list, member_list.Page, list[str]]:
+        return (
+            member_list.groups(ctx),
+            member_list.page(ctx, chosen, number),
+            member_list.constituencies(ctx),
+        )
+
+    groups, shown, constituencies = await reading(app, read)
     return render(
         request,
         "joining.html",
         status=status,
-        report=joining_report.build(app.ctx),
-        groups=app.settings.organisation.constituencies,
+        as_of=app.ctx.now(),
+        groups=groups,
+        letter_groups=app.settings.organisation.constituencies,
+        constituencies=constituencies,
         error=error,
         outcome=outcome,
+        **paging.values("/members/joining", chosen, shown, anchor="#each"),
     )
 
 
 @routes.get("/members/joining")
 async def figures(request: web.Request) -> web.Response:
-    return _page(request)
+    return await _page(request)
 
 
 def _options(form: Mapping[str, object]) -> invite_batch.Options:
@@ -73,9 +88,9 @@ async def letters(request: web.Request) -> web.StreamResponse:
         invites.InviteError,
         invite_files.InviteFileError,
     ) as error:
-        return _page(request, status=400, error=str(error))
+        return await _page(request, status=400, error=str(error))
     if not batch.invites:
-        return _page(request, outcome=invite_batch.nobody(options))
+        return await _page(request, outcome=invite_batch.nobody(options))
     live = invites.still_live(app.ctx, [i.member_id for i in batch.invites])
     if live and form.get("confirm") != "yes":
         fields = [(key, str(form.get(key, ""))) for key in ("constituency", "older_than", "files")]

@@ -18,12 +18,14 @@ from aiohttp import web
 
 from bot.app import App
 from bot.scheduler import let_others_run
-from bot.web import jobs
+from bot.spreadsheet import csv_bytes
+from bot.web import jobs, paging
 from bot.web.pages import actor, app_of, done, in_console_words, render
 from bot.web.security import SESSION, same_token
 from handlers.context import Context
 from handlers.members import data as member_data
 from handlers.members import invites, roster
+from handlers.members import listing as member_list
 from storage import members as member_rows
 from storage.console.queries import digest
 from storage.db import file_of, open_reader
@@ -66,9 +68,19 @@ def _keep(request: web.Request, text: str) -> str:
 
 @routes.get("/members")
 async def listing(request: web.Request) -> web.Response:
-    search = request.query.get("q", "")
-    rows = member_data.listing(app_of(request).ctx, search)
-    return render(request, "members.html", rows=rows, search=search)
+    """A page of members, filtered; read off the event loop."""
+    chosen, number = paging.filter_of(request.query), paging.number_of(request.query)
+
+    def read(ctx: Context) -> tuple[member_list.Page, list[str]]:
+        return member_list.page(ctx, chosen, number), member_list.constituencies(ctx)
+
+    shown, groups = await reading(app_of(request), read)
+    return render(
+        request,
+        "members.html",
+        constituencies=groups,
+        **paging.values("/members", chosen, shown),
+    )
 
 
 @routes.get("/members/import")
@@ -200,35 +212,104 @@ def _not_imported(problems: list[roster.RowProblem]) -> str:
     )
 
 
+SHOWN_INVITES = 200  # more than this many new invites come as a table to download
+INVITE_PART = 100  # invites drawn and stored per transaction: some 10-20 ms of the loop each
+
+
 @routes.post("/members/invite")
-async def invite(request: web.Request) -> web.Response:
-    """Invites for the members ticked (nobody ticked: none), after a warning if they
-    would stop earlier invites not yet used."""
+@collecting_later  # tens of thousands of invites in memory: no full collections meanwhile
+async def invite(request: web.Request) -> web.StreamResponse:
+    """Invites for the members ticked, or for every member matching the filter not yet
+    connected; after a warning if they would stop earlier invites not yet used (and, for
+    all matching, after saying how many)."""
     form = await request.post()
-    wanted = list(dict.fromkeys(m for m in form.getall("member", []) if isinstance(m, str) and m))
-    if not wanted:
-        text = "Nobody was ticked, so no invites were issued. Tick the members to invite."
-        return render(
-            request, "message.html", status=400, heading="No invites", text=text, error=True
+    app = app_of(request)
+    everyone = form.get("scope") == "all"
+    if everyone:
+        chosen = paging.filter_of(form)
+        wanted = await reading(app, lambda ctx: _unconnected_matching(ctx, chosen))
+        fields = [("scope", "all"), *paging.filter_fields(chosen)]
+        if not wanted:
+            text = (
+                "No member matching this filter is waiting to connect, so no invites were issued."
+            )
+            return render(
+                request, "message.html", status=400, heading="No invites", text=text, error=True
+            )
+    else:
+        wanted = list(
+            dict.fromkeys(m for m in form.getall("member", []) if isinstance(m, str) and m)
         )
-    ctx = app_of(request).ctx
-    try:
-        prepared = invites.prepare(ctx, wanted)
-    except invites.InviteError as error:
-        return render(
-            request,
-            "message.html",
-            status=400,
-            heading="No invites",
-            text=str(error),
-            error=True,
-        )
-    live = invites.still_live(ctx, wanted)
-    if live and form.get("confirm") != "yes":
         fields = [("member", member_id) for member_id in wanted]
+        if not wanted:
+            text = "Nobody was ticked, so no invites were issued. Tick the members to invite."
+            return render(
+                request, "message.html", status=400, heading="No invites", text=text, error=True
+            )
+        try:
+            invites.prepare(app.ctx, wanted)  # refuses an unknown or erased member
+        except invites.InviteError as error:
+            return render(
+                request,
+                "message.html",
+                status=400,
+                heading="No invites",
+                text=str(error),
+                error=True,
+            )
+    live = await reading(app, lambda ctx: invites.still_live(ctx, wanted))
+    if (live or everyone) and form.get("confirm") != "yes":
         return confirm_replacing(request, live, len(wanted), "/members/invite", fields)
-    invites.record(ctx, prepared, actor(request))
-    return render(request, "invites.html", issued=prepared)
+    try:
+        issued = await _issue_in_parts(app, wanted, actor(request))
+    except invites.InviteError as error:  # erased while the invites were being issued
+        return render(
+            request, "message.html", status=400, heading="No invites", text=str(error), error=True
+        )
+    if len(issued) <= SHOWN_INVITES:
+        return render(request, "invites.html", issued=issued)
+    body = await asyncio.to_thread(invite_table, issued)
+    return web.Response(
+        body=body,
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": 'attachment; filename="invites.csv"'},
+    )
+
+
+def invite_table(issued: list[invites.Invite]) -> bytes:
+    """The new invites as a spreadsheet: one row per member with their link."""
+    return csv_bytes(
+        ["member_id", "name", "constituency", "link", "expires_at"],
+        (
+            [
+                i.member_id,
+                i.name,
+                i.constituency,
+                i.links.get("telegram") or f"send the bot: JOIN {i.code}",
+                i.expires_at.isoformat(),
+            ]
+            for i in issued
+        ),
+    )
+
+
+def _unconnected_matching(ctx: Context, chosen: paging.Filter) -> list[str]:
+    return [
+        m for part in member_list.matching(ctx, chosen) for m in member_list.unconnected(ctx, part)
+    ]
+
+
+async def _issue_in_parts(app: App, member_ids: list[str], by: str) -> list[invites.Invite]:
+    """Prepare and store the invites a part at a time, each part its own transaction, so
+    the bot answers others meanwhile (tens of thousands take seconds)."""
+    issued: list[invites.Invite] = []
+    for start in range(0, len(member_ids), INVITE_PART):
+        prepared = invites.prepare(app.ctx, member_ids[start : start + INVITE_PART])
+        invites.record(app.ctx, prepared, by)
+        issued += prepared
+        await let_others_run()
+    return issued
 
 
 def confirm_replacing(
@@ -238,7 +319,7 @@ def confirm_replacing(
     return render(
         request,
         "invite_confirm.html",
-        warning=invites.replacing(live),
+        warning=invites.replacing(live) if live else "",
         count=count,
         action=action,
         fields=fields,

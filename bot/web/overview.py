@@ -6,8 +6,9 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.web.members import reading
 from bot.web.pages import app_of, render
-from handlers.console.overview import overview
+from handlers.console.overview import last_digest, overview
 from handlers.digests import chart as charts
 from handlers.tiers import report as tier_report
 
@@ -17,7 +18,7 @@ routes = web.RouteTableDef()
 def _digest_chart(request: web.Request) -> Path | None:
     """The last council digest's chart, if it is still kept in the charts folder."""
     ctx = app_of(request).ctx
-    found = overview(ctx)["digest"]
+    found = last_digest(ctx)
     if not found or not found["chart"]:
         return None
     path = Path(found["chart"]).resolve()
@@ -27,7 +28,7 @@ def _digest_chart(request: web.Request) -> Path | None:
 
 @routes.get("/")
 async def home(request: web.Request) -> web.Response:
-    data = overview(app_of(request).ctx)
+    data = await reading(app_of(request), overview)  # counts over every member: off the loop
     return render(request, "overview.html", data=data, chart=_digest_chart(request) is not None)
 
 
@@ -41,4 +42,5 @@ async def digest_chart(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/ladder")
 async def ladder(request: web.Request) -> web.Response:
-    return render(request, "ladder.html", report=tier_report.report(app_of(request).ctx))
+    report = await reading(app_of(request), tier_report.report)  # places every member
+    return render(request, "ladder.html", report=report)

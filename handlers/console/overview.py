@@ -6,27 +6,22 @@ turnout in open votes, suggestions waiting, and the last council digest.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from handlers.context import Context
 from handlers.pulses.admin import round_summary
 from handlers.votes.admin import listing_row
 from handlers.votes.state import OPEN, all_votes
-from storage import close_leases, members
+from storage import close_leases, member_pages
 from storage.digests import queries as digests
 from storage.pulses import queries as pulses
 from storage.suggestions import queries as suggestions
 
 
 def overview(ctx: Context) -> dict[str, Any]:
-    rows = members.all_members(ctx.db)
-    everyone = Counter(r["constituency"] for r in rows)
-    connected = Counter(
-        r["constituency"] for r in rows if members.identities_of(ctx.db, r["member_id"])
-    )
+    counted = member_pages.connected_counts(ctx.db)  # one pass, not a query per member
     groups = list(ctx.policy.organisation.constituencies)
-    groups += sorted(set(everyone) - set(groups))
+    groups += sorted(set(counted) - set(groups))
     rounds = [
         {"survey_id": r["survey_id"], "title": r["title"], **round_summary(ctx, r)}
         for r in pulses.open_rounds(ctx.db, ctx.now())
@@ -36,15 +31,25 @@ def overview(ctx: Context) -> dict[str, Any]:
         row = listing_row(ctx, vote)
         row["quorum"] = vote.definition.quorum
         votes.append(row)
-    last = digests.runs(ctx.db, "council")
     return {
         "constituencies": [
-            {"name": g, "members": everyone[g], "connected": connected[g]} for g in groups
+            {
+                "name": g,
+                "members": counted.get(g, (0, 0))[0],
+                "connected": counted.get(g, (0, 0))[1],
+            }
+            for g in groups
         ],
         "rounds": rounds,
         "votes": votes,
         "waiting": len(suggestions.listing(ctx.db, "open")),
         "overdue": len(suggestions.listing(ctx.db, "overdue")),
-        "digest": last[-1] if last else None,
+        "digest": last_digest(ctx),
         "stuck_closes": close_leases.stuck(ctx.db),
     }
+
+
+def last_digest(ctx: Context) -> dict[str, Any] | None:
+    """The last council digest sent, if any."""
+    last = digests.runs(ctx.db, "council")
+    return last[-1] if last else None

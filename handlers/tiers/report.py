@@ -61,10 +61,11 @@ def _per_constituency(
     threshold: int,
 ) -> list[dict[str, Any]]:
     groups = list(ctx.policy.organisation.constituencies)
-    groups += sorted({p["constituency"] for p in placed} - set(groups))
+    counted = Counter((p["constituency"], p["tier"]) for p in placed)  # one pass for all
+    groups += sorted({group for group, _ in counted} - set(groups))
     rows = []
     for group in groups:
-        tiers = Counter(p["tier"] for p in placed if p["constituency"] == group)
+        tiers = Counter({tier: n for (where, tier), n in counted.items() if where == group})
         bands = band_counts([(t.id, tiers[t.id]) for t in ladder.tiers], threshold)
         row: dict[str, Any] = {"constituency": group, "members": sum(tiers.values())}
         notes = []

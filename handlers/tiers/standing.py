@@ -76,12 +76,14 @@ def standing(ctx: Context, member_id: str, ladder: Ladder | None = None) -> Stan
 def placements(ctx: Context, ladder: Ladder, now: datetime) -> list[dict[str, str]]:
     """Every current member's rung: member_id, constituency, tier."""
     facts = facts_for(ctx, ladder, None, now)
-    nothing = Facts()
+    # Members who have done nothing in the look-back window all stand on the same rung:
+    # placed once, not once each (most of a large roster, most of the time).
+    idle = ladder.place(Facts(), now).id
     return [
         {
-            "member_id": row["member_id"],
-            "constituency": row["constituency"],
-            "tier": ladder.place(facts.get(row["member_id"], nothing), now).id,
+            "member_id": member_id,
+            "constituency": constituency,
+            "tier": ladder.place(facts[member_id], now).id if member_id in facts else idle,
         }
-        for row in member_rows.all_members(ctx.db)
+        for member_id, constituency in member_rows.constituencies(ctx.db)
     ]

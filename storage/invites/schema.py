@@ -20,3 +20,12 @@ def m001_invite_revocation(db: Database) -> None:
 @invites_migrations()
 def m002_member_address(db: Database) -> None:
     db["members"].add_column("address", str)
+
+
+@invites_migrations()
+def m003_latest_invite(db: Database) -> None:
+    """A member's latest invite is read for every row of the console's member lists:
+    this index finds it without sorting the member's invites."""
+    db.execute(
+        "create index if not exists invites_member_id_created_at on invites (member_id, created_at)"
+    )

@@ -34,3 +34,26 @@ const summary = document.querySelector("[data-error-summary]");
 if (summary) {
   summary.focus();
 }
+// The members' bulk action bar: how many are ticked, and a box that ticks the whole page.
+const bulk = document.querySelector("form.bulk-form");
+if (bulk) {
+  const boxes = Array.from(bulk.querySelectorAll("input[name=member]"));
+  const all = bulk.querySelector("input[data-tick-page]");
+  const said = bulk.querySelector("[data-ticked]");
+  const ticked = bulk.querySelector("input[name=scope][value=ticked]");
+  const count = () => {
+    const n = boxes.filter((box) => box.checked).length;
+    said.textContent = `(${n} ticked)`;
+    if (all) {
+      all.checked = n > 0 && n === boxes.length;
+      all.indeterminate = n > 0 && n < boxes.length;
+    }
+  };
+  bulk.addEventListener("change", (event) => {
+    if (event.target === all) boxes.forEach((box) => { box.checked = all.checked; });
+    if (event.target.name === "member" || event.target === all) ticked.checked = true;
+    count();
+  });
+  if (all && boxes.length) all.hidden = false;
+  count();
+}
