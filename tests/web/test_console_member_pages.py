@@ -228,7 +228,7 @@ async def test_all_matching_is_always_asked_first_and_many_come_as_a_table(
     table = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert [r["member_id"] for r in table] == sorted(["s1", *(f"w{n:03}" for n in range(1, 71))])
     assert {r["member_id"] for r in table} == set(live_tokens(app))
-    assert all(r["link"].startswith("send the bot: /start ") for r in table)
+    assert all(r["link"].startswith("send the bot: JOIN ") for r in table)
 
 
 async def test_all_matching_with_nobody_waiting_issues_nothing(app) -> None:
