@@ -111,3 +111,17 @@ def forget_chat(db: Database, chat_id: str) -> None:
     """An erased member: nothing of their chat stays."""
     db.execute("delete from whatsapp_chats where chat_id = ?", [chat_id])
     db.execute("delete from whatsapp_menus where chat_id = ?", [chat_id])
+
+
+def reach(db: Database, now: datetime) -> tuple[int, int]:
+    """Members reachable on WhatsApp, and how many of them have no open window now (a
+    message to them would go as a template)."""
+    since = iso(now.replace(minute=0, second=0, microsecond=0) - WINDOW)
+    row = db.execute(
+        """select count(*), sum(c.wrote_hour is null or c.wrote_hour <= ?)
+        from identities i join members m on m.member_id = i.member_id
+        left join whatsapp_chats c on c.chat_id = i.chat_id
+        where i.platform = ? and i.unreachable_at is null and m.erased_at is null""",
+        [since, PLATFORM],
+    ).fetchone()
+    return row[0], row[1] or 0

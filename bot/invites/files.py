@@ -35,6 +35,13 @@ def telegram_constituencies(settings: Settings) -> tuple[str, ...]:
     return tuple(c for c in settings.organisation.constituencies if c not in in_slack)
 
 
+def join_link_for(settings: Settings, invite: Invite) -> str | None:
+    """The link this member joins by: WhatsApp's for the groups that join by WhatsApp."""
+    if settings.whatsapp.enabled and invite.constituency in settings.whatsapp.constituencies:
+        return invite.links.get("whatsapp") or invite.links.get(PLATFORM)
+    return invite.links.get(PLATFORM) or invite.links.get("whatsapp")
+
+
 def letter_head(settings: Settings) -> LetterHead:
     contact = settings.organisation.contact.strip()
     if not contact:
