@@ -7,7 +7,8 @@ Choices become, by how many there are and how long their labels:
 - more (a 0-10 scale, twelve candidates): numbered lines and "Reply with a number", read
   back by the adapter as the same choice (`Rendered.menu`), so one member still has one
   vote.
-WhatsApp cannot edit a sent message, so an edit goes as a new message. Members' words
+WhatsApp cannot edit a sent message, so an edit goes as a new message (a ticked
+answer, a receipt replacing the Confirm buttons): nothing it says is lost. Members' words
 are made inert as for the other platforms; WhatsApp's *bold* marks only our titles.
 """
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner, Result
 
 from bot.cli import cli
 from storage.db import open_database
-from tests.e2e.whatsapp.test_whatsapp_bot import fake_templates
+from tests.e2e.whatsapp.harness import fake_templates
 from tests.fakes.whatsapp_api import DISPLAY_NUMBER, FakeWhatsApp, Template
 
 ROSTER = "member_id,name,email,constituency\nt1,Pat Murphy,,tenant\ns1,Sam Staff,,staff\n"
