@@ -92,9 +92,13 @@ class Delivery:
                 permanent=True,
             )
         invited = whatsapp.invited_at(self.db, row.chat_id)
-        # One invitation a day at most, and none again for a message already waiting on
-        # one: a member who does not answer is not reminded daily at the society's cost.
-        if invited is not None and (now - invited < whatsapp.WINDOW or row.attempts > 1):
+        if invited is not None and now - invited < whatsapp.WINDOW:
+            # One invitation a day at most: this waits for their answer to today's, or
+            # for tomorrow's invitation.
+            return Outcome(hold_until=invited + whatsapp.WINDOW, error=whatsapp.HELD)
+        if invited is not None and row.attempts > 1:
+            # It had its invitation: a member who does not answer is not reminded daily
+            # at the society's cost (a newer message brings a new invitation).
             return Outcome(hold_until=now + HOLD, error=whatsapp.HELD, hold_counts=True)
         recent = whatsapp.invitations_since(self.db, now - whatsapp.WINDOW)
         if len(recent) >= self.daily_limit:
