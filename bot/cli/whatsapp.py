@@ -87,25 +87,9 @@ def templates(state: State, check: bool, as_json: bool) -> None:
 @pass_state
 def estimate(state: State, as_json: bool) -> None:
     """A message to every WhatsApp member now: templates needed, days, cost."""
-    from zoneinfo import ZoneInfo
-
     from bot.adapters.whatsapp import limits
-    from storage import whatsapp as chats
 
-    app, settings = state.app, state.settings.whatsapp
-    now = app.clock()
-    members, outside = chats.reach(app.db, now)
-    used = len(chats.invitations_since(app.db, now - chats.WINDOW))
-    local = now.astimezone(ZoneInfo(state.settings.organisation.timezone))
-    result = limits.estimate(
-        members,
-        outside,
-        settings.daily_limit,
-        used,
-        local,
-        settings.price_per_template,
-        settings.currency,
-    )
+    result = limits.for_everyone(state.settings, state.app.db, state.app.clock())
     if as_json:
         emit_json(result.to_dict())
     else:

@@ -10,6 +10,12 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from bot.config import Settings
+from storage import whatsapp as chats
 
 
 @dataclass(frozen=True)
@@ -63,3 +69,22 @@ def sentence(e: Estimate, noun: str = "members") -> str:
         f" {e.templates:,} template messages, about {e.cost:,.2f} {e.currency}." if e.cost else ""
     )
     return f"{head}: {when}.{cost}"
+
+
+def for_everyone(settings: Settings, db: Database, now: datetime) -> Estimate:
+    """The estimate for one message to every WhatsApp member now."""
+    on_whatsapp, outside = chats.reach(db, now)
+    used = len(chats.invitations_since(db, now - chats.WINDOW))
+    local = now.astimezone(ZoneInfo(settings.organisation.timezone))
+    w = settings.whatsapp
+    return estimate(
+        on_whatsapp, outside, w.daily_limit, used, local, w.price_per_template, w.currency
+    )
+
+
+def broadcast_line(settings: Settings, db: Database, now: datetime) -> str | None:
+    """The officer's line after a broadcast (None when WhatsApp is off or has nobody)."""
+    if not settings.whatsapp.enabled:
+        return None
+    found = for_everyone(settings, db, now)
+    return sentence(found) if found.members else None

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 
 from click.testing import CliRunner, Result
 
 from bot.cli import cli
+from bot.config import load_settings
+from storage import members, whatsapp
 from storage.db import open_database
 from tests.e2e.whatsapp.harness import fake_templates
 from tests.fakes.whatsapp_api import DISPLAY_NUMBER, FakeWhatsApp, Template
@@ -81,3 +84,48 @@ async def test_invites_for_whatsapp_groups_print_wa_me_links(tmp_path) -> None:
         assert f"\thttps://wa.me/{DISPLAY_NUMBER}?text=JOIN%20" in invited.output
         estimate = mv(args, "whatsapp", "estimate", "--json", token=fake.token)
         assert json.loads(estimate.output)["members"] == 0
+
+
+async def test_opening_a_vote_tells_the_officer_when_whatsapp_members_are_reached(
+    tmp_path,
+) -> None:
+    (tmp_path / "roster.csv").write_text(
+        "member_id,name,email,constituency\n"
+        + "".join(f"t{n},Tenant {n},,tenant\n" for n in range(1, 5))
+    )
+    (tmp_path / "vote.toml").write_text(
+        'id = "rules"\ntitle = "New rules"\nexplanation = "Adopt them."\n'
+        'method = "resolution"\nconstituencies = ["tenant"]\n'
+        "opens = 2030-01-01T09:00:00\ncloses = 2030-01-08T09:00:00\n"
+    )
+    open_database(tmp_path / "mutual-voice.db").close()
+    async with FakeWhatsApp() as fake:
+        args = configure(tmp_path, fake)
+        (tmp_path / "mutual-voice.toml").write_text(
+            (tmp_path / "mutual-voice.toml")
+            .read_text()
+            .replace("daily_limit = 250", "daily_limit = 3")
+        )
+        assert (
+            mv(args, "members", "import", str(tmp_path / "roster.csv"), token=fake.token).exit_code
+            == 0
+        )
+        settings = load_settings(
+            args[1],
+            environ={"MUTUAL_VOICE_WHATSAPP_TOKEN": "x", "MUTUAL_VOICE_WHATSAPP_APP_SECRET": "y"},
+        )
+        db = open_database(settings.database_path)
+        now = datetime.now(UTC)
+        for n in range(1, 5):
+            members.link_identity(
+                db, "whatsapp", f"4477009001{n:02d}", f"4477009001{n:02d}", f"t{n}", now
+            )
+        whatsapp.wrote(db, "447700900101", now)  # one wrote today: no template for them
+        db.close()
+        assert (
+            mv(args, "vote", "create", str(tmp_path / "vote.toml"), token=fake.token).exit_code == 0
+        )
+        opened = mv(args, "vote", "open", "rules", token=fake.token)
+    assert opened.exit_code == 0, opened.output
+    assert "4 members on WhatsApp, 3 outside their 24-hour window" in opened.output
+    assert "3 template messages, about 0.09 GBP." in opened.output
