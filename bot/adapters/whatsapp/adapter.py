@@ -1,7 +1,8 @@
 """The WhatsApp adapter: Meta's webhook in, the outbox sender out, on the shared loop.
 
 Members' messages become neutral events: "JOIN <code>" is `/start <code>` (the wa.me
-invite link types it), "menu" is `/help`, "/name args" a command, a tapped button or
+invite link types it), "/name args" a command; "menu" gets the commands as a list whose
+rows run them, a tapped button or
 list row the choice it stands for, and a typed number the choice it numbers when the
 last question had too many choices for a list. Each message id is handled once,
 however often Meta delivers it (the engine's dedupe, and a memory of recent ids).
@@ -15,6 +16,7 @@ when, is theirs).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from collections import Counter
@@ -29,14 +31,19 @@ from bot.adapters.whatsapp.webhook import Webhook, changes
 from bot.app import App
 from bot.config import ConfigError
 from bot.outbox import Pace
-from handlers.messages import Choice, Command, Event, Text
+from handlers import guide, i18n
+from handlers.messages import Choice, Command, Event, Option, Text, reply
 from handlers.messages import Sender as Who
-from storage import members, whatsapp
+from storage import conversations, members, whatsapp
 
 log = logging.getLogger(__name__)
 
 PLATFORM = whatsapp.PLATFORM
 RECENT = 10_000
+# A row of the "menu" list: the command it stands for, run as if typed.
+MENU_ACTION = "whatsapp.menu"
+# Joining is the wa.me link's work, and the menu is the help: ten rows fit one list.
+NOT_IN_MENU = frozenset({"start", "help"})
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:\s+(.*))?$", re.DOTALL)
 
 
@@ -140,8 +147,34 @@ class WhatsAppAdapter:
         event = self._event(message, origin, released)
         if event is None:
             self.app.engine.note(PLATFORM, event_id)
+        elif isinstance(event, Choice) and event.action == MENU_ACTION:
+            self.app.engine.handle(Command(*origin, name=event.value))
+        elif isinstance(event, Text) and joining.is_menu_word(event.text):
+            if event.member is None:
+                self.app.engine.handle(Command(*origin, name="help"))
+            else:
+                self._menu(event)
         else:
             self.app.engine.handle(event)
+
+    def _menu(self, event: Text) -> None:
+        """WhatsApp has no command menu: "menu" gets one, a list of what they can do."""
+        ctx = self.app.ctx
+        with ctx.db.atomic():
+            if not conversations.first_time(ctx.db, PLATFORM, event.event_id, ctx.now()):
+                return
+            _ = i18n.for_event(ctx, event)
+            heading = guide.help_text(ctx, event, self.app.router).text.split("\n")[0]
+            options = [
+                Option(f"/{name}: {_(text)}", MENU_ACTION, name)
+                for name, text in self.app.router.menu(ctx, event)
+                if name not in NOT_IN_MENU
+            ]
+            message = reply(event, heading, choices=options)
+            self.app.postman.post(
+                [dataclasses.replace(message, language=_.language)],
+                key_prefix=f"{PLATFORM}:{event.event_id}",
+            )
 
     def _seen(self, event_id: str) -> bool:
         if event_id in self._recent or self.app.engine.seen(PLATFORM, event_id):
@@ -174,8 +207,6 @@ class WhatsAppAdapter:
         code = joining.join_code(text)
         if code is not None:
             return Command(*origin, name="start", args=code)
-        if joining.is_menu_word(text):
-            return Command(*origin, name="help")
         command = _COMMAND.match(text.strip())
         if command:
             return Command(*origin, name=command[1].lower(), args=(command[2] or "").strip())

@@ -48,11 +48,31 @@ async def test_buttons_the_menu_word_and_commands(bot: Running) -> None:
     before = len(bot.fake.sent_to(PHONE["t1"]))
     await bot.fake.push_button_reply(PHONE["t1"], help_id, help_title)
     await bot.fake.wait_for(lambda: len(bot.fake.sent_to(PHONE["t1"])) > before)
-    by_button = bot.fake.sent_to(PHONE["t1"])[before].text
-    by_word = (await bot.say("t1", "Menu")).text
-    assert by_button == by_word and "/privacy" in by_word
+    assert "/privacy" in bot.fake.sent_to(PHONE["t1"])[before].text
+    await bot.settled()
+
+    menu = await bot.say("t1", "Menu")
+    assert menu.text.startswith("Our Mutual: have your say")
+    rows = {title: option for option, title in menu.options}
+    assert menu.body["interactive"]["type"] == "list" and len(rows) == 10
+    privacy = next(title for title in rows if title.startswith("/privacy"))
+    before = len(bot.fake.sent_to(PHONE["t1"]))
+    await bot.fake.push_list_reply(PHONE["t1"], rows[privacy], privacy)
+    await bot.fake.wait_for(lambda: len(bot.fake.sent_to(PHONE["t1"])) > before)
+    assert "What we keep" in bot.fake.sent_to(PHONE["t1"])[before].text
     assert "keep" in (await bot.say("t1", "/privacy")).text.lower()
     assert_kept_the_rules(bot)
+
+
+async def test_strangers_menu_and_a_stale_take_part_get_the_help(bot: Running) -> None:
+    stranger = await bot.say("t2", "menu")
+    assert "You haven't joined yet" in stranger.text
+    await bot.join("t1")
+    await bot.settled()
+    before = len(bot.fake.sent_to(PHONE["t1"]))
+    await bot.fake.push_quick_reply(PHONE["t1"], "mv.take_part", "Take part")
+    await bot.fake.wait_for(lambda: len(bot.fake.sent_to(PHONE["t1"])) > before)
+    assert "/privacy" in bot.fake.sent_to(PHONE["t1"])[before].text  # nothing waited: the help
 
 
 async def test_up_to_ten_long_choices_are_a_list(bot: Running) -> None:
@@ -177,7 +197,7 @@ async def test_a_redelivered_event_is_handled_once(bot: Running) -> None:
     count = len(bot.fake.sent_to(PHONE["t1"]))
     for _ in range(3):
         assert await bot.fake.redeliver(event) == 200
-    await bot.say("t1", "Menu")  # a marker: everything before it was handled
+    await bot.say("t1", "/help")  # a marker: everything before it was handled
     await bot.settled()
     assert len(bot.fake.sent_to(PHONE["t1"])) == count + 1
 
@@ -186,7 +206,7 @@ async def test_a_rate_limited_send_is_retried(bot: Running) -> None:
     await bot.join("t1")
     await bot.settled()
     bot.fake.fail_next(130429, "Rate limit hit")
-    answer = await bot.say("t1", "Menu")
+    answer = await bot.say("t1", "/help")
     assert "/privacy" in answer.text
     assert [e.code for _, e in bot.fake.refused] == [130429]
 
