@@ -96,21 +96,15 @@ def delivery_failed(db: Database, row_id: int, status: str, error: str) -> bool:
 
 def set_menu(db: Database, chat_id: str, options: list[tuple[str, str]]) -> None:
     db.execute(
-        "insert into whatsapp_menus (chat_id, options) values (?, ?) "
-        "on conflict (chat_id) do update set options = excluded.options",
-        [chat_id, json.dumps(options)],
+        "insert into whatsapp_chats (chat_id, menu) values (?, ?) "
+        "on conflict (chat_id) do update set menu = excluded.menu",
+        [chat_id, json.dumps(options) if options else None],
     )
 
 
 def menu(db: Database, chat_id: str) -> list[tuple[str, str]]:
-    row = db.execute("select options from whatsapp_menus where chat_id = ?", [chat_id]).fetchone()
-    return [tuple(option) for option in json.loads(row[0])] if row else []
-
-
-def forget_chat(db: Database, chat_id: str) -> None:
-    """An erased member: nothing of their chat stays."""
-    db.execute("delete from whatsapp_chats where chat_id = ?", [chat_id])
-    db.execute("delete from whatsapp_menus where chat_id = ?", [chat_id])
+    row = db.execute("select menu from whatsapp_chats where chat_id = ?", [chat_id]).fetchone()
+    return [tuple(option) for option in json.loads(row[0])] if row and row[0] else []
 
 
 def reach(db: Database, now: datetime) -> tuple[int, int]:

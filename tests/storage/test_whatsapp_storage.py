@@ -20,7 +20,7 @@ def test_the_window_opens_from_the_hour_they_wrote_and_never_later() -> None:
     # Kept to the hour, rounded down: the window is taken to close up to an hour early.
     assert whatsapp.window_closes(ctx.db, PHONE) == START + timedelta(hours=24)
     row = ctx.db.execute("select * from whatsapp_chats").fetchone()
-    assert row == (PHONE, "2026-11-23T10:00:00+00:00", None)
+    assert row == (PHONE, "2026-11-23T10:00:00+00:00", None, None)
     whatsapp.close_window(ctx.db, PHONE)
     assert whatsapp.window_closes(ctx.db, PHONE) is None
 
