@@ -9,12 +9,14 @@ from datetime import timedelta
 
 from handlers.pulses import admin as pulse_admin
 from handlers.votes.admin import create_vote, open_vote
+from storage import members
 from storage.pulses import queries as pulses
 from storage.votes import queries as votes
 from tests.e2e.whatsapp.harness import PHONE, Running, assert_kept_the_rules
 from tests.fakes.whatsapp_api import Sent
 from tests.handlers.votes.test_votes import definition, options
 
+HOUR = timedelta(hours=1)
 CANDIDATES = [f"Candidate {name}" for name in "ABCDEFGHIJKL"]
 
 
@@ -67,6 +69,13 @@ async def test_a_single_choice_vote_with_buttons(bot: Running) -> None:
     receipt = await choose(bot, "t1", "Confirm")
     assert votes.count_voters(bot.app.db, "agm") == 1
     assert re.search(r"\b[2-9A-Z]{4}-[2-9A-Z]{4}\b", receipt.text), receipt.text
+    # Reachable on Telegram too, and asking again on WhatsApp: still one member, one vote.
+    members.link_identity(bot.app.db, "telegram", "9001", "9001", "t1", bot.clock() - HOUR)
+    again = await bot.say("t1", "/vote")
+    assert "You've voted." in again.text and not again.options
+    await bot.settled()
+    assert votes.count_voters(bot.app.db, "agm") == 1
+    assert [count for _, count in votes.choice_counts(bot.app.db, "agm") if count] == [1]
     assert_kept_the_rules(bot)
 
 
