@@ -241,9 +241,7 @@ def invite(
         click.echo(f"Wrote {plural(len(issued), 'QR code')} and invites.csv to {qr_dir} ({until}).")
         return
     for item in issued:
-        link = (
-            invite_files.join_link_for(app.settings, item) or f"send the bot: /start {item.token}"
-        )
+        link = item.link or f"send the bot: /start {item.token}"
         click.echo(f"{item.member_id}\t{item.name}\t{link}")
     click.echo(f"{plural(len(issued), 'invite')}, {until}.")
     if not state.app.ctx.join_links:

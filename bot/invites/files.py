@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bot.config import Settings
@@ -35,11 +35,15 @@ def telegram_constituencies(settings: Settings) -> tuple[str, ...]:
     return tuple(c for c in settings.organisation.constituencies if c not in in_slack)
 
 
-def join_link_for(settings: Settings, invite: Invite) -> str | None:
-    """The link this member joins by: WhatsApp's for the groups that join by WhatsApp."""
-    if settings.whatsapp.enabled and invite.constituency in settings.whatsapp.constituencies:
-        return invite.links.get("whatsapp") or invite.links.get(PLATFORM)
-    return invite.links.get(PLATFORM) or invite.links.get("whatsapp")
+def joins_by(settings: Settings, constituency: str) -> str:
+    """The platform a group's letters and QR codes join by: WhatsApp for the groups in
+    whatsapp.constituencies (for every group when Telegram is off), else Telegram."""
+    whatsapp = settings.whatsapp
+    if whatsapp.enabled and (
+        constituency in whatsapp.constituencies or not settings.telegram.enabled
+    ):
+        return "whatsapp"
+    return PLATFORM
 
 
 def letter_head(settings: Settings) -> LetterHead:
@@ -58,11 +62,17 @@ def letter_head(settings: Settings) -> LetterHead:
     )
 
 
-def check_links(join_links: dict[str, str]) -> None:
-    if PLATFORM not in join_links:
+def check_links(join_links: dict[str, str], platforms: Iterable[str] = (PLATFORM,)) -> None:
+    for platform in sorted(set(platforms)):
+        if platform in join_links:
+            continue
+        if platform == PLATFORM:
+            raise InviteFileError(
+                "letters and QR codes need the bot's t.me link: set telegram.bot_username "
+                "in the config (or enable Telegram so the bot can ask for it)"
+            )
         raise InviteFileError(
-            "letters and QR codes need the bot's t.me link: set telegram.bot_username "
-            "in the config (or enable Telegram so the bot can ask for it)"
+            f"letters and QR codes for {platform} need its link: set whatsapp.business_number"
         )
 
 
@@ -111,7 +121,7 @@ def write_qr_files(invites: list[Invite], folder: Path) -> None:
     """One PNG per member and invites.csv, which names each member's PNG, into `folder`."""
     # Roster member ids are letters, digits, ".", "_" and "-": safe as file names.
     names = [f"{invite.member_id}.png" for invite in invites]
-    write_pngs([i.links[PLATFORM] for i in invites], [folder / n for n in names])
+    write_pngs([i.links[i.platform] for i in invites], [folder / n for n in names])
     write_csv(
         folder / "invites.csv",
         ["member_id", "name", "address", "link", "expires_at", "qr_file"],
@@ -120,7 +130,7 @@ def write_qr_files(invites: list[Invite], folder: Path) -> None:
                 invite.member_id,
                 invite.name,
                 "|".join(invite.address),
-                invite.links[PLATFORM],
+                invite.links[invite.platform],
                 invite.expires_at.isoformat(),
                 name,
             ]

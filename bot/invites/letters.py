@@ -191,7 +191,7 @@ def write_letters(invites: Sequence[Invite], head: LetterHead, path: Path) -> in
         if _.language not in fixed:  # wrapping needs a page
             fixed[_.language] = _fixed_text(pdf, head, invite, _)
         # Four pixels a module: a viewer that smooths enlarged images blurs only the edges.
-        code = qr_image(qr_modules(invite.links["telegram"]), pixels_per_module=4)
+        code = qr_image(qr_modules(invite.links[invite.platform]), pixels_per_module=4)
         _page(pdf, head, fixed[_.language], invite, code)
     pdf.output(str(path))
     return len(invites)
@@ -204,7 +204,7 @@ def _fixed_text(pdf: LetterPDF, head: LetterHead, invite: Invite, _: Translator)
     date = format_date(last, _(EXPIRY_DATE), locale=_.locale)
     return FixedText(
         organisation_size=pdf.fitted(head.organisation, 16, "B"),
-        link_size=pdf.fitted(_shown(invite.links["telegram"]), 13, "M"),
+        link_size=pdf.fitted(_shown(invite.links[invite.platform]), 13, "M"),
         intro=pdf.wrap(_(INTRO), 14),
         steps=[line for step in STEPS for line in pdf.wrap(_(step), 14, "B")],
         no_phone=pdf.wrap(_(NO_PHONE).format(contact=_unbroken_numbers(head.contact)), 13),
@@ -238,7 +238,7 @@ def _page(
     pdf.image(code, x=(PAGE_WIDTH - QR_SIZE) / 2, y=y, w=QR_SIZE, h=QR_SIZE)
     y += QR_SIZE + 4
     y = pdf.write_line(y, text.type_it, 12)
-    y = pdf.write_line(y, _shown(invite.links["telegram"]), text.link_size, "M") + 5
+    y = pdf.write_line(y, _shown(invite.links[invite.platform]), text.link_size, "M") + 5
     y = _lines(pdf, y, text.no_phone, 13) + 3
     y = _lines(pdf, y, text.expiry, 13, "B") + 3
     _lines(pdf, y, text.privacy, 12)

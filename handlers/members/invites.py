@@ -31,6 +31,12 @@ class Invite:
     constituency: str = ""
     address: tuple[str, ...] = ()
     language: str = ""  # the language their letter is in (theirs, else the organisation's)
+    platform: str = "telegram"  # the one their letter and QR code join by
+
+    @property
+    def link(self) -> str | None:
+        """The join link of `platform`, if known."""
+        return self.links.get(self.platform)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -42,6 +48,7 @@ class Invite:
             "expires_at": self.expires_at.isoformat(),
             "links": self.links,
             "language": self.language,
+            "platform": self.platform,
         }
 
 

@@ -82,6 +82,20 @@ async def test_invites_for_whatsapp_groups_print_wa_me_links(tmp_path) -> None:
         invited = mv(args, "members", "invite", "--member", "t1", token=fake.token)
         assert invited.exit_code == 0, invited.output
         assert f"\thttps://wa.me/{DISPLAY_NUMBER}?text=JOIN%20" in invited.output
+        qr = mv(
+            args,
+            "members",
+            "invite",
+            "--member",
+            "t1",
+            "--qr-dir",
+            str(tmp_path / "qr"),
+            "--yes",
+            token=fake.token,
+        )
+        assert qr.exit_code == 0, qr.output
+        table = (tmp_path / "qr" / "invites.csv").read_text()
+        assert f"https://wa.me/{DISPLAY_NUMBER}?text=JOIN%20" in table  # the QR code's link too
         estimate = mv(args, "whatsapp", "estimate", "--json", token=fake.token)
         assert json.loads(estimate.output)["members"] == 0
 
