@@ -119,3 +119,13 @@ def reach(db: Database, now: datetime) -> tuple[int, int]:
         [since, PLATFORM],
     ).fetchone()
     return row[0], row[1] or 0
+
+
+def forget_strangers(db: Database, before: datetime) -> int:
+    """Forget the chats of people who wrote but never joined once their window (the only
+    reason to keep when they wrote) has closed by `before`; how many."""
+    return db.execute(
+        "delete from whatsapp_chats where (wrote_hour is null or wrote_hour < ?) "
+        "and chat_id not in (select chat_id from identities where platform = ?)",
+        [iso(before - WINDOW), PLATFORM],
+    ).rowcount

@@ -62,3 +62,14 @@ def test_erasure_forgets_when_they_wrote_and_their_menu() -> None:
     erase_member(ctx.db, "t1", START)
     assert ctx.db.execute("select count(*) from whatsapp_chats").fetchone()[0] == 0
     assert whatsapp.menu(ctx.db, PHONE) == []
+
+
+def test_people_who_wrote_without_joining_are_forgotten_once_their_window_closed() -> None:
+    ctx = make_context()
+    add_members(ctx)
+    members.link_identity(ctx.db, "whatsapp", PHONE, PHONE, "t1", START)
+    for chat in (PHONE, "447700900999"):
+        whatsapp.wrote(ctx.db, chat, START)
+    assert whatsapp.forget_strangers(ctx.db, START + timedelta(hours=23)) == 0
+    assert whatsapp.forget_strangers(ctx.db, START + timedelta(hours=25)) == 1
+    assert [r[0] for r in ctx.db.execute("select chat_id from whatsapp_chats")] == [PHONE]

@@ -20,6 +20,7 @@ import dataclasses
 import logging
 import re
 from collections import Counter
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.adapters.whatsapp import joining
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = whatsapp.PLATFORM
 RECENT = 10_000
+PRUNE_EVERY = timedelta(hours=1)
 # A row of the "menu" list: the command it stands for, run as if typed.
 MENU_ACTION = "whatsapp.menu"
 # Joining is the wa.me link's work, and the menu is the help: ten rows fit one list.
@@ -85,6 +87,7 @@ class WhatsAppAdapter:
         )
         self.statuses: Counter[str] = Counter()
         self._recent: dict[str, None] = {}
+        self._pruned: datetime | None = None
         self._stop_sending = asyncio.Event()
         self._sending: asyncio.Task[None] | None = None
 
@@ -138,6 +141,9 @@ class WhatsAppAdapter:
         if not wa_id or not event_id or self._seen(event_id):
             return
         db, now = self.app.db, self.app.clock()
+        if self._pruned is None or now - self._pruned >= PRUNE_EVERY:
+            whatsapp.forget_strangers(db, now)  # people who wrote without joining
+            self._pruned = now
         whatsapp.wrote(db, wa_id, now)
         released = whatsapp.release_held(db, wa_id, now)
         if released:
