@@ -46,6 +46,9 @@ class App:
                 settings.slack.bot_token,
                 settings.slack.signing_secret,
                 settings.slack.app_token,
+                settings.whatsapp.access_token,
+                settings.whatsapp.app_secret,
+                settings.whatsapp.verify_token,
             ]
         )
         # Before any platform library is built: some log their API address, token included.
@@ -79,7 +82,13 @@ class App:
 
     def join_links(self) -> dict[str, str]:
         username = self.settings.telegram.bot_username.lstrip("@")
-        return {"telegram": f"https://t.me/{username}?start={{token}}"} if username else {}
+        links = {"telegram": f"https://t.me/{username}?start={{token}}"} if username else {}
+        whatsapp = self.settings.whatsapp
+        if whatsapp.enabled and whatsapp.business_number:
+            from bot.adapters.whatsapp.joining import join_link
+
+            links["whatsapp"] = join_link(whatsapp.business_number)
+        return links
 
     def council_address(self) -> tuple[str, str] | None:
         if self.settings.slack.enabled and self.settings.slack.council_channel:

@@ -94,6 +94,30 @@ class SlackSettings:
 
 
 @dataclass(frozen=True)
+class WhatsAppSettings:
+    """The WhatsApp Business Cloud API (bot/adapters/whatsapp/)."""
+
+    enabled: bool = False
+    phone_number_id: str = ""
+    business_number: str = ""  # E.164, as members message it (wa.me links)
+    business_account_id: str = ""  # the WABA id: only `whatsapp templates --check` needs it
+    access_token: str = field(default="", repr=False)
+    app_secret: str = field(default="", repr=False)
+    verify_token: str = field(default="", repr=False)
+    api_url: str = "https://graph.facebook.com/v21.0/"
+    listen: str = "127.0.0.1"
+    port: int = 8444
+    path: str = "/whatsapp/webhook"
+    constituencies: tuple[str, ...] = ()
+    templates: str = ""  # the templates file; empty: the one shipped with the bot
+    rate_per_second: float = 80.0  # Meta's default throughput per number
+    per_chat_seconds: float = 6.0  # the pair rate: one message to a member every 6 s
+    daily_limit: int = 250  # members a day reached outside the 24-hour window
+    price_per_template: float = 0.0  # what one template message costs, for estimates
+    currency: str = "GBP"
+
+
+@dataclass(frozen=True)
 class WebSettings:
     enabled: bool = False
     listen: str = "127.0.0.1"
@@ -127,6 +151,7 @@ class Settings:
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     slack: SlackSettings = field(default_factory=SlackSettings)
+    whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
     surveys: Surveys = field(default_factory=Surveys)
     suggestions: Suggestions = field(default_factory=Suggestions)
     tiers: Tiers = field(default_factory=Tiers)
@@ -149,7 +174,7 @@ class Settings:
 
     @property
     def platforms(self) -> list[str]:
-        return [name for name in ("telegram", "slack") if getattr(self, name).enabled]
+        return [name for name in ("telegram", "slack", "whatsapp") if getattr(self, name).enabled]
 
 
 SECRET_ENV = {
@@ -157,6 +182,8 @@ SECRET_ENV = {
     "MUTUAL_VOICE_SLACK_BOT_TOKEN": ("slack", "bot_token"),
     "MUTUAL_VOICE_SLACK_SIGNING_SECRET": ("slack", "signing_secret"),
     "MUTUAL_VOICE_SLACK_APP_TOKEN": ("slack", "app_token"),
+    "MUTUAL_VOICE_WHATSAPP_TOKEN": ("whatsapp", "access_token"),
+    "MUTUAL_VOICE_WHATSAPP_APP_SECRET": ("whatsapp", "app_secret"),
 }
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
@@ -339,7 +366,11 @@ def _check(s: Settings, source: str) -> None:
         )
     if s.tiers.notify not in ("council", "officers"):
         fail("tiers.notify", 'must be "council" or "officers"')
-    for platform, secrets in (("telegram", ("token",)), ("slack", ("bot_token",))):
+    for platform, secrets in (
+        ("telegram", ("token",)),
+        ("slack", ("bot_token",)),
+        ("whatsapp", ("access_token", "app_secret")),
+    ):
         settings = getattr(s, platform)
         for platform_key in ("rate_per_second", "per_chat_seconds"):
             if getattr(settings, platform_key) <= 0:
@@ -380,6 +411,7 @@ def _check(s: Settings, source: str) -> None:
                 "telegram.webhook_secret",
                 "webhook mode needs a secret of 1-256 letters, digits, _ or -",
             )
+    _check_whatsapp(s, fail)
     if s.slack.enabled and s.slack.mode == "http" and not s.slack.signing_secret:
         fail(
             "slack.signing_secret",
@@ -393,15 +425,52 @@ def _check(s: Settings, source: str) -> None:
         )
 
 
+def _check_whatsapp(s: Settings, fail: typing.Callable[[str, str], typing.NoReturn]) -> None:
+    w = s.whatsapp
+    unknown = set(w.constituencies) - set(s.organisation.constituencies)
+    if unknown:
+        fail(
+            "whatsapp.constituencies",
+            f"{sorted(unknown)[0]!r} is not in organisation.constituencies",
+        )
+    if w.daily_limit < 1:
+        fail("whatsapp.daily_limit", "must be at least 1 (Meta starts new numbers at 250)")
+    if w.price_per_template < 0:
+        fail("whatsapp.price_per_template", "must be 0 or more")
+    if not re.fullmatch(r"[A-Z]{3}", w.currency):
+        fail("whatsapp.currency", f'must be a currency code like "GBP" (got {w.currency!r})')
+    if not w.path.startswith("/"):
+        fail("whatsapp.path", f"must start with / (got {w.path!r})")
+    if w.business_account_id and not w.business_account_id.isdigit():
+        fail("whatsapp.business_account_id", "must be the account's id: digits only")
+    if not w.enabled:
+        return
+    if not w.phone_number_id.isdigit():
+        fail(
+            "whatsapp.phone_number_id",
+            "must be the number's id from Meta's WhatsApp manager (digits only)",
+        )
+    if not re.fullmatch(r"\+?[1-9]\d{6,14}", w.business_number.replace(" ", "")):
+        fail(
+            "whatsapp.business_number",
+            'must be the number members message, with its country code, like "+447700900123"',
+        )
+    if not re.fullmatch(r"[!-~]{8,256}", w.verify_token):
+        fail(
+            "whatsapp.verify_token",
+            "needs 8-256 printable characters, the same as the Verify token in Meta's webhook setup",
+        )
+
+
 def _check_places(s: Settings, fail: typing.Callable[[str, str], typing.NoReturn]) -> None:
     """Ports, addresses, URLs and the database's folder: wrong ones fail here, not mid-run."""
-    for platform in ("telegram", "slack"):
+    for platform in ("telegram", "slack", "whatsapp"):
         settings = getattr(s, platform)
         if not 1 <= settings.port <= 65535:
             fail(f"{platform}.port", f"must be a port from 1 to 65535 (got {settings.port})")
         if not settings.listen.strip():
             fail(f"{platform}.listen", 'must be an address to listen on, e.g. "127.0.0.1"')
-    for key in ("telegram.base_url", "telegram.base_file_url", "slack.api_url"):
+    for key in ("telegram.base_url", "telegram.base_file_url", "slack.api_url", "whatsapp.api_url"):
         section, name = key.split(".")
         url = getattr(getattr(s, section), name)
         if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):

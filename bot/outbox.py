@@ -43,10 +43,19 @@ class Outcome:
     unreachable: str | None = None
     error: str | None = None
     permanent: bool = False
+    # Not sent yet and not refused: wait until then (e.g. WhatsApp's 24-hour window),
+    # as an attempt if `hold_counts`; `error` says why it waits.
+    hold_until: datetime | None = None
+    hold_counts: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.retry_after is None and self.unreachable is None and self.error is None
+        return (
+            self.retry_after is None
+            and self.unreachable is None
+            and self.error is None
+            and self.hold_until is None
+        )
 
 
 Deliver = Callable[[Row, Message], Awaitable[Outcome]]
@@ -300,6 +309,8 @@ class Sender:
             until = self.monotonic() + max(result.retry_after, 0.05)
             self._paused_until = max(until, self._paused_until or until)
             outbox.postpone(self.db, row, self._wall(until), "rate limited", count_attempt=False)
+        elif result.hold_until is not None:
+            outbox.postpone(self.db, row, result.hold_until, result.error, result.hold_counts)
         elif result.unreachable is not None:
             self._unreachable[row.chat_id] = result.unreachable
             outbox.mark_failed(self.db, row, "unreachable", result.unreachable)

@@ -34,7 +34,7 @@ class Reachability:
         bot, a rate limit or a refused message say nothing about it)."""
         if result.ok:
             self._delivered(now)
-        elif result.error is not None and not result.permanent:
+        elif result.error is not None and not result.permanent and result.hold_until is None:
             self._failed(now, result.error)
 
     def _delivered(self, now: datetime) -> None:

@@ -161,6 +161,11 @@ def erase_member(db: Database, member_id: str, now: datetime) -> None:
             "i.chat_id = conversations.chat_id and i.member_id = ?)",
             [member_id],
         )
+        db.execute(  # when they last wrote on WhatsApp, and their numbered menu
+            "delete from whatsapp_chats where chat_id in (select chat_id from identities "
+            "where platform = 'whatsapp' and member_id = ?)",
+            [member_id],
+        )
         for table, column, action in reversed(MEMBER_TABLES):
             # A close under way keeps copies of rows in staging tables (storage/secrecy.py):
             # they would come back after the erasure, so they are erased too.

@@ -18,6 +18,7 @@ from storage.pulses.schema import pulses_migrations
 from storage.suggestions.schema import suggestions_migrations
 from storage.tiers.schema import tiers_migrations
 from storage.votes.schema import votes_migrations
+from storage.whatsapp_schema import whatsapp_migrations
 
 core = Migrations("mutual_voice.core")
 
@@ -233,6 +234,7 @@ MIGRATION_SETS: list[Migrations] = [
     languages_migrations,
     erased_migrations,
     health_migrations,
+    whatsapp_migrations,
 ]
 
 

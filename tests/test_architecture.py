@@ -119,11 +119,21 @@ def test_each_platform_is_one_adapter_folder_with_start_app_stop(tmp_path):
     from bot.config import load_settings
 
     config = tmp_path / "mutual-voice.toml"
-    config.write_text('[telegram]\nenabled = true\n[slack]\nenabled = true\nmode = "socket"\n')
-    tokens = {"TELEGRAM_TOKEN": "1:x", "SLACK_BOT_TOKEN": "xoxb-x", "SLACK_APP_TOKEN": "xapp-x"}
+    config.write_text(
+        '[telegram]\nenabled = true\n[slack]\nenabled = true\nmode = "socket"\n'
+        '[whatsapp]\nphone_number_id = "1"\nbusiness_number = "+447700900000"\n'
+        'verify_token = "verify-me"\n'
+    )
+    tokens = {
+        "TELEGRAM_TOKEN": "1:x",
+        "SLACK_BOT_TOKEN": "xoxb-x",
+        "SLACK_APP_TOKEN": "xapp-x",
+        "WHATSAPP_TOKEN": "EAAx",
+        "WHATSAPP_APP_SECRET": "secret",
+    }
     settings = load_settings(config, environ={f"MUTUAL_VOICE_{k}": v for k, v in tokens.items()})
     folders = {path.parent.name for path in (ROOT / "bot" / "adapters").glob("*/__init__.py")}
-    assert folders == set(settings.platforms) == {"telegram", "slack"}
+    assert folders == set(settings.platforms) == {"telegram", "slack", "whatsapp"}
     for platform in settings.platforms:  # as bot/runner.py loads them
         adapter = importlib.import_module(f"bot.adapters.{platform}.adapter")
         assert inspect.iscoroutinefunction(adapter.start)

@@ -46,6 +46,10 @@ COMMANDS = {
         "status",
         "Is the bot running, can it reach each platform, what waits, what failed (exit 1 if not running).",
     ),
+    "whatsapp": (
+        "whatsapp",
+        "WhatsApp: check the message templates, estimate a broadcast's reach and cost.",
+    ),
     "backup": ("backup", "Copy the database to FILE, consistent even while the bot runs."),
     "restore": ("backup", "Put the backup FILE in place of the database (stop the bot first)."),
 }

@@ -241,10 +241,10 @@ def invite(
         click.echo(f"Wrote {plural(len(issued), 'QR code')} and invites.csv to {qr_dir} ({until}).")
         return
     for item in issued:
-        link = item.links.get("telegram") or f"send the bot: JOIN {item.code}"
+        link = item.link or f"send the bot: JOIN {item.code}"
         click.echo(f"{item.member_id}\t{item.name}\t{link}")
     click.echo(f"{plural(len(issued), 'invite')}, {until}.")
-    if "telegram" not in state.app.ctx.join_links:
+    if not state.app.ctx.join_links:
         click.echo("Tip: set telegram.bot_username in the config to print t.me join links.")
 
 
@@ -335,4 +335,3 @@ def erase(state: State, member_id: str, yes: bool) -> None:
     click.echo(
         f"Erased {member_id}: personal data and connections removed; anonymous results kept."
     )
-

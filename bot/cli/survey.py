@@ -14,6 +14,7 @@ from datetime import timedelta
 import click
 
 from bot import demo
+from bot.adapters.whatsapp import limits as whatsapp_limits
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
 from handlers import i18n
@@ -109,6 +110,9 @@ def send(state: State, survey_id: str, follow: bool) -> None:
     morning = quiet_until(ctx.now(), None, policy.quiet_hours, policy.organisation.timezone)
     if morning is not None and report.queued:
         click.echo(f"It is quiet hours: invitations wait until {morning:%H:%M}.")
+    reach = whatsapp_limits.broadcast_line(app.settings, ctx.db, ctx.now())
+    if reach and report.queued:
+        click.echo(reach)
     if follow and report.queued:
         _follow(ctx, round_row["id"], report.queued)
 

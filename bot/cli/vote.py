@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from bot.adapters.whatsapp import limits as whatsapp_limits
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
 from handlers import i18n
@@ -103,6 +104,9 @@ def open_(state: State, vote_id: str) -> None:
             else "."
         )
     )
+    reach = whatsapp_limits.broadcast_line(app.settings, app.db, app.ctx.now())
+    if reach and report.queued:
+        click.echo(reach)
 
 
 @vote.command()

@@ -8,11 +8,17 @@ then hands over the links, letters or QR codes in its own way, and records the i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from bot.app import App
-from bot.invites.files import PLATFORM, check_links, letter_head, telegram_constituencies
+from bot.invites.files import (
+    PLATFORM,
+    check_links,
+    letter_head,
+    platform_of,
+    telegram_constituencies,
+)
 from bot.invites.letters import LetterHead
 from handlers.members import invites
 from handlers.members.invites import Invite, Selection
@@ -75,15 +81,19 @@ def prepare(app: App, options: Options) -> Batch:
         if group not in known:
             raise OptionError("--constituency", f"{group!r} is not one of {', '.join(known)}")
     head = letter_head(app.settings) if options.files == LETTERS else None
-    if options.files:
-        check_links(app.ctx.join_links)
     selection = Selection(
         member_ids=options.member_ids,
         constituencies=options.constituencies or telegram_constituencies(app.settings),
         not_joined=options.not_joined,
         invited_before=app.ctx.now() - options.older_than if options.older_than else None,
     )
-    return Batch(invites.prepare(app.ctx, invites.choose(app.ctx, selection)), head)
+    prepared = [
+        replace(invite, platform=platform_of(app.settings, invite.constituency))
+        for invite in invites.prepare(app.ctx, invites.choose(app.ctx, selection))
+    ]
+    if options.files:
+        check_links(app.ctx.join_links, [invite.platform for invite in prepared] or [PLATFORM])
+    return Batch(prepared, head)
 
 
 def nobody(options: Options) -> str:

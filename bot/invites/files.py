@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bot.config import Settings
@@ -36,10 +36,18 @@ def telegram_constituencies(settings: Settings) -> tuple[str, ...]:
 
 
 def platform_of(settings: Settings, constituency: str) -> str:
-    """The platform a member of this constituency joins by: Slack's groups when Slack is
-    on, else Telegram (the letter's words and the link a /j/ address leads to)."""
-    in_slack = settings.slack.enabled and constituency in settings.slack.constituencies
-    return "slack" if in_slack else PLATFORM
+    """The platform a member of this constituency joins by (the letter's words, its QR
+    code, and the link a /j/ address leads to): Slack's groups when Slack is on; WhatsApp
+    for the groups in whatsapp.constituencies (every group when Telegram is off); else
+    Telegram."""
+    if settings.slack.enabled and constituency in settings.slack.constituencies:
+        return "slack"
+    whatsapp = settings.whatsapp
+    if whatsapp.enabled and (
+        constituency in whatsapp.constituencies or not settings.telegram.enabled
+    ):
+        return "whatsapp"
+    return PLATFORM
 
 
 def letter_head(settings: Settings) -> LetterHead:
@@ -58,7 +66,10 @@ def letter_head(settings: Settings) -> LetterHead:
         settings.organisation.language,
         return_line=settings.invites.return_address.strip(),
         web_url=short_link_base(settings),
-        handles={"telegram": f"@{username}"} if username else {},
+        handles={
+            **({"telegram": f"@{username}"} if username else {}),
+            **({"whatsapp": number} if (number := settings.whatsapp.business_number) else {}),
+        },
         slack_groups=settings.slack.constituencies if settings.slack.enabled else (),
     )
 
@@ -68,11 +79,19 @@ def short_link_base(settings: Settings) -> str:
     return settings.web.public_url if settings.web.enabled and settings.web.public_url else ""
 
 
-def check_links(join_links: dict[str, str]) -> None:
-    if PLATFORM not in join_links:
+def check_links(join_links: dict[str, str], platforms: Iterable[str] = (PLATFORM,)) -> None:
+    """Refuse letters or QR codes for a platform whose join link is not known (Slack has
+    none: its letters give the code to type)."""
+    for platform in sorted(set(platforms) - {"slack"}):
+        if platform in join_links:
+            continue
+        if platform == PLATFORM:
+            raise InviteFileError(
+                "letters and QR codes need the bot's t.me link: set telegram.bot_username "
+                "in the config (or enable Telegram so the bot can ask for it)"
+            )
         raise InviteFileError(
-            "letters and QR codes need the bot's t.me link: set telegram.bot_username "
-            "in the config (or enable Telegram so the bot can ask for it)"
+            f"letters and QR codes for {platform} need its link: set whatsapp.business_number"
         )
 
 
@@ -123,7 +142,7 @@ def write_qr_files(
     """One PNG per member and invites.csv, which names each member's PNG, into `folder`."""
     # Roster member ids are letters, digits, ".", "_" and "-": safe as file names.
     names = [f"{invite.member_id}.png" for invite in invites]
-    write_pngs([i.links[PLATFORM] for i in invites], [folder / n for n in names], progress)
+    write_pngs([i.links[i.platform] for i in invites], [folder / n for n in names], progress)
     write_csv(
         folder / "invites.csv",
         [
@@ -144,7 +163,7 @@ def write_qr_files(
                 invite.name,
                 "|".join(invite.address),
                 invite.language,
-                invite.links[PLATFORM],
+                invite.links.get(invite.platform, ""),
                 invite.code,
                 invite.issued_at.isoformat() if invite.issued_at else "",
                 invite.expires_at.isoformat(),

@@ -131,6 +131,19 @@ PLATFORMS = {
         ),
         type_code=N_("No camera? Open Telegram, search for the account {handle} and send it:"),
     ),
+    "whatsapp": PlatformWords(
+        intro=N_(
+            "We want to hear what you think. You can tell us on your phone, with "
+            "WhatsApp. It takes one minute to join."
+        ),
+        steps=(
+            N_("1. Install WhatsApp first. It is free, from your phone's app store."),
+            N_("2. Open the camera on your phone."),
+            N_("3. Point it at the square on this page."),
+            N_("4. Tap the link. WhatsApp opens with a message ready. Tap Send."),
+        ),
+        type_code=N_("No camera? Open WhatsApp and send this message to {handle}:"),
+    ),
     # Slack has no link that carries a code: its members type it.
     "slack": PlatformWords(
         intro=N_(
@@ -162,7 +175,8 @@ class LetterHead:
     slack_groups: tuple[str, ...] = ()  # constituencies whose members join by Slack
 
     def platform(self, invite: Invite) -> str:
-        return "slack" if invite.constituency in self.slack_groups else "telegram"
+        """The row of `PLATFORMS` a member's letter is worded by."""
+        return "slack" if invite.constituency in self.slack_groups else invite.platform
 
 
 def short_link(web_url: str, token: str) -> str:

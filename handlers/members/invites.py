@@ -39,11 +39,17 @@ class Invite:
     language: str = ""  # the language their letter is in (theirs, else the organisation's)
     issued_at: datetime | None = None
     replaces: datetime | None = None  # when the member's earlier invite was issued, if any
+    platform: str = "telegram"  # the one their letter and QR code join by
 
     @property
     def code(self) -> str:
         """The token as printed for typing: ABCD-EFGH-JKMN-PQRS-TUVW-XY."""
         return grouped(self.token)
+
+    @property
+    def link(self) -> str | None:
+        """The join link of `platform`, if known."""
+        return self.links.get(self.platform)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -58,6 +64,7 @@ class Invite:
             "replaces": self.replaces.isoformat() if self.replaces else None,
             "links": self.links,
             "language": self.language,
+            "platform": self.platform,
         }
 
 

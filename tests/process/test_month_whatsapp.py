@@ -1,0 +1,261 @@
+"""A week of the running bot with WhatsApp enabled beside Telegram and Slack: the real
+runner with the three real adapters and APScheduler, against the three fakes, on a clock
+the test moves.
+
+Tenants are on Telegram or WhatsApp, staff on Slack. Every scheduled newsletter, vote
+announcement, check-in and result reaches every member on their own platform. On
+WhatsApp nothing free-form goes outside the 24-hour window: a member who has not written
+for a day is sent the "Take part" template and reads what waited once they tap it.
+Forged webhooks are refused, redelivered ones handled once, and the log holds no error.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.whatsapp import templates as template_file
+from bot.app import App
+from handlers.votes.admin import create_vote
+from storage import conversations, members, outbox, whatsapp
+from surveys.votes.definitions import load_vote_file
+from tests.fakes.whatsapp_api import DISPLAY_NUMBER, FakeWhatsApp, Template
+from tests.process.harness import (
+    COUNCIL,
+    Bot,
+    ProcessClock,
+    fakes,
+    free_port,
+    import_members,
+    link_telegram,
+    no_tracebacks,
+    running,
+    write_config,
+)
+from tests.process.test_month import SURVEY, VOTE, VOTE_TITLE, london, says
+
+pytestmark = pytest.mark.slow
+
+TELEGRAM = {"t1": 5001, "t2": 5002, "t3": 5003}
+WHATSAPP = {"w1": "447700900201", "w2": "447700900202", "w3": "447700900203"}
+STAFF = {"s1": "U0STAFF01", "s2": "U0STAFF02", "s3": "U0STAFF03"}
+ROSTER = "member_id,name,email,constituency\n" + "".join(
+    [f"{m},Tenant {m},,tenant\n" for m in (*TELEGRAM, *WHATSAPP)]
+    + [f"{m},Staff {m},{m}@riverside.example,staff\n" for m in STAFF]
+)
+VERIFY = "verify-token-for-the-month"
+
+
+class WhatsApp:
+    """The WhatsApp members' phones, over the fake."""
+
+    def __init__(self, fake: FakeWhatsApp, bot: Bot) -> None:
+        self.fake, self.bot = fake, bot
+
+    def texts(self, member: str) -> list[str]:
+        return [s.text for s in self.fake.sent_to(WHATSAPP[member])]
+
+    def saw(self, member: str, words: str) -> bool:
+        return says(self.texts(member), words)
+
+    async def handled(self, event: dict, what: str) -> None:
+        message_id = event["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+        db = self.bot.app.db
+        await self.bot.until(
+            lambda: (
+                conversations.handled(db, "whatsapp", message_id)
+                and outbox.waiting(db, "whatsapp") - len(self.held()) == 0
+            ),
+            what,
+        )
+
+    def held(self) -> list[dict]:
+        return [
+            r
+            for r in outbox.rows_for(self.bot.app.db, "whatsapp")
+            if r["status"] == "pending" and (r["error"] or "").startswith("held")
+        ]
+
+    async def take_part(self, member: str) -> None:
+        event = await self.fake.push_quick_reply(
+            WHATSAPP[member], template_file.TAKE_PART_PAYLOAD, "Take part"
+        )
+        await self.handled(event, f"{member}'s tap on Take part")
+
+    async def press(self, member: str, label: str) -> None:
+        phone = WHATSAPP[member]
+        for sent in reversed(self.fake.sent_to(phone)):
+            for option_id, title in sent.options:
+                if label in title:
+                    kind = sent.body["interactive"]["type"]
+                    push = (
+                        self.fake.push_button_reply
+                        if kind == "button"
+                        else self.fake.push_list_reply
+                    )
+                    event = await push(phone, option_id, title)
+                    await self.handled(event, f"{member}'s choice of {label!r}")
+                    return
+        raise AssertionError(f"no option {label!r} for {member}: {self.texts(member)}")
+
+
+def whatsapp_section(fake: FakeWhatsApp, port: int) -> str:
+    return f"""
+[whatsapp]
+enabled = true
+phone_number_id = "{fake.phone_number_id}"
+business_number = "+{DISPLAY_NUMBER}"
+access_token = "{fake.token}"
+app_secret = "{fake.app_secret}"
+verify_token = "{VERIFY}"
+api_url = "{fake.api_url}"
+port = {port}
+constituencies = ["tenant"]
+"""
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Path:
+    (tmp_path / "surveys").mkdir()
+    (tmp_path / "surveys" / "tenant-check.toml").write_text(SURVEY, encoding="utf-8")
+    (tmp_path / "rules.toml").write_text(VOTE, encoding="utf-8")
+    return tmp_path
+
+
+async def test_a_week_on_three_platforms_keeps_whatsapps_rules(world, caplog):
+    caplog.set_level(logging.INFO)
+    clock = ProcessClock(london(30, 9, 30, month=11))  # a Monday
+    port = free_port()
+    templates = [
+        Template(s.name, s.language, s.body, s.category, s.buttons) for s in template_file.load()
+    ]
+    async with (
+        fakes(clock) as (telegram, slack),
+        FakeWhatsApp(
+            webhook_url=f"http://127.0.0.1:{port}/whatsapp/webhook",
+            clock=lambda: clock.now.timestamp(),
+            templates=templates,
+        ) as fake,
+    ):
+        for member_id, user in STAFF.items():
+            slack.add_user(user, f"{member_id}@riverside.example", f"Staff {member_id}")
+        extra = '\n[surveys]\nfolder = "surveys"\n' + whatsapp_section(fake, port)
+        config = write_config(world, telegram, slack, extra)
+
+        def set_up(app: App) -> None:
+            import_members(app, ROSTER)
+            for member_id, user in TELEGRAM.items():
+                telegram.add_user(user)
+                link_telegram(app, member_id, user)
+            for member_id, phone in WHATSAPP.items():
+                members.link_identity(app.db, "whatsapp", phone, phone, member_id, app.clock())
+                # They joined this morning: their windows are open until tomorrow 09:00.
+                whatsapp.wrote(app.db, phone, app.clock())
+                fake.last_inbound[phone] = app.clock().timestamp()
+            zone = app.settings.organisation.timezone
+            create_vote(app.ctx, load_vote_file(world / "rules.toml", zone), "officer", False)
+
+        async with running(config, clock, telegram, slack, set_up) as bot:
+            phones = WhatsApp(fake, bot)
+            await bot.until(
+                lambda: not members.unlinked(bot.app.db, "slack", ["staff"]),
+                "the staff to be matched to Slack",
+            )
+
+            # Tuesday 10:00, the newsletter: the WhatsApp windows closed at 09:00.
+            await bot.at(london(1, 10))
+            await bot.until(
+                lambda: (
+                    all(
+                        any(s.type == "template" for s in fake.sent_to(p))
+                        for p in WHATSAPP.values()
+                    )
+                    and all(bot.telegram_texts(u) for u in TELEGRAM.values())
+                    and len(phones.held()) == len(WHATSAPP)
+                ),
+                "templates to WhatsApp members, the newsletter to the others",
+            )
+            newsletter = next(r for r in phones.held())["payload"]["text"][:40]
+            for member in WHATSAPP:
+                assert not phones.saw(member, newsletter)
+                await phones.take_part(member)
+                assert phones.saw(member, newsletter), member
+
+            # Forged and unsigned webhooks change nothing.
+            forged = fake.inbound(WHATSAPP["w1"], "text", {"body": "/mydata"})
+            assert await fake.deliver(forged, signature="sha256=" + "f" * 64) == 403
+            assert await fake.deliver(forged, signature="") == 403
+
+            # Wednesday 09:00: the vote opens; their windows (from Tuesday 10:00) are open.
+            await bot.at(london(2, 9))
+            await bot.until(
+                lambda: (
+                    all(phones.saw(m, f"New vote: {VOTE_TITLE}") for m in WHATSAPP)
+                    and all(
+                        says(bot.telegram_texts(u), f"New vote: {VOTE_TITLE}")
+                        for u in TELEGRAM.values()
+                    )
+                    and all(
+                        says(bot.slack_texts(bot.dm(u)), f"New vote: {VOTE_TITLE}")
+                        for u in STAFF.values()
+                    )
+                ),
+                "the vote's announcement on all three platforms",
+            )
+            for member in ("w1", "w2"):
+                for label in ("Vote now", "For", "Confirm"):
+                    await phones.press(member, label)
+            # w2's "Confirm" delivered again by Meta: still one ballot.
+            last = fake.inbound(WHATSAPP["w2"], "text", {"body": "/help"})
+            assert await fake.deliver(last) == 200
+            assert await fake.redeliver(last) == 200
+            await phones.handled(last, "w2's /help")
+            for user in list(TELEGRAM.values())[:2]:
+                for label in ("Vote now", "For", "Confirm"):
+                    await bot.press(user, label)
+
+            # Wednesday 10:00: the check-in. w1 and w2 wrote at 09:00 (they voted), so their
+            # windows are open; w3 last wrote on Tuesday at 10:00, so theirs has just closed.
+            await bot.at(london(2, 10))
+            await bot.until(
+                lambda: (
+                    phones.saw("w1", "Repairs are done well")
+                    and phones.saw("w2", "Repairs are done well")
+                    and len(phones.held()) == 1
+                    and [s.type for s in fake.sent_to(WHATSAPP["w3"])].count("template") == 2
+                ),
+                "the check-in's question to w1 and w2, a new invitation to w3",
+            )
+            await phones.take_part("w3")
+            for member in WHATSAPP:
+                await phones.press(member, "Agree")
+
+            # Friday 17:00: the vote closes; the windows closed on Thursday.
+            await bot.at(london(4, 17))
+            await bot.until(
+                lambda: (
+                    says(bot.slack_texts(COUNCIL), f"Result: {VOTE_TITLE}")
+                    and all(
+                        says(bot.telegram_texts(u), f"Result: {VOTE_TITLE}")
+                        for u in TELEGRAM.values()
+                    )
+                    and len(phones.held()) >= len(WHATSAPP)
+                ),
+                "the result to the council and Telegram, held on WhatsApp",
+            )
+            for member in WHATSAPP:
+                await phones.take_part(member)
+                assert phones.saw(member, f"Result: {VOTE_TITLE}"), member
+            result = next(t for t in bot.slack_texts(COUNCIL) if f"Result: {VOTE_TITLE}" in t)
+            assert "4 of 9 eligible members voted" in result, result
+
+        assert fake.window_violations == 0
+        assert fake.interactive_violations == 0
+        assert [e.code for _, e in fake.refused] == []
+        invitations = [s.to for s in fake.sent if s.type == "template"]
+        assert sorted(invitations) == sorted(
+            [*WHATSAPP.values(), *WHATSAPP.values(), WHATSAPP["w3"]]
+        )
+    assert no_tracebacks(caplog.records) == []
