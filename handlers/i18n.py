@@ -9,14 +9,15 @@ edit one text file and nothing needs compiling at install time or can go stale.
 from __future__ import annotations
 
 import gettext
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -44,6 +45,15 @@ LONG_WHEN = N_("EEEE d MMMM 'at' HH:mm")
 SHORT_WHEN = N_("HH:mm 'on' EEE d MMM")
 # NOTE: a Unicode date pattern, e.g. "Mon 30 Nov".
 DAY = N_("EEE d MMM")
+# NOTE: a Unicode date pattern, e.g. "Tuesday 9 December 2026".
+LONG_DATE = N_("EEEE d MMMM y")
+
+# How a language writes a weekday inside a sentence, where CLDR gives it as a heading.
+# Welsh: every date slot in the catalogue is an adverb of time or follows a preposition
+# that mutates (tan, ar, erbyn), so "Dydd Sadwrn" is written "ddydd Sadwrn" ("tan ddydd
+# Sadwrn", "yn cau ddydd Llun"); tests/handlers/members/test_welsh_catalogue.py holds
+# the catalogue to that.
+IN_A_SENTENCE: dict[str, tuple[re.Pattern[str], str]] = {"cy": (re.compile(r"\bDydd\b"), "ddydd")}
 
 
 @dataclass(frozen=True)
@@ -69,15 +79,24 @@ class Translator:
 
     def when(self, local: datetime) -> str:
         """e.g. "Friday 14 March at 17:00" (`local` is already in the reader's time zone)."""
-        return format_datetime(local, self(LONG_WHEN), locale=self.locale)
+        return self._in_a_sentence(format_datetime(local, self(LONG_WHEN), locale=self.locale))
 
     def day(self, local: datetime) -> str:
         """e.g. "Mon 30 Nov"."""
-        return format_datetime(local, self(DAY), locale=self.locale)
+        return self._in_a_sentence(format_datetime(local, self(DAY), locale=self.locale))
 
     def short_when(self, local: datetime) -> str:
         """e.g. "17:00 on Fri 14 Mar"."""
-        return format_datetime(local, self(SHORT_WHEN), locale=self.locale)
+        return self._in_a_sentence(format_datetime(local, self(SHORT_WHEN), locale=self.locale))
+
+    def date(self, day: date) -> str:
+        """e.g. "Tuesday 9 December 2026"."""
+        return self._in_a_sentence(format_date(day, self(LONG_DATE), locale=self.locale))
+
+    def _in_a_sentence(self, text: str) -> str:
+        """The date as it reads mid-sentence (the only place the bot puts one)."""
+        rule = IN_A_SENTENCE.get(self.language)
+        return rule[0].sub(rule[1], text) if rule else text
 
     @property
     def locale(self) -> Locale:

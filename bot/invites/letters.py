@@ -19,7 +19,6 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 from PIL import Image
@@ -54,8 +53,6 @@ PRIVACY = N_(
     "people, never your name."
 )
 EXPIRY = N_("This link works once, until {date}. After that, ask us for a new one.")
-# NOTE: a Unicode date pattern for the letter's last day, e.g. "Tuesday 15 December 2026".
-EXPIRY_DATE = N_("EEEE d MMMM y")
 GREETING = N_("Dear {name},")
 TYPE_IT = N_("Or type this link:")
 
@@ -201,7 +198,7 @@ def _fixed_text(pdf: LetterPDF, head: LetterHead, invite: Invite, _: Translator)
     # Every invite of a batch expires together, so the expiry line is fixed text too. It
     # names the last whole day, so "until Tuesday" never means "until Wednesday lunchtime".
     last = (invite.expires_at.astimezone(ZoneInfo(head.timezone)) - timedelta(days=1)).date()
-    date = format_date(last, _(EXPIRY_DATE), locale=_.locale)
+    date = _.date(last)
     return FixedText(
         organisation_size=pdf.fitted(head.organisation, 16, "B"),
         link_size=pdf.fitted(_shown(invite.links["telegram"]), 13, "M"),
@@ -209,7 +206,7 @@ def _fixed_text(pdf: LetterPDF, head: LetterHead, invite: Invite, _: Translator)
         steps=[line for step in STEPS for line in pdf.wrap(_(step), 14, "B")],
         no_phone=pdf.wrap(_(NO_PHONE).format(contact=_unbroken_numbers(head.contact)), 13),
         privacy=pdf.wrap(_(PRIVACY).format(threshold=head.anonymity_threshold), 12),
-        expiry=pdf.wrap(_(EXPIRY).format(date=date[:1].upper() + date[1:]), 13, "B"),
+        expiry=pdf.wrap(_(EXPIRY).format(date=date), 13, "B"),
         greeting=_(GREETING),
         type_it=_(TYPE_IT),
     )

@@ -32,6 +32,10 @@ def ordinal(n: int, _: Translator) -> str:
         "many": _.pgettext("ordinal, many", "{n}th"),
         "other": _.pgettext("ordinal, other", "{n}th"),
     }
+    if n in (11, 13, 14, 16, 17, 19):
+        # Welsh writes these "-eg" (11eg) and 12, 15, 18 "-fed", which CLDR's ordinal
+        # rules put in one form; other languages translate this like "ordinal, other".
+        return _.pgettext("ordinal, 11 13 14 16 17 19", "{n}th").format(n=n)
     return patterns[_.locale.ordinal_form(n)].format(n=n)
 
 
