@@ -127,7 +127,8 @@ def ballot_screen(
         for i, name in enumerate(shown):
             cost = f" · {money(vote, d.options[i].cost or 0)}" if d.method == "budget" else ""
             buttons.append(button(vote, f"{'✓ ' if i in picks else ''}{name}{cost}", "vote.b", i))
-        buttons.append(button(vote, _("Submit ({n} chosen)").format(n=len(picks)), "vote.done"))
+        chosen = _.ngettext("Submit ({n} chosen)", "Submit ({n} chosen)", len(picks))
+        buttons.append(button(vote, chosen.format(n=len(picks)), "vote.done"))
     if any(o.statement for o in d.options):
         buttons.append(button(vote, _("Read the statements"), "vote.about"))
     return "\n".join(lines).strip(), tuple(buttons)

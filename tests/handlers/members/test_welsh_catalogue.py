@@ -171,6 +171,24 @@ def test_numbers_mutate_the_nouns_they_count_in_all_six_plural_forms():
     assert problems == []
 
 
+NUMBERS = {"n", "count", "number", "limit", "length", "threshold", "days", "every", "ballots",
+           "votes", "valid", "invalid", "blank", "cast", "eligible", "voted", "total", "level"}
+
+
+def test_a_number_before_a_noun_that_mutates_has_a_plural_form():
+    """ "bob {every} pleidlais" cannot say "bob 2 bleidlais": such a message needs ngettext."""
+    nouns = FEMININE | MASCULINE
+    problems = []
+    for entry in catalogue():
+        if not entry.id or entry.pluralizable:
+            continue
+        for match in re.finditer(r"\{([a-z_]+)(?::[^{}]*)?\}\s+([\w'’ŵŷâêîôû]+)", entry.string):
+            noun = radical_of(match.group(2).lower(), nouns)
+            if match.group(1) in NUMBERS and noun and {soft(noun), aspirate(noun)} != {noun}:
+                problems.append(f"{entry.id!r}: '{match.group(0)}' needs the six plural forms")
+    assert problems == []
+
+
 def test_the_checker_knows_welsh_numbers():
     """The rule above, on forms a Welsh speaker wrote out."""
     assert [expected("pleidlais", i) for i in range(6)] == [
