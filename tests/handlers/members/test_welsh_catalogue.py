@@ -275,3 +275,34 @@ def test_welsh_ordinals_follow_the_noun_and_use_eg_where_welsh_does():
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st"]
     asked = welsh("Your {ordinal} choice?").format(ordinal=ordinal(1, welsh))
     assert asked == "Eich dewis 1af?"
+
+
+def test_slips_a_welsh_reader_noticed_stay_fixed():
+    welsh = "\n".join(text for entry in catalogue() if entry.id for text in forms(entry))
+    for slip in (
+        "wedi'u oedi",  # h before a vowel after 'u: wedi'u hoedi
+        "dal bleidleisio",  # gallwch chi ddal i bleidleisio
+        "nhw dal",  # dal mutates after the subject
+        "ymuno â'ch gwahoddiad",  # "join your invitation"
+        "yn ôl ymlaen",  # "back on"
+        "Sut rydyn ni'n gwneud",  # "how we're doing", word for word
+        "cyn iddo allu agor",  # a vote (pleidlais) is feminine
+        "ddim yn gwybod /",  # one doesn't "know" a command
+    ):
+        assert slip not in welsh
+
+
+def test_a_threshold_is_said_in_words_not_as_a_fraction():
+    from fractions import Fraction
+
+    from surveys.votes.tally.simple import SIMPLE_MAJORITY, TWO_THIRDS, Threshold
+
+    welsh = i18n.translator("cy")
+    assert SIMPLE_MAJORITY.to_pass(10).render(welsh) == (
+        "I basio, mae angen mwy na hanner o'r 10 o bleidleisiau a fwriwyd ar y cynnig."
+    )
+    assert TWO_THIRDS.to_pass(2).render(welsh) == (
+        "I basio, mae angen o leiaf dwy ran o dair o'r 2 bleidlais a fwriwyd ar y cynnig."
+    )
+    assert str(TWO_THIRDS.to_pass(6)).startswith("To pass, the resolution needs at least two thirds")
+    assert "60%" in str(Threshold(Fraction(3, 5), inclusive=True).to_pass(5))
