@@ -227,5 +227,21 @@ def for_account(
     return for_row(ctx, row)
 
 
+def named(ctx: Context, _: Translator, word: str) -> str:
+    """A constituency, group or role as this reader reads it (config `organisation.names`)."""
+    return _.pick(ctx.policy.organisation.named(word))
+
+
+def topic(ctx: Context, _: Translator, stored: str) -> str:
+    """A suggestion topic as this reader reads it (topics are stored in the config's English)."""
+    found = next((t for t in ctx.policy.suggestions.categories if str(t) == stored), stored)
+    return _.pick(found)
+
+
+def organisation(ctx: Context, _: Translator) -> str:
+    """The organisation's name in this reader's language (config `organisation.name`)."""
+    return _.pick(ctx.policy.organisation.name)
+
+
 def for_organisation(ctx: Context) -> Translator:
     return translator(language_of(ctx, None), language_of(ctx, None))

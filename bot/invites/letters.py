@@ -166,6 +166,7 @@ class LetterPDF(FPDF):
 class FixedText:
     """What is the same on every letter of a batch in one language, wrapped and sized once."""
 
+    organisation: str  # its name in this language (organisation.name may give one per language)
     organisation_size: float
     link_size: float  # every link of a batch has the same length
     intro: list[str]
@@ -199,12 +200,14 @@ def _fixed_text(pdf: LetterPDF, head: LetterHead, invite: Invite, _: Translator)
     # names the last whole day, so "until Tuesday" never means "until Wednesday lunchtime".
     last = (invite.expires_at.astimezone(ZoneInfo(head.timezone)) - timedelta(days=1)).date()
     date = _.date(last)
+    organisation = _.pick(head.organisation)
     return FixedText(
-        organisation_size=pdf.fitted(head.organisation, 16, "B"),
+        organisation=organisation,
+        organisation_size=pdf.fitted(organisation, 16, "B"),
         link_size=pdf.fitted(_shown(invite.links["telegram"]), 13, "M"),
         intro=pdf.wrap(_(INTRO), 14),
         steps=[line for step in STEPS for line in pdf.wrap(_(step), 14, "B")],
-        no_phone=pdf.wrap(_(NO_PHONE).format(contact=_unbroken_numbers(head.contact)), 13),
+        no_phone=pdf.wrap(_(NO_PHONE).format(contact=_unbroken_numbers(_.pick(head.contact))), 13),
         privacy=pdf.wrap(_(PRIVACY).format(threshold=head.anonymity_threshold), 12),
         expiry=pdf.wrap(_(EXPIRY).format(date=date), 13, "B"),
         greeting=_(GREETING),
@@ -221,7 +224,7 @@ def _lines(pdf: LetterPDF, y: float, lines: Iterable[str], size: float, style: s
 def _page(
     pdf: LetterPDF, head: LetterHead, text: FixedText, invite: Invite, code: Image.Image
 ) -> None:
-    pdf.write_line(MARGIN, head.organisation, text.organisation_size, "B")
+    pdf.write_line(MARGIN, text.organisation, text.organisation_size, "B")
     y = 45.0  # where a window envelope shows the address
     # The roster's words without bidirectional controls: a PDF has no isolates to keep
     # an override in a name from turning the words after it around.
