@@ -10,7 +10,7 @@ from handlers.messages import Event, Message, reply
 from handlers.suggestions.card import card
 from handlers.suggestions.text import similar, words
 from storage.suggestions import queries as suggestions
-from surveys.pulses.sentiment import label, polarity
+from surveys.pulses.sentiment import label, not_scored, polarity, reads
 
 
 def over_limit(ctx: Context, event: Event) -> Message | None:
@@ -40,15 +40,17 @@ def send(ctx: Context, event: Event, found: dict) -> Message | list[Message]:
         return refusal
     text, named = found["text"], bool(found["named"])
     mine = words(text)
-    score = polarity(text)
+    # Scored only in a language TextBlob reads, by the member's setting (never guessed).
+    language = i18n.language_of(ctx, event.member.language)
+    score = polarity(text) if reads(language) else None
     number = suggestions.create(
         ctx.db,
         member_id=event.member.member_id,
         text=text,
         topic=found["topic"],
         named=named,
-        sentiment=label(score),
-        polarity=round(score, 3),
+        sentiment=label(score) if score is not None else not_scored(language),
+        polarity=round(score, 3) if score is not None else None,
         words=mine,
         similar=similar(mine, suggestions.earlier_words(ctx.db)),
         now=ctx.now(),
