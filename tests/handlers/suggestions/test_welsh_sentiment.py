@@ -17,6 +17,7 @@ from surveys.pulses.results import round_results
 from surveys.pulses.sentiment import not_scored, reads
 from tests.handlers.pulses.test_pulse_chat import join, open_round
 from tests.handlers.suggestions.test_suggestions import LEE, PAT, PAT_ID, Chat
+from tests.helpers import add_members
 from tests.surveys.pulses.test_survey_results import PULSE
 
 ANGRY_WELSH = "Mae'r gwres wedi torri ers wythnos ac mae'n ofnadwy, rydyn ni'n flin iawn."
@@ -55,7 +56,7 @@ def test_a_noted_welsh_comment_is_not_scored_and_english_ones_still_are():
 def test_a_welsh_suggestion_is_not_scored_on_the_card_the_digest_and_the_record(ctx):
     chat = Chat(ctx)
     members.set_language(ctx.db, PAT_ID, "cy")
-    chat.suggest(PAT, ANGRY_WELSH, topic="Fy nghartref", how="Dienw")
+    chat.suggest(PAT, ANGRY_WELSH, topic="Fy nghartref", how="Gyda fy enw")
     chat.suggest(LEE, "The heating is broken again and it is terrible.")
     welsh, english = suggestions.get(ctx.db, 1), suggestions.get(ctx.db, 2)
     assert (welsh["sentiment"], welsh["polarity"]) == ("not scored (Welsh)", None)
@@ -79,3 +80,15 @@ def test_the_results_text_heads_unscored_comments_with_their_language(ctx):
     text = pulse_results.render(ctx, round_row, results)
     assert "  Not scored (Welsh):\n  - \ue000Sylw rhif 0\ue001" in text  # quoted member text
     assert "Neutral:" not in text
+
+
+def test_an_anonymous_writers_language_is_told_only_when_enough_members_read_it(ctx):
+    chat = Chat(ctx)
+    members.set_language(ctx.db, PAT_ID, "cy")  # the only Welsh reader
+    chat.suggest(PAT, ANGRY_WELSH, topic="Fy nghartref", how="Dienw")
+    assert suggestions.get(ctx.db, 1)["sentiment"] in ("positive", "neutral", "negative")
+    add_members(ctx, "member_id,name,email,constituency,language\n" + "".join(
+        f"cy-{i},Aelod {i},,tenant,cy\n" for i in range(4)
+    ))  # now five read Welsh: saying so points to nobody
+    chat.suggest(PAT, ANGRY_WELSH, topic="Fy nghartref", how="Dienw")
+    assert suggestions.get(ctx.db, 2)["sentiment"] == "not scored (Welsh)"
