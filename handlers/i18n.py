@@ -56,6 +56,12 @@ LONG_DATE = N_("EEEE d MMMM y")
 IN_A_SENTENCE: dict[str, tuple[re.Pattern[str], str]] = {"cy": (re.compile(r"\bDydd\b"), "ddydd")}
 
 
+# "a, b and c"; a translation may join the last item differently before a vowel.
+AND = N_("{first} and {last}")
+# What starts with a vowel for `Translator.listing`.
+VOWELS = frozenset("aeiouâêîôûáéíóúàèìòùäëïöü")
+
+
 @dataclass(frozen=True)
 class Translator:
     """Text, plurals and dates in one language; call it like gettext's `_`."""
@@ -97,6 +103,20 @@ class Translator:
         """The date as it reads mid-sentence (the only place the bot puts one)."""
         rule = IN_A_SENTENCE.get(self.language)
         return rule[0].sub(rule[1], text) if rule else text
+
+    def listing(self, items: list[str] | tuple[str, ...]) -> str:
+        """ "a, b and c"; a language may join the last item differently before a vowel
+        (Welsh: "a" becomes "ac")."""
+        items = list(items)
+        if len(items) <= 1:
+            return "".join(items)
+        first, last = ", ".join(items[:-1]), items[-1]
+        if last[:1].lower() in VOWELS:
+            # NOTE: for a last item that starts with a vowel (Welsh: "{first} ac {last}").
+            joined = self.pgettext("before a vowel", "{first} and {last}")
+        else:
+            joined = self(AND)
+        return joined.format(first=first, last=last)
 
     @property
     def locale(self) -> Locale:

@@ -28,9 +28,7 @@ def period(days: int, _: Translator) -> str:
 
 
 def listing(parts: list[str], _: Translator) -> str:
-    if len(parts) == 1:
-        return parts[0]
-    return _("{first} and {last}").format(first=", ".join(parts[:-1]), last=parts[-1])
+    return _.listing(parts)
 
 
 def did_that_counts(

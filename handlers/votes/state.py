@@ -192,7 +192,4 @@ def new_receipt() -> str:
 
 
 def _list(items: tuple[str, ...] | list[str], _: Translator) -> str:
-    items = list(items)
-    if len(items) == 1:
-        return items[0]
-    return _("{first} and {last}").format(first=", ".join(items[:-1]), last=items[-1])
+    return _.listing(items)

@@ -306,3 +306,13 @@ def test_a_threshold_is_said_in_words_not_as_a_fraction():
     )
     assert str(TWO_THIRDS.to_pass(6)).startswith("To pass, the resolution needs at least two thirds")
     assert "60%" in str(Threshold(Fraction(3, 5), inclusive=True).to_pass(5))
+
+
+def test_a_welsh_list_joins_its_last_item_with_ac_before_a_vowel():
+    welsh, english = i18n.translator("cy"), i18n.translator("en")
+    assert welsh.listing(["staff", "tenantiaid"]) == "staff a tenantiaid"
+    assert welsh.listing(["staff", "tenantiaid", "aelodau'r bwrdd"]) == (
+        "staff, tenantiaid ac aelodau'r bwrdd"
+    )
+    assert welsh.listing(["wedi ateb 2 holiadur"]) == "wedi ateb 2 holiadur"
+    assert english.listing(["staff", "owners"]) == "staff and owners"
