@@ -32,6 +32,7 @@ from handlers.settings import (
     Surveys,
     Tiers,
 )
+from surveys.localised import LANGUAGE_TAG, Local
 
 DEFAULT_CONFIG_NAME = "mutual-voice.toml"
 # `Settings.source` when no config file was found (an empty folder: the demo).
@@ -265,7 +266,43 @@ def _build(cls: type, data: Any, prefix: str, source: str, skip: set[str] = froz
     return cls(**values)
 
 
+# Text members read, which the file may give per language: { en = "…", cy = "…" }.
+LOCALISABLE = {"organisation.name", "organisation.contact", "suggestions.categories"}
+
+
+def _local(value: dict[str, Any], key: str, source: str) -> Local:
+    if not value or not all(
+        isinstance(tag, str) and LANGUAGE_TAG.match(tag) and isinstance(text, str)
+        for tag, text in value.items()
+    ):
+        raise ConfigError(
+            f'{source}: {key}: a text per language must look like {{ en = "…", cy = "…" }} '
+            f"(got {value!r})"
+        )
+    return Local(value)
+
+
+def _names(value: Any, key: str, source: str) -> tuple[tuple[str, Local], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f'{source}: {key}: must be a table, e.g. tenant = {{ cy = "tenant" }}')
+    names = []
+    for word, texts in value.items():
+        if not isinstance(texts, dict):
+            raise ConfigError(
+                f'{source}: {key}.{word}: must give the word per language, e.g. {{ cy = "…" }}'
+            )
+        names.append((word, _local({"en": word} | texts, f"{key}.{word}", source)))
+    return tuple(names)
+
+
 def _coerce(kind: Any, value: Any, key: str, source: str) -> Any:
+    if key == "organisation.names":
+        return _names(value, key, source)
+    if key in LOCALISABLE:
+        if isinstance(value, dict):
+            return _local(value, key, source)
+        if isinstance(value, list):
+            value = [_local(v, key, source) if isinstance(v, dict) else v for v in value]
     if dataclasses.is_dataclass(kind):
         return _build(kind, value, key + ".", source)
     origin = typing.get_origin(kind)
@@ -315,7 +352,8 @@ def _check(s: Settings, source: str) -> None:
     for name in s.organisation.constituencies:
         if not NAME.match(name):
             fail("organisation.constituencies", f"{name!r} should be a short lowercase word")
-    if len(s.organisation.contact) > 200 or not s.organisation.contact.isprintable():
+    contacts = getattr(s.organisation.contact, "translations", {"": s.organisation.contact})
+    if any(len(text) > 200 or not text.isprintable() for text in contacts.values()):
         fail(
             "organisation.contact",
             'one line of at most 200 characters, e.g. "Jo Bloggs at the office, 01632 960123"',
@@ -356,7 +394,11 @@ def _check(s: Settings, source: str) -> None:
             fail(f"digests.{key}", f"not a valid cron expression: {error}")
     if not s.suggestions.categories:
         fail("suggestions.categories", 'list at least one topic, e.g. ["services", "other"]')
-    if not all(topic.strip() for topic in s.suggestions.categories):
+    if not all(
+        text.strip()
+        for topic in s.suggestions.categories
+        for text in getattr(topic, "translations", {"": topic}).values()
+    ):
         fail("suggestions.categories", "a topic is empty")
     _check_places(s, fail)
     unknown = set(s.slack.constituencies) - set(s.organisation.constituencies)

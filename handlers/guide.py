@@ -36,7 +36,7 @@ def help_text(ctx: Context, event: Event, router: Router) -> Message:
     _ = i18n.for_event(ctx, event)
     lines = [
         _("{organisation}: have your say in a few taps.").format(
-            organisation=ctx.policy.organisation.name
+            organisation=i18n.organisation(ctx, _)
         )
     ]
     lines += [f"/{name} - {_(text)}" for name, text in router.menu(ctx, event)]

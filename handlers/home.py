@@ -34,13 +34,13 @@ NOT_ON_ROSTER = N_(
 
 
 def who_you_are(ctx: Context, member: Member) -> Message:
-    org = ctx.policy.organisation.name
     _ = i18n.for_member(ctx, member)
+    org = i18n.organisation(ctx, _)
     return Message(
         to=Recipient.of(member.member_id),
         title=_("Hello, {name}").format(name=first_name(member)),
         text=_("You're a {constituency} member of {org}. Your voice shapes how it's run.").format(
-            constituency=member.constituency, org=org
+            constituency=i18n.named(ctx, _, member.constituency), org=org
         ),
         choices=(Option(_("What can I do?"), "help.show"), Option(_("My privacy"), "help.privacy")),
     )
@@ -111,8 +111,9 @@ SECTIONS: tuple[Section, ...] = (
 def summary(ctx: Context, member: Member | None, router: Router) -> list[Message]:
     """The home's sections for `member`; for a stranger, how to get in."""
     if member is None:
-        org = ctx.policy.organisation.name
-        text = i18n.for_member(ctx, None)(NOT_ON_ROSTER).format(org=org)
+        _ = i18n.for_member(ctx, None)
+        org = i18n.organisation(ctx, _)
+        text = _(NOT_ON_ROSTER).format(org=org)
         return [Message(to=Recipient(), title=org, text=text)]
     sections = []
     for build in SECTIONS:

@@ -9,14 +9,15 @@ edit one text file and nothing needs compiling at install time or can go stale.
 from __future__ import annotations
 
 import gettext
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -44,6 +45,21 @@ LONG_WHEN = N_("EEEE d MMMM 'at' HH:mm")
 SHORT_WHEN = N_("HH:mm 'on' EEE d MMM")
 # NOTE: a Unicode date pattern, e.g. "Mon 30 Nov".
 DAY = N_("EEE d MMM")
+# NOTE: a Unicode date pattern, e.g. "Tuesday 9 December 2026".
+LONG_DATE = N_("EEEE d MMMM y")
+
+# How a language writes a weekday inside a sentence, where CLDR gives it as a heading.
+# Welsh: every date slot in the catalogue is an adverb of time or follows a preposition
+# that mutates (tan, ar, erbyn), so "Dydd Sadwrn" is written "ddydd Sadwrn" ("tan ddydd
+# Sadwrn", "yn cau ddydd Llun"); tests/handlers/members/test_welsh_catalogue.py holds
+# the catalogue to that.
+IN_A_SENTENCE: dict[str, tuple[re.Pattern[str], str]] = {"cy": (re.compile(r"\bDydd\b"), "ddydd")}
+
+
+# "a, b and c"; a translation may join the last item differently before a vowel.
+AND = N_("{first} and {last}")
+# What starts with a vowel for `Translator.listing`.
+VOWELS = frozenset("aeiouâêîôûáéíóúàèìòùäëïöü")
 
 
 @dataclass(frozen=True)
@@ -69,15 +85,38 @@ class Translator:
 
     def when(self, local: datetime) -> str:
         """e.g. "Friday 14 March at 17:00" (`local` is already in the reader's time zone)."""
-        return format_datetime(local, self(LONG_WHEN), locale=self.locale)
+        return self._in_a_sentence(format_datetime(local, self(LONG_WHEN), locale=self.locale))
 
     def day(self, local: datetime) -> str:
         """e.g. "Mon 30 Nov"."""
-        return format_datetime(local, self(DAY), locale=self.locale)
+        return self._in_a_sentence(format_datetime(local, self(DAY), locale=self.locale))
 
     def short_when(self, local: datetime) -> str:
         """e.g. "17:00 on Fri 14 Mar"."""
-        return format_datetime(local, self(SHORT_WHEN), locale=self.locale)
+        return self._in_a_sentence(format_datetime(local, self(SHORT_WHEN), locale=self.locale))
+
+    def date(self, day: date) -> str:
+        """e.g. "Tuesday 9 December 2026"."""
+        return self._in_a_sentence(format_date(day, self(LONG_DATE), locale=self.locale))
+
+    def _in_a_sentence(self, text: str) -> str:
+        """The date as it reads mid-sentence (the only place the bot puts one)."""
+        rule = IN_A_SENTENCE.get(self.language)
+        return rule[0].sub(rule[1], text) if rule else text
+
+    def listing(self, items: list[str] | tuple[str, ...]) -> str:
+        """ "a, b and c"; a language may join the last item differently before a vowel
+        (Welsh: "a" becomes "ac")."""
+        items = list(items)
+        if len(items) <= 1:
+            return "".join(items)
+        first, last = ", ".join(items[:-1]), items[-1]
+        if last[:1].lower() in VOWELS:
+            # NOTE: for a last item that starts with a vowel (Welsh: "{first} ac {last}").
+            joined = self.pgettext("before a vowel", "{first} and {last}")
+        else:
+            joined = self(AND)
+        return joined.format(first=first, last=last)
 
     @property
     def locale(self) -> Locale:
@@ -206,6 +245,22 @@ def for_account(
     if row is None or row.get("erased_at"):
         return translator(language_of(ctx, app_language), language_of(ctx, None))
     return for_row(ctx, row)
+
+
+def named(ctx: Context, _: Translator, word: str) -> str:
+    """A constituency, group or role as this reader reads it (config `organisation.names`)."""
+    return _.pick(ctx.policy.organisation.named(word))
+
+
+def topic(ctx: Context, _: Translator, stored: str) -> str:
+    """A suggestion topic as this reader reads it (topics are stored in the config's English)."""
+    found = next((t for t in ctx.policy.suggestions.categories if str(t) == stored), stored)
+    return _.pick(found)
+
+
+def organisation(ctx: Context, _: Translator) -> str:
+    """The organisation's name in this reader's language (config `organisation.name`)."""
+    return _.pick(ctx.policy.organisation.name)
 
 
 def for_organisation(ctx: Context) -> Translator:

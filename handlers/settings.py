@@ -8,14 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from surveys.localised import Local
+
 
 @dataclass(frozen=True)
 class Organisation:
+    # `name` and `contact` are a `Local` where the file gives them per language.
     name: str = "Our Mutual"
     timezone: str = "Europe/London"
     language: str = "en"
     constituencies: tuple[str, ...] = ("staff", "tenant")
     contact: str = ""
+    # How members read the roster's words (constituencies, groups, roles), per language:
+    # `[organisation.names]` `tenant = { cy = "tenant" }`, `"Repairs panel" = { cy = "…" }`.
+    names: tuple[tuple[str, Local], ...] = ()
+
+    def named(self, word: str) -> str:
+        """A constituency, group or role as the roster writes it, with its translations."""
+        return next((local for key, local in self.names if key == word), word)
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,14 @@ class Surveys:
 
 @dataclass(frozen=True)
 class Suggestions:
-    categories: tuple[str, ...] = ("services", "my home", "workplace", "community fund", "other")
+    # A topic is a `Local` where the file gives it per language; str() is what is stored.
+    categories: tuple[str, ...] = (
+        Local({"en": "services", "cy": "gwasanaethau"}),
+        Local({"en": "my home", "cy": "fy nghartref"}),
+        Local({"en": "workplace", "cy": "gweithle"}),
+        Local({"en": "community fund", "cy": "cronfa gymunedol"}),
+        Local({"en": "other", "cy": "arall"}),
+    )
     response_days: int = 14
     max_length: int = 2000
     per_day: int = 5

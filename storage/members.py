@@ -112,6 +112,18 @@ def languages_read(db: Database) -> set[str]:
     }
 
 
+def language_counts(db: Database) -> dict[str, int]:
+    """How many active members read each language tag (their choice, else the roster's)."""
+    return {
+        row[0]: row[1]
+        for row in db.execute(
+            "select coalesce(language_chosen, language), count(*) from members "
+            "where erased_at is null and coalesce(language_chosen, language) is not null "
+            "group by 1"
+        )
+    }
+
+
 def set_language(db: Database, member_id: str, language: str) -> None:
     """Record the language a member chose for themselves."""
     db["members"].update(member_id, {"language_chosen": language})

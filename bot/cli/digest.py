@@ -14,6 +14,7 @@ import click
 
 from bot.cli.output import emit_json
 from bot.cli.state import State, pass_state
+from handlers import i18n
 from handlers.context import Context
 from handlers.digests import newsletter as digest_members
 from handlers.digests import scheduled as digests
@@ -114,7 +115,7 @@ def _newsletter(ctx: Context, built: digests.Built, member_id: str | None) -> di
             note = f"{row['name']} has not joined a chat yet, so would not get this:"
     return {
         "member_id": member_id,
-        "title": digest_members.title(ctx) if text else "",
+        "title": digest_members.title(ctx, i18n.for_row(ctx, row)) if text else "",
         "text": text or "",
         "image": None,
         "note": note,

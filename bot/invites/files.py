@@ -51,8 +51,8 @@ def platform_of(settings: Settings, constituency: str) -> str:
 
 
 def letter_head(settings: Settings) -> LetterHead:
-    contact = settings.organisation.contact.strip()
-    if not contact:
+    contact = settings.organisation.contact  # a Local where given per language: keep it
+    if not contact.strip():
         raise InviteFileError(
             f"letters say who to ask without a smartphone: set organisation.contact in "
             f'{settings.source} (e.g. contact = "Jo Bloggs at the office, 01632 960123")'

@@ -82,11 +82,12 @@ QR_GAP = 8.0  # between the code and the steps beside it
 # return line is printed as configured, in no language.
 # NOTE: a Unicode date pattern for the letter's own date, e.g. "6 December 2026".
 ISSUE_DATE = N_("d MMMM y")
-ISSUED = N_("Date: {date}")
+# {issued_on} is a day without its weekday ("6 December 2026"): nothing to mutate.
+ISSUED = N_("Date: {issued_on}")
 REMINDER = N_("Reminder")
 REPLACES = N_(
-    "This letter replaces the one we sent you on this date: {date}. The code in that "
-    "letter no longer works. Please use this one."
+    "This letter replaces the one we sent you on this date: {issued_on}. The code in "
+    "that letter no longer works. Please use this one."
 )
 GREETING = N_("Dear {name},")
 NO_PHONE = N_("No smartphone? Please contact {contact}. We will help you take part.")
@@ -95,8 +96,6 @@ PRIVACY = N_(
     "people, never your name."
 )
 EXPIRY = N_("This link works once, until {date}. After that, ask us for a new one.")
-# NOTE: a Unicode date pattern for the letter's last day, e.g. "Tuesday 15 December 2026".
-EXPIRY_DATE = N_("EEEE d MMMM y")
 # NOTE: the word a member sends before their code, in capitals. The bot accepts any one
 # word there, so a translation cannot break joining.
 JOIN_WORD = N_("JOIN")
@@ -338,6 +337,7 @@ class FixedText:
     """What is the same on every letter of a batch in one language and platform, wrapped
     and sized once."""
 
+    organisation: str  # its name in this language (organisation.name may give one per language)
     organisation_size: float
     intro: list[str]
     steps: list[str]  # beside the QR code
@@ -390,22 +390,26 @@ def _fixed_text(
     # Every invite of a batch expires together, so the expiry line is fixed text too. It
     # names the last whole day, so "until Tuesday" never means "until Wednesday lunchtime".
     last = (invite.expires_at.astimezone(zone) - timedelta(days=1)).date()
-    date = format_date(last, _(EXPIRY_DATE), locale=_.locale)
+    date = _.date(last)
     issued = invite.issued_at or invite.expires_at  # (an invite made before issue dates)
     handle = head.handles.get(platform, "")
+    organisation = _.pick(head.organisation)
     return FixedText(
-        organisation_size=pdf.fitted(head.organisation, 16, "B"),
+        organisation=organisation,
+        organisation_size=pdf.fitted(organisation, 16, "B"),
         intro=pdf.wrap(_(words.intro), 13),
         steps=[line for step in words.steps for line in pdf.wrap(_(step), 13, "B", STEP_WIDTH)],
         steps_without_code=[line for step in words.steps for line in pdf.wrap(_(step), 13, "B")],
         type_code=pdf.wrap(_(words.type_code).format(handle=handle), 12),
         join_word=_(JOIN_WORD),
         web=pdf.wrap(_(WEB), 12),
-        no_phone=pdf.wrap(_(NO_PHONE).format(contact=_unbroken_numbers(head.contact)), 12),
+        no_phone=pdf.wrap(
+            _(NO_PHONE).format(contact=_unbroken_numbers(_.pick(head.contact))), 12
+        ),
         privacy=pdf.wrap(_(PRIVACY).format(threshold=head.anonymity_threshold), 11),
-        expiry=pdf.wrap(_(EXPIRY).format(date=date[:1].upper() + date[1:]), 12, "B"),
+        expiry=pdf.wrap(_(EXPIRY).format(date=date), 12, "B"),
         greeting=_(GREETING),
-        issued=_(ISSUED).format(date=_day(issued, zone, _)),
+        issued=_(ISSUED).format(issued_on=_day(issued, zone, _)),
         reminder=_(REMINDER),
         translator=_,
     )
@@ -455,19 +459,21 @@ def _window(pdf: LetterPDF, return_line: str, lines: Sequence[str]) -> None:
 def _page(
     pdf: LetterPDF, head: LetterHead, text: FixedText, invite: Invite, code: Image.Image | None
 ) -> None:
-    pdf.write_line(14.0, head.organisation, text.organisation_size, "B")
+    pdf.write_line(14.0, text.organisation, text.organisation_size, "B")
     # The roster's words without bidirectional controls: a PDF has no isolates to keep
     # an override in a name from turning the words after it around.
     name = without_controls(invite.name)
     _window(
-        pdf, head.return_line or head.organisation, [name, *map(without_controls, invite.address)]
+        pdf, head.return_line or text.organisation, [name, *map(without_controls, invite.address)]
     )
 
     side = {"x": SIDE_X, "width": SIDE_WIDTH}
     y = pdf.write_line(WINDOW.y + WINDOW_PADDING, text.issued, 11, **side) + 2
     if invite.replaces is not None:
         _ = text.translator
-        replaced = _(REPLACES).format(date=_day(invite.replaces, ZoneInfo(head.timezone), _))
+        replaced = _(REPLACES).format(
+            issued_on=_day(invite.replaces, ZoneInfo(head.timezone), _)
+        )
         y = pdf.write_line(y, text.reminder, 12, "B", **side)
         y = _lines(pdf, y, pdf.wrap(replaced, 10, "B", SIDE_WIDTH), 10, "B", **side)
 

@@ -134,7 +134,7 @@ def copy_for(ctx: Context, news: News, member_id: str) -> str | None:
 
 def title(ctx: Context, _: Translator | None = None) -> str:
     _ = _ or i18n.for_organisation(ctx)
-    return _("News from {organisation}").format(organisation=ctx.policy.organisation.name)
+    return _("News from {organisation}").format(organisation=i18n.organisation(ctx, _))
 
 
 def newsletter(
@@ -151,7 +151,7 @@ def newsletter(
         [
             Section(
                 _("You said, we did"),
-                [_adopted(r, _) for r in news.adopted],
+                [_adopted(ctx, r, _) for r in news.adopted],
                 _("Type /suggest."),
             ),
             Section(_("Vote results"), [_result(v, _) for v in closed]),
@@ -183,7 +183,8 @@ class Section:
         lines = [self.heading, *(self.bullet + item for item in self.items[: self.shown])]
         if len(self.items) > self.shown:
             n = len(self.items) - self.shown
-            more = f"{_.ngettext('and {n} more.', 'and {n} more.', n).format(n=n)} {self.more}"
+            # Outside an f-string, where pybabel finds it.
+            more = _.ngettext("and {n} more.", "and {n} more.", n).format(n=n) + " " + self.more
             lines.append(self.bullet + more.rstrip())
         return lines
 
@@ -210,13 +211,13 @@ def _may_vote(vote: Vote, reader: dict[str, Any]) -> bool:
     return vote.opened_at is None or parse(reader["created_at"]) <= vote.opened_at
 
 
-def _adopted(row: dict[str, Any], _: Translator) -> str:
+def _adopted(ctx: Context, row: dict[str, Any], _: Translator) -> str:
     # An anonymous suggestion's own words can give its writer away to everyone who
     # reads the newsletter, so only named ones are quoted; the council's note is theirs.
     said = (
         f"“{quoted(words.shorten(row['text'], 60))}”"
         if row["named"]
-        else _("An idea about {topic}").format(topic=row["topic"])
+        else _("An idea about {topic}").format(topic=i18n.topic(ctx, _, row["topic"]))
     )
     outcome = row["note"] or (row["replies"][-1] if row["replies"] else "")
     return _("{said}: adopted.").format(said=said) + (f" {quoted(outcome)}" if outcome else "")

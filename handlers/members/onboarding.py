@@ -50,7 +50,6 @@ def welcome_choices(_: Translator) -> tuple[Option, ...]:
 
 
 def start(ctx: Context, event: Command) -> Message:
-    org = ctx.policy.organisation.name
     # A link carries the token as issued; a member typing it may add dashes and capitals.
     token = invites.typed_token(event.args) or event.args.strip()
     member = event.member
@@ -58,13 +57,18 @@ def start(ctx: Context, event: Command) -> Message:
     if token and (member is None or invites.find_token_owner(ctx, token) != member.member_id):
         member_id, reason = invites.redeem(ctx, token, event.sender)
         if reason is not None:
-            return reply(event, i18n.for_event(ctx, event)(REFUSALS[reason]))
+            # A known invite (expired, used, replaced) says whose it is: answer in the
+            # language the roster gives that member, not the app's.
+            owner = invites.find_token_owner(ctx, token)
+            _ = i18n.for_member_id(ctx, owner) if owner else i18n.for_event(ctx, event)
+            return reply(event, _(REFUSALS[reason]))
         member = identity.member_for(ctx, event.sender.platform, event.sender.platform_user_id)
         assert member is not None and member.member_id == member_id
         event = replace(event, member=member)
         redeemed = True
     elif member is None:
-        return reply(event, i18n.for_event(ctx, event)(HOW_TO_JOIN).format(org=org))
+        _ = i18n.for_event(ctx, event)
+        return reply(event, _(HOW_TO_JOIN).format(org=i18n.organisation(ctx, _)))
     # Staff matched in Slack and the console demo are linked before their first /start.
     first = members.mark_welcomed(
         ctx.db, event.sender.platform, event.sender.platform_user_id, ctx.now()
@@ -73,7 +77,11 @@ def start(ctx: Context, event: Command) -> Message:
     _ = i18n.for_member(ctx, member)
     return reply(
         event,
-        _(text).format(name=identity.first_name(member), org=org, constituency=member.constituency),
+        _(text).format(
+            name=identity.first_name(member),
+            org=i18n.organisation(ctx, _),
+            constituency=i18n.named(ctx, _, member.constituency),
+        ),
         choices=welcome_choices(_),
     )
 

@@ -23,8 +23,8 @@ def me(ctx: Context, event: Event) -> Message:
         _("You are {name} (member {member_id}), a {constituency} member of {organisation}.").format(
             name=member.name,
             member_id=member.member_id,
-            constituency=member.constituency,
-            organisation=ctx.policy.organisation.name,
+            constituency=i18n.named(ctx, _, member.constituency),
+            organisation=i18n.organisation(ctx, _),
         ),
         _("Connected through: {platforms}.").format(
             platforms=", ".join(platforms) or _("nothing yet")
@@ -32,7 +32,7 @@ def me(ctx: Context, event: Event) -> Message:
         _("Your rung: {rung}. {promise}").format(
             rung=_.pick(here.tier.name), promise=_.pick(here.tier.promise)
         ),
-        did_that_counts(here.facts, ladder, _),
+        did_that_counts(here.facts, ladder, _, lambda word: i18n.named(ctx, _, word)),
         _("Language: {language} (/language to change it).").format(
             language=i18n.native_name(_.language)
         ),

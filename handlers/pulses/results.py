@@ -80,6 +80,7 @@ def results_of(ctx: Context, round_row: dict[str, Any], *, detail: bool = True) 
             pulses.comment_writers(ctx.db, round_row["id"]) if detail else [],
             privacy.anonymity_threshold,
         ),
+        language=i18n.language_of(ctx, None),
     )
 
 
@@ -155,7 +156,7 @@ def render(ctx: Context, round_row: dict[str, Any], results: RoundResults) -> st
         lines.append("Comments (never attributed, sorted by text):")
         for mood, comments in results.comments.items():
             if comments:
-                lines += [f"  {mood.capitalize()}:"] + [
+                lines += [f"  {mood[:1].upper()}{mood[1:]}:"] + [
                     f"  - {quoted(c.text)}{note(ctx, c)}" for c in comments
                 ]
     if results.still_open:

@@ -136,7 +136,8 @@ def next_step(ctx: Context, event: Event, draft_id: int, anyway: bool = False) -
     if not found["topic"]:
         topics = ctx.policy.suggestions.categories
         options = [
-            Option(t[:1].upper() + t[1:], "suggest.topic", f"{d}:{i}") for i, t in enumerate(topics)
+            Option(_.pick(t)[:1].upper() + _.pick(t)[1:], "suggest.topic", f"{d}:{i}")
+            for i, t in enumerate(topics)
         ]
         return reply(event, _(TOPIC), choices=[*options, cancel])
     if found["named"] is None:
@@ -176,7 +177,7 @@ def choose_topic(ctx: Context, event: Choice) -> Answer:
     d, code = found
     topics = ctx.policy.suggestions.categories
     if code.isdigit() and int(code) < len(topics):
-        suggestions.update_draft(ctx.db, d, ctx.now(), topic=topics[int(code)])
+        suggestions.update_draft(ctx.db, d, ctx.now(), topic=str(topics[int(code)]))
     return next_step(ctx, event, d)
 
 

@@ -9,8 +9,9 @@ from handlers.context import Context
 from handlers.messages import Event, Message, reply
 from handlers.suggestions.card import card
 from handlers.suggestions.text import similar, words
+from storage import members
 from storage.suggestions import queries as suggestions
-from surveys.pulses.sentiment import label, polarity
+from surveys.pulses.sentiment import label, not_scored, polarity, reads
 
 
 def over_limit(ctx: Context, event: Event) -> Message | None:
@@ -32,6 +33,23 @@ def over_limit(ctx: Context, event: Event) -> Message | None:
     return None
 
 
+def _written_in(ctx: Context, tag: str | None, named: bool) -> str:
+    """The language a suggestion is taken to be in: the writer's setting, never a guess
+    from the words. Only English is scored, and the card says "not scored (Welsh)"; so an
+    anonymous writer's language counts only where at least the anonymity threshold of
+    members read it (else the label would point to the few who do), and the
+    organisation's language stands in."""
+    language, own = i18n.language_of(ctx, tag), i18n.language_of(ctx, None)
+    if named or language == own:
+        return language
+    readers = sum(
+        count
+        for reader, count in members.language_counts(ctx.db).items()
+        if i18n.language_of(ctx, reader) == language
+    )
+    return language if readers >= ctx.policy.privacy.anonymity_threshold else own
+
+
 def send(ctx: Context, event: Event, found: dict) -> Message | list[Message]:
     """Record the suggestion, forward its card to the council, and say what happens next."""
     assert event.member is not None
@@ -40,15 +58,16 @@ def send(ctx: Context, event: Event, found: dict) -> Message | list[Message]:
         return refusal
     text, named = found["text"], bool(found["named"])
     mine = words(text)
-    score = polarity(text)
+    language = _written_in(ctx, event.member.language, named)
+    score = polarity(text) if reads(language) else None
     number = suggestions.create(
         ctx.db,
         member_id=event.member.member_id,
         text=text,
         topic=found["topic"],
         named=named,
-        sentiment=label(score),
-        polarity=round(score, 3),
+        sentiment=label(score) if score is not None else not_scored(language),
+        polarity=round(score, 3) if score is not None else None,
         words=mine,
         similar=similar(mine, suggestions.earlier_words(ctx.db)),
         now=ctx.now(),

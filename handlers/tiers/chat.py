@@ -102,7 +102,9 @@ def do_more(ctx: Context, event: Event) -> Message:
         return reply(event, _(ALREADY_PASSED_ON).format(tier=_.pick(tier.name)))
     records.ask(ctx.db, member.member_id, tier.id, ctx.now())
     text = _(ASK_CONSENT).format(
-        first=first_name(member), tier=_.pick(tier.name), constituency=member.constituency
+        first=first_name(member),
+        tier=_.pick(tier.name),
+        constituency=i18n.named(ctx, _, member.constituency),
     )
     choices = [
         Option(_("Yes, contact me"), CONSENT, f"yes:{tier.id}"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from handlers.i18n import N_, Translator
 from handlers.messages import Option
 from surveys.ladder.rungs import Facts, Ladder, Tier
@@ -26,12 +28,12 @@ def period(days: int, _: Translator) -> str:
 
 
 def listing(parts: list[str], _: Translator) -> str:
-    if len(parts) == 1:
-        return parts[0]
-    return _("{first} and {last}").format(first=", ".join(parts[:-1]), last=parts[-1])
+    return _.listing(parts)
 
 
-def did_that_counts(facts: Facts, ladder: Ladder, _: Translator) -> str:
+def did_that_counts(
+    facts: Facts, ladder: Ladder, _: Translator, named: Callable[[str], str] = str
+) -> str:
     """E.g. 'You answered 2 check-ins and voted once in the last 90 days.'"""
     done = []
     if facts.pulses:
@@ -58,14 +60,14 @@ def did_that_counts(facts: Facts, ladder: Ladder, _: Translator) -> str:
         else _("Nothing counted yet in {when}.").format(when=when)
     ]
     if facts.groups:
-        groups = listing(list(facts.groups), _)
+        groups = listing([named(group) for group in facts.groups], _)
         lines.append(
             _.ngettext(
                 "You're in {groups} (a group).", "You're in {groups} (groups).", len(facts.groups)
             ).format(groups=groups)
         )
     if facts.roles:
-        lines.append(_("Your role: {roles}.").format(roles=listing(list(facts.roles), _)))
+        lines.append(_("Your role: {roles}.").format(roles=listing([named(role) for role in facts.roles], _)))
     return " ".join(lines)
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from handlers import closes
+from handlers import closes, i18n
 from handlers.context import Context
 from handlers.messages import Member, Message, Recipient
 from handlers.schedule import CHECKPOINT, HELD, PAUSE, Pause, Rebuild
@@ -41,6 +41,7 @@ from handlers.votes.state import (
 from storage import audit, close_leases, faults, secrecy
 from storage.timestamps import iso
 from storage.votes import queries as store
+from surveys.localised import Local
 from surveys.votes.definitions import VoteDefinition, VoteOption, parse_poll
 from surveys.votes.tally import blt
 
@@ -339,6 +340,22 @@ def _closed(ctx: Context, vote_id: str) -> Vote:
     return vote
 
 
+def _poll_explanation(officer: Member, question: str) -> Local:
+    """"A quick poll from <officer>: <question>" in every language members read."""
+    said = {}
+    for language in i18n.available():
+        _ = i18n.translator(language)
+        text = (
+            _("A quick poll from {name}: {question}").format(name=officer.name, question=question)
+            if officer.name
+            else _("A quick poll from your membership officer: {question}").format(
+                question=question
+            )
+        )
+        said[language] = text
+    return Local(said)
+
+
 def quick_poll(ctx: Context, officer: Member, text: str) -> tuple[Vote, Iterator[Message]]:
     """`/poll [2h] Question? | A | B`: single choice, every constituency, open now."""
     question, options, minutes = parse_poll(text)
@@ -346,7 +363,7 @@ def quick_poll(ctx: Context, officer: Member, text: str) -> tuple[Vote, Iterator
     definition = VoteDefinition(
         id=f"poll-{now:%Y%m%d}-{secrets.token_hex(2)}",
         title=question,
-        explanation=f"A quick poll from {officer.name or 'your membership officer'}: {question}",
+        explanation=_poll_explanation(officer, question),
         method="single",
         closes=now + timedelta(minutes=minutes),
         options=tuple(VoteOption(o) for o in options),

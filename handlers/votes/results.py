@@ -223,11 +223,13 @@ def count_so_far(ctx: Context, vote: Vote) -> dict:
             every=every,
         )
         if not ballots
-        else phrase(
-            "Counted when {ballots:,} had voted; the count so far moves on every {every} votes, "
+        else phrase_n(
+            "Counted when {ballots:,} had voted; the count so far moves on every {n} vote, "
             "so that no one's vote can be told by comparing two looks.",
+            "Counted when {ballots:,} had voted; the count so far moves on every {n} votes, "
+            "so that no one's vote can be told by comparing two looks.",
+            every,
             ballots=ballots,
-            every=every,
         )
     )
     summary["explanation"].insert(1, str(step))

@@ -32,6 +32,10 @@ def ordinal(n: int, _: Translator) -> str:
         "many": _.pgettext("ordinal, many", "{n}th"),
         "other": _.pgettext("ordinal, other", "{n}th"),
     }
+    if n in (11, 13, 14, 16, 17, 19):
+        # Welsh writes these "-eg" (11eg) and 12, 15, 18 "-fed", which CLDR's ordinal
+        # rules put in one form; other languages translate this like "ordinal, other".
+        return _.pgettext("ordinal, 11 13 14 16 17 19", "{n}th").format(n=n)
     return patterns[_.locale.ordinal_form(n)].format(n=n)
 
 
@@ -123,7 +127,8 @@ def ballot_screen(
         for i, name in enumerate(shown):
             cost = f" · {money(vote, d.options[i].cost or 0)}" if d.method == "budget" else ""
             buttons.append(button(vote, f"{'✓ ' if i in picks else ''}{name}{cost}", "vote.b", i))
-        buttons.append(button(vote, _("Submit ({n} chosen)").format(n=len(picks)), "vote.done"))
+        chosen = _.ngettext("Submit ({n} chosen)", "Submit ({n} chosen)", len(picks))
+        buttons.append(button(vote, chosen.format(n=len(picks)), "vote.done"))
     if any(o.statement for o in d.options):
         buttons.append(button(vote, _("Read the statements"), "vote.about"))
     return "\n".join(lines).strip(), tuple(buttons)

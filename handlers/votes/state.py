@@ -131,7 +131,11 @@ def ineligible_reason(ctx: Context, vote: Vote, member: Member) -> str | None:
             "{title} is for {groups} members only. You're on the roll as a "
             "{constituency} member, so it isn't one you can vote in. If that's "
             "wrong, please tell your membership officer."
-        ).format(title=title, groups=_list(groups, _), constituency=member.constituency)
+        ).format(
+            title=title,
+            groups=_list([i18n.named(ctx, _, group) for group in groups], _),
+            constituency=i18n.named(ctx, _, member.constituency),
+        )
     row = members.get(ctx.db, member.member_id)
     if vote.opened_at and row and datetime.fromisoformat(row["created_at"]) > vote.opened_at:
         return _(
@@ -188,7 +192,4 @@ def new_receipt() -> str:
 
 
 def _list(items: tuple[str, ...] | list[str], _: Translator) -> str:
-    items = list(items)
-    if len(items) == 1:
-        return items[0]
-    return _("{first} and {last}").format(first=", ".join(items[:-1]), last=items[-1])
+    return _.listing(items)

@@ -124,8 +124,8 @@ class Comment:
     """A comment as shown: no constituency, no respondent, no position in the round."""
 
     text: str
-    polarity: float
-    sentiment: sentiment.Sentiment
+    polarity: float | None  # None: not scored (a language TextBlob does not read)
+    sentiment: str  # positive, neutral, negative, or e.g. "not scored (Welsh)"
     language: str | None = None  # noted only where enough wrote in it (anonymity.noted_languages)
 
 
@@ -133,7 +133,8 @@ class Comment:
 class RoundResults:
     """A round's results: turnout, one result per scored question, and comments.
 
-    `response_rate` is a percentage. `comments` maps positive / neutral / negative to
+    `response_rate` is a percentage. `comments` maps positive / neutral / negative (and
+    "not scored (Welsh)" for comments in a language the scorer does not read) to
     comments sorted by text, or is None when all are hidden; `comments_suppressed_reason`
     says why any are hidden.
     """
@@ -147,7 +148,7 @@ class RoundResults:
     response_rate: float | None
     turnout: tuple[Turnout, ...]
     questions: tuple[QuestionResult, ...]
-    comments: dict[sentiment.Sentiment, tuple[Comment, ...]] | None
+    comments: dict[str, tuple[Comment, ...]] | None
     comments_suppressed_reason: str | None = None
     still_open: bool = False
 
@@ -187,6 +188,7 @@ def round_results(
     previous: RoundResults | None = None,
     still_open: bool = False,
     noted: frozenset[str] = frozenset(),
+    language: str = "en",
 ) -> RoundResults:
     """Summarise one round from aggregated answers.
 
@@ -197,7 +199,8 @@ def round_results(
     may arrive as text from storage and are parsed by the question. Counts for comment
     questions are ignored: comments arrive as (constituency, text) or (constituency,
     text, language) in `comments`; a comment's language is kept only if it is in `noted`
-    (see `anonymity.noted_languages`).
+    (see `anonymity.noted_languages`). A comment with no noted language counts as
+    written in `language` (the organisation's); only English comments are scored.
     Figures for fewer than `threshold` people are hidden (see
     `anonymity.groups_to_hide` for breakdowns); comments are shown only from
     constituencies with at least `comment_threshold` comments, because what people
@@ -207,7 +210,7 @@ def round_results(
         raise ValueError("the comment threshold must be at least 1")
     by_question = _counts_by_question(definition, counts)
     constituencies = _constituencies(definition, by_question, respondents, eligible)
-    grouped_comments, comments_reason = _comments(comments, comment_threshold, noted)
+    grouped_comments, comments_reason = _comments(comments, comment_threshold, noted, language)
     if still_open:
         grouped_comments, comments_reason = None, STILL_OPEN
     total = _turnout("all", sum(respondents.values()), sum(eligible.values()))
@@ -374,7 +377,8 @@ def _comments(
     comments: Sequence[tuple[str, str] | tuple[str, str, str | None]],
     comment_threshold: int,
     noted: frozenset[str] = frozenset(),
-) -> tuple[dict[sentiment.Sentiment, tuple[Comment, ...]] | None, str | None]:
+    organisation_language: str = "en",
+) -> tuple[dict[str, tuple[Comment, ...]] | None, str | None]:
     """Comments grouped by sentiment and sorted by text, or None and why they are hidden."""
     written = [
         (group, text.strip(), language if language in noted else None)
@@ -406,14 +410,25 @@ def _comments(
     if not shown and written:
         return None, reason
     # Sorting by text, not arrival, so the order reveals nothing about who wrote what.
-    scores = {text: sentiment.polarity(text) for text, _ in set(shown)}
-    grouped: dict[sentiment.Sentiment, list[Comment]] = {name: [] for name in SENTIMENTS}
+    # Only the noted language is used, so that "not scored" never says more than the note.
+    written_in = {item: item[1] or organisation_language for item in set(shown)}
+    scores = {
+        text: sentiment.polarity(text)
+        for (text, _), language in written_in.items()
+        if sentiment.reads(language)
+    }
+    grouped: dict[str, list[Comment]] = {name: [] for name in SENTIMENTS}
     for text, language in sorted(
         shown, key=lambda item: (item[0].casefold(), item[0], item[1] or "")
     ):
-        score = round(scores[text], 2)
-        mood = sentiment.label(score)
-        grouped[mood].append(Comment(text=text, polarity=score, sentiment=mood, language=language))
+        if sentiment.reads(written_in[(text, language)]):
+            score: float | None = round(scores[text], 2)
+            mood = sentiment.label(score)
+        else:
+            score, mood = None, sentiment.not_scored(written_in[(text, language)])
+        grouped.setdefault(mood, []).append(
+            Comment(text=text, polarity=score, sentiment=mood, language=language)
+        )
     return {mood: tuple(items) for mood, items in grouped.items()}, reason
 
 

@@ -14,7 +14,7 @@ import logging
 import os
 import traceback
 
-from telegram import Bot, Chat, MaybeInaccessibleMessage, Update, User
+from telegram import Bot, BotCommandScopeChat, Chat, MaybeInaccessibleMessage, Update, User
 from telegram import Message as TelegramMessage
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
@@ -126,6 +126,9 @@ class TelegramAdapter:
         self._stop_sending = asyncio.Event()
         self._sending: asyncio.Task[None] | None = None
         self._recent: dict[int, None] = {}  # insertion-ordered: the oldest is dropped first
+        # The language of each private chat's own command menu, as set since start-up
+        # (None: the chat shows the menu for its app's language).
+        self._chat_menus: dict[int, str | None] = {}
 
     async def start(self) -> None:
         telegram_callbacks.check_codes(self.app.router.actions)
@@ -224,6 +227,7 @@ class TelegramAdapter:
             name, args = parsed
             origin = self._origin(update, user, message.chat)
             self.app.engine.handle(Command(*origin, name=name, args=args))
+            await self._menu_for(user, message.chat)
 
     async def on_text(self, update: Update, context: CallbackContext) -> None:
         message, user = update.message, update.effective_user
@@ -237,6 +241,7 @@ class TelegramAdapter:
         # knows it), whichever message the member swiped to reply to.
         origin = self._origin(update, user, message.chat)
         self.app.engine.handle(Text(*origin, text=message.text))
+        await self._menu_for(user, message.chat)
 
     async def on_other(self, update: Update, context: CallbackContext) -> None:
         """A photo, voice note or sticker: passed on as empty text, which gets a kind word."""
@@ -267,6 +272,7 @@ class TelegramAdapter:
         self.app.engine.handle(
             Choice(*origin, action=action, value=value, message_ref=str(message.message_id))
         )
+        await self._menu_for(user, message.chat)
 
     async def on_error(self, update: object, context: CallbackContext) -> None:
         error = context.error
@@ -285,6 +291,31 @@ class TelegramAdapter:
         # Says which id to configure when the council's group is being set up.
         log.info("telegram: ignoring group %s (%s)", chat.id, chat.title or chat.type)
         return False
+
+    async def _menu_for(self, user: User, chat: Chat) -> None:
+        """The chat's command menu in the member's language where that is not their app's
+        (chosen with /language or given by the roster): Telegram picks the menu by the
+        app's language otherwise. Set once per chat and language; after a restart, once
+        more on the chat's first update (a menu set before may be stale)."""
+        if chat.type != ChatType.PRIVATE:
+            return
+        ctx = self.app.ctx
+        reads = i18n.for_account(ctx, PLATFORM, str(user.id), user.language_code).language
+        app = i18n.language_of(ctx, user.language_code)
+        wanted = reads if reads != app else None
+        if chat.id in self._chat_menus and self._chat_menus[chat.id] == wanted:
+            return
+        scope = BotCommandScopeChat(chat.id)
+        try:
+            if wanted is None:
+                await self.bot.delete_my_commands(scope=scope)
+            else:
+                menu = telegram_commands.menu(self.app.router, ctx, wanted)
+                await self.bot.set_my_commands(menu, scope=scope)
+        except TelegramError as error:  # the menu is a convenience: try again next time
+            log.info("telegram: could not set a chat's menu: %s", self.app.redact(str(error)))
+            return
+        self._chat_menus[chat.id] = wanted
 
     def _button_gone(self, user: User) -> str:
         """ "That button no longer works." in the member's (or their app's) language."""

@@ -39,14 +39,26 @@ class Threshold:
                 "To pass, the resolution needs at least {fraction} of the {n:,} vote cast.",
                 "To pass, the resolution needs at least {fraction} of the {n:,} votes cast.",
                 cast,
-                fraction=str(self.fraction),
+                fraction=self.in_words(),
             )
         return phrase_n(
             "To pass, the resolution needs more than {fraction} of the {n:,} vote cast.",
             "To pass, the resolution needs more than {fraction} of the {n:,} votes cast.",
             cast,
-            fraction=str(self.fraction),
+            fraction=self.in_words(),
         )
+
+    def in_words(self) -> Phrase | str:
+        """The share as a sentence says it ("half", "two thirds"), never "1/2" mid-sentence."""
+        if self.fraction == Fraction(1, 2):
+            return phrase("half")
+        if self.fraction == Fraction(2, 3):
+            return phrase("two thirds")
+        if self.fraction == Fraction(3, 4):
+            return phrase("three quarters")
+        if self.fraction == 1:
+            return phrase("all")
+        return f"{float(self.fraction) * 100:.4g}%"
 
 
 SIMPLE_MAJORITY = Threshold(Fraction(1, 2), inclusive=False)

@@ -526,3 +526,21 @@ async def test_a_voice_note_gets_a_kind_word_not_silence(bot: Running) -> None:
     bot.fake.push_update(update)
     await bot.fake.wait_for(lambda: len(bot.fake.sent(chat_id=TENANT)) > before)
     assert bot.fake.sent(chat_id=TENANT)[-1]["text"].startswith("Sorry, I can only read typed")
+
+
+async def test_a_member_who_chose_welsh_gets_the_welsh_menu_in_an_english_app(
+    bot: Running,
+) -> None:
+    chat_scope = ('{"chat_id": 4545, "type": "chat"}', "")
+    bot.fake.add_user(4545, language_code="en")
+    members.set_language(bot.app.db, "t2", "cy")  # the roster's choice, or /language
+    await bot.join("t2", 4545)
+    await bot.fake.wait_for(lambda: chat_scope in bot.fake.scoped_commands)
+    welsh = {c["command"]: c["description"] for c in bot.fake.scoped_commands[chat_scope]}
+    assert welsh["help"] == "beth alla i ei wneud"
+
+    members.set_language(bot.app.db, "t2", "en")  # back to the app's language
+    await bot.reply_to(4545, "/help")
+    await bot.fake.wait_for(lambda: chat_scope not in bot.fake.scoped_commands)
+    default_scope = '{"type": "default"}'
+    assert bot.fake.scoped_commands[(default_scope, "cy")]  # the per-app menus are kept

@@ -170,7 +170,7 @@ def test_the_figure_and_vote_results_are_in_the_readers_language(ctx, clock):
     got = newsletters_by_member(ctx)
     welsh, english = got["staff-07"], got["staff-06"]
     assert (
-        "Sut rydyn ni'n gwneud\nO'r Holiadur staff diwethaf (6 wedi ateb): "
+        "Sut mae pethau'n mynd\nY tro diwethaf (Holiadur staff, 6 wedi ateb): "
         "Clywed ein llais a gweithredu arno: 4.0/5 (dim newid)" in welsh
     )
     assert "Staff rules: Mae'r cynnig wedi'i basio. (2 o 8 wedi pleidleisio)" in welsh

@@ -222,7 +222,7 @@ def test_vote_announcements_and_reminders_go_out_in_each_members_language(ctx, c
     sent = {(r["member_id"], r["key"].split(":")[2]): r["payload"] for r in outbox.rows_for(ctx.db)}
     assert sent[("t1", "open")]["title"].startswith("Pleidlais newydd: ")
     assert (
-        "Mae'r bleidlais ar agor tan Dydd Mercher 25 Tachwedd am 10:00."
+        "Mae'r bleidlais ar agor tan ddydd Mercher 25 Tachwedd am 10:00."
         in sent[("t1", "open")]["text"]
     )
     assert [c["label"] for c in sent[("t1", "open")]["choices"]] == ["Pleidleisio nawr"]
@@ -244,7 +244,7 @@ def test_the_newsletter_and_the_home_speak_the_readers_language(ctx):
     )
     adopt(ctx)
     built = {m.to.member_id: m for m in digests.members(ctx, ctx.now()).messages}
-    assert built["staff-01"].title == "Newyddion gan Our Mutual"
+    assert built["staff-01"].title == "Newyddion Our Mutual"
     assert built["staff-01"].text.startswith("Fe ddywedoch chi, fe wnaethon ni\n")
     assert built["staff-01"].text.endswith("Teipiwch /settings i stopio'r cylchlythyrau hyn.")
     assert built["staff-02"].text.startswith("You said, we did\n")
@@ -296,7 +296,7 @@ def test_a_vote_result_goes_to_each_member_in_their_language(ctx, clock):
         "Pleidleisiodd 2 o'r 3 aelod sydd â hawl i bleidleisio (66.7%).\n"
         "Cyrhaeddwyd y cworwm: roedd rhaid i o leiaf 50% (2 aelod) bleidleisio.\n"
         "Dydy'r cynnig ddim wedi'i basio.\n"
-        "2 papur pleidleisio: 1 o blaid, 1 yn erbyn, 0 yn ymatal, 0 annilys.\n"
+        "2 bapur pleidleisio: 1 o blaid, 1 yn erbyn, 0 yn ymatal, 0 annilys.\n"
     )
     assert "Pleidleisiodd 1 o 2 o blaid: dydy'r cynnig ddim wedi'i basio." in welsh
     assert " the " not in welsh and sent["t3"]["text"] == welsh
