@@ -307,7 +307,7 @@ def test_the_letter_reads_at_reading_age_nine(platform):
             letters.NO_PHONE.format(contact="Jo at the office"),
             letters.PRIVACY.format(threshold=5),
             letters.EXPIRY.format(date="Tuesday 15 December 2026"),
-            letters.REPLACES.format(date="6 December 2026"),
+            letters.REPLACES.format(issued_on="6 December 2026"),
         ]
     )
     sentences = [s for s in re.split(r"[.?!:](?:\s|$)", text) if re.search("[A-Za-z]", s)]
