@@ -145,7 +145,7 @@ def _age(ctx: click.Context, param: click.Parameter, value: str | None) -> timed
     "constituencies",
     multiple=True,
     help="Members of this group not yet connected (repeatable; default: the groups that "
-    "join by Telegram).",
+    "join by Telegram or WhatsApp, everyone not in Slack).",
 )
 @click.option("--not-joined", is_flag=True, help="Only members not connected yet.")
 @click.option(
