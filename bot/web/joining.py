@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from aiohttp import web
 
@@ -25,7 +25,12 @@ DOWNLOADS = {
 
 
 async def _page(
-    request: web.Request, status: int = 200, error: str = "", outcome: str = ""
+    request: web.Request,
+    status: int = 200,
+    error: str = "",
+    outcome: str = "",
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
 ) -> web.Response:
     """The figures per constituency and a page of members, filtered; read off the event loop."""
     app = app_of(request)
@@ -49,6 +54,9 @@ async def _page(
         constituencies=constituencies,
         error=error,
         outcome=outcome,
+        errors=errors or {},
+        labels=LABELS,
+        values=values or {"files": "letters"},
         **paging.values("/members/joining", chosen, shown, anchor="#each"),
     )
 
@@ -58,19 +66,35 @@ async def figures(request: web.Request) -> web.Response:
     return await _page(request)
 
 
-def _options(form: Mapping[str, object]) -> invite_batch.Options:
-    """The form's choices as the CLI's options: not-joined members, a group, an age."""
+LABELS = {"constituency": "Who", "older_than": "How old", "files": "Download"}
+
+
+def _options(
+    form: Mapping[str, object], groups: Sequence[str]
+) -> tuple[invite_batch.Options | None, dict[str, str]]:
+    """The form's choices as the CLI's options (not-joined members, a group, an age), or
+    every mistake in them at once, by field."""
+    errors: dict[str, str] = {}
     files = str(form.get("files", ""))
     if files not in DOWNLOADS:
-        raise invite_batch.OptionError("files", "choose letters or QR codes")
+        errors["files"] = "choose letters or QR codes"
     group = str(form.get("constituency", ""))
-    age = str(form.get("older_than", "")).strip()
-    return invite_batch.Options(
+    if group and group not in groups:
+        errors["constituency"] = f"{group!r} is not one of {', '.join(groups)}"
+    age, older_than = str(form.get("older_than", "")).strip(), None
+    try:
+        older_than = invite_batch.parse_age(age) if age else None
+    except invite_batch.OptionError as error:
+        errors["older_than"] = str(error)
+    if errors:
+        return None, errors
+    options = invite_batch.Options(
         constituencies=(group,) if group else (),
         not_joined=True,
-        older_than=invite_batch.parse_age(age) if age else None,
+        older_than=older_than,
         files=files,
     )
+    return options, {}
 
 
 @routes.post("/members/letters")
@@ -78,8 +102,11 @@ async def letters(request: web.Request) -> web.StreamResponse:
     """Issue invites for the chosen members and hand over their letters or QR codes."""
     app = app_of(request)
     form = await request.post()
+    options, errors = _options(form, app.settings.organisation.constituencies)
+    values = {key: str(form.get(key, "")) for key in LABELS}
+    if options is None:
+        return await _page(request, status=400, errors=errors, values=values)
     try:
-        options = _options(form)
         if invite_batch.join_link_missing(app):
             await invite_batch.learn_join_link(app)
         batch = invite_batch.prepare(app, options)
@@ -88,7 +115,12 @@ async def letters(request: web.Request) -> web.StreamResponse:
         invites.InviteError,
         invite_files.InviteFileError,
     ) as error:
-        return await _page(request, status=400, error=str(error))
+        field = {"--constituency": "constituency", "--older-than": "older_than"}.get(
+            getattr(error, "option", ""), ""
+        )
+        if field:
+            return await _page(request, status=400, errors={field: str(error)}, values=values)
+        return await _page(request, status=400, error=str(error), values=values)
     if not batch.invites:
         return await _page(request, outcome=invite_batch.nobody(options))
     live = invites.still_live(app.ctx, [i.member_id for i in batch.invites])

@@ -200,10 +200,25 @@ async def test_bad_choices_are_one_clear_line_and_issue_nothing(app, form, expec
         token = await signed_in(client, app)
         answer = await client.post("/members/letters", data={**data, "csrf": token})
         assert answer.status == 400
-        said = re.search(
-            r'<p class="error" role="alert" id="letters-error">(.*?)</p>', await answer.text()
-        )
-        assert said and expected in said[1]
+        html = await answer.text()
+        said = re.search(r'<div class="alert" role="alert".*?</div>', html, re.S)
+        assert said and expected in said[0]
+        assert '<p class="note"' not in html  # never the success box
+    assert live_tokens(app) == {}
+
+
+async def test_every_mistake_in_the_letters_form_is_reported_at_once(app) -> None:
+    data = {"constituency": "board", "older_than": "two weeks", "files": "fax"}
+    async with served(app) as client:
+        token = await signed_in(client, app)
+        answer = await client.post("/members/letters", data={**data, "csrf": token})
+        html = await answer.text()
+    assert answer.status == 400
+    assert "3 things to fix before the letters can be made" in html
+    for field in ("constituency", "older_than", "files"):
+        assert f'<a href="#{field}">' in html and f'id="{field}-error"' in html
+    assert 'value="two weeks"' in html  # what was typed is kept
+    assert 'aria-invalid="true" aria-describedby="older_than-error older_than-hint"' in html
     assert live_tokens(app) == {}
 
 
