@@ -64,12 +64,15 @@ class Live:
         path = self.folder / "bot.log"
         return path.read_text() if path.exists() else ""
 
-    async def start(self, *args: str, until: str = "slack connected") -> None:
-        """Start `mutual-voice [ARGS] run` and wait until its log says `until`."""
+    async def start(
+        self, *args: str, until: str = "slack connected", env: dict[str, str] | None = None
+    ) -> None:
+        """Start `mutual-voice [ARGS] run` (with `env` added to its environment) and wait
+        until its log says `until`."""
         log = (self.folder / "bot.log").open("ab")
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", *args, "run",
-            cwd=self.folder, env=environment(), stdout=log, stderr=log,
+            cwd=self.folder, env=environment(env), stdout=log, stderr=log,
         )  # fmt: skip
         log.close()
         async with asyncio.timeout(60):

@@ -38,6 +38,7 @@ def test_a_small_log_is_left_to_grow(tmp_path):
     path = tmp_path / "mv.db"
     db = open_database(path)
     keeper = WalKeeper(db, path, every=3600)
+    db.execute("pragma wal_checkpoint(truncate)")  # the schema's own writes are not the point
     fill(db, 10)
     other = sqlite3.connect(path)
     assert keeper.copy_once(other) == 0
