@@ -104,6 +104,14 @@ def quick_config(folder: Path, telegram: FakeTelegram, slack: FakeSlack, extra: 
     return config
 
 
+def telegram_only_config(folder: Path, telegram: FakeTelegram, slack: FakeSlack) -> Path:
+    """`quick_config` with Slack off: a start that connects to one platform is quicker."""
+    config = quick_config(folder, telegram, slack)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("[slack]\nenabled = true", "[slack]\nenabled = false"))
+    return config
+
+
 @asynccontextmanager
 async def live_bot(folder: Path, extra: str = "") -> AsyncIterator[Live]:
     """The fakes and a config in `folder` pointing at them; the bot is not started yet."""

@@ -26,7 +26,7 @@ import pytest
 from storage.db import open_database
 from storage.timestamps import iso
 from tests.process.harness import fakes
-from tests.process.live import quick_config
+from tests.process.live import telegram_only_config
 from tests.process.test_kill_closes import SMALL_PARTS, build, end_state
 from tests.process.zygote import Run, Zygote
 
@@ -67,13 +67,6 @@ def closed(state: dict[str, object]) -> bool:
     return (
         round_[1] == 1 and vote[1] and bool(vote[2]) and state["staging"] == [] and len(noted) == 18
     )
-
-
-def telegram_only(folder: Path, telegram, slack) -> None:
-    """A config in `folder` with the fakes' addresses, Telegram only (quicker to start)."""
-    config = quick_config(folder, telegram, slack)
-    text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace("[slack]\nenabled = true", "[slack]\nenabled = false"))
 
 
 async def start(zygote: Zygote, folder: Path, kill_at: int | str | None) -> Run:
@@ -142,7 +135,7 @@ async def test_the_bots_own_tick_killed_in_a_close_carries_on_to_the_same_end(tm
             folder = tmp_path / name
             folder.mkdir()
             shutil.copy(pristine / "mv.db", folder / "mv.db")
-            telegram_only(folder, telegram, slack)
+            telegram_only_config(folder, telegram, slack)
             return folder
 
         # Uncut: each phase's statements counted, and the end state every kill must reach.

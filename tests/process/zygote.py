@@ -102,6 +102,15 @@ class Run:
         return int(answer["status"])
 
 
+@dataclass
+class Completed:
+    """As subprocess.CompletedProcess: a run's exit status and output."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
 class Zygote:
     """The test's end: start runs, await their end. Use as `async with Zygote() as z`."""
 
@@ -156,6 +165,17 @@ class Zygote:
         self.process.stdin.write((json.dumps(request) + "\n").encode())
         await self.process.stdin.drain()
         return Run(int((await asyncio.wait_for(self.answer(), 60))["pid"]), self)
+
+    async def run(
+        self, folder: Path, argv: list[str], code: str, env: dict[str, str] | None = None
+    ) -> Completed:
+        """A run to its end, with what it printed (as subprocess.run would)."""
+        out, err = folder / ".zygote-out", folder / ".zygote-err"
+        for path in (out, err):
+            path.unlink(missing_ok=True)
+        status = await (await self.start(folder, argv, code, env, out, err)).wait()
+        read = lambda path: path.read_text() if path.exists() else ""  # noqa: E731
+        return Completed(status, read(out), read(err))
 
 
 if __name__ == "__main__":
