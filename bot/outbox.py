@@ -145,7 +145,8 @@ class Sender:
         recovered = outbox.recover_in_flight(self.db, self.platform)
         if recovered:
             log.info(
-                "%s: %d messages were in flight at the last stop; sending them again",
+                "%s: %d messages claimed at the last stop go back to the queue (any that "
+                "were in flight at a hard kill, at most the window it logged, go out again)",
                 self.platform,
                 recovered,
             )

@@ -21,11 +21,11 @@ import pytest
 from handlers.votes.admin import create_vote, open_vote
 from tests.handlers.votes.test_votes import definition
 from tests.helpers import FakeClock, make_context
-from tests.process.harness import COUNCIL
-from tests.process.live import Live, live_bot, mv
+from tests.process.live import Live, live_bot, mv, telegram_only_config
 
 pytestmark = pytest.mark.slow
 
+COUNCIL_GROUP = -100500
 LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
 
 
@@ -59,7 +59,7 @@ async def started_at(bot: Live, moment: datetime, expect: str | None = None) -> 
     """Start the bot with its wall clock at `moment`; wait for a tick of the votes job
     (and for `expect` in the log)."""
     before = last_tick(bot.folder / "mv.db")
-    await bot.start(env=at(moment))
+    await bot.start(until="telegram connected", env=at(moment))
     for _ in range(1200):  # a minute at most
         if last_tick(bot.folder / "mv.db") != before and (not expect or expect in bot.log):
             return
@@ -82,6 +82,12 @@ async def test_a_clock_set_while_the_bot_was_stopped_is_told_and_closes_nothing_
         return t0 + timedelta(seconds=time.monotonic() - started) + shift
 
     async with live_bot(tmp_path) as bot:
+        # Telegram only (a quicker start), the council a Telegram group.
+        config = telegram_only_config(tmp_path, bot.telegram, bot.slack)
+        text = config.read_text(encoding="utf-8")
+        council = "[telegram]\nenabled = true\n" + f'council_chat_id = "{COUNCIL_GROUP}"\n'
+        config.write_text(text.replace("[telegram]\nenabled = true\n", council))
+        bot.telegram.add_group(COUNCIL_GROUP)
         ctx = make_context(FakeClock(t0 - timedelta(hours=1)), tmp_path / "mv.db")
         create_vote(ctx, definition(opens=ctx.now(), closes=t0 + timedelta(days=1)), "test")
         list(open_vote(ctx, "agm"))
@@ -97,7 +103,7 @@ async def test_a_clock_set_while_the_bot_was_stopped_is_told_and_closes_nothing_
         await started_at(bot, wall(timedelta(days=2)), expect=forward)
         assert vote_status(tmp_path / "mv.db") == "open"
         told = lambda: [  # noqa: E731
-            m.get("text") or "" for m in bot.slack.posted(COUNCIL) if "clock" in str(m)
+            m.get("text") or "" for m in bot.telegram.sent(COUNCIL_GROUP) if "clock" in str(m)
         ]
         async with asyncio.timeout(60):
             while not told():
