@@ -7,6 +7,15 @@ broadcasts, and broadcasts only half a second's worth at a time, so a member's r
 never waits behind a mass send. Asked to stop, it stops within a delivery, giving back
 what it had claimed but not sent: the backlog waits in the outbox for the next start.
 
+A hard kill (SIGKILL, a power cut) loses nothing and sends again only what was in flight:
+a platform has no idempotency key, so a send whose answer never came back, or came back
+but was not yet noted, is sent again at the next start. Each row is marked sent in its
+own commit the moment its answer returns, and only as many sends are in flight as the
+platform's answer time needs to keep up with the rate (`window`): one while the platform
+answers within two thirds of an interval (22 ms at 30 messages/s), so a kill then doubles
+at most one message; on a slower link more, up to `Pace.concurrency` (each widening is
+logged, with the most a kill can then double). bench/bench_telegram.py --latency shows it.
+
 Pacing, pauses and per-chat gaps follow a monotonic clock, so a wall clock set back or
 forward neither stalls nor bursts; quiet hours and due times follow the wall clock.
 Time comes from injected clocks and sleep, so tests never wait.
@@ -16,7 +25,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import sqlite3
+import statistics
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -67,7 +79,7 @@ class Pace:
     per_chat_seconds: float = 1.0
     max_attempts: int = 10
     batch: int = 100
-    concurrency: int = 8
+    concurrency: int = 8  # the most sends ever in flight at once (see `Sender.window`)
     slow_down: float = 0.75
     climb_per_second: float = 1.0
 
@@ -77,6 +89,13 @@ DEFAULT_QUIET_HOURS = QuietHours()
 
 
 BROADCAST_SECONDS = 0.5  # broadcasts claimed at a time: this long at the current rate
+# Sends in flight: enough for the typical answer time times the rate, with this headroom
+# for answers slower than that (else the rate is missed by a little). Typical is the median
+# of the last ANSWERS answers, once there are SETTLED of them: a few slow ones (the first,
+# while the bot is still starting; one held up by a close) do not widen it.
+HEADROOM = 1.5
+ANSWERS = 15
+SETTLED = 3
 
 
 def backoff(attempts: int) -> timedelta:
@@ -118,7 +137,10 @@ class Sender:
         self._unreachable: dict[str, str] = {}
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._limit = asyncio.Semaphore(pace.concurrency)
+        self._room = asyncio.Event()  # set when a send in flight finishes
+        self._answers: deque[float] = deque(maxlen=ANSWERS)  # the platform's, in seconds
+        self._latency = 0.0  # the typical answer time of late (seconds)
+        self.widest = 1  # the most sends in flight at once so far: the most a kill doubles
         self.reachability = Reachability(db, platform)
         # Delivered, but the disk was too full to note it: noted once there is room, so
         # that a restart does not send them again.
@@ -132,7 +154,8 @@ class Sender:
         recovered = outbox.recover_in_flight(self.db, self.platform)
         if recovered:
             log.info(
-                "%s: %d messages were in flight at the last stop; sending them again",
+                "%s: %d messages claimed at the last stop go back to the queue (any that "
+                "were in flight at a hard kill, at most the window it logged, go out again)",
                 self.platform,
                 recovered,
             )
@@ -156,15 +179,12 @@ class Sender:
                 break
             started = 0
             for at, row in enumerate(rows):
-                await self._limit.acquire()
+                await self._room_for_one()
                 if self._stopping():
-                    self._limit.release()
                     outbox.release(self.db, rows[at:])
                     break
                 if await self._dispatch(row):
                     started += 1
-                else:
-                    self._limit.release()
             await self._settle()
             if not started:
                 break  # everything due was put back for later: nothing more to do now
@@ -208,6 +228,35 @@ class Sender:
                 waiter.cancel()
         await self._settle()
 
+    def window(self) -> int:
+        """How many sends may be in flight at once: the fewest that keep up with the rate
+        at the platform's answer time, at most `Pace.concurrency`. A hard kill sends again
+        at most this many (sent, but not yet noted as sent)."""
+        if not self._latency:
+            return 1
+        wanted = math.ceil(self._latency * self.rate.rate * HEADROOM)
+        return max(1, min(self.pace.concurrency, wanted))
+
+    async def _room_for_one(self) -> None:
+        while len(self._in_flight) >= self.window():
+            self._room.clear()
+            await self._room.wait()
+
+    def _answered_in(self, seconds: float) -> None:
+        """Note how long the platform took to answer; widen the window if it must."""
+        self._answers.append(max(0.0, seconds))
+        if len(self._answers) >= SETTLED:
+            self._latency = statistics.median(self._answers)
+        if self.window() > self.widest:
+            self.widest = self.window()
+            log.info(
+                "%s: up to %d sends at once (the platform answers in %.0f ms); a hard kill "
+                "may send that many messages twice",
+                self.platform,
+                self.widest,
+                self._latency * 1000,
+            )
+
     def _stopping(self) -> bool:
         return self._stop is not None and self._stop.is_set()
 
@@ -228,7 +277,7 @@ class Sender:
         return self._paused_until is not None
 
     async def _dispatch(self, row: Row) -> bool:
-        """Start delivering `row` (holding a concurrency slot), or put it back for later."""
+        """Start delivering `row` (taking a place in the window), or put it back for later."""
         if self._paused():
             assert self._paused_until is not None
             outbox.postpone(self.db, row, self._wall(self._paused_until), count_attempt=False)
@@ -263,7 +312,7 @@ class Sender:
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
-        self._limit.release()
+        self._room.set()
 
     async def _settle(self) -> None:
         if self._in_flight:
@@ -274,11 +323,15 @@ class Sender:
             Recipient(member_id=row.member_id, platform=row.platform, chat_id=row.chat_id),
             row.payload,
         )
+        started = self.monotonic()
         try:
             result = await self.deliver(row, message)
         except Exception as error:  # a network fault or a bug: retry later, never crash
             result = Outcome(error=f"{type(error).__name__}: {error}")
+        self._answered_in(self.monotonic() - started)
         try:
+            # Noted at once, in its own commit, before anything else is awaited: the
+            # moment a kill would have this message sent again is as short as it can be.
             self._record(row, result)
         except sqlite3.OperationalError:
             self._unrecorded.append((row, result))

@@ -7,6 +7,7 @@ import contextlib
 import importlib
 import logging
 import signal
+import time
 from datetime import timedelta
 from typing import TextIO
 
@@ -15,19 +16,21 @@ import click
 from bot import demo
 from bot.adapters.console import COUNCIL_CHAT, Console
 from bot.app import App
-from bot.clock_watch import ClockWatch
+from bot.clock_watch import ClockWatch, boot_id, since_boot, since_last_run, span
 from bot.outbox import Pace
 from bot.scheduler import Scheduler
 from handlers.context import system_clock
 from handlers.messages import Message, Recipient
+from storage import health, members, outbox
 from storage import jobs as job_runs
-from storage import members, outbox
 from storage.db import file_of
 from storage.timestamps import iso
 from storage.wal_keeper import WalKeeper
 from surveys.pulses import sentiment
 
 log = logging.getLogger(__name__)
+
+NOTE_SECONDS = 5.0  # how often the running bot notes the clock for the next start
 
 
 async def run_console(app: App, member_id: str | None, stdin: TextIO, out: TextIO) -> None:
@@ -65,43 +68,89 @@ async def run_console(app: App, member_id: str | None, stdin: TextIO, out: TextI
     await console.converse(stdin, sender, echo=not interactive, between=scheduler.run_due)
 
 
-async def watch_the_clock(app: App, stop: asyncio.Event, every: float = 1.0) -> None:
-    """Notice the wall clock being set (bot/clock_watch.py) while the bot runs."""
+def clock_watch(app: App) -> ClockWatch | None:
+    """Start watching the wall clock (bot/clock_watch.py), telling of a step made while the
+    bot was stopped; before the first tick, so that no vote closes early on it. None with
+    a test's clock, which moves only when the test says so."""
     if app.clock is not system_clock:
-        return  # a test's clock: it moves only when the test says so
+        return None
 
-    def set_back(jump: timedelta) -> None:
+    def tell(text: str, title: str, key: str) -> None:
+        app.postman.post([Message(Recipient.staff_council(), text, title=title, key=key)])
+
+    def set_back(jump: timedelta, while_: str = "running") -> None:
         now = app.clock()
         outbox.clock_set_back(app.db, jump, now)
         job_runs.clock_set_back(app.db, now)
+        health.clock_moved(app.db, now, -jump, while_)
         if app.scheduler is not None:
             app.scheduler.nudge()
         for sender in app.senders.values():
             sender.wake()
-
-    def forward(jump: timedelta) -> None:
-        now = app.clock()
-        app.postman.post(
-            [
-                Message(
-                    Recipient.staff_council(),
-                    f"The bot's clock jumped forward by {jump} at {now:%Y-%m-%d %H:%M} UTC. "
-                    "No vote closes before its closing time has passed on a clock that did "
-                    "not jump; scheduled messages follow the new time. Please check the "
-                    "machine's time (timedatectl).",
-                    title="The bot's clock jumped",
-                    key=f"clock:forward:{iso(now)}",
-                )
-            ]
+        tell(
+            f"The bot's clock was set back by {span(jump)}"
+            + (" while the bot was stopped" if while_ == "stopped" else "")
+            + f"; it now says {now:%Y-%m-%d %H:%M} UTC. Scheduled work carries on from the "
+            "new time and nothing due is skipped. Please check the machine's time "
+            "(timedatectl).",
+            "The bot's clock was set back",
+            f"clock:back:{iso(now)}",
         )
 
-    watch = ClockWatch(app.clock, on_back=set_back, on_forward=forward)
+    def forward(jump: timedelta, while_: str = "running") -> None:
+        now = app.clock()
+        health.clock_moved(app.db, now, jump, while_)
+        tell(
+            f"The bot's clock jumped forward by {span(jump)}"
+            + (" while the bot was stopped" if while_ == "stopped" else "")
+            + f"; it now says {now:%Y-%m-%d %H:%M} UTC. No vote closes before its closing "
+            "time has passed on a clock that did not jump; scheduled messages follow the "
+            "new time. Please check the machine's time (timedatectl).",
+            "The bot's clock jumped",
+            f"clock:forward:{iso(now)}",
+        )
+
+    jump, ahead = since_last_run(health.clock_seen(app.db), app.clock(), boot_id(), since_boot())
+    if jump > timedelta(0):
+        log.warning(
+            "the clock jumped forward by %s while the bot was stopped: nothing closes before "
+            "its time has passed on a clock that did not jump (check the machine's time)",
+            span(jump),
+        )
+        forward(jump, "stopped")
+    elif jump < timedelta(0):
+        log.warning(
+            "the clock was set back by %s while the bot was stopped: scheduled work and "
+            "waiting messages carry on from the new time (check the machine's time)",
+            span(jump),
+        )
+        set_back(-jump, "stopped")
+    watch = ClockWatch(app.clock, on_back=set_back, on_forward=forward, ahead=ahead)
     app.ctx.trusted = watch.trusted
+    note_clock(app, watch)
+    return watch
+
+
+def note_clock(app: App, watch: ClockWatch) -> None:
+    """Keep what the next start compares the clock with (`clock_watch.since_last_run`)."""
+    health.note_clock(app.db, app.clock(), boot_id(), since_boot(), watch.wall() - watch.trusted())
+
+
+async def watch_the_clock(
+    app: App, watch: ClockWatch | None, stop: asyncio.Event, every: float = 1.0
+) -> None:
+    """Notice the wall clock being set while the bot runs; note it every `NOTE_SECONDS`."""
+    if watch is None:
+        return
+    noted = time.monotonic()
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every)
         try:
             watch.check()
+            if stop.is_set() or time.monotonic() - noted >= NOTE_SECONDS:
+                note_clock(app, watch)
+                noted = time.monotonic()
         except Exception:  # never let the watch stop the bot
             log.exception("watching the clock failed")
 
@@ -132,8 +181,9 @@ async def run_platforms(app: App, stop: asyncio.Event | None = None) -> None:
 
             adapters.append(Console(app))
             await adapters[-1].start()
+        watch = clock_watch(app)  # before the first tick: a step while stopped holds closes
         scheduler.start()
-        watching = asyncio.create_task(watch_the_clock(app, stop))
+        watching = asyncio.create_task(watch_the_clock(app, watch, stop))
         await stop.wait()
         await watching
     finally:

@@ -40,7 +40,20 @@ def collect(app: App, running_pid: int | None) -> dict[str, Any]:
             for job in scheduler.describe()
         ],
         "closes_waiting": health.closes_waiting(db, now),
+        "clock": clock(health.clock_seen(db)),
         "database": {"path": str(file_of(db)), **health.file_size(file_of(db))},
+    }
+
+
+def clock(row: dict[str, Any] | None) -> dict[str, Any]:
+    """The last step of the wall clock the bot noticed, and how far the wall clock is now
+    ahead of one that did not leap (votes close by that one)."""
+    row = row or {}
+    return {
+        "moved_at": row.get("moved_at"),
+        "moved_seconds": row.get("moved_seconds"),
+        "moved_while": row.get("moved_while"),
+        "ahead_seconds": row.get("ahead_seconds") or 0,
     }
 
 
@@ -111,6 +124,21 @@ def lines(status: dict[str, Any]) -> list[str]:
         )
     for close in status["closes_waiting"]:
         out.append(f"Close waiting: {close['kind']} {close['id']} (due {close['closes_at']})")
+    moved = status["clock"]
+    if moved["moved_at"]:
+        way = "forward" if moved["moved_seconds"] > 0 else "back"
+        while_ = (
+            "while the bot was stopped" if moved["moved_while"] == "stopped" else "while it ran"
+        )
+        out.append(
+            f"Clock: set {way} by {duration(abs(moved['moved_seconds']))} {while_}, "
+            f"noticed {moved['moved_at']}"
+            + (
+                f"; votes close by a clock {duration(moved['ahead_seconds'])} behind it"
+                if moved["ahead_seconds"]
+                else ""
+            )
+        )
     db = status["database"]
     out.append(
         f"Database: {db['path']}, {size(db.get('bytes', 0))} (+ {size(db.get('wal_bytes', 0))} log)"

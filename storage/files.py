@@ -76,8 +76,11 @@ def check_wal(path: Path, first: bytes) -> None:
     if not wal.exists() or wal.stat().st_size == 0:
         return
     move = f"move {wal} away (keep it until you are sure) and start again, or {RESTORE}"
-    with wal.open("rb") as file:
-        wal_header = file.read(32)
+    try:
+        with wal.open("rb") as file:
+            wal_header = file.read(32)
+    except FileNotFoundError:  # another process opened and closed the database meanwhile:
+        return  # it replayed the log into the file (a command run beside a restart)
     if len(wal_header) < 32 or struct.unpack(">I", wal_header[:4])[0] not in WAL_MAGIC:
         raise BadDatabase(f"{wal} is not a write-ahead log: {move}")
     if struct.unpack(">I", wal_header[8:12])[0] != page_size(first):
@@ -85,7 +88,10 @@ def check_wal(path: Path, first: bytes) -> None:
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".mv-check-") as folder:
         copy = Path(folder) / "check.db"
         shutil.copyfile(path, copy)
-        shutil.copyfile(wal, copy.with_name("check.db-wal"))
+        try:
+            shutil.copyfile(wal, copy.with_name("check.db-wal"))
+        except FileNotFoundError:  # replayed meanwhile, as above
+            return
         conn = sqlite3.connect(copy)
         try:
             try:

@@ -96,3 +96,34 @@ def file_size(path: Path | None) -> dict[str, int]:
         except FileNotFoundError:
             sizes[name] = 0
     return sizes
+
+
+def clock_seen(db: Database) -> dict[str, Any] | None:
+    """What the running bot last noted of the clocks (`note_clock`), or None."""
+    rows = list(db["clock_seen"].rows)
+    return rows[0] if rows else None
+
+
+def note_clock(
+    db: Database, wall: datetime, boot_id: str | None, since_boot: float | None, ahead: timedelta
+) -> None:
+    """The running bot saw the wall clock at `wall`, `since_boot` seconds into boot `boot_id`,
+    `ahead` of a clock that did not leap."""
+    db.execute(
+        "insert into clock_seen (id, wall, boot_id, since_boot, ahead_seconds) "
+        "values (1, ?, ?, ?, ?) on conflict(id) do update set wall = excluded.wall, "
+        "boot_id = excluded.boot_id, since_boot = excluded.since_boot, "
+        "ahead_seconds = excluded.ahead_seconds",
+        [iso(wall), boot_id, since_boot, ahead.total_seconds()],
+    )
+
+
+def clock_moved(db: Database, at: datetime, jump: timedelta, while_: str) -> None:
+    """The wall clock was set by `jump` (+ forward, - back) at `at`, while the bot was
+    `while_` ("running" or "stopped")."""
+    db.execute(
+        "insert into clock_seen (id, moved_at, moved_seconds, moved_while) values (1, ?, ?, ?) "
+        "on conflict(id) do update set moved_at = excluded.moved_at, "
+        "moved_seconds = excluded.moved_seconds, moved_while = excluded.moved_while",
+        [iso(at), jump.total_seconds(), while_],
+    )

@@ -19,3 +19,23 @@ def m001_platform_health(db: Database) -> None:
         },
         pk="platform",
     )
+
+
+@health_migrations()
+def m002_clock_seen(db: Database) -> None:
+    # One row: the wall clock the running bot last saw, with the boot it saw it in and the
+    # seconds since that boot (a clock no one sets), so that the next start can tell a
+    # clock set while the bot was down from time that passed; and the last step noticed.
+    db["clock_seen"].create(
+        {
+            "id": int,
+            "wall": str,
+            "boot_id": str,
+            "since_boot": float,
+            "ahead_seconds": float,  # how far the wall clock was ahead of one that did not leap
+            "moved_at": str,
+            "moved_seconds": float,  # the last step: + forward, - back
+            "moved_while": str,  # "running" or "stopped"
+        },
+        pk="id",
+    )

@@ -104,3 +104,36 @@ async def test_pacing_goes_on_when_the_wall_clock_is_set_back(tmp_path):
     sender = Sender(db, "telegram", deliver, clock, pace, sleep=sleep, monotonic=mono)
     assert await sender.drain() == 20
     assert max(slept) <= 0.1 + 1e-9  # paced at 10/s, never waiting for the wall clock
+
+
+def test_a_step_while_stopped_is_measured_in_the_same_boot_and_guessed_after_a_reboot():
+    from datetime import UTC, datetime
+
+    from bot.clock_watch import since_last_run, span
+
+    last = datetime(2026, 12, 2, 11, 0, tzinfo=UTC)
+    seen = {"wall": last.isoformat(), "boot_id": "b1", "since_boot": 1000.0, "ahead_seconds": 0}
+    # Down 10 minutes by the boot clock, and the wall clock says 10 minutes: nothing moved.
+    assert since_last_run(seen, last + timedelta(minutes=10), "b1", 1600.0) == (
+        timedelta(0),
+        timedelta(0),
+    )
+    # Down 10 minutes, but the wall clock says 2 days: it jumped; closes wait for the rest.
+    jump, ahead = since_last_run(seen, last + timedelta(days=2), "b1", 1600.0)
+    assert jump == ahead == timedelta(days=2) - timedelta(minutes=10)
+    assert span(jump) == "1 d 23 h 50 min"
+    # Set back while down: told; nothing is ahead.
+    jump, ahead = since_last_run(seen, last - timedelta(hours=1), "b1", 1600.0)
+    assert jump == -timedelta(hours=1, minutes=10) and ahead == timedelta(0)
+    # A step carried over from the last run stays until the clock is set back.
+    carried = {**seen, "ahead_seconds": 3600.0}
+    assert since_last_run(carried, last + timedelta(minutes=10), "b1", 1600.0)[1] == timedelta(
+        hours=1
+    )
+    # After a reboot the downtime is unknown: ahead is trusted, behind was set back.
+    assert since_last_run(seen, last + timedelta(days=2), "b2", 5.0) == (
+        timedelta(0),
+        timedelta(0),
+    )
+    assert since_last_run(seen, last - timedelta(hours=1), "b2", 5.0)[0] == -timedelta(hours=1)
+    assert since_last_run(None, last, "b1", 5.0) == (timedelta(0), timedelta(0))

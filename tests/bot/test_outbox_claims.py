@@ -110,3 +110,48 @@ async def test_a_stop_leaves_the_backlog_in_the_outbox(tmp_path):
     statuses = dict(db.execute("select status, count(*) from outbox group by status").fetchall())
     assert statuses["sent"] == count and count < 50
     assert statuses["pending"] == 3000 - count and "sending" not in statuses
+
+
+async def test_one_send_in_flight_while_the_platform_answers_within_an_interval(tmp_path):
+    """A hard kill sends again what was in flight: with a platform that answers quickly,
+    that is one message at most, at the full rate."""
+    from tests.helpers import FakeClock
+
+    clock = FakeClock()
+    db = open_database(tmp_path / "mv.db")
+    outbox.enqueue(db, rows(200), clock())
+    in_flight, most = 0, 0
+
+    async def deliver(row, message):
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0)  # the request goes out; others could start meanwhile
+        await asyncio.sleep(0)
+        in_flight -= 1
+        return Outcome(ref="r")
+
+    sending = Sender(db, "telegram", deliver, clock, Pace(per_chat_seconds=0), sleep=clock.sleep)
+    started = clock.now
+    assert await sending.drain() == 200
+    assert most == 1 and sending.widest == 1 and sending.window() == 1
+    assert (clock.now - started).total_seconds() < 200 / 30 + 1  # still 30 a second
+
+
+def test_the_window_follows_the_typical_answer_time_not_one_slow_answer(tmp_path, caplog):
+    from tests.helpers import FakeClock
+
+    caplog.set_level("INFO")
+    clock = FakeClock()
+    sending = Sender(open_database(tmp_path / "mv.db"), "telegram", None, clock, Pace())
+    sending._answered_in(2.5)  # the first answer, while the bot was still starting
+    for _ in range(6):
+        sending._answered_in(0.01)
+    assert sending.window() == 1 and sending.widest == 1
+    for _ in range(15):
+        sending._answered_in(0.1)  # a slow link: 0.1 s x 30/s needs 3 in flight, and headroom
+    assert sending.window() == 5 and sending.widest == 5
+    assert "up to 5 sends at once" in caplog.text
+    for _ in range(15):
+        sending._answered_in(1.0)
+    assert sending.window() == 8  # never more than Pace.concurrency

@@ -540,6 +540,7 @@ class FakeTelegram:
         global_burst: int = 30,
         max_long_poll: float = 1.0,
         host: str = "127.0.0.1",
+        latency: float = 0.0,
     ) -> None:
         self.token = token
         self.bot_username = bot_username
@@ -553,6 +554,12 @@ class FakeTelegram:
         self.max_long_poll = max_long_poll
         self.host = host
         self.port: int | None = None
+        # A network's round trip in real seconds (benches only): half before a request is
+        # handled, half before its answer leaves.
+        self.latency = latency
+        # Called with each message the bot sends, once stored and before the answer goes
+        # back: a test can kill the bot there (sent, but the bot never heard so).
+        self.on_sent: Callable[[dict[str, Any]], None] | None = None
 
         head = token.split(":", 1)[0]
         self.bot_id = int(head) if head.isdigit() else 123456789
@@ -893,6 +900,8 @@ class FakeTelegram:
             return self._respond(ApiError(404, "Not Found").body(), 404)
         token, method = match.groups()
         content_type = request.content_type if request.body_exists else ""
+        if self.latency:
+            await asyncio.sleep(self.latency / 2)
         params: dict[str, Any] = {}
         files: dict[str, Upload] = {}
         name = method
@@ -932,6 +941,8 @@ class FakeTelegram:
             )
         )
         await self._notify()
+        if self.latency:
+            await asyncio.sleep(self.latency / 2)
         return self._respond(body, status)
 
     @staticmethod
@@ -1135,6 +1146,8 @@ class FakeTelegram:
     def _store_sent(self, chat_id: int, message: dict[str, Any]) -> dict[str, Any]:
         self.messages.setdefault(chat_id, {})[message["message_id"]] = message
         self._sent_order.append((chat_id, message["message_id"]))
+        if self.on_sent is not None:
+            self.on_sent(message)
         return message
 
     def _reply_target(self, chat_id: int, params: dict[str, Any]) -> dict[str, Any] | None:

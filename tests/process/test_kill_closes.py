@@ -14,8 +14,6 @@ import os
 import random
 import shutil
 import sqlite3
-import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +24,8 @@ from handlers.votes.admin import create_vote, open_vote
 from storage.tiers import queries as tiers
 from tests.handlers.pulses.test_pulse_chat import PulseChat, join, open_round
 from tests.handlers.votes.test_votes import Kit, definition
-from tests.helpers import ROOT, FakeClock, make_context
+from tests.helpers import FakeClock, make_context
+from tests.process.zygote import Completed, Zygote
 
 pytestmark = pytest.mark.slow
 
@@ -73,24 +72,16 @@ def build(folder: Path) -> Path:
     return path
 
 
-def run(folder: Path, close: str, kill_at: int | str | None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MUTUAL_VOICE")}
-    env["PYTHONPATH"] = str(ROOT)
-    if kill_at is not None:
-        env["MUTUAL_VOICE_KILL_AT"] = str(kill_at)
-    return subprocess.run(
-        [sys.executable, "-c", SMALL_PARTS, *CLOSES[close]],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+async def run(zygote: Zygote, folder: Path, close: str, kill_at: int | str | None) -> Completed:
+    """The command line closing `close` in `folder`, armed to kill itself at `kill_at`
+    (a fresh process forked from one that has the imports done: tests/process/zygote.py)."""
+    env = {"MUTUAL_VOICE_KILL_AT": str(kill_at)} if kill_at is not None else {}
+    return await zygote.run(folder, CLOSES[close], SMALL_PARTS, env)
 
 
-def phases(folder: Path, close: str) -> list[tuple[str, int, int]]:
+async def phases(zygote: Zygote, folder: Path, close: str) -> list[tuple[str, int, int]]:
     """Each phase of an uncut close with the statements it runs: (name, first, last)."""
-    done = run(folder, close, "count")
+    done = await run(zygote, folder, close, "count")
     assert done.returncode == 0, done.stderr
     found, at = [], 0
     for line in done.stderr.splitlines():
@@ -143,7 +134,12 @@ def end_state(path: Path) -> dict[str, object]:
     return state
 
 
-def test_closes_killed_at_random_statements_carry_on_to_the_same_end(tmp_path: Path):
+async def test_closes_killed_at_random_statements_carry_on_to_the_same_end(tmp_path: Path):
+    async with Zygote() as zygote:
+        await closes_killed_at_random_statements(zygote, tmp_path)
+
+
+async def closes_killed_at_random_statements(zygote: Zygote, tmp_path: Path) -> None:
     seed = int(os.environ.get("KILL_SEED") or random.SystemRandom().randrange(10**6))
     print(f"KILL_SEED={seed}")
     rng = random.Random(seed)
@@ -157,9 +153,9 @@ def test_closes_killed_at_random_statements_carry_on_to_the_same_end(tmp_path: P
         return folder
 
     # Uncut, the round closes and then the vote: each phase's statements are counted.
-    spans = {"round": phases(fresh("round-closed"), "round")}
+    spans = {"round": await phases(zygote, fresh("round-closed"), "round")}
     round_closed = tmp_path / "round-closed"
-    spans["vote"] = phases(fresh("both-closed", round_closed), "vote")
+    spans["vote"] = await phases(zygote, fresh("both-closed", round_closed), "vote")
     reference = end_state(tmp_path / "both-closed" / "mv.db")
     for close in CLOSES:
         print(close, "phases:", ", ".join(f"{n} ({a}-{b})" for n, a, b in spans[close]))
@@ -171,19 +167,19 @@ def test_closes_killed_at_random_statements_carry_on_to_the_same_end(tmp_path: P
     for n, (close, (name, first, last)) in enumerate(plan):
         folder = fresh(f"kill-{n}", pristine if close == "round" else round_closed)
         point = rng.randint(first, last)
-        killed = run(folder, close, point)
+        killed = await run(zygote, folder, close, point)
         assert killed.returncode == -9, (point, killed.stdout, killed.stderr)
         print(f"kill {n + 1}: {close} at statement {point} in {name!r}")
         hit[close].add(name)
         if rng.random() < 0.5:  # cut again, anywhere in what is left
             again = rng.randint(1, max(1, last - first + 20))
-            second = run(folder, close, again)
+            second = await run(zygote, folder, close, again)
             where = second.stderr.strip().splitlines()[-1] if second.returncode == -9 else "done"
             print(f"   and again at statement {again} of the restart: {where}")
-        finished = run(folder, close, None)
+        finished = await run(zygote, folder, close, None)
         assert finished.returncode == 0, (n, finished.stdout, finished.stderr)
         if close == "round":  # then the vote, uncut, as in the reference
-            assert run(folder, "vote", None).returncode == 0
+            assert (await run(zygote, folder, "vote", None)).returncode == 0
         state = end_state(folder / "mv.db")
         for part, value in reference.items():
             assert state[part] == value, (n, close, name, point, part)

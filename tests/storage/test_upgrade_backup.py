@@ -13,6 +13,7 @@ def as_an_older_version_left_it(path) -> None:
     """The newest migration set not yet applied, and a row of data."""
     with sqlite3.connect(path) as db:
         db.execute("drop table platform_health")
+        db.execute("drop table clock_seen")
         db.execute("delete from _sqlite_migrations where migration_set = 'mutual_voice.health'")
         db.execute(
             "insert or replace into members (member_id, name, constituency, created_at) "

@@ -41,7 +41,6 @@ def test_a_small_log_is_left_to_grow(tmp_path):
     # small log here is the ten rows alone.
     db.execute("pragma wal_checkpoint(truncate)")
     keeper = WalKeeper(db, path, every=3600)
-    assert keeper.empty()  # the new schema's own log (near 1 MB already) is not the point
     fill(db, 10)
     other = sqlite3.connect(path)
     assert keeper.copy_once(other) == 0
