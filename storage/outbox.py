@@ -3,9 +3,16 @@
 Statuses: pending -> sending -> sent | failed | unreachable. A row left in `sending`
 by a hard kill goes back to pending at start-up.
 
-Ids only go up (AUTOINCREMENT): a close deletes its messages, and a reused id would let
-a sender holding the old row mark a new one sent. Every change a sender makes to a row
-it claimed names the row by id and key and requires it still to be `sending`.
+Ids only go up (AUTOINCREMENT keeps the highest ever given): a close deletes its
+messages, and a reused id would let a sender holding the old row mark a new one sent.
+Every change a sender makes to a row it claimed names the row by id and key and
+requires it still to be `sending`.
+
+Ids count only the messages that stay: the k-th is `k << SPACING`, and a message that
+goes (`forgets`: ballots, receipts, answers, deleted once sent or at close) takes the
+next id after the last one given, in the room below the next multiple. So ids keep the
+order messages were queued in (delivery is by id), and the rows that stay are numbered
+one by one whatever secret messages went between them.
 
 Two lanes per platform: replies to what a member just did (lane 0: messages that may go
 at any hour) go ahead of broadcasts (lane 1: messages that wait out quiet hours), so a
@@ -77,18 +84,31 @@ def enqueue(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> int:
             row.get("timezone"),
             stamp,
             REPLIES if not row.get("quiet") else BROADCASTS,
+            int(not forgets(row["key"])),
         )
         for row in rows
     ]
     with db.atomic():
         before = db.conn.total_changes
-        db.conn.executemany(
-            "insert or ignore into outbox (key, platform, chat_id, member_id, payload, status, "
-            "attempts, not_before, quiet, timezone, created_at, lane) "
-            "values (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)",
-            records,
-        )
+        db.conn.executemany(_INSERT, records)
         return db.conn.total_changes - before
+
+
+SPACING = 32  # room for 2**32 messages that go after each one that stays
+# The highest id ever given (AUTOINCREMENT notes it even of rows since deleted).
+_HIGHEST = (
+    "max(coalesce((select seq from sqlite_sequence where name = 'outbox'), 0), "
+    "coalesce((select max(id) from outbox), 0))"
+)
+# A row that stays takes the next multiple, one that goes the next id; a key already
+# present is ignored (the idempotency guarantee) and takes none.
+_INSERT = (
+    "insert into outbox (key, platform, chat_id, member_id, payload, status, attempts, "
+    "not_before, quiet, timezone, created_at, lane, id) "
+    "values (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, ?7, ?8, ?9, ?10, "
+    f"case when ?11 then (({_HIGHEST} >> {SPACING}) + 1) << {SPACING} else {_HIGHEST} + 1 end) "
+    "on conflict (key) do nothing"
+)
 
 
 def claim_due(

@@ -222,6 +222,25 @@ def m012_members_by_constituency(db: Database) -> None:
     )
 
 
+@core()
+def m013_outbox_ids_count_only_what_stays(db: Database) -> None:
+    """Outbox ids no longer count ballot, receipt and answer messages, which are deleted
+    once sent or at close and left holes between the rows that stay: the rows there are
+    renumbered as storage/outbox.py numbers new ones (rows a running sender holds keep
+    their ids)."""
+    from storage.outbox import SPACING, forgets
+
+    rows = db.execute("select id, key from outbox where status != 'sending' order by id").fetchall()
+    db.execute("update outbox set id = -id where status != 'sending'")
+    given, renumbered = 0, []
+    for old, key in rows:
+        given = given + 1 if forgets(key) else ((given >> SPACING) + 1) << SPACING
+        renumbered.append((given, -old))
+    db.conn.executemany("update outbox set id = ? where id = ?", renumbered)
+    if given:
+        db.execute("update sqlite_sequence set seq = ? where name = 'outbox'", [given])
+
+
 MIGRATION_SETS: list[Migrations] = [
     core,
     suggestions_migrations,

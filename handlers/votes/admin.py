@@ -17,7 +17,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from handlers import closes, i18n
 from handlers.context import Context
@@ -392,6 +392,17 @@ def due_work(ctx: Context, now: datetime) -> Iterator[Message | Pause]:
         yield from miss(ctx, row)
     for row in store.due_to_open(ctx.db, now):
         yield from _attempt(ctx, open_vote, row["vote_id"])
+    take_live_counts(ctx, now)
+
+
+def take_live_counts(ctx: Context, now: datetime) -> None:
+    """The count so far of each open vote that shows one, taken on the hour (the first
+    tick of each hour), never as a ballot comes in (storage.votes.take_live_count)."""
+    hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    every = ctx.policy.privacy.anonymity_threshold
+    for row in store.all_votes(ctx.db, "open"):
+        if Vote.from_row(row).definition.results_before_close:
+            store.take_live_count(ctx.db, row["vote_id"], every, hour)
 
 
 def _attempt(

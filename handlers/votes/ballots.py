@@ -160,7 +160,6 @@ def on_confirm(ctx: Context, event: Choice) -> list[Message]:
         f"{local_time(ctx, ctx.now()):%Y-%m-%d}",
         ctx.now(),
         ballot_key(vote, member.member_id),
-        ctx.policy.privacy.anonymity_threshold if vote.definition.results_before_close else None,
     )
     store.delete_draft(ctx.db, vote.id, member.member_id)
     if outcome in (store.CAST, store.REPLACED):

@@ -207,10 +207,11 @@ def result_of(ctx: Context, vote: Vote) -> dict | None:
 
 
 def count_so_far(ctx: Context, vote: Vote) -> dict:
-    """The count as taken at the last multiple of the anonymity threshold of ballots.
+    """The count as last taken on the hour (admin.take_live_counts).
 
     A live count would let two looks, before and after someone votes, show their vote;
-    counts taken every `threshold` ballots differ by at least that many.
+    counts are taken at fixed times, and only once at least `threshold` more ballots
+    came in, so two differ by at least that many and neither dates a ballot.
     """
     every = ctx.policy.privacy.anonymity_threshold
     ballots, counts = store.live_count(ctx.db, vote.id)
@@ -223,13 +224,12 @@ def count_so_far(ctx: Context, vote: Vote) -> dict:
             every=every,
         )
         if not ballots
-        else phrase_n(
-            "Counted when {ballots:,} had voted; the count so far moves on every {n} vote, "
-            "so that no one's vote can be told by comparing two looks.",
-            "Counted when {ballots:,} had voted; the count so far moves on every {n} votes, "
-            "so that no one's vote can be told by comparing two looks.",
-            every,
+        else phrase(
+            "Counted when {ballots:,} had voted; the count so far is taken on the hour, once at "
+            "least {every} more have voted, so that no one's vote can be told by comparing two "
+            "looks.",
             ballots=ballots,
+            every=every,
         )
     )
     summary["explanation"].insert(1, str(step))

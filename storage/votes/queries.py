@@ -369,7 +369,6 @@ def cast(
     voted_on: str,
     now: datetime,
     ballot_key: str | None = None,
-    live_every: int | None = None,
 ) -> tuple[str, str | None]:
     """Record that the member voted and store their ballot, atomically.
 
@@ -378,8 +377,8 @@ def cast(
     write lock. The member's "not voted yet" row is overwritten in place, and the ballot
     fills a randomly drawn empty slot in place (`prepare_roll`). Without `ballot_key` a
     second ballot is refused (ALREADY); with it, the slot stored under that key is
-    emptied and the new ballot fills another (REPLACED). With `live_every`, a new ballot
-    that makes the number a multiple of it takes the count so far (`live`).
+    emptied and the new ballot fills another (REPLACED). No count is taken here: a count
+    taken as a ballot comes in would date that ballot (`take_live_count`).
     """
     is_open = "exists (select 1 from votes where vote_id = ? and status = 'open' and closes_at > ?)"
     with db.atomic():
@@ -417,8 +416,6 @@ def cast(
         receipt = _fill_slot(db, vote_id, choice, ballot_key, emptied) or _new_ballot(
             db, vote_id, choice, ballot_key, make_receipt
         )
-        if live_every and outcome == CAST:
-            _take_live_count(db, vote_id, live_every)
         return outcome, receipt
 
 
@@ -488,18 +485,32 @@ def _new_ballot(
     raise RuntimeError("could not draw a unique receipt code")
 
 
-def _take_live_count(db: Database, vote_id: str, every: int) -> None:
-    """Keep the count so far if the ballots now number a multiple of `every`.
+def take_live_count(db: Database, vote_id: str, every: int, hour: datetime) -> bool:
+    """At a fixed time (`hour`, the top of an hour), keep the count so far of an open
+    vote if at least `every` ballots came in since the last one kept; True if it did.
 
-    A changed ballot never takes one: the difference would be that one voter's change.
+    Checked once per `hour`: when a count is taken says nothing about when any ballot
+    came in, and two counts differ by at least `every` ballots (a changed ballot is
+    mixed in with them), so comparing two looks tells no one's vote.
     """
-    (ballots,) = db.execute(
-        f"select count(*) from vote_ballots where vote_id = ? and {FILLED}",
-        [vote_id],
-    ).fetchone()
-    if ballots % every == 0:
-        live = {"ballots": ballots, "counts": choice_counts(db, vote_id)}
+    with db.atomic():
+        row = db.execute(
+            "select live from votes where vote_id = ? and status = 'open'", [vote_id]
+        ).fetchone()
+        if row is None:
+            return False
+        live = json.loads(row[0]) if row[0] else {"ballots": 0, "counts": []}
+        if live.get("checked", "") >= iso(hour):
+            return False
+        (ballots,) = db.execute(
+            f"select count(*) from vote_ballots where vote_id = ? and {FILLED}", [vote_id]
+        ).fetchone()
+        taken = ballots - live["ballots"] >= every
+        if taken:
+            live = {"ballots": ballots, "counts": choice_counts(db, vote_id)}
+        live["checked"] = iso(hour)
         db.execute("update votes set live = ? where vote_id = ?", [json.dumps(live), vote_id])
+        return taken
 
 
 def live_count(db: Database, vote_id: str) -> tuple[int, list[tuple[str, int]]]:

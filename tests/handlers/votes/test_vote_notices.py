@@ -7,8 +7,16 @@ from datetime import timedelta
 import pytest
 
 from bot.scheduler import collect_jobs
-from handlers.votes.admin import VoteError, close_vote, published_result
+from handlers.votes.admin import (
+    VoteError,
+    close_vote,
+    listing_row,
+    published_ballots,
+    published_result,
+)
+from handlers.votes.state import load
 from storage import outbox
+from tests.handlers.votes.test_votes import ROSTER as VOTERS
 from tests.handlers.votes.test_votes import Kit, options
 from tests.helpers import START
 
@@ -148,20 +156,36 @@ def test_results_are_hidden_before_close_unless_the_vote_shows_them(ctx, clock):
     assert so_far.title == "Result: Meeting day" and "Fri 0" in so_far.text
 
 
-def test_the_count_so_far_moves_only_in_steps_of_the_anonymity_threshold(ctx, clock):
-    kit = Kit(ctx)  # five members
+def test_the_count_so_far_is_taken_on_the_hour_never_as_a_ballot_comes_in(ctx, clock):
+    voters = ("t1", "t2", "t3", "s1", "s2", "t4", "t5")
+    kit = Kit(ctx, VOTERS + "t4,Tenant 4,,tenant,\nt5,Tenant 5,,tenant,\n", linked=voters)
     kit.create(
         id="days", method="approval", options=options("Mon", "Fri"), results_before_close=True
     )
+    clock.now = clock.now.replace(minute=10)
     kit.tick()
-    looks = []
-    days = ("Fri", "Fri", "Mon", "Fri", "Mon")
-    for member, day in zip(("t1", "t2", "t3", "s1", "s2"), days, strict=True):
+
+    def look() -> dict:
+        return published_result(ctx, "days")["count"]["counts"]
+
+    nothing = {"Mon": 0, "Fri": 0}
+    days = ("Fri", "Fri", "Mon", "Fri", "Mon", "Mon", "Mon")
+    for member, day in zip(voters[:5], days, strict=False):
         kit.vote(member, "days", day, "Submit")
-        looks.append(published_result(ctx, "days")["count"]["counts"])
-    assert looks[:4] == [{"Mon": 0, "Fri": 0}] * 4
-    assert looks[4] == {"Mon": 2, "Fri": 3}
+        kit.tick()  # within the same hour: the fifth ballot takes no count either
+        assert look() == nothing
+    clock.advance(minutes=50)  # the top of the next hour: five since the last count
+    kit.tick()
+    assert look() == {"Mon": 2, "Fri": 3}
     assert "Counted when 5 had voted" in published_result(ctx, "days")["explanation"][1]
+    kit.vote("t4", "days", "Mon", "Submit")
+    clock.advance(hours=1)  # one ballot since: two looks would show it, so no new count
+    kit.tick()
+    assert look() == {"Mon": 2, "Fri": 3}
+    kit.vote("t5", "days", "Mon", "Submit")
+    clock.advance(hours=1)
+    kit.tick()
+    assert look() == {"Mon": 2, "Fri": 3}  # still fewer than five new ballots
 
 
 def test_counting_uses_the_vote_id_as_the_tie_break_seed(ctx, clock):
@@ -177,3 +201,22 @@ def test_counting_uses_the_vote_id_as_the_tie_break_seed(ctx, clock):
         "Amber",
         "Birch",
     ]
+
+
+def test_officers_see_how_many_have_voted_never_who_until_close(ctx, clock):
+    kit = Kit(ctx)
+    kit.create(
+        id="days", method="approval", options=options("Mon", "Fri"), results_before_close=True
+    )
+    kit.tick()
+    for member in ("t1", "s2"):
+        kit.vote(member, "days", "Fri", "Submit")
+    clock.advance(hours=1)
+    kit.tick()
+    vote = load(ctx, "days")
+    seen = repr([listing_row(ctx, vote), published_result(ctx, "days")])
+    assert "'voted': 2" in seen
+    for member, name in (("t1", "Pat Murphy"), ("s2", "Priya Shah"), ("t2", "Lee Chen")):
+        assert f"'{member}'" not in seen and name not in seen
+    with pytest.raises(VoteError, match="after it closes|hidden until"):
+        published_ballots(ctx, "days")
