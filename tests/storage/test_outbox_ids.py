@@ -69,7 +69,7 @@ def test_ids_keep_going_up_past_deleted_secret_and_other_messages(tmp_path):
 def test_rows_queued_before_are_renumbered_as_if_the_secret_ones_had_never_had_ids(tmp_path):
     path = tmp_path / "mv.db"
     db = open_database(path)
-    db.execute("delete from _sqlite_migrations where name like 'm012_%'")  # as before it
+    db.execute("delete from _sqlite_migrations where name like 'm013_%'")  # as before it
     old = [(3, "ask:1", "sent"), (5, "thanks:1", "sent"), (6, "receipt:q", "pending")]
     old += [(9, "vote:agm:b:1", "sent"), (10, "nudge:1", "sending"), (12, "result:1", "sent")]
     for row_id, key, status in old:
