@@ -19,9 +19,9 @@
   rows are rewritten in a random order too). UNIQUE (vote_id, member_id) makes two
   racing presses count once.
 - `vote_drafts`: a ballot being filled in, deleted when cast or when the vote closes.
-- `votes.live` (a vote showing results before close): the count so far, taken only
-  when the number of ballots reaches a multiple of the anonymity threshold, so that
-  two looks differ by at least that many ballots.
+- `votes.live` (a vote showing results before close): the count so far, taken by the
+  scheduler on the hour, and only once at least the anonymity threshold of ballots have
+  come in since the last count, so that two looks differ by at least that many.
 """
 
 from __future__ import annotations
