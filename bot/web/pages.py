@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
+from bot.adapters.whatsapp import limits as whatsapp_limits
 from bot.app import App
 from bot.scheduler import let_others_run
 from bot.web.security import OFFICER, SESSION, csrf_token
@@ -226,3 +227,9 @@ async def rebuild_patiently(app: App, patience: float | None = None) -> bool:
         await asyncio.sleep(0.1)
     return True
     return True
+
+
+def whatsapp_reach(app: App) -> str | None:
+    """Before a broadcast is sent: how many WhatsApp members it takes templates to reach,
+    by when at today's limit, and what they cost (None without WhatsApp members)."""
+    return whatsapp_limits.broadcast_line(app.settings, app.db, app.ctx.now())

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.web.pages import actor, app_of, done, failed, post_in_parts, render
+from bot.web.pages import actor, app_of, done, failed, post_in_parts, render, whatsapp_reach
 from handlers.pulses import admin as pulse_admin
 from handlers.pulses.questions import closing_time
 from handlers.pulses.results import NoSuchRound, find_round, note, results_of, status
@@ -62,7 +62,13 @@ def trend(request: web.Request, survey_id: str) -> list[dict[str, Any]]:
 
 @routes.get("/pulses")
 async def listing(request: web.Request) -> web.Response:
-    return render(request, "pulses.html", surveys=pulse_admin.surveys(app_of(request).ctx))
+    app = app_of(request)
+    return render(
+        request,
+        "pulses.html",
+        surveys=pulse_admin.surveys(app.ctx),
+        whatsapp=whatsapp_reach(app),
+    )
 
 
 @routes.get("/pulses/{survey_id}/{number:\\d+}")

@@ -19,6 +19,7 @@ from bot.web.pages import (
     in_console_words,
     post_in_parts,
     render,
+    whatsapp_reach,
 )
 from handlers.votes import admin
 from handlers.votes.cancel import MAX_REASON, ReasonError, cancel_vote
@@ -209,6 +210,7 @@ async def show(request: web.Request) -> web.Response:
         summary=summary,
         hidden=hidden,
         ballots=ballots,
+        whatsapp=whatsapp_reach(app_of(request)) if vote.status == SCHEDULED else None,
     )
 
 
