@@ -52,6 +52,7 @@ class StorageSettings:
 class OutboxSettings:
     poll_seconds: float = 1.0
     max_attempts: int = 10
+    max_in_flight: int = 8  # the most sends at once per platform: what a hard kill may double
 
 
 @dataclass(frozen=True)
@@ -383,6 +384,8 @@ def _check(s: Settings, source: str) -> None:
             fail(key, "must be at least 1")
     if s.outbox.poll_seconds <= 0:
         fail("outbox.poll_seconds", "must be more than 0")
+    if not 1 <= s.outbox.max_in_flight <= 8:
+        fail("outbox.max_in_flight", f"must be from 1 to 8 (got {s.outbox.max_in_flight})")
     if not 0 < s.scheduler.tick_seconds <= 3600:
         fail("scheduler.tick_seconds", "must be more than 0 and at most 3600")
     for key in ("council_cron", "members_cron"):

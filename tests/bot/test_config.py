@@ -79,6 +79,8 @@ def test_database_path_is_relative_to_the_config_file(tmp_path):
         ("[suggestions]\ncategories = []\n", "suggestions.categories: list at least one"),
         ("[suggestions]\ncategories = ['a', '']\n", "suggestions.categories: a topic is empty"),
         ("[web]\ntrusted_proxies = ['proxy.local']\n", "web.trusted_proxies: must list addresses"),
+        ("[outbox]\nmax_in_flight = 0\n", "outbox.max_in_flight: must be from 1 to 8 (got 0)"),
+        ("[outbox]\nmax_in_flight = 9\n", "outbox.max_in_flight: must be from 1 to 8 (got 9)"),
     ],
 )
 def test_every_port_url_path_and_list_is_checked(tmp_path, text, message):

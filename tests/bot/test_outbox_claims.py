@@ -155,3 +155,18 @@ def test_the_window_follows_the_typical_answer_time_not_one_slow_answer(tmp_path
     for _ in range(15):
         sending._answered_in(1.0)
     assert sending.window() == 8  # never more than Pace.concurrency
+
+
+def test_an_operator_who_wants_at_most_one_doubled_per_kill_gets_one_in_flight(tmp_path):
+    from bot.config import load_settings
+    from tests.helpers import FakeClock
+
+    config = tmp_path / "mv.toml"
+    config.write_text("[outbox]\nmax_in_flight = 1\n")
+    limit = load_settings(config, environ={}).outbox.max_in_flight
+    sending = Sender(
+        open_database(tmp_path / "mv.db"), "telegram", None, FakeClock(), Pace(concurrency=limit)
+    )
+    for _ in range(15):
+        sending._answered_in(0.3)  # a slow link would want 14 in flight
+    assert sending.window() == 1

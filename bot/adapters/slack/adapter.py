@@ -104,6 +104,7 @@ class SlackAdapter:
                 rate_per_second=self.settings.rate_per_second,
                 per_chat_seconds=self.settings.per_chat_seconds,
                 max_attempts=outbox.max_attempts,
+                concurrency=outbox.max_in_flight,
             ),
         )
         self._sending = asyncio.create_task(sender.run(self._halt, outbox.poll_seconds))

@@ -186,6 +186,7 @@ class TelegramAdapter:
             rate_per_second=settings.rate_per_second,
             per_chat_seconds=settings.per_chat_seconds,
             max_attempts=outbox.max_attempts,
+            concurrency=outbox.max_in_flight,
         )
         sender = self.app.add_sender(PLATFORM, self.deliver, pace)
         self._sending = asyncio.create_task(sender.run(self._stop_sending, outbox.poll_seconds))

@@ -97,6 +97,7 @@ class WhatsAppAdapter:
             rate_per_second=self.settings.rate_per_second,
             per_chat_seconds=self.settings.per_chat_seconds,
             max_attempts=self.app.settings.outbox.max_attempts,
+            concurrency=self.app.settings.outbox.max_in_flight,
         )
         sender = self.app.add_sender(PLATFORM, self.deliver, pace)
         self._sending = asyncio.create_task(
