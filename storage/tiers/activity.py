@@ -10,7 +10,8 @@ Sources (tables and columns read):
   the pulses feature keeps these rows after a round closes for exactly this (never
   what was answered). `pulse_rounds` (id, closed_at) narrows the nudge tick to rounds
   open lately.
-- voted: `vote_voters` (member_id, voted_on: a day), kept after the vote closes.
+- voted: `vote_voters` (member_id, voted_on: a day), kept after the vote closes; counted
+  only once `votes.sealed_at` is set, so nothing shows who voted while a vote is open.
 - suggestion made: `suggestions` (member_id, created_at, named = 1). Anonymous
   suggestions keep no member link once closed, so they never count.
 - group joined: `member_groups` (ours); formal role: `member_roles` (ours).
@@ -74,12 +75,17 @@ PULSES = Source(
 )
 VOTES = Source(
     "vote",
-    {"vote_voters": ("member_id", "voted_on")},
+    {"vote_voters": ("vote_id", "member_id", "voted_on"), "votes": ("vote_id", "sealed_at")},
     "vote_voters",
     member="member_id",
     at="voted_on",
-    # A member on an open vote's roll who has not voted yet has a row too (storage/votes).
-    where="voted_on != '----------'",
+    # Only once the vote is sealed: counted while open, a member's rung (in the officer's
+    # report, or a first-vote nudge) would tell who has voted before the close. A member
+    # on an open vote's roll who has not voted yet has a row too (storage/votes).
+    where=(
+        "voted_on != '----------' "
+        "and +vote_id in (select vote_id from votes where sealed_at is not null)"
+    ),
     day_only=True,
 )
 NAMED_SUGGESTIONS = Source(
@@ -129,9 +135,10 @@ def formal_roles(db: Database, member_ids: Iterable[str] | None = None) -> dict[
 def available(db: Database, source: Source) -> bool:
     """Whether the source's tables exist with the columns we read."""
     present = set(db.table_names())
-    if not set(source.tables) <= present:
-        return False
+    complete = set(source.tables) <= present
     for table, columns in source.tables.items():
+        if table not in present:
+            continue
         missing = set(columns) - set(db[table].columns_dict)
         if missing:
             if table not in _warned:
@@ -143,7 +150,7 @@ def available(db: Database, source: Source) -> bool:
                     source.kind,
                 )
             return False
-    return True
+    return complete
 
 
 def active_members(

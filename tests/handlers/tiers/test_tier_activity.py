@@ -47,8 +47,11 @@ def answer_pulse(ctx, member_id: str, audience=("tenant", "staff")) -> int:
     return round_row["id"]
 
 
-def vote(ctx, member_id: str, vote_id: str = "agm") -> None:
+def vote(ctx, member_id: str, vote_id: str | None = None, close: bool = True) -> str:
+    """`member_id` votes; then (`close`) the vote closes and is sealed, as tiers count a
+    vote only then. Without `vote_id` each call is a vote of its own. Returns its id."""
     db, now = ctx.db, ctx.now()
+    vote_id = vote_id or f"v-{uuid.uuid4().hex[:8]}"
     if vote_store.get(db, vote_id) is None:
         vote_store.insert_vote(
             db,
@@ -72,6 +75,17 @@ def vote(ctx, member_id: str, vote_id: str = "agm") -> None:
         now=now,
     )
     assert outcome == vote_store.CAST
+    if close:
+        close_vote(ctx, vote_id)
+    return vote_id
+
+
+def close_vote(ctx, vote_id: str) -> None:
+    """Close and seal the vote through its storage, as handlers/votes does."""
+    db, now = ctx.db, ctx.now()
+    assert vote_store.mark_closed(db, vote_id, now)
+    assert list(vote_store.seal_in_parts(db, vote_id, now.date().isoformat())) is not None
+    assert vote_store.mark_sealed(db, vote_id)
 
 
 def suggest(ctx, member_id: str, named: bool = True) -> int:
@@ -173,13 +187,27 @@ def test_active_members_finds_recent_activity_and_leaves_out_handled_firsts(ctx,
 
 def test_a_member_on_an_open_votes_roll_who_has_not_voted_has_not_taken_part(ctx, clock):
     add_members(ctx)
-    vote(ctx, "t1", "agm")  # opened with no roll; now give it one, as an opening does
+    vote(ctx, "t1", "agm", close=False)  # opened with no roll; give it one, as an opening does
     vote_store.prepare_roll(
         ctx.db, "agm", ["tenant", "staff"], ctx.now(), 7, False, lambda: uuid.uuid4().hex[:9]
     )
     on_roll = {m for (m,) in ctx.db.execute("select member_id from vote_voters")}
     assert on_roll == {"t1", "t2", "s1"}
-    assert set(activity.votes_cast(ctx.db)) == {"t1"}
-    assert set(activity.active_members(ctx.db, "vote")) == {"t1"}
     assert vote_store.voted_members(ctx.db, "agm") == {"t1"}
     assert vote_store.count_voters(ctx.db, "agm") == 1
+    close_vote(ctx, "agm")
+    assert set(activity.votes_cast(ctx.db)) == {"t1"}
+    assert set(activity.active_members(ctx.db, "vote")) == {"t1"}
+
+
+def test_a_vote_counts_only_once_sealed_so_nothing_tells_who_voted_while_open(ctx, clock):
+    add_members(ctx)
+    vote(ctx, "t1", "agm", close=False)
+    assert activity.votes_cast(ctx.db) == {}
+    assert activity.active_members(ctx.db, "vote") == {}
+    assert vote_store.mark_closed(ctx.db, "agm", ctx.now())
+    list(vote_store.seal_in_parts(ctx.db, "agm", ctx.now().date().isoformat()))
+    assert activity.votes_cast(ctx.db) == {}  # closed, but not yet sealed
+    assert vote_store.mark_sealed(ctx.db, "agm")
+    assert set(activity.votes_cast(ctx.db)) == {"t1"}
+    assert set(activity.active_members(ctx.db, "vote")) == {"t1"}

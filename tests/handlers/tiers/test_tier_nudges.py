@@ -11,7 +11,7 @@ from handlers.schedule import without_pauses
 from handlers.tiers import nudges as tier_nudges
 from storage.pulses import queries as pulse_store
 from storage.tiers import queries as records
-from tests.handlers.tiers.test_tier_activity import answer_pulse, suggest, vote
+from tests.handlers.tiers.test_tier_activity import answer_pulse, close_vote, suggest, vote
 from tests.helpers import add_members, link
 
 
@@ -137,3 +137,15 @@ def test_what_is_kept_says_that_a_first_was_handled_never_when(members, clock):
     assert list(ctx.db["tier_last_nudge"].rows) == [
         {"member_id": "t1", "nudged_on": ctx.now().date().isoformat()}
     ]
+
+
+def test_a_first_vote_is_nudged_only_after_the_vote_is_sealed(members, clock):
+    """A nudge (or its tier_nudges row) written while the vote is open would tell who voted."""
+    ctx = members
+    vote_id = vote(ctx, "t1", close=False)
+    clock.advance(minutes=5)
+    assert tick(ctx, ctx.now()) == []
+    assert ctx.db.execute("select count(*) from tier_nudges where kind = 'vote'").fetchone()[0] == 0
+    close_vote(ctx, vote_id)
+    clock.advance(minutes=5)
+    assert set(nudges(ctx)) == {"t1"}
