@@ -24,8 +24,9 @@ DAY = timedelta(days=1)
 # --- making activity through the other features' storage modules -----------------------
 
 
-def answer_pulse(ctx, member_id: str, audience=("tenant", "staff")) -> int:
-    """Open a round for the audience and record that `member_id` answered it now."""
+def answer_pulse(ctx, member_id: str, audience=("tenant", "staff"), close: bool = True) -> int:
+    """Open a round for the audience and record that `member_id` answered it now; then
+    (`close`) close it, as tiers count a check-in only then."""
     now = ctx.now()
     round_row = pulse_store.create_round(
         ctx.db,
@@ -44,6 +45,8 @@ def answer_pulse(ctx, member_id: str, audience=("tenant", "staff")) -> int:
     pulse_store.set_progress(
         ctx.db, round_row["id"], member_id, step=1, finished=True, answered_at=now
     )
+    if close:
+        assert pulse_store.close_round(ctx.db, round_row["id"], now)
     return round_row["id"]
 
 
@@ -116,7 +119,7 @@ def test_without_the_other_features_tables_only_roles_and_groups_count(clock):
     assert activity.pulses_answered(db) == {}
     assert activity.votes_cast(db, ["t1"]) == {}
     assert activity.suggestions_made(db, ["t1"], clock() - DAY) == {}
-    assert activity.active_members(db, "vote") == {}
+    assert activity.active_members(db, "vote") == []
     assert activity.formal_roles(db) == {"t1": ("board",)}
     assert activity.groups_joined(db, ["t1"]) == {"t1": ("Repairs panel",)}
 
@@ -145,11 +148,14 @@ def test_pulses_answered_counts_rounds_answered_in_the_window(ctx, clock):
     assert recent["t1"].count == 1
 
 
-def test_a_closed_round_still_counts_who_took_part(ctx, clock):
+def test_a_check_in_counts_once_its_round_is_closed_never_while_open(ctx, clock):
     add_members(ctx)
-    round_id = answer_pulse(ctx, "t1")
+    round_id = answer_pulse(ctx, "t1", close=False)
+    assert activity.pulses_answered(ctx.db) == {}
+    assert activity.active_members(ctx.db, "pulse") == []
     assert pulse_store.close_round(ctx.db, round_id, ctx.now())
     assert activity.pulses_answered(ctx.db, ["t1"])["t1"].count == 1
+    assert activity.active_members(ctx.db, "pulse", ctx.now()) == ["t1"]
 
 
 def test_votes_are_counted_by_day_including_the_first_day_of_the_window(ctx, clock):
@@ -173,12 +179,12 @@ def test_only_named_suggestions_count(ctx):
 
 def test_active_members_finds_recent_activity_and_leaves_out_handled_firsts(ctx, clock):
     add_members(ctx)
-    round_id = answer_pulse(ctx, "t1")
+    answer_pulse(ctx, "t1")
     vote(ctx, "t2")
     start = ctx.now()
-    clock.advance(days=2)
+    clock.advance(days=10)  # more than SETTLING: t2's vote closed long ago
     vote(ctx, "s1", "budget")
-    assert activity.active_members(ctx.db, "pulse") == {"t1": str(round_id)}
+    assert activity.active_members(ctx.db, "pulse") == ["t1"]
     assert set(activity.active_members(ctx.db, "vote", ctx.now() - DAY)) == {"s1"}
     assert set(activity.active_members(ctx.db, "vote", start)) == {"t2", "s1"}
     tiers.mark_seen(ctx.db, "vote", ["t2"])
@@ -204,7 +210,7 @@ def test_a_vote_counts_only_once_sealed_so_nothing_tells_who_voted_while_open(ct
     add_members(ctx)
     vote(ctx, "t1", "agm", close=False)
     assert activity.votes_cast(ctx.db) == {}
-    assert activity.active_members(ctx.db, "vote") == {}
+    assert activity.active_members(ctx.db, "vote") == []
     assert vote_store.mark_closed(ctx.db, "agm", ctx.now())
     list(vote_store.seal_in_parts(ctx.db, "agm", ctx.now().date().isoformat()))
     assert activity.votes_cast(ctx.db) == {}  # closed, but not yet sealed
