@@ -71,12 +71,36 @@ LEFT_OUT_NOTE = (
 )
 
 
+# Rows an officer's export leaves out until their vote or round is closed (a vote once
+# sealed): with them, two exports a moment apart would tell who has voted or answered
+# so far. Per table: which rows wait (SQL over the table), and why.
+UNTIL_CLOSED = {
+    "vote_voters": (
+        "vote_id in (select vote_id from votes where sealed_at is null)",
+        "whether they have voted in a vote still open",
+    ),
+    "vote_drafts": ("1", "a ballot they are filling in (drafts go when the vote closes)"),
+    "pulse_participation": (
+        "round_id in (select id from pulse_rounds where closed_at is null)",
+        "whether, and how far, they have answered a check-in still open",
+    ),
+}
+
+
 def export_for_officer(db: Database, member_id: str) -> dict[str, Any]:
-    """What an officer may see of a member: everything but what is in LEFT_OUT_FOR_OFFICERS."""
+    """What an officer may see of a member: everything but what is in LEFT_OUT_FOR_OFFICERS,
+    and, until their vote or round is closed, the rows in UNTIL_CLOSED."""
     data = {k: v for k, v in export_member(db, member_id).items() if k not in LEFT_OUT_FOR_OFFICERS}
+    tables = db.table_names()
+    for table, (waiting, _why) in UNTIL_CLOSED.items():
+        if table in tables and data.get(table):
+            data[table] = list(
+                db[table].rows_where(f"member_id = ? and not ({waiting})", [member_id])
+            )
     data["left_out"] = {
         "note": LEFT_OUT_NOTE.format(tables=", ".join(LEFT_OUT_FOR_OFFICERS)),
         "tables": dict(LEFT_OUT_FOR_OFFICERS),
+        "until_closed": {table: why for table, (_sql, why) in UNTIL_CLOSED.items()},
     }
     return data
 

@@ -102,11 +102,13 @@ def _newsletter(ctx: Context, built: digests.Built, member_id: str | None) -> di
             f"no member with id {member_id!r} (see: mutual-voice members list)"
         )
     mine = [m for m in built.messages if m.to.member_id == member_id]
-    text = unquoted(mine[0].text) if mine else None
+    # As an officer may see it: the copy that goes out says whether they have voted in a
+    # vote still open, which officers must not learn before it closes.
+    news = digest_members.gather(ctx, built.since, built.until)
+    text = digest_members.copy_for(ctx, news, member_id, officer=True)
+    text = unquoted(text) if text is not None else None
     note = None
     if not mine:
-        news = digest_members.gather(ctx, built.since, built.until)
-        text = digest_members.copy_for(ctx, news, member_id)
         if row["newsletter_opt_out"]:
             note = f"{row['name']} has opted out of newsletters, so would not get this:"
         elif text is None:

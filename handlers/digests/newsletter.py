@@ -8,7 +8,7 @@ with nothing new to hear about gets no newsletter at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -122,11 +122,15 @@ def newsletters(ctx: Context, news: News, key: str) -> list[Message]:
     return messages
 
 
-def copy_for(ctx: Context, news: News, member_id: str) -> str | None:
-    """One member's copy, whether or not they would get it (for previews)."""
+def copy_for(ctx: Context, news: News, member_id: str, officer: bool = False) -> str | None:
+    """One member's copy, whether or not they would get it (for previews). `officer`: as
+    an officer may see it, without whether the member has voted in a vote still open
+    (their own copy thanks them for it)."""
     reader = store.member(ctx.db, member_id)
     if reader is None:
         raise LookupError(member_id)
+    if officer:
+        news = replace(news, voted={})
     ladder = current_ladder(ctx)
     facts = facts_for(ctx, ladder, [member_id], news.until)[member_id]
     return newsletter(ctx, news, reader, ladder, facts)

@@ -6,9 +6,9 @@ done it then is not a first-timer. Each member's first of each kind is handled o
 and its outbox key makes the note unique anyway. At most one nudge per member every
 `tiers.nudge_days`; nudges wait for quiet hours to end.
 
-Pulse answers are anonymous, so a nudge about a check-in is filed as one of the
-round's messages (which the round forgets when it closes), and what tiers keeps says
-only that a member's first was handled, never when.
+A check-in or vote counts only once it is closed (storage/tiers/activity.py), so no
+nudge, and no record of one, is written while it is open to tell who took part; what
+tiers keeps says only that a member's first was handled, never when.
 Requests to do more that got no Yes or No within a week become anonymous counts here.
 """
 
@@ -28,7 +28,6 @@ from handlers.tiers.standing import current_ladder, standing
 from handlers.tiers.text import ABOUT, DO_MORE, MORE
 from storage import members as member_rows
 from storage import secrecy
-from storage.pulses.queries import key_prefix as pulse_key_prefix
 from storage.tiers import activity
 from storage.tiers import queries as records
 from storage.timestamps import parse
@@ -78,22 +77,22 @@ def _firsts(ctx: Context, kind: str, now: datetime, nudged: set[str]) -> Iterato
         return
     since, last = parse(checked) - LOOK_AGAIN, ""
     while page := activity.active_members(db, kind, since, True, last, PART):
-        for member_id, ref in page.items():
+        for member_id in page:
             row = member_rows.get(db, member_id)
             if row is not None and not row["erased_at"]:
                 records.mark_seen(db, kind, [member_id])
-                message = _nudge(ctx, kind, row, ref, now, nudged)
+                message = _nudge(ctx, kind, row, now, nudged)
                 if message is not None:
                     nudged.add(member_id)
                     records.set_nudged_on(db, member_id, now.date().isoformat())
                     yield message
-        last = max(page)
+        last = page[-1]
         yield PAUSE
     records.set_checked(db, kind, now)
 
 
 def _nudge(
-    ctx: Context, kind: str, row: dict[str, Any], ref: str, now: datetime, nudged: set[str]
+    ctx: Context, kind: str, row: dict[str, Any], now: datetime, nudged: set[str]
 ) -> Message | None:
     member_id = row["member_id"]
     last = records.last_nudged_on(ctx.db, member_id)
@@ -109,10 +108,6 @@ def _nudge(
     if here.tier.id != ladder.tiers[0].id:
         lines.append(_("That makes you a {tier}.").format(tier=_.pick(here.tier.name)))
     lines.append(_(NEXT).format(next=_.pick(here.next.name), promise=_.pick(here.next.promise)))
-    if kind == "pulse":
-        key = f"{pulse_key_prefix(int(ref))}tiers-nudge:{member_id}"
-    else:
-        key = f"tiers:nudge:{member_id}:{kind}"
     return Message(
         to=Recipient.of(member_id),
         text=" ".join(lines),
@@ -121,6 +116,6 @@ def _nudge(
             Option(_("About {tier}").format(tier=_.pick(here.next.name)), ABOUT, here.next.id),
         ),
         quiet_hours=True,
-        key=key,
+        key=f"tiers:nudge:{member_id}:{kind}",
         language=_.language,
     )

@@ -8,9 +8,13 @@ Nothing is copied: it is read when a member's rung is worked out.
 Sources (tables and columns read):
 - pulse answered: `pulse_participation` (round_id, member_id, answered_at not null);
   the pulses feature keeps these rows after a round closes for exactly this (never
-  what was answered). `pulse_rounds` (id, closed_at) narrows the nudge tick to rounds
-  open lately.
-- voted: `vote_voters` (member_id, voted_on: a day), kept after the vote closes.
+  what was answered). Counted once the round's close is done (`pulse_rounds.closed_at`).
+- voted: `vote_voters` (member_id, voted_on: a day), kept after the vote closes; counted
+  once the vote is sealed (`votes.sealed_at`).
+
+Counting a round or vote only once it is closed is what keeps who took part from
+officers until then: a rung in the tiers report, a placement, a nudge or its record,
+taken while it is open, would each tell who has answered or voted so far.
 - suggestion made: `suggestions` (member_id, created_at, named = 1). Anonymous
   suggestions keep no member link once closed, so they never count.
 - group joined: `member_groups` (ours); formal role: `member_roles` (ours).
@@ -21,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -30,6 +34,10 @@ from storage.timestamps import iso
 log = logging.getLogger(__name__)
 
 CHUNK = 500
+# A close's last part (a vote's seal, the file rebuilt) may finish a while after the
+# close time it records; firsts are looked for among closes this far back (the handled
+# ones are left out, so this costs only reading).
+SETTLING = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -43,8 +51,9 @@ class Source:
     at: str
     where: str = "1"
     day_only: bool = False  # `at` holds a day (YYYY-MM-DD), not a moment
-    ref: str = "''"  # what a nudge refers to (a pulse round), for its message key
-    recent: str = ""  # narrows the search for recent activity (one ? for the bound)
+    # For kinds counted at their round's or vote's close: narrows a search for firsts to
+    # those closed since the bound (one ?), whenever the member took part.
+    closed_lately: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,22 +73,24 @@ PULSES = Source(
     "pulse_participation",
     member="member_id",
     at="answered_at",
-    # Counted once they finish (or the round closes, which clears `finished`), so a
-    # nudge never lands in the middle of a check-in.
-    where="finished is not 0",
-    ref="round_id",
     # The unary + keeps SQLite from reading by round: a page of members is then read in
     # member order (the member_id index), not all of a round's members sorted.
-    recent="+round_id in (select id from pulse_rounds where closed_at is null or closed_at >= ?)",
+    where="+round_id in (select id from pulse_rounds where closed_at is not null)",
+    closed_lately="+round_id in (select id from pulse_rounds where closed_at >= ?)",
 )
 VOTES = Source(
     "vote",
-    {"vote_voters": ("member_id", "voted_on")},
+    {"vote_voters": ("vote_id", "member_id", "voted_on"), "votes": ("vote_id", "sealed_at")},
     "vote_voters",
     member="member_id",
     at="voted_on",
     # A member on an open vote's roll who has not voted yet has a row too (storage/votes).
-    where="voted_on != '----------'",
+    where=(
+        "voted_on != '----------' "
+        "and +vote_id in (select vote_id from votes where sealed_at is not null)"
+    ),
+    # `sealed_at` is the close's time, set when its last part is done (maybe much later).
+    closed_lately="+vote_id in (select vote_id from votes where closed_at >= ?)",
     day_only=True,
 )
 NAMED_SUGGESTIONS = Source(
@@ -129,9 +140,10 @@ def formal_roles(db: Database, member_ids: Iterable[str] | None = None) -> dict[
 def available(db: Database, source: Source) -> bool:
     """Whether the source's tables exist with the columns we read."""
     present = set(db.table_names())
-    if not set(source.tables) <= present:
-        return False
+    complete = set(source.tables) <= present
     for table, columns in source.tables.items():
+        if table not in present:
+            continue
         missing = set(columns) - set(db[table].columns_dict)
         if missing:
             if table not in _warned:
@@ -143,7 +155,7 @@ def available(db: Database, source: Source) -> bool:
                     source.kind,
                 )
             return False
-    return True
+    return complete
 
 
 def active_members(
@@ -153,37 +165,35 @@ def active_members(
     unseen: bool = False,
     from_member: str = "",
     limit: int = -1,
-) -> dict[str, str]:
-    """Members with activity of `kind` (after `after`, if given), each with its reference.
+) -> list[str]:
+    """Members with activity of `kind` (after `after`, if given), in member id order.
 
     `unseen` leaves out members whose first of this kind tiers already handled. For a
-    pulse the reference is the round's id, so that a message about it can be filed
-    with the round's messages (which are forgotten when it closes). A page at a time:
-    the first `limit` by member id after `from_member`.
+    kind counted at its close, `after` bounds when the round or vote closed, less
+    SETTLING. A page at a time: the first `limit` by member id after `from_member`.
     """
     source = SOURCES[kind]
     if not available(db, source):
-        return {}
+        return []
     sql = (
-        f"select {source.member} as member_id, max({source.ref}) as ref from {source.rows} "
+        f"select distinct {source.member} as member_id from {source.rows} "
         f"where ({source.where}) and {source.at} is not null and {source.member} is not null"
     )
     params: list[str] = []
-    if after is not None:
+    if after is not None and source.closed_lately:
+        sql += f" and {source.closed_lately}"
+        params.append(iso(after - SETTLING))
+    elif after is not None:
         sql += f" and {source.at} >= ?"
         params.append(_bound(source, after))
-        if source.recent:
-            sql += f" and {source.recent}"
-            params.append(iso(after))
     if unseen:
         sql += (
             f" and not exists (select 1 from tier_nudges n "
             f"where n.member_id = {source.rows}.{source.member} and n.kind = ?)"
         )
         params.append(kind)
-    sql += f" and {source.member} > ? group by {source.member} order by {source.member} limit ?"
-    rows = db.query(sql, [*params, from_member, limit])
-    return {row["member_id"]: str(row["ref"]) for row in rows}
+    sql += f" and {source.member} > ? order by {source.member} limit ?"
+    return [row["member_id"] for row in db.query(sql, [*params, from_member, limit])]
 
 
 def _bound(source: Source, moment: datetime) -> str:

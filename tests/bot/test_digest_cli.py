@@ -107,7 +107,16 @@ def test_preview_a_members_newsletter(folder):
     first = mv("digest", "preview", "--kind", "members")
     assert first.exit_code == 0, first.output
     assert first.output.startswith("NEWS FROM OUR MUTUAL\nComing up\n• Approve the AGM minutes:")
-    assert "You've voted, thank you." in first.output  # staff-01, the first reader, voted
+    # staff-01, the first reader, voted; an officer's preview must not say so while the
+    # vote is open (their own copy thanks them): it reads as a non-voter's.
+    assert "You've voted" not in first.output
+    voter = json.loads(
+        mv("digest", "preview", "--kind", "members", "--as", "staff-01", "--json").stdout
+    )
+    non_voter = json.loads(
+        mv("digest", "preview", "--kind", "members", "--as", "staff-03", "--json").stdout
+    )
+    assert voter["text"] == non_voter["text"] and voter["member_id"] == "staff-01"
     mine = json.loads(
         mv("digest", "preview", "--kind", "members", "--as", "tenant-03", "--json").stdout
     )

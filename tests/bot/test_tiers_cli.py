@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from click.testing import CliRunner
 from bot.cli import cli
 from storage import audit
 from storage.db import open_database
+from tests.handlers.tiers.test_tier_activity import close_vote, vote
 from tests.helpers import FakeClock, add_members, make_context, run_mv
 
 ROOT = Path(__file__).parents[2]
@@ -137,3 +139,35 @@ def test_the_docs_section_exists_and_covers_the_commands():
     )
     texts = [path.read_text(encoding="utf-8") for path in DOCS]
     assert any(all(needle in text for needle in needles) for text in texts)
+
+
+def test_ballots_in_an_open_vote_change_neither_the_report_nor_an_export_until_sealed(
+    tmp_path, monkeypatch
+):
+    """Two looks a moment apart while a vote is open must not tell an officer who voted."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MUTUAL_VOICE_CONFIG", raising=False)
+    tenants = [f"t{n:02}" for n in range(1, 9)]
+    ctx = make_context(FakeClock(datetime.now(UTC)), path=tmp_path / "mutual-voice.db")
+    rows = "".join(f"{m},Tenant {m},,tenant\n" for m in tenants)
+    add_members(ctx, "member_id,name,email,constituency\n" + rows)
+
+    def looks() -> tuple[dict, str]:
+        report = json.loads(mv("tiers", "report", "--json").output)
+        return report, mv("members", "export", "t01").output.replace('"member.export"', "")
+
+    before = looks()
+    vote_id = vote(ctx, "t01", close=False)
+    for member_id in tenants[1:6]:
+        vote(ctx, member_id, vote_id, close=False)
+    assert looks() == before
+    close_vote(ctx, vote_id)
+    ctx.db.close()
+    report, export = looks()
+    tenant = next(g for g in report["constituencies"] if g["constituency"] == "tenant")
+    # Two still on the first rung are too few to show: merged with the six voters.
+    assert [(b["tiers"], b["count"]) for b in tenant["bands"] if b["count"]] == [
+        (["Member", "Voice"], 8)
+    ]
+    assert tenant != next(g for g in before[0]["constituencies"] if g["constituency"] == "tenant")
+    assert vote_id in export

@@ -99,6 +99,8 @@ def test_the_next_rung_is_named(ctx):
     adopt(ctx)
     resolution(ctx, "agm", "AGM minutes")  # voting moves a member up a rung
     cast(ctx, "agm", ["staff-02"])
+    # once the vote is closed: counted while open, it would tell officers who voted
+    close_vote(ctx, "agm", "test")
     got = newsletters(ctx)
     assert (
         "Your next step\nYou're a Member. Next: Voice. Answer the next check-in or vote when "

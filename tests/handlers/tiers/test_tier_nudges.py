@@ -11,7 +11,7 @@ from handlers.schedule import without_pauses
 from handlers.tiers import nudges as tier_nudges
 from storage.pulses import queries as pulse_store
 from storage.tiers import queries as records
-from tests.handlers.tiers.test_tier_activity import answer_pulse, suggest, vote
+from tests.handlers.tiers.test_tier_activity import answer_pulse, close_vote, suggest, vote
 from tests.helpers import add_members, link
 
 
@@ -48,7 +48,7 @@ def test_activity_from_before_watching_started_never_nudges(ctx, clock):
 
 def test_a_first_check_in_brings_one_note_about_the_next_rung(members, clock):
     ctx = members
-    round_id = answer_pulse(ctx, "t1")
+    answer_pulse(ctx, "t1")
     clock.advance(seconds=30)
     [note] = tick(ctx, ctx.now())
     assert note.to.member_id == "t1" and note.quiet_hours
@@ -60,7 +60,7 @@ def test_a_first_check_in_brings_one_note_about_the_next_rung(members, clock):
         ("I'd like to do more", "tiers.more", "contributor"),
         ("About Contributor", "tiers.about", "contributor"),
     ]
-    assert note.key == f"{pulse_store.key_prefix(round_id)}tiers-nudge:t1"
+    assert note.key == "tiers:nudge:t1:pulse"
     clock.advance(seconds=30)
     assert tick(ctx, ctx.now()) == []  # never twice
 
@@ -120,13 +120,18 @@ def test_through_the_postman_a_nudge_is_queued_once_and_waits_for_quiet_hours(me
     assert row["key"] == "tiers:nudge:t1:vote" and row["quiet"] == 1 and row["member_id"] == "t1"
 
 
-def test_a_check_in_nudge_is_forgotten_with_the_round(members, clock):
+def test_a_first_check_in_is_nudged_only_after_the_round_is_closed(members, clock):
+    """A nudge, or its record, written while the round is open would tell who answered."""
     ctx = members
-    round_id = answer_pulse(ctx, "t2")
+    round_id = answer_pulse(ctx, "t2", close=False)
+    clock.advance(minutes=5)
     Postman(ctx.db, clock, None, "Europe/London").post(tick(ctx, ctx.now()))
-    assert outbox_keys(ctx) == [f"pulse:{round_id}:tiers-nudge:t2"]
-    pulse_store.close_round(ctx.db, round_id, ctx.now())
     assert outbox_keys(ctx) == []
+    assert list(ctx.db["tier_nudges"].rows) == list(ctx.db["tier_last_nudge"].rows) == []
+    assert pulse_store.close_round(ctx.db, round_id, ctx.now())
+    clock.advance(minutes=5)
+    Postman(ctx.db, clock, None, "Europe/London").post(tick(ctx, ctx.now()))
+    assert outbox_keys(ctx) == ["tiers:nudge:t2:pulse"]
 
 
 def test_what_is_kept_says_that_a_first_was_handled_never_when(members, clock):
@@ -137,3 +142,15 @@ def test_what_is_kept_says_that_a_first_was_handled_never_when(members, clock):
     assert list(ctx.db["tier_last_nudge"].rows) == [
         {"member_id": "t1", "nudged_on": ctx.now().date().isoformat()}
     ]
+
+
+def test_a_first_vote_is_nudged_only_after_the_vote_is_sealed(members, clock):
+    """A nudge (or its tier_nudges row) written while the vote is open would tell who voted."""
+    ctx = members
+    vote_id = vote(ctx, "t1", close=False)
+    clock.advance(minutes=5)
+    assert tick(ctx, ctx.now()) == []
+    assert ctx.db.execute("select count(*) from tier_nudges where kind = 'vote'").fetchone()[0] == 0
+    close_vote(ctx, vote_id)
+    clock.advance(minutes=5)
+    assert set(nudges(ctx)) == {"t1"}

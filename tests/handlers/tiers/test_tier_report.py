@@ -7,8 +7,9 @@ import dataclasses
 import pytest
 
 from handlers.tiers import report as tier_report
+from storage.pulses import queries as pulse_store
 from storage.tiers import queries as records
-from tests.handlers.tiers.test_tier_activity import vote
+from tests.handlers.tiers.test_tier_activity import answer_pulse, close_vote, vote
 from tests.helpers import add_members
 
 TENANTS = [f"t{n:02}" for n in range(1, 13)]
@@ -109,3 +110,33 @@ def test_the_pipeline_names_only_those_who_agreed(org, clock):
         ("t01", "Tenant t01", "Voice")
     ]
     assert pipeline["anonymous"] == [{"tier": "Volunteer / Champion", "declined": 1, "waiting": 1}]
+
+
+def test_ballots_in_an_open_vote_leave_the_report_and_every_placement_as_they_were(org, clock):
+    """Comparing two reports (or one member's rung) while a vote is open must not tell
+    who has voted: a vote counts once it is closed and sealed."""
+    ctx = org
+    ladder = tier_report.current_ladder(ctx)
+    before = tier_report.report(ctx), tier_report.placements(ctx, ladder, ctx.now())
+    vote_id = vote(ctx, TENANTS[0], close=False)
+    for member_id in TENANTS[1:6]:
+        vote(ctx, member_id, vote_id, close=False)
+    assert (tier_report.report(ctx), tier_report.placements(ctx, ladder, ctx.now())) == before
+    close_vote(ctx, vote_id)
+    after = {p["member_id"]: p["tier"] for p in tier_report.placements(ctx, ladder, ctx.now())}
+    assert {m for m, tier in after.items() if tier != "member"} == set(TENANTS[:6])
+
+
+def test_answers_to_an_open_anonymous_round_leave_every_placement_as_it_was(org, clock):
+    ctx = org
+    ladder = tier_report.current_ladder(ctx)
+    before = tier_report.report(ctx), tier_report.placements(ctx, ladder, ctx.now())
+    round_id = answer_pulse(ctx, TENANTS[0], close=False)
+    for member_id in TENANTS[1:6]:
+        pulse_store.set_progress(
+            ctx.db, round_id, member_id, step=1, finished=True, answered_at=ctx.now()
+        )
+    assert (tier_report.report(ctx), tier_report.placements(ctx, ladder, ctx.now())) == before
+    assert pulse_store.close_round(ctx.db, round_id, ctx.now())
+    after = {p["member_id"]: p["tier"] for p in tier_report.placements(ctx, ladder, ctx.now())}
+    assert {m for m, tier in after.items() if tier != "member"} == set(TENANTS[:6])

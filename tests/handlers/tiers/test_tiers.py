@@ -10,9 +10,10 @@ import pytest
 from handlers import build_router
 from handlers.members.identity import member_for
 from handlers.messages import Choice, Command, Message, Sender
+from handlers.tiers.standing import current_ladder, placements
 from storage import privacy
 from storage.tiers import queries as records
-from tests.handlers.tiers.test_tier_activity import answer_pulse, suggest, vote
+from tests.handlers.tiers.test_tier_activity import answer_pulse, close_vote, suggest, vote
 from tests.helpers import add_members, link
 
 
@@ -210,3 +211,19 @@ def test_erasing_a_member_removes_their_roles_groups_and_interest(chat, ctx, clo
     for table in ("member_roles", "member_groups", "tier_interest"):
         count = ctx.db.execute(f"select count(*) from {table} where member_id = 't1'").fetchone()
         assert count == (0,), table
+
+
+def test_a_members_own_rung_counts_a_vote_once_it_is_sealed_too(chat, ctx, clock):
+    """Counted in their own view while open, a ballot would reach officers all the same:
+    "I'd like to do more" from /me records the rung /me named next (tier_interest)."""
+    ladder = current_ladder(ctx)
+    vote_id = vote(ctx, "t1", close=False)
+    [me] = chat.command("t1", "me")
+    assert "Your rung: Member." in me.text
+    chat.press("t1", me, "I'd like to do more")
+    assert [r["tier"] for r in ctx.db["tier_interest"].rows] == ["voice"]
+    placed = {p["member_id"]: p["tier"] for p in placements(ctx, ladder, ctx.now())}
+    assert placed["t1"] == "member"
+    close_vote(ctx, vote_id)
+    [me] = chat.command("t1", "me")
+    assert "Your rung: Voice." in me.text and "voted once" in me.text
