@@ -75,10 +75,12 @@ class WhatsApp:
         )
 
     def held(self) -> list[dict]:
+        """Rows waiting for a tap on "Take part". Not rows held a few seconds by the pair
+        rate limit: those are still on their way, and the clock must not jump under them."""
         return [
             r
             for r in outbox.rows_for(self.bot.app.db, "whatsapp")
-            if r["status"] == "pending" and (r["error"] or "").startswith("held")
+            if r["status"] == "pending" and r["error"] in (whatsapp.HELD, whatsapp.HELD_FOR_LIMIT)
         ]
 
     async def take_part(self, member: str) -> None:
@@ -317,19 +319,50 @@ async def test_a_month_on_three_platforms_keeps_whatsapps_rules(world, caplog):
             assert "Repairs: 4.0/5" in digest.initial_comment, digest.initial_comment
             assert len(fake.sent) == sent_before, "the digest is the council's, not members'"
 
-            # Friday 1 January, 10:00: the monthly newsletter (with the vote's result) on all
-            # three platforms. The clock jumped a month, so the check-in due on Wednesday
-            # 30th opens now too, once. Every WhatsApp window has long closed: each member
-            # is invited once and, on a tap, reads both.
             def invited(phone: str) -> int:
                 return [s.type for s in fake.sent_to(phone)].count("template")
 
             def check_ins(texts: list[str]) -> int:
                 return sum("Repairs are done well" in t for t in texts)
 
+            # The rest of December, week by week: each Wednesday's check-in reaches every
+            # tenant (on WhatsApp after the week's invitation and a tap), who all answer, so
+            # no reminder follows; each Monday the council's digest, on Slack only.
+            for wednesday in (9, 16, 23, 30):
+                invited_before = {p: invited(p) for p in WHATSAPP.values()}
+                asked_wa = {m: check_ins(phones.texts(m)) for m in WHATSAPP}
+                asked_tg = {u: check_ins(bot.telegram_texts(u)) for u in TELEGRAM.values()}
+                await bot.at(london(wednesday, 10))
+                await bot.until(
+                    lambda before=invited_before, asked=asked_tg: (
+                        all(invited(p) == before[p] + 1 for p in WHATSAPP.values())
+                        and len(phones.held()) == len(WHATSAPP)
+                        and all(
+                            check_ins(bot.telegram_texts(u)) == asked[u] + 1
+                            for u in TELEGRAM.values()
+                        )
+                    ),
+                    f"the check-in of {wednesday} December to every tenant",
+                )
+                for member in WHATSAPP:
+                    await phones.take_part(member)
+                    assert check_ins(phones.texts(member)) == asked_wa[member] + 1, member
+                    await phones.press(member, "Agree")
+                for user in TELEGRAM.values():
+                    await bot.press(user, "Agree")
+                if wednesday == 30:
+                    break
+                digests, sent_before = len(slack.files), len(fake.sent)
+                await bot.at(london(wednesday + 5, 9))
+                await bot.until(lambda n=digests: len(slack.files) == n + 1, "the week's digest")
+                assert slack.files[-1].channel == COUNCIL
+                assert "6 of 6 answered" in slack.files[-1].initial_comment
+                assert len(fake.sent) == sent_before, "no reminder, nothing else to tenants"
+
+            # Friday 1 January, 10:00: the monthly newsletter (with the vote's result) on all
+            # three platforms. Every WhatsApp window has closed: each member is invited
+            # once and reads it on a tap.
             invited_before = {p: invited(p) for p in WHATSAPP.values()}
-            asked_before = {m: check_ins(phones.texts(m)) for m in WHATSAPP}
-            asked_on_telegram = {u: check_ins(bot.telegram_texts(u)) for u in TELEGRAM.values()}
             await bot.at(datetime(2027, 1, 1, 10, tzinfo=UTC))
 
             def newsletters() -> dict[str, str]:
@@ -343,14 +376,10 @@ async def test_a_month_on_three_platforms_keeps_whatsapps_rules(world, caplog):
                 lambda: (
                     all(invited(p) == invited_before[p] + 1 for p in WHATSAPP.values())
                     and all(says(bot.telegram_texts(u), NEWS) for u in TELEGRAM.values())
-                    and all(
-                        check_ins(bot.telegram_texts(u)) == asked_on_telegram[u] + 1
-                        for u in TELEGRAM.values()
-                    )
                     and all(says(bot.slack_texts(bot.dm(u)), NEWS) for u in STAFF.values())
-                    and len(phones.held()) == 2 * len(WHATSAPP)
+                    and len(phones.held()) == len(WHATSAPP)
                 ),
-                "January's newsletter and check-in to Telegram and Slack, held on WhatsApp",
+                "January's newsletter to Telegram and Slack, held on WhatsApp",
             )
             assert sorted(newsletters()) == sorted([*TELEGRAM, *WHATSAPP, *STAFF])
             assert all(NEWS in text for text in newsletters().values())
@@ -358,14 +387,14 @@ async def test_a_month_on_three_platforms_keeps_whatsapps_rules(world, caplog):
                 assert not phones.saw(member, NEWS), member
                 await phones.take_part(member)
                 assert phones.saw(member, NEWS), member
-                assert check_ins(phones.texts(member)) == asked_before[member] + 1, member
             assert not phones.held()
+            assert len(slack.files) == 4  # the digests of 7, 14, 21 and 28 December
 
         assert fake.window_violations == 0
         assert fake.interactive_violations == 0
         assert [e.code for _, e in fake.refused] == []
         invitations = [s.to for s in fake.sent if s.type == "template"]
-        # Tuesday's newsletter, Friday's result and January's newsletter for everyone;
-        # Wednesday's check-in and Thursday's reminder for w3 too.
-        assert sorted(invitations) == sorted([*WHATSAPP.values()] * 3 + [WHATSAPP["w3"]] * 2)
+        # For everyone: both newsletters, the result and four more check-ins; for w3 also
+        # the first check-in and its reminder.
+        assert sorted(invitations) == sorted([*WHATSAPP.values()] * 7 + [WHATSAPP["w3"]] * 2)
     assert no_tracebacks(caplog.records) == []
