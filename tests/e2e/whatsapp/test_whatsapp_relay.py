@@ -40,7 +40,7 @@ def latest_with(bot: Running, label: str) -> dict:
     raise AssertionError(f"no council message offers {label!r}")
 
 
-async def council_presses(bot: Running, row: dict, label: str) -> None:
+def council_presses(bot: Running, row: dict, label: str) -> None:
     [option] = [o for o in row["payload"]["choices"] if o["label"] == label]
     event = Choice(
         COUNCILLOR,
@@ -53,7 +53,7 @@ async def council_presses(bot: Running, row: dict, label: str) -> None:
     bot.app.engine.handle(event)
 
 
-async def council_writes(bot: Running, text: str) -> None:
+def council_writes(bot: Running, text: str) -> None:
     bot.app.engine.handle(Text(COUNCILLOR, None, uuid.uuid4().hex, text=text))
 
 
@@ -98,9 +98,9 @@ async def test_the_council_and_a_whatsapp_suggester_talk_without_names(bot: Runn
     assert "Please fix the lift in block C" in json.dumps(card["payload"])
 
     # Inside the window: the council's reply reaches the member as it is, with Reply.
-    await council_presses(bot, card, "Reply")
+    council_presses(bot, card, "Reply")
     before = len(bot.fake.sent_to(phone))
-    await council_writes(bot, "Thank you. Which floor is the lift stuck on?")
+    council_writes(bot, "Thank you. Which floor is the lift stuck on?")
     relayed = await next_to_member(bot, before)
     assert relayed.in_window and relayed.type == "interactive"
     assert "Which floor is the lift stuck on?" in relayed.text
@@ -122,9 +122,9 @@ async def test_the_council_and_a_whatsapp_suggester_talk_without_names(bot: Runn
     # A day and more later the window has closed: the next reply is held, the member is
     # sent the template, and reads the reply once they tap "Take part".
     bot.clock.advance(hours=25)
-    await council_presses(bot, answer, "Reply")
+    council_presses(bot, answer, "Reply")
     before = len(bot.fake.sent_to(phone))
-    await council_writes(bot, "An engineer comes on Tuesday morning.")
+    council_writes(bot, "An engineer comes on Tuesday morning.")
     await bot.fake.wait_for(lambda: len(bot.fake.sent_to(phone)) > before)
     await bot.ticker.until(lambda: bool(bot.held("t1")))
     template = bot.fake.sent_to(phone)[before]
