@@ -39,7 +39,7 @@ TENANTS = {f"t{n:03}": 8000 + n for n in range(1, 41)}
 ROSTER = "member_id,name,email,constituency\n" + "".join(
     f"{m},Tenant {m[1:]},,tenant\n" for m in TENANTS
 )
-ROUNDS = 12  # a round and a vote each: 24 closes, 6 votes sealed by the bot's own tick
+ROUNDS = 8  # a round and a vote each: 16 closes, 4 votes sealed by the bot's own tick
 
 
 async def test_closes_beside_the_running_bot_log_no_error_and_lose_nothing(tmp_path: Path, caplog):
