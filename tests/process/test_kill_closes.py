@@ -10,8 +10,6 @@ The seed is printed (`KILL_SEED=... pytest` repeats a run); so is every kill poi
 from __future__ import annotations
 
 import json
-import os
-import random
 import shutil
 import sqlite3
 from collections import Counter
@@ -25,7 +23,7 @@ from storage.tiers import queries as tiers
 from tests.handlers.pulses.test_pulse_chat import PulseChat, join, open_round
 from tests.handlers.votes.test_votes import Kit, definition
 from tests.helpers import FakeClock, make_context
-from tests.process.zygote import Completed, Zygote
+from tests.process.zygote import Completed, Zygote, kill_rng, seeded_folder
 
 pytestmark = pytest.mark.slow
 
@@ -140,12 +138,8 @@ async def test_closes_killed_at_random_statements_carry_on_to_the_same_end(tmp_p
 
 
 async def closes_killed_at_random_statements(zygote: Zygote, tmp_path: Path) -> None:
-    seed = int(os.environ.get("KILL_SEED") or random.SystemRandom().randrange(10**6))
-    print(f"KILL_SEED={seed}")
-    rng = random.Random(seed)
-    pristine = tmp_path / "pristine"
-    pristine.mkdir()
-    build(pristine)
+    rng = kill_rng()
+    pristine = seeded_folder(tmp_path, build)
 
     def fresh(name: str, start: Path = pristine) -> Path:
         folder = tmp_path / name

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import random
 import re
 import shutil
 import signal
@@ -31,7 +30,7 @@ from tests.handlers.votes.test_votes import definition
 from tests.helpers import FakeClock, make_context
 from tests.process.harness import fakes
 from tests.process.live import telegram_only_config
-from tests.process.zygote import Completed, Zygote
+from tests.process.zygote import Completed, Zygote, kill_rng, seeded_folder
 
 pytestmark = pytest.mark.slow
 
@@ -85,12 +84,8 @@ async def test_a_newsletter_killed_while_queued_reaches_every_member_once(tmp_pa
 
 
 async def newsletter_killed_while_queued(zygote: Zygote, tmp_path: Path) -> None:
-    seed = int(os.environ.get("KILL_SEED") or random.SystemRandom().randrange(10**6))
-    print(f"KILL_SEED={seed}")
-    rng = random.Random(seed)
-    pristine = tmp_path / "pristine"
-    pristine.mkdir()
-    build(pristine)
+    rng = kill_rng()
+    pristine = seeded_folder(tmp_path, build)
     uncut = tmp_path / "uncut"
     shutil.copytree(pristine, uncut)
     counted = await fire(zygote, uncut, "count")
@@ -157,9 +152,7 @@ async def test_a_mass_send_killed_mid_delivery_loses_none_and_doubles_only_what_
     answer. Restarted each time, it loses none, and each kill doubles at most the sends it
     had in flight: one while the platform answers within an interval, else the wider
     window the bot logged (`bot/outbox.py`)."""
-    seed = int(os.environ.get("KILL_SEED") or random.SystemRandom().randrange(10**6))
-    print(f"KILL_SEED={seed}")
-    rng = random.Random(seed)
+    rng = kill_rng()
     loop = asyncio.get_running_loop()
     async with fakes(lambda: datetime.now(UTC)) as (telegram, slack), Zygote() as zygote:
         telegram_only_config(tmp_path, telegram, slack)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 import re
 import shutil
 import signal
@@ -28,7 +27,7 @@ from storage.timestamps import iso
 from tests.process.harness import fakes
 from tests.process.live import telegram_only_config
 from tests.process.test_kill_closes import SMALL_PARTS, build, end_state
-from tests.process.zygote import Run, Zygote
+from tests.process.zygote import Run, Zygote, kill_rng, seeded_folder
 
 pytestmark = pytest.mark.slow
 
@@ -119,12 +118,8 @@ async def stop(run: Run) -> int:
 
 
 async def test_the_bots_own_tick_killed_in_a_close_carries_on_to_the_same_end(tmp_path: Path):
-    seed = int(os.environ.get("KILL_SEED") or random.SystemRandom().randrange(10**6))
-    print(f"KILL_SEED={seed}")
-    rng = random.Random(seed)
-    pristine = tmp_path / "pristine"
-    pristine.mkdir()
-    build(pristine)
+    rng = kill_rng()
+    pristine = seeded_folder(tmp_path, build)
     chats = due_now(pristine)
     async with fakes(lambda: datetime.now(UTC)) as (telegram, slack), Zygote() as zygote:
         telegram.rate_limits = False  # many runs deliver to the same chats within a second

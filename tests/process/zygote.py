@@ -18,11 +18,30 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.helpers import ROOT
+
+
+def kill_rng() -> random.Random:
+    """The kill points' random draw, seeded by `KILL_SEED` (else at random) and printed,
+    so a failing run can be repeated."""
+    seed = int(os.environ.get("KILL_SEED") or random.SystemRandom().randrange(10**6))
+    print(f"KILL_SEED={seed}")
+    return random.Random(seed)
+
+
+def seeded_folder(tmp_path: Path, build: Callable[[Path], object]) -> Path:
+    """A folder set up once by `build`, to copy for every run."""
+    folder = tmp_path / "pristine"
+    folder.mkdir()
+    build(folder)
+    return folder
+
 
 # What `mutual-voice run` and the command line import anyway, imported before any fork.
 WARM = (
