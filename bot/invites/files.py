@@ -70,7 +70,6 @@ def letter_head(settings: Settings) -> LetterHead:
             **({"telegram": f"@{username}"} if username else {}),
             **({"whatsapp": number} if (number := settings.whatsapp.business_number) else {}),
         },
-        slack_groups=settings.slack.constituencies if settings.slack.enabled else (),
     )
 
 

@@ -171,11 +171,6 @@ class LetterHead:
     return_line: str = ""  # the window's top line; the organisation's name if not set
     web_url: str = ""  # the public address of the web server, for /j/<code> links
     handles: dict[str, str] = field(default_factory=dict)  # platform -> "@bot" to search for
-    slack_groups: tuple[str, ...] = ()  # constituencies whose members join by Slack
-
-    def platform(self, invite: Invite) -> str:
-        """The row of `PLATFORMS` a member's letter is worded by."""
-        return "slack" if invite.constituency in self.slack_groups else invite.platform
 
 
 def short_link(web_url: str, token: str) -> str:
@@ -369,7 +364,7 @@ def write_letters(
     for invite in invites:
         pdf.add_page()
         _ = i18n.translator(invite.language or head.language, head.language)
-        platform = head.platform(invite)
+        platform = invite.platform  # its row of PLATFORMS (files.platform_of decides it)
         if (_.language, platform) not in fixed:  # wrapping needs a page
             fixed[_.language, platform] = _fixed_text(pdf, head, invite, platform, _)
         link = invite.links.get(platform)
