@@ -136,7 +136,9 @@ class Message:
     messages the member did not ask for wait until quiet hours end. `key` is the
     idempotency key: a message with a key already in the outbox is never sent twice.
     `language` is the reader's (e.g. "cy"), for the words an adapter adds itself, such
-    as a reply box's placeholder; empty means English.
+    as a reply box's placeholder; empty means English. `flow` names the round or vote
+    the message asks about ("vote:<vote id>", "pulse:<round id>"), so that a channel with
+    no buttons (SMS, e-mail) can link to the member's page for it.
     """
 
     to: Recipient
@@ -149,6 +151,7 @@ class Message:
     key: str | None = None
     image: str | None = None
     language: str = ""
+    flow: str = ""
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON-able form stored in the outbox (the recipient is stored apart)."""
@@ -163,6 +166,7 @@ class Message:
             "edit_ref": self.edit_ref,
             "image": self.image,
             "language": self.language,
+            **({"flow": self.flow} if self.flow else {}),
         }
 
     @classmethod
