@@ -26,7 +26,7 @@ from storage.db import open_database
 from storage.timestamps import iso
 from tests.process.harness import fakes
 from tests.process.live import telegram_only_config
-from tests.process.test_kill_closes import SMALL_PARTS, build, end_state
+from tests.process.test_kill_closes import LONG_AGO, SMALL_PARTS, build, end_state
 from tests.process.zygote import Run, Zygote, kill_rng, seeded_folder
 
 pytestmark = pytest.mark.slow
@@ -58,14 +58,29 @@ def due_now(folder: Path) -> list[int]:
 
 
 def closed(state: dict[str, object]) -> bool:
-    """Both closes have finished (whatever else differs), and the tick after: the 18 who
-    answered the round get their note about the next rung once it has closed."""
+    """Both closes have finished to their last phase (the vote's result noted), and the
+    tick after: the 18 who answered the round got their note about the next rung."""
     (round_,) = state["round"]  # type: ignore[misc]
     (vote,) = state["vote"]  # type: ignore[misc]
     noted = [kind for _, kind in state["nudges"] if kind == "pulse"]  # type: ignore[attr-defined]
+    nudged = [day for _, day in state["last nudges"] if day != LONG_AGO]  # type: ignore[attr-defined]
     return (
-        round_[1] == 1 and vote[1] and bool(vote[2]) and state["staging"] == [] and len(noted) == 18
+        round_[1] == 1
+        and vote[1]
+        and bool(vote[2])
+        and "result" in vote[3]
+        and state["staging"] == []
+        and len(noted) == 18
+        and len(nudged) == 18
     )
+
+
+def settled_state(path: Path) -> dict[str, object]:
+    """`end_state`, with each last nudge only "long ago" or "by these closes": a run that
+    goes past midnight nudges on another day, the same nudge."""
+    state = end_state(path)
+    state["last nudges"] = [(m, day == LONG_AGO) for m, day in state["last nudges"]]  # type: ignore[attr-defined]
+    return state
 
 
 async def start(zygote: Zygote, folder: Path, kill_at: int | str | None) -> Run:
