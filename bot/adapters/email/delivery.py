@@ -96,7 +96,10 @@ class Delivery:
                 return Outcome(hold_until=now + backoff(row.attempts), error=said, hold_counts=True)
             return Outcome(error=said)
         text = self.redact(_describe(error))
-        if isinstance(error, ValueError | aiosmtplib.SMTPNotSupported):
+        # (A certificate that fails to verify is a ValueError too, but an OSError: the relay.)
+        if isinstance(error, ValueError | aiosmtplib.SMTPNotSupported) and not isinstance(
+            error, OSError
+        ):
             # aiosmtplib cannot write this address (or the relay takes no SMTPUTF8 for it).
             return Outcome(unreachable=f"cannot be e-mailed: {text}")
         if isinstance(error, aiosmtplib.SMTPDataError) and 500 <= error.code < 600:

@@ -56,6 +56,9 @@ class Running:
         db = self.app.db
         await self.ticker.until(predicate or (lambda: outbox.waiting(db, "email") == 0))
 
+    def rows(self) -> list[dict]:
+        return outbox.rows_for(self.app.db, "email")
+
     def to(self, member: str) -> list[Received]:
         return self.fake.to(ADDRESS[member])
 
@@ -90,7 +93,7 @@ async def running(
     ticker = Ticker(clock)
     credentials = (USERNAME, PASSWORD) if security != "none" else ("", "")
     async with FakeSMTP(security, *credentials, tls=tls, clock=clock) as fake:
-        ca_file = str(tls.ca_file(tmp_path)) if tls else ""
+        ca_file = email.pop("ca_file", str(tls.ca_file(tmp_path)) if tls else "")
         app = App(settings_for(fake, tmp_path, ca_file, **email), clock=clock, sleep=ticker.sleep)
         add_members(app.ctx, ROSTER)
         for member, address in ADDRESS.items():
