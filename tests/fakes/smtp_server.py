@@ -10,8 +10,9 @@
   and refuses other credentials (535).
 - Scripted answers: ``answer(address, "450 4.2.1 Mailbox busy", "250 OK")`` makes the
   next RCPT TO that address get each line in turn (then the usual 250); ``always(address,
-  "550 5.1.1 No such user")`` refuses it every time. ``down()`` answers every connection
-  with 421 until ``up()``.
+  "550 5.1.1 No such user")`` refuses it every time; ``refuse_data(address, "554 5.7.1
+  Refused as spam")`` takes the recipient but refuses the message after DATA. ``down()``
+  answers every connection with 421 until ``up()``.
 
 Each accepted e-mail is kept as a ``Received``: the envelope, the raw bytes, the message
 parsed by the standard library, and whether it came over TLS and signed in.
@@ -98,6 +99,11 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Any, envelope: Any) -> str:
+        for address in envelope.rcpt_tos:
+            if address.lower() in self.fake.refusing_data:
+                answer = self.fake.refusing_data[address.lower()]
+                self.fake.refused.append((address, answer))
+                return answer
         tls = session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
         self.fake.received.append(
             Received(
@@ -148,6 +154,7 @@ class FakeSMTP:
     closing: bool = False
     scripts: dict[str, deque[str]] = field(default_factory=lambda: defaultdict(deque))
     refusing: dict[str, str] = field(default_factory=dict)
+    refusing_data: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.security != "none" and self.tls is None:
@@ -160,6 +167,9 @@ class FakeSMTP:
 
     def always(self, address: str, answer: str) -> None:
         self.refusing[address.lower()] = answer
+
+    def refuse_data(self, address: str, answer: str) -> None:
+        self.refusing_data[address.lower()] = answer
 
     def down(self) -> None:
         self.closing = True

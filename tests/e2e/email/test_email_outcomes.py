@@ -62,3 +62,15 @@ async def test_a_relay_that_is_down_is_an_outage_and_sending_resumes(bot: Runnin
     assert len(bot.to("e1")) == 1
     assert health.platforms(bot.app.db)["email"]["down_since"] is None
     assert members.identity(bot.app.db, "email", ADDRESS["e1"])["unreachable_at"] is None
+
+
+async def test_a_message_the_relay_refuses_after_data_fails_alone(bot: Running) -> None:
+    bot.fake.refuse_data(ADDRESS["e1"], "554 5.7.1 Message refused as spam")
+    bot.post(news("e1"), news("e2"))
+    await bot.sent()
+
+    (row,) = [r for r in bot.rows() if r["chat_id"] == ADDRESS["e1"]]
+    assert row["status"] == "failed" and "554" in row["error"] and row["attempts"] == 1
+    assert members.identity(bot.app.db, "email", ADDRESS["e1"])["unreachable_at"] is None
+    assert len(bot.to("e2")) == 1
+    assert health.platforms(bot.app.db)["email"]["last_failure"] is None
