@@ -52,6 +52,8 @@ class Delivery:
         self.from_address, self.reply_to = from_address, reply_to
         self.public_url = public_url.rstrip("/")
         self.max_attempts, self.redact = max_attempts, redact
+        # A row tried again keeps its unsubscribe token: an outage makes no more of them.
+        self._tokens: dict[str, str] = {}
 
     async def __call__(self, row: Row, message: Message) -> Outcome:
         db, now = self.ctx.db, self.ctx.now()
@@ -62,7 +64,9 @@ class Delivery:
             link = page_links.page_link(self.ctx, row.member_id, message.flow)
         unsubscribe = None
         if row.quiet and row.member_id:  # not asked for: announcements, reminders, news
-            token = email.new_unsubscribe_link(db, row.member_id, row.chat_id, now)
+            token = self._tokens.pop(row.key, None) or email.new_unsubscribe_link(
+                db, row.member_id, row.chat_id, now
+            )
             unsubscribe = f"{self.public_url}/u/{token}"
         envelope = Envelope(
             to=row.chat_id,
@@ -80,7 +84,10 @@ class Delivery:
         try:
             await self.relay.send(mail, self.from_address, row.chat_id)
         except Exception as error:
-            return self.outcome_of(error, row, now)
+            outcome = self.outcome_of(error, row, now)
+            if unsubscribe and not outcome.permanent and outcome.unreachable is None:
+                self._tokens[row.key] = unsubscribe.rsplit("/", 1)[1]
+            return outcome
         return Outcome(ref=str(mail["Message-ID"]))
 
     def outcome_of(self, error: Exception, row: Row, now: datetime) -> Outcome:

@@ -61,6 +61,8 @@ async def test_a_relay_that_is_down_is_an_outage_and_sending_resumes(bot: Runnin
 
     assert len(bot.to("e1")) == 1
     assert health.platforms(bot.app.db)["email"]["down_since"] is None
+    # Each try used the same unsubscribe link: an outage leaves no pile of them.
+    assert bot.app.db["email_unsubscribe_links"].count == 1
     assert members.identity(bot.app.db, "email", ADDRESS["e1"])["unreachable_at"] is None
 
 
