@@ -120,6 +120,26 @@ class WhatsAppSettings:
 
 
 @dataclass(frozen=True)
+class EmailSettings:
+    """E-mail over SMTP (bot/adapters/email/): members with no chat app."""
+
+    enabled: bool = False
+    smtp_host: str = ""
+    smtp_port: int = 0  # 0: the usual port for `security` (587, 465 or 25)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str = ""
+    password: str = field(default="", repr=False)
+    from_address: str = ""
+    reply_to: str = ""  # empty: replies go to from_address
+    per_second: float = 5.0  # the most messages a second the relay is handed
+    ca_file: str = ""  # a CA bundle for a relay with a private certificate; empty: the system's
+
+    @property
+    def port(self) -> int:
+        return self.smtp_port or {"starttls": 587, "tls": 465, "none": 25}[self.security]
+
+
+@dataclass(frozen=True)
 class WebSettings:
     enabled: bool = False
     listen: str = "127.0.0.1"
@@ -154,6 +174,7 @@ class Settings:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     slack: SlackSettings = field(default_factory=SlackSettings)
     whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
     surveys: Surveys = field(default_factory=Surveys)
     suggestions: Suggestions = field(default_factory=Suggestions)
     tiers: Tiers = field(default_factory=Tiers)
@@ -176,7 +197,8 @@ class Settings:
 
     @property
     def platforms(self) -> list[str]:
-        return [name for name in ("telegram", "slack", "whatsapp") if getattr(self, name).enabled]
+        names = ("telegram", "slack", "whatsapp", "email")
+        return [name for name in names if getattr(self, name).enabled]
 
 
 SECRET_ENV = {
@@ -186,6 +208,7 @@ SECRET_ENV = {
     "MUTUAL_VOICE_SLACK_APP_TOKEN": ("slack", "app_token"),
     "MUTUAL_VOICE_WHATSAPP_TOKEN": ("whatsapp", "access_token"),
     "MUTUAL_VOICE_WHATSAPP_APP_SECRET": ("whatsapp", "app_secret"),
+    "MUTUAL_VOICE_SMTP_PASSWORD": ("email", "password"),
 }
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
@@ -457,6 +480,7 @@ def _check(s: Settings, source: str) -> None:
                 "webhook mode needs a secret of 1-256 letters, digits, _ or -",
             )
     _check_whatsapp(s, fail)
+    _check_email(s, fail)
     if s.slack.enabled and s.slack.mode == "http" and not s.slack.signing_secret:
         fail(
             "slack.signing_secret",
@@ -504,6 +528,56 @@ def _check_whatsapp(s: Settings, fail: typing.Callable[[str, str], typing.NoRetu
         fail(
             "whatsapp.verify_token",
             "needs 8-256 printable characters, the same as the Verify token in Meta's webhook setup",
+        )
+
+
+EMAIL_ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+def _check_email(s: Settings, fail: typing.Callable[[str, str], typing.NoReturn]) -> None:
+    e = s.email
+    if e.per_second <= 0:
+        fail("email.per_second", "must be more than 0")
+    if not 0 <= e.smtp_port <= 65535:
+        fail(
+            "email.smtp_port",
+            f"must be a port from 1 to 65535, or 0 for the usual one (got {e.smtp_port})",
+        )
+    for key in ("from_address", "reply_to"):
+        value = getattr(e, key)
+        if value and not EMAIL_ADDRESS.fullmatch(value):
+            fail(
+                f"email.{key}", f'must be a plain address like "voice@example.org" (got {value!r})'
+            )
+    if e.ca_file and not s.resolve(e.ca_file).is_file():
+        fail("email.ca_file", f"no such file {s.resolve(e.ca_file)}")
+    if not e.enabled:
+        return
+    if not e.smtp_host.strip():
+        fail("email.smtp_host", "email is enabled but has no smtp_host (your mail relay's name)")
+    if not e.from_address:
+        fail(
+            "email.from_address",
+            'email is enabled but has no from_address, e.g. "voice@example.org"',
+        )
+    if e.username and not e.password:
+        fail(
+            "email.password",
+            "email has a username but no password; set it in the file or in MUTUAL_VOICE_SMTP_PASSWORD",
+        )
+    if e.password and not e.username:
+        fail("email.username", "email has a password but no username to sign in with")
+    local = e.smtp_host in ("localhost", "127.0.0.1", "::1")
+    if e.security == "none" and e.password and not local:
+        fail(
+            "email.security",
+            '"none" would send the SMTP password unencrypted; use "starttls" or "tls"',
+        )
+    if not (s.web.enabled and s.web.public_url):
+        fail(
+            "web.public_url",
+            "e-mail needs the web server (web.enabled = true) and its public address: e-mails "
+            "link to the member's page and to a one-click unsubscribe it serves",
         )
 
 

@@ -40,6 +40,8 @@ MEMBER_TABLES: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("tier_last_nudge", "member_id", DELETE),
     ("console_links", "member_id", DELETE),  # an erased officer's unused links stop working
     ("console_sessions", "member_id", DELETE),  # and their sessions end
+    ("email_unsubscribe_links", "member_id", DELETE),
+    ("email_opt_outs", "member_id", DELETE),
 ]
 
 ERASED_PROFILE = (

@@ -10,6 +10,7 @@ from sqlite_utils import Database, Migrations
 
 from storage.console.schema import console_migrations
 from storage.digests.schema import digests_migrations
+from storage.email_schema import email_migrations
 from storage.erased_schema import erased_migrations
 from storage.health_schema import health_migrations
 from storage.invites.schema import invites_migrations
@@ -254,6 +255,7 @@ MIGRATION_SETS: list[Migrations] = [
     erased_migrations,
     health_migrations,
     whatsapp_migrations,
+    email_migrations,
 ]
 
 

@@ -123,6 +123,8 @@ def test_each_platform_is_one_adapter_folder_with_start_app_stop(tmp_path):
         '[telegram]\nenabled = true\n[slack]\nenabled = true\nmode = "socket"\n'
         '[whatsapp]\nphone_number_id = "1"\nbusiness_number = "+447700900000"\n'
         'verify_token = "verify-me"\n'
+        '[email]\nsmtp_host = "smtp.example.org"\nusername = "voice"\nfrom_address = "voice@example.org"\n'
+        '[web]\nenabled = true\npublic_url = "https://voice.example.org"\n'
     )
     tokens = {
         "TELEGRAM_TOKEN": "1:x",
@@ -130,10 +132,11 @@ def test_each_platform_is_one_adapter_folder_with_start_app_stop(tmp_path):
         "SLACK_APP_TOKEN": "xapp-x",
         "WHATSAPP_TOKEN": "EAAx",
         "WHATSAPP_APP_SECRET": "secret",
+        "SMTP_PASSWORD": "secret",
     }
     settings = load_settings(config, environ={f"MUTUAL_VOICE_{k}": v for k, v in tokens.items()})
     folders = {path.parent.name for path in (ROOT / "bot" / "adapters").glob("*/__init__.py")}
-    assert folders == set(settings.platforms) == {"telegram", "slack", "whatsapp"}
+    assert folders == set(settings.platforms) == {"telegram", "slack", "whatsapp", "email"}
     for platform in settings.platforms:  # as bot/runner.py loads them
         adapter = importlib.import_module(f"bot.adapters.{platform}.adapter")
         assert inspect.iscoroutinefunction(adapter.start)

@@ -19,6 +19,7 @@ from bot.web import (
     pulses,
     signin,
     suggestions,
+    unsubscribe,
     votes,
 )
 from bot.web.pages import APP, NOTES, in_console_words, render
@@ -28,7 +29,8 @@ log = logging.getLogger(__name__)
 
 # joining's /members/joining comes before members' /members/{member_id}.
 PAGES = (
-    health, signin, join_links, overview, joining, members, pulses, votes, suggestions, jobs
+    health, signin, join_links, unsubscribe, overview, joining, members, pulses, votes,
+    suggestions, jobs,
 )
 # A 10,000-member roster is well under a megabyte; leave room for long names and notes.
 MAX_UPLOAD = 16 * 1024 * 1024
@@ -51,6 +53,7 @@ def build(app: App) -> web.Application:
     server.on_shutdown.append(jobs.stop_all)
     server[signin.LIMIT] = SignInLimit(app.clock)
     server[join_links.LIMIT] = SignInLimit(app.clock)
+    server[unsubscribe.LIMIT] = SignInLimit(app.clock)
     for page in PAGES:
         server.add_routes(page.routes)
     server.router.add_static("/static/", str(resources.files("bot.web") / "static"))

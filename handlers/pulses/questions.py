@@ -105,6 +105,7 @@ def ask(
         "choices": buttons(round_row["id"], index, question, _),
         "prompt": prompt,
         "language": _.language,
+        "flow": f"pulse:{round_row['id']}",  # e-mail and SMS link to the member's page for it
     }
 
 

@@ -64,6 +64,7 @@ def _announcement(ctx: Context, vote: Vote, row: dict) -> Message:
         text="\n".join(lines),
         choices=vote_now(vote, _),
         quiet_hours=True,
+        flow=f"vote:{vote.id}",
         key=store.announcement_key(vote.id, row["member_id"]),
         language=_.language,
     )
@@ -174,6 +175,7 @@ def _reminder(ctx: Context, vote: Vote, row: dict, hours: int) -> Message:
         ).format(closes=when(ctx, vote.closes_at, row["timezone"], _)),
         choices=vote_now(vote, _),
         quiet_hours=True,
+        flow=f"vote:{vote.id}",
         key=f"vote:{vote.id}:remind:{hours}:{row['member_id']}",
         language=_.language,
     )
