@@ -49,6 +49,7 @@ class App:
                 settings.whatsapp.access_token,
                 settings.whatsapp.app_secret,
                 settings.whatsapp.verify_token,
+                settings.sms.auth_token,
             ]
         )
         # Before any platform library is built: some log their API address, token included.
