@@ -19,6 +19,7 @@ PLATFORM_LIBRARIES = {
     "telegram": "bot/adapters/telegram/",
     "slack_bolt": "bot/adapters/slack/",
     "slack_sdk": "bot/adapters/slack/",
+    "twilio": "bot/adapters/sms/",
 }
 ALLOWED = {
     "bot": {"bot", "handlers", "surveys", "storage"},
@@ -123,6 +124,8 @@ def test_each_platform_is_one_adapter_folder_with_start_app_stop(tmp_path):
         '[telegram]\nenabled = true\n[slack]\nenabled = true\nmode = "socket"\n'
         '[whatsapp]\nphone_number_id = "1"\nbusiness_number = "+447700900000"\n'
         'verify_token = "verify-me"\n'
+        '[sms]\naccount_sid = "AC0123456789abcdef0123456789abcdef"\n'
+        'from_number = "+447700900999"\n'
     )
     tokens = {
         "TELEGRAM_TOKEN": "1:x",
@@ -130,10 +133,11 @@ def test_each_platform_is_one_adapter_folder_with_start_app_stop(tmp_path):
         "SLACK_APP_TOKEN": "xapp-x",
         "WHATSAPP_TOKEN": "EAAx",
         "WHATSAPP_APP_SECRET": "secret",
+        "TWILIO_AUTH_TOKEN": "twilio-token",
     }
     settings = load_settings(config, environ={f"MUTUAL_VOICE_{k}": v for k, v in tokens.items()})
     folders = {path.parent.name for path in (ROOT / "bot" / "adapters").glob("*/__init__.py")}
-    assert folders == set(settings.platforms) == {"telegram", "slack", "whatsapp"}
+    assert folders == set(settings.platforms) == {"telegram", "slack", "whatsapp", "sms"}
     for platform in settings.platforms:  # as bot/runner.py loads them
         adapter = importlib.import_module(f"bot.adapters.{platform}.adapter")
         assert inspect.iscoroutinefunction(adapter.start)
