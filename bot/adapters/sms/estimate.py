@@ -102,7 +102,8 @@ def _merged(groups: list[tuple[str, int, str, int]]) -> list[tuple[str, int, str
     totals: dict[tuple[str, str, int], int] = {}
     for language, n, encoding, per_text in groups:
         totals[(language, encoding, per_text)] = totals.get((language, encoding, per_text), 0) + n
-    return [(lang, n, enc, per) for (lang, enc, per), n in sorted(totals.items())]
+    merged = [(lang, n, enc, per) for (lang, enc, per), n in sorted(totals.items())]
+    return sorted(merged, key=lambda group: -group[1])  # the most texts first
 
 
 def money(e: Estimate, amount: float) -> str:
@@ -119,8 +120,10 @@ def sentence(e: Estimate, what: str = "text") -> str:
         name = ENGLISH.languages.get(group["language"].replace("-", "_"), group["language"])
         ucs2 = " (UCS-2)" if group["encoding"] == "UCS-2" else ""
         per = group["segments_per_text"]
+        article = "an" if what[0] in "aeiou" else "a"
         parts.append(
-            f"{per} segment{'s' if per != 1 else ''} a {what} in {name}{ucs2} for {group['texts']:,}"
+            f"{per} segment{'s' if per != 1 else ''} {article} {what} in {name}{ucs2} "
+            f"for {group['texts']:,}"
         )
     cost = (
         f", about {money(e, e.cost)} at {e.price_per_segment:g} a segment"
