@@ -398,7 +398,9 @@ def _fixed_text(
         type_code=pdf.wrap(_(words.type_code).format(handle=handle), 12),
         join_word=_(JOIN_WORD),
         web=pdf.wrap(_(WEB), 12),
-        no_phone=pdf.wrap(_(NO_PHONE).format(contact=_unbroken_numbers(_.pick(head.contact))), 12),
+        no_phone=pdf.wrap(
+            _(NO_PHONE).format(contact=_unbroken_numbers(_.pick(head.contact))), 12
+        ),
         privacy=pdf.wrap(_(PRIVACY).format(threshold=head.anonymity_threshold), 11),
         expiry=pdf.wrap(_(EXPIRY).format(date=date), 12, "B"),
         greeting=_(GREETING),
@@ -464,7 +466,9 @@ def _page(
     y = pdf.write_line(WINDOW.y + WINDOW_PADDING, text.issued, 11, **side) + 2
     if invite.replaces is not None:
         _ = text.translator
-        replaced = _(REPLACES).format(issued_on=_day(invite.replaces, ZoneInfo(head.timezone), _))
+        replaced = _(REPLACES).format(
+            issued_on=_day(invite.replaces, ZoneInfo(head.timezone), _)
+        )
         y = pdf.write_line(y, text.reminder, 12, "B", **side)
         y = _lines(pdf, y, pdf.wrap(replaced, 10, "B", SIDE_WIDTH), 10, "B", **side)
 

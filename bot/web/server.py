@@ -27,7 +27,9 @@ from bot.web.security import SignInLimit, errors, on_prepare, session_middleware
 log = logging.getLogger(__name__)
 
 # joining's /members/joining comes before members' /members/{member_id}.
-PAGES = (health, signin, join_links, overview, joining, members, pulses, votes, suggestions, jobs)
+PAGES = (
+    health, signin, join_links, overview, joining, members, pulses, votes, suggestions, jobs
+)
 # A 10,000-member roster is well under a megabyte; leave room for long names and notes.
 MAX_UPLOAD = 16 * 1024 * 1024
 
