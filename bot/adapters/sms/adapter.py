@@ -133,7 +133,7 @@ class SmsAdapter:
                 return outcome
             ref = sent.sid
             self.segments_sent += sent.segments
-        if rendered.menu:
+        if message.choices:  # a new question: only its numbers answer now
             sms.set_menu(self.app.db, row.chat_id, rendered.menu)
         return Outcome(ref=ref)
 

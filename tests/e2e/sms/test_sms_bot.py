@@ -5,10 +5,14 @@ callbacks and Twilio's errors."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 from datetime import timedelta
 
+from click.testing import CliRunner
+
+from bot.cli import cli
 from handlers.messages import Message, Option, Recipient
 from handlers.pulses import admin as pulse_admin
 from handlers.votes.admin import create_vote, open_vote
@@ -98,14 +102,18 @@ async def test_a_pulse_round_goes_as_the_link_in_english_and_welsh(bot: Running)
     assert "Atebwch ar eich tudalen eich hun" in bot.fake.sent_to(PHONE["t6"])[0].body
 
 
-async def test_stop_is_honoured_and_start_undoes_it(bot: Running) -> None:
+async def test_stop_is_honoured_and_start_undoes_it(bot: Running, tmp_path, monkeypatch) -> None:
     bot.link("t1")
     bot.link("t2")
     _, status = await bot.fake.push_text(PHONE["t1"], "Stop")
     assert status == 200
     (stopped,) = members.unreachable(bot.app.db)
     assert (stopped["member_id"], stopped["platform"]) == ("t1", "sms")
-    assert "STOP" in stopped["unreachable_reason"]  # the officer's list says why
+    assert "STOP" in stopped["unreachable_reason"]
+    monkeypatch.chdir(tmp_path)  # the officer's list, on the database the bot runs on
+    listed = await asyncio.to_thread(CliRunner().invoke, cli, ["members", "unreachable"])
+    assert listed.exit_code == 0
+    assert re.search(r"t1 .* sms .* texted STOP", listed.output), listed.output
 
     open_resolution(bot)
     await bot.settled()
