@@ -178,3 +178,16 @@ async def test_rate_limits_and_twilio_trouble_are_retried(bot: Running) -> None:
     await bot.ticker.until(lambda: len(bot.fake.sent_to(PHONE["t5"])) == 1, timeout=10)
     assert [code for _, code in bot.fake.refused] == [20429, 20500]
     assert bot.fake.sent_to(PHONE["t5"])[0].body == "Hello\n\nReply 1 for Hi."
+
+
+async def test_command_words_work_without_a_slash_but_not_inside_an_answer(bot: Running) -> None:
+    bot.link("t1")
+    open_resolution(bot)
+    await bot.settled()
+    listed = await bot.say("t1", "VOTE")
+    assert "Adopt the new rules" in listed.body
+    assert "What we keep" in (await bot.say("t1", "privacy")).body
+    asked = await bot.say("t1", "/suggest")
+    assert "tell the staff council" in asked.body
+    topics = await bot.say("t1", "Vote")  # the suggestion itself, not the command
+    assert "What is it about?" in topics.body
