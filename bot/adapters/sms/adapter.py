@@ -24,7 +24,7 @@ from collections import Counter
 
 import aiohttp
 
-from bot.adapters.sms import keywords
+from bot.adapters.sms import keywords, segments
 from bot.adapters.sms.render import render
 from bot.adapters.sms.twilio_api import Texts, TwilioRestException
 from bot.adapters.sms.webhook import Webhook
@@ -79,6 +79,8 @@ class SmsAdapter:
         self._progress: dict[str, tuple[int, str | None]] = {}
         self._stop_sending = asyncio.Event()
         self._sending: asyncio.Task[None] | None = None
+        self._pacing = asyncio.Lock()
+        self._free_at = 0.0  # when Twilio's rate allows the next segment (clock seconds)
 
     async def start(self) -> None:
         pace = Pace(
@@ -124,6 +126,7 @@ class SmsAdapter:
         callback = f"{self.webhook.status_url}?row={row.id}"
         done, ref = self._progress.pop(row.key, (0, None))
         for index in range(done, len(rendered.texts)):
+            await self._segments_allow(rendered.texts[index])
             try:
                 sent = await self.texts.send(row.chat_id, rendered.texts[index], callback)
             except (TwilioRestException, aiohttp.ClientError, TimeoutError) as error:
@@ -136,6 +139,17 @@ class SmsAdapter:
         if message.choices:  # a new question: only its numbers answer now
             sms.set_menu(self.app.db, row.chat_id, rendered.menu)
         return Outcome(ref=ref)
+
+    async def _segments_allow(self, text: str) -> None:
+        """Wait until Twilio's rate, counted in segments, allows this text: the sender
+        spaces texts at `rate_per_second`, and a text of three segments takes three."""
+        async with self._pacing:
+            now = self.app.clock().timestamp()
+            if self._free_at > now:
+                await self.app.sleep(self._free_at - now)
+                now = self.app.clock().timestamp()
+            parts = segments.segments(text)
+            self._free_at = max(now, self._free_at) + parts / self.settings.rate_per_second
 
     def outcome_of(self, error: Exception) -> Outcome:
         if not isinstance(error, TwilioRestException):

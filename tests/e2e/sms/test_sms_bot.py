@@ -191,3 +191,22 @@ async def test_command_words_work_without_a_slash_but_not_inside_an_answer(bot: 
     assert "tell the staff council" in asked.body
     topics = await bot.say("t1", "Vote")  # the suggestion itself, not the command
     assert "What is it about?" in topics.body
+
+
+async def test_texts_are_paced_by_their_segments(bot: Running) -> None:
+    for member in ("t1", "t2", "t3"):
+        bot.link(member)
+    long = "A newsletter paragraph that runs on. " * 10  # 370 characters: 3 GSM-7 parts
+    bot.app.postman.post(
+        [
+            Message(Recipient.of("t1"), long, key="a"),
+            Message(Recipient.of("t2"), "Short.", key="b"),
+            Message(Recipient.of("t3"), "Short too.", key="c"),
+        ]
+    )
+    await bot.settled()
+    first, second, third = sorted(bot.fake.sent, key=lambda sent: sent.time)
+    assert (first.segments, second.segments) == (3, 1)
+    # One segment a second (a long code): three parts hold the next text for three seconds.
+    assert second.time - first.time >= 3.0
+    assert 1.0 <= third.time - second.time < 2.0
