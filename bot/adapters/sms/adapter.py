@@ -11,7 +11,9 @@ officer sees it where unreachable members are shown. Twilio itself refuses to te
 until START (or UNSTOP), which makes them reachable again. Texts from a number that
 stopped are otherwise not acted on: answering them would be refused anyway.
 
-Status callbacks mark a text that failed after it was sent; the permanent errors mark the
+Texts are paced by their segments (Twilio's rate is counted in segments: one a second
+from a long code), the sender's pace by texts being the floor. Status callbacks mark a
+text that failed after it was sent; the permanent errors mark the
 identity unreachable. Delivered receipts are counted, not kept (what reached a member's
 phone, and when, is theirs).
 """
