@@ -200,7 +200,7 @@ class SmsAdapter:
         stopped = known is not None and known.get("unreachable_reason") == keywords.STOPPED
         who = Who(PLATFORM, number, number)
         member = self.app.engine.member(PLATFORM, number)
-        if keywords.is_start(body):
+        if keywords.is_start(body, stopped):
             if stopped:
                 members.mark_reachable(db, PLATFORM, number)
                 log.info("sms: a member texted START; they are sent texts again")

@@ -11,6 +11,9 @@ from handlers.i18n import N_
 # opts the number out of everything the account sends, until one of START_WORDS.
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 START_WORDS = frozenset({"START", "UNSTOP"})
+# Twilio opts a number back in on YES too; only from a number that stopped is it read so
+# (from anyone else "yes" is an answer like any other).
+START_WHEN_STOPPED = START_WORDS | {"YES"}
 HELP_WORDS = frozenset({"HELP", "INFO", "HELPU", "CYMORTH"})
 # The identity's `unreachable_reason` while the member does not want texts: the officer
 # reads it in `mutual-voice members unreachable` and the console.
@@ -31,8 +34,8 @@ def is_stop(text: str) -> bool:
     return word(text) in STOP_WORDS
 
 
-def is_start(text: str) -> bool:
-    return word(text) in START_WORDS
+def is_start(text: str, stopped: bool = False) -> bool:
+    return word(text) in (START_WHEN_STOPPED if stopped else START_WORDS)
 
 
 def is_help(text: str) -> bool:

@@ -125,6 +125,8 @@ async def test_stop_is_honoured_and_start_undoes_it(bot: Running, tmp_path, monk
     welcome_back = await bot.say("t1", "START")
     assert "you'll get our texts again" in welcome_back.body
     assert members.unreachable(bot.app.db) == []
+    await bot.fake.push_text(PHONE["t2"], "STOP")
+    assert "texts again" in (await bot.say("t2", "Yes")).body  # Twilio's opt-in word too
     assert (await bot.say("t1", "help")).body.startswith("Our Mutual: reply with a number")
 
 
