@@ -46,8 +46,9 @@ log = logging.getLogger(__name__)
 PLATFORM = sms.PLATFORM
 RECENT = 10_000
 PAUSE_FOR_ACCOUNT = 3600.0
-# Sends that say the number will never take a text from us (21610: it texted STOP).
-UNREACHABLE_CODES = {21610, 21211, 21614, 21612, 21408}
+# Sends that say the number will never take a text from us (21610: it texted STOP; 21211,
+# 21614, 21612: not a valid, mobile or SMS-reachable number).
+UNREACHABLE_CODES = {21610, 21211, 21614, 21612}
 # Status callbacks' error codes that say the same after the text left.
 UNDELIVERABLE_CODES = {30003, 30005, 30006, 30007}
 ACCOUNT_CODES = {20003, 20005, 20008, 21606, 21603, 21659}
@@ -179,7 +180,7 @@ class SmsAdapter:
     async def receive(self, form: dict[str, str]) -> None:
         try:
             self.on_text(form)
-        except Exception:  # Twilio would post it again: answered, it is not lost twice
+        except Exception:  # Twilio does not post it again: say so in the log, answer 200
             log.exception("sms: a text could not be handled")
 
     def on_text(self, form: dict[str, str]) -> None:
