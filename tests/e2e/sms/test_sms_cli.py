@@ -75,7 +75,7 @@ def test_the_command_is_in_the_help_of_the_installed_entry_point(folder):
     assert "sms" in shown.stdout.split() and "estimate a broadcast's segments" in shown.stdout
 
 
-def test_a_dry_run_of_a_1000_member_broadcast_prints_segments_and_cost(folder):
+def test_a_dry_run_of_a_1000_member_broadcast_prints_segments_and_cost(folder, monkeypatch):
     link = f"https://mv.example/m/{SAMPLE_TOKEN}"
     english = segments_of(f"New vote: Riverside Homes\nAnswer on your own page: {link}")
     welsh = segments_of(f"Pleidlais newydd: Tŷ'r Afon\nAtebwch ar eich tudalen eich hun: {link}")
@@ -89,7 +89,10 @@ def test_a_dry_run_of_a_1000_member_broadcast_prints_segments_and_cost(folder):
         f"invitation in English for 850; 2 segments an invitation in Welsh (UCS-2) for 150), "
         f"about {total * 0.04:,.2f} GBP at 0.04 a segment."
     )
-    as_json = json.loads(mutual_voice(folder, "sms", "estimate", "--json").stdout)
+    monkeypatch.chdir(folder)  # the same figures as JSON, in this process (a second faster)
+    for key, value in TOKEN.items():
+        monkeypatch.setenv(key, value)
+    as_json = json.loads(CliRunner().invoke(cli, ["sms", "estimate", "--json"]).output)
     assert as_json["members"] == 1000 and as_json["segments"] == total
     assert as_json["cost"] == round(total * 0.04, 2)
     assert {g["language"]: g["encoding"] for g in as_json["languages"]} == {
