@@ -90,6 +90,7 @@ def test_a_dry_run_of_a_1000_member_broadcast_prints_segments_and_cost(folder, m
         f"about {total * 0.04:,.2f} GBP at 0.04 a segment."
     )
     monkeypatch.chdir(folder)  # the same figures as JSON, in this process (a second faster)
+    monkeypatch.delenv("MUTUAL_VOICE_CONFIG", raising=False)
     for key, value in TOKEN.items():
         monkeypatch.setenv(key, value)
     as_json = json.loads(CliRunner().invoke(cli, ["sms", "estimate", "--json"]).output)
@@ -103,6 +104,7 @@ def test_a_dry_run_of_a_1000_member_broadcast_prints_segments_and_cost(folder, m
 
 def test_a_given_text_and_what_waits_after_survey_send(folder, monkeypatch):
     monkeypatch.chdir(folder)
+    monkeypatch.delenv("MUTUAL_VOICE_CONFIG", raising=False)
     for key, value in TOKEN.items():
         monkeypatch.setenv(key, value)
     text = "Your rent statement is ready. " * 6  # 180 characters: two GSM-7 parts
