@@ -111,6 +111,7 @@ async def test_stop_is_honoured_and_start_undoes_it(bot: Running, tmp_path, monk
     assert (stopped["member_id"], stopped["platform"]) == ("t1", "sms")
     assert "STOP" in stopped["unreachable_reason"]
     monkeypatch.chdir(tmp_path)  # the officer's list, on the database the bot runs on
+    monkeypatch.delenv("MUTUAL_VOICE_CONFIG", raising=False)
     listed = await asyncio.to_thread(CliRunner().invoke, cli, ["members", "unreachable"])
     assert listed.exit_code == 0
     assert re.search(r"t1 .* sms .* texted STOP", listed.output), listed.output
