@@ -27,7 +27,7 @@ def test_the_signature_is_the_one_the_twilio_library_checks(params, url):
 
 
 async def test_the_real_client_sends_and_meets_twilios_errors():
-    async with FakeTwilio(burst=3, clock=lambda: 0.0)  # all in one second as fake:
+    async with FakeTwilio(burst=3, clock=lambda: 0.0) as fake:  # all in one second
         http = AsyncTwilioHttpClient()
         client = Client(fake.account_sid, fake.auth_token, http_client=http)
         client.api.base_url = fake.api_url
