@@ -50,6 +50,7 @@ class App:
                 settings.whatsapp.app_secret,
                 settings.whatsapp.verify_token,
                 settings.email.password,
+                settings.sms.auth_token,
             ]
         )
         # Before any platform library is built: some log their API address, token included.

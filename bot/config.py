@@ -140,6 +140,36 @@ class EmailSettings:
 
 
 @dataclass(frozen=True)
+class SmsSettings:
+    """Text messages through Twilio's Messaging API (bot/adapters/sms/)."""
+
+    enabled: bool = False
+    account_sid: str = ""
+    auth_token: str = field(default="", repr=False)
+    from_number: str = ""  # E.164, e.g. "+447700900123"; or a messaging service:
+    messaging_service_sid: str = ""
+    api_url: str = "https://api.twilio.com"
+    # The address Twilio posts replies to, exactly as set on the number in Twilio's
+    # console (signatures are made over it): "https://voice.example.org/sms/inbound".
+    # Empty: http://listen:port/path (tests; or a proxy that keeps the address).
+    webhook_url: str = ""
+    listen: str = "127.0.0.1"
+    port: int = 8445
+    path: str = "/sms/inbound"
+    rate_per_second: float = 1.0  # Twilio's default for a long code: 1 segment a second
+    per_chat_seconds: float = 1.0
+    price_per_segment: float = 0.0  # what one segment costs, for estimates
+    currency: str = ""  # shown beside the cost, e.g. "GBP"; empty: the plain figure
+
+    @property
+    def inbound_url(self) -> str:
+        if self.webhook_url:
+            return self.webhook_url
+        host = f"[{self.listen}]" if ":" in self.listen else self.listen
+        return f"http://{host}:{self.port}{self.path}"
+
+
+@dataclass(frozen=True)
 class WebSettings:
     enabled: bool = False
     listen: str = "127.0.0.1"
@@ -175,6 +205,7 @@ class Settings:
     slack: SlackSettings = field(default_factory=SlackSettings)
     whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
     email: EmailSettings = field(default_factory=EmailSettings)
+    sms: SmsSettings = field(default_factory=SmsSettings)
     surveys: Surveys = field(default_factory=Surveys)
     suggestions: Suggestions = field(default_factory=Suggestions)
     tiers: Tiers = field(default_factory=Tiers)
@@ -197,7 +228,7 @@ class Settings:
 
     @property
     def platforms(self) -> list[str]:
-        names = ("telegram", "slack", "whatsapp", "email")
+        names = ("telegram", "slack", "whatsapp", "sms", "email")
         return [name for name in names if getattr(self, name).enabled]
 
 
@@ -209,6 +240,7 @@ SECRET_ENV = {
     "MUTUAL_VOICE_WHATSAPP_TOKEN": ("whatsapp", "access_token"),
     "MUTUAL_VOICE_WHATSAPP_APP_SECRET": ("whatsapp", "app_secret"),
     "MUTUAL_VOICE_SMTP_PASSWORD": ("email", "password"),
+    "MUTUAL_VOICE_TWILIO_AUTH_TOKEN": ("sms", "auth_token"),
 }
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
@@ -438,6 +470,7 @@ def _check(s: Settings, source: str) -> None:
         ("telegram", ("token",)),
         ("slack", ("bot_token",)),
         ("whatsapp", ("access_token", "app_secret")),
+        ("sms", ("auth_token",)),
     ):
         settings = getattr(s, platform)
         for platform_key in ("rate_per_second", "per_chat_seconds"):
@@ -481,6 +514,7 @@ def _check(s: Settings, source: str) -> None:
             )
     _check_whatsapp(s, fail)
     _check_email(s, fail)
+    _check_sms(s, fail)
     if s.slack.enabled and s.slack.mode == "http" and not s.slack.signing_secret:
         fail(
             "slack.signing_secret",
@@ -579,17 +613,56 @@ def _check_email(s: Settings, fail: typing.Callable[[str, str], typing.NoReturn]
             "e-mail needs the web server (web.enabled = true) and its public address: e-mails "
             "link to the member's page and to a one-click unsubscribe it serves",
         )
+def _check_sms(s: Settings, fail: typing.Callable[[str, str], typing.NoReturn]) -> None:
+    m = s.sms
+    if m.price_per_segment < 0:
+        fail("sms.price_per_segment", "must be 0 or more")
+    if m.currency and not re.fullmatch(r"[A-Z]{3}", m.currency):
+        fail("sms.currency", f'must be a currency code like "GBP", or empty (got {m.currency!r})')
+    if not m.path.startswith("/"):
+        fail("sms.path", f"must start with / (got {m.path!r})")
+    if m.webhook_url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", m.webhook_url):
+        fail(
+            "sms.webhook_url",
+            "must be the address set on the number in Twilio, like "
+            "https://voice.example.org/sms/inbound (no query)",
+        )
+    if not m.enabled:
+        return
+    if not re.fullmatch(r"AC[0-9a-fA-F]{32}", m.account_sid):
+        fail(
+            "sms.account_sid",
+            "must be the Account SID from Twilio's console (AC and 32 hex digits)",
+        )
+    if bool(m.from_number) == bool(m.messaging_service_sid):
+        fail(
+            "sms.from_number",
+            "give exactly one of from_number (the number texts come from) and "
+            "messaging_service_sid",
+        )
+    if m.from_number and not re.fullmatch(r"\+[1-9]\d{6,14}", m.from_number):
+        fail(
+            "sms.from_number", 'must be an E.164 number with its country code, like "+447700900123"'
+        )
+    if m.messaging_service_sid and not re.fullmatch(r"MG[0-9a-fA-F]{32}", m.messaging_service_sid):
+        fail("sms.messaging_service_sid", "must be the service's SID (MG and 32 hex digits)")
 
 
 def _check_places(s: Settings, fail: typing.Callable[[str, str], typing.NoReturn]) -> None:
     """Ports, addresses, URLs and the database's folder: wrong ones fail here, not mid-run."""
-    for platform in ("telegram", "slack", "whatsapp"):
+    for platform in ("telegram", "slack", "whatsapp", "sms"):
         settings = getattr(s, platform)
         if not 1 <= settings.port <= 65535:
             fail(f"{platform}.port", f"must be a port from 1 to 65535 (got {settings.port})")
         if not settings.listen.strip():
             fail(f"{platform}.listen", 'must be an address to listen on, e.g. "127.0.0.1"')
-    for key in ("telegram.base_url", "telegram.base_file_url", "slack.api_url", "whatsapp.api_url"):
+    for key in (
+        "telegram.base_url",
+        "telegram.base_file_url",
+        "slack.api_url",
+        "whatsapp.api_url",
+        "sms.api_url",
+    ):
         section, name = key.split(".")
         url = getattr(getattr(s, section), name)
         if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):

@@ -46,6 +46,8 @@ LIBRARIES = (
     "aiohttp",
     "websockets",
     "apscheduler",
+    "twilio",
+    "aiohttp_retry",
 )
 WITHHELD = "…"
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,40}")

@@ -192,6 +192,11 @@ def erase_member(db: Database, member_id: str, now: datetime) -> None:
             "where platform = 'whatsapp' and member_id = ?)",
             [member_id],
         )
+        db.execute(  # the numbered menu of their last question by SMS
+            "delete from sms_chats where chat_id in (select chat_id from identities "
+            "where platform = 'sms' and member_id = ?)",
+            [member_id],
+        )
         for table, column, action in reversed(MEMBER_TABLES):
             # A close under way keeps copies of rows in staging tables (storage/secrecy.py):
             # they would come back after the erasure, so they are erased too.

@@ -16,6 +16,7 @@ from storage.health_schema import health_migrations
 from storage.invites.schema import invites_migrations
 from storage.languages_schema import languages_migrations
 from storage.pulses.schema import pulses_migrations
+from storage.sms_schema import sms_migrations
 from storage.suggestions.schema import suggestions_migrations
 from storage.tiers.schema import tiers_migrations
 from storage.votes.schema import votes_migrations
@@ -256,6 +257,7 @@ MIGRATION_SETS: list[Migrations] = [
     health_migrations,
     whatsapp_migrations,
     email_migrations,
+    sms_migrations,
 ]
 
 

@@ -19,6 +19,7 @@ PLATFORM_LIBRARIES = {
     "telegram": "bot/adapters/telegram/",
     "slack_bolt": "bot/adapters/slack/",
     "slack_sdk": "bot/adapters/slack/",
+    "twilio": "bot/adapters/sms/",
 }
 ALLOWED = {
     "bot": {"bot", "handlers", "surveys", "storage"},
@@ -125,6 +126,8 @@ def test_each_platform_is_one_adapter_folder_with_start_app_stop(tmp_path):
         'verify_token = "verify-me"\n'
         '[email]\nsmtp_host = "smtp.example.org"\nusername = "voice"\nfrom_address = "voice@example.org"\n'
         '[web]\nenabled = true\npublic_url = "https://voice.example.org"\n'
+        '[sms]\naccount_sid = "AC0123456789abcdef0123456789abcdef"\n'
+        'from_number = "+447700900999"\n'
     )
     tokens = {
         "TELEGRAM_TOKEN": "1:x",
@@ -133,10 +136,11 @@ def test_each_platform_is_one_adapter_folder_with_start_app_stop(tmp_path):
         "WHATSAPP_TOKEN": "EAAx",
         "WHATSAPP_APP_SECRET": "secret",
         "SMTP_PASSWORD": "secret",
+        "TWILIO_AUTH_TOKEN": "twilio-token",
     }
     settings = load_settings(config, environ={f"MUTUAL_VOICE_{k}": v for k, v in tokens.items()})
     folders = {path.parent.name for path in (ROOT / "bot" / "adapters").glob("*/__init__.py")}
-    assert folders == set(settings.platforms) == {"telegram", "slack", "whatsapp", "email"}
+    assert folders == set(settings.platforms) == {"telegram", "slack", "whatsapp", "sms", "email"}
     for platform in settings.platforms:  # as bot/runner.py loads them
         adapter = importlib.import_module(f"bot.adapters.{platform}.adapter")
         assert inspect.iscoroutinefunction(adapter.start)

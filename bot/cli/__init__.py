@@ -50,6 +50,7 @@ COMMANDS = {
         "whatsapp",
         "WhatsApp: check the message templates, estimate a broadcast's reach and cost.",
     ),
+    "sms": ("sms", "SMS: estimate a broadcast's segments and cost (a dry run: nothing is sent)."),
     "backup": ("backup", "Copy the database to FILE, consistent even while the bot runs."),
     "restore": ("backup", "Put the backup FILE in place of the database (stop the bot first)."),
 }

@@ -14,6 +14,7 @@ from datetime import timedelta
 import click
 
 from bot import demo
+from bot.adapters.sms import estimate as sms_estimate
 from bot.adapters.whatsapp import limits as whatsapp_limits
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
@@ -113,6 +114,9 @@ def send(state: State, survey_id: str, follow: bool) -> None:
     reach = whatsapp_limits.broadcast_line(app.settings, ctx.db, ctx.now())
     if reach and report.queued:
         click.echo(reach)
+    texts = sms_estimate.broadcast_line(app.settings, ctx.db)
+    if texts and report.queued:
+        click.echo(texts)
     if follow and report.queued:
         _follow(ctx, round_row["id"], report.queued)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from bot.adapters.sms import estimate as sms_estimate
 from bot.adapters.whatsapp import limits as whatsapp_limits
 from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
@@ -107,6 +108,9 @@ def open_(state: State, vote_id: str) -> None:
     reach = whatsapp_limits.broadcast_line(app.settings, app.db, app.ctx.now())
     if reach and report.queued:
         click.echo(reach)
+    texts = sms_estimate.broadcast_line(app.settings, app.db)
+    if texts and report.queued:
+        click.echo(texts)
 
 
 @vote.command()

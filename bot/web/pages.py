@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
+from bot.adapters.sms import estimate as sms_estimate
 from bot.adapters.whatsapp import limits as whatsapp_limits
 from bot.app import App
 from bot.scheduler import let_others_run
@@ -227,6 +228,12 @@ async def rebuild_patiently(app: App, patience: float | None = None) -> bool:
         await asyncio.sleep(0.1)
     return True
     return True
+
+
+def sms_cost(app: App) -> str | None:
+    """Before a broadcast is sent: an invitation to every member reachable by SMS, its
+    segments and what it costs (None without SMS members)."""
+    return sms_estimate.before_sending(app.settings, app.db)
 
 
 def whatsapp_reach(app: App) -> str | None:

@@ -10,7 +10,16 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.web.pages import actor, app_of, done, failed, post_in_parts, render, whatsapp_reach
+from bot.web.pages import (
+    actor,
+    app_of,
+    done,
+    failed,
+    post_in_parts,
+    render,
+    sms_cost,
+    whatsapp_reach,
+)
 from handlers.pulses import admin as pulse_admin
 from handlers.pulses.questions import closing_time
 from handlers.pulses.results import NoSuchRound, find_round, note, results_of, status
@@ -68,6 +77,7 @@ async def listing(request: web.Request) -> web.Response:
         "pulses.html",
         surveys=pulse_admin.surveys(app.ctx),
         whatsapp=whatsapp_reach(app),
+        sms=sms_cost(app),
     )
 
 

@@ -19,6 +19,7 @@ from bot.web.pages import (
     in_console_words,
     post_in_parts,
     render,
+    sms_cost,
     whatsapp_reach,
 )
 from handlers.votes import admin
@@ -211,6 +212,7 @@ async def show(request: web.Request) -> web.Response:
         hidden=hidden,
         ballots=ballots,
         whatsapp=whatsapp_reach(app_of(request)) if vote.status == SCHEDULED else None,
+        sms=sms_cost(app_of(request)) if vote.status == SCHEDULED else None,
     )
 
 

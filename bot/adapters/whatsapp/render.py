@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.adapters.inert_text import inert
+from bot.adapters.typed_numbers import consecutive_numbers, decode, keys, option_id
 from handlers import i18n
 from handlers.i18n import N_
-from handlers.messages import Message, Option, each_part
+from handlers.messages import Message, each_part
 
 TEXT_MAX = 4096
 BODY_MAX = 1024  # an interactive message's body
@@ -30,7 +31,8 @@ LIST_BUTTON_MAX = 20
 ID_MAX = 200  # a list row's id; a button's may be 256
 CHOOSE = N_("Choose")
 TYPE_A_NUMBER = N_("Reply with a number from {first} to {last}.")
-SEPARATOR = "|"
+
+__all__ = ["Rendered", "decode", "option_id", "render", "split_text"]
 
 
 @dataclass(frozen=True)
@@ -39,15 +41,6 @@ class Rendered:
 
     bodies: list[dict[str, Any]]
     menu: list[tuple[str, str]] = field(default_factory=list)  # (typed, option id) pairs
-
-
-def option_id(option: Option) -> str:
-    return f"{option.action}{SEPARATOR}{option.value}"
-
-
-def decode(option: str) -> tuple[str, str]:
-    action, _, value = option.partition(SEPARATOR)
-    return action, value
 
 
 def render(message: Message) -> Rendered:
@@ -124,25 +117,16 @@ def _fits_a_row(label: str) -> bool:
 
 def _numbered(text: str, labels: list[str], ids: list[str], _: i18n.Translator) -> Rendered:
     """Too many choices for a list: the member types a number."""
-    if _consecutive_numbers(labels):  # a scale: its numbers are the answers
-        typed = labels
+    typed = keys(labels)
+    if consecutive_numbers(labels):  # a scale: its numbers are the answers
         lines = ""
     else:
-        typed = [str(n) for n in range(1, len(labels) + 1)]
         lines = "\n".join(f"{n}. {label}" for n, label in zip(typed, labels, strict=True))
     ask = _(TYPE_A_NUMBER).format(first=typed[0], last=typed[-1])
     whole = "\n\n".join(part for part in (text, lines, ask) if part)
     return Rendered(
         [_text(piece) for piece in split_text(whole)], list(zip(typed, ids, strict=True))
     )
-
-
-def _consecutive_numbers(labels: list[str]) -> bool:
-    try:
-        numbers = [int(label) for label in labels]
-    except ValueError:
-        return False
-    return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
 def split_text(text: str, limit: int = TEXT_MAX, last: int | None = None) -> list[str]:
