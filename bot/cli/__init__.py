@@ -28,6 +28,7 @@ COMMANDS = {
         "Member votes: create, open, close, results and the published ballot list.",
     ),
     "count": ("count", "Count the ranked ballots of a BLT file, stage by stage."),
+    "rules": ("rules", "The society's rules file: check it and say it in plain words."),
     "survey": ("survey", "Pulse surveys: list them, send a round, close it, read the results."),
     "tiers": (
         "tiers",
