@@ -23,6 +23,7 @@ from handlers import closes, i18n
 from handlers.context import Context
 from handlers.messages import Member, Message, Recipient
 from handlers.schedule import CHECKPOINT, HELD, PAUSE, Pause, Rebuild
+from handlers.votes import rules as society
 from handlers.votes.notices import announcements, results, roll
 from handlers.votes.results import ballot_width, decode, describe_ballot, result_of, tally_now
 from handlers.votes.state import (
@@ -58,6 +59,8 @@ def creation_problems(
     """Every reason a definition that parsed cannot be stored now, each "key: reason"."""
     problems = []
     known = ctx.policy.organisation.constituencies
+    if not definition.constituencies:
+        definition = replace(definition, constituencies=known)
     unknown = [c for c in definition.constituencies if c not in known]
     if unknown:
         problems.append(
@@ -74,7 +77,7 @@ def creation_problems(
         elif existing.status == MISSED:
             hint = " (use --replace to hold it with new times)"
         problems.append(f"id: a vote {definition.id!r} already exists, {existing.status}{hint}")
-    return problems
+    return problems + society.under_rules(ctx, definition)[1]
 
 
 def create_vote(
@@ -87,6 +90,7 @@ def create_vote(
     known = ctx.policy.organisation.constituencies
     if not definition.constituencies:
         definition = replace(definition, constituencies=known)
+    definition = society.under_rules(ctx, definition)[0]
     store.insert_vote(
         ctx.db,
         {
@@ -119,8 +123,12 @@ def open_vote(ctx: Context, vote_id: str, actor: str = "scheduler") -> Iterator[
         raise VoteError(
             f"{vote_id} cannot open: its closing time ({iso(vote.closes_at)}) has passed"
         )
+    short = society.notice_problem(ctx, vote.definition, vote.definition.society_rules, now)
+    if short:
+        raise VoteError(f"{vote_id} cannot open yet: {short}")
     with ctx.db.atomic():
-        eligible = store.count_eligible(ctx.db, vote.definition.constituencies, now)
+        joined_by = vote.definition.roll_by(now)
+        eligible = store.count_eligible(ctx.db, vote.definition.constituencies, joined_by)
         secret = secrets.token_hex(32) if vote.definition.allow_change else None
         if not store.mark_open(ctx.db, vote_id, now, eligible, secret):
             return iter(())
@@ -130,7 +138,7 @@ def open_vote(ctx: Context, vote_id: str, actor: str = "scheduler") -> Iterator[
             ctx.db,
             vote_id,
             vote.definition.constituencies,
-            now,
+            joined_by,
             ballot_width(vote.definition),
             vote.definition.allow_change,
             new_receipt,
@@ -341,7 +349,7 @@ def _closed(ctx: Context, vote_id: str) -> Vote:
 
 
 def _poll_explanation(officer: Member, question: str) -> Local:
-    """"A quick poll from <officer>: <question>" in every language members read."""
+    """ "A quick poll from <officer>: <question>" in every language members read."""
     said = {}
     for language in i18n.available():
         _ = i18n.translator(language)
