@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from handlers import closes, i18n
 from handlers.context import Context
@@ -45,6 +46,7 @@ from storage.votes import queries as store
 from surveys.localised import Local
 from surveys.votes.definitions import VoteDefinition, VoteOption, parse_poll
 from surveys.votes.tally import blt
+from surveys.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +128,9 @@ def open_vote(ctx: Context, vote_id: str, actor: str = "scheduler") -> Iterator[
     short = society.notice_problem(ctx, vote.definition, vote.definition.society_rules, now)
     if short:
         raise VoteError(f"{vote_id} cannot open yet: {short}")
+    few = _small_weight_class(ctx, vote, now)
+    if few:
+        raise VoteError(f"{vote_id} cannot open: {few}")
     with ctx.db.atomic():
         joined_by = vote.definition.roll_by(now)
         eligible = store.count_eligible(ctx.db, vote.definition.constituencies, joined_by)
@@ -142,11 +147,30 @@ def open_vote(ctx: Context, vote_id: str, actor: str = "scheduler") -> Iterator[
             ballot_width(vote.definition),
             vote.definition.allow_change,
             new_receipt,
+            vote.definition.weights,
         )
         audit.record(ctx.db, now, actor, "vote.open", vote_id, eligible=eligible)
         store.mark_notice(ctx.db, vote_id, "opened", now)
     log.info("opened vote %s: %d eligible", vote_id, eligible)
     return announcements(ctx, _existing(ctx, vote_id))
+
+
+def _small_weight_class(ctx: Context, vote: Vote, now: datetime) -> str | None:
+    """Why a weighted vote would show how some voted: a published ballot shows its weight,
+    so the members of one weight must be at least the anonymity threshold (or none)."""
+    weights = vote.definition.weights
+    every = ctx.policy.privacy.anonymity_threshold
+    joined_by = vote.definition.roll_by(now)
+    for weight in sorted(set(weights.values())):
+        groups = [group for group, w in weights.items() if w == weight]
+        members = store.count_eligible(ctx.db, groups, joined_by)
+        if 0 < members < every:
+            return (
+                f"only {plural(members, 'member')} ({' and '.join(groups)}) would cast ballots counting "
+                f"{plural(weight, 'vote')}, and the published ballots show each ballot's weight; with "
+                f"fewer than {every} their votes could be told apart"
+            )
+    return None
 
 
 def closing(ctx: Context, vote_id: str, actor: str = "scheduler") -> Iterator[Message | Pause]:
@@ -310,12 +334,15 @@ def published_result(ctx: Context, vote_id: str) -> dict:
     return summary
 
 
-def published_ballots(ctx: Context, vote_id: str) -> list[dict[str, str]]:
-    """Every ballot by receipt code, sorted by receipt: published only after close."""
+def published_ballots(ctx: Context, vote_id: str) -> list[dict[str, Any]]:
+    """Every ballot by receipt code, sorted by receipt: published only after close. Where
+    the society's rules weight votes, each ballot says how many votes it counts for."""
     vote = _closed(ctx, vote_id)
+    weighted = bool(vote.definition.weights)
     return [
         {"receipt": receipt, "ballot": describe_ballot(vote.definition, choice), "raw": choice}
-        for receipt, choice in store.ballot_list(ctx.db, vote_id)
+        | ({"weight": weight} if weighted else {})
+        for receipt, choice, weight in store.weighed_ballot_list(ctx.db, vote_id)
     ]
 
 

@@ -216,6 +216,17 @@ def summarise(vote: Vote, result: Any, voted: int, eligible: int, provisional: b
                 quorum=f"{quorum:g}",
             )
         )
+    weights = vote.definition.weights
+    if weights:
+        lines.append(
+            phrase(
+                "Votes are weighted as the society's rules say ({weights} votes a member): "
+                "the figures below are votes, not ballots.",
+                weights=tuple(
+                    phrase("{name} {votes:,}", name=name, votes=n) for name, n in weights.items()
+                ),
+            )
+        )
     if provisional:
         lines.insert(0, phrase("Results so far: the vote is still open, so these may change."))
     outcome = headline(result, vote.definition.resolution)
@@ -235,6 +246,7 @@ def summarise(vote: Vote, result: Any, voted: int, eligible: int, provisional: b
         "quorum_percent": quorum,
         "quorum_needed": needed,
         "quorum_met": met,
+        "weights": weights,
         "decided": met and not provisional,
         "headline": str(outcome),
         "headline_phrase": outcome.to_data(),

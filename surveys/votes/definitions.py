@@ -120,6 +120,16 @@ class VoteDefinition:
         return notice - timedelta(days=rules.eligibility.minimum_membership_days)
 
     @property
+    def weights(self) -> dict[str, int]:
+        """Votes per member by constituency where the society's rules weight them (a
+        constituency not named has 1); empty for one member, one vote."""
+        rules = self.society_rules
+        if rules is None:
+            return {}
+        named = {c: rules.weight(c) for c in self.constituencies}
+        return named if any(weight != 1 for weight in named.values()) else {}
+
+    @property
     def is_election(self) -> bool:
         """A vote for people: the file lists [[candidates]]."""
         return self.options_key == "candidates"

@@ -8,9 +8,16 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.settings import Organisation, Policy
+from handlers.settings import Organisation, Policy, Privacy
 from handlers.votes import results
-from handlers.votes.admin import VoteError, close_vote, create_vote, open_vote, published_result
+from handlers.votes.admin import (
+    VoteError,
+    close_vote,
+    create_vote,
+    open_vote,
+    published_ballots,
+    published_result,
+)
 from handlers.votes.state import load
 from surveys.votes.definitions import VoteDefinitionError, parse_vote
 from tests.handlers.votes.test_votes import CANDIDATES, Kit, definition, options
@@ -234,3 +241,64 @@ def test_the_file_says_resolution_or_threshold_not_both():
         parse_vote({**data, "resolution": "extraordinary"}, "agm.toml")
     with pytest.raises(VoteDefinitionError, match="resolution: only applies to method resolution"):
         parse_vote({**data, "method": "single", "options": [{"name": "A"}, {"name": "B"}]}, "x")
+
+
+WEIGHTED_ROSTER = """member_id,name,email,constituency
+t1,Pat Murphy,,tenant
+t2,Lee Chen,,tenant
+s1,Sam Okafor,,staff
+s2,Priya Shah,,staff
+"""
+
+
+def weighted(tmp_path, threshold: int = 2):
+    """Staff votes count 3; results and ballot lists shown from `threshold` members."""
+    path = tmp_path / "rules.toml"
+    text = RULES.format(minimum=0, abstentions="not-cast")
+    path.write_text(text + "\n[weights]\nconstituency = { staff = 3 }\n")
+    policy = Policy(
+        organisation=Organisation(rules=str(path)),
+        privacy=Privacy(anonymity_threshold=threshold, comment_threshold=threshold),
+    )
+    return make_context(policy=policy)
+
+
+def test_a_weight_held_by_fewer_than_the_anonymity_threshold_is_refused(tmp_path):
+    ctx = weighted(tmp_path, threshold=3)
+    add_members(ctx, WEIGHTED_ROSTER)
+    create_vote(ctx, special(opens=None), "test")
+    ctx.clock.advance(days=15)
+    with pytest.raises(VoteError) as refused:
+        open_vote(ctx, "agm", "test")
+    assert str(refused.value) == (
+        "agm cannot open: only 2 members (tenant) would cast ballots counting 1 vote, and the "
+        "published ballots show each ballot's weight; with fewer than 3 their votes could be "
+        "told apart"
+    )
+    ctx.db.close()
+
+
+def test_weighted_votes_count_for_their_weight_and_the_ballot_list_says_it(tmp_path):
+    ctx = weighted(tmp_path)
+    kit = Kit(ctx, roster=WEIGHTED_ROSTER, linked=("t1", "t2", "s1"))
+    create_vote(ctx, special(), "test")
+    ctx.clock.advance(days=15)
+    kit.tick()
+    for member, choice in (("s1", "For"), ("t1", "For"), ("t2", "Against")):
+        kit.vote(member, "agm", choice)
+    close_vote(ctx, "agm", "test")
+    result = published_result(ctx, "agm")
+    # One member, one vote would be 2 of 3 (66.6%): not passed. Staff votes count 3.
+    assert (result["count"]["for"], result["count"]["against"]) == (4, 1)
+    assert result["voted"] == 3 and result["weights"] == {"tenant": 1, "staff": 3}
+    assert result["headline"] == (
+        "Special resolution: 80% of votes cast were For; 75% were needed. Passed."
+    )
+    assert any("Votes are weighted as the society's rules say" in x for x in result["explanation"])
+    ballots = published_ballots(ctx, "agm")
+    assert sorted((b["raw"], b["weight"]) for b in ballots) == [
+        ("against", 1),
+        ("for", 1),
+        ("for", 3),
+    ]
+    ctx.db.close()
