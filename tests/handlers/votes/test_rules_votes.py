@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 
+from handlers.digests.newsletter import _result
+from handlers.i18n import translator
 from handlers.settings import Organisation, Policy, Privacy
 from handlers.votes import results
 from handlers.votes.admin import (
@@ -96,8 +98,15 @@ def test_a_special_resolution_at_exactly_75_percent_passes_and_says_so_everywher
     result = published_result(ruled, "agm")
     assert result["headline"] == line and line in result["explanation"]
     assert result["count"]["threshold"] == "3/4" and result["count"]["passed"]
-    # The result members get in chat says the same.
+    # The result members get in chat says the same, and the members' newsletter, in
+    # each reader's language.
     assert told and all(line in message.text for message in told if message.to.member_id)
+    closed = load(ruled, "agm")
+    assert f"Adopt the new rules: {line} (5 of 5 voted)" == _result(closed, translator("en"))
+    assert (
+        "Penderfyniad arbennig: roedd 75% o'r pleidleisiau a fwriwyd O blaid; roedd angen "
+        "75%. Wedi'i basio." in _result(closed, translator("cy"))
+    )
 
 
 def test_special_resolutions_at_74_and_76_percent_and_an_ordinary_one(ruled):
