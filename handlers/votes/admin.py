@@ -59,6 +59,7 @@ def creation_problems(
     ctx: Context, definition: VoteDefinition, replace_scheduled: bool = False
 ) -> list[str]:
     """Every reason a definition that parsed cannot be stored now, each "key: reason"."""
+    definition, by_rules = society.under_rules(ctx, definition)
     problems = []
     known = ctx.policy.organisation.constituencies
     if not definition.constituencies:
@@ -79,7 +80,7 @@ def creation_problems(
         elif existing.status == MISSED:
             hint = " (use --replace to hold it with new times)"
         problems.append(f"id: a vote {definition.id!r} already exists, {existing.status}{hint}")
-    return problems + society.under_rules(ctx, definition)[1]
+    return problems + by_rules
 
 
 def create_vote(
@@ -89,10 +90,9 @@ def create_vote(
     problems = creation_problems(ctx, definition, replace_scheduled)
     if problems:
         raise VoteError(problems[0])
-    known = ctx.policy.organisation.constituencies
-    if not definition.constituencies:
-        definition = replace(definition, constituencies=known)
     definition = society.under_rules(ctx, definition)[0]
+    if not definition.constituencies:
+        definition = replace(definition, constituencies=ctx.policy.organisation.constituencies)
     store.insert_vote(
         ctx.db,
         {

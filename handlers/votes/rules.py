@@ -43,7 +43,8 @@ def rules_text(ctx: Context) -> str | None:
 
 
 def under_rules(ctx: Context, definition: VoteDefinition) -> tuple[VoteDefinition, list[str]]:
-    """The definition with the rules it is created under, and every way it breaks them."""
+    """The definition with the rules it is created under (and, if it names none, the
+    constituencies the rules let vote), and every way it breaks them."""
     if not applies(definition):
         return definition, []
     try:
@@ -53,10 +54,14 @@ def under_rules(ctx: Context, definition: VoteDefinition) -> tuple[VoteDefinitio
     if text is None:
         return definition, [f"resolution: {NOT_SET}"] if definition.resolution else []
     try:
-        parse_rules(text, ctx.policy.organisation.rules)
+        rules = parse_rules(text, ctx.policy.organisation.rules)
     except RulesError as error:
         return definition, [f"rules: {error}"]
-    fixed = replace(definition, rules=text, notice_given=ctx.now().isoformat())
+    # A vote naming no constituencies is for every member the rules let vote.
+    groups = definition.constituencies or rules.eligibility.constituencies
+    fixed = replace(
+        definition, rules=text, notice_given=ctx.now().isoformat(), constituencies=groups
+    )
     return fixed, problems(ctx, fixed, fixed.opens)
 
 
@@ -106,3 +111,28 @@ def notice_problem(
         f"{opens.isoformat()} gives {clear}. Open it on "
         f"{rules.notice.earliest(given).isoformat()} or later."
     )
+
+
+def in_words(definition: VoteDefinition) -> str | None:
+    """What the rules make of this vote, for the officer who created it; None if nothing."""
+    rules = definition.society_rules
+    if rules is None:
+        return None
+    parts = []
+    if definition.resolution:
+        share = rules.resolutions.share(definition.resolution)
+        parts.append(
+            f"a {definition.resolution} resolution, passed by {share.text} of votes cast For"
+        )
+        if definition.resolution in rules.notice.resolutions:
+            parts.append(f"{rules.notice.clear_days} clear days' notice before it opens")
+    if definition.is_election:
+        parts.append(f"an election by {METHOD_WORDS[rules.elections.method]}")
+    if rules.eligibility.minimum_membership_days:
+        days = rules.eligibility.minimum_membership_days
+        parts.append(f"the roll: members for at least {days} days by today, the notice date")
+    if definition.weights:
+        parts.append(
+            "votes weighted " + ", ".join(f"{c} {w}" for c, w in definition.weights.items())
+        )
+    return "Under the society's rules: " + "; ".join(parts) + "."

@@ -55,7 +55,12 @@ def test_a_vote_under_the_rules_from_the_command_line(folder):
     (folder / "mutual-voice.toml").write_text('[organisation]\nrules = "rules.toml"\n')
     (folder / "special.toml").write_text(RESOLUTION.format(id="rules", kind="special"))
     (folder / "ordinary.toml").write_text(RESOLUTION.format(id="budget", kind="ordinary"))
-    assert mv("vote", "create", "special.toml").exit_code == 0
+    created = mv("vote", "create", "special.toml")
+    assert created.exit_code == 0, created.output
+    assert (
+        "Under the society's rules: a special resolution, passed by at least 75% of votes cast "
+        "For; 14 clear days' notice before it opens." in created.output.splitlines()
+    )
     early = mv("vote", "open", "rules")
     assert early.exit_code == 1
     assert "rules cannot open yet: a special resolution needs 14 clear days' notice" in early.output

@@ -216,6 +216,8 @@ def test_a_constituency_the_rules_do_not_let_vote_is_refused(tmp_path):
         ),
     ):
         create_vote(ctx, special(constituencies=("tenant", "supporter")), "test")
+    # Naming none, it is for every constituency the rules let vote.
+    assert create_vote(ctx, special(), "test").definition.constituencies == ("tenant", "staff")
     ctx.db.close()
 
 
