@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from handlers.context import Context
@@ -25,11 +25,11 @@ def create_meeting(ctx: Context, meeting: Meeting, actor: str) -> dict[str, Any]
     """Store the meeting and fix its roll on the notice date, or refuse in plain words."""
     try:
         text = rules_text(ctx)
-        rules = parse_rules(text, ctx.policy.organisation.rules) if text else None
+        if text is None:
+            raise MeetingProblem(f"a general meeting is run by the society's rules, and {NOT_SET}")
+        rules = parse_rules(text, ctx.policy.organisation.rules)
     except RulesError as error:
         raise MeetingProblem(f"rules: {error}") from None
-    if text is None or rules is None:
-        raise MeetingProblem(f"a general meeting is run by the society's rules, and {NOT_SET}")
     if store.get(ctx.db, meeting.id) is not None:
         raise MeetingProblem(f"id: a meeting {meeting.id!r} already exists")
     now = ctx.now()
@@ -52,6 +52,7 @@ def create_meeting(ctx: Context, meeting: Meeting, actor: str) -> dict[str, Any]
             f"{rules.notice.earliest(given).isoformat()} or later."
         )
     constituencies = rules.eligibility.constituencies or ctx.policy.organisation.constituencies
+    joined_by = roll_by(ctx, rules, given, now)
     size = store.insert_meeting(
         ctx.db,
         {
@@ -60,19 +61,19 @@ def create_meeting(ctx: Context, meeting: Meeting, actor: str) -> dict[str, Any]
             "definition": json.dumps({"meeting": meeting.to_dict(), "rules": text}),
             "starts_at": iso(meeting.starts),
             "notice_given": given.isoformat(),
-            "roll_by": iso(roll_by(ctx, rules, given, now)),
+            "roll_by": iso(joined_by),
             "created_at": iso(now),
             "created_by": actor,
         },
         constituencies,
-        roll_by(ctx, rules, given, now),
+        joined_by,
         {c: rules.weight(c) for c in constituencies if rules.weight(c) != 1},
     )
     audit.record(ctx.db, now, actor, "meeting.create", meeting.id, roll=size)
     return show(ctx, meeting.id)
 
 
-def roll_by(ctx: Context, rules: Rules, given: Any, now: datetime) -> datetime:
+def roll_by(ctx: Context, rules: Rules, given: date, now: datetime) -> datetime:
     """Members who joined by this moment are on the roll: members on the day notice is
     given (by its end, or now if that is today), for the rules' minimum length."""
     zone = local_time(ctx, now).tzinfo
