@@ -11,10 +11,10 @@ import pytest
 from bot.app import App
 from bot.config import Settings
 from handlers.settings import Admin, Organisation
-from handlers.votes.state import new_receipt
+from handlers.votes.state import load, new_receipt
 from storage.votes import queries as votes
 from tests.helpers import ROOT, add_members
-from tests.web.console_harness import OFFICER, served, signed_in
+from tests.web.console_harness import OFFICER, csrf_in, served, signed_in
 from tests.web.test_console_vote_results import upload
 
 RESOLUTION = """
@@ -63,3 +63,30 @@ async def test_the_console_shows_a_resolution_by_the_rules_and_refuses_short_not
         '<p class="figure">Ordinary resolution: 66.6% of votes cast were For; more than 50% '
         "were needed. Passed.</p>" in page
     )
+
+
+async def test_the_form_makes_a_resolution_by_the_rules_and_names_a_mistake_at_its_field(app):
+    form = {
+        "id": "rules",
+        "title": "Adopt the new rules",
+        "explanation": "That the society adopts the new rules.",
+        "method": "resolution",
+        "resolution": "special",
+        "closes": "2027-01-01T17:00",
+        "opens": "2026-11-25T09:00",
+        "constituencies": "tenant",
+    }
+    async with served(app) as client:
+        token = await signed_in(client, app)
+        page = await (await client.get("/votes/new")).text()
+        assert '<select id="resolution" name="resolution"' in page
+        refused = await client.post("/votes/new", data={**form, "csrf": csrf_in(page)})
+        html = unescape(await refused.text())
+        assert refused.status == 400
+        assert "a special resolution needs 14 clear days' notice" in html
+        made = await client.post(
+            "/votes/new", data={**form, "opens": "2026-12-09T09:00", "csrf": token}
+        )
+        assert made.status == 200, await made.text()
+    created = load(app.ctx, "rules")
+    assert created.definition.resolution == "special" and created.definition.rules
