@@ -295,6 +295,9 @@ def load_settings(
             values.surveys, folder=_absolute(folder, values.surveys.folder)
         ),
         tiers=dataclasses.replace(values.tiers, ladder=_absolute(folder, values.tiers.ladder)),
+        organisation=dataclasses.replace(
+            values.organisation, rules=_absolute(folder, values.organisation.rules)
+        ),
     )
     _check(settings, source)
     return settings
@@ -386,6 +389,26 @@ def _coerce(kind: Any, value: Any, key: str, source: str) -> Any:
     return value
 
 
+def _check_rules(s: Settings, fail: typing.Callable[[str, str], typing.NoReturn]) -> None:
+    """The society's rules file must read, and name only the organisation's constituencies."""
+    if not s.organisation.rules:
+        return
+    from surveys.rules import RulesError, load_rules_file
+
+    try:
+        rules = load_rules_file(Path(s.organisation.rules))
+    except RulesError as error:
+        fail("organisation.rules", str(error))
+    named = list(rules.eligibility.constituencies) + [name for name, _ in rules.weights]
+    unknown = [name for name in named if name not in s.organisation.constituencies]
+    if unknown:
+        fail(
+            "organisation.rules",
+            f"the rules name the constituency {unknown[0]!r}, which is not in "
+            "organisation.constituencies",
+        )
+
+
 def _check(s: Settings, source: str) -> None:
     def fail(key: str, reason: str) -> typing.NoReturn:
         raise ConfigError(f"{source}: {key}: {reason}")
@@ -459,6 +482,7 @@ def _check(s: Settings, source: str) -> None:
     ):
         fail("suggestions.categories", "a topic is empty")
     _check_places(s, fail)
+    _check_rules(s, fail)
     unknown = set(s.slack.constituencies) - set(s.organisation.constituencies)
     if unknown:
         fail(

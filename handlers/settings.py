@@ -22,6 +22,9 @@ class Organisation:
     # How members read the roster's words (constituencies, groups, roles), per language:
     # `[organisation.names]` `tenant = { cy = "tenant" }`, `"Repairs panel" = { cy = "…" }`.
     names: tuple[tuple[str, Local], ...] = ()
+    # The society's rules (`rules.toml`, surveys/rules/): a path, absolute once the config
+    # is read; empty when the organisation has not given them.
+    rules: str = ""
 
     def named(self, word: str) -> str:
         """A constituency, group or role as the roster writes it, with its translations."""

@@ -16,7 +16,7 @@ email_migrations = Migrations("mutual_voice.email")
 
 
 @email_migrations()
-def m001_email27_unsubscribe(db: Database) -> None:
+def m001_unsubscribe(db: Database) -> None:
     db["email_unsubscribe_links"].create(
         {"token_hash": str, "member_id": str, "address": str, "made_on": str},
         pk="token_hash",

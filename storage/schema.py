@@ -15,6 +15,7 @@ from storage.erased_schema import erased_migrations
 from storage.health_schema import health_migrations
 from storage.invites.schema import invites_migrations
 from storage.languages_schema import languages_migrations
+from storage.meetings.schema import meetings_migrations
 from storage.pulses.schema import pulses_migrations
 from storage.sms_schema import sms_migrations
 from storage.suggestions.schema import suggestions_migrations
@@ -258,6 +259,7 @@ MIGRATION_SETS: list[Migrations] = [
     whatsapp_migrations,
     email_migrations,
     sms_migrations,
+    meetings_migrations,
 ]
 
 

@@ -13,5 +13,5 @@ sms_migrations = Migrations("mutual_voice.sms")
 
 
 @sms_migrations()
-def m001_sms27_sms_chats(db: Database) -> None:
+def m001_sms_chats(db: Database) -> None:
     db["sms_chats"].create({"chat_id": str, "menu": str}, pk="chat_id")

@@ -28,6 +28,11 @@ COMMANDS = {
         "Member votes: create, open, close, results and the published ballot list.",
     ),
     "count": ("count", "Count the ranked ballots of a BLT file, stage by stage."),
+    "rules": ("rules", "The society's rules file: check it and say it in plain words."),
+    "meeting": (
+        "meeting",
+        "General meetings: create one by the society's rules (fixing its roll), and show it.",
+    ),
     "survey": ("survey", "Pulse surveys: list them, send a round, close it, read the results."),
     "tiers": (
         "tiers",

@@ -16,6 +16,7 @@ from bot.cli.output import emit_json, emit_table
 from bot.cli.state import State, pass_state
 from handlers import i18n
 from handlers.votes import admin
+from handlers.votes import rules as society
 from handlers.votes.cancel import cancel_vote
 from handlers.votes.state import METHOD_NAMES, OPEN, all_votes, load, when
 from surveys.votes.definitions import VoteDefinitionError, load_vote_file
@@ -52,6 +53,9 @@ def create(state: State, toml_file: Path, replace: bool, as_json: bool) -> None:
         f"Created vote {created.id}: {METHOD_NAMES[created.definition.method]}, "
         f"for {groups} members, closing {when(ctx, created.closes_at)}."
     )
+    ruled = society.in_words(created.definition)
+    if ruled:
+        click.echo(ruled)
     gaps = i18n.missing(ctx, created.definition)
     if gaps:
         click.echo(f"{lacking(len(gaps))} (members see the organisation's):")

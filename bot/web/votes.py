@@ -26,14 +26,30 @@ from handlers.votes import admin
 from handlers.votes.cancel import MAX_REASON, ReasonError, cancel_vote
 from handlers.votes.state import METHOD_NAMES, OPEN, SCHEDULED, Vote, all_votes, load
 from surveys.toml_reader import parse_toml
-from surveys.votes.definitions import METHODS, THRESHOLDS, VoteDefinition, parse_vote
+from surveys.votes.definitions import (
+    METHODS,
+    RESOLUTION_KINDS,
+    THRESHOLDS,
+    VoteDefinition,
+    parse_vote,
+)
 from surveys.votes.definitions import VoteDefinitionError as DefinitionError
 from surveys.wording import plural
 
 routes = web.RouteTableDef()
 OPTION_TABLE = {"budget": "projects", "irv": "candidates", "stv": "candidates"}
 NUMBERS = {"seats": int, "budget": int, "quorum": float}
-TEXTS = ("id", "title", "explanation", "method", "threshold", "currency", "opens", "closes")
+TEXTS = (
+    "id",
+    "title",
+    "explanation",
+    "method",
+    "threshold",
+    "resolution",
+    "currency",
+    "opens",
+    "closes",
+)
 
 
 def _number(text: str, kind: type) -> Any:
@@ -88,6 +104,7 @@ LABELS = {
     "options": "Options, candidates or projects",
     "seats": "Seats or winners",
     "threshold": "Majority needed",
+    "resolution": "Resolution under the society's rules",
     "budget": "Budget",
     "currency": "Currency sign",
     "constituencies": "Who votes",
@@ -115,6 +132,8 @@ def _form_page(
         labels=LABELS,
         methods=[(m, METHOD_NAMES[m]) for m in METHODS],
         thresholds=THRESHOLDS,
+        resolution_kinds=RESOLUTION_KINDS,
+        rules=bool(ctx.policy.organisation.rules),
         constituencies=ctx.policy.organisation.constituencies,
         timezone=ctx.policy.organisation.timezone,
     )

@@ -6,6 +6,8 @@ tick that opens, reminds and closes votes; `admin` is the returning officer's si
 vote created by mistake before it closes.
 Modules: `state` (a vote and who may vote), `screens` (ballots as members see them),
 `ballots` (filling in and casting in secret), `notices` (what members are told unasked),
-`results` (counting and wording the result), `admin`, `cancel`, `chat`.
-Uses: `storage.votes` for the secret ballot, `surveys.votes` for definitions and tallies.
+`results` (counting and wording the result), `rules` (votes under the society's rules:
+thresholds, notice, the roll), `admin`, `cancel`, `chat`.
+Uses: `storage.votes` for the secret ballot, `surveys.votes` for definitions and tallies,
+`surveys.rules` for the society's rules.
 """

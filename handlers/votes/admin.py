@@ -18,11 +18,13 @@ import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from handlers import closes, i18n
 from handlers.context import Context
 from handlers.messages import Member, Message, Recipient
 from handlers.schedule import CHECKPOINT, HELD, PAUSE, Pause, Rebuild
+from handlers.votes import rules as society
 from handlers.votes.notices import announcements, results, roll
 from handlers.votes.results import ballot_width, decode, describe_ballot, result_of, tally_now
 from handlers.votes.state import (
@@ -44,6 +46,7 @@ from storage.votes import queries as store
 from surveys.localised import Local
 from surveys.votes.definitions import VoteDefinition, VoteOption, parse_poll
 from surveys.votes.tally import blt
+from surveys.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +59,11 @@ def creation_problems(
     ctx: Context, definition: VoteDefinition, replace_scheduled: bool = False
 ) -> list[str]:
     """Every reason a definition that parsed cannot be stored now, each "key: reason"."""
+    definition, by_rules = society.under_rules(ctx, definition)
     problems = []
     known = ctx.policy.organisation.constituencies
+    if not definition.constituencies:
+        definition = replace(definition, constituencies=known)
     unknown = [c for c in definition.constituencies if c not in known]
     if unknown:
         problems.append(
@@ -74,7 +80,7 @@ def creation_problems(
         elif existing.status == MISSED:
             hint = " (use --replace to hold it with new times)"
         problems.append(f"id: a vote {definition.id!r} already exists, {existing.status}{hint}")
-    return problems
+    return problems + by_rules
 
 
 def create_vote(
@@ -84,9 +90,9 @@ def create_vote(
     problems = creation_problems(ctx, definition, replace_scheduled)
     if problems:
         raise VoteError(problems[0])
-    known = ctx.policy.organisation.constituencies
+    definition = society.under_rules(ctx, definition)[0]
     if not definition.constituencies:
-        definition = replace(definition, constituencies=known)
+        definition = replace(definition, constituencies=ctx.policy.organisation.constituencies)
     store.insert_vote(
         ctx.db,
         {
@@ -119,8 +125,15 @@ def open_vote(ctx: Context, vote_id: str, actor: str = "scheduler") -> Iterator[
         raise VoteError(
             f"{vote_id} cannot open: its closing time ({iso(vote.closes_at)}) has passed"
         )
+    short = society.notice_problem(ctx, vote.definition, vote.definition.society_rules, now)
+    if short:
+        raise VoteError(f"{vote_id} cannot open yet: {short}")
+    few = _small_weight_class(ctx, vote, now)
+    if few:
+        raise VoteError(f"{vote_id} cannot open: {few}")
     with ctx.db.atomic():
-        eligible = store.count_eligible(ctx.db, vote.definition.constituencies, now)
+        joined_by = vote.definition.roll_by(now)
+        eligible = store.count_eligible(ctx.db, vote.definition.constituencies, joined_by)
         secret = secrets.token_hex(32) if vote.definition.allow_change else None
         if not store.mark_open(ctx.db, vote_id, now, eligible, secret):
             return iter(())
@@ -130,15 +143,34 @@ def open_vote(ctx: Context, vote_id: str, actor: str = "scheduler") -> Iterator[
             ctx.db,
             vote_id,
             vote.definition.constituencies,
-            now,
+            joined_by,
             ballot_width(vote.definition),
             vote.definition.allow_change,
             new_receipt,
+            vote.definition.weights,
         )
         audit.record(ctx.db, now, actor, "vote.open", vote_id, eligible=eligible)
         store.mark_notice(ctx.db, vote_id, "opened", now)
     log.info("opened vote %s: %d eligible", vote_id, eligible)
     return announcements(ctx, _existing(ctx, vote_id))
+
+
+def _small_weight_class(ctx: Context, vote: Vote, now: datetime) -> str | None:
+    """Why a weighted vote would show how some voted: a published ballot shows its weight,
+    so the members of one weight must be at least the anonymity threshold (or none)."""
+    weights = vote.definition.weights
+    every = ctx.policy.privacy.anonymity_threshold
+    joined_by = vote.definition.roll_by(now)
+    for weight in sorted(set(weights.values())):
+        groups = [group for group, w in weights.items() if w == weight]
+        members = store.count_eligible(ctx.db, groups, joined_by)
+        if 0 < members < every:
+            return (
+                f"only {plural(members, 'member')} ({' and '.join(groups)}) would cast ballots counting "
+                f"{plural(weight, 'vote')}, and the published ballots show each ballot's weight; with "
+                f"fewer than {every} their votes could be told apart"
+            )
+    return None
 
 
 def closing(ctx: Context, vote_id: str, actor: str = "scheduler") -> Iterator[Message | Pause]:
@@ -302,12 +334,15 @@ def published_result(ctx: Context, vote_id: str) -> dict:
     return summary
 
 
-def published_ballots(ctx: Context, vote_id: str) -> list[dict[str, str]]:
-    """Every ballot by receipt code, sorted by receipt: published only after close."""
+def published_ballots(ctx: Context, vote_id: str) -> list[dict[str, Any]]:
+    """Every ballot by receipt code, sorted by receipt: published only after close. Where
+    the society's rules weight votes, each ballot says how many votes it counts for."""
     vote = _closed(ctx, vote_id)
+    weighted = bool(vote.definition.weights)
     return [
         {"receipt": receipt, "ballot": describe_ballot(vote.definition, choice), "raw": choice}
-        for receipt, choice in store.ballot_list(ctx.db, vote_id)
+        | ({"weight": weight} if weighted else {})
+        for receipt, choice, weight in store.weighed_ballot_list(ctx.db, vote_id)
     ]
 
 
@@ -341,7 +376,7 @@ def _closed(ctx: Context, vote_id: str) -> Vote:
 
 
 def _poll_explanation(officer: Member, question: str) -> Local:
-    """"A quick poll from <officer>: <question>" in every language members read."""
+    """ "A quick poll from <officer>: <question>" in every language members read."""
     said = {}
     for language in i18n.available():
         _ = i18n.translator(language)

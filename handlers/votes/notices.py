@@ -73,7 +73,8 @@ def _announcement(ctx: Context, vote: Vote, row: dict) -> Message:
 def roll(ctx: Context, vote: Vote) -> Iterator[dict]:
     """Eligible members (with their time zones), as fixed when the vote opened, read a
     page at a time."""
-    groups, joined_by = vote.definition.constituencies, vote.opened_at or ctx.now()
+    groups = vote.definition.constituencies
+    joined_by = vote.definition.roll_by(vote.opened_at or ctx.now())
     after = ""
     while page := store.eligible_members(ctx.db, groups, joined_by, after, PAGE):
         yield from page
@@ -92,7 +93,8 @@ def announcements(ctx: Context, vote: Vote) -> Iterator[Message]:
 def _waiting(ctx: Context, vote: Vote, unannounced: bool = False) -> Iterator[list[dict] | Pause]:
     """Pages of eligible members who can be reached and have not voted (with
     `unannounced`, only those never told it is open), each followed by a pause."""
-    groups, joined_by = vote.definition.constituencies, vote.opened_at or ctx.now()
+    groups = vote.definition.constituencies
+    joined_by = vote.definition.roll_by(vote.opened_at or ctx.now())
     after: str | None = ""
     while True:
         page, after = store.waiting_members(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
+from fractions import Fraction
 from itertools import repeat
 from typing import Any
 
@@ -11,6 +12,7 @@ from handlers.context import Context
 from handlers.i18n import N_, Translator
 from handlers.votes.state import CLOSED, METHOD_NAMES, Vote
 from storage.votes import queries as store
+from surveys.rules.model import percent
 from surveys.votes import tally
 from surveys.votes.definitions import VoteDefinition
 from surveys.wording import Phrase, phrase, phrase_n
@@ -70,7 +72,15 @@ def count(vote: Vote, counts: list[tuple[str, int]]) -> Any:
     d = vote.definition
     names = d.choices
     if d.method == "resolution":
-        return tally.count_resolution(_expand(counts), THRESHOLDS[d.threshold])
+        rules = d.society_rules if d.resolution else None
+        if rules is None:
+            return tally.count_resolution(_expand(counts), THRESHOLDS[d.threshold])
+        share = rules.resolutions.share(d.resolution)
+        return tally.count_resolution(
+            _expand(counts),
+            tally.Threshold(share.fraction, share.at_least),
+            rules.resolutions.abstentions_cast,
+        )
     decoded = [(decode(d, choice), n) for choice, n in counts]
     if d.method == "single":
         return tally.count_single_choice(
@@ -86,9 +96,12 @@ def count(vote: Vote, counts: list[tuple[str, int]]) -> Any:
     return tally.count_stv(_expand(decoded), names, d.seats, seed=d.id)
 
 
-def headline(result: Any) -> Phrase:
+def headline(result: Any, resolution: str = "") -> Phrase:
     """The outcome in one line, e.g. "The resolution is passed."; names stay as the vote
-    gives them (in every language it gives), for each reader's language."""
+    gives them (in every language it gives), for each reader's language. A `resolution`
+    by the society's rules ("ordinary", "special") says its share and the threshold."""
+    if isinstance(result, tally.ResolutionResult) and resolution:
+        return _by_the_rules(result, resolution)
     if isinstance(result, tally.ResolutionResult):
         if result.passed:
             return phrase("The resolution is passed.")
@@ -112,6 +125,47 @@ def headline(result: Any) -> Phrase:
     if result.elected:
         return phrase("Elected: {names}.", names=result.elected)
     return phrase("Elected: nobody.")
+
+
+def _by_the_rules(result: tally.ResolutionResult, kind: str) -> Phrase:
+    """e.g. "Special resolution: 76% of votes cast were For; 75% were needed. Passed." The
+    share is cut, never rounded up: 74.96% shows as 74.9%, not as the 75% it did not reach."""
+    special = kind == "special"
+    if not result.votes_cast:
+        if special:
+            return phrase("Special resolution: no votes were cast, so it is not passed.")
+        return phrase("Ordinary resolution: no votes were cast, so it is not passed.")
+    share = percent(Fraction(result.votes_for, result.votes_cast))
+    mark = percent(result.threshold.fraction)
+    needed = mark if result.threshold.inclusive else phrase("more than {percent}", percent=mark)
+    # Each sentence whole, so that a translator words it as their language needs.
+    if special and result.passed:
+        return phrase(
+            "Special resolution: {percent} of votes cast were For; {threshold} were needed. "
+            "Passed.",
+            percent=share,
+            threshold=needed,
+        )
+    if special:
+        return phrase(
+            "Special resolution: {percent} of votes cast were For; {threshold} were needed. "
+            "Not passed.",
+            percent=share,
+            threshold=needed,
+        )
+    if result.passed:
+        return phrase(
+            "Ordinary resolution: {percent} of votes cast were For; {threshold} were needed. "
+            "Passed.",
+            percent=share,
+            threshold=needed,
+        )
+    return phrase(
+        "Ordinary resolution: {percent} of votes cast were For; {threshold} were needed. "
+        "Not passed.",
+        percent=share,
+        threshold=needed,
+    )
 
 
 def _winning(winners: tuple[str, ...], tied: tuple[str, ...]) -> Phrase:
@@ -162,9 +216,20 @@ def summarise(vote: Vote, result: Any, voted: int, eligible: int, provisional: b
                 quorum=f"{quorum:g}",
             )
         )
+    weights = vote.definition.weights
+    if weights:
+        lines.append(
+            phrase(
+                "Votes are weighted as the society's rules say ({weights} votes a member): "
+                "the figures below are votes, not ballots.",
+                weights=tuple(
+                    phrase("{name} {votes:,}", name=name, votes=n) for name, n in weights.items()
+                ),
+            )
+        )
     if provisional:
         lines.insert(0, phrase("Results so far: the vote is still open, so these may change."))
-    outcome = headline(result)
+    outcome = headline(result, vote.definition.resolution)
     lines.append(
         outcome if met else phrase("Not decided (no quorum). {headline}", headline=outcome)
     )
@@ -181,6 +246,7 @@ def summarise(vote: Vote, result: Any, voted: int, eligible: int, provisional: b
         "quorum_percent": quorum,
         "quorum_needed": needed,
         "quorum_met": met,
+        "weights": weights,
         "decided": met and not provisional,
         "headline": str(outcome),
         "headline_phrase": outcome.to_data(),

@@ -8,6 +8,7 @@ from handlers.context import Context
 from handlers.i18n import N_, Translator
 from handlers.messages import Member, Option
 from handlers.votes.state import Vote, when
+from surveys.rules.model import percent
 
 RANKED = ("irv", "stv")
 TOGGLES = ("approval", "budget")
@@ -20,6 +21,43 @@ THRESHOLD_TEXT = {
     ),
 }
 RESOLUTION_CHOICES = (N_("For"), N_("Against"), N_("Abstain"))
+
+
+def threshold_text(vote: Vote, _: Translator) -> str:
+    """What a resolution needs to pass, as its ballot says it: the society's rules give the
+    threshold of an ordinary or a special resolution."""
+    d = vote.definition
+    rules = d.society_rules if d.resolution else None
+    if rules is None:
+        return _(THRESHOLD_TEXT[d.threshold])
+    share = rules.resolutions.share(d.resolution)
+    mark = percent(share.fraction)
+    needed = (_("at least {percent}") if share.at_least else _("more than {percent}")).format(
+        percent=mark
+    )
+    if rules.resolutions.abstentions_cast:
+        text = (
+            _(
+                "This is a special resolution: it passes if {threshold} of the votes cast "
+                "are For (abstentions count as votes cast)."
+            )
+            if d.resolution == "special"
+            else _(
+                "This is an ordinary resolution: it passes if {threshold} of the votes cast "
+                "are For (abstentions count as votes cast)."
+            )
+        )
+    elif d.resolution == "special":
+        text = _(
+            "This is a special resolution: it passes if {threshold} of the votes cast are "
+            "For (abstentions don't count)."
+        )
+    else:
+        text = _(
+            "This is an ordinary resolution: it passes if {threshold} of the votes cast are "
+            "For (abstentions don't count)."
+        )
+    return text.format(threshold=needed)
 
 
 def ordinal(n: int, _: Translator) -> str:
@@ -78,7 +116,7 @@ def ballot_screen(
         lines.append(_("You have voted already; voting again replaces your earlier vote."))
     buttons: list[Option] = []
     if d.method == "resolution":
-        lines += [_(THRESHOLD_TEXT[d.threshold]), _("How do you vote?")]
+        lines += [threshold_text(vote, _), _("How do you vote?")]
         buttons = [button(vote, name, "vote.b", i) for i, name in enumerate(shown)]
     elif d.method == "single":
         lines.append(_("Choose one:"))

@@ -137,7 +137,14 @@ def ineligible_reason(ctx: Context, vote: Vote, member: Member) -> str | None:
             constituency=i18n.named(ctx, _, member.constituency),
         )
     row = members.get(ctx.db, member.member_id)
-    if vote.opened_at and row and datetime.fromisoformat(row["created_at"]) > vote.opened_at:
+    joined_by = vote.definition.roll_by(vote.opened_at) if vote.opened_at else None
+    if joined_by and row and joined_by != vote.opened_at:
+        if datetime.fromisoformat(row["created_at"]) > joined_by:
+            return _(
+                "{title}: under the society's rules, only members who had joined by {date} "
+                "can vote in it. You'll be able to vote in a later one."
+            ).format(title=title, date=when(ctx, joined_by, member.timezone, _))
+    elif vote.opened_at and row and datetime.fromisoformat(row["created_at"]) > vote.opened_at:
         return _(
             "The list of members who can vote in {title} was fixed when it opened on "
             "{opened}, before you joined. You'll be able to vote in the next one."

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Mapping
 from datetime import datetime
 from secrets import randbelow, token_hex
 from typing import Any
@@ -323,18 +323,26 @@ def prepare_roll(
     width: int,
     keyed: bool,
     make_receipt: Callable[[], str],
+    weights: Mapping[str, int] | None = None,
 ) -> int:
     """At opening (in its transaction): a "not voted yet" row for every member on the
     roll, and as many empty ballot slots, each under a random receipt code and as long as
     the longest ballot (`width`), with a random stand-in for the replacement key if the
-    vote is `keyed` (allows a change). Returns the size of the roll."""
-    groups = list(constituencies)
-    on_roll = db.execute(
-        f"insert or ignore into vote_voters (vote_id, member_id, voted_on) "
-        f"select ?, m.member_id, ? from members m where {_roll(groups)} order by m.member_id",
-        [vote_id, NOT_YET, *groups, iso(joined_by)],
-    ).rowcount
-    _add_slots(db, vote_id, on_roll, width, keyed, make_receipt)
+    vote is `keyed` (allows a change). With `weights` (votes per member by constituency,
+    1 if not named), each constituency's slots carry its members' weight. Returns the
+    size of the roll."""
+    by_weight: dict[int, list[str]] = {}
+    for group in constituencies:
+        by_weight.setdefault((weights or {}).get(group, 1), []).append(group)
+    on_roll = 0
+    for weight, groups in sorted(by_weight.items()):
+        added = db.execute(
+            f"insert or ignore into vote_voters (vote_id, member_id, voted_on) "
+            f"select ?, m.member_id, ? from members m where {_roll(groups)} order by m.member_id",
+            [vote_id, NOT_YET, *groups, iso(joined_by)],
+        ).rowcount
+        _add_slots(db, vote_id, added, width, keyed, make_receipt, weight)
+        on_roll += added
     return on_roll
 
 
@@ -345,15 +353,16 @@ def _add_slots(
     width: int,
     keyed: bool,
     make_receipt: Callable[[], str],
+    weight: int = 1,
 ) -> None:
     blank = " " * width
     while count > 0:  # a receipt drawn twice is ignored, and drawn again
         before = db.conn.total_changes
         db.conn.executemany(
-            "insert or ignore into vote_ballots (vote_id, receipt, choice, ballot_key) "
-            "values (?, ?, ?, ?)",
+            "insert or ignore into vote_ballots (vote_id, receipt, choice, ballot_key, weight) "
+            "values (?, ?, ?, ?, ?)",
             [
-                (vote_id, make_receipt(), blank, token_hex(16) if keyed else None)
+                (vote_id, make_receipt(), blank, token_hex(16) if keyed else None, weight)
                 for _ in range(count)
             ],
         )
@@ -369,6 +378,7 @@ def cast(
     voted_on: str,
     now: datetime,
     ballot_key: str | None = None,
+    weight: int = 1,
 ) -> tuple[str, str | None]:
     """Record that the member voted and store their ballot, atomically.
 
@@ -377,7 +387,8 @@ def cast(
     write lock. The member's "not voted yet" row is overwritten in place, and the ballot
     fills a randomly drawn empty slot in place (`prepare_roll`). Without `ballot_key` a
     second ballot is refused (ALREADY); with it, the slot stored under that key is
-    emptied and the new ballot fills another (REPLACED). No count is taken here: a count
+    emptied and the new ballot fills another (REPLACED). The slot drawn is one of the
+    member's `weight` (the votes their ballot counts for). No count is taken here: a count
     taken as a ballot comes in would date that ballot (`take_live_count`).
     """
     is_open = "exists (select 1 from votes where vote_id = ? and status = 'open' and closes_at > ?)"
@@ -413,29 +424,34 @@ def cast(
                 outcome = REPLACED
         if not written:
             return NOT_OPEN, None
-        receipt = _fill_slot(db, vote_id, choice, ballot_key, emptied) or _new_ballot(
-            db, vote_id, choice, ballot_key, make_receipt
+        receipt = _fill_slot(db, vote_id, choice, ballot_key, emptied, weight) or _new_ballot(
+            db, vote_id, choice, ballot_key, make_receipt, weight
         )
         return outcome, receipt
 
 
 def _fill_slot(
-    db: Database, vote_id: str, choice: str, ballot_key: str | None, avoid: str | None = None
+    db: Database,
+    vote_id: str,
+    choice: str,
+    ballot_key: str | None,
+    avoid: str | None = None,
+    weight: int = 1,
 ) -> str | None:
     """Put `choice` in an empty slot drawn at random (from the operating system's random
     source), in place; its receipt, or None if there is no slot it fits. The slot
     `avoid` (the one a changed ballot just left) is never drawn: a new vote always gets
     a new receipt code."""
-    others = f"vote_id = ? and {EMPTY} and receipt != ?"
+    others = f"vote_id = ? and {EMPTY} and receipt != ? and weight = ?"
     (empty,) = db.execute(
-        f"select count(*) from vote_ballots where {others}", [vote_id, avoid or ""]
+        f"select count(*) from vote_ballots where {others}", [vote_id, avoid or "", weight]
     ).fetchone()
     if not empty:
         return None
     receipt, width = db.execute(
         f"select receipt, length(choice) from vote_ballots where {others} "
         "order by receipt limit 1 offset ?",
-        [vote_id, avoid or "", randbelow(empty)],
+        [vote_id, avoid or "", weight, randbelow(empty)],
     ).fetchone()
     if len(choice) > width:
         return None
@@ -470,14 +486,15 @@ def _new_ballot(
     choice: str,
     ballot_key: str | None,
     make_receipt: Callable[[], str],
+    weight: int = 1,
 ) -> str:
     for _attempt in range(5):
         receipt = make_receipt()
         try:
             db.execute(
-                "insert into vote_ballots (vote_id, receipt, choice, ballot_key) "
-                "values (?, ?, ?, ?)",
-                [vote_id, receipt, choice, ballot_key],
+                "insert into vote_ballots (vote_id, receipt, choice, ballot_key, weight) "
+                "values (?, ?, ?, ?, ?)",
+                [vote_id, receipt, choice, ballot_key, weight],
             )
             return receipt
         except sqlite3.IntegrityError:
@@ -522,19 +539,23 @@ def live_count(db: Database, vote_id: str) -> tuple[int, list[tuple[str, int]]]:
     return live["ballots"], [(choice, n) for choice, n in live["counts"]]
 
 
-def insert_ballots(db: Database, vote_id: str, rows: Iterable[tuple[str, str]]) -> None:
-    """Bulk-load (receipt, choice) ballots, e.g. from a paper count or a benchmark."""
+def insert_ballots(
+    db: Database, vote_id: str, rows: Iterable[tuple[str, str] | tuple[str, str, int]]
+) -> None:
+    """Bulk-load (receipt, choice) ballots, or (receipt, choice, weight) where the rules
+    weight them, e.g. from a paper count or a benchmark."""
     with db.atomic():
         db.conn.executemany(
-            "insert into vote_ballots (vote_id, receipt, choice) values (?, ?, ?)",
-            ((vote_id, receipt, choice) for receipt, choice in rows),
+            "insert into vote_ballots (vote_id, receipt, choice, weight) values (?, ?, ?, ?)",
+            ((vote_id, row[0], row[1], row[2] if len(row) > 2 else 1) for row in rows),
         )
 
 
 def choice_counts(db: Database, vote_id: str) -> list[tuple[str, int]]:
-    """Identical ballots grouped: (choice, how many), the input of every count."""
+    """Identical ballots grouped: (choice, how many votes), the input of every count; a
+    ballot counts for its weight (1 unless the society's rules weight it)."""
     return db.execute(
-        f"select rtrim(choice), count(*) from vote_ballots where vote_id = ? and {FILLED} "
+        f"select rtrim(choice), sum(weight) from vote_ballots where vote_id = ? and {FILLED} "
         "group by rtrim(choice)",
         [vote_id],
     ).fetchall()
@@ -542,8 +563,13 @@ def choice_counts(db: Database, vote_id: str) -> list[tuple[str, int]]:
 
 def ballot_list(db: Database, vote_id: str) -> list[tuple[str, str]]:
     """The anonymised ballots as (receipt, choice), sorted by receipt."""
+    return [(receipt, choice) for receipt, choice, _ in weighed_ballot_list(db, vote_id)]
+
+
+def weighed_ballot_list(db: Database, vote_id: str) -> list[tuple[str, str, int]]:
+    """The anonymised ballots as (receipt, choice, weight), sorted by receipt."""
     return db.execute(
-        f"select receipt, rtrim(choice) from vote_ballots where vote_id = ? and {FILLED} "
+        f"select receipt, rtrim(choice), weight from vote_ballots where vote_id = ? and {FILLED} "
         "order by receipt",
         [vote_id],
     ).fetchall()

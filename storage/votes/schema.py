@@ -13,7 +13,8 @@
   by a random receipt code. Where a row sits in its page still says when it was
   written, so at close the ballots are rewritten in a random order (storage/secrecy.py).
   `ballot_key` (HMAC of the member id under the vote's secret) is set only for votes
-  allowing a change, and cleared at close.
+  allowing a change, and cleared at close. `weight`: the votes the ballot counts for
+  (1, unless the society's rules weight the voter's constituency).
 - `vote_voters`: that a member voted, for one-member-one-vote, turnout and reminders;
   the day they voted while open, the closing day for everyone once closed (when the
   rows are rewritten in a random order too). UNIQUE (vote_id, member_id) makes two
@@ -122,3 +123,10 @@ def m005_close_holder(db: Database) -> None:
     # As pulse_rounds: the process holding a close, and why a close could not go on.
     db["votes"].add_column("sealing_by", str)
     db["votes"].add_column("close_error", str)
+
+
+@votes_migrations()
+def m006_ballot_weights(db: Database) -> None:
+    # Where the society's rules weight votes (by constituency), each ballot slot carries
+    # its weight: a member's ballot fills a slot of their weight, and counts sum them.
+    db.execute("alter table vote_ballots add column weight integer not null default 1")

@@ -10,18 +10,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from surveys.localised import from_data, missing_translations, to_data
+from surveys.rules import Rules, parse_rules
 from surveys.toml_reader import ID_PATTERN, TomlTable, describe, load_toml
 from surveys.wording import plural
 
 METHODS = ("resolution", "single", "approval", "irv", "stv", "budget")
 RANKED = ("irv", "stv")
 THRESHOLDS = ("simple", "two-thirds")
+RESOLUTION_KINDS = ("ordinary", "special")  # thresholds the society's rules give
 OPTION_TABLES = ("options", "candidates", "projects")
 # (fewest, most) options per method; a ballot is a screen of buttons, so keep it short.
 OPTION_LIMITS = {
@@ -45,6 +48,7 @@ _KEYS = {
     "projects": False,
     "seats": False,
     "threshold": False,
+    "resolution": False,
     "budget": False,
     "currency": False,
     "constituencies": False,
@@ -90,6 +94,45 @@ class VoteDefinition:
     allow_change: bool = False
     reminder_hours: tuple[int, ...] = DEFAULT_REMINDER_HOURS
     options_key: str = "options"  # how the file listed them: options, candidates or projects
+    # "ordinary" or "special": the society's rules give the threshold (not `threshold`).
+    resolution: str = ""
+    # The society's rules file as it stood when the vote was created (its text), kept
+    # with the vote so that a later change to the rules does not change its count.
+    rules: str = ""
+    # When notice of the vote was given (its creation, ISO), for a vote under the rules:
+    # the roll is fixed then, and the notice the rules ask for counts from then.
+    notice_given: str = ""
+
+    @property
+    def society_rules(self) -> Rules | None:
+        """The rules this vote was created under, if it is a resolution or an election
+        under the society's rules."""
+        return _rules_of(self.rules) if self.rules else None
+
+    def roll_by(self, opening: datetime) -> datetime:
+        """Members who joined by this moment are on the roll: under the society's rules,
+        members on the day notice was given for at least the rules' minimum; else members
+        by the opening."""
+        rules = self.society_rules
+        if rules is None or not self.notice_given:
+            return opening
+        notice = datetime.fromisoformat(self.notice_given)
+        return notice - timedelta(days=rules.eligibility.minimum_membership_days)
+
+    @property
+    def weights(self) -> dict[str, int]:
+        """Votes per member by constituency where the society's rules weight them (a
+        constituency not named has 1); empty for one member, one vote."""
+        rules = self.society_rules
+        if rules is None:
+            return {}
+        named = {c: rules.weight(c) for c in self.constituencies}
+        return named if any(weight != 1 for weight in named.values()) else {}
+
+    @property
+    def is_election(self) -> bool:
+        """A vote for people: the file lists [[candidates]]."""
+        return self.options_key == "candidates"
 
     @property
     def choices(self) -> tuple[str, ...]:
@@ -126,6 +169,11 @@ class VoteDefinition:
         for key in ("constituencies", "reminder_hours"):
             fields[key] = tuple(data.get(key, ()))
         return cls(**fields)
+
+
+@lru_cache(maxsize=32)
+def _rules_of(text: str) -> Rules:
+    return parse_rules(text, "the society's rules")
 
 
 def _moment(table: TomlTable, key: str, timezone: str) -> datetime | None:
@@ -199,6 +247,13 @@ def _parse_options(table: TomlTable, method: str) -> tuple[VoteOption, ...]:
 def _check_method_keys(table: TomlTable, method: str, options: tuple[VoteOption, ...]) -> int:
     """Refuse keys that mean nothing for this method; return the number of seats."""
     own = {"threshold": ("resolution",), "budget": ("budget",), "currency": ("budget",)}
+    own["resolution"] = ("resolution",)
+    if "resolution" in table.data and "threshold" in table.data:
+        table.fail(
+            "threshold",
+            "give either threshold or resolution (whose threshold the society's rules give), "
+            "not both",
+        )
     own["seats"] = ("stv", "approval")
     for key, methods in own.items():
         if key in table.data and method not in methods:
@@ -269,6 +324,9 @@ def parse_vote(data: dict, source: str, timezone: str = "Europe/London") -> Vote
         options=options,
         seats=seats,
         threshold=table.choice("threshold", THRESHOLDS, "simple"),
+        resolution=table.choice("resolution", RESOLUTION_KINDS, "")
+        if "resolution" in table.data
+        else "",
         budget=table.number("budget", 1, 10**12) if method == "budget" else None,
         currency=table.text("currency", 5) or "£",
         constituencies=tuple(dict.fromkeys(constituencies)),

@@ -92,3 +92,19 @@ def test_a_byte_order_mark_is_accepted(tmp_path):
     path = tmp_path / "mutual-voice.toml"
     path.write_bytes(b"\xef\xbb\xbf" + b'[organisation]\nname = "Riverside Homes"\n')
     assert load_settings(path, environ={}).organisation.name == "Riverside Homes"
+
+
+def test_the_societys_rules_are_read_with_the_config(tmp_path):
+    from tests.helpers import ROOT
+
+    (tmp_path / "rules.toml").write_text((ROOT / "examples" / "rules.toml").read_text())
+    settings = load_settings(write(tmp_path, '[organisation]\nrules = "rules.toml"\n'), environ={})
+    assert settings.organisation.rules == str(tmp_path / "rules.toml")
+    bad = "[notice]\nclear_days = 'soon'\n[quorum]\nmembers = 1\n[proxies]\nallowed = false\n"
+    (tmp_path / "rules.toml").write_text(bad)
+    with pytest.raises(ConfigError, match=r"organisation.rules: .*rules.toml: line 2: notice"):
+        load_settings(tmp_path / "mutual-voice.toml", environ={})
+    (tmp_path / "rules.toml").write_text((ROOT / "examples" / "rules.toml").read_text())
+    only_staff = '[organisation]\nrules = "rules.toml"\nconstituencies = ["staff"]\n'
+    with pytest.raises(ConfigError, match="the rules name the constituency 'tenant', which is"):
+        load_settings(write(tmp_path, only_staff), environ={})

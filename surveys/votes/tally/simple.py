@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -75,10 +75,12 @@ class ResolutionResult:
     invalid: int
     threshold: Threshold
     passed: bool
+    # The society's rules may count abstentions as votes cast (weighing against).
+    abstentions_cast: bool = False
 
     @property
     def votes_cast(self) -> int:
-        return self.votes_for + self.against
+        return self.votes_for + self.against + (self.abstain if self.abstentions_cast else 0)
 
     @property
     def ballots(self) -> int:
@@ -95,6 +97,7 @@ class ResolutionResult:
             "votes_cast": self.votes_cast,
             "threshold": str(self.threshold.fraction),
             "threshold_inclusive": self.threshold.inclusive,
+            "abstentions_cast": self.abstentions_cast,
             "passed": self.passed,
         }
 
@@ -115,6 +118,11 @@ class ResolutionResult:
                 invalid=self.invalid,
             ),
             phrase(
+                "Invalid ballots are not votes cast; abstentions are, as the society's rules "
+                "say: for, against and abstain count towards the threshold."
+            )
+            if self.abstentions_cast
+            else phrase(
                 "Abstentions and invalid ballots are not votes cast: only for and against "
                 "count towards the threshold."
             ),
@@ -142,18 +150,30 @@ class ResolutionResult:
 
 
 def count_resolution(
-    ballots: Iterable[str], threshold: Threshold = SIMPLE_MAJORITY
+    ballots: Iterable[str], threshold: Threshold = SIMPLE_MAJORITY, abstentions_cast: bool = False
 ) -> ResolutionResult:
     """Count "for" / "against" / "abstain" ballots; anything else is invalid."""
-    counts = Counter(ballots)
+    return resolution_from_totals(Counter(ballots), threshold, abstentions_cast)
+
+
+def resolution_from_totals(
+    totals: Mapping[str, int],
+    threshold: Threshold = SIMPLE_MAJORITY,
+    abstentions_cast: bool = False,
+) -> ResolutionResult:
+    """The result from the votes each choice got (weighted votes where the rules give
+    weights); a choice other than "for", "against" or "abstain" is invalid."""
+    counts = dict(totals)
     votes_for, against, abstain = (counts.pop(choice, 0) for choice in RESOLUTION_CHOICES)
+    cast = votes_for + against + (abstain if abstentions_cast else 0)
     return ResolutionResult(
         votes_for=votes_for,
         against=against,
         abstain=abstain,
         invalid=sum(counts.values()),
         threshold=threshold,
-        passed=threshold.is_met(votes_for, votes_for + against),
+        passed=threshold.is_met(votes_for, cast),
+        abstentions_cast=abstentions_cast,
     )
 
 

@@ -120,7 +120,10 @@ def test_after_close_nothing_links_a_ballot_to_a_member(ctx, clock):
 
     # The tables: ballots have no member id, no time, no rowid (so no insertion order).
     ballot_columns = {c[1] for c in ctx.db.execute("pragma table_info(vote_ballots)")}
-    assert ballot_columns == {"vote_id", "receipt", "choice", "ballot_key"}
+    # `weight` is the votes a ballot counts for: 1, unless the society's rules weight a
+    # constituency (then it says the voter's constituency, as a weighted paper ballot does).
+    assert ballot_columns == {"vote_id", "receipt", "choice", "ballot_key", "weight"}
+    assert {w for (w,) in ctx.db.execute("select distinct weight from vote_ballots")} == {1}
     voter_columns = {c[1] for c in ctx.db.execute("pragma table_info(vote_voters)")}
     assert voter_columns == {"vote_id", "member_id", "voted_on"}
     assert ctx.db.execute(

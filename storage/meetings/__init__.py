@@ -1,0 +1,3 @@
+"""General meetings in SQL: `schema` (the meetings' migration set) and `queries` (a
+meeting, and its roll of eligible members fixed on the notice date).
+"""

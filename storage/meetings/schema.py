@@ -1,0 +1,42 @@
+"""General meetings' tables, as their own migration set.
+
+- `meetings`: one row per meeting: its definition (JSON), when notice was given and the
+  moment the roll was fixed at (`roll_by`: members who joined by then, as the rules say).
+- `meeting_roll`: the members eligible to vote at the meeting, fixed once on the notice
+  date, with their constituency and the weight the rules give it. An erased member's
+  row keeps its place in the count and loses the name (storage/privacy.py).
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+meetings_migrations = Migrations("mutual_voice.meetings")
+
+
+@meetings_migrations()
+def m001_meetings(db: Database) -> None:
+    db["meetings"].create(
+        {
+            "meeting_id": str,
+            "title": str,
+            "definition": str,
+            "starts_at": str,
+            "notice_given": str,
+            "roll_by": str,
+            "created_at": str,
+            "created_by": str,
+        },
+        pk="meeting_id",
+        not_null={"title", "definition", "starts_at", "notice_given", "roll_by"},
+    )
+    db.execute(
+        """create table meeting_roll (
+            meeting_id text not null references meetings(meeting_id),
+            member_id text references members(member_id),
+            constituency text not null,
+            weight integer not null default 1,
+            unique (meeting_id, member_id)
+        )"""
+    )
+    db.execute("create index meeting_roll_member on meeting_roll (member_id)")

@@ -1,0 +1,52 @@
+"""A meeting file: checked strictly, one line per problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from surveys.meetings.definitions import MeetingError, load_meeting_file, parse_meeting
+from tests.helpers import ROOT
+
+BASE = {
+    "id": "agm",
+    "title": "AGM",
+    "starts": "2027-03-20T14:00",
+    "place": "The hall",
+    "agenda": [{"title": "Minutes"}],
+}
+
+
+def test_the_example_meeting_reads():
+    meeting = load_meeting_file(ROOT / "examples" / "meeting-agm.toml")
+    assert meeting.id == "agm-2027" and meeting.online.startswith("https://")
+    assert [item.resolution for item in meeting.agenda] == ["", "", "", "special"]
+    assert meeting.starts.utcoffset() is not None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"place": None}, "m.toml: place: give the place, the online link (online), or both"),
+        ({"online": "http://x.example"}, "m.toml: online: must be a link starting https://"),
+        ({"agenda": []}, "m.toml: agenda: list the agenda as 1 to 40 [[agenda]] tables"),
+        (
+            {"agenda": [{"title": "R", "resolution": "extra"}]},
+            "m.toml: agenda[1].resolution: must be one of ordinary, special",
+        ),
+        ({"starts": "soon"}, "m.toml: starts: 'soon' is not a date and time"),
+        ({"notice_given": "2027-02-30"}, "m.toml: notice_given: '2027-02-30' is not a date"),
+        ({"where": "x"}, "m.toml: where: unknown key"),
+    ],
+)
+def test_a_mistake_is_one_line(change, message):
+    data = {k: v for k, v in {**BASE, **change}.items() if v is not None}
+    with pytest.raises(MeetingError) as error:
+        parse_meeting(data, "m.toml")
+    assert str(error.value).startswith(message)
+
+
+def test_a_meeting_survives_storage_as_data():
+    from surveys.meetings.definitions import Meeting
+
+    meeting = parse_meeting({**BASE, "notice_given": "2027-02-20"}, "m.toml")
+    assert Meeting.from_dict(meeting.to_dict()) == meeting
