@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from storage import conversations, faults, flow_keys, secrecy
+from storage import conversations, faults, flow_keys, outbox, secrecy
 from storage.timestamps import iso
 
 # Which comment languages may stay noted, given (respondent key, language) of the writers.
@@ -469,6 +469,7 @@ def close_in_parts(
     forget_secret(db, round_id)  # after the commit: a round still open keeps its secret
     yield
     yield from secrecy.delete_in_parts(db, "outbox", "key >= ? and key < ?", [low, high])
+    outbox.forget_count(db)  # nor does the counter say how many there were
     yield from secrecy.delete_in_parts(
         db, "pulse_participation", "round_id = ? and answered_at is null", [round_id]
     )

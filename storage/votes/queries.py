@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from storage import close_leases, conversations, faults, flow_keys, secrecy
+from storage import close_leases, conversations, faults, flow_keys, outbox, secrecy
 from storage.timestamps import iso
 
 CAST, REPLACED, ALREADY, NOT_OPEN = "cast", "replaced", "already voted", "not open"
@@ -201,6 +201,7 @@ def mark_cancelled(db: Database, vote_id: str, now: datetime, reason: str) -> in
             "delete from outbox where key >= ? and key < ? and status = 'pending'",
             [prefix, prefix[:-1] + chr(ord(":") + 1)],
         )
+        outbox.forget_count(db)
     return int(voted)
 
 
@@ -628,6 +629,7 @@ def seal_in_parts(db: Database, vote_id: str, closed_on: str) -> Generator[None,
     yield from secrecy.delete_in_parts(
         db, "outbox", "key >= ? and key < ?", [prefix, _after(prefix)]
     )
+    outbox.forget_count(db)  # nor does the counter say how many there were
     # The slots nobody filled, and the roll's "not voted yet" rows, go first.
     yield from secrecy.delete_in_parts(db, "vote_ballots", f"vote_id = ? and {EMPTY}", [vote_id])
     yield from secrecy.delete_in_parts(
