@@ -263,11 +263,15 @@ def set_progress(
     finished: bool,
     answered_at: datetime | None = None,
 ) -> None:
-    """The next question, whether done, and (kept from the first answer) when they answered."""
+    """The next question, whether done, and (from the first answer, `answered_at` given)
+    that they answered. What is kept is the round's opening time, never when: while the
+    round is open too, no time in the file says in what order members answered (which
+    could be matched to where their answers sit in the answers' pages)."""
     db.execute(
-        "update pulse_participation set step = ?, finished = ?, "
-        "answered_at = coalesce(answered_at, ?) where round_id = ? and member_id = ?",
-        [step, int(finished), iso(answered_at) if answered_at else None, round_id, member_id],
+        "update pulse_participation set step = ?, finished = ?, answered_at = coalesce("
+        "answered_at, case when ? then (select opened_at from pulse_rounds where id = ?) end) "
+        "where round_id = ? and member_id = ?",
+        [step, int(finished), answered_at is not None, round_id, round_id, member_id],
     )
 
 
