@@ -3,16 +3,19 @@
 Statuses: pending -> sending -> sent | failed | unreachable. A row left in `sending`
 by a hard kill goes back to pending at start-up.
 
-Ids only go up (AUTOINCREMENT keeps the highest ever given): a close deletes its
-messages, and a reused id would let a sender holding the old row mark a new one sent.
-Every change a sender makes to a row it claimed names the row by id and key and
-requires it still to be `sending`.
+Ids of messages that stay only go up (AUTOINCREMENT keeps the highest ever given): a
+close deletes its messages, and a reused id would let a sender holding the old row mark
+a new one sent. Every change a sender makes to a row it claimed names the row by id and
+key and requires it still to be `sending`, so that never happens.
 
 Ids count only the messages that stay: the k-th is `k << SPACING`, and a message that
 goes (`forgets`: ballots, receipts, answers, deleted once sent or at close) takes the
 next id after the last one given, in the room below the next multiple. So ids keep the
 order messages were queued in (delivery is by id), and the rows that stay are numbered
-one by one whatever secret messages went between them.
+one by one whatever secret messages went between them. When secret messages are
+deleted, the table's counter (`sqlite_sequence`) goes back to the highest id still
+needed (`forget_count`): otherwise it would still say how many went since the last
+message that stays. A later secret message may then take an id one of them had.
 
 Two lanes per platform: replies to what a member just did (lane 0: messages that may go
 at any hour) go ahead of broadcasts (lane 1: messages that wait out quiet hours), so a
@@ -109,6 +112,15 @@ _INSERT = (
     f"case when ?11 then (({_HIGHEST} >> {SPACING}) + 1) << {SPACING} else {_HIGHEST} + 1 end) "
     "on conflict (key) do nothing"
 )
+
+
+def forget_count(db: Database) -> None:
+    """Set the outbox's counter back to the last id given to a message that stays, or
+    the highest row left if higher: it then says nothing of secret messages deleted."""
+    db.execute(
+        f"update sqlite_sequence set seq = max((seq >> {SPACING}) << {SPACING}, "
+        "coalesce((select max(id) from outbox), 0)) where name = 'outbox'"
+    )
 
 
 def claim_due(
@@ -212,7 +224,7 @@ def scrub_messages(db: Database, prefix: str, sent_only: bool = True) -> int:
 
 
 # The claim a sender holds on a row: marking it touches that row only while it is still
-# that claim (a close may have deleted it meanwhile, and ids are never reused).
+# that claim (a close may have deleted it meanwhile; its id may be given again, its key not).
 CLAIMED = "id = ? and key = ? and status = 'sending'"
 
 
@@ -236,6 +248,8 @@ def _forget_secrets(db: Database, where: str, params: list[Any]) -> bool:
     deleted = db.execute(
         f"delete from outbox where ({where}) and ({_DELETED})", [*params, *FORGET_ENTIRELY]
     ).rowcount
+    if deleted:
+        forget_count(db)
     blanked = db.execute(
         f"update outbox set payload = ? where ({where}) and ({_BLANKED}) and payload != ?",
         [json.dumps(FORGOTTEN), *params, *FORGET_ONCE_SENT, json.dumps(FORGOTTEN)],

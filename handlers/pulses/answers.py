@@ -36,6 +36,10 @@ TOO_LONG = N_("That's a bit long: please keep it under 2,000 characters, or tap 
 SAVED = N_("✓ Comment saved, without your name.")
 SAVED_NAMED = N_("✓ Comment saved.")
 ALREADY = N_("That question has been answered already. Type /pulse to carry on with your check-in.")
+KEY_LOST = N_(
+    "Sorry, this check-in can't take answers any more, because of a problem on our side. "
+    "Any answers you gave before are counted."
+)
 
 
 def _respondent(ctx: Context, round_row: dict, member_id: str) -> str | None:
@@ -106,8 +110,8 @@ def answer(ctx: Context, event: Choice) -> list[Message] | Message:
         return reply(event, _(BROKEN))
     label, value = question.choices()[value_index]
     respondent = _respondent(ctx, round_row, part["member_id"])
-    if respondent is None:
-        return reply(event, _(BROKEN))
+    if respondent is None:  # the round's secret was lost: no answer can be matched
+        return reply(event, _(KEY_LOST))
     earlier = pulses.answer_value(ctx.db, round_id, respondent, question.id)
     if index < part["step"] and earlier == value:
         return []  # a second press of the same button: already recorded
@@ -171,8 +175,8 @@ def comment(ctx: Context, event: Text) -> list[Message] | Message:
             prompt=event.reply_to,
         )
     respondent = _respondent(ctx, round_row, part["member_id"])
-    if respondent is None:
-        return reply(event, _(BROKEN))
+    if respondent is None:  # the round's secret was lost: no answer can be matched
+        return reply(event, _(KEY_LOST))
     named = None if definition.anonymous else part["member_id"]
     language = _noted_language(ctx, round_id, event.member.language if event.member else None)
     pulses.save_comment(

@@ -242,6 +242,7 @@ def start_closing(
         summary["closed_at"] = iso(now)
         store.save_result(ctx.db, vote_id, summary["voted"], summary)
         audit.record(ctx.db, now, actor, "vote.close", vote_id, voted=summary["voted"])
+    store.forget_secret(ctx.db, vote_id)  # once the close is committed
     log.info("closed vote %s: %d voted", vote_id, summary["voted"])
     return finishing(ctx, _existing(ctx, vote_id))
 

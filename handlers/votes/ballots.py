@@ -34,14 +34,20 @@ GONE = N_("That vote no longer exists. Type /vote to see open votes.")
 def refusal(ctx: Context, vote: Vote, member: Member) -> str | None:
     """Why this member cannot vote in this vote now (None: they can)."""
     reason = ineligible_reason(ctx, vote, member) or not_open_reason(ctx, vote, member)
-    already = reason is None and not vote.definition.allow_change
-    if already and store.has_voted(ctx.db, vote.id, member.member_id):
-        _ = i18n.for_member(ctx, member)
+    if reason is not None or not store.has_voted(ctx.db, vote.id, member.member_id):
+        return reason
+    _ = i18n.for_member(ctx, member)
+    if not vote.definition.allow_change:
         return _(
             "You've already voted in {title}, and votes in this one can't be "
             "changed. Your vote counts, once."
         ).format(title=_.pick(vote.title))
-    return reason
+    if ballot_key(ctx, vote, member.member_id) is None:  # its secret was lost
+        return _(
+            "You've already voted in {title}. Votes in this one can't be changed any "
+            "more, because of a problem on our side. Your vote counts, once."
+        ).format(title=_.pick(vote.title))
+    return None
 
 
 def render(ctx: Context, event: Event, vote: Vote, edit: bool, intro: str = "") -> Message:
@@ -159,7 +165,7 @@ def on_confirm(ctx: Context, event: Choice) -> list[Message]:
         new_receipt,
         f"{local_time(ctx, ctx.now()):%Y-%m-%d}",
         ctx.now(),
-        ballot_key(vote, member.member_id),
+        ballot_key(ctx, vote, member.member_id),
         vote.definition.weights.get(member.constituency, 1),
     )
     store.delete_draft(ctx.db, vote.id, member.member_id)

@@ -54,6 +54,7 @@ def cancel_vote(ctx: Context, vote_id: str, reason: str, actor: str) -> list[Mes
         if voted is None:  # opened or closed a moment ago by the bot's tick: say so
             raise VoteError(f"{vote_id} has just changed; look again with: mutual-voice vote list")
         audit.record(ctx.db, now, actor, "vote.cancel", vote_id, reason=reason, voted=voted)
+    store.forget_secret(ctx.db, vote_id)
     secrecy.checkpoint(ctx.db)  # the deleted ballots' pages, still in the write-ahead log
     log.info("cancelled vote %s (%s)", vote_id, vote.status)
     return [_to_council(ctx, vote, reason, voted), *_to_the_told(ctx, vote, reason)]

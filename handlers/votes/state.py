@@ -184,11 +184,15 @@ def not_open_reason(ctx: Context, vote: Vote, member: Member) -> str | None:
     return None
 
 
-def ballot_key(vote: Vote, member_id: str) -> str | None:
-    """The key that finds a member's earlier ballot, only while a changeable vote is open."""
-    if not vote.definition.allow_change or not vote.secret:
+def ballot_key(ctx: Context, vote: Vote, member_id: str) -> str | None:
+    """The key that finds a member's earlier ballot, only while a changeable vote is open
+    and its secret is there (the keys file beside the database; see storage/flow_keys.py)."""
+    if not vote.definition.allow_change:
         return None
-    digest = hmac.new(vote.secret.encode(), member_id.encode(), hashlib.sha256)
+    secret = store.secret(ctx.db, vote.id, vote.secret)
+    if not secret:
+        return None
+    digest = hmac.new(secret.encode(), member_id.encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from storage import conversations, faults, secrecy
+from storage import conversations, faults, flow_keys, outbox, secrecy
 from storage.timestamps import iso
 
 # Which comment languages may stay noted, given (respondent key, language) of the writers.
@@ -62,6 +62,9 @@ def create_round(
     pulses. Returns the round, or None when this scheduled time was already opened.
     """
     groups = list(audience)
+    # The secret is on disk, outside the database file, before the round exists.
+    label = flow_keys.new_label("pulse")
+    flow_keys.put(db, label, secret)
     with db.atomic():
         if scheduled_for is not None:
             found = db.execute(
@@ -76,8 +79,8 @@ def create_round(
         ).fetchone()
         cursor = db.execute(
             """insert into pulse_rounds (survey_id, number, title, anonymous, definition,
-            opened_by, opened_at, closes_at, remind_at, scheduled_for)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            opened_by, opened_at, closes_at, remind_at, scheduled_for, key_label)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 survey_id,
                 number,
@@ -89,10 +92,10 @@ def create_round(
                 iso(closes_at),
                 iso(remind_at) if remind_at else None,
                 iso(scheduled_for) if scheduled_for else None,
+                label,
             ],
         )
         round_id = cursor.lastrowid
-        db.execute("insert into pulse_secrets (round_id, secret) values (?, ?)", [round_id, secret])
         if whole:
             _enrol(db, round_id, groups, "", -1)
         else:
@@ -182,8 +185,40 @@ def unclosed_rounds(db: Database) -> list[dict[str, Any]]:
 
 
 def secret(db: Database, round_id: int) -> bytes | None:
-    row = db.execute("select secret from pulse_secrets where round_id = ?", [round_id]).fetchone()
-    return row[0] if row else None
+    """The secret of a round taking answers: from the keys file (None if it was lost), or
+    for a round opened before secrets left the database, from `pulse_secrets`."""
+    row = db.execute(
+        "select r.key_label, s.secret from pulse_rounds r "
+        "left join pulse_secrets s on s.round_id = r.id where r.id = ?",
+        [round_id],
+    ).fetchone()
+    if row is None:
+        return None
+    label, kept = row
+    return flow_keys.get(db, label) if label else kept
+
+
+def forget_secret(db: Database, round_id: int) -> None:
+    """Drop a round's secret from the keys file, once it takes no more answers (again if
+    need be: a close cut short between its stop and this is carried on)."""
+    row = db.execute(
+        "select key_label from pulse_rounds where id = ? and (closing_at is not null "
+        "or closed_at is not null)",
+        [round_id],
+    ).fetchone()
+    if row:
+        flow_keys.drop(db, [row[0]])
+
+
+def key_labels(db: Database) -> tuple[set[str], list[dict[str, Any]]]:
+    """The key labels of rounds still taking answers, and those rounds."""
+    rounds = list(
+        db.query(
+            "select id, survey_id, number, key_label from pulse_rounds "
+            "where closing_at is null and closed_at is null and key_label is not null"
+        )
+    )
+    return {r["key_label"] for r in rounds}, rounds
 
 
 def participant(db: Database, round_id: int, member_id: str) -> dict[str, Any] | None:
@@ -228,11 +263,15 @@ def set_progress(
     finished: bool,
     answered_at: datetime | None = None,
 ) -> None:
-    """The next question, whether done, and (kept from the first answer) when they answered."""
+    """The next question, whether done, and (from the first answer, `answered_at` given)
+    that they answered. What is kept is the round's opening time, never when: while the
+    round is open too, no time in the file says in what order members answered (which
+    could be matched to where their answers sit in the answers' pages)."""
     db.execute(
-        "update pulse_participation set step = ?, finished = ?, "
-        "answered_at = coalesce(answered_at, ?) where round_id = ? and member_id = ?",
-        [step, int(finished), iso(answered_at) if answered_at else None, round_id, member_id],
+        "update pulse_participation set step = ?, finished = ?, answered_at = coalesce("
+        "answered_at, case when ? then (select opened_at from pulse_rounds where id = ?) end) "
+        "where round_id = ? and member_id = ?",
+        [step, int(finished), answered_at is not None, round_id, round_id, member_id],
     )
 
 
@@ -428,10 +467,13 @@ def close_in_parts(
         if row is None or row["closed_at"]:
             return False
         if secrecy.rewritten(db, name):
+            forget_secret(db, round_id)
             return True
         stop_answers(db, round_id, now, languages, threshold)
+    forget_secret(db, round_id)  # after the commit: a round still open keeps its secret
     yield
     yield from secrecy.delete_in_parts(db, "outbox", "key >= ? and key < ?", [low, high])
+    outbox.forget_count(db)  # nor does the counter say how many there were
     yield from secrecy.delete_in_parts(
         db, "pulse_participation", "round_id = ? and answered_at is null", [round_id]
     )
@@ -499,6 +541,8 @@ def stop_answers(
             f"and language not in ({', '.join('?' * len(kept))})",
             [round_id, *kept],
         )
+    if not db.conn.in_transaction:  # else the caller drops it once this is committed
+        forget_secret(db, round_id)
     return True
 
 

@@ -7,7 +7,10 @@ participation are rewritten in a random order (storage/secrecy.py).
 
 - `pulse_rounds`: one row per round, with the survey definition as it was asked;
   `closing_at` is set when it stops taking answers, `closed_at` when its close is done.
-- `pulse_secrets`: the per-round secret behind the respondent keys; deleted at close.
+- `pulse_secrets`: the per-round secret behind the respondent keys of rounds opened
+  before secrets moved out of the file; deleted at close. A round opened since keeps its
+  secret in the keys file beside the database (storage/flow_keys.py), under
+  `pulse_rounds.key_label`, dropped when it stops taking answers.
 - `pulse_participation`: who may answer, how far they got (for reminders and to carry
   on) and when they first answered. Personal data. At close, turnout is counted, the
   rows of those who did not answer are deleted, progress is cleared and the time
@@ -149,3 +152,10 @@ def m005_close_holder(db: Database) -> None:
     # on at once; and why a close could not go on (shown to the officer until it does).
     db["pulse_rounds"].add_column("sealing_by", str)
     db["pulse_rounds"].add_column("close_error", str)
+
+
+@pulses_migrations()
+def m006_open22_flow_key_label(db: Database) -> None:
+    # A round's secret is kept outside the database file (storage/flow_keys.py), under
+    # this label; `pulse_secrets` holds only those of rounds opened before.
+    db["pulse_rounds"].add_column("key_label", str)

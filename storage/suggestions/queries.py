@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from storage import outbox
 from storage.suggestions.schema import SENDS_TABLE
 from storage.timestamps import iso
 
@@ -202,6 +203,7 @@ def forget_sender(db: Database, number: int) -> None:
         "delete from outbox where key >= ? and key < ? and status not in ('pending', 'sending')",
         [prefix, prefix[:-1] + ";"],
     )
+    outbox.forget_count(db)
     db.execute(
         "delete from conversations where prompt in (?, ?, ?)",
         [f"suggest.{step}:{number}" for step in ("answer", "reply", "reason")],

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from storage import close_leases, conversations, faults, secrecy
+from storage import close_leases, conversations, faults, flow_keys, outbox, secrecy
 from storage.timestamps import iso
 
 CAST, REPLACED, ALREADY, NOT_OPEN = "cast", "replaced", "already voted", "not open"
@@ -99,15 +99,58 @@ def unfinished_closes(db: Database) -> list[dict[str, Any]]:
 
 
 def mark_open(db: Database, vote_id: str, now: datetime, eligible: int, secret: str | None) -> bool:
-    """scheduled -> open, once: False if someone else (or an earlier run) opened it."""
-    return (
+    """scheduled -> open, once: False if someone else (or an earlier run) opened it.
+
+    A `secret` (a vote that allows a change) goes to the keys file beside the database
+    (storage/flow_keys.py), on disk before the caller commits the opening; never into the
+    file itself. Only the process whose update opened the vote writes it (the update
+    holds the write lock), so a racing opener never replaces a secret in use."""
+    opened = (
         db.execute(
             "update votes set status = 'open', opened_at = ?, swept_at = ?, eligible = ?, "
-            "secret = ? where vote_id = ? and status = 'scheduled'",
-            [iso(now), iso(now), eligible, secret, vote_id],
+            "secret = null where vote_id = ? and status = 'scheduled'",
+            [iso(now), iso(now), eligible, vote_id],
         ).rowcount
         == 1
     )
+    if opened and secret is not None:
+        flow_keys.put(db, key_label(vote_id), secret.encode())
+    return opened
+
+
+def key_label(vote_id: str) -> str:
+    """Where a vote's secret is kept in the keys file."""
+    return f"vote:{vote_id}"
+
+
+def secret(db: Database, vote_id: str, kept: str | None) -> str | None:
+    """The secret of an open vote that allows a change: `kept` (the `votes.secret` of a
+    vote opened before secrets left the database) or the keys file's (None if lost)."""
+    if kept:
+        return kept
+    found = flow_keys.get(db, key_label(vote_id))
+    return found.decode() if found else None
+
+
+def forget_secret(db: Database, vote_id: str) -> None:
+    """Drop the secret of a vote that takes no more ballots from the keys file (again if
+    need be: a close cut short before this is carried on by the seal)."""
+    row = db.execute("select status from votes where vote_id = ?", [vote_id]).fetchone()
+    if row and row[0] not in ("scheduled", "open"):
+        flow_keys.drop(db, [key_label(vote_id)])
+
+
+def key_labels(db: Database) -> tuple[set[str], list[dict[str, Any]]]:
+    """The key labels of votes that may still take ballots, and the open ones that allow
+    a change and keep their secret in the keys file."""
+    rows = list(db.query("select vote_id, status, definition, secret from votes "
+                         "where status in ('scheduled', 'open')"))  # fmt: skip
+    changeable = [
+        r for r in rows
+        if r["status"] == "open" and not r["secret"]
+        and json.loads(r["definition"]).get("allow_change")
+    ]  # fmt: skip
+    return {key_label(r["vote_id"]) for r in rows}, changeable
 
 
 def mark_closed(db: Database, vote_id: str, now: datetime) -> bool:
@@ -158,6 +201,7 @@ def mark_cancelled(db: Database, vote_id: str, now: datetime, reason: str) -> in
             "delete from outbox where key >= ? and key < ? and status = 'pending'",
             [prefix, prefix[:-1] + chr(ord(":") + 1)],
         )
+        outbox.forget_count(db)
     return int(voted)
 
 
@@ -603,6 +647,7 @@ def seal_in_parts(db: Database, vote_id: str, closed_on: str) -> Generator[None,
     whether the vote is rewritten (False if it is not closed, or sealed already).
     """
     name = f"vote:{vote_id}"
+    forget_secret(db, vote_id)  # a close cut short right after its commit left it
     if secrecy.rewritten(db, name):
         return True
     prefix = ballot_message_prefix(vote_id)
@@ -610,6 +655,7 @@ def seal_in_parts(db: Database, vote_id: str, closed_on: str) -> Generator[None,
     yield from secrecy.delete_in_parts(
         db, "outbox", "key >= ? and key < ?", [prefix, _after(prefix)]
     )
+    outbox.forget_count(db)  # nor does the counter say how many there were
     # The slots nobody filled, and the roll's "not voted yet" rows, go first.
     yield from secrecy.delete_in_parts(db, "vote_ballots", f"vote_id = ? and {EMPTY}", [vote_id])
     yield from secrecy.delete_in_parts(

@@ -1,8 +1,9 @@
 """Secret means secret, looked for everywhere: the running bot (the real runner, both real
-adapters, the real APScheduler, `-v` logging) holds 20 votes and 20 check-in rounds in
-which members on Telegram and on Slack press real buttons. After each close, and at a
-random moment while each vote is open, the test copies the database file and its `-wal`
-as a thief would, and at the end takes the log.
+adapters, the real APScheduler, `-v` logging) holds 20 votes (half of them allowing a
+change of mind, which some members use) and 20 check-in rounds in which members on
+Telegram and on Slack press real buttons. After each close, and at a random moment while
+each vote and round is open, the test copies the database file and its `-wal` as a
+thief would, and at the end takes the log.
 
 It then collects, without knowing the schema, every record that carries an identifier of
 a member (member id, Telegram chat id, Slack user and DM id, name, e-mail): every row of
@@ -14,7 +15,12 @@ frame, and every log line. Two attackers try to recover each member's choice fro
   value) or receipt code (looked up in the ballot list) the member's records hold most,
   in each source alone (rows, file pages, -wal frames, log) and in all together;
 - by counts: the gaps between the rowids of a member's rows and their neighbours, learnt
-  from the other closes (which gap goes with which choice) and applied to this one.
+  from the other closes (which gap goes with which choice) and applied to this one;
+- by secrets: every value of every row tried as a flow's secret, making each member's
+  keys the way the product does (a check-in's respondent key, a vote's replacement key);
+  what the rows holding those keys hold, learnt from the other closes the same way.
+  Given the keys file beside the database as well, it pairs nearly every answer and
+  changeable ballot while open: the secrets are there and nowhere in the file.
 
 Choices are drawn as a random permutation of a balanced list within each constituency,
 so the published results carry nothing about any one member: a guess independent of the
@@ -31,7 +37,9 @@ for a look at the figures (its bound means little under 20).
 from __future__ import annotations
 
 import asyncio
+import hmac
 import itertools
+import json
 import logging
 import os
 import random
@@ -50,8 +58,9 @@ import pytest
 from bot import logs
 from handlers.votes.admin import create_vote
 from storage import conversations, members, outbox
+from surveys.anonymity import respondent_key
 from surveys.votes.definitions import VoteDefinition, VoteOption
-from tests.fakes.slack_requests import as_slack_returns, block_actions, post
+from tests.fakes.slack_requests import as_slack_returns, block_actions, post, slash_command
 from tests.process.harness import (
     SLACK_SECRET,
     Bot,
@@ -125,6 +134,7 @@ def vote_of(close: int) -> VoteDefinition:
         closes=start + timedelta(days=2, hours=15),
         constituencies=("tenant", "staff"),
         reminder_hours=(),
+        allow_change=close % 4 < 2,  # half of each method: their secret makes ballot keys
     )
 
 
@@ -152,6 +162,8 @@ class Snapshot:
     db: bytes
     wal: bytes
     cast: list[str] = field(default_factory=list)  # voters whose ballots count as in
+    answered: list[str] = field(default_factory=list)  # members whose answers count as in
+    keys: bytes = b""  # the keys file beside the database (only the oracle uses it)
 
 
 @dataclass
@@ -173,11 +185,12 @@ class World:
         self.trials: list[Trial] = []
         self.seen: dict[str, int] = {}
 
-    def snapshot(self, close: int, cast: list[str]) -> Snapshot:
+    def snapshot(self, close: int, cast: list[str], answered: list[str]) -> Snapshot:
         path = self.folder / "mv.db"
-        wal = Path(f"{path}-wal")
+        wal, keys = Path(f"{path}-wal"), Path(f"{path}.keys")
         return Snapshot(close, path.read_bytes(), wal.read_bytes() if wal.exists() else b"",
-                        list(cast))  # fmt: skip
+                        list(cast), list(answered),
+                        keys.read_bytes() if keys.exists() else b"")  # fmt: skip
 
     # ------------------------------------------------------------------ pressing
 
@@ -238,6 +251,28 @@ class World:
                         for b in buttons
                     }
         raise AssertionError(f"no button {label!r} for {user}: {bot.slack_texts(dm)}")
+
+    async def vote_command(self, member: str, vote: str, session: aiohttp.ClientSession) -> None:
+        """`/vote ID` typed on Telegram, `/voice vote ID` on Slack: the vote's ballot."""
+        bot = self.bot
+        if member in TENANTS:
+            update_id = bot.telegram.push_message(TENANTS[member], f"/vote {vote}")
+            await bot.handled(update_id, f"{member}'s /vote")
+            return
+        user = STAFF[member]
+        trigger = bot.slack.new_trigger_id(user)
+        request = slash_command(text=f"vote {vote}", user_id=user, channel_id=bot.dm(user),
+                                trigger_id=trigger)  # fmt: skip
+        now = int(bot.clock.now.timestamp())
+        reply = await post(session, request, url=self.url, secret=SLACK_SECRET, timestamp=now)
+        assert reply.status == 200, reply
+        await bot.until(
+            lambda event=f"command:{trigger}": (
+                conversations.handled(bot.app.db, "slack", event)
+                and outbox.waiting(bot.app.db, "slack") == 0
+            ),
+            f"{member}'s /voice vote",
+        )
 
     def has_button(self, member: str, label: str, anywhere: bool = False) -> bool:
         """Whether the latest message to `member` with buttons (a newsletter may have come
@@ -305,11 +340,20 @@ class World:
             waves[-1].append(step)
         copy_after = self.rng.randrange(1, len(waves) - 1)
         cast: list[list[str]] = []  # by wave
+        answered: list[list[str]] = []
+        # In a vote that allows a change, one member (on Telegram or on Slack, by turns)
+        # first votes otherwise, then changes their vote.
+        changer = self.rng.choice(list((TENANTS, STAFF)[close // 4 % 2]))
+        decoys = {changer: self._other(votes[changer], ranked)} if definition.allow_change else {}
 
-        async def vote(member: str) -> None:
-            prints = [{name.encode()} for name in names]
-            await self.press(member, "Vote now", session)
-            for index, pick in enumerate(votes[member]):
+        async def ballot(
+            member: str, picks: tuple[int, ...], prints: list[set[bytes]], again: bool = False
+        ) -> None:
+            if again:  # "Vote now" is ticked once pressed: a change starts with /vote
+                await self.vote_command(member, definition.id, session)
+            else:
+                await self.press(member, "Vote now", session)
+            for index, pick in enumerate(picks):
                 if index == 2 and not self.has_button(member, names[pick]):
                     break  # the last candidate may be ranked for the member
                 shown = await self.press(member, names[pick], session)
@@ -319,6 +363,12 @@ class World:
             if not self.has_button(member, "Confirm"):
                 await self.press(member, "Done", session)
             await self.press(member, "Confirm", session)
+
+        async def vote(member: str) -> None:
+            prints = [{name.encode()} for name in names]
+            if member in decoys:
+                await ballot(member, decoys[member], prints)
+            await ballot(member, votes[member], prints, again=member in decoys)
             cast[-1].append(member)
             truth = votes[member][0]
             self.trials.append(Trial("vote", close, member, truth, prints, self._wire(member)))
@@ -327,13 +377,18 @@ class World:
             shown = await self.press(member, ANSWERS[answers[member]], session)
             prints = [{a.encode(), shown[a].encode()} for a in ANSWERS]
             wire = self._wire(member)
+            answered[-1].append(member)
             self.trials.append(Trial("pulse", close, member, answers[member], prints, wire))
 
         for n, wave in enumerate(waves):
             cast.append([])
+            answered.append([])
             await asyncio.gather(*(vote(m) if f == "vote" else answer(m) for m, f in wave))
-            if n == copy_after:  # the ballots of the wave just cast are allowed for
-                self.during.append(self.snapshot(close, [m for w in cast[:-1] for m in w]))
+            if n == copy_after:  # the ballots and answers of the wave just in are allowed for
+                before = (cast[:-1], answered[:-1])
+                self.during.append(
+                    self.snapshot(close, *([m for w in b for m in w] for b in before))
+                )
         await bot.at(week + timedelta(days=2, hours=11))  # the round closes (10:00 London)
         await bot.until(
             lambda: bot.app.db.execute(
@@ -352,7 +407,14 @@ class World:
             ),
             "the vote to close and its result to be delivered",
         )
-        self.after.append(self.snapshot(close, cast))
+        self.after.append(self.snapshot(close, [], []))
+
+    def _other(self, picks: tuple[int, ...], ranked: bool) -> tuple[int, ...]:
+        """A ballot whose first choice is not `picks`'s."""
+        first = self.rng.choice([o for o in range(3) if o != picks[0]])
+        rest = [o for o in range(3) if o != first]
+        self.rng.shuffle(rest)
+        return (first, *rest) if ranked else (first,)
 
     def _wire(self, member: str) -> bytes:
         """What the platform was told about this member since their last press (the
@@ -400,6 +462,8 @@ class Records:
     gaps: dict[str, set[tuple[str, int, int]]]  # member: (table, rowid gaps to neighbours)
     receipts: dict[bytes, int]  # receipt code: first choice, from the ballot list
     tables: int
+    keyed: dict[str, set[tuple[str, int, bytes]]]  # member: what rows under their keys hold
+    oracle: dict[str, set[tuple[str, int, bytes]]]  # the same, given the keys file too
 
 
 def gather(snapshot: Snapshot, ids: dict[str, list[bytes]], scratch: Path) -> Records:
@@ -419,6 +483,7 @@ def gather(snapshot: Snapshot, ids: dict[str, list[bytes]], scratch: Path) -> Re
         (name, sql)
         for name, sql in db.execute("select name, sql from sqlite_master where type = 'table'")
     ]
+    every: list[tuple[str, tuple]] = []
     for name, sql in tables:
         name = name.decode()
         rowid = b"without rowid" not in (sql or b"").lower()
@@ -426,6 +491,7 @@ def gather(snapshot: Snapshot, ids: dict[str, list[bytes]], scratch: Path) -> Re
             rows = db.execute(f'select {"rowid, " if rowid else ""}* from "{name}"').fetchall()
         except sqlite3.OperationalError:  # a virtual table whose module is not loaded
             continue
+        every.extend((name, row) for row in rows)
         order = sorted(r[0] for r in rows) if rowid else []
         place = {r: n for n, r in enumerate(order)}
         for row in rows:
@@ -445,7 +511,14 @@ def gather(snapshot: Snapshot, ids: dict[str, list[bytes]], scratch: Path) -> Re
     ):
         if choice:
             receipts[receipt] = int(choice.split(b",")[0])
+    rounds = [r for (r,) in db.execute("select id from pulse_rounds where closed_at is null")]
     db.close()
+    candidates = {
+        v for _, row in every for v in row if isinstance(v, bytes) and 16 <= len(v) <= 128
+    }
+    keyed = keyed_rows(every, list(ids), rounds, candidates)
+    secrets = {bytes.fromhex(e["key"]) for e in json.loads(snapshot.keys or b"{}").values()}
+    oracle = keyed_rows(every, list(ids), rounds, secrets)  # the thief with both files
     size = page_size(snapshot.db)
     for source, raw in (
         ("file", pages(snapshot.db, size)),
@@ -454,7 +527,35 @@ def gather(snapshot: Snapshot, ids: dict[str, list[bytes]], scratch: Path) -> Re
         for page in raw:
             for member, forms in ids.items():
                 blobs[source][member] += windows(page, forms)
-    return Records(blobs, gaps, receipts, len(tables))
+    return Records(blobs, gaps, receipts, len(tables), keyed, oracle)
+
+
+def keyed_rows(
+    rows: list[tuple[str, tuple]], members: list[str], rounds: list[int], candidates: set[bytes]
+) -> dict[str, set[tuple[str, int, bytes]]]:
+    """Each of `candidates` (every value of the file, or the keys file's) tried as a
+    flow's secret, making each member's keys the way the product does: a check-in's
+    respondent key (`respondent_key`), a vote's replacement key (an HMAC of the member id,
+    handlers.votes.state.ballot_key). For each member, the short values (an answer, a
+    ballot) of every row holding a key made for them, as (table, column, value)."""
+    holding: dict[bytes, list[tuple[str, tuple]]] = defaultdict(list)
+    for name, row in rows:
+        for value in row:
+            if isinstance(value, bytes) and 16 <= len(value) <= 128:
+                holding[value].append((name, row))
+    found: dict[str, set[tuple[str, int, bytes]]] = defaultdict(set)
+    for secret in candidates:
+        for member in members:
+            made = [respondent_key(secret, r, member).encode() for r in rounds]
+            made.append(hmac.digest(secret, member.encode(), "sha256").hex()[:32].encode())
+            for key in made:
+                for name, row in holding.get(key, []):
+                    found[member] |= {
+                        (name, n, v)
+                        for n, v in enumerate(row)
+                        if isinstance(v, bytes) and len(v) < 16
+                    }
+    return found
 
 
 def log_lines(log: str, ids: dict[str, list[bytes]]) -> dict[str, list[bytes]]:
@@ -615,6 +716,10 @@ async def test_no_record_of_a_member_recovers_their_choice_better_than_chance(
             trials, [r.gaps[t.member] for t, r in zip(trials, records, strict=True)], rng
         )
         attacks[f"{name} by counts"] = score(trials, counts)
+        keyed = counts_guesses(
+            trials, [r.keyed[t.member] for t, r in zip(trials, records, strict=True)], rng
+        )
+        attacks[f"{name} by every value tried as a secret"] = score(trials, keyed)
 
     def score(trials: list[Trial], guesses: list[int]) -> tuple[int, int, float]:
         right = sum(g == t.truth for t, g in zip(trials, guesses, strict=True))
@@ -624,15 +729,28 @@ async def test_no_record_of_a_member_recovers_their_choice_better_than_chance(
     for flow in ("vote", "pulse"):
         trials = [t for t in world.trials if t.flow == flow]
         attack(f"{flow}s after close", trials, [after[t.close] for t in trials])
-    # While a vote is open: every ballot cast before the copy but the last one.
+    # While open: every ballot cast and answer given before the copy but the last ones.
     during = {s.close: (s, gather(s, ids, tmp_path / "scratch")) for s in world.during}
-    trials = [t for t in world.trials if t.flow == "vote" and t.member in during[t.close][0].cast]
-    attack("votes while open", trials, [during[t.close][1] for t in trials])
+    open_trials: dict[str, list[Trial]] = {}
+    for flow, name in (("vote", "votes"), ("pulse", "check-ins")):
+        done = (lambda s: s.cast) if flow == "vote" else (lambda s: s.answered)
+        trials = [
+            t for t in world.trials if t.flow == flow and t.member in done(during[t.close][0])
+        ]
+        open_trials[flow] = trials
+        attack(f"{name} while open", trials, [during[t.close][1] for t in trials])
     assert all(r.tables > 20 for r in after)  # the whole schema was read
 
     # The attackers are not blind: what the platforms were sent names nearly every choice.
     seen = Counter(evidence_guess(t, [t.wire], {}, rng) == t.truth for t in world.trials)
     assert seen[True] >= 0.75 * len(world.trials), seen
+    # Nor is the one that tries secrets: given the keys file too (a thief who took both
+    # files while open), it pairs nearly every check-in answer and changeable ballot.
+    changeable = [t for t in open_trials["vote"] if vote_of(t.close).allow_change]
+    for trials in (open_trials["pulse"], changeable):
+        oracle = counts_guesses(trials, [during[t.close][1].oracle[t.member] for t in trials], rng)
+        right = sum(g == t.truth for t, g in zip(trials, oracle, strict=True))
+        assert right >= 0.75 * len(trials), (right, len(trials))
 
     for name, (right, n, tail) in attacks.items():
         print(f"{name}: {right} of {n} right (chance {n / 3:.0f}; as many by chance: {tail:.2g})")

@@ -92,3 +92,43 @@ def test_rows_queued_before_are_renumbered_as_if_the_secret_ones_had_never_had_i
     }
     outbox.enqueue(db, [message("next:1", "c1")], FakeClock()())
     assert db.execute("select id from outbox where key = 'next:1'").fetchone() == (4 * one,)
+
+
+def counter_after(tmp_path, name: str, tail: int) -> tuple[int, list]:
+    """Three messages that stay, then `tail` secret ones (answers ticked in a round and
+    answers to /receipt), delivered; then the round closes. The table's id counter,
+    and the rows left."""
+    from datetime import timedelta
+
+    from storage.pulses import queries as pulses
+    from tests.helpers import START
+
+    clock = FakeClock()
+    db = open_database(tmp_path / f"{name}.db")
+    round_row = pulses.create_round(
+        db, survey_id="s", title="Pulse", anonymous=True, definition="{}", audience=[],
+        opened_by="test", opened_at=START, closes_at=START + timedelta(hours=1),
+        remind_at=None, secret=b"s" * 32,
+    )  # fmt: skip
+    keys = [f"nudge:{n}" for n in range(3)]
+    keys += [
+        f"pulse:{round_row['id']}:tick:m{n}:0" if n % 2 else f"receipt:{n}" for n in range(tail)
+    ]
+    outbox.enqueue(db, [message(key, "c1") for key in keys], clock())
+    for row in outbox.claim_due(db, "telegram", clock(), 100):
+        outbox.mark_sent(db, row, clock())  # an answer to /receipt goes once delivered
+    assert pulses.close_round(db, round_row["id"], START + timedelta(hours=2))
+    (counter,) = db.execute("select seq from sqlite_sequence where name = 'outbox'").fetchone()
+    rows = db.execute("select id, key from outbox order by id").fetchall()
+    db.close()
+    return counter, rows
+
+
+def test_the_id_counter_says_nothing_of_secret_messages_since_the_last_that_stays(tmp_path):
+    counter, rows = counter_after(tmp_path, "with", random.randrange(1, 9))
+    alone, alone_rows = counter_after(tmp_path, "without", 0)
+    assert (counter, rows) == (alone, alone_rows) and counter == 3 << outbox.SPACING
+    # And a new message after them still takes an id above every one given since.
+    db = open_database(tmp_path / "with.db")
+    outbox.enqueue(db, [message("pulse:9:tick:m9:0", "c1")], FakeClock()())
+    assert db.execute("select max(id) from outbox").fetchone() == ((3 << outbox.SPACING) + 1,)

@@ -113,7 +113,8 @@ def test_after_close_nothing_links_a_ballot_to_a_member(ctx, clock):
     }
     filled = "select ballot_key from vote_ballots where rtrim(choice) != '' and ballot_key != ''"
     assert len(list(ctx.db.execute(filled))) == 3  # agm allows a change: findable while open
-    secret = load(ctx, "agm").secret
+    secret = store.secret(ctx.db, "agm", load(ctx, "agm").secret)
+    assert secret and load(ctx, "agm").secret is None  # kept beside the file, not in it
     ctx.db.execute("update outbox set status = 'sent'")  # delivered
     clock.advance(days=7)
     kit.tick()
@@ -149,6 +150,7 @@ def test_after_close_nothing_links_a_ballot_to_a_member(ctx, clock):
             assert receipt not in text or table == "vote_ballots", (table, row)
         for key in [*keys_while_open, secret]:
             assert key not in text, (table, row)
+    assert store.secret(ctx.db, "agm", None) is None  # dropped from the keys too
     assert ctx.db.execute("select count(*) from vote_drafts").fetchone() == (0,)
     # No ballot message is left to count per member, and every voter voted "on" one day.
     assert ctx.db.execute("select count(*) from outbox where key like 'vote:%:b:%'").fetchone() == (
