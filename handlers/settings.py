@@ -22,6 +22,8 @@ class Organisation:
     # How members read the roster's words (constituencies, groups, roles), per language:
     # `[organisation.names]` `tenant = { cy = "tenant" }`, `"Repairs panel" = { cy = "…" }`.
     names: tuple[tuple[str, Local], ...] = ()
+    # Where a roster phone number written without "+" or "00" is (ISO 3166 code).
+    default_country: str = "GB"
 
     def named(self, word: str) -> str:
         """A constituency, group or role as the roster writes it, with its translations."""
@@ -87,6 +89,21 @@ class Digests:
     members_cron: str = "0 10 1 * *"
 
 
+# Channels the roster itself gives (its phone and email columns): no one joins them.
+ROSTER_CHANNELS = ("sms", "email")
+
+
+@dataclass(frozen=True)
+class Routing:
+    """How a message finds a member (handlers/members/routing.py): their own preference,
+    else a chat app they joined, else these roster channels in this order."""
+
+    fallback: tuple[str, ...] = ROSTER_CHANNELS
+    # The roster channels switched on (`[sms]`, `[email]` enabled): not a key of the
+    # file, but filled in from those sections (bot/config.py `Settings.policy`).
+    enabled: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Policy:
     organisation: Organisation = field(default_factory=Organisation)
@@ -98,3 +115,4 @@ class Policy:
     suggestions: Suggestions = field(default_factory=Suggestions)
     tiers: Tiers = field(default_factory=Tiers)
     digests: Digests = field(default_factory=Digests)
+    routing: Routing = field(default_factory=Routing)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from storage.channels_schema import channels_migrations
 from storage.console.schema import console_migrations
 from storage.digests.schema import digests_migrations
 from storage.erased_schema import erased_migrations
@@ -254,6 +255,7 @@ MIGRATION_SETS: list[Migrations] = [
     erased_migrations,
     health_migrations,
     whatsapp_migrations,
+    channels_migrations,
 ]
 
 
