@@ -25,3 +25,11 @@ def m001_route27_phone_and_prefers(db: Database) -> None:
 @channels_migrations()
 def m002_route27_outbox_routed(db: Database) -> None:
     db.execute("alter table outbox add column routed integer not null default 0")
+
+
+@channels_migrations()
+def m003_route27_turnout_channels(db: Database) -> None:
+    """The channel a member took part through, on the roll of who voted or answered (never
+    beside a ballot or answer): counted at close, then cleared by the seal."""
+    db.execute("alter table vote_voters add column channel text")
+    db.execute("alter table pulse_participation add column channel text")

@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from handlers import closes, i18n
+from handlers.channels import by_channel, line
 from handlers.context import Context
 from handlers.messages import Member, Message, Recipient
 from handlers.schedule import CHECKPOINT, HELD, PAUSE, Pause, Rebuild
@@ -206,12 +207,21 @@ def start_closing(
             return iter(())
         closed = _existing(ctx, vote_id)
         summary = tally_now(ctx, closed)
+        with_channels(ctx, summary, store.voters_by_channel(ctx.db, vote_id))
         summary["status"] = CLOSED
         summary["closed_at"] = iso(now)
         store.save_result(ctx.db, vote_id, summary["voted"], summary)
         audit.record(ctx.db, now, actor, "vote.close", vote_id, voted=summary["voted"])
     log.info("closed vote %s: %d voted", vote_id, summary["voted"])
     return finishing(ctx, _existing(ctx, vote_id))
+
+
+def with_channels(ctx: Context, summary: dict, counts: dict[str, int]) -> None:
+    """Add the turnout per channel to a closing count (the officer's lines only: members'
+    result messages stay as they were)."""
+    summary["turnout_by_channel"] = by_channel(ctx, counts)
+    if summary["turnout_by_channel"]:
+        summary["explanation"].append(line(summary["turnout_by_channel"]))
 
 
 def finishing(ctx: Context, vote: Vote) -> Iterator[Message | Pause]:
@@ -341,7 +351,7 @@ def _closed(ctx: Context, vote_id: str) -> Vote:
 
 
 def _poll_explanation(officer: Member, question: str) -> Local:
-    """"A quick poll from <officer>: <question>" in every language members read."""
+    """ "A quick poll from <officer>: <question>" in every language members read."""
     said = {}
     for language in i18n.available():
         _ = i18n.translator(language)

@@ -160,6 +160,7 @@ def on_confirm(ctx: Context, event: Choice) -> list[Message]:
         f"{local_time(ctx, ctx.now()):%Y-%m-%d}",
         ctx.now(),
         ballot_key(vote, member.member_id),
+        event.sender.platform,
     )
     store.delete_draft(ctx.db, vote.id, member.member_id)
     if outcome in (store.CAST, store.REPLACED):
