@@ -33,3 +33,11 @@ def m003_route27_turnout_channels(db: Database) -> None:
     beside a ballot or answer): counted at close, then cleared by the seal."""
     db.execute("alter table vote_voters add column channel text")
     db.execute("alter table pulse_participation add column channel text")
+    db.execute(
+        """create table pulse_channel_turnout (
+            round_id integer not null references pulse_rounds(id),
+            channel text not null,
+            respondents integer not null,
+            primary key (round_id, channel)
+        )"""
+    )

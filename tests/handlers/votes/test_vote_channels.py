@@ -104,3 +104,17 @@ def test_merge_small_keeps_the_total():
     assert merge_small({"telegram": 3}, 5) == {OTHER: 3}
     assert merge_small({"telegram": 0, "sms": 7}, 5) == {"sms": 7}
     assert merge_small({}, 5) == {}
+
+
+def test_no_vote_reminder_for_someone_who_voted_on_another_channel(ctx, clock):
+    kit = ChannelKit(ctx, tenants(3), {"t01": "sms"})  # t01 reads Telegram, votes by text
+    kit.create(constituencies=("tenant",), reminder_hours=(24,))
+    kit.tick()
+    kit.vote("t01", "agm", "For")
+    clock.advance(days=6)  # a day before the close, in the afternoon
+    kit.tick()
+    reminded = {
+        row["member_id"]: row["platform"]
+        for row in ctx.db.query("select * from outbox where key glob 'vote:agm:remind:*'")
+    }
+    assert reminded == {"t00": "telegram", "t02": "telegram"}
