@@ -219,6 +219,28 @@ def reachable_identities(db: Database, member_ids: Iterable[str]) -> dict[str, d
     return found
 
 
+def identities_with_preference(
+    db: Database, member_ids: Iterable[str] | None = None
+) -> list[dict[str, Any]]:
+    """Every identity of these active members (or of all), oldest link first, each with
+    the member's `prefers`: one query for a page of members or the whole roster."""
+    scope, params = "", []
+    if member_ids is not None:
+        scope, params = (
+            "and m.member_id in (select value from json_each(?))",
+            [json.dumps(list(member_ids))],
+        )
+    return list(
+        db.query(
+            f"""select i.member_id, i.platform, i.chat_id, i.linked_at, i.unreachable_at,
+                i.unreachable_reason, m.prefers
+            from identities i join members m on m.member_id = i.member_id
+            where m.erased_at is null {scope} order by i.linked_at, i.rowid""",
+            params,
+        )
+    )
+
+
 def sync_roster_identities(
     db: Database, channels: Iterable[str], now: datetime, member_ids: Iterable[str] | None = None
 ) -> None:

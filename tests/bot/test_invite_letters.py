@@ -195,8 +195,10 @@ def test_joining_counts_per_group_and_dates_per_member(folder):
         "waiting": 1,
         "expired": 0,
         "never_invited": 2,
+        "letter_only": 3,  # all but T-1, who joined on Telegram
     }
     people = {m["member_id"]: m for m in report["members"]}
+    assert (people["T-1"]["reach"], people["T-2"]["reach"]) == ("Telegram", "letter only")
     assert people["T-1"]["status"] == "joined" and people["T-1"]["joined"]
     assert people["T-2"]["status"] == "waiting" and people["T-2"]["invited"]
     assert people["T-3"]["status"] == "never invited" and not people["T-3"]["invited"]
@@ -455,3 +457,24 @@ def test_the_return_address_is_one_short_line(tmp_path, address):
     path.write_text(f'[invites]\nreturn_address = "{address}"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"invites\.return_address: one line of at most 120"):
         load_settings(path, environ={})
+
+
+def test_joining_shows_how_each_member_is_reached_and_who_only_a_letter_reaches(folder):
+    ctx = make_context(path=folder / "mutual-voice.db")
+    members.link_identity(ctx.db, "telegram", "31", "31", "T-3", ctx.now())
+    members.link_identity(ctx.db, "telegram", "41", "41", "T-4", ctx.now())
+    members.mark_unreachable(ctx.db, "telegram", "41", "Forbidden: bot was blocked", ctx.now())
+    ctx.db.close()
+    report = json.loads(mv("members", "joining", "--json").output)
+    tenant = next(g for g in report["constituencies"] if g["constituency"] == "tenant")
+    assert (tenant["joined"], tenant["letter_only"]) == (2, 3)
+    reach = {m["member_id"]: m["reach"] for m in report["members"]}
+    assert reach == {
+        "S-1": "letter only",
+        "T-1": "letter only",
+        "T-2": "letter only",
+        "T-3": "Telegram",
+        "T-4": "letter only (Telegram unreachable: Forbidden: bot was blocked)",
+    }
+    text = mv("members", "joining").output
+    assert "letter_only" in text and "Telegram unreachable" in text
