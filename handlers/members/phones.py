@@ -43,7 +43,8 @@ class PhoneError(ValueError):
 def to_e164(written: str, country: str) -> str:
     """`written` as E.164, reading a national number as one of `country`; PhoneError if
     it cannot be a phone number."""
-    number = _SEPARATORS.sub("", written)
+    # "+44 (0)7700 900123": the bracketed trunk 0 is dialled only from within the country.
+    number = _SEPARATORS.sub("", written.replace("(0)", ""))
     if number.startswith("00"):
         number = "+" + number[2:]
     if number.startswith("+"):
