@@ -53,6 +53,9 @@ def to_e164(written: str, country: str) -> str:
             raise PhoneError(f"phone {written!r} is not a number like +447700900123")
         if not 8 <= len(digits) <= 15:
             raise PhoneError(f"phone {written!r} has {len(digits)} digits (E.164 allows 8 to 15)")
+        for code, (calling, _trunk, lengths) in COUNTRIES.items():
+            if digits.startswith(calling) and len(digits) - len(calling) not in lengths:
+                raise PhoneError(f"phone {written!r} has the wrong number of digits for {code}")
         return "+" + digits
     if not _DIGITS.match(number):
         raise PhoneError(f"phone {written!r} may only have digits, spaces and a leading +")

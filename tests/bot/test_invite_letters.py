@@ -478,3 +478,35 @@ def test_joining_shows_how_each_member_is_reached_and_who_only_a_letter_reaches(
     }
     text = mv("members", "joining").output
     assert "letter_only" in text and "Telegram unreachable" in text
+
+
+def test_members_import_reads_phones_and_preferences_and_refuses_bad_ones(folder):
+    (folder / "phones.csv").write_text(
+        "member_id,name,email,constituency,phone,prefers\n"
+        "T-1,Siân Llŷr,,tenant,07700 900123,sms\n"
+        "T-2,Zażółć Gęślą,,tenant,+44 7700 9001,\n"
+        "T-3,Pat Murphy,,tenant,+447700900123,\n"
+        "T-4,Sam Okafor,,tenant,,pigeon\n",
+        encoding="utf-8",
+    )
+    refused = mv("members", "import", "phones.csv")
+    assert refused.exit_code != 0
+    assert refused.output.splitlines()[:3] == [
+        "phones.csv: line 3: phone '+44 7700 9001' has the wrong number of digits for GB",
+        "phones.csv: line 4: phone +447700900123 is also line 2's; each member needs their own",
+        "phones.csv: line 5: prefers 'pigeon' should be empty, auto or one of slack, "
+        "telegram, whatsapp, sms, email",
+    ]
+    (folder / "phones.csv").write_text(
+        "member_id,name,email,constituency,phone,prefers\nT-1,Siân Llŷr,,tenant,07700 900123,SMS\n",
+        encoding="utf-8",
+    )
+    assert mv("members", "import", "phones.csv").exit_code == 0
+    db = open_database(folder / "mutual-voice.db")
+    assert (members.get(db, "T-1")["phone"], members.get(db, "T-1")["prefers"]) == (
+        "+447700900123",
+        "sms",
+    )
+    # With SMS not switched on ([sms] enabled), no SMS identity is linked yet.
+    assert members.identities_of(db, "T-1") == []
+    db.close()
