@@ -21,6 +21,7 @@ from bot.scheduler import Scheduler
 from handlers import build_router
 from handlers.console import signin as console_signin
 from handlers.context import Context, system_clock
+from handlers.members import roster
 from handlers.pulses import definitions as pulse_definitions
 from handlers.tiers import standing as tier_standing
 from storage.db import open_database
@@ -65,6 +66,8 @@ class App:
             self.council_address(),
             settings.web.base_url,
         )
+        # A roster channel switched on since the last start: link the phones or e-mails.
+        roster.sync_channels(self.ctx)
         try:  # an invalid survey definition or ladder stops start-up like a config error
             pulse_definitions.load(self.ctx)
             tier_standing.current_ladder(self.ctx)
@@ -77,7 +80,12 @@ class App:
         self.router = build_router()
         self.senders: dict[str, Sender] = {}
         self.postman = Postman(
-            self.db, clock, self.ctx.council, settings.organisation.timezone, self.wake
+            self.db,
+            clock,
+            self.ctx.council,
+            settings.organisation.timezone,
+            self.wake,
+            self.ctx.policy.routing,
         )
         self.engine = Engine(self.ctx, self.router, self.postman)
         self.scheduler: Scheduler | None = None  # set by the runner while the bot runs
@@ -137,6 +145,7 @@ class App:
             # In service pacing follows a clock no one can set; a test's clock moves both.
             time.monotonic if self.clock is system_clock else None,
             self.forgot_secret,
+            self.postman.reroute,
         )
         self.senders[platform] = sender
         return sender

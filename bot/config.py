@@ -21,6 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from handlers import i18n
 from handlers.settings import (
+    ROSTER_CHANNELS,
     Admin,
     Digests,
     Invites,
@@ -28,6 +29,7 @@ from handlers.settings import (
     Policy,
     Privacy,
     QuietHours,
+    Routing,
     Suggestions,
     Surveys,
     Tiers,
@@ -211,12 +213,17 @@ class Settings:
     tiers: Tiers = field(default_factory=Tiers)
     digests: Digests = field(default_factory=Digests)
     web: WebSettings = field(default_factory=WebSettings)
+    routing: Routing = field(default_factory=Routing)
     source: str = BUILT_IN
     folder: Path = field(default_factory=Path.cwd)
 
     @property
     def policy(self) -> Policy:
-        return Policy(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Policy)})
+        policy = Policy(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Policy)})
+        enabled = tuple(p for p in ROSTER_CHANNELS if p in self.platforms)
+        return dataclasses.replace(
+            policy, routing=dataclasses.replace(self.routing, enabled=enabled)
+        )
 
     @property
     def database_path(self) -> Path:
@@ -488,6 +495,7 @@ def _check(s: Settings, source: str) -> None:
         fail(
             "slack.constituencies", f"{sorted(unknown)[0]!r} is not in organisation.constituencies"
         )
+    _check_routing(s, fail)
     if s.tiers.notify not in ("council", "officers"):
         fail("tiers.notify", 'must be "council" or "officers"')
     for platform, secrets in (
@@ -670,6 +678,25 @@ def _check_sms(s: Settings, fail: typing.Callable[[str, str], typing.NoReturn]) 
         )
     if m.messaging_service_sid and not re.fullmatch(r"MG[0-9a-fA-F]{32}", m.messaging_service_sid):
         fail("sms.messaging_service_sid", "must be the service's SID (MG and 32 hex digits)")
+
+
+def _check_routing(s: Settings, fail: typing.Callable[[str, str], typing.NoReturn]) -> None:
+    from handlers.members.phones import COUNTRIES
+
+    if s.organisation.default_country not in COUNTRIES:
+        fail(
+            "organisation.default_country",
+            f"{s.organisation.default_country!r} is not a country code known here "
+            f"(known: {', '.join(sorted(COUNTRIES))})",
+        )
+    fallback = s.routing.fallback
+    for name in fallback:
+        if name not in ROSTER_CHANNELS:
+            fail("routing.fallback", f'{name!r} is not sms or email (e.g. ["sms", "email"])')
+    if len(set(fallback)) != len(fallback):
+        fail("routing.fallback", "names a channel twice")
+    if s.routing.enabled:
+        fail("routing.enabled", "is not a setting: [sms] and [email] say whether they are on")
 
 
 def _check_places(s: Settings, fail: typing.Callable[[str, str], typing.NoReturn]) -> None:

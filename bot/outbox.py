@@ -117,6 +117,7 @@ class Sender:
         chats: tuple[str, ...] = (),
         monotonic: Callable[[], float] | None = None,
         forgot: Callable[[], None] = lambda: None,
+        reroute: Callable[[list[Row]], int] = lambda rows: 0,
     ) -> None:
         self.db, self.platform, self.deliver, self.clock = db, platform, deliver, clock
         self.pace, self.quiet_hours, self.default_timezone = pace, quiet_hours, default_timezone
@@ -127,6 +128,9 @@ class Sender:
         # Called when a ballot, answer or receipt message was forgotten: the write-ahead
         # log still holds what it said until it is emptied.
         self.forgot = forgot
+        # Given rows just given up on a chat now unreachable, queues them by each
+        # member's next channel (Postman.reroute).
+        self.reroute = reroute
         self.delivered = 0
         self.rate = AdaptiveRate(pace.rate_per_second, pace.slow_down, pace.climb_per_second)
         self._next_slot: float | None = None
@@ -285,6 +289,7 @@ class Sender:
         if row.chat_id in self._unreachable:
             if outbox.mark_failed(self.db, row, "unreachable", self._unreachable[row.chat_id]):
                 self._forgetting(row)
+                self.reroute([row])
             return False
         if row.quiet:
             until = quiet_until(self.clock(), row.timezone, self.quiet_hours, self.default_timezone)
@@ -366,12 +371,13 @@ class Sender:
             outbox.postpone(self.db, row, result.hold_until, result.error, result.hold_counts)
         elif result.unreachable is not None:
             self._unreachable[row.chat_id] = result.unreachable
-            outbox.mark_failed(self.db, row, "unreachable", result.unreachable)
-            outbox.abandon_chat(
+            failed = outbox.mark_failed(self.db, row, "unreachable", result.unreachable)
+            abandoned = outbox.abandon_chat(
                 self.db, self.platform, row.chat_id, "unreachable", result.unreachable
             )
             self.forgot()
             members.mark_unreachable(self.db, self.platform, row.chat_id, result.unreachable, now)
+            self.reroute([row] * failed + abandoned)
             log.warning(
                 "%s: chat %s is unreachable (%s)", self.platform, row.chat_id, result.unreachable
             )

@@ -10,9 +10,12 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from handlers.messages import Message
+from handlers.members.routing import choose
+from handlers.messages import Message, Recipient
 from handlers.schedule import Pause, without_pauses
+from handlers.settings import Routing
 from storage import conversations, members, outbox
+from storage.outbox import Row
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +28,10 @@ class PostReport:
 
 
 class Postman:
-    """Writes messages to the outbox; `council` is the (platform, chat) of the staff council."""
+    """Writes messages to the outbox; `council` is the (platform, chat) of the staff council.
+
+    A message to a member goes by the channel `routing` chooses (handlers/members/routing.py);
+    a direct reply goes back to the chat it answers."""
 
     def __init__(
         self,
@@ -34,10 +40,12 @@ class Postman:
         council: tuple[str, str] | None,
         default_timezone: str,
         wake: Callable[[str], None] = lambda platform: None,
+        routing: Routing | None = None,
     ) -> None:
         self.db, self.clock, self.council = db, clock, council
         self.default_timezone = default_timezone
         self.wake = wake
+        self.routing = routing or Routing()
 
     def post(
         self, messages: Iterable[Message | Pause], key_prefix: str | None = None, start: int = 0
@@ -47,7 +55,7 @@ class Postman:
         messages = list(without_pauses(messages))
         report = PostReport()
         wanted = {m.to.member_id for m in messages if m.to.member_id and not m.to.chat_id}
-        addresses = members.delivery_addresses(self.db, wanted)
+        addresses = members.reachable_identities(self.db, wanted)
         rows = []
         now = self.clock()
         for index, message in enumerate(messages, start):
@@ -60,7 +68,7 @@ class Postman:
                         "no staff council channel is configured; a council message was dropped"
                     )
                 continue
-            platform, chat_id, zone = target
+            platform, chat_id, zone, routed = target
             if message.prompt:
                 conversations.set_prompt(self.db, platform, chat_id, message.prompt, {}, now)
             key = message.key or (f"{key_prefix}:{index}" if key_prefix else uuid.uuid4().hex)
@@ -73,6 +81,7 @@ class Postman:
                     "payload": message.to_payload(),
                     "quiet": message.quiet_hours,
                     "timezone": zone or self.default_timezone,
+                    "routed": routed,
                 }
             )
         report.queued = outbox.enqueue(self.db, rows, now)
@@ -81,19 +90,66 @@ class Postman:
             self.wake(platform)
         return report
 
+    def reroute(self, failed: Iterable[Row]) -> int:
+        """Queue once more, by each member's next reachable channel, the routed messages
+        just given up on a channel that became unreachable (marked so before this is
+        called); returns how many. The new row's key is the old one and the channel, so
+        rerouting the same row again writes nothing, and nothing goes out twice. Secret
+        messages (a ballot's or answer's tick), edits and direct replies stay given up."""
+        failed = [
+            row
+            for row in failed
+            if row.routed
+            and row.member_id
+            and not outbox.forgets(row.key)
+            and not row.payload.get("edit_ref")
+        ]
+        addresses = members.reachable_identities(self.db, {row.member_id for row in failed})
+        rows = []
+        for row in failed:
+            message = Message.from_payload(Recipient.of(row.member_id), row.payload)
+            target = self._address(message, addresses)
+            if target is None:
+                continue
+            platform, chat_id, zone, _ = target
+            if message.prompt:
+                conversations.set_prompt(
+                    self.db, platform, chat_id, message.prompt, {}, self.clock()
+                )
+            rows.append(
+                {
+                    "key": f"{row.key}>{platform}",
+                    "platform": platform,
+                    "chat_id": chat_id,
+                    "member_id": row.member_id,
+                    "payload": row.payload,
+                    "quiet": row.quiet,
+                    "timezone": zone or row.timezone or self.default_timezone,
+                    "routed": True,
+                }
+            )
+        queued = outbox.enqueue(self.db, rows, self.clock())
+        for platform in {row["platform"] for row in rows}:
+            self.wake(platform)
+        if queued:
+            log.info("%d messages rerouted to the members' next channel", queued)
+        return queued
+
     def _address(
         self, message: Message, addresses: dict[str, dict]
-    ) -> tuple[str, str, str | None] | None:
+    ) -> tuple[str, str, str | None, bool] | None:
+        """(platform, chat, time zone, whether routed by the member's identities)."""
         to = message.to
         if to.platform and to.chat_id:
             zone = None
             if to.member_id:
                 row = members.get(self.db, to.member_id)
                 zone = row["timezone"] if row else None
-            return to.platform, to.chat_id, zone
+            return to.platform, to.chat_id, zone, False
         if to.council:
-            return (*self.council, None) if self.council else None
+            return (*self.council, None, False) if self.council else None
         found = addresses.get(to.member_id or "")
-        if found is None:
+        chosen = found and choose(found["identities"], found["prefers"], self.routing)
+        if not chosen:
             return None
-        return found["platform"], found["chat_id"], found["timezone"]
+        return chosen["platform"], chosen["chat_id"], found["timezone"], True

@@ -25,6 +25,8 @@ class Organisation:
     # The society's rules (`rules.toml`, surveys/rules/): a path, absolute once the config
     # is read; empty when the organisation has not given them.
     rules: str = ""
+    # Where a roster phone number written without "+" or "00" is (ISO 3166 code).
+    default_country: str = "GB"
 
     def named(self, word: str) -> str:
         """A constituency, group or role as the roster writes it, with its translations."""
@@ -90,6 +92,21 @@ class Digests:
     members_cron: str = "0 10 1 * *"
 
 
+# Channels the roster itself gives (its phone and email columns): no one joins them.
+ROSTER_CHANNELS = ("sms", "email")
+
+
+@dataclass(frozen=True)
+class Routing:
+    """How a message finds a member (handlers/members/routing.py): their own preference,
+    else a chat app they joined, else these roster channels in this order."""
+
+    fallback: tuple[str, ...] = ROSTER_CHANNELS
+    # The roster channels switched on (`[sms]`, `[email]` enabled): not a key of the
+    # file, but filled in from those sections (bot/config.py `Settings.policy`).
+    enabled: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Policy:
     organisation: Organisation = field(default_factory=Organisation)
@@ -101,3 +118,4 @@ class Policy:
     suggestions: Suggestions = field(default_factory=Suggestions)
     tiers: Tiers = field(default_factory=Tiers)
     digests: Digests = field(default_factory=Digests)
+    routing: Routing = field(default_factory=Routing)

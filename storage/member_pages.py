@@ -20,19 +20,26 @@ from sqlite_utils import Database
 from storage.timestamps import iso
 
 JOINED_ONLY, NOT_JOINED = "yes", "no"
+LETTER_ONLY = "letter"
 
 
 @dataclass(frozen=True)
 class Filter:
     """Which members: `search` inside id, name or email (ASCII letters in either case);
-    one `constituency`; `joined` "yes" (connected on some platform), "no" or "" (both)."""
+    one `constituency`; `joined` "yes" (connected on some platform), "no" or "" (both);
+    `reach` "letter": only those nothing but a letter reaches (no identity that takes
+    messages, on a channel not among the `unusable`, i.e. switched off)."""
 
     search: str = ""
     constituency: str = ""
     joined: str = ""
+    reach: str = ""
+    unusable: tuple[str, ...] = ()
 
 
 CONNECTED = "exists (select 1 from identities i where i.member_id = m.member_id)"
+REACHABLE = """exists (select 1 from identities i where i.member_id = m.member_id
+    and i.unreachable_at is null and i.platform not in (select value from json_each(?)))"""
 
 
 def _where(chosen: Filter) -> tuple[str, list[Any]]:
@@ -52,6 +59,9 @@ def _where(chosen: Filter) -> tuple[str, list[Any]]:
         clauses.append(CONNECTED)
     elif chosen.joined == NOT_JOINED:
         clauses.append(f"not {CONNECTED}")
+    if chosen.reach == LETTER_ONLY:
+        clauses.append(f"not {REACHABLE}")
+        params.append(json.dumps(list(chosen.unusable)))
     return " and ".join(clauses), params
 
 
@@ -140,6 +150,17 @@ def joining_counts(db: Database, now: datetime) -> list[dict[str, Any]]:
             group["expired" if expired else "waiting"] += 1
             group["never_invited"] -= 1
     return [groups[c] for c in sorted(groups)]
+
+
+def letter_only_counts(db: Database, unusable: tuple[str, ...]) -> dict[str, int]:
+    """Per constituency: active members nothing but a letter reaches."""
+    return dict(
+        db.execute(
+            f"select m.constituency, count(*) from members m where m.erased_at is null "
+            f"and not {REACHABLE} group by m.constituency",
+            [json.dumps(list(unusable))],
+        ).fetchall()
+    )
 
 
 def connected_counts(db: Database) -> dict[str, tuple[int, int]]:

@@ -19,7 +19,12 @@ PROFILE_FIELDS = (
     "timezone",
     "language",
     "address",
+    "phone",
+    "prefers",
 )
+# The roster column each roster channel's identity comes from (the address as written
+# is the chat; the platform's user id is the form its inbound messages name).
+ROSTER_CHANNELS = {"sms": ("phone", "phone"), "email": ("email", "lower(email)")}
 
 
 def upsert_many(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> int:
@@ -43,6 +48,15 @@ def upsert_many(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> 
             records,
         )
         return db.conn.total_changes - before
+
+
+def phones_held(db: Database, phones: Iterable[str]) -> list[tuple[str, str]]:
+    """(member_id, phone) of the active members holding any of these phones."""
+    return db.execute(
+        "select member_id, phone from members where erased_at is null "
+        "and phone in (select value from json_each(?))",
+        [json.dumps(list(phones))],
+    ).fetchall()
 
 
 def get(db: Database, member_id: str) -> dict[str, Any] | None:
@@ -182,22 +196,77 @@ def identities_of(db: Database, member_id: str) -> list[dict[str, Any]]:
     )
 
 
-def delivery_addresses(db: Database, member_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """For each member, the most recently linked reachable identity and their time zone."""
+def reachable_identities(db: Database, member_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """For each active member with a reachable identity: their `timezone`, `prefers`
+    and `identities` (platform, chat_id, linked_at), oldest link first."""
     ids = list(member_ids)
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         for row in db.query(
-            f"""select i.member_id, i.platform, i.chat_id, m.timezone
+            f"""select i.member_id, i.platform, i.chat_id, i.linked_at, m.timezone, m.prefers
             from identities i join members m on m.member_id = i.member_id
             where i.member_id in ({marks}) and i.unreachable_at is null and m.erased_at is null
-            order by i.linked_at""",
+            order by i.linked_at, i.rowid""",
             chunk,
         ):
-            found[row["member_id"]] = row  # ordered by linked_at, so the newest wins
+            member = found.setdefault(
+                row["member_id"],
+                {"timezone": row["timezone"], "prefers": row["prefers"], "identities": []},
+            )
+            member["identities"].append({k: row[k] for k in ("platform", "chat_id", "linked_at")})
     return found
+
+
+def identities_with_preference(
+    db: Database, member_ids: Iterable[str] | None = None
+) -> list[dict[str, Any]]:
+    """Every identity of these active members (or of all), oldest link first, each with
+    the member's `prefers`: one query for a page of members or the whole roster."""
+    scope, params = "", []
+    if member_ids is not None:
+        scope, params = (
+            "and m.member_id in (select value from json_each(?))",
+            [json.dumps(list(member_ids))],
+        )
+    return list(
+        db.query(
+            f"""select i.member_id, i.platform, i.chat_id, i.linked_at, i.unreachable_at,
+                i.unreachable_reason, m.prefers
+            from identities i join members m on m.member_id = i.member_id
+            where m.erased_at is null {scope} order by i.linked_at, i.rowid""",
+            params,
+        )
+    )
+
+
+def sync_roster_identities(
+    db: Database, channels: Iterable[str], now: datetime, member_ids: Iterable[str] | None = None
+) -> None:
+    """Keep the identities of the roster channels switched on in step with the members'
+    phone and email (all members, or these): a new address is linked, a changed or
+    removed one unlinked. An unreachable one (the member sent STOP, the address bounced)
+    stays, so that the same address put back on the roster is not written to again."""
+    scope, params = "", []
+    if member_ids is not None:
+        scope = "and member_id in (select value from json_each(?))"
+        params = [json.dumps(list(member_ids))]
+    for platform in channels:
+        column, user_id = ROSTER_CHANNELS[platform]
+        db.execute(
+            f"""delete from identities where platform = ? and unreachable_at is null {scope}
+            and platform_user_id is not (select {user_id} from members m
+                where m.member_id = identities.member_id and m.erased_at is null)""",
+            [platform, *params],
+        )
+        db.execute(
+            f"""insert or ignore into identities
+                (platform, platform_user_id, member_id, chat_id, linked_at)
+            select ?, {user_id}, member_id, {column}, ? from members
+            where erased_at is null and {column} is not null and {column} != '' {scope}""",
+            [platform, iso(now), *params],
+        )
 
 
 def mark_unreachable(db: Database, platform: str, chat_id: str, reason: str, now: datetime) -> None:

@@ -49,6 +49,7 @@ class Row:
     attempts: int
     quiet: bool
     timezone: str | None
+    routed: bool = False  # the channel was chosen from the member's identities
 
     @classmethod
     def from_db(cls, row: dict[str, Any]) -> Row:
@@ -62,11 +63,12 @@ class Row:
             attempts=row["attempts"],
             quiet=bool(row["quiet"]),
             timezone=row["timezone"],
+            routed=bool(row.get("routed")),
         )
 
 
 def enqueue(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> int:
-    """Insert rows (key, platform, chat_id, member_id, payload, quiet, timezone).
+    """Insert rows (key, platform, chat_id, member_id, payload, quiet, timezone, routed).
 
     A row whose key is already present is ignored: that is the idempotency guarantee.
     Returns how many new rows were written. A quiet row (unrequested) is a broadcast,
@@ -88,6 +90,7 @@ def enqueue(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> int:
             stamp,
             REPLIES if not row.get("quiet") else BROADCASTS,
             int(not forgets(row["key"])),
+            int(bool(row.get("routed"))),
         )
         for row in rows
     ]
@@ -107,8 +110,8 @@ _HIGHEST = (
 # present is ignored (the idempotency guarantee) and takes none.
 _INSERT = (
     "insert into outbox (key, platform, chat_id, member_id, payload, status, attempts, "
-    "not_before, quiet, timezone, created_at, lane, id) "
-    "values (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, ?7, ?8, ?9, ?10, "
+    "not_before, quiet, timezone, created_at, lane, routed, id) "
+    "values (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, ?7, ?8, ?9, ?10, ?12, "
     f"case when ?11 then (({_HIGHEST} >> {SPACING}) + 1) << {SPACING} else {_HIGHEST} + 1 end) "
     "on conflict (key) do nothing"
 )
@@ -312,15 +315,24 @@ def rows_for(db: Database, platform: str | None = None) -> list[dict[str, Any]]:
     ]
 
 
-def abandon_chat(db: Database, platform: str, chat_id: str, status: str, error: str) -> int:
+def abandon_chat(db: Database, platform: str, chat_id: str, status: str, error: str) -> list[Row]:
     """Give up every waiting message to a chat that can no longer be reached (forgetting
-    what ballot, answer and receipt messages said, as `mark_failed`)."""
+    what ballot, answer and receipt messages said, as `mark_failed`); returns them as
+    they were."""
     with db.atomic():
-        given_up = db.execute(
+        given_up = [
+            Row.from_db(row)
+            for row in db.query(
+                "select * from outbox where platform = ? and chat_id = ? and status = 'pending' "
+                "order by id",
+                [platform, chat_id],
+            )
+        ]
+        db.execute(
             "update outbox set status = ?, error = ? where platform = ? and chat_id = ? "
             "and status = 'pending'",
             [status, error, platform, chat_id],
-        ).rowcount
+        )
         _forget_secrets(
             db, "platform = ? and chat_id = ? and status = ?", [platform, chat_id, status]
         )

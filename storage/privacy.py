@@ -53,6 +53,8 @@ ERASED_PROFILE = (
     "language",
     "language_chosen",
     "address",
+    "phone",
+    "prefers",
 )
 
 
@@ -128,7 +130,7 @@ def export_member(db: Database, member_id: str) -> dict[str, Any]:
 
 
 # The roster columns that name a member, as an import would meet them again.
-ROSTER_KEYS = ("member_id", "email", "slack_user_id")
+ROSTER_KEYS = ("member_id", "email", "slack_user_id", "phone")
 
 
 def _key_hashes(db: Database, row: dict[str, Any]) -> dict[str, str]:

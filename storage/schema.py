@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from storage.channels_schema import channels_migrations
 from storage.console.schema import console_migrations
 from storage.digests.schema import digests_migrations
 from storage.email_schema import email_migrations
@@ -260,6 +261,7 @@ MIGRATION_SETS: list[Migrations] = [
     email_migrations,
     sms_migrations,
     meetings_migrations,
+    channels_migrations,
 ]
 
 

@@ -89,3 +89,13 @@ def noted_languages(writers: Iterable[tuple[str, str | None]], threshold: int) -
     if rest and len(rest) < threshold:
         return frozenset()
     return frozenset(noted)
+
+
+def merge_small(sizes: Mapping[str, int], threshold: int) -> dict[str, int]:
+    """A breakdown whose total is shown, with every group `groups_to_hide` hides counted
+    together as OTHER (so the others cannot be subtracted to find it), largest first."""
+    hidden = groups_to_hide({g: n for g, n in sizes.items() if n}, threshold)
+    merged = {g: n for g, n in sizes.items() if n and g not in hidden and g != OTHER}
+    other = sum(n for g, n in sizes.items() if g in hidden or g == OTHER)
+    ordered = dict(sorted(merged.items(), key=lambda item: (-item[1], item[0])))
+    return ordered | ({OTHER: other} if other else {})

@@ -252,14 +252,24 @@ def invite(
 @json_option
 @pass_state
 def joining(state: State, as_json: bool) -> None:
-    """Who has joined: per group, and per member when invited and when joined."""
+    """Who has joined: per group, and per member when invited and joined and how they are
+    reached (chat apps, SMS, e-mail, or a letter only, with any that stopped and why)."""
     report = joining_report.build(state.app.ctx)
     if as_json:
         emit_json(report.to_dict())
         return
     emit_table(
         [{k: str(v) for k, v in vars(row).items()} for row in report.groups],  # 0 shows as 0
-        ["constituency", "members", "invited", "joined", "waiting", "expired", "never_invited"],
+        [
+            "constituency",
+            "members",
+            "invited",
+            "joined",
+            "waiting",
+            "expired",
+            "never_invited",
+            "letter_only",
+        ],
         "No members yet. Import a roster: mutual-voice members import roster.csv",
     )
     if report.members:
@@ -269,7 +279,7 @@ def joining(state: State, as_json: bool) -> None:
                 {**vars(row), "invited": _minute(row.invited), "joined": _minute(row.joined)}
                 for row in report.members
             ],
-            ["member_id", "name", "constituency", "status", "invited", "joined"],
+            ["member_id", "name", "constituency", "status", "invited", "joined", "reach"],
             "",
         )
 

@@ -210,6 +210,12 @@ def results(state: State, survey_id: str, number: int | None, as_json: bool) -> 
         raise click.ClickException(str(error)) from None
     found = results_of(ctx, round_row)
     if as_json:
-        emit_json({**found.to_dict(), "round": pulse_admin.round_summary(ctx, round_row)})
+        emit_json(
+            {
+                **found.to_dict(),
+                "turnout_by_channel": pulses.channel_turnout(ctx.db, round_row),
+                "round": pulse_admin.round_summary(ctx, round_row),
+            }
+        )
     else:
         click.echo(unquoted(render(ctx, round_row, found)))

@@ -24,7 +24,7 @@ from bot.web.pages import actor, app_of, done, in_console_words, render
 from bot.web.security import SESSION, same_token
 from handlers.context import Context
 from handlers.members import data as member_data
-from handlers.members import invites, roster
+from handlers.members import invites, reach, roster
 from handlers.members import listing as member_list
 from storage import members as member_rows
 from storage.console.queries import digest
@@ -332,7 +332,8 @@ async def show(request: web.Request) -> web.Response:
     ctx = app_of(request).ctx
     row = _member(request)
     links = member_rows.identities_of(ctx.db, row["member_id"])
-    return render(request, "member.html", row=row, links=links)
+    reached = reach.of_members(ctx, [row["member_id"]]).get(row["member_id"], reach.NOWHERE)
+    return render(request, "member.html", row=row, links=links, reach=str(reached))
 
 
 @routes.get("/members/{member_id}/export")

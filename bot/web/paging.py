@@ -10,9 +10,10 @@ from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from handlers.members.listing import Filter, Page
-from storage.member_pages import JOINED_ONLY, NOT_JOINED
+from storage.member_pages import JOINED_ONLY, LETTER_ONLY, NOT_JOINED
 
 JOINED_CHOICES = (("", "Everyone"), (NOT_JOINED, "Not yet connected"), (JOINED_ONLY, "Connected"))
+REACH_CHOICES = (("", "Any way"), (LETTER_ONLY, "Only by letter"))
 
 
 def filter_of(values: Mapping[str, str]) -> Filter:
@@ -21,6 +22,7 @@ def filter_of(values: Mapping[str, str]) -> Filter:
         search=str(values.get("q", "")).strip()[:200],
         constituency=str(values.get("constituency", "")),
         joined=joined if joined in (JOINED_ONLY, NOT_JOINED) else "",
+        reach=LETTER_ONLY if values.get("reach") == LETTER_ONLY else "",
     )
 
 
@@ -35,6 +37,7 @@ def filter_fields(chosen: Filter) -> list[tuple[str, str]]:
         ("q", chosen.search),
         ("constituency", chosen.constituency),
         ("joined", chosen.joined),
+        ("reach", chosen.reach),
     )
     return [(name, value) for name, value in fields if value]
 
@@ -64,6 +67,7 @@ def values(path: str, chosen: Filter, shown: Page, anchor: str = "") -> dict[str
         "links": links(path, chosen, shown, anchor),
         "anchor": anchor,
         "joined_choices": JOINED_CHOICES,
+        "reach_choices": REACH_CHOICES,
         "filter_fields": filter_fields(chosen),
         "filtered": bool(filter_fields(chosen)),
     }

@@ -20,6 +20,7 @@ from bot.web.pages import (
     sms_cost,
     whatsapp_reach,
 )
+from handlers import channels
 from handlers.pulses import admin as pulse_admin
 from handlers.pulses.questions import closing_time
 from handlers.pulses.results import NoSuchRound, find_round, note, results_of, status
@@ -98,6 +99,7 @@ async def results(request: web.Request) -> web.Response:
         state=status(ctx, round_row),
         closes=closing_time(ctx, round_row),
         results=found,
+        by_channel=channels.line(pulses.channel_turnout(ctx.db, round_row)),
         bars={q.id: bars(round_row, q) for q in found.questions},
         trend=trend(request, survey_id),
         queued=sum(progress.values()),

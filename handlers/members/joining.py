@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from handlers.context import Context
+from handlers.members.reach import NOWHERE, of_members
 from storage.invites import queries as invites
 from storage.timestamps import parse
 
@@ -21,6 +22,7 @@ class MemberJoining:
     invited: str  # when their latest invite was issued ("" if never)
     expires: str
     joined: str  # when they first connected on any platform ("" if not yet)
+    reach: str = ""  # how messages reach them (handlers/members/reach.py), or "letter only"
 
 
 @dataclass
@@ -34,6 +36,7 @@ class GroupJoining:
     waiting: int = 0  # link sent and still valid
     expired: int = 0  # link expired (or was replaced) without being used
     never_invited: int = 0
+    letter_only: int = 0  # nothing but a letter reaches them (no channel, or all stopped)
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,15 @@ def build(ctx: Context) -> JoiningReport:
     now = ctx.now()
     groups = {c: GroupJoining(c) for c in ctx.policy.organisation.constituencies}
     people = []
+    reach = of_members(ctx)
     for row in invites.joining(ctx.db):
+        reached = reach.get(row["member_id"], NOWHERE)
         state = status(row, now)
         group = groups.setdefault(row["constituency"], GroupJoining(row["constituency"]))
         group.members += 1
         group.invited += bool(row["invited_at"])
         setattr(group, COUNTED[state], getattr(group, COUNTED[state]) + 1)
+        group.letter_only += reached.letter_only
         people.append(
             MemberJoining(
                 row["member_id"],
@@ -82,6 +88,7 @@ def build(ctx: Context) -> JoiningReport:
                 row["invited_at"] or "",
                 row["expires_at"] or "",
                 row["joined_at"] or "",
+                str(reached),
             )
         )
     return JoiningReport(now, list(groups.values()), people)

@@ -4,10 +4,11 @@ stands for. A page holds `PAGE` members in member id order."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from handlers.context import Context
+from handlers.members import reach
 from handlers.members.joining import GroupJoining, status
 from storage import member_pages
 from storage.member_pages import Filter
@@ -34,22 +35,29 @@ class Page:
 
 def page(ctx: Context, chosen: Filter, number: int) -> Page:
     """Page `number` of the members chosen (a page past the end shows the last one), each
-    row with `platforms`, `joined_at`, its latest invite and its joining `status`."""
+    row with `platforms`, `joined_at`, its latest invite, its joining `status` and its
+    `reach` (how messages reach them)."""
+    chosen = replace(chosen, unusable=reach.unusable(ctx))
     total = member_pages.count(ctx.db, chosen)
     pages = max(1, -(-total // PAGE))
     number = min(max(1, number), pages)
     rows = member_pages.page(ctx.db, chosen, (number - 1) * PAGE, PAGE)
     now = ctx.now()
+    reached = reach.of_members(ctx, [row["member_id"] for row in rows])
     for row in rows:
         row["platforms"] = row["platforms"] or ""
         row["status"] = status(row, now)
+        row["reach"] = str(reached.get(row["member_id"], reach.NOWHERE))
     return Page(rows, total, number, pages)
 
 
 def groups(ctx: Context) -> list[GroupJoining]:
     """Joining figures per constituency: the organisation's own first, in its order."""
+    letter_only = member_pages.letter_only_counts(ctx.db, reach.unusable(ctx))
     found = {
-        row["constituency"]: GroupJoining(**row)
+        row["constituency"]: GroupJoining(
+            **row, letter_only=letter_only.get(row["constituency"], 0)
+        )
         for row in member_pages.joining_counts(ctx.db, ctx.now())
     }
     named = ctx.policy.organisation.constituencies
@@ -66,7 +74,7 @@ def constituencies(ctx: Context) -> list[str]:
 
 def matching(ctx: Context, chosen: Filter) -> Iterator[list[str]]:
     """The ids of every member chosen, a part at a time."""
-    return member_pages.matching_ids(ctx.db, chosen)
+    return member_pages.matching_ids(ctx.db, replace(chosen, unusable=reach.unusable(ctx)))
 
 
 def unconnected(ctx: Context, member_ids: list[str]) -> list[str]:

@@ -12,10 +12,12 @@ from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.context import Context
+from handlers.members.phones import PhoneError, to_e164
+from handlers.members.routing import AUTO, PLATFORMS
 from storage import audit, members, privacy
 
 REQUIRED_COLUMNS = ("member_id", "name", "email", "constituency")
-OPTIONAL_COLUMNS = ("slack_user_id", "timezone", "language", "address")
+OPTIONAL_COLUMNS = ("slack_user_id", "timezone", "language", "address", "phone", "prefers")
 REQUIRED_VALUES = ("member_id", "name", "constituency")
 
 MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -81,6 +83,20 @@ def check_row(row: dict[str, str], constituencies: Iterable[str]) -> str | None:
         return f"language {row['language']!r} should be a code like en or cy"
     if len(address_lines(row.get("address", ""))) > ADDRESS_LINES:
         return f"address has more than {ADDRESS_LINES} lines (lines are separated by |)"
+    if row.get("prefers", "").lower() not in (*AUTO, *PLATFORMS):
+        return f"prefers {row['prefers']!r} should be empty, auto or one of {', '.join(PLATFORMS)}"
+    return None
+
+
+def normalise(row: dict[str, str], country: str) -> str | None:
+    """Put the row's phone in E.164 form and its preference in lower case (empty for
+    auto); why the phone cannot be used, or None."""
+    row["prefers"] = "" if row.get("prefers", "").lower() in AUTO else row["prefers"].lower()
+    if row.get("phone"):
+        try:
+            row["phone"] = to_e164(row["phone"], country)
+        except PhoneError as error:
+            return str(error)
     return None
 
 
@@ -171,14 +187,15 @@ def check_roster(
     """The good rows with their lines, and every bad line with its reason (by line)."""
     rows, problems = read_rows(stream)
     constituencies = ctx.policy.organisation.constituencies
+    country = ctx.policy.organisation.default_country
     good = []
     for line, row in rows:
-        reason = check_row(row, constituencies)
+        reason = check_row(row, constituencies) or normalise(row, country)
         if reason:
             problems.append(RowProblem(line, reason))
         else:
             good.append((line, row))
-    flagged = lookalikes(ctx, good)
+    flagged = lookalikes(ctx, good) + shared_phones(ctx, good)
     problems += flagged
     problems.sort(key=lambda p: p.line)
     bad_lines = {p.line for p in flagged}
@@ -220,6 +237,37 @@ def lookalikes(ctx: Context, rows: list[tuple[int, dict[str, str]]]) -> list[Row
     return found
 
 
+def shared_phones(ctx: Context, rows: list[tuple[int, dict[str, str]]]) -> list[RowProblem]:
+    """Rows whose phone is another member's (in the file or on the roster): texts to it,
+    and its replies, would reach or speak for the wrong member."""
+    in_file = {row["member_id"] for _, row in rows}
+    numbers = [row["phone"] for _, row in rows if row.get("phone")]
+    seen = {
+        phone: f"member {member_id}"
+        for member_id, phone in members.phones_held(ctx.db, numbers)
+        if member_id not in in_file
+    }
+    found = []
+    for line, row in rows:
+        phone = row.get("phone")
+        if not phone:
+            continue
+        other = seen.setdefault(phone, f"line {line}")
+        if other != f"line {line}":
+            found.append(
+                RowProblem(line, f"phone {phone} is also {other}'s; each member needs their own")
+            )
+    return found
+
+
+def sync_channels(ctx: Context, member_ids: Iterable[str] | None = None) -> None:
+    """Link (or unlink) the roster phones and e-mails of these members, or of all, as
+    identities on the SMS and e-mail channels switched on. A channel switched off keeps
+    no new identities: switched on later, the bot links them all at start."""
+    if ctx.policy.routing.enabled:
+        members.sync_roster_identities(ctx.db, ctx.policy.routing.enabled, ctx.now(), member_ids)
+
+
 def _codes(a: str, b: str) -> str:
     hidden = sorted({c for c in a + b if _invisible(c) or c.isspace() and c != " "})
     return ", ".join(f"U+{ord(c):04X}" for c in hidden) or "spacing"
@@ -229,6 +277,7 @@ ERASED_BY = {
     "member_id": "member_id {value!r}",
     "email": "this email",
     "slack_user_id": "this slack_user_id",
+    "phone": "this phone",
 }
 
 
@@ -305,7 +354,10 @@ def apply_in_parts(
     finished by importing the same file again.
     """
     for start in range(0, len(good), PART):
-        members.upsert_many(ctx.db, good[start : start + PART], ctx.now())
+        part = good[start : start + PART]
+        with ctx.db.atomic():
+            members.upsert_many(ctx.db, part, ctx.now())
+            sync_channels(ctx, [row["member_id"] for row in part])
         yield
     audit.record(ctx.db, ctx.now(), actor, "roster.import", imported=len(good), skipped=skipped)
 
@@ -319,6 +371,7 @@ def import_roster(ctx: Context, stream: TextIO, skip_bad: bool, actor: str) -> I
     with ctx.db.atomic():
         good, report.skipped = leave_out_erased(ctx, checked)
         report.imported = members.upsert_many(ctx.db, good, ctx.now())
+        sync_channels(ctx, [row["member_id"] for row in good])
         report.languages = frozenset(row["language"] for row in good if row.get("language"))
         audit.record(
             ctx.db,

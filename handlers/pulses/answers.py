@@ -87,7 +87,9 @@ def _advance(ctx: Context, event: Event, round_row: dict, part: dict, answered: 
     step = part["step"] + 1
     finished = step >= len(definition.questions)
     answered_at = ctx.now() if answered else None
-    pulses.set_progress(ctx.db, round_row["id"], member_id, step, finished, answered_at)
+    pulses.set_progress(
+        ctx.db, round_row["id"], member_id, step, finished, answered_at, event.sender.platform
+    )
     if finished:
         message = reply(event, _.pick(definition.thanks))
         return replace(message, key=q.key(round_row["id"], "thanks", member_id))
@@ -123,7 +125,13 @@ def answer(ctx: Context, event: Choice) -> list[Message] | Message:
     if index < part["step"]:  # a changed answer to an earlier question
         if not part["answered_at"]:
             pulses.set_progress(
-                ctx.db, round_id, part["member_id"], part["step"], part["finished"], ctx.now()
+                ctx.db,
+                round_id,
+                part["member_id"],
+                part["step"],
+                part["finished"],
+                ctx.now(),
+                event.sender.platform,
             )
         return replace(tick, key=q.key(round_id, "tick", part["member_id"], index, event.event_id))
     tick = replace(tick, key=q.key(round_id, "tick", part["member_id"], index))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import i18n
+from handlers import channels, i18n
 from handlers.context import Context
 from handlers.messages import Command, Message, quoted, reply
 from handlers.pulses import definitions as pulse_definitions
@@ -137,6 +137,8 @@ def render(ctx: Context, round_row: dict[str, Any], results: RoundResults) -> st
             f"  {t.constituency}: {_rate(t.respondents, t.eligible, t.response_rate)}"
             for t in results.turnout
         ]
+    if by_channel := channels.line(pulses.channel_turnout(ctx.db, round_row)):
+        lines.append(by_channel)
     for number, result in enumerate(results.questions, start=1):
         question = definition.question(result.id)
         labels = {}

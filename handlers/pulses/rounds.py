@@ -13,8 +13,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
+from functools import partial
 
 from handlers import closes, i18n
+from handlers.channels import by_channel
 from handlers.context import Context
 from handlers.i18n import N_
 from handlers.messages import Message, Recipient
@@ -171,7 +173,9 @@ def closing(ctx: Context, round_row: dict) -> Iterator[Message | Pause]:
         )
         return
     threshold = ctx.policy.privacy.anonymity_threshold
-    parts = pulses.close_in_parts(ctx.db, round_id, now, noted(ctx), threshold)
+    parts = pulses.close_in_parts(
+        ctx.db, round_id, now, noted(ctx), threshold, partial(by_channel, ctx)
+    )
     what = f"round {round_row['number']} of {round_row['survey_id']}"
     rewritten = yield from closes.run_parts(ctx, "pulse_rounds", round_id, what, parts)
     if not rewritten:  # closed already, or it cannot go on (the council is told)
@@ -210,7 +214,9 @@ def scheduled(definition: SurveyDefinition) -> Job:
             # A new round replaces the one before: it stops in the transaction that opens
             # the new one, and is closed in parts after the invitations (or by the tick).
             threshold = ctx.policy.privacy.anonymity_threshold
-            pulses.stop_answers(ctx.db, earlier["id"], ctx.now(), noted(ctx), threshold)
+            pulses.stop_answers(
+                ctx.db, earlier["id"], ctx.now(), noted(ctx), threshold, partial(by_channel, ctx)
+            )
         round_row = open_round(ctx, definition, "schedule", scheduled_for=due, whole=False)
         if round_row:
             yield from enrolling(ctx, round_row)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from handlers import closes, i18n
+from handlers.channels import by_channel, line
 from handlers.context import Context
 from handlers.messages import Member, Message, Recipient
 from handlers.schedule import CHECKPOINT, HELD, PAUSE, Pause, Rebuild
@@ -238,6 +239,7 @@ def start_closing(
             return iter(())
         closed = _existing(ctx, vote_id)
         summary = tally_now(ctx, closed)
+        with_channels(ctx, summary, store.voters_by_channel(ctx.db, vote_id))
         summary["status"] = CLOSED
         summary["closed_at"] = iso(now)
         store.save_result(ctx.db, vote_id, summary["voted"], summary)
@@ -245,6 +247,14 @@ def start_closing(
     store.forget_secret(ctx.db, vote_id)  # once the close is committed
     log.info("closed vote %s: %d voted", vote_id, summary["voted"])
     return finishing(ctx, _existing(ctx, vote_id))
+
+
+def with_channels(ctx: Context, summary: dict, counts: dict[str, int]) -> None:
+    """Add the turnout per channel to a closing count (the officer's lines only: members'
+    result messages stay as they were)."""
+    summary["turnout_by_channel"] = by_channel(ctx, counts)
+    if summary["turnout_by_channel"]:
+        summary["explanation"].append(line(summary["turnout_by_channel"]))
 
 
 def finishing(ctx: Context, vote: Vote) -> Iterator[Message | Pause]:

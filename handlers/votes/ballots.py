@@ -167,6 +167,7 @@ def on_confirm(ctx: Context, event: Choice) -> list[Message]:
         ctx.now(),
         ballot_key(ctx, vote, member.member_id),
         vote.definition.weights.get(member.constituency, 1),
+        event.sender.platform,
     )
     store.delete_draft(ctx.db, vote.id, member.member_id)
     if outcome in (store.CAST, store.REPLACED):

@@ -20,6 +20,8 @@ from storage.timestamps import iso
 
 # Which comment languages may stay noted, given (respondent key, language) of the writers.
 NotedLanguages = Callable[[list[tuple[str, str | None]]], frozenset[str]]
+# Respondents per channel as the file may keep them (small channels merged as OTHER).
+ShownChannels = Callable[[dict[str, int]], dict[str, int]]
 SEALED = "s"  # respondent keys given at close start with it; an open round's are hex
 REKEY_PART = 200
 ENROL_PART = 5000  # members added to a round's roll per transaction when it opens in parts  # respondents given new keys per transaction at close
@@ -262,16 +264,27 @@ def set_progress(
     step: int,
     finished: bool,
     answered_at: datetime | None = None,
+    channel: str | None = None,
 ) -> None:
     """The next question, whether done, and (from the first answer, `answered_at` given)
-    that they answered. What is kept is the round's opening time, never when: while the
-    round is open too, no time in the file says in what order members answered (which
-    could be matched to where their answers sit in the answers' pages)."""
+    that they answered and the channel they answered by (for turnout per channel at
+    close). What is kept is the round's opening time, never when: while the round is
+    open too, no time in the file says in what order members answered (which could be
+    matched to where their answers sit in the answers' pages)."""
     db.execute(
         "update pulse_participation set step = ?, finished = ?, answered_at = coalesce("
-        "answered_at, case when ? then (select opened_at from pulse_rounds where id = ?) end) "
+        "answered_at, case when ? then (select opened_at from pulse_rounds where id = ?) end), "
+        "channel = coalesce(channel, ?) "
         "where round_id = ? and member_id = ?",
-        [step, int(finished), answered_at is not None, round_id, round_id, member_id],
+        [
+            step,
+            int(finished),
+            answered_at is not None,
+            round_id,
+            channel if answered_at else None,
+            round_id,
+            member_id,
+        ],
     )
 
 
@@ -414,6 +427,7 @@ def close_round(
     now: datetime,
     languages: NotedLanguages | None = None,
     threshold: int = 0,
+    channels: ShownChannels | None = None,
 ) -> bool:
     """Close a round for good, all at once (outside a transaction); False if it was
     already closed, or the file could not be rebuilt now.
@@ -422,7 +436,7 @@ def close_round(
     write-ahead log emptied (earlier versions of the pages, the secret and the order
     answers came in, live on there), and only then is the round closed.
     """
-    parts = close_in_parts(db, round_id, now, languages, threshold)
+    parts = close_in_parts(db, round_id, now, languages, threshold, channels)
     while True:
         try:
             next(parts)
@@ -440,6 +454,7 @@ def close_in_parts(
     now: datetime,
     languages: NotedLanguages | None = None,
     threshold: int = 0,
+    channels: ShownChannels | None = None,
 ) -> Generator[None, None, bool]:
     """Close a round, one short transaction per part, yielding between parts; returns
     whether it closed it (False if it was closed already).
@@ -469,7 +484,7 @@ def close_in_parts(
         if secrecy.rewritten(db, name):
             forget_secret(db, round_id)
             return True
-        stop_answers(db, round_id, now, languages, threshold)
+        stop_answers(db, round_id, now, languages, threshold, channels)
     forget_secret(db, round_id)  # after the commit: a round still open keeps its secret
     yield
     yield from secrecy.delete_in_parts(db, "outbox", "key >= ? and key < ?", [low, high])
@@ -477,7 +492,7 @@ def close_in_parts(
     yield from secrecy.delete_in_parts(
         db, "pulse_participation", "round_id = ? and answered_at is null", [round_id]
     )
-    took_part = {"step": None, "finished": None, "answered_at": row["opened_at"]}
+    took_part = {"step": None, "finished": None, "answered_at": row["opened_at"], "channel": None}
     yield from secrecy.rewrite_in_parts(
         db, "pulse_participation", "round_id = ? and step is not null", [round_id], took_part
     )
@@ -518,6 +533,7 @@ def stop_answers(
     now: datetime,
     languages: NotedLanguages | None = None,
     threshold: int = 0,
+    channels: ShownChannels | None = None,
 ) -> bool:
     """The first part of a close, quick even for a big round: the round takes no more
     answers, its turnout and answers are counted and its secret is deleted. A comment's
@@ -525,7 +541,8 @@ def stop_answers(
     see it noted: a rare one would narrow down who wrote it. So is the constituency of an
     answer, a comment and a count: a group with fewer than `threshold` respondents is
     kept as OTHER, so that a lone respondent of a small group is not singled out in the
-    file. False if it had stopped already. The rest is done by `close_in_parts`."""
+    file. So are the respondents per channel (`channels` merges the small ones). False
+    if it had stopped already. The rest is done by `close_in_parts`."""
     with db.atomic():
         if not db.execute(
             "update pulse_rounds set closing_at = ? "
@@ -534,6 +551,7 @@ def stop_answers(
         ).rowcount:
             return False
         _merge_small_groups(db, round_id, threshold)
+        _count_channels(db, round_id, channels)
         _count_and_forget(db, round_id)
         kept = languages(comment_writers(db, round_id)) if languages else frozenset()
         db.execute(
@@ -571,6 +589,32 @@ def _merge_small_groups(db: Database, round_id: int, threshold: int) -> None:
             f"update {table} set constituency = ? where round_id = ? and constituency in ({marks})",
             [OTHER, round_id, *small],
         )
+
+
+def _count_channels(db: Database, round_id: int, channels: ShownChannels | None) -> None:
+    counted = dict(
+        db.execute(
+            "select coalesce(channel, ''), count(*) from pulse_participation "
+            "where round_id = ? and answered_at is not null group by 1",
+            [round_id],
+        ).fetchall()
+    )
+    db.conn.executemany(
+        "insert or replace into pulse_channel_turnout (round_id, channel, respondents) "
+        "values (?, ?, ?)",
+        [(round_id, c, n) for c, n in (channels(counted) if channels else counted).items()],
+    )
+
+
+def channel_turnout(db: Database, round_row: dict[str, Any]) -> dict[str, int]:
+    """Respondents per channel, counted at close (nothing while the round is open)."""
+    return dict(
+        db.execute(
+            "select channel, respondents from pulse_channel_turnout where round_id = ? "
+            "order by channel = 'other', respondents desc, channel",
+            [round_row["id"]],
+        ).fetchall()
+    )
 
 
 def _count_and_forget(db: Database, round_id: int) -> None:

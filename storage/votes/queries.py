@@ -349,6 +349,18 @@ def has_voted(db: Database, vote_id: str, member_id: str) -> bool:
     )
 
 
+def voters_by_channel(db: Database, vote_id: str) -> dict[str, int]:
+    """How many voted through each channel ("" where none was noted: before the seal
+    cleared it, a ballot taken before channels were noted)."""
+    return dict(
+        db.execute(
+            f"select coalesce(channel, ''), count(*) from vote_voters where vote_id = ? "
+            f"and {VOTED} group by 1",
+            [vote_id],
+        ).fetchall()
+    )
+
+
 def count_voters(db: Database, vote_id: str) -> int:
     """How many voted; erasing a member keeps their row (without the id), so this never drops."""
     return db.execute(
@@ -423,6 +435,7 @@ def cast(
     now: datetime,
     ballot_key: str | None = None,
     weight: int = 1,
+    channel: str | None = None,
 ) -> tuple[str, str | None]:
     """Record that the member voted and store their ballot, atomically.
 
@@ -433,16 +446,18 @@ def cast(
     second ballot is refused (ALREADY); with it, the slot stored under that key is
     emptied and the new ballot fills another (REPLACED). The slot drawn is one of the
     member's `weight` (the votes their ballot counts for). No count is taken here: a count
-    taken as a ballot comes in would date that ballot (`take_live_count`).
+    taken as a ballot comes in would date that ballot (`take_live_count`). `channel` (the
+    platform the ballot came by) is noted on the member's roll row, the first one only,
+    for turnout per channel at close; the seal clears it.
     """
     is_open = "exists (select 1 from votes where vote_id = ? and status = 'open' and closes_at > ?)"
     with db.atomic():
         outcome = CAST
         emptied = None
         written = db.execute(
-            f"update vote_voters set voted_on = ? where vote_id = ? and member_id = ? "
-            f"and voted_on = ? and {is_open}",
-            [voted_on, vote_id, member_id, NOT_YET, vote_id, iso(now)],
+            f"update vote_voters set voted_on = ?, channel = ? where vote_id = ? "
+            f"and member_id = ? and voted_on = ? and {is_open}",
+            [voted_on, channel, vote_id, member_id, NOT_YET, vote_id, iso(now)],
         ).rowcount
         if not written:
             row = db.execute(
@@ -451,9 +466,9 @@ def cast(
             ).fetchone()
             if row is None:  # not on the roll prepared at opening (a vote opened before)
                 written = db.execute(
-                    f"insert into vote_voters (vote_id, member_id, voted_on) select ?, ?, ? "
-                    f"where {is_open}",
-                    [vote_id, member_id, voted_on, vote_id, iso(now)],
+                    f"insert into vote_voters (vote_id, member_id, voted_on, channel) "
+                    f"select ?, ?, ?, ? where {is_open}",
+                    [vote_id, member_id, voted_on, channel, vote_id, iso(now)],
                 ).rowcount
             elif row[0] != NOT_YET:
                 if ballot_key is None:
@@ -637,7 +652,7 @@ def seal_in_parts(db: Database, vote_id: str, closed_on: str) -> Generator[None,
     One short transaction per part, yielding between parts. The ballot messages
     (choices, confirmation, receipt) are deleted from the outbox, so that no count of
     rows per member is left either. Then the ballots (their replacement keys cleared) and
-    the roll of who voted (with the closing day for everyone) are written again in random
+    the roll of who voted (with the closing day for everyone, and no channel) are written again in random
     orders, through staging tables (`secrecy.rewrite_in_parts`: rewriting a slice in
     place would leave each row near where it was). So is the order in which members
     first took part (tiers), and every platform event handled so far is forgotten.
@@ -665,7 +680,12 @@ def seal_in_parts(db: Database, vote_id: str, closed_on: str) -> Generator[None,
         db, "vote_ballots", "vote_id = ?", [vote_id], {"ballot_key": None}, SEAL_PART
     )
     yield from secrecy.rewrite_in_parts(
-        db, "vote_voters", "vote_id = ?", [vote_id], {"voted_on": closed_on}, SEAL_PART
+        db,
+        "vote_voters",
+        "vote_id = ?",
+        [vote_id],
+        {"voted_on": closed_on, "channel": None},
+        SEAL_PART,
     )
     yield from secrecy.shuffle_member_order_in_parts(db)
     faults.at("vote: sealed_at")

@@ -195,8 +195,10 @@ def test_joining_counts_per_group_and_dates_per_member(folder):
         "waiting": 1,
         "expired": 0,
         "never_invited": 2,
+        "letter_only": 3,  # all but T-1, who joined on Telegram
     }
     people = {m["member_id"]: m for m in report["members"]}
+    assert (people["T-1"]["reach"], people["T-2"]["reach"]) == ("Telegram", "letter only")
     assert people["T-1"]["status"] == "joined" and people["T-1"]["joined"]
     assert people["T-2"]["status"] == "waiting" and people["T-2"]["invited"]
     assert people["T-3"]["status"] == "never invited" and not people["T-3"]["invited"]
@@ -455,3 +457,56 @@ def test_the_return_address_is_one_short_line(tmp_path, address):
     path.write_text(f'[invites]\nreturn_address = "{address}"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"invites\.return_address: one line of at most 120"):
         load_settings(path, environ={})
+
+
+def test_joining_shows_how_each_member_is_reached_and_who_only_a_letter_reaches(folder):
+    ctx = make_context(path=folder / "mutual-voice.db")
+    members.link_identity(ctx.db, "telegram", "31", "31", "T-3", ctx.now())
+    members.link_identity(ctx.db, "telegram", "41", "41", "T-4", ctx.now())
+    members.mark_unreachable(ctx.db, "telegram", "41", "Forbidden: bot was blocked", ctx.now())
+    ctx.db.close()
+    report = json.loads(mv("members", "joining", "--json").output)
+    tenant = next(g for g in report["constituencies"] if g["constituency"] == "tenant")
+    assert (tenant["joined"], tenant["letter_only"]) == (2, 3)
+    reach = {m["member_id"]: m["reach"] for m in report["members"]}
+    assert reach == {
+        "S-1": "letter only",
+        "T-1": "letter only",
+        "T-2": "letter only",
+        "T-3": "Telegram",
+        "T-4": "letter only (Telegram unreachable: Forbidden: bot was blocked)",
+    }
+    text = mv("members", "joining").output
+    assert "letter_only" in text and "Telegram unreachable" in text
+
+
+def test_members_import_reads_phones_and_preferences_and_refuses_bad_ones(folder):
+    (folder / "phones.csv").write_text(
+        "member_id,name,email,constituency,phone,prefers\n"
+        "T-1,Siân Llŷr,,tenant,07700 900123,sms\n"
+        "T-2,Zażółć Gęślą,,tenant,+44 7700 9001,\n"
+        "T-3,Pat Murphy,,tenant,+447700900123,\n"
+        "T-4,Sam Okafor,,tenant,,pigeon\n",
+        encoding="utf-8",
+    )
+    refused = mv("members", "import", "phones.csv")
+    assert refused.exit_code != 0
+    assert refused.output.splitlines()[:3] == [
+        "phones.csv: line 3: phone '+44 7700 9001' has the wrong number of digits for GB",
+        "phones.csv: line 4: phone +447700900123 is also line 2's; each member needs their own",
+        "phones.csv: line 5: prefers 'pigeon' should be empty, auto or one of slack, "
+        "telegram, whatsapp, sms, email",
+    ]
+    (folder / "phones.csv").write_text(
+        "member_id,name,email,constituency,phone,prefers\nT-1,Siân Llŷr,,tenant,07700 900123,SMS\n",
+        encoding="utf-8",
+    )
+    assert mv("members", "import", "phones.csv").exit_code == 0
+    db = open_database(folder / "mutual-voice.db")
+    assert (members.get(db, "T-1")["phone"], members.get(db, "T-1")["prefers"]) == (
+        "+447700900123",
+        "sms",
+    )
+    # With SMS not switched on ([sms] enabled), no SMS identity is linked yet.
+    assert members.identities_of(db, "T-1") == []
+    db.close()

@@ -251,12 +251,13 @@ async def test_a_member_who_writes_again_is_reachable_again(ctx, clock):
     add_members(ctx)
     link(ctx, "t1", user_id="c0")
     members.mark_unreachable(ctx.db, "telegram", "c0", "blocked by the user", clock())
-    assert members.delivery_addresses(ctx.db, ["t1"]) == {}
+    assert members.reachable_identities(ctx.db, ["t1"]) == {}
     engine = Engine(ctx, build_router(), Postman(ctx.db, clock, None, "Europe/London"))
     who = Who("telegram", "c0", "c0")
     engine.handle(Command(who, engine.member("telegram", "c0"), "u1", name="help"))
     assert members.unreachable(ctx.db) == []
-    assert members.delivery_addresses(ctx.db, ["t1"])["t1"]["chat_id"] == "c0"
+    [again] = members.reachable_identities(ctx.db, ["t1"])["t1"]["identities"]
+    assert again["chat_id"] == "c0"
 
 
 def receipt_rows(chat: str) -> list[dict]:

@@ -84,6 +84,8 @@ def test_send_queues_invitations_and_results_json_hides_then_shows(folder):
     assert next(q for q in six["questions"] if q["id"] == "enps")["enps"] == 100
     text = mv("survey", "results", "staff-pulse").output
     assert "Answered: 6 of 12 (50%)" in text and "average 4 out of 5" in text
+    assert "By channel: Telegram 6." in text.splitlines()
+    assert six["turnout_by_channel"] == {"telegram": 6}
 
 
 def test_list_close_and_send_again(folder):

@@ -99,6 +99,9 @@ def test_create_open_vote_close_and_publish(folder):
     assert mine in table and "For" in table
     shown = mv("vote", "results", "agm").output
     assert shown.startswith("Adopt the new rules (resolution, closed)\n2 of 3 eligible")
+    # Turnout per channel: two by Telegram are fewer than the threshold, so "other".
+    assert shown.splitlines()[-1] == "By channel: other 2."
+    assert result["turnout_by_channel"] == {"other": 2}
 
 
 def test_bad_definition_is_one_line_and_nothing_is_created(folder):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.postman import Postman
 from handlers.messages import Message, Recipient
+from handlers.settings import Routing
 from storage import members, outbox, sms
 from storage.privacy import erase_member
 from tests.helpers import START, add_members, make_context
@@ -24,7 +25,7 @@ def test_a_status_callback_fails_only_a_sent_sms_row() -> None:
     ctx = make_context()
     add_members(ctx)
     members.link_identity(ctx.db, "sms", PHONE, PHONE, "t1", START)
-    Postman(ctx.db, ctx.clock, None, "Europe/London").post(
+    Postman(ctx.db, ctx.clock, None, "Europe/London", routing=Routing(enabled=("sms",))).post(
         [Message(Recipient.of("t1"), "News", key="a")]
     )
     (row,) = outbox.claim_due(ctx.db, "sms", START, 10)

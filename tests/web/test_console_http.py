@@ -355,6 +355,24 @@ async def test_a_comments_language_is_noted_where_enough_wrote_in_it(app) -> Non
     assert '<span class="member-text">Great 06</span></li>' in html
 
 
+async def test_a_closed_rounds_page_shows_turnout_per_channel(app) -> None:
+    from handlers.pulses import definitions as pulse_definitions
+    from handlers.pulses import rounds as pulse_rounds
+    from storage.pulses import queries as pulses
+
+    definition = pulse_definitions.load(app.ctx)["tenant-pulse"]
+    round_row = pulse_rounds.open_round(app.ctx, definition, "test")
+    for member_id in ("t1", "t2"):
+        pulses.set_progress(app.db, round_row["id"], member_id, 1, False, app.clock(), "sms")
+    async with served(app) as client:
+        await signed_in(client, app)
+        html = await (await client.get("/pulses/tenant-pulse/1")).text()
+        assert "By channel" not in html  # nothing per channel while open
+        pulse_rounds.close(app.ctx, pulses.get_round(app.db, round_row["id"]))
+        html = await (await client.get("/pulses/tenant-pulse/1")).text()
+    assert "<p>By channel: other 2.</p>" in html  # two by SMS: too few to name
+
+
 async def test_member_text_is_isolated_from_the_page_around_it(app) -> None:
     rlo, fsi, pdf, pdi = "\u202e", "\u2068", "\u202c", "\u2069"
     number = suggestion(app, f"Fix the lift{rlo} please")

@@ -292,3 +292,44 @@ async def test_the_overview_shows_the_last_digests_chart_kept_in_the_charts_fold
         )
         assert "/digest-chart" not in await (await client.get("/")).text()
         assert (await client.get("/digest-chart")).status == 404
+
+
+async def test_members_show_how_they_are_reached_and_who_only_a_letter_reaches(app, clock) -> None:
+    from handlers.settings import Routing
+    from storage import members
+
+    app.ctx.policy = dataclasses.replace(app.ctx.policy, routing=Routing(enabled=("sms",)))
+    link(app.ctx, "t002", "sms", "+447700900002")  # a phone only
+    link(app.ctx, "t003", "sms", "+447700900003")
+    members.mark_unreachable(app.db, "sms", "+447700900003", "STOP", clock())  # texted STOP
+    members.mark_unreachable(app.db, "telegram", "u-t004", "blocked by the user", clock())
+    link(app.ctx, "t005", "email", "t5@example.org")  # e-mail is switched off
+    joined = {f"t{n:03}" for n in range(1, 61, 3)} - {"t004"}
+    letter_only = [f"t{n:03}" for n in range(1, 61) if f"t{n:03}" not in joined | {"t002"}]
+    async with served(app) as client:
+        await signed_in(client, app)
+        everyone = await (await client.get("/members?constituency=tenant")).text()
+        only = await (await client.get("/members?constituency=tenant&reach=letter")).text()
+        joining = await (await client.get("/members/joining?reach=letter")).text()
+        page = await (await client.get("/members/t003")).text()
+    reached = {
+        member_id: everyone.split(f'href="/members/{member_id}">', 1)[1].split("</tr>", 1)[0]
+        for member_id in ("t001", "t002", "t003", "t004", "t005")
+    }
+    assert reached["t001"].endswith("<td>Telegram</td>\n")
+    assert reached["t002"].endswith("<td>SMS</td>\n")
+    assert reached["t003"].endswith("<td>letter only (SMS unreachable: STOP)</td>\n")
+    assert reached["t004"].endswith(
+        "<td>letter only (Telegram unreachable: blocked by the user)</td>\n"
+    )
+    assert reached["t005"].endswith("<td>letter only</td>\n")
+    assert "<dt>Reached by</dt><dd>letter only (SMS unreachable: STOP)</dd>" in page
+    assert listed(only) == letter_only and len(letter_only) == 40
+    assert 'href="/members?constituency=tenant&amp;reach=letter"' not in only  # one page
+    # "Who has joined" counts them per constituency: members, invited, joined (connected
+    # somewhere, reachable or not), waiting, expired, never invited, only by letter.
+    assert (
+        '<th scope="row">tenant</th><td>60</td><td>0</td><td>23</td><td>0</td><td>0</td>'
+        "<td>37</td><td>40</td></tr>"
+    ) in joining
+    assert listed(joining)[:3] == ["s1", "t003", "t004"]

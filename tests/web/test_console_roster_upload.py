@@ -134,3 +134,26 @@ async def test_a_long_fan_out_is_posted_in_parts_with_others_answered_between(ap
     await waiting
     assert queued == PART * 2 + 10 == app.db["outbox"].count
     assert PART // 2 < log.index("other") < len(log) - 1  # answered before the end
+
+
+async def test_an_upload_with_phones_links_sms_and_reports_a_bad_phone_by_line(app) -> None:
+    import dataclasses
+
+    from handlers.settings import Routing
+
+    app.ctx.policy = dataclasses.replace(app.ctx.policy, routing=Routing(enabled=("sms",)))
+    header = "member_id,name,email,constituency,phone,prefers\n"
+    async with served(app) as client:
+        csrf = await signed_in(client, app)
+        bad = await client.post(
+            "/members/import", data={"csrf": csrf, "csv": header + "p1,Pat,,tenant,0770,\n"}
+        )
+        text = await bad.text()
+        assert "<li>Line 2: phone &#39;0770&#39; has the wrong number of digits for GB" in text
+        good = header + "p1,Pat,,tenant,07700 900123,sms\np2,Lee,,tenant,,\n"
+        applied = await client.post("/members/import/apply", data={"csrf": csrf, "csv": good})
+        assert "Imported 2 members." in await finished(client, applied)
+    [sms] = members.identities_of(app.db, "p1")
+    assert (sms["platform"], sms["chat_id"]) == ("sms", "+447700900123")
+    assert members.get(app.db, "p1")["prefers"] == "sms"
+    assert members.identities_of(app.db, "p2") == []

@@ -78,6 +78,7 @@ async def test_a_closed_vote_of_every_method_shows_its_result(app, path, tmp_pat
         html = await closed.text()
         assert closed.status == 200, html
         assert "Closed:" in html and "Published ballots (2)" in html
+        assert "By channel: other 2." in html  # too few by any one channel to name it
         page = await client.get(f"/votes/{vote_id}")
         assert page.status == 200 and '<p class="figure">' in await page.text()
 

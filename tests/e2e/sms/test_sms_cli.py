@@ -45,12 +45,13 @@ def folder(tmp_path_factory):
     ctx = Context(db)
     add_members(
         ctx,
-        "member_id,name,email,constituency,language\n"
+        "member_id,name,email,phone,constituency,language\n"
         + "".join(
-            f"t{n:04d},Tenant {n},,tenant,{'cy' if n <= WELSH else 'en'}\n" for n in range(1, 1002)
+            f"t{n:04d},Tenant {n},,+4477009{n:05d},tenant,{'cy' if n <= WELSH else 'en'}\n"
+            for n in range(1, 1002)
         ),
     )
-    for n in range(1, 1002):
+    for n in range(1, 1002):  # as the bot links the roster's phones when SMS is on
         number = f"+4477009{n:05d}"
         members.link_identity(db, "sms", number, number, f"t{n:04d}", ctx.now())
     members.mark_unreachable(db, "sms", "+447700901001", "texted STOP", ctx.now())

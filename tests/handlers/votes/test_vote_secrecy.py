@@ -126,7 +126,9 @@ def test_after_close_nothing_links_a_ballot_to_a_member(ctx, clock):
     assert ballot_columns == {"vote_id", "receipt", "choice", "ballot_key", "weight"}
     assert {w for (w,) in ctx.db.execute("select distinct weight from vote_ballots")} == {1}
     voter_columns = {c[1] for c in ctx.db.execute("pragma table_info(vote_voters)")}
-    assert voter_columns == {"vote_id", "member_id", "voted_on"}
+    # The channel each voted by (counted per channel at close) is cleared by the seal.
+    assert voter_columns == {"vote_id", "member_id", "voted_on", "channel"}
+    assert {r[0] for r in ctx.db.execute("select channel from vote_voters")} == {None}
     assert ctx.db.execute(
         "select count(*) from sqlite_master where type in ('view', 'trigger')"
     ).fetchone() == (0,)
