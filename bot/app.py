@@ -62,6 +62,7 @@ class App:
             self.join_links(),
             self.council_address(),
             settings.web.base_url,
+            page_url=settings.web.public_url.rstrip("/"),
         )
         try:  # an invalid survey definition or ladder stops start-up like a config error
             pulse_definitions.load(self.ctx)

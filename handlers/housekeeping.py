@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from handlers.context import Context
+from handlers.members.page_links import forget_old as forget_page_links
 from handlers.messages import Message
 from handlers.router import Router
 from handlers.schedule import CHECKPOINT, Job, Pause
@@ -21,6 +22,7 @@ MESSAGE_MEMORY = timedelta(days=14)
 def forget(ctx: Context, now: datetime) -> list[Message | Pause]:
     conversations.forget_events_before(ctx.db, now - EVENT_MEMORY)
     outbox.scrub_delivered(ctx.db, now - MESSAGE_MEMORY)
+    forget_page_links(ctx, now)
     # The job runs inside a transaction, where no checkpoint can be made: the scheduler
     # empties the write-ahead log once it has committed.
     return [CHECKPOINT]

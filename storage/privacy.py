@@ -40,6 +40,7 @@ MEMBER_TABLES: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("tier_last_nudge", "member_id", DELETE),
     ("console_links", "member_id", DELETE),  # an erased officer's unused links stop working
     ("console_sessions", "member_id", DELETE),  # and their sessions end
+    ("page_links", "member_id", DELETE),  # links to the member's page stop working
 ]
 
 ERASED_PROFILE = (

@@ -14,6 +14,7 @@ from storage.erased_schema import erased_migrations
 from storage.health_schema import health_migrations
 from storage.invites.schema import invites_migrations
 from storage.languages_schema import languages_migrations
+from storage.page_links_schema import page_links_migrations
 from storage.pulses.schema import pulses_migrations
 from storage.suggestions.schema import suggestions_migrations
 from storage.tiers.schema import tiers_migrations
@@ -254,6 +255,7 @@ MIGRATION_SETS: list[Migrations] = [
     erased_migrations,
     health_migrations,
     whatsapp_migrations,
+    page_links_migrations,
 ]
 
 

@@ -66,6 +66,7 @@ def _announcement(ctx: Context, vote: Vote, row: dict) -> Message:
         quiet_hours=True,
         key=store.announcement_key(vote.id, row["member_id"]),
         language=_.language,
+        flow=f"vote:{vote.id}",
     )
 
 
@@ -176,6 +177,7 @@ def _reminder(ctx: Context, vote: Vote, row: dict, hours: int) -> Message:
         quiet_hours=True,
         key=f"vote:{vote.id}:remind:{hours}:{row['member_id']}",
         language=_.language,
+        flow=f"vote:{vote.id}",
     )
 
 
