@@ -219,8 +219,8 @@ def _ballot_page(
         threshold=_(THRESHOLD_TEXT[d.threshold]) if d.method == "resolution" else "",
         seats=d.seats,
         winners=_.ngettext(
-            "The option with the most approvals wins.",
-            "The {n} options with the most approvals win.",
+            "The {n:,} option with the most approvals wins.",
+            "The {n:,} options with the most approvals win.",
             d.seats,
         ).format(n=d.seats)
         if d.method == "approval"
