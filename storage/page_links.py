@@ -23,8 +23,12 @@ def add(
     flow: str,
     now: datetime,
     forget_at: datetime,
+    filler: bytes,
     good_until: datetime | None = None,
 ) -> None:
+    """A new link; `filler` (random bytes as long as a sealed receipt) holds the receipt's
+    place, so that sealing one rewrites the row where it is: no row moves when a ballot
+    is cast, and a link used to vote looks like one that was not."""
     db["page_links"].insert(
         {
             "token_hash": digest(token),
@@ -33,6 +37,7 @@ def add(
             "created_at": iso(now),
             "good_until": iso(good_until) if good_until else None,
             "forget_at": iso(forget_at),
+            "receipt": filler,
         }
     )
 

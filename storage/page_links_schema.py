@@ -3,9 +3,9 @@
 `page_links` holds one row per link handed out: the hash of its token (never the token),
 whose it is, the one flow it opens ("vote:<id>", "pulse:<round id>", "suggest"), when
 it stops working (`good_until`, the suggestion page's; a vote's or round's link lives
-as long as its flow) and when it is forgotten (`forget_at`), and, once a ballot is cast
-through it, the receipt code sealed with a key only the link itself gives. No time of
-casting is kept.
+as long as its flow) and when it is forgotten (`forget_at`), and `receipt`: random bytes
+until a ballot is cast through it, then its receipt code sealed with a key only the link
+itself gives, of the same length. No time of casting is kept.
 """
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ AFTER_CLOSE = timedelta(days=14)
 PATH = "/m/"
 _SEAL = b"mutual-voice page receipt"
 NONCE, TAG = 16, 16
+SEALED = NONCE + len("K7QM-4X2P") + TAG  # a sealed receipt code's length
 
 
 @dataclass(frozen=True)
@@ -49,15 +50,16 @@ class Link:
     kind: str
     target: str
     good_until: datetime | None
-    sealed_receipt: bytes | None
+    sealed_receipt: bytes
 
     @property
     def flow(self) -> str:
         return self.kind if self.kind == SUGGEST else f"{self.kind}:{self.target}"
 
     def receipt(self) -> str | None:
-        """The receipt code of the ballot cast through this link, if any."""
-        return unseal(self.token, self.sealed_receipt) if self.sealed_receipt else None
+        """The receipt code of the ballot cast through this link, if any (the random
+        bytes a link starts with do not unseal)."""
+        return unseal(self.token, self.sealed_receipt)
 
 
 def _flow_parts(flow: str) -> tuple[str, str] | None:
@@ -103,7 +105,9 @@ def page_link(ctx: Context, member_id: str, flow: str) -> str | None:
             return None
         forget_at = closes + AFTER_CLOSE
     token = secrets.token_urlsafe(24)
-    store.add(ctx.db, token, member_id, flow, now, forget_at, good_until)
+    store.add(
+        ctx.db, token, member_id, flow, now, forget_at, secrets.token_bytes(SEALED), good_until
+    )
     return f"{ctx.page_url.rstrip('/')}{PATH}{token}"
 
 

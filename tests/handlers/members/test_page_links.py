@@ -82,6 +82,15 @@ def test_each_token_opens_its_own_member_only(ctx):
         assert page_links.opened(ctx, token).member.member_id == member_id
 
 
+def test_a_link_not_used_to_vote_holds_random_bytes_of_a_receipt_s_length(ctx):
+    ctx.page_url = PUBLIC
+    open_agm(ctx)
+    token = token_of(page_links.page_link(ctx, "t1", "vote:agm"))
+    filler = ctx.db.execute("select receipt from page_links").fetchone()[0]
+    assert len(filler) == page_links.SEALED
+    assert page_links.opened(ctx, token).receipt() is None
+
+
 def test_a_vote_link_outlives_the_close_with_its_receipt_then_is_forgotten(ctx, clock):
     ctx.page_url = PUBLIC
     open_agm(ctx)
@@ -89,7 +98,7 @@ def test_a_vote_link_outlives_the_close_with_its_receipt_then_is_forgotten(ctx, 
     link = page_links.opened(ctx, token)
     page_links.keep_receipt(ctx, link, "K7QM-4X2P")
     sealed = ctx.db.execute("select receipt from page_links").fetchone()[0]
-    assert b"K7QM" not in sealed
+    assert b"K7QM" not in sealed and len(sealed) == page_links.SEALED
     clock.advance(days=8)
     close_vote(ctx, "agm", "test")
     after = page_links.opened(ctx, token)
