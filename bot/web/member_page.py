@@ -74,15 +74,26 @@ def message(
     return render(request, _, "message.html", status, heading=heading, text=text, **more)
 
 
+def reader(request: web.Request) -> Translator:
+    """For a page that knows no member: the first language the browser asks for that we
+    have (Accept-Language), else the organisation's."""
+    organisation = i18n.for_organisation(app_of(request).ctx)
+    for asked in request.headers.get("Accept-Language", "").split(",")[:8]:
+        language = i18n.supported(asked.split(";")[0])
+        if language:
+            return i18n.translator(language, organisation.fallback)
+    return organisation
+
+
 def gone(request: web.Request, status: int = 404, text: str = w.GONE) -> web.Response:
-    """The page for a link that opens nothing, naming nobody, in the organisation's language."""
-    _ = i18n.for_organisation(app_of(request).ctx)
+    """The page for a link that opens nothing, naming nobody."""
+    _ = reader(request)
     return message(request, _, _(w.GONE_TITLE), _(text), status, error=True)
 
 
 def broken(request: web.Request) -> web.Response:
     """The member's page of a failure nobody expected (never the console's)."""
-    _ = i18n.for_organisation(app_of(request).ctx)
+    _ = reader(request)
     return message(request, _, _(w.GONE_TITLE), _(w.BROKEN), 500, error=True)
 
 

@@ -243,6 +243,8 @@ async def test_an_unknown_link_names_nobody_and_a_flood_is_held_off(app):
     async with served(app) as client:
         html = await page(client, "/m/not-a-real-token-at-all", status=404)
         assert "This link does not work" in html and "Pat" not in html
+        welsh = await client.get("/m/unknown-token", headers={"Accept-Language": "cy-GB, en;q=0.8"})
+        assert "Nid yw&#39;r ddolen hon yn gweithio" in await welsh.text()
         for _n in range(10):
             await client.get("/m/another-wrong-one")
         held = await client.get("/m/yet-another")
@@ -300,7 +302,7 @@ async def test_a_required_question_left_out_is_an_error_tied_to_its_group(app):
     path = path_for(app, "s1", f"pulse:{round_row['id']}")
     async with served(app) as client:
         html = await post(client, path, {}, status=400)
-    fieldset = re.search(r'<fieldset[^>]*>\s*<legend>[^<]*Question 1 of', html)[0]
+    fieldset = re.search(r"<fieldset[^>]*>\s*<legend>[^<]*Question 1 of", html)[0]
     assert 'aria-invalid="true"' not in fieldset  # a group is described, not marked invalid
     assert 'aria-describedby="q-0-error' in fieldset
     assert 'id="q-0-error"' in html and "Please choose an answer" in html
