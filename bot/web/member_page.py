@@ -59,6 +59,7 @@ def render(
     ctx = app_of(request).ctx
     organisation = i18n.organisation(ctx, _)
     errors = values.get("errors") or {}
+    values.setdefault("labels", {})
     problems = _.ngettext(
         "There is {n} problem to fix:", "There are {n} problems to fix:", len(errors)
     ).format(n=len(errors))
@@ -181,6 +182,7 @@ def _page(
         sent=sent,
         identify=identify,
         name=isolate(link.member.name),
+        labels={"text": _(w.YOUR_SUGGESTION), "topic": _(w.TOPIC), "named": _(w.NAME_QUESTION)},
         **shared,
     )
 
@@ -238,6 +240,7 @@ def _ballot_page(
         else "",
         budget=money(vote, d.budget or 0) if d.method == "budget" else "",
         choices=choices,
+        labels={f"rank-{i}": _(w.RANK_LABEL).format(name=name) for i, name in enumerate(choices)},
         statements=statements,
         costs=costs,
         closes=_("Voting is open until {closes}.").format(
@@ -355,6 +358,7 @@ def _round_page(request: web.Request, link: Link, _: Translator, shared: dict) -
         named=not definition.anonymous,
         closes=_("Open until {closes}.").format(closes=closes),
         questions=questions,
+        labels={q["name"]: q["text"] for q in questions},
         earlier=part["step"],
         earlier_note=_.ngettext(
             "You answered the first question already; here are the rest.",

@@ -70,6 +70,7 @@ SUGGEST_ASK = N_(
     "Tell the staff council an idea, a worry or a complaint, up to {limit} characters."
 )
 YOUR_SUGGESTION = N_("Your suggestion")
+TOPIC = N_("What is it about? Choose the closest topic.")  # as chat asks
 NAME_QUESTION = N_("Should the staff council see your name?")
 ANONYMOUS_HINT = N_(
     "Anonymous: they see your words but not who you are, and can still reply to you "
