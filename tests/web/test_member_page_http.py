@@ -4,6 +4,7 @@ and a suggestion, cast through the chat handlers, with refusals, mistakes and re
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -15,7 +16,7 @@ from storage.pulses import queries as pulses
 from storage.votes import queries as vote_store
 from tests.handlers.pulses.test_pulse_chat import open_round
 from tests.handlers.votes.test_votes import definition, options
-from tests.helpers import add_members
+from tests.helpers import add_members, link
 from tests.web.console_harness import console_app, served
 
 PUBLIC = "https://voice.example.org"
@@ -344,3 +345,45 @@ async def test_a_suggestion_form_missing_its_choices_says_which(app):
         html = await post(client, path, {"text": "Hello there council"}, status=400)
     assert 'id="topic-error"' in html and 'id="named-error"' in html
     assert app.db["suggestions"].count == 0
+
+
+async def test_a_ballot_cast_on_the_page_is_not_cast_again_in_chat(app):
+    from tests.handlers.votes.test_votes import Kit
+
+    open_a_vote(app)
+    path = path_for(app, "t1", "vote:agm")
+    async with served(app) as client:
+        await post(client, path, {"choice": "0"})
+    kit = Kit(app.ctx, roster="", linked=("t1",))
+    [refusal] = kit.command("t1", "vote", "agm")
+    assert "You've already voted in Adopt the new rules" in refusal.text
+    assert not refusal.choices
+    assert vote_store.count_voters(app.db, "agm") == 1
+    assert sum(n for _c, n in tally(app, "agm")) == 1
+
+
+async def test_no_reminder_goes_to_someone_who_answered_on_the_page(app, clock):
+    from handlers.pulses import rounds as pulse_rounds
+    from handlers.votes.chat import tick as vote_tick
+    from storage.timestamps import parse
+
+    add_members(app.ctx, "member_id,name,email,constituency\ns9,Kit Moss,,staff\n")
+    for member_id in ("t1", "t2", "s1", "s9"):
+        link(app.ctx, member_id)
+    closes = clock() + timedelta(days=2)
+    open_a_vote(app, closes=closes, reminder_hours=(20,), constituencies=("tenant",))
+    round_row = open_round(app.ctx, "staff-pulse")
+    app.postman.post(list(pulse_rounds.invitations(app.ctx, round_row)))
+    vote_path, round_path = (
+        path_for(app, "t1", "vote:agm"),
+        path_for(app, "s1", f"pulse:{round_row['id']}"),
+    )
+    async with served(app) as client:
+        await post(client, vote_path, {"choice": "0"})
+        await post(client, round_path, {})  # every question may be left out
+    clock.now = closes - timedelta(hours=20)
+    reminded = {m.to.member_id for m in vote_tick(app.ctx, clock()) if hasattr(m, "to")}
+    assert reminded == {"t2"}
+    clock.now = parse(round_row["remind_at"]) + timedelta(minutes=1)
+    fresh = pulses.get_round(app.db, round_row["id"])
+    assert [m.to.member_id for m in pulse_rounds.reminders(app.ctx, fresh)] == ["s9"]
