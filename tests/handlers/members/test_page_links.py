@@ -128,3 +128,14 @@ def test_erasing_a_member_voids_their_links(ctx):
     privacy.erase_member(ctx.db, "t1", ctx.now())
     assert page_links.opened(ctx, token) is None
     assert ctx.db["page_links"].count == 0
+
+
+def test_a_member_s_own_data_lists_their_links_readably(ctx):
+    from handlers.members.mydata import report
+
+    ctx.page_url = PUBLIC
+    open_agm(ctx)
+    page_links.page_link(ctx, "t1", "vote:agm")
+    lines = report(ctx, "t1")
+    [listed] = [line for line in lines if "vote:agm" in line]
+    assert "token_hash" not in listed and "receipt" not in listed and "b'" not in listed
