@@ -161,7 +161,8 @@ async def test_every_member_page_has_no_axe_violations(site, language, member, s
         assert await page.get_attribute("html", "lang") == language
         # No page is wider than a small phone's screen.
         assert await page.evaluate("document.documentElement.scrollWidth") <= SMALL["width"]
-        await shot(page, f"{language}-{name}")
+        if name in ("irv", "pulse", "suggest", "result"):  # the rest look alike
+            await shot(page, f"{language}-{name}")
         problems[name] = await violations(page)
     # A form sent with mistakes: the list at the top and each field's error.
     await page.goto(site.url(member, "stv"))

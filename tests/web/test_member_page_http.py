@@ -387,3 +387,19 @@ async def test_no_reminder_goes_to_someone_who_answered_on_the_page(app, clock):
     clock.now = parse(round_row["remind_at"]) + timedelta(minutes=1)
     fresh = pulses.get_round(app.db, round_row["id"])
     assert [m.to.member_id for m in pulse_rounds.reminders(app.ctx, fresh)] == ["s9"]
+
+
+async def test_the_largest_page_and_its_stylesheet_together_stay_under_50_kb(app):
+    open_a_vote(app, method="stv", seats=2, options=options(*(f"Candidate {n}" for n in range(20))))
+    round_row = open_round(app.ctx, "staff-pulse")
+    async with served(app) as client:
+        css = await client.get("/static/member.css")
+        assert css.status == 200
+        sheet = len(await css.read())
+        for path in (
+            path_for(app, "t1", "vote:agm"),
+            path_for(app, "s1", f"pulse:{round_row['id']}"),
+        ):
+            html = await page(client, path)
+            assert len(html.encode()) + sheet < MAX_PAGE
+            assert 'href="/static/member.css"' in html and "<script" not in html
