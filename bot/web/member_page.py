@@ -210,7 +210,7 @@ def _ballot_page(
         )
     reason = ballots.refusal(ctx, vote, member)
     if reason and not receipt:
-        return message(request, _, title, reason or "")
+        return message(request, _, title, reason)
     d = vote.definition
     choices = names(vote, _)
     statements = (
@@ -249,7 +249,6 @@ def _ballot_page(
         receipt=receipt,
         may_vote=reason is None,
         voted=voted,
-        change=d.allow_change,
         **shared,
     )
 
