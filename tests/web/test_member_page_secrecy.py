@@ -48,13 +48,22 @@ class Everything(logging.Handler):
 
 @pytest.fixture
 def logged():
+    """Every logger at DEBUG and enabled, whatever earlier tests set (a CLI run quiets
+    aiohttp.access), for this test alone."""
     root, handler = logging.getLogger(), Everything()
-    level = root.level
+    loggers = [root, logging.getLogger("aiohttp.access")] + [
+        found for found in root.manager.loggerDict.values() if isinstance(found, logging.Logger)
+    ]
+    kept = [(found, found.level, found.disabled) for found in loggers]
+    for found in loggers:
+        found.setLevel(logging.DEBUG)
+        found.disabled = False
     root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
     yield handler
     root.removeHandler(handler)
-    root.setLevel(level)
+    for found, level, disabled in kept:
+        found.setLevel(level)
+        found.disabled = disabled
 
 
 async def test_page_ballots_leave_no_trace_linking_member_and_choice(tmp_path, clock, logged):
