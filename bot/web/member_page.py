@@ -198,7 +198,12 @@ def _ballot_page(
     counted = bool(receipt and vote_store.find_receipt(ctx.db, receipt))
     if vote.status == CLOSED:
         summary = result_of(ctx, vote)
-        result = message_text(summary, _) if summary else not_open_reason(ctx, vote, member)
+        # As the result notice words it to members (cut short with a pointer if very long).
+        result = (
+            message_text(summary, _, officer_has_more=True)
+            if summary
+            else not_open_reason(ctx, vote, member)
+        )
         return render(
             request,
             _,

@@ -204,7 +204,8 @@ async def test_the_result_on_the_page_is_worded_as_in_chat(app, clock):
     path = path_for(app, "t2", "vote:agm")
     clock.advance(days=8)
     close_vote(app.ctx, "agm", "test")
-    said = message_text(result_of(app.ctx, load(app.ctx, "agm")), i18n.translator("en"))
+    summary = result_of(app.ctx, load(app.ctx, "agm"))
+    said = message_text(summary, i18n.translator("en"), officer_has_more=True)
     async with served(app) as client:
         html = await page(client, path)
     assert said and str(escape(said)) in html
