@@ -65,6 +65,7 @@ class App:
             self.join_links(),
             self.council_address(),
             settings.web.base_url,
+            page_url=settings.web.public_url.rstrip("/"),
         )
         # A roster channel switched on since the last start: link the phones or e-mails.
         roster.sync_channels(self.ctx)

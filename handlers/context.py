@@ -21,7 +21,9 @@ class Context:
 
     `join_links` maps a platform to a template such as ``https://t.me/bot?start={token}``;
     `council` is the (platform, chat id) where the staff council works, if any;
-    `console_url` is the web console's address, empty when it is not served.
+    `console_url` is the web console's address, empty when it is not served;
+    `page_url` is the public address (`web.public_url`) links to the member's page start
+    with, empty when there is none.
     """
 
     db: Database
@@ -32,6 +34,7 @@ class Context:
     console_url: str = ""
     # Now on a clock that did not leap forward (the running bot's clock watch), if known.
     trusted: Callable[[], datetime] | None = None
+    page_url: str = ""
 
     def now(self) -> datetime:
         return self.clock()

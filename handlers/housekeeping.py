@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from handlers.context import Context
+from handlers.members.page_links import forget_old as forget_page_links
 from handlers.messages import Message, Recipient
 from handlers.router import Router
 from handlers.schedule import CHECKPOINT, Job, Pause
@@ -28,6 +29,7 @@ MESSAGE_MEMORY = timedelta(days=14)
 def forget(ctx: Context, now: datetime) -> list[Message | Pause]:
     conversations.forget_events_before(ctx.db, now - EVENT_MEMORY)
     outbox.scrub_delivered(ctx.db, now - MESSAGE_MEMORY)
+    forget_page_links(ctx, now)
     found: list[Message | Pause] = list(lost_secrets(ctx))
     # The job runs inside a transaction, where no checkpoint can be made: the scheduler
     # empties the write-ahead log once it has committed.

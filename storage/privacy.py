@@ -43,6 +43,7 @@ MEMBER_TABLES: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("console_sessions", "member_id", DELETE),  # and their sessions end
     ("email_unsubscribe_links", "member_id", DELETE),
     ("email_opt_outs", "member_id", DELETE),
+    ("page_links", "member_id", DELETE),  # links to the member's page stop working
 ]
 
 ERASED_PROFILE = (

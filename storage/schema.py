@@ -17,6 +17,7 @@ from storage.health_schema import health_migrations
 from storage.invites.schema import invites_migrations
 from storage.languages_schema import languages_migrations
 from storage.meetings.schema import meetings_migrations
+from storage.page_links_schema import page_links_migrations
 from storage.pulses.schema import pulses_migrations
 from storage.sms_schema import sms_migrations
 from storage.suggestions.schema import suggestions_migrations
@@ -262,6 +263,7 @@ MIGRATION_SETS: list[Migrations] = [
     sms_migrations,
     meetings_migrations,
     channels_migrations,
+    page_links_migrations,
 ]
 
 

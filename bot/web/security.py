@@ -25,7 +25,9 @@ from handlers.console import signin as console
 
 SESSION_COOKIE = "mv_session"
 PRE_COOKIE = "mv_signin"  # the sign-in form's own CSRF cookie, before there is a session
-OPEN_PATHS = ("/signin", "/static/", "/signed-out", "/healthz", "/j/", "/u/")
+# The member's page (/m/) and one-click unsubscribe (/u/) are their links' alone: no
+# officer's session; the page has its own CSRF token.
+OPEN_PATHS = ("/signin", "/static/", "/signed-out", "/healthz", "/j/", "/u/", "/m/")
 SIGNIN_LIMIT = 10  # failed sign-in tokens per address per minute
 AUTO = "auto"  # ?auto=1: a page refreshing itself, which is not the officer's activity
 CSP = (

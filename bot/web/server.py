@@ -14,6 +14,7 @@ from bot.web import (
     jobs,
     join_links,
     joining,
+    member_page,
     members,
     overview,
     pulses,
@@ -29,8 +30,18 @@ log = logging.getLogger(__name__)
 
 # joining's /members/joining comes before members' /members/{member_id}.
 PAGES = (
-    health, signin, join_links, unsubscribe, overview, joining, members, pulses, votes,
-    suggestions, jobs,
+    health,
+    signin,
+    join_links,
+    member_page,
+    unsubscribe,
+    overview,
+    joining,
+    members,
+    pulses,
+    votes,
+    suggestions,
+    jobs,
 )
 # A 10,000-member roster is well under a megabyte; leave room for long names and notes.
 MAX_UPLOAD = 16 * 1024 * 1024
@@ -54,6 +65,7 @@ def build(app: App) -> web.Application:
     server[signin.LIMIT] = SignInLimit(app.clock)
     server[join_links.LIMIT] = SignInLimit(app.clock)
     server[unsubscribe.LIMIT] = SignInLimit(app.clock)
+    server[member_page.LIMIT] = SignInLimit(app.clock)
     for page in PAGES:
         server.add_routes(page.routes)
     server.router.add_static("/static/", str(resources.files("bot.web") / "static"))
@@ -62,6 +74,8 @@ def build(app: App) -> web.Application:
 
 def refused(request: web.Request, status: int, text: str) -> web.Response:
     """A request the console turns down (not found, an expired form), as an error page."""
+    if request.path.startswith(member_page.PATH):
+        return member_page.gone(request, status)
     heading = {403: "Not allowed", 404: "Not found"}.get(status, "Not done")
     return render(
         request,
@@ -75,6 +89,8 @@ def refused(request: web.Request, status: int, text: str) -> web.Response:
 
 def failed(request: web.Request) -> web.Response:
     """The page for a failure nobody expected: the console's own, never a bare 500."""
+    if request.path.startswith(member_page.PATH):
+        return member_page.broken(request)
     return render(
         request,
         "message.html",

@@ -61,6 +61,11 @@ def report(ctx: Context, member_id: str) -> list[str]:
                     }
                     for r in rows
                 ]
+            if table == "page_links":  # the hash and the sealed receipt mean nothing to read
+                rows = [
+                    {"for": r["flow"], "made": r["created_at"], "forgotten": r["forget_at"]}
+                    for r in rows
+                ]
             out += ["", f"{table}:", *_lines(rows)]
     return out
 

@@ -95,7 +95,7 @@ def _advance(ctx: Context, event: Event, round_row: dict, part: dict, answered: 
         return replace(message, key=q.key(round_row["id"], "thanks", member_id))
     fields = q.ask(ctx, round_row, definition, step, _)
     message = reply(event, fields["text"], choices=fields["choices"], prompt=fields["prompt"])
-    return replace(message, key=q.key(round_row["id"], "ask", member_id, step))
+    return replace(message, key=q.key(round_row["id"], "ask", member_id, step), flow=fields["flow"])
 
 
 def answer(ctx: Context, event: Choice) -> list[Message] | Message:
@@ -176,12 +176,13 @@ def comment(ctx: Context, event: Text) -> list[Message] | Message:
     try:
         text = question.parse_answer(event.text)
     except ValueError:
-        return reply(
+        again = reply(
             event,
             _(TOO_LONG),
             choices=q.buttons(round_id, index, question, _),
             prompt=event.reply_to,
         )
+        return replace(again, flow=q.flow(round_id))
     respondent = _respondent(ctx, round_row, part["member_id"])
     if respondent is None:  # the round's secret was lost: no answer can be matched
         return reply(event, _(KEY_LOST))
@@ -225,5 +226,52 @@ def carry_on(ctx: Context, event: Event, round_row: dict, part: dict) -> Message
         prompt=fields["prompt"],
     )
     return replace(
-        message, key=q.key(round_row["id"], "ask", part["member_id"], part["step"], event.event_id)
+        message,
+        key=q.key(round_row["id"], "ask", part["member_id"], part["step"], event.event_id),
+        flow=fields["flow"],
     )
+
+
+def fill_in(ctx: Context, event: Event, round_id: int, given: dict[int, int | str]) -> Message:
+    """A whole round answered at once (the member's page), through the same steps as the
+    buttons and the comment box: from the member's current question on, each question's
+    choice (`given[index]`, the choice's position), comment (its text), or a skip when
+    nothing is given. The last reply: the thanks, or why an answer was not taken."""
+    found = round_for(ctx, event, round_id)
+    if isinstance(found, Message):
+        return found
+    round_row, part = found
+    last: Message = carry_on(ctx, event, round_row, part)
+    for index in range(part["step"], len(definition_of(round_row).questions)):
+        value = given.get(index)
+
+        def press(action: str, tail: str = "", index: int = index) -> Choice:
+            return Choice(
+                event.sender,
+                event.member,
+                event.event_id,
+                action=action,
+                value=f"{round_id}.{index}{tail}",
+            )
+
+        if isinstance(value, int):
+            out = answer(ctx, press(q.ANSWER, f".{value}"))
+        elif value:
+            typed = Text(
+                event.sender,
+                event.member,
+                event.event_id,
+                text=value,
+                reply_to=pulses.comment_prompt(round_id, index),
+            )
+            out = comment(ctx, typed)
+        else:
+            out = skip(ctx, press(q.SKIP))
+        replies = [out] if isinstance(out, Message) else out
+        if not replies:
+            continue
+        last = replies[-1]
+        current = pulses.participant(ctx.db, round_id, part["member_id"])
+        if current is None or current["step"] <= index:
+            return last  # not taken (a refusal): stop here, as chat would
+    return last

@@ -176,6 +176,7 @@ def home_section(ctx: Context, member: Member) -> Message | None:
         title=_.pick(definition.title),
         text=_("A check-in is open for you until {closes}.").format(closes=closes) + " " + where,
         choices=(run_command(_("Answer now"), "pulse"),),
+        flow=q.flow(round_row["id"]),
     )
 
 

@@ -30,6 +30,11 @@ def key(round_id: int, kind: str, member_id: str, *rest: object) -> str:
     return ":".join([f"{key_prefix(round_id)}{kind}", member_id, *map(str, rest)])
 
 
+def flow(round_id: int) -> str:
+    """What a message asking about this round names (`Message.flow`)."""
+    return f"pulse:{round_id}"
+
+
 def parse_value(value: str, parts: int) -> tuple[int, ...] | None:
     """The whole numbers in a button value, or None if it is not one of ours."""
     pieces = value.split(".")
@@ -105,7 +110,7 @@ def ask(
         "choices": buttons(round_row["id"], index, question, _),
         "prompt": prompt,
         "language": _.language,
-        "flow": f"pulse:{round_row['id']}",  # e-mail and SMS link to the member's page for it
+        "flow": flow(round_row["id"]),
     }
 
 

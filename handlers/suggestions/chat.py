@@ -307,3 +307,33 @@ def register(router: Router) -> None:
     router.action("suggest.edit", who=MEMBER)(forgotten_once_sent(edit))
     router.action("suggest.cancel", who=MEMBER)(forgotten_once_sent(cancel))
     router.text(who=MEMBER)(offer)
+
+
+def from_form(
+    ctx: Context, event: Event, text: str, topic: int, named: bool, anyway: bool = False
+) -> tuple[bool, Answer]:
+    """A whole suggestion from one form (the member's page), through the same steps as
+    chat: the words checked as `take_words` does, the topic and named-or-anonymous kept in
+    a draft, the check for contact details (unless the writer said send `anyway`), then
+    `send`. Whether it was sent, and the replies (the council's card among them); a draft
+    not sent is not kept: the form still holds the words."""
+    assert event.member is not None
+    _ = i18n.for_member(ctx, event.member)
+    text, limit = text.strip(), ctx.policy.suggestions.max_length
+    if not text:
+        return False, reply(event, _(EMPTY))
+    if len(text) > limit:
+        return False, reply(event, _(TOO_LONG).format(length=len(text), limit=limit))
+    refusal = over_limit(ctx, event)
+    if refusal is not None:
+        return False, refusal
+    topics = ctx.policy.suggestions.categories
+    draft_id = suggestions.start_draft(ctx.db, event.member.member_id, text, ctx.now())
+    suggestions.update_draft(
+        ctx.db, draft_id, ctx.now(), topic=str(topics[topic]), named=int(named)
+    )
+    out = next_step(ctx, event, draft_id, anyway=anyway)
+    sent = isinstance(out, list) and any(m.to.council for m in out)
+    if not sent:
+        suggestions.delete_draft(ctx.db, draft_id)
+    return sent, keyed(event, out if isinstance(out, list) else [out])

@@ -68,8 +68,10 @@ def render(ctx: Context, event: Event, vote: Vote, edit: bool, intro: str = "") 
 
 
 def _keyed(vote: Vote, event: Event, messages: list[Message]) -> list[Message]:
-    prefix = store.ballot_message_prefix(vote.id)
-    return [replace(m, key=f"{prefix}{event.event_id}:{n}") for n, m in enumerate(messages)]
+    prefix, flow = store.ballot_message_prefix(vote.id), f"vote:{vote.id}"
+    return [
+        replace(m, key=f"{prefix}{event.event_id}:{n}", flow=flow) for n, m in enumerate(messages)
+    ]
 
 
 def _vote_for(ctx: Context, event: Choice) -> tuple[Vote | None, Message | None]:
@@ -148,15 +150,20 @@ def on_redo(ctx: Context, event: Choice) -> list[Message]:
 
 
 def on_confirm(ctx: Context, event: Choice) -> list[Message]:
+    return _confirm(ctx, event)[0]
+
+
+def _confirm(ctx: Context, event: Choice) -> tuple[list[Message], str | None]:
+    """The Confirm button: the replies, and the receipt code when a ballot was cast."""
     vote, refused = _vote_for(ctx, event)
     if vote is None or refused:
-        return [refused] if vote is None else _keyed(vote, event, [refused])
+        return ([refused] if vote is None else _keyed(vote, event, [refused])), None
     member = event.member
     assert member is not None
     _ = i18n.for_member(ctx, member)
     picks, confirming = store.get_draft(ctx.db, vote.id, member.member_id)
     if not confirming or not complete(vote, picks):
-        return _keyed(vote, event, [render(ctx, event, vote, edit=True)])
+        return _keyed(vote, event, [render(ctx, event, vote, edit=True)]), None
     outcome, receipt = store.cast(
         ctx.db,
         vote.id,
@@ -170,12 +177,35 @@ def on_confirm(ctx: Context, event: Choice) -> list[Message]:
         event.sender.platform,
     )
     store.delete_draft(ctx.db, vote.id, member.member_id)
-    if outcome in (store.CAST, store.REPLACED):
+    cast = outcome in (store.CAST, store.REPLACED)
+    if cast:
         text = thanks(ctx, vote, member, receipt or "", outcome == store.REPLACED, _)
     else:
         fresh = load_short(ctx, event.value) or vote
         text = refusal(ctx, fresh, member) or _("Sorry, that vote could not be cast.")
-    return _keyed(vote, event, [reply(event, text, title=_.pick(vote.title), edit=True)])
+    answer = _keyed(vote, event, [reply(event, text, title=_.pick(vote.title), edit=True)])
+    return answer, (receipt if cast else None)
+
+
+def fill_in(ctx: Context, event: Event, vote: Vote, picks: list[int]) -> tuple[str, str | None]:
+    """A whole ballot filled in at once (the member's page), through the same steps as the
+    buttons: start again, each pick in order, Done, Confirm. The last reply's text (the
+    thanks, or why not), and the receipt code when the ballot was cast."""
+
+    def press(action: str, index: int | None = None) -> Choice:
+        value = str(vote.short) if index is None else f"{vote.short}.{index}"
+        return Choice(event.sender, event.member, event.event_id, action=action, value=value)
+
+    assert event.member is not None
+    reason = refusal(ctx, vote, event.member)
+    if reason:
+        return reason, None
+    on_redo(ctx, press("vote.redo"))
+    for pick in picks:
+        on_pick(ctx, press("vote.b", pick))
+    on_done(ctx, press("vote.done"))
+    replies, receipt = _confirm(ctx, press("vote.ok"))
+    return replies[-1].text, receipt
 
 
 def on_about(ctx: Context, event: Choice) -> list[Message]:
