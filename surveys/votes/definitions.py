@@ -58,6 +58,7 @@ _KEYS = {
     "results_before_close": False,
     "allow_change": False,
     "reminder_hours": False,
+    "meeting": False,
 }
 _OPTION_KEYS = {"name": True, "statement": False, "cost": False}
 
@@ -102,6 +103,9 @@ class VoteDefinition:
     # When notice of the vote was given (its creation, ISO), for a vote under the rules:
     # the roll is fixed then, and the notice the rules ask for counts from then.
     notice_given: str = ""
+    # The general meeting this vote is put to (a meeting's id, `mutual-voice meeting
+    # create`), or empty for a vote on its own.
+    meeting: str = ""
 
     @property
     def society_rules(self) -> Rules | None:
@@ -336,6 +340,7 @@ def parse_vote(data: dict, source: str, timezone: str = "Europe/London") -> Vote
         allow_change=table.flag("allow_change", False),
         reminder_hours=reminders,
         options_key=options_key,
+        meeting=table.ident("meeting") if "meeting" in table.data else "",
     )
 
 
