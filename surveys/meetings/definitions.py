@@ -127,7 +127,9 @@ def parse_meeting(data: dict, source: str, timezone: str = "Europe/London") -> M
 def _seats(table: TomlTable) -> tuple[Seat, ...]:
     raw = table.data.get("seats", [])
     if not isinstance(raw, list) or len(raw) > 20:
-        table.fail("seats", "list the seats as up to 20 [[seats]] tables, each with id, title, places")
+        table.fail(
+            "seats", "list the seats as up to 20 [[seats]] tables, each with id, title, places"
+        )
     seats: list[Seat] = []
     for n, item in enumerate(raw, start=1):
         row = table.table(item, f"seats[{n}]")
