@@ -43,7 +43,7 @@ def _open_for(ctx: Context, member_id: str) -> list[tuple[Stored, dict]]:
     return found
 
 
-def nominate_command(ctx: Context, event: Command) -> Message:
+def nominate_command(ctx: Context, event: Command | Choice) -> Message:
     assert event.member is not None
     _ = i18n.for_member(ctx, event.member)
     me = event.member.member_id
@@ -308,9 +308,10 @@ def jobs(ctx: Context) -> list[Job]:
 
 
 def register(router: Router) -> None:
-    router.command("nominate", N_("stand for election at a general meeting"), order=25)(
-        nominate_command
-    )
+    # Not in the menus: nominations are open a few weeks a year, and WhatsApp's list of
+    # commands holds ten. Members learn of /nominate (and get a button) when they open.
+    router.command("nominate")(nominate_command)
+    router.action("nom.start")(nominate_command)
     router.action("nom.seat")(on_seat)
     router.action("nom.second")(on_second)
     router.action("nom.wd")(on_withdraw)

@@ -20,7 +20,7 @@ from typing import Any
 from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_
-from handlers.messages import Message, Recipient, quoted
+from handlers.messages import Message, Option, Recipient, quoted
 from handlers.votes.admin import VoteError, create_vote
 from handlers.votes.state import Vote, when
 from storage import audit
@@ -133,6 +133,7 @@ def _open_notices(ctx: Context, found: Stored, closes: datetime) -> Iterator[Mes
                 seats=", ".join(s.title for s in seats),
             ),
             title=_("Nominations are open"),
+            choices=(Option(_("Stand for election"), "nom.start"),),
             quiet_hours=True,
             key=f"nominations:{meeting.id}:open:{row['member_id']}",
             language=_.language,

@@ -94,9 +94,14 @@ def stand(kit: Kit, member_id: str, statement: str) -> list:
 
 
 def test_chat_nominations_with_a_seconder_then_the_election_counted(kit):
-    _, notices = nominations.open_nominations(kit.ctx, "agm-2027", "officer")
+    _, made = nominations.open_nominations(kit.ctx, "agm-2027", "officer")
+    notices = list(made)
     # Tenants may stand for the board; the staff member is told nothing and may not.
     assert sorted(m.to.member_id for m in notices) == ["t1", "t2", "t3", "t4"]
+    kit.postman.post(notices)
+    kit.last["t1"] = notices[0]
+    [menu] = kit.press("t1", "Stand for election")  # the notice's button is /nominate
+    assert [o.label for o in menu.choices] == ["Stand: Board"]
     [none] = kit.command("s1", "nominate")
     assert none.text == "There are no nominations open for you at the moment."
 
