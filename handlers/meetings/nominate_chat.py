@@ -227,6 +227,7 @@ def on_seconder_named(ctx: Context, event: Text) -> list[Message]:
             Option(theirs("No"), "nom.second", f"{nomination['nomination_id']}:no"),
         ),
         key=f"nominations:{nomination['nomination_id']}:second:{seconder['member_id']}:{ctx.now().isoformat()}",
+        quiet_hours=True,
         language=theirs.language,
     )
     told = reply(

@@ -22,7 +22,7 @@ from handlers.context import Context
 from handlers.i18n import N_
 from handlers.messages import Message, Option, Recipient, quoted
 from handlers.votes.admin import VoteError, create_vote
-from handlers.votes.state import Vote, when
+from handlers.votes.state import CANCELLED, Vote, load, when
 from storage import audit
 from storage.meetings import nominations as store
 from storage.meetings import queries as meetings
@@ -281,6 +281,12 @@ def decide(
         )
     nomination = mine[0]
     seat = found.seat(nomination["seat_id"])
+    held, _id = _election_of(ctx, meeting_id, seat.id)
+    if held is not None:
+        raise NominationProblem(
+            f"the election {held.id} for {seat.id} is {held.status} already, with its candidates; "
+            f"to change them, cancel it first (mutual-voice vote cancel {held.id})"
+        )
     status = "confirmed" if confirm else "rejected"
     now = ctx.now()
     if not store.move(
@@ -324,6 +330,19 @@ def decide(
     ]
 
 
+def _election_of(ctx: Context, meeting_id: str, seat_id: str) -> tuple[Vote | None, str]:
+    """The seat's election vote (None if there is none, or each was cancelled) and the id
+    a new one takes: `<meeting>-<seat>`, then `-2`, `-3` after a cancelled one."""
+    base = vote_id = f"{meeting_id}-{seat_id}"
+    n = 1
+    while (vote := load(ctx, vote_id)) is not None:
+        if vote.status != CANCELLED:
+            return vote, vote_id
+        n += 1
+        vote_id = f"{base}-{n}"
+    return None, vote_id
+
+
 ELECTION_TITLE = N_("Election: {seat}")
 ELECTION_TEXT = N_(
     "{meeting}, election: {seat}. Places to fill: {places}. The candidates and their statements:"
@@ -347,6 +366,9 @@ def create_election(
         raise NominationProblem(
             f"nominations for {meeting_id} must close before the election is created"
         )
+    held, vote_id = _election_of(ctx, meeting_id, seat_id)
+    if held is not None:
+        raise NominationProblem(f"the election for {seat_id} is {held.id}, {held.status} already")
     rows = [n for n in store.of_meeting(ctx.db, meeting_id) if n["seat_id"] == seat_id]
     waiting = [n["member_id"] for n in rows if n["status"] == "nominated"]
     if waiting:
@@ -384,10 +406,12 @@ def create_election(
                 meeting=found.meeting.title, seat=seat.title, places=seat.places
             )
         ]
-        lines += [f"\n{quoted(o.name)}\n{quoted(o.statement)}" for o in options]
+        # Not quoted(): the explanation is stored, and the console and the member's page
+        # show it as it is (escaped, as every vote's explanation is).
+        lines += [f"\n{o.name}\n{o.statement}" for o in options]
         explanation[language] = "\n".join(lines)
     definition = VoteDefinition(
-        id=f"{meeting_id}-{seat_id}",
+        id=vote_id,
         title=Local(title),
         explanation=Local(explanation),
         method="stv" if method == "stv" else "single",

@@ -17,6 +17,7 @@ from handlers.members.identity import member_for
 from handlers.messages import Text, unquoted
 from handlers.settings import Organisation, Policy
 from handlers.votes.admin import close_vote, published_result
+from handlers.votes.cancel import cancel_vote
 from handlers.votes.state import load
 from surveys.meetings.definitions import AgendaItem, Meeting, Seat
 from tests.handlers.votes.test_votes import Kit
@@ -210,6 +211,16 @@ def test_without_a_seconder_plurality_and_a_rejection_with_its_reason(tmp_path):
         )
         assert vote.definition.method == "single"  # plurality: one cross
         assert [o.name for o in vote.definition.options] == ["Lee Chen", "Pat Murphy"]
+        with pytest.raises(nominations.NominationProblem, match="is scheduled already"):
+            nominations.decide(kit.ctx, "agm-2027", "t3", None, True, "officer")
+        # Cancelled (say, a candidate left out by mistake): the candidates may change, and
+        # the election is held again under a new id.
+        cancel_vote(kit.ctx, vote.id, "A candidate was left out", "officer")
+        nominations.decide(kit.ctx, "agm-2027", "t3", None, True, "officer")
+        again = nominations.create_election(
+            kit.ctx, "agm-2027", "board", None, kit.ctx.now() + timedelta(days=3), "o"
+        )
+        assert again.id == "agm-2027-board-2" and len(again.definition.options) == 3
     finally:
         kit.ctx.db.close()
 
