@@ -153,7 +153,7 @@ def period_of(ctx: Context, meeting_id: str) -> dict[str, Any]:
     }
 
 
-def close_nominations(ctx: Context, meeting_id: str, actor: str = "scheduler") -> Iterator[Message]:
+def close_nominations(ctx: Context, meeting_id: str, actor: str = "scheduler") -> list[Message]:
     """Close the period now (once): unfinished nominations lapse; the council is told how
     many stand for each seat and what to do next."""
     found = stored(ctx, meeting_id)
@@ -169,7 +169,7 @@ def close_nominations(ctx: Context, meeting_id: str, actor: str = "scheduler") -
         f"{seat.title} {sum(n['seat_id'] == seat.id for n in standing)}"
         for seat in found.meeting.seats
     )
-    yield Message(
+    told = Message(
         Recipient.staff_council(),
         f"Nominations for {found.meeting.title} have closed. Nominated: {counts}. Confirm the "
         f"candidates: mutual-voice meeting candidates {meeting_id}",
@@ -177,6 +177,7 @@ def close_nominations(ctx: Context, meeting_id: str, actor: str = "scheduler") -
         quiet_hours=True,
         key=f"nominations:{meeting_id}:closed",
     )
+    return [told]
 
 
 def due_work(ctx: Context, now: datetime) -> Iterator[Message]:

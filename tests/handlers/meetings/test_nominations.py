@@ -10,9 +10,9 @@ from datetime import timedelta
 
 import pytest
 
+from bot.scheduler import collect_jobs
 from handlers.meetings import nominations
 from handlers.meetings.admin import create_meeting
-from handlers.meetings.nominate_chat import tick as nominations_tick
 from handlers.members.identity import member_for
 from handlers.messages import Text, unquoted
 from handlers.settings import Organisation, Policy
@@ -145,9 +145,11 @@ def test_chat_nominations_with_a_seconder_then_the_election_counted(kit):
     with pytest.raises(nominations.NominationProblem, match="are not closed"):
         nominations.decide(kit.ctx, "agm-2027", "t1", None, True, "officer")
     kit.ctx.clock.advance(days=7)
-    [closed] = list(nominations_tick(kit.ctx, kit.ctx.now()))
+    # The bot's scheduler runs the tick that closes nominations on time.
+    [job] = [job for job in collect_jobs(kit.ctx) if job.id == "nominations"]
+    [closed] = list(job.run(kit.ctx, kit.ctx.now()))
     assert closed.to.council and "Nominated: Board 2." in closed.text
-    assert list(nominations_tick(kit.ctx, kit.ctx.now())) == []
+    assert list(job.run(kit.ctx, kit.ctx.now())) == []
     statuses = {
         n["member_id"]: n["status"]
         for n in nominations.candidates(kit.ctx, "agm-2027")["seats"][0]["nominations"]
@@ -191,7 +193,7 @@ def test_without_a_seconder_plurality_and_a_rejection_with_its_reason(tmp_path):
         for member in ("t1", "t2", "t3"):
             [done] = stand(kit, member, "I will listen.")
             assert done.text.startswith("Your nomination for Board is in.")
-        list(nominations.close_nominations(kit.ctx, "agm-2027", "officer"))
+        nominations.close_nominations(kit.ctx, "agm-2027", "officer")
         assert kit.command("t4", "nominate")[0].text.startswith("There are no nominations")
         with pytest.raises(nominations.NominationProblem, match="give the reason"):
             nominations.decide(kit.ctx, "agm-2027", "t3", None, False, "officer")
