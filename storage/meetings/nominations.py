@@ -14,9 +14,6 @@ from sqlite_utils import Database
 
 from storage.timestamps import iso
 
-# A nomination still standing (or on its way to it): one per member and seat.
-ACTIVE = ("draft", "awaiting-seconder", "nominated", "confirmed")
-
 
 def open_period(db: Database, meeting_id: str, now: datetime, closes: datetime, actor: str) -> bool:
     """Open the meeting's nominations until `closes`; False if they were opened before."""
