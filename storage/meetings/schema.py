@@ -40,3 +40,50 @@ def m001_meetings(db: Database) -> None:
         )"""
     )
     db.execute("create index meeting_roll_member on meeting_roll (member_id)")
+
+
+@meetings_migrations()
+def m002_nominate28_nominations(db: Database) -> None:
+    """Nominations for a meeting's seats.
+
+    - `nomination_periods`: one per meeting: opened, due to close, closed.
+    - `meeting_nominations`: a member standing for a seat, their statement and where the
+      nomination stands (draft, awaiting-seconder, nominated, declined, withdrawn,
+      lapsed, confirmed, rejected with the officer's reason).
+    - `nomination_seconders`: the member named to second a nomination, and their answer
+      (apart, so that erasing a seconder leaves the nominee's row).
+    """
+    db.execute(
+        """create table nomination_periods (
+            meeting_id text primary key references meetings(meeting_id),
+            opened_at text not null,
+            closes_at text not null,
+            closed_at text,
+            opened_by text
+        )"""
+    )
+    db.execute(
+        """create table meeting_nominations (
+            nomination_id integer primary key,
+            meeting_id text not null references meetings(meeting_id),
+            seat_id text not null,
+            member_id text not null references members(member_id),
+            statement text not null default '',
+            status text not null,
+            reason text,
+            created_at text not null,
+            updated_at text not null,
+            unique (meeting_id, seat_id, member_id)
+        )"""
+    )
+    db.execute("create index meeting_nominations_member on meeting_nominations (member_id)")
+    db.execute(
+        """create table nomination_seconders (
+            nomination_id integer primary key,
+            member_id text not null references members(member_id),
+            asked_at text not null,
+            answer text,
+            answered_at text
+        )"""
+    )
+    db.execute("create index nomination_seconders_member on nomination_seconders (member_id)")

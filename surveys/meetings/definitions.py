@@ -21,8 +21,10 @@ _KEYS = {
     "online": False,
     "notice_given": False,
     "agenda": True,
+    "seats": False,
 }
 _ITEM_KEYS = {"title": True, "explanation": False, "resolution": False}
+_SEAT_KEYS = {"id": True, "title": True, "places": True, "constituencies": False}
 
 
 class MeetingError(ValueError):
@@ -37,6 +39,17 @@ class AgendaItem:
 
 
 @dataclass(frozen=True)
+class Seat:
+    """Places to be filled by election at the meeting (the board, a council). Members of
+    `constituencies` may stand and elect; empty: those the society's rules let vote."""
+
+    id: str
+    title: str
+    places: int
+    constituencies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Meeting:
     """A general meeting. `notice_given` is None when notice is given on creation."""
 
@@ -48,6 +61,10 @@ class Meeting:
     place: str = ""
     online: str = ""
     notice_given: date | None = None
+    seats: tuple[Seat, ...] = ()
+
+    def seat(self, seat_id: str) -> Seat | None:
+        return next((seat for seat in self.seats if seat.id == seat_id), None)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -60,6 +77,10 @@ class Meeting:
         fields = dict(data)
         fields["starts"] = datetime.fromisoformat(data["starts"])
         fields["agenda"] = tuple(AgendaItem(**item) for item in data["agenda"])
+        fields["seats"] = tuple(
+            Seat(**{**seat, "constituencies": tuple(seat["constituencies"])})
+            for seat in data.get("seats", ())
+        )
         given = data.get("notice_given")
         fields["notice_given"] = date.fromisoformat(given) if given else None
         return cls(**fields)
@@ -91,6 +112,7 @@ def parse_meeting(data: dict, source: str, timezone: str = "Europe/London") -> M
             )
         )
     return Meeting(
+        seats=_seats(table),
         id=table.ident("id"),
         title=table.text("title", 120),
         starts=_starts(table, timezone),
@@ -100,6 +122,28 @@ def parse_meeting(data: dict, source: str, timezone: str = "Europe/London") -> M
         online=online,
         notice_given=_day(table, "notice_given"),
     )
+
+
+def _seats(table: TomlTable) -> tuple[Seat, ...]:
+    raw = table.data.get("seats", [])
+    if not isinstance(raw, list) or len(raw) > 20:
+        table.fail(
+            "seats", "list the seats as up to 20 [[seats]] tables, each with id, title, places"
+        )
+    seats: list[Seat] = []
+    for n, item in enumerate(raw, start=1):
+        row = table.table(item, f"seats[{n}]")
+        row.expect_keys(_SEAT_KEYS)
+        seat = Seat(
+            id=row.ident("id"),
+            title=row.text("title", 80),
+            places=row.number("places", 1, 100),
+            constituencies=row.text_list("constituencies", 40, idents=True),
+        )
+        if any(other.id == seat.id for other in seats):
+            row.fail("id", f"{seat.id!r} is listed twice")
+        seats.append(seat)
+    return tuple(seats)
 
 
 def _starts(table: TomlTable, timezone: str) -> datetime:

@@ -50,3 +50,24 @@ def test_a_meeting_survives_storage_as_data():
 
     meeting = parse_meeting({**BASE, "notice_given": "2027-02-20"}, "m.toml")
     assert Meeting.from_dict(meeting.to_dict()) == meeting
+
+
+def test_seats_say_who_stands_and_elects_and_are_checked():
+    meeting = load_meeting_file(ROOT / "examples" / "meeting-agm.toml")
+    board = meeting.seat("board")
+    assert board is not None and (board.title, board.places) == ("Board", 3)
+    assert board.constituencies == ("tenant",)
+    assert meeting.from_dict(meeting.to_dict()) == meeting
+    assert parse_meeting(BASE, "m.toml").seats == ()
+    seat = {"id": "board", "title": "Board", "places": 3}
+    for change, message in [
+        ({"places": 0}, "m.toml: seats[1].places: must be between 1 and 100, not 0"),
+        ({"constituencies": "tenant"}, "m.toml: seats[1].constituencies: must be a list"),
+        ({"title": None}, "m.toml: seats[1].title: missing"),
+    ]:
+        data = {**BASE, "seats": [{k: v for k, v in {**seat, **change}.items() if v is not None}]}
+        with pytest.raises(MeetingError) as refused:
+            parse_meeting(data, "m.toml")
+        assert str(refused.value).startswith(message)
+    with pytest.raises(MeetingError, match=r"seats\[2\]\.id: 'board' is listed twice"):
+        parse_meeting({**BASE, "seats": [seat, seat]}, "m.toml")
