@@ -9,6 +9,7 @@ import click
 from bot.cli.output import emit_json
 from bot.cli.state import State, pass_state
 from handlers.meetings import admin
+from handlers.meetings import paper as paper_ballots
 from surveys.meetings.definitions import MeetingError, load_meeting_file
 
 
@@ -54,3 +55,46 @@ def show(state: State, meeting_id: str, as_json: bool) -> None:
         return
     for line in admin.describe(shown):
         click.echo(line)
+
+
+@meeting.command()
+@click.argument("meeting_id")
+@click.argument("csv_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--teller", default="", help="The teller who entered this file.")
+@click.option("--accept", "accept_teller", default="", help="Count this teller's entry as it is.")
+@click.option("--returning-officer", default="", help="Who accepts an entry (with --accept).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def paper(
+    state: State,
+    meeting_id: str,
+    csv_file: Path | None,
+    teller: str,
+    accept_teller: str,
+    returning_officer: str,
+    as_json: bool,
+) -> None:
+    """Enter paper or postal ballots (CSV: vote,member,choice,spoilt,origin) as a teller;
+    counted once a second teller's entry agrees, or the returning officer --accept's one."""
+    ctx = state.app.ctx
+    try:
+        if accept_teller:
+            done = paper_ballots.accept(ctx, meeting_id, accept_teller, returning_officer)
+        elif csv_file is None:
+            raise click.UsageError("give the tellers' CSV file, or --accept TELLER")
+        else:
+            try:
+                text = csv_file.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as error:
+                raise click.ClickException(f"{csv_file}: cannot read: {error}") from None
+            rows = paper_ballots.read_csv(ctx, meeting_id, text, str(csv_file))
+            done = paper_ballots.enter(ctx, meeting_id, teller, rows)
+    except admin.MeetingProblem as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        emit_json(done)
+    else:
+        for line in paper_ballots.describe(done):
+            click.echo(line)
+    if done["status"] == "differ":
+        raise SystemExit(1)
