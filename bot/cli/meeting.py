@@ -8,7 +8,7 @@ import click
 
 from bot.cli.output import emit_json
 from bot.cli.state import State, pass_state
-from handlers.meetings import admin
+from handlers.meetings import admin, declaration
 from handlers.meetings import paper as paper_ballots
 from surveys.meetings.definitions import MeetingError, load_meeting_file
 
@@ -98,3 +98,47 @@ def paper(
             click.echo(line)
     if done["status"] == "differ":
         raise SystemExit(1)
+
+
+@meeting.command()
+@click.argument("meeting_id")
+@click.option(
+    "--pdf", "pdf_file", type=click.Path(dir_okay=False, path_type=Path), help="Write a PDF."
+)
+@click.option(
+    "--markdown",
+    "markdown_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write Markdown to this file (else it is printed).",
+)
+@click.option("--returning-officer", default="", help="The returning officer who signs it off.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def declare(
+    state: State,
+    meeting_id: str,
+    pdf_file: Path | None,
+    markdown_file: Path | None,
+    returning_officer: str,
+    as_json: bool,
+) -> None:
+    """The declaration of results for each election and resolution of the meeting: the
+    electorate, turnout by origin, spoilt and refused ballots, results, STV stages."""
+    try:
+        declared = declaration.declare(state.app.ctx, meeting_id, returning_officer)
+    except admin.MeetingProblem as error:
+        raise click.ClickException(str(error)) from None
+    for target in (pdf_file, markdown_file):
+        if target is not None and not target.parent.resolve().is_dir():
+            raise click.ClickException(f"{target}: the folder {target.parent} does not exist")
+    if pdf_file is not None:
+        from bot.cli.declaration_pdf import write_pdf  # fpdf only when a PDF is asked for
+
+        write_pdf(declared, pdf_file)
+    text = declaration.markdown(declared)
+    if markdown_file is not None:
+        markdown_file.write_text(text, encoding="utf-8")
+    if as_json:
+        emit_json(declared)
+    elif markdown_file is None:
+        click.echo(text, nl=False)
