@@ -11,6 +11,7 @@ from bot.cli.state import State, pass_state
 from handlers.meetings import admin, declaration
 from handlers.meetings import paper as paper_ballots
 from surveys.meetings.definitions import MeetingError, load_meeting_file
+from surveys.wording import plural
 
 
 @click.group()
@@ -112,6 +113,11 @@ def paper(
     help="Write Markdown to this file (else it is printed).",
 )
 @click.option("--returning-officer", default="", help="The returning officer who signs it off.")
+@click.option(
+    "--tell-members",
+    is_flag=True,
+    help="Send every member on the roll the results, in their language.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
 def declare(
@@ -120,6 +126,7 @@ def declare(
     pdf_file: Path | None,
     markdown_file: Path | None,
     returning_officer: str,
+    tell_members: bool,
     as_json: bool,
 ) -> None:
     """The declaration of results for each election and resolution of the meeting: the
@@ -138,7 +145,16 @@ def declare(
     text = declaration.markdown(declared)
     if markdown_file is not None:
         markdown_file.write_text(text, encoding="utf-8")
+    if tell_members:
+        queued = state.app.postman.post(list(declaration.messages(state.app.ctx, declared))).queued
+        declared["messages_queued"] = queued
     if as_json:
         emit_json(declared)
-    elif markdown_file is None:
+        return
+    if markdown_file is None:
         click.echo(text, nl=False)
+    if tell_members:
+        click.echo(
+            f"{plural(declared['messages_queued'], 'result message')} queued "
+            "(members who can be reached, each once)."
+        )

@@ -10,12 +10,16 @@ reads a ballot beside a voter. Officer-facing, in the organisation's language (E
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from handlers import i18n
 from handlers.channels import NAMES
 from handlers.context import Context
+from handlers.i18n import N_
 from handlers.meetings.admin import show
+from handlers.messages import Message, Recipient
+from handlers.votes.results import headline_in
 from handlers.votes.state import CLOSED, METHOD_NAMES, Vote
 from storage.meetings import paper as paper_store
 from storage.votes import queries as votes
@@ -35,11 +39,7 @@ def declare(
     """The declaration as data (`meeting declare --json`); `MeetingProblem` if no meeting."""
     meeting = show(ctx, meeting_id)
     found = quorum(ctx, meeting_id) if quorum else None
-    items = [
-        _item(ctx, vote)
-        for vote in (Vote.from_row(row) for row in votes.all_votes(ctx.db))
-        if vote.definition.meeting == meeting_id
-    ]
+    items = [_item(ctx, vote) for vote in meeting_votes(ctx, meeting_id)]
     return {
         "meeting": meeting_id,
         "title": meeting["title"],
@@ -52,6 +52,12 @@ def declare(
         "returning_officer": returning_officer.strip(),
         "declared_at": ctx.now().isoformat(),
     }
+
+
+def meeting_votes(ctx: Context, meeting_id: str) -> list[Vote]:
+    """The votes put to the meeting, in the order they were created (as on the agenda)."""
+    found = (Vote.from_row(row) for row in votes.all_votes(ctx.db))
+    return sorted((v for v in found if v.definition.meeting == meeting_id), key=lambda v: v.short)
 
 
 def _item(ctx: Context, vote: Vote) -> dict[str, Any]:
@@ -244,3 +250,36 @@ def _escape(text: str) -> str:
     for mark in "\\`*_[]<>|#":
         text = text.replace(mark, "\\" + mark)
     return text
+
+
+RESULTS_TITLE = N_("Results: {meeting}")
+DECLARED = N_("The returning officer has declared the results of {meeting}:")
+FULL = N_("Ask the returning officer for the full declaration, with every count.")
+
+
+def messages(ctx: Context, declared: dict[str, Any]) -> Iterator[Message]:
+    """The declared results to every member on the roll, on their channel and in their
+    language (one text per language); the same key each time, so declaring again never
+    sends a member the results twice."""
+    by_vote = {vote.id: vote for vote in meeting_votes(ctx, declared["meeting"])}
+    texts: dict[str, tuple[str, str]] = {}
+    for row in paper_store.roll_readers(ctx.db, declared["meeting"]):
+        _ = i18n.for_row(ctx, row)
+        if _.language not in texts:
+            title = _.pick(declared["title"])
+            body = [_(DECLARED).format(meeting=title)]
+            for item in declared["items"]:
+                vote = by_vote.get(item["vote"])
+                if vote is not None and vote.result and "electorate" in item:
+                    body.append(f"• {_.pick(vote.title)}: {headline_in(vote.result, _)}")
+            body += ["", _(FULL)]
+            texts[_.language] = (_(RESULTS_TITLE).format(meeting=title), "\n".join(body))
+        title, text = texts[_.language]
+        yield Message(
+            to=Recipient.of(row["member_id"]),
+            title=title,
+            text=text,
+            quiet_hours=True,
+            key=f"meeting:{declared['meeting']}:declaration:{row['member_id']}",
+            language=_.language,
+        )

@@ -94,3 +94,15 @@ def mark_spoilt(
             [voted_on, origin, vote_id, member_id, NOT_YET, vote_id, iso(now)],
         ).rowcount
     )
+
+
+def roll_readers(db: Database, meeting_id: str) -> list[dict[str, Any]]:
+    """The meeting's roll with each member's language (an erased member is left out)."""
+    return list(
+        db.query(
+            "select r.member_id, m.language, m.language_chosen from meeting_roll r "
+            "join members m on m.member_id = r.member_id "
+            "where r.meeting_id = ? and m.erased_at is null order by r.member_id",
+            [meeting_id],
+        )
+    )

@@ -82,5 +82,10 @@ def test_tellers_enter_paper_ballots_and_the_declaration_is_made(folder):
     assert "Refused ballots: 2" in text and "Declared by the returning officer, Dee Officer" in text
     shown = json.loads(mv("meeting", "declare", "agm-2027", "--json").output)
     assert shown["items"][0]["refused"] == done["refused"]["agm"]
+    told = mv("meeting", "declare", "agm-2027", "--tell-members", "--markdown", "again.md")
+    # Of the roll of four, only t1 has a chat linked here (the others have no channel).
+    assert told.output == "1 result message queued (members who can be reached, each once).\n"
+    again = mv("meeting", "declare", "agm-2027", "--tell-members", "--markdown", "again.md")
+    assert again.output == "0 result messages queued (members who can be reached, each once).\n"
     missing = mv("meeting", "declare", "nope")
     assert missing.exit_code == 1 and "no meeting with id 'nope'" in missing.output

@@ -31,13 +31,15 @@ def declared(tmp_path_factory):
     )
     close_vote(ctx, "rules", "test")
     close_vote(ctx, "board", "test")
+    ctx.db.execute("update members set language_chosen = 'cy' where member_id = 'm2'")
     made = declaration.declare(ctx, AGM.id, "Dee Officer")
+    made["messages"] = {m.to.member_id: m for m in declaration.messages(ctx, made)}
     ctx.db.close()
     return made
 
 
 def test_each_vote_is_declared_with_its_origins_reasons_and_threshold(declared):
-    rules, board = sorted(declared["items"], key=lambda item: item["vote"], reverse=True)
+    rules, board = declared["items"]  # in the order they were put to the meeting
     assert rules["electorate"] == 8 and rules["voted"] == 7  # m1-m4 chat; m5, m6, m7 spoilt
     # Telegram 4, paper 2, post 1: each under the anonymity threshold of 5, so merged.
     assert rules["turnout_by_origin"] == {"other": 7}
@@ -53,6 +55,26 @@ def test_each_vote_is_declared_with_its_origins_reasons_and_threshold(declared):
     assert "Refused ballots: 2 (not on the meeting's roll: 1; the member had already" in text
     assert "| Stage | Action | Amber | Birch | Cedar | Dara | Non-transferable |" in text
     assert "Declared by the returning officer, Dee Officer" in text
+
+
+def test_every_member_on_the_roll_gets_the_results_in_their_language(declared):
+    sent = declared["messages"]
+    assert sorted(sent) == [f"m{n}" for n in range(1, 9)]
+    english, welsh = sent["m1"], sent["m2"]
+    assert english.title == "Results: Annual general meeting 2027"
+    rules, board = declared["items"]
+    assert english.text.splitlines() == [
+        "The returning officer has declared the results of Annual general meeting 2027:",
+        f"• Adopt the new rules: {rules['headline']}",
+        f"• Board: {board['headline']}",
+        "",
+        "Ask the returning officer for the full declaration, with every count.",
+    ]
+    assert welsh.language == "cy" and welsh.title == "Canlyniadau: Annual general meeting 2027"
+    assert welsh.text.startswith("Mae'r swyddog canlyniadau wedi cyhoeddi canlyniadau")
+    assert "• Board: Wedi'u hethol: Amber, Cedar." in welsh.text  # the headline in Welsh
+    assert "• Adopt the new rules: Penderfyniad" in welsh.text
+    assert english.key == "meeting:agm-2027:declaration:m1"
 
 
 def test_the_pdf_reads_as_the_declaration(declared, tmp_path):
