@@ -11,6 +11,7 @@ reads a ballot beside a voter. Officer-facing, in the organisation's language (E
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 from typing import Any
 
 from handlers import i18n
@@ -220,11 +221,12 @@ def _count_rows(count: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _figure(value: str) -> str:
-    """A stage's figure ("1234/5" fractions as decimals, two places)."""
-    if "/" in value:
-        top, bottom = value.split("/")
-        return f"{int(top) / int(bottom):,.2f}"
-    return value
+    """A stage's figure as stored ("49.00000", "12/5") in plain form: "49", "2.40"."""
+    try:
+        number = Fraction(value)
+    except (ValueError, ZeroDivisionError):
+        return value
+    return f"{int(number):,}" if number.denominator == 1 else f"{float(number):,.2f}"
 
 
 def markdown(declared: dict[str, Any]) -> str:

@@ -54,6 +54,8 @@ def test_each_vote_is_declared_with_its_origins_reasons_and_threshold(declared):
     assert "## Adopt the new rules (resolution, rules)" in text
     assert "Refused ballots: 2 (not on the meeting's roll: 1; the member had already" in text
     assert "| Stage | Action | Amber | Birch | Cedar | Dara | Non-transferable |" in text
+    # Amber: m2, m4 in chat; Birch: m5 on paper; Cedar: m3 in chat, m6 by post.
+    assert "| 1 | first preferences | 2 | 1 | 2 | 0 | 0 |" in text
     assert "Declared by the returning officer, Dee Officer" in text
 
 
