@@ -63,7 +63,8 @@ def show(state: State, meeting_id: str, as_json: bool) -> None:
 @click.argument("csv_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--teller", default="", help="The teller who entered this file.")
 @click.option("--accept", "accept_teller", default="", help="Count this teller's entry as it is.")
-@click.option("--returning-officer", default="", help="Who accepts an entry (with --accept).")
+@click.option("--discard", is_flag=True, help="Discard the entries waiting (enter them again).")
+@click.option("--returning-officer", default="", help="Who accepts or discards entries.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
 def paper(
@@ -72,14 +73,18 @@ def paper(
     csv_file: Path | None,
     teller: str,
     accept_teller: str,
+    discard: bool,
     returning_officer: str,
     as_json: bool,
 ) -> None:
     """Enter paper or postal ballots (CSV: vote,member,choice,spoilt,origin) as a teller;
-    counted once a second teller's entry agrees, or the returning officer --accept's one."""
+    counted once a second teller's entry agrees, or the returning officer --accept's one
+    (or --discard's them all, to be entered again)."""
     ctx = state.app.ctx
     try:
-        if accept_teller:
+        if discard:
+            done = paper_ballots.discard(ctx, meeting_id, returning_officer)
+        elif accept_teller:
             done = paper_ballots.accept(ctx, meeting_id, accept_teller, returning_officer)
         elif csv_file is None:
             raise click.UsageError("give the tellers' CSV file, or --accept TELLER")

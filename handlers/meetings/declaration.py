@@ -18,7 +18,7 @@ from handlers import i18n
 from handlers.channels import NAMES
 from handlers.context import Context
 from handlers.i18n import N_
-from handlers.meetings.admin import show
+from handlers.meetings.admin import MeetingProblem, show
 from handlers.messages import Message, Recipient
 from handlers.votes.results import headline_in
 from handlers.votes.state import CLOSED, METHOD_NAMES, Vote
@@ -39,6 +39,13 @@ def declare(
 ) -> dict[str, Any]:
     """The declaration as data (`meeting declare --json`); `MeetingProblem` if no meeting."""
     meeting = show(ctx, meeting_id)
+    waiting = list(paper_store.entries(ctx.db, meeting_id))
+    if waiting:
+        raise MeetingProblem(
+            f"paper ballots entered by {' and '.join(waiting)} are not counted yet: enter them "
+            f"again as a second teller, accept one entry (meeting paper {meeting_id} --accept "
+            f"TELLER), or discard them (meeting paper {meeting_id} --discard), then declare"
+        )
     found = quorum(ctx, meeting_id) if quorum else None
     items = [_item(ctx, vote) for vote in meeting_votes(ctx, meeting_id)]
     return {

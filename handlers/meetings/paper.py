@@ -237,6 +237,29 @@ def accept(ctx: Context, meeting_id: str, teller: str, officer: str) -> dict:
     return count(ctx, meeting_id, waiting[teller], f"{teller}, accepted by {officer.strip()}")
 
 
+def discard(ctx: Context, meeting_id: str, officer: str) -> dict:
+    """The returning officer discards every entry waiting (to be entered again)."""
+    meeting(ctx, meeting_id)
+    if not officer.strip():
+        raise MeetingProblem("--returning-officer: name the returning officer who discards them")
+    waiting = entries.entries(ctx.db, meeting_id)
+    entries.forget_entries(ctx.db, meeting_id)
+    audit.record(
+        ctx.db,
+        ctx.now(),
+        officer.strip(),
+        "meeting.paper.discard",
+        meeting_id,
+        entries=len(waiting),
+    )
+    return {
+        "meeting": meeting_id,
+        "status": "discarded",
+        "tellers": list(waiting),
+        "differences": [],
+    }
+
+
 def count(ctx: Context, meeting_id: str, rows: list[dict[str, Any]], by: str) -> dict:
     """Count agreed rows through the votes' store, in one transaction; the entries go."""
     row = meeting(ctx, meeting_id)
@@ -353,6 +376,9 @@ def describe(done: dict) -> list[str]:
             "papers and enter them again (or the returning officer accepts one entry):",
             *(f"  {line}" for line in done["differences"]),
         ]
+    if done["status"] == "discarded":
+        who = " and ".join(done["tellers"]) or "nobody"
+        return [f"Discarded the paper ballots waiting (entered by {who}); nothing was counted."]
     lines = [f"Counted the paper ballots entered by {done['by']}:"]
     for vote_id in sorted(done["counted"].keys() | done["spoilt"].keys() | done["refused"].keys()):
         lines.append(f"  {vote_id}: {plural(done['counted'].get(vote_id, 0), 'ballot')} counted")

@@ -44,6 +44,8 @@ def test_tellers_enter_paper_ballots_and_the_declaration_is_made(folder):
     assert "  vote agm, member t3: choice differ (line 3 of Ann's entry, line 3 of Bo's)" in (
         differ.output.splitlines()
     )
+    early = mv("meeting", "declare", "agm-2027")
+    assert early.exit_code == 1 and "entered by Ann and Bo are not counted yet" in early.output
     bad = mv(
         "meeting", "paper", "agm-2027", "ann.csv", "--accept", "Zed", "--returning-officer", "Dee"
     )

@@ -186,3 +186,18 @@ def test_paper_wins_cannot_replace_a_ballot_no_longer_linked_to_its_voter(tmp_pa
     assert done["refused"] == {"rules": {paper.ALREADY_UNLINKED: 1}}
     assert store.choice_counts(ctx.db, "rules") == [("against", 1)]
     ctx.db.close()
+
+
+def test_a_teller_is_named_and_waiting_entries_can_be_discarded(kit):
+    ctx = kit.ctx
+    rows = paper.read_csv(ctx, AGM.id, CSV, "a.csv")
+    with pytest.raises(MeetingProblem, match="--teller: name the teller"):
+        paper.enter(ctx, AGM.id, " ", rows)
+    paper.enter(ctx, AGM.id, "Ann", rows)
+    with pytest.raises(MeetingProblem, match="--returning-officer: name"):
+        paper.discard(ctx, AGM.id, "")
+    done = paper.discard(ctx, AGM.id, "Dee")
+    assert paper.describe(done) == [
+        "Discarded the paper ballots waiting (entered by Ann); nothing was counted."
+    ]
+    assert paper_store.entries(ctx.db, AGM.id) == {} and store.count_voters(ctx.db, "rules") == 0
