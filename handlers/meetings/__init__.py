@@ -2,8 +2,13 @@
 
 Entry points: `admin.create_meeting` checks a meeting against the rules (notice in
 clear days) and fixes the roll of eligible members on the notice date; `admin.show`
-is the meeting as the CLI and the console show it (roll, quorum, agenda).
-Modules: `admin`.
-Uses: `storage.meetings` for the meeting and its roll, `surveys.meetings` for the
+is the meeting as the CLI and the console show it (roll, quorum, agenda);
+`paper.enter` / `paper.accept` count tellers' paper ballots with the chat ones (one
+member counted once, the rules' `[paper] wins`); `declaration.declare` is the
+declaration of results (Markdown here, the PDF at the edge: bot/cli/declaration_pdf.py)
+and `declaration.messages` the results to each member in their language.
+Modules: `admin`, `paper`, `declaration`.
+Uses: `storage.meetings` for the meeting, its roll and paper entries, `storage.votes` (paper
+ballots enter the same store), `handlers.votes` (votes put to it), `surveys.meetings` for the
 meeting file, `surveys.rules` for the society's rules.
 """

@@ -160,6 +160,12 @@ class Rules:
                 "stv": "single transferable vote (STV).",
                 "plurality": "plurality: one cross, most votes wins.",
             }[self.elections.method],
+            "Paper ballots: where a member's paper or postal ballot and one by chat both "
+            "arrive, "
+            + {
+                "first": "the first to arrive counts and the other is refused.",
+                "paper": "the paper ballot counts (where the vote allows a change of mind).",
+            }[self.paper.wins],
             "Vote weights: "
             + (
                 ", ".join(f"{name} {plural(n, 'vote')} each" for name, n in self.weights)

@@ -15,6 +15,7 @@ from handlers.votes.admin import close_vote, create_vote
 from storage.meetings import paper as paper_store
 from storage.votes import queries as store
 from surveys.meetings.definitions import AgendaItem, Meeting
+from surveys.rules import RulesError, parse_rules
 from tests.handlers.votes.test_votes import CANDIDATES, Kit, definition, options
 from tests.helpers import START, make_context
 
@@ -201,3 +202,12 @@ def test_a_teller_is_named_and_waiting_entries_can_be_discarded(kit):
         "Discarded the paper ballots waiting (entered by Ann); nothing was counted."
     ]
     assert paper_store.entries(ctx.db, AGM.id) == {} and store.count_voters(ctx.db, "rules") == 0
+
+
+def test_the_rules_say_which_ballot_wins_in_plain_words():
+    base = RULES.replace('[paper]\nwins = "{wins}"\n', "")
+    assert parse_rules(base).paper.wins == "first"
+    assert "the first to arrive counts and the other is refused." in parse_rules(base).summary()[7]
+    assert parse_rules(RULES.format(wins="paper")).paper.wins == "paper"
+    with pytest.raises(RulesError, match="paper.wins"):
+        parse_rules(RULES.format(wins="chat"))
