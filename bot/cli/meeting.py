@@ -16,7 +16,7 @@ from surveys.wording import plural
 
 @click.group()
 def meeting() -> None:
-    """General meetings: create one by the society's rules (fixing its roll), and show it."""
+    """General meetings: create one by the society's rules (fixing its roll), show it, enter paper ballots and declare the results."""
 
 
 @meeting.command()

@@ -94,3 +94,13 @@ def test_the_commands_are_in_the_help():
     assert "paper" in shown and "declare" in shown
     for command in ("paper", "declare"):
         assert CliRunner().invoke(cli, ["meeting", command, "--help"]).exit_code == 0
+
+
+def test_a_vote_still_open_is_not_declared(tmp_path):
+    kit = meeting_kit(tmp_path)
+    declared = declaration.declare(kit.ctx, AGM.id, "")
+    text = declaration.markdown(declared)
+    assert text.count("Not declared: the vote is open.") == 2
+    assert "Declared by the returning officer, (not named)" in text
+    assert [m.to.member_id for m in declaration.messages(kit.ctx, declared)][:2] == ["m1", "m2"]
+    kit.ctx.db.close()
