@@ -106,3 +106,19 @@ def roll_readers(db: Database, meeting_id: str) -> list[dict[str, Any]]:
             [meeting_id],
         )
     )
+
+
+def forget_vote(db: Database, vote_id: str) -> None:
+    """A vote that stops taking ballots (closed, cancelled) leaves every entry waiting:
+    its rows name members beside their choices (an entry left with none goes)."""
+    db.execute(
+        """update paper_entries set rows = (
+            select json_group_array(json(value)) from json_each(paper_entries.rows)
+            where json_extract(value, '$.vote') != ?
+        )
+        where exists (
+            select 1 from json_each(paper_entries.rows) where json_extract(value, '$.vote') = ?
+        )""",
+        [vote_id, vote_id],
+    )
+    db.execute("delete from paper_entries where json_array_length(rows) = 0")

@@ -211,3 +211,21 @@ def test_the_rules_say_which_ballot_wins_in_plain_words():
     assert parse_rules(RULES.format(wins="paper")).paper.wins == "paper"
     with pytest.raises(RulesError, match="paper.wins"):
         parse_rules(RULES.format(wins="chat"))
+
+
+def test_a_vote_that_closes_leaves_no_row_of_it_in_the_entries_waiting(kit):
+    ctx = kit.ctx
+    paper.enter(ctx, AGM.id, "Ann", paper.read_csv(ctx, AGM.id, CSV, "a.csv"))
+    close_vote(ctx, "rules", "test")
+    [(teller, rows)] = paper_store.entries(ctx.db, AGM.id).items()
+    assert teller == "Ann" and {row["vote"] for row in rows} == {"board"} and len(rows) == 3
+    assert rows[0] == {
+        "line": 7,
+        "vote": "board",
+        "member": "m5",
+        "choice": "1,0",
+        "spoilt": "",
+        "origin": "paper",
+    }
+    close_vote(ctx, "board", "test")
+    assert paper_store.entries(ctx.db, AGM.id) == {}  # nothing waits to link a member
