@@ -10,13 +10,15 @@ import click
 
 from bot.cli.output import emit_json
 from bot.cli.state import State, pass_state
-from handlers.meetings import admin
+from handlers.meetings import admin, declaration
+from handlers.meetings import paper as paper_ballots
 from surveys.meetings.definitions import MeetingError, load_meeting_file
+from surveys.wording import plural
 
 
 @click.group()
 def meeting() -> None:
-    """General meetings: create one by the society's rules (fixing its roll), and show it."""
+    """General meetings: create one by the society's rules (fixing its roll), show it, enter paper ballots and declare the results."""
 
 
 @meeting.command()
@@ -140,6 +142,54 @@ def candidates(
 
 @meeting.command()
 @click.argument("meeting_id")
+@click.argument("csv_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--teller", default="", help="The teller who entered this file.")
+@click.option("--accept", "accept_teller", default="", help="Count this teller's entry as it is.")
+@click.option("--discard", is_flag=True, help="Discard the entries waiting (enter them again).")
+@click.option("--returning-officer", default="", help="Who accepts or discards entries.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def paper(
+    state: State,
+    meeting_id: str,
+    csv_file: Path | None,
+    teller: str,
+    accept_teller: str,
+    discard: bool,
+    returning_officer: str,
+    as_json: bool,
+) -> None:
+    """Enter paper or postal ballots (CSV: vote,member,choice,spoilt,origin) as a teller;
+    counted once a second teller's entry agrees, or the returning officer --accept's one
+    (or --discard's them all, to be entered again)."""
+    ctx = state.app.ctx
+    try:
+        if discard:
+            done = paper_ballots.discard(ctx, meeting_id, returning_officer)
+        elif accept_teller:
+            done = paper_ballots.accept(ctx, meeting_id, accept_teller, returning_officer)
+        elif csv_file is None:
+            raise click.UsageError("give the tellers' CSV file, or --accept TELLER")
+        else:
+            try:
+                text = csv_file.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as error:
+                raise click.ClickException(f"{csv_file}: cannot read: {error}") from None
+            rows = paper_ballots.read_csv(ctx, meeting_id, text, str(csv_file))
+            done = paper_ballots.enter(ctx, meeting_id, teller, rows)
+    except admin.MeetingProblem as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        emit_json(done)
+    else:
+        for line in paper_ballots.describe(done):
+            click.echo(line)
+    if done["status"] == "differ":
+        raise SystemExit(1)
+
+
+@meeting.command()
+@click.argument("meeting_id")
 @click.option("--seat", required=True, help="The seat to elect (its id in the meeting file).")
 @click.option(
     "--opens",
@@ -204,3 +254,62 @@ def _moment(text: str, option: str, zone: str) -> datetime:
             f"{text!r} is not a date and time like 2027-03-18T17:00", param_hint=option
         ) from None
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(zone))
+
+
+@meeting.command()
+@click.argument("meeting_id")
+@click.option(
+    "--pdf", "pdf_file", type=click.Path(dir_okay=False, path_type=Path), help="Write a PDF."
+)
+@click.option(
+    "--markdown",
+    "markdown_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write Markdown to this file (else it is printed).",
+)
+@click.option("--returning-officer", default="", help="The returning officer who signs it off.")
+@click.option(
+    "--tell-members",
+    is_flag=True,
+    help="Send every member on the roll the results, in their language.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def declare(
+    state: State,
+    meeting_id: str,
+    pdf_file: Path | None,
+    markdown_file: Path | None,
+    returning_officer: str,
+    tell_members: bool,
+    as_json: bool,
+) -> None:
+    """The declaration of results for each election and resolution of the meeting: the
+    electorate, turnout by origin, spoilt and refused ballots, results, STV stages."""
+    try:
+        declared = declaration.declare(state.app.ctx, meeting_id, returning_officer)
+    except admin.MeetingProblem as error:
+        raise click.ClickException(str(error)) from None
+    for target in (pdf_file, markdown_file):
+        if target is not None and not target.parent.resolve().is_dir():
+            raise click.ClickException(f"{target}: the folder {target.parent} does not exist")
+    if pdf_file is not None:
+        from bot.cli.declaration_pdf import write_pdf  # fpdf only when a PDF is asked for
+
+        write_pdf(declared, pdf_file)
+    text = declaration.markdown(declared)
+    if markdown_file is not None:
+        markdown_file.write_text(text, encoding="utf-8")
+    if tell_members:
+        queued = state.app.postman.post(list(declaration.messages(state.app.ctx, declared))).queued
+        declared["messages_queued"] = queued
+    if as_json:
+        emit_json(declared)
+        return
+    if markdown_file is None:
+        click.echo(text, nl=False)
+    if tell_members:
+        click.echo(
+            f"{plural(declared['messages_queued'], 'result message')} queued "
+            "(members who can be reached, each once)."
+        )

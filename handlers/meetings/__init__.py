@@ -6,8 +6,13 @@ is the meeting as the CLI and the console show it (roll, quorum, agenda);
 `nominations` runs the nomination period for the meeting's seats, the officer's
 confirmation of candidates and each seat's election vote; `nominate_chat` registers
 `/nominate`, the seconder's Yes/No and the tick closing nominations on time.
-Modules: `admin`, `nominations`, `nominate_chat`.
-Uses: `storage.meetings` for the meeting, its roll and nominations, `handlers.votes`
-for the election vote, `surveys.meetings` for the
+`paper.enter` / `paper.accept` count tellers' paper ballots with the chat ones (one
+member counted once, the rules' `[paper] wins`); `declaration.declare` is the
+declaration of results (Markdown here, the PDF at the edge: bot/cli/declaration_pdf.py)
+and `declaration.messages` the results to each member in their language.
+Modules: `admin`, `nominations`, `nominate_chat`, `paper`, `declaration`.
+Uses: `storage.meetings` for the meeting, its roll, nominations and paper entries,
+`storage.votes` (paper ballots enter the same store), `handlers.votes` (votes put to it,
+the election vote), `surveys.meetings` for the
 meeting file, `surveys.rules` for the society's rules.
 """

@@ -9,5 +9,6 @@ Modules: `state` (a vote and who may vote), `screens` (ballots as members see th
 `results` (counting and wording the result), `rules` (votes under the society's rules:
 thresholds, notice, the roll), `admin`, `cancel`, `chat`.
 Uses: `storage.votes` for the secret ballot, `surveys.votes` for definitions and tallies,
-`surveys.rules` for the society's rules.
+`surveys.rules` for the society's rules, `storage.meetings` to forget tellers' paper
+entries of a vote that closes or is cancelled.
 """

@@ -42,6 +42,7 @@ from handlers.votes.state import (
     when,
 )
 from storage import audit, close_leases, faults, secrecy
+from storage.meetings import paper as paper_entries
 from storage.timestamps import iso
 from storage.votes import queries as store
 from surveys.localised import Local
@@ -237,6 +238,7 @@ def start_closing(
     with ctx.db.atomic():
         if not store.mark_closed(ctx.db, vote_id, now):
             return iter(())
+        paper_entries.forget_vote(ctx.db, vote_id)  # tellers' rows naming its voters
         closed = _existing(ctx, vote_id)
         summary = tally_now(ctx, closed)
         with_channels(ctx, summary, store.voters_by_channel(ctx.db, vote_id))

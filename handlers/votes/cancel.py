@@ -19,6 +19,7 @@ from handlers.messages import Message, Recipient
 from handlers.votes.admin import VoteError
 from handlers.votes.state import OPEN, SCHEDULED, Vote, load
 from storage import audit, secrecy
+from storage.meetings import paper as paper_entries
 from storage.votes import queries as store
 from surveys.wording import plural
 
@@ -53,6 +54,7 @@ def cancel_vote(ctx: Context, vote_id: str, reason: str, actor: str) -> list[Mes
         voted = store.mark_cancelled(ctx.db, vote_id, now, reason)
         if voted is None:  # opened or closed a moment ago by the bot's tick: say so
             raise VoteError(f"{vote_id} has just changed; look again with: mutual-voice vote list")
+        paper_entries.forget_vote(ctx.db, vote_id)  # tellers' rows naming its voters
         audit.record(ctx.db, now, actor, "vote.cancel", vote_id, reason=reason, voted=voted)
     store.forget_secret(ctx.db, vote_id)
     secrecy.checkpoint(ctx.db)  # the deleted ballots' pages, still in the write-ahead log

@@ -43,7 +43,7 @@ def m001_meetings(db: Database) -> None:
 
 
 @meetings_migrations()
-def m002_nominate28_nominations(db: Database) -> None:
+def m002_nominations(db: Database) -> None:
     """Nominations for a meeting's seats.
 
     - `nomination_periods`: one per meeting: opened, due to close, closed.
@@ -87,3 +87,32 @@ def m002_nominate28_nominations(db: Database) -> None:
         )"""
     )
     db.execute("create index nomination_seconders_member on nomination_seconders (member_id)")
+
+
+@meetings_migrations()
+def m003_paper_ballots(db: Database) -> None:
+    # `paper_entries`: one teller's entry of a meeting's paper ballots, waiting for a
+    # second teller's to agree (or the returning officer to accept it); it names members
+    # beside their choices, as the papers' counterfoils do, so it is deleted as soon as
+    # it is counted (the seal at each vote's close rebuilds the file).
+    # `paper_counts`: spoilt and refused paper ballots per vote, as counts with the
+    # reason, never who.
+    db.execute(
+        """create table paper_entries (
+            meeting_id text not null references meetings(meeting_id),
+            teller text not null,
+            rows text not null,
+            entered_at text not null,
+            primary key (meeting_id, teller)
+        )"""
+    )
+    db.execute(
+        """create table paper_counts (
+            meeting_id text not null references meetings(meeting_id),
+            vote_id text not null,
+            kind text not null,
+            reason text not null,
+            n integer not null,
+            primary key (meeting_id, vote_id, kind, reason)
+        )"""
+    )

@@ -13,6 +13,7 @@ RESOLUTION_KINDS = ("ordinary", "special")
 ATTENDANCE = ("in-person", "online", "proxy")
 PROXY_HOLDERS = ("member", "chair")
 ELECTION_METHODS = ("stv", "plurality")
+PAPER_WINS = ("first", "paper")
 # The vote methods each election method allows (a vote listing [[candidates]] is an
 # election): plurality is one cross for one seat.
 ELECTION_VOTE_METHODS = {"stv": ("stv",), "plurality": ("single",)}
@@ -119,6 +120,13 @@ class Elections:
 
 
 @dataclass(frozen=True)
+class Paper:
+    # Which ballot counts when a member's paper (or postal) ballot and a ballot by chat
+    # both arrive: "first" (the one that came first; the other is refused) or "paper".
+    wins: str = "first"
+
+
+@dataclass(frozen=True)
 class Rules:
     """A society's rules for its general meetings and votes (the defaults: model rules)."""
 
@@ -130,6 +138,7 @@ class Rules:
     proxies: Proxies = field(default_factory=Proxies)
     nominations: Nominations = field(default_factory=Nominations)
     elections: Elections = field(default_factory=Elections)
+    paper: Paper = field(default_factory=Paper)
     # Votes per member by constituency; a constituency not named has 1. Empty: one
     # member, one vote.
     weights: tuple[tuple[str, int], ...] = ()
@@ -151,6 +160,12 @@ class Rules:
                 "stv": "single transferable vote (STV).",
                 "plurality": "plurality: one cross, most votes wins.",
             }[self.elections.method],
+            "Paper ballots: where a member's paper or postal ballot and one by chat both "
+            "arrive, "
+            + {
+                "first": "the first to arrive counts and the other is refused.",
+                "paper": "the paper ballot counts (where the vote allows a change of mind).",
+            }[self.paper.wins],
             "Vote weights: "
             + (
                 ", ".join(f"{name} {plural(n, 'vote')} each" for name, n in self.weights)

@@ -9,12 +9,14 @@ from pathlib import Path
 from surveys.rules.model import (
     ATTENDANCE,
     ELECTION_METHODS,
+    PAPER_WINS,
     PROXY_HOLDERS,
     RESOLUTION_KINDS,
     Elections,
     Eligibility,
     Nominations,
     Notice,
+    Paper,
     Proxies,
     Quorum,
     Resolutions,
@@ -34,6 +36,7 @@ _SECTIONS = {
     "nominations": False,
     "elections": False,
     "weights": False,
+    "paper": False,
 }
 _SHARE = re.compile(r"(more than|at least)\s+(\d{1,3}(?:\.\d+)?)\s*%", re.IGNORECASE)
 
@@ -77,6 +80,7 @@ def _rules(top: TomlTable) -> Rules:
         nominations=_nominations(section["nominations"]),
         elections=_elections(section["elections"]),
         weights=_weights(section["weights"]),
+        paper=_paper(section["paper"]),
     )
 
 
@@ -193,6 +197,11 @@ def _nominations(t: TomlTable) -> Nominations:
 def _elections(t: TomlTable) -> Elections:
     _expect(t, method=False)
     return Elections(t.choice("method", ELECTION_METHODS, "stv"))
+
+
+def _paper(t: TomlTable) -> Paper:
+    _expect(t, wins=False)
+    return Paper(t.choice("wins", PAPER_WINS, "first"))
 
 
 def _weights(t: TomlTable) -> tuple[tuple[str, int], ...]:
