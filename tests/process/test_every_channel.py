@@ -23,14 +23,17 @@ import html
 import json
 import logging
 import re
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from bot import logs
 from bot.app import App
 from bot.web.member_page import csrf_for
+from handlers.members import page_links
 from handlers.votes.admin import create_vote
 from storage import members, outbox
 from storage.pulses import queries as pulses
@@ -49,26 +52,34 @@ from tests.process.harness import (
     running,
     write_config,
 )
+from tests.process.test_generic_trace import Snapshot, gather, log_lines
 from tests.process.test_month import SURVEY, VOTE, VOTE_TITLE, london, says
 
 pytestmark = pytest.mark.slow
 
-TELEGRAM = {"t1": 5301, "t2": 5302, "t3": 5303, "d1": 5304}
-SMS = {"s1": "+447700900401", "s2": "+447700900402", "s3": "+447700900403", "d1": "+447700900404"}
-EMAIL = {"e1": "pat@homes.example", "e2": "lee@homes.example", "e3": "sam@homes.example"}
+TELEGRAM = {"tgk1w": 5301, "tgk2w": 5302, "tgk3w": 5303, "duk1w": 5304}
+SMS = {
+    "smk1w": "+447700900401",
+    "smk2w": "+447700900402",
+    "smk3w": "+447700900403",
+    "duk1w": "+447700900404",
+}
+EMAIL = {"emk1w": "pat@homes.example", "emk2w": "lee@homes.example", "emk3w": "sam@homes.example"}
 MEMBERS = [*dict.fromkeys([*TELEGRAM, *SMS, *EMAIL])]
 ROSTER = "member_id,name,email,constituency\n" + "".join(
     f"{m},Tenant {m},{EMAIL.get(m, '')},tenant\n" for m in MEMBERS
 )
+QUIETENED = ("httpx", "apscheduler", "aiohttp.access")  # bot/cli/__init__.py
 PUBLIC = "https://voice.riverside.example"
 LINK = re.compile(re.escape(PUBLIC) + r"/m/[\w-]+")
 RECEIPT = re.compile(r"\b[2-9A-Z]{4}-[2-9A-Z]{4}\b")
 # Who does what, and how: the vote (For, Against) and the check-in (a scale answer).
-VOTES = {"t1": "For", "t2": "Against", "d1": "For", "s1": "Against", "s2": "For",
-         "e1": "For", "e2": "Against"}  # fmt: skip
-ANSWERS = {"t1": "Agree", "t2": "Disagree", "d1": "Agree", "s1": "Strongly agree",
-           "s2": "Disagree", "e1": "Strongly disagree", "e2": "Agree"}  # fmt: skip
-# t3, s3 and e3 take part in nothing: the reminders' audience.
+VOTES = {"tgk1w": "For", "tgk2w": "Against", "duk1w": "For", "smk1w": "Against", "smk2w": "For",
+         "emk1w": "For", "emk2w": "Against"}  # fmt: skip
+ANSWERS = {"tgk1w": "Agree", "tgk2w": "Disagree", "duk1w": "Agree", "smk1w": "Strongly agree",
+           "smk2w": "Disagree", "emk1w": "Strongly disagree", "emk2w": "Agree"}  # fmt: skip
+# tgk3w, smk3w and emk3w take part in nothing: the reminders' audience. duk1w is on
+# Telegram and SMS.
 
 
 def sections(twilio: FakeTwilio, sms_port: int, relay: FakeSMTP, ca: Path, web: int) -> str:
@@ -115,6 +126,9 @@ class Closed:
     result: str = ""
     round_result: str = ""
     summary: dict = field(default_factory=dict)
+    db: bytes = b""
+    wal: bytes = b""
+    wire: dict[str, list[str]] = field(default_factory=dict)  # the bot's texts as they voted
     errors: list[str] = field(default_factory=list)
 
 
@@ -122,31 +136,41 @@ class Closed:
 def closed(tmp_path_factory: pytest.TempPathFactory) -> Closed:
     """One run of the bot, shared by the tests of this module."""
     folder = tmp_path_factory.mktemp("every-channel")
-    handler = _Capture()
     root = logging.getLogger()
-    saved = root.level
-    root.setLevel(logging.DEBUG)
-    root.addHandler(handler)
-    try:
-        outcome = asyncio.run(_run(folder))
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(saved)
-    outcome.log = "\n".join(handler.lines)
-    outcome.errors = no_tracebacks(handler.records)
+    saved = (root.handlers[:], root.level)
+    # Quietened as `mutual-voice -v` does; "mail.log" is the fake relay's (aiosmtpd's) own
+    # log, which is no part of the bot's: it writes down every line of every e-mail.
+    noisy = {n: logging.getLogger(n).level for n in (*QUIETENED, "mail.log")}
+    capture = _Capture()
+    with (folder / "bot.log").open("w", encoding="utf-8") as stream:
+        logs.configure(logging.DEBUG, "text", stream)  # as `mutual-voice -v run` logs
+        root.addHandler(capture)
+        for name in noisy:
+            logging.getLogger(name).setLevel(logging.WARNING)
+        try:
+            outcome = asyncio.run(_run(folder))
+        finally:
+            for handler in root.handlers[:]:
+                root.removeHandler(handler)
+            for handler in saved[0]:
+                root.addHandler(handler)
+            root.setLevel(saved[1])
+            for name, level in noisy.items():
+                logging.getLogger(name).setLevel(level)
+    outcome.log = (folder / "bot.log").read_text(encoding="utf-8")
+    outcome.errors = no_tracebacks(capture.records)
     return outcome
 
 
 class _Capture(logging.Handler):
+    """Every record, for the tracebacks."""
+
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.records: list[logging.LogRecord] = []
-        self.lines: list[str] = []
-        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append(record)
-        self.lines.append(self.format(record))
 
 
 class Members:
@@ -261,22 +285,22 @@ async def _take_part(bot, people: Members, session: aiohttp.ClientSession) -> No
     await bot.until(
         lambda: (
             all(says(bot.telegram_texts(u), "Repairs are done well") for u in TELEGRAM.values())
-            and all(len(people.texts(m)) >= 2 for m in ("s1", "s2", "s3"))
+            and all(len(people.texts(m)) >= 2 for m in ("smk1w", "smk2w", "smk3w"))
             and all(len(people.mails(m)) >= 2 for m in EMAIL)
         ),
         "the vote's announcement and the round's first question on every channel",
     )  # fmt: skip
-    assert people.texts("d1") == []  # d1 joined a chat app: the bot writes there
+    assert people.texts("duk1w") == []  # a chat app wins: the bot writes there
 
     # Telegram: buttons.
-    for member in ("t1", "t2", "d1"):
+    for member in ("tgk1w", "tgk2w", "duk1w"):
         user = TELEGRAM[member]
         await bot.press(user, ANSWERS[member])
         for label in ("Vote now", VOTES[member], "Confirm"):
             await bot.press(user, label)
 
     # SMS: the vote by numbers, the round by its page link.
-    for member in ("s1", "s2"):
+    for member in ("smk1w", "smk2w"):
         (announcement,) = [t for t in people.texts(member) if "New vote: " in t]
         (invitation,) = [t for t in people.texts(member) if "Tenant check-in" in t]
         assert announcement.startswith(f"New vote: {VOTE_TITLE}"), announcement
@@ -288,12 +312,13 @@ async def _take_part(bot, people: Members, session: aiohttp.ClientSession) -> No
         assert f"You are voting: {VOTES[member]}." in confirm, confirm
         thanks = await people.text(member, "1")
         assert RECEIPT.search(thanks), thanks
+        people.seen.wire[member] = [ballot, confirm, thanks]
         url = people.link(member, invitation)
         answered = await people.on_page(session, url, {"q-0": ANSWERS[member]})
         assert "You&#39;ve answered the Tenant check-in" in answered, answered
 
     # E-mail: both by the links in the e-mails.
-    for member in ("e1", "e2"):
+    for member in ("emk1w", "emk2w"):
         by_subject = dict(zip(people.subjects(member), people.mails(member), strict=True))
         vote_mail = by_subject[f"New vote: {VOTE_TITLE}"]
         (round_mail,) = [m for s, m in by_subject.items() if "New vote" not in s]
@@ -306,8 +331,8 @@ async def _take_part(bot, people: Members, session: aiohttp.ClientSession) -> No
         )
         assert "You&#39;ve answered the Tenant check-in" in answered, answered
 
-    # d1 voted on Telegram; by text they are told kindly that they have voted.
-    refused = await people.text("d1", "/vote rules-2027")
+    # duk1w voted on Telegram; by text they are told kindly that they have voted.
+    refused = await people.text("duk1w", "/vote rules-2027")
     assert "already voted" in refused, refused
     assert votes.count_voters(db, "rules-2027") == len(VOTES)
     await bot.until(lambda: outbox.waiting(db, "telegram") == 0, "the Telegram replies")
@@ -323,9 +348,9 @@ async def _remind_and_close(bot, people: Members, seen: Closed) -> None:
     await bot.at(london(3, 17))
     await bot.until(
         lambda: (
-            says(bot.telegram_texts(TELEGRAM["t3"])[before_tg["t3"]:], f"Reminder: {VOTE_TITLE}")
-            and sum(1 for t in people.texts("s3")[before_sms["s3"]:]) >= 2
-            and len(people.mails("e3")) >= before_mail["e3"] + 2
+            says(bot.telegram_texts(TELEGRAM["tgk3w"])[before_tg["tgk3w"]:], f"Reminder: {VOTE_TITLE}")
+            and sum(1 for t in people.texts("smk3w")[before_sms["smk3w"]:]) >= 2
+            and len(people.mails("emk3w")) >= before_mail["emk3w"] + 2
         ),
         "both reminders to those who have not taken part",
     )  # fmt: skip
@@ -333,17 +358,17 @@ async def _remind_and_close(bot, people: Members, seen: Closed) -> None:
         lambda: all(outbox.waiting(db, p) == 0 for p in ("telegram", "sms", "email")),
         "every reminder to go",
     )
-    t3 = bot.telegram_texts(TELEGRAM["t3"])[before_tg["t3"] :]
+    t3 = bot.telegram_texts(TELEGRAM["tgk3w"])[before_tg["tgk3w"] :]
     assert says(t3, "gentle reminder"), t3
-    for member in ("t1", "t2", "d1"):
+    for member in ("tgk1w", "tgk2w", "duk1w"):
         assert bot.telegram_texts(TELEGRAM[member])[before_tg[member] :] == [], member
-    for member in ("s1", "s2", "d1"):
+    for member in ("smk1w", "smk2w", "duk1w"):
         assert people.texts(member)[before_sms[member] :] == [], member
-    for member in ("e1", "e2"):
+    for member in ("emk1w", "emk2w"):
         assert people.mails(member)[before_mail[member] :] == [], member
-    s3 = people.texts("s3")[before_sms["s3"] :]
+    s3 = people.texts("smk3w")[before_sms["smk3w"] :]
     assert says(s3, f"Reminder: {VOTE_TITLE}") and len(s3) == 2, s3
-    e3 = people.subjects("e3")[before_mail["e3"] :]
+    e3 = people.subjects("emk3w")[before_mail["emk3w"] :]
     assert len(e3) == 2 and any(s.startswith(f"Reminder: {VOTE_TITLE}") for s in e3), e3
 
     # Friday: the round closes at 10:00, the vote at 17:00.
@@ -363,6 +388,10 @@ async def _remind_and_close(bot, people: Members, seen: Closed) -> None:
         lambda: all(outbox.waiting(db, p) == 0 for p in ("telegram", "sms", "email", "slack")),
         "the results to go",
     )
+    # The thief's copy, taken from the running server once the results have gone.
+    path = seen.folder / "mv.db"
+    wal = Path(f"{path}-wal")
+    seen.db, seen.wal = path.read_bytes(), wal.read_bytes() if wal.exists() else b""
     seen.result = next(t for t in bot.slack_texts(COUNCIL) if f"Result: {VOTE_TITLE}" in t)
     ((round_id,),) = db.execute("select id from pulse_rounds").fetchall()
     seen.round_result = repr(pulses.channel_turnout(db, pulses.get_round(db, round_id)))
@@ -386,3 +415,93 @@ def test_every_channel_is_counted_once_with_turnout_per_channel(closed: Closed) 
     ], line
     # The round's: SMS and e-mail members both answered on the page.
     assert closed.round_result == repr({"page": 4, "telegram": 3}), closed.round_result
+
+
+# ---------------------------------------------------------------------- the secrecy attack
+
+# Whose records are searched: every member who took part by SMS, e-mail or the page.
+TARGETS = ("smk1w", "smk2w", "emk1w", "emk2w", "duk1w")
+VOTE_LABELS = ("For", "Against", "Abstain")
+SCALE_LABELS = ("Strongly disagree", "Disagree", "Neither", "Strongly agree", "Agree")
+TOKEN = re.compile(rb"[A-Za-z0-9_-]{32}")
+
+
+def member_ids(closed: Closed) -> dict[str, list[bytes]]:
+    """Every identifier of each target, in the forms its bytes may take in a file: member
+    id, name, phone, e-mail address, Telegram chat id, and the page tokens they were sent."""
+    found = {}
+    for m in TARGETS:
+        forms = [m, f"Tenant {m}", *closed.tokens.get(m, [])]
+        forms += [x for x in (SMS.get(m), EMAIL.get(m)) if x]
+        if m in TELEGRAM:
+            forms.append(str(TELEGRAM[m]))
+        found[m] = [f.encode() for f in forms]
+    return found
+
+
+def choice_counts(blobs: list[bytes], labels: tuple[str, ...]) -> list[int]:
+    """How often each label stands in `blobs` as a word of its own (longest labels first,
+    so "Agree" is not counted inside "Strongly agree")."""
+    counts = [0] * len(labels)
+    for blob in blobs:
+        text = blob.decode("utf-8", "replace")
+        for n in sorted(range(len(labels)), key=lambda i: -len(labels[i])):
+            pattern = rf"(?<![\w-]){re.escape(labels[n])}(?![\w-])"
+            counts[n] += len(re.findall(pattern, text))
+            text = re.sub(pattern, " ", text)
+    return counts
+
+
+def test_no_record_pairs_a_member_with_their_choice(closed: Closed, tmp_path: Path) -> None:
+    """The closed file, its -wal and the log, as a thief would take them: nothing that
+    names an SMS, e-mail or page member (id, name, phone, address, page token) says what
+    they chose: no label of their choice stands beside them more than beside the others,
+    no receipt code of theirs is found, no token in the thief's hands unseals a receipt,
+    and no value of the file, tried as the vote's secret, makes a key of theirs."""
+    ids = member_ids(closed)
+    records = gather(Snapshot(0, closed.db, closed.wal), ids, tmp_path / "scratch")
+    in_log = log_lines(closed.log, ids)
+    assert records.tables > 20  # the whole schema was read
+    copy = sqlite3.connect(tmp_path / "scratch" / "copy.db")
+    ballots = dict(copy.execute("select receipt, choice from vote_ballots"))
+    assert len(ballots) == len(VOTES)  # the published ballot list, with receipt codes
+    sealed = [r for (r,) in copy.execute("select receipt from page_links") if r]
+    copy.close()
+
+    # Every string that could be a page token, anywhere in the thief's hands.
+    everything = closed.db + closed.wal + closed.log.encode()
+    tokens = {t.decode() for t in TOKEN.findall(everything)}
+    opened = [page_links.unseal(t, s) for t in tokens for s in sealed]
+    assert [r for r in opened if r] == [], "a token in the file opens a sealed receipt"
+    for m in ids:
+        for token in closed.tokens.get(m, []):
+            assert token.encode() not in everything, (m, "a page token is kept")
+        blobs = {
+            "rows": records.blobs["rows"][m],
+            "file": records.blobs["file"][m],
+            "wal": records.blobs["wal"][m],
+            "log": in_log[m],
+        }
+        for source, found in blobs.items():
+            for labels, truth in ((VOTE_LABELS, VOTES[m]), (SCALE_LABELS, ANSWERS[m])):
+                counts = choice_counts(found, labels)
+                mine, others = counts[labels.index(truth)], counts
+                assert mine <= min(o for n, o in enumerate(others) if labels[n] != truth), (
+                    m, source, truth, dict(zip(labels, counts, strict=True)))  # fmt: skip
+            receipts = [r for blob in found for r in RECEIPT.findall(blob.decode("latin-1"))]
+            assert not any(r in ballots for r in receipts), (m, source, receipts)
+        assert not records.keyed[m], (m, records.keyed[m])
+        # No row of what was chosen (ballots, answers, counts) names them.
+        named = {table for table, _before, _after in records.gaps[m]}
+        assert not {t for t in named if t.startswith(("vote_ballots", "pulse_answers"))}, named
+
+    # The attackers are not blind. The texts sent as the two texters voted (who chose
+    # differently) name their choices: each one's label stands out against the other's;
+    texted = {m: choice_counts([t.encode() for t in closed.wire[m]], VOTE_LABELS) for m in
+              ("smk1w", "smk2w")}  # fmt: skip
+    for m, other in (("smk1w", "smk2w"), ("smk2w", "smk1w")):
+        more = [a - b for a, b in zip(texted[m], texted[other], strict=True)]
+        assert more.index(max(more)) == VOTE_LABELS.index(VOTES[m]) and max(more) > 0, texted
+    # and a page token, from the member's mailbox, opens the receipt kept with its link.
+    found = {page_links.unseal(t, s) for t in closed.tokens["emk1w"] for s in sealed}
+    assert len(found - {None}) == 1 and (found - {None}).pop() in ballots
