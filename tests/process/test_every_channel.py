@@ -368,6 +368,7 @@ async def _remind_and_close(bot, people: Members, seen: Closed) -> None:
         assert people.mails(member)[before_mail[member] :] == [], member
     s3 = people.texts("smk3w")[before_sms["smk3w"] :]
     assert says(s3, f"Reminder: {VOTE_TITLE}") and len(s3) == 2, s3
+    assert says(s3, "A gentle reminder: the Tenant check-in is open until"), s3
     e3 = people.subjects("emk3w")[before_mail["emk3w"] :]
     assert len(e3) == 2 and any(s.startswith(f"Reminder: {VOTE_TITLE}") for s in e3), e3
 
