@@ -7,7 +7,8 @@ whatever the wall clock says: the process's day is Wednesday 2 to Friday 4 Decem
 A vote and a check-in round open. Telegram members press buttons; SMS members reply with
 a number to vote and follow the page link in the text for the round; e-mail members
 follow the links in their e-mails and vote and answer on the page over HTTP. A member on
-Telegram and SMS votes on Telegram and is refused by text. Reminders go only to those who
+Telegram and SMS votes on Telegram and is refused by text; a forged STOP is refused with
+no effect. Reminders go only to those who
 have not taken part, each on their own channel. At close every ballot and answer counts
 once, and the result shows turnout per channel. The log holds no error.
 
@@ -340,6 +341,10 @@ async def _take_part(bot, people: Members, session: aiohttp.ClientSession) -> No
 
 async def _remind_and_close(bot, people: Members, seen: Closed) -> None:
     db = bot.app.db
+    # A forged STOP for smk3w (not signed with the auth token) is refused and does nothing.
+    forged = people.twilio.inbound(SMS["smk3w"], "STOP")
+    assert await people.twilio.post(people.twilio.webhook_url, forged, signed_with="forged") == 403
+    assert members.unreachable(db) == []
     before_tg = {m: len(bot.telegram_texts(u)) for m, u in TELEGRAM.items()}
     before_sms = {m: len(people.texts(m)) for m in SMS}
     before_mail = {m: len(people.mails(m)) for m in EMAIL}
