@@ -8,9 +8,9 @@ A vote and a check-in round open. Telegram members press buttons; SMS members re
 a number to vote and follow the page link in the text for the round; e-mail members
 follow the links in their e-mails and vote and answer on the page over HTTP. A member on
 Telegram and SMS votes on Telegram and is refused by text; a forged STOP is refused with
-no effect. Reminders go only to those who
-have not taken part, each on their own channel. At close every ballot and answer counts
-once, and the result shows turnout per channel. The log holds no error.
+no effect. Reminders go only to those who have not taken part, each on their own channel.
+At close every ballot and answer counts once, and the result shows turnout per channel.
+The log holds no error.
 
 After the close, `test_no_record_pairs_a_member_with_their_choice` takes the database
 file, its -wal and the log as a thief would, and looks for a record that pairs an SMS,
