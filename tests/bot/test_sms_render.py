@@ -7,10 +7,11 @@ import dataclasses
 
 import pytest
 
-from bot.adapters.sms.render import render
+from bot.adapters.sms.render import OPEN_PAGE, render
 from bot.adapters.sms.segments import count
 from handlers import i18n
 from handlers.messages import Message, Option, Recipient, quoted
+from handlers.pulses.rounds import REMINDER
 from handlers.votes.admin import create_vote
 from handlers.votes.notices import _announcement
 from handlers.votes.screens import RESOLUTION_CHOICES
@@ -81,3 +82,20 @@ def test_without_a_link_a_long_list_is_numbered():
 def test_a_long_text_is_cut_at_twilios_1600_characters():
     rendered = render(Message(TO, ("A sentence of the newsletter. " * 40 + "\n\n") * 3), link)
     assert len(rendered.texts) == 3 and all(len(t) <= 1600 for t in rendered.texts)
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_a_linked_reminder_says_it_is_a_reminder(language):
+    _ = i18n.translator(language)
+    nudge = _(REMINDER).format(title=_("Tenant check-in"), closes="10:00 on Fri 4 Dec")
+    scale = tuple(Option(str(n), "pulse.a", f"7.0.{n}") for n in range(5))
+    text = f"{nudge}\n\nQuestion 1 of 1: Repairs are done well and on time."
+    message = Message(TO, text, title="Tenant check-in", choices=scale, flow="pulse:7",
+                      quiet_hours=True, language=language)  # fmt: skip
+    rendered = render(message, link)
+    (body,) = rendered.texts
+    assert rendered.linked and body == f"Tenant check-in\n{nudge}\n{_(OPEN_PAGE).format(link=LINK)}"
+    assert count(body).segments <= 2, count(body)
+    # A first paragraph too long to fit is left out whole, not cut mid-sentence.
+    long = dataclasses.replace(message, text=f"{nudge * 4}\n\n{text}")
+    assert render(long, link).texts == [f"Tenant check-in\n{_(OPEN_PAGE).format(link=LINK)}"]

@@ -70,7 +70,11 @@ def render(message: Message, link: Callable[[str], str | None]) -> Rendered:
         return Rendered([head])
     url = link(message.flow) if message.flow else None
     if url:
-        return Rendered([linked(title or text.split("\n")[0], url, _)], linked=True)
+        # The text's first paragraph says why this text came (a reminder's words, when a
+        # round closes): without it a reminder reads as the invitation again.
+        lead = text.split("\n\n")[0].strip() if title else ""
+        body = linked(title or text.split("\n")[0], url, _, lead=lead)
+        return Rendered([body], linked=True)
     if not choices:
         return Rendered(split(head))
     lines = (
@@ -92,9 +96,14 @@ def _short_list(message: Message, labels: list[str]) -> bool:
     )
 
 
-def linked(title: str, url: str, _: i18n.Translator, budget: int = INVITATION_SEGMENTS) -> str:
-    """The title (shortened to fit `budget` segments) and the page link."""
+def linked(
+    title: str, url: str, _: i18n.Translator, budget: int = INVITATION_SEGMENTS, lead: str = ""
+) -> str:
+    """The title, `lead` (whole, or left out if it does not fit), and the page link, in
+    `budget` segments (the title shortened if need be)."""
     tail = _(OPEN_PAGE).format(link=url)
+    if lead and segments(whole := f"{title}\n{lead}\n{tail}") <= budget:
+        return whole
     words = title.split()
     while words:
         text = f"{' '.join(words)}\n{tail}"
