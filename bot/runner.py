@@ -8,6 +8,7 @@ import importlib
 import logging
 import signal
 import time
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import TextIO
 
@@ -65,7 +66,41 @@ async def run_console(app: App, member_id: str | None, stdin: TextIO, out: TextI
     interactive = stdin.isatty()
     if interactive:
         out.write(f"You are {row['name']} ({member_id}). Type /help to begin; Ctrl-D to leave.\n\n")
-    await console.converse(stdin, sender, echo=not interactive, between=scheduler.run_due)
+    with ctrl_c_ends_the_session() as pressed:
+        await console.converse(
+            stdin, sender, echo=not interactive, between=scheduler.run_due, interrupted=pressed
+        )
+
+
+@contextlib.contextmanager
+def ctrl_c_ends_the_session() -> Iterator[Callable[[], bool]]:
+    """Ctrl-C ends the console session at once (as KeyboardInterrupt), whatever it is
+    doing. The handler cancels the session and notes the press, and the session looks at
+    the note between lines too: under load, a cancel that landed while the first messages
+    were being delivered was lost, and the session went on."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    pressed = False
+
+    def press() -> None:
+        nonlocal pressed
+        pressed = True
+        if task is not None:
+            task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, press)
+    except (ValueError, RuntimeError):  # not the main thread: Ctrl-C is not ours to take
+        yield lambda: False
+        return
+    try:
+        yield lambda: pressed
+    except asyncio.CancelledError:
+        if pressed:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
 
 
 def clock_watch(app: App) -> ClockWatch | None:

@@ -165,7 +165,12 @@ class Console:
             self.menu_ref = key
 
     async def converse(
-        self, stdin: TextIO, sender: Sender, echo: bool, between: Callable[[], object]
+        self,
+        stdin: TextIO,
+        sender: Sender,
+        echo: bool,
+        between: Callable[[], object],
+        interrupted: Callable[[], bool] = lambda: False,
     ) -> None:
         """Read lines until the input ends, handling each and printing what it causes.
 
@@ -174,13 +179,16 @@ class Console:
         by another command (`survey send`) is delivered now, and the sender's heartbeat
         tells `survey send --follow` so. A session that starts with nothing new to show
         shows what the member left waiting (a check-in's question), so a typed answer
-        answers it; anything new (a reply from the council) is the newest question instead."""
+        answers it; anything new (a reply from the council) is the newest question instead.
+        `interrupted` says Ctrl-C was pressed: the session ends at once."""
         between()  # what is due first (a check-in's invitation), so it is not shown twice
         if not await sender.drain():
             self.come_back()
         while True:
             typed = asyncio.ensure_future(next_line(stdin))
             while True:
+                if interrupted():  # Ctrl-C (bot/runner.py), even if its cancel went astray
+                    raise KeyboardInterrupt
                 between()
                 outbox.beat(sender.db, sender.platform, sender.clock())
                 await sender.drain()
