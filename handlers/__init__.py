@@ -5,6 +5,8 @@ from __future__ import annotations
 from handlers import guide, home, housekeeping
 from handlers.console import signin as console
 from handlers.digests import scheduled as digests
+from handlers.meetings import attendance as meeting_attendance
+from handlers.meetings import notice as meeting_notice
 from handlers.members import languages, mydata, onboarding, profile
 from handlers.members import settings as member_settings
 from handlers.pulses import chat as pulses
@@ -29,6 +31,8 @@ MODULES = (
     languages,
     mydata,
     votes,
+    meeting_notice,
+    meeting_attendance,
     tiers,
     digests,
     console,

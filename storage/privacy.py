@@ -34,6 +34,7 @@ MEMBER_TABLES: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("vote_voters", "member_id", ("member_id",)),  # "has voted" stays for turnout; the name goes
     ("vote_drafts", "member_id", DELETE),
     ("meeting_roll", "member_id", ("member_id",)),  # the roll's size stays; the name goes
+    ("meeting_attendance", "member_id", ("member_id",)),  # attendance counts stay; names go
     ("member_roles", "member_id", DELETE),  # tiers: roles, groups, interest, nudges
     ("member_groups", "member_id", DELETE),
     ("tier_interest", "member_id", DELETE),

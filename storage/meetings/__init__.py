@@ -1,3 +1,4 @@
 """General meetings in SQL: `schema` (the meetings' migration set) and `queries` (a
-meeting, and its roll of eligible members fixed on the notice date).
+meeting, its roll of eligible members fixed on the notice date, and its members'
+replies to the notice and check-ins).
 """

@@ -65,3 +65,88 @@ def roll_sizes(db: Database, meeting_id: str) -> dict[str, int]:
             [meeting_id],
         ).fetchall()
     )
+
+
+def readers(
+    db: Database, meeting_id: str, after: str = "", limit: int = -1
+) -> list[dict[str, Any]]:
+    """Members on the roll with their time zone and language (the notice's fan-out), by
+    member id, the `limit` after `after`."""
+    return list(
+        db.query(
+            "select m.member_id, m.timezone, m.language, m.language_chosen from meeting_roll r "
+            "join members m on m.member_id = r.member_id "
+            "where r.meeting_id = ? and r.member_id > ? and m.erased_at is null "
+            "order by r.member_id limit ?",
+            [meeting_id, after, limit],
+        )
+    )
+
+
+def on_roll(db: Database, meeting_id: str, member_id: str) -> bool:
+    return (
+        db.execute(
+            "select 1 from meeting_roll where meeting_id = ? and member_id = ?",
+            [meeting_id, member_id],
+        ).fetchone()
+        is not None
+    )
+
+
+def set_rsvp(db: Database, meeting_id: str, member_id: str, rsvp: str, at: datetime) -> None:
+    """Record (or change) a member's reply to the notice."""
+    with db.atomic():
+        db.execute(
+            "insert into meeting_attendance (meeting_id, member_id, rsvp, rsvp_at) "
+            "values (?, ?, ?, ?) on conflict (meeting_id, member_id) "
+            "do update set rsvp = excluded.rsvp, rsvp_at = excluded.rsvp_at",
+            [meeting_id, member_id, rsvp, iso(at)],
+        )
+
+
+def check_in(
+    db: Database, meeting_id: str, member_id: str, present: str, at: datetime, by: str
+) -> str | None:
+    """Record a member as present (in-person or online); returns how they were already
+    checked in (nothing changes then), or None for a first check-in."""
+    with db.atomic():
+        row = db.execute(
+            "select present from meeting_attendance where meeting_id = ? and member_id = ?",
+            [meeting_id, member_id],
+        ).fetchone()
+        if row and row[0]:
+            return row[0]
+        db.execute(
+            "insert into meeting_attendance (meeting_id, member_id, present, checked_in_at, "
+            "checked_in_by) values (?, ?, ?, ?, ?) on conflict (meeting_id, member_id) do "
+            "update set present = excluded.present, checked_in_at = excluded.checked_in_at, "
+            "checked_in_by = excluded.checked_in_by",
+            [meeting_id, member_id, present, iso(at), by],
+        )
+    return None
+
+
+def attendance(db: Database, meeting_id: str) -> dict[str, dict[str, int]]:
+    """{"rsvp": {reply: members}, "present": {how: members}} for one meeting."""
+    counts: dict[str, dict[str, int]] = {"rsvp": {}, "present": {}}
+    for column in counts:
+        counts[column] = dict(
+            db.execute(
+                f"select {column}, count(*) from meeting_attendance where meeting_id = ? "
+                f"and {column} is not null group by {column} order by {column}",
+                [meeting_id],
+            ).fetchall()
+        )
+    return counts
+
+
+def present(db: Database, meeting_id: str) -> list[str]:
+    """Members checked in (by member id): those a motion in the room is put to."""
+    return [
+        row[0]
+        for row in db.execute(
+            "select member_id from meeting_attendance where meeting_id = ? and present is not "
+            "null and member_id is not null order by member_id",
+            [meeting_id],
+        ).fetchall()
+    ]

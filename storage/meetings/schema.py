@@ -5,6 +5,10 @@
 - `meeting_roll`: the members eligible to vote at the meeting, fixed once on the notice
   date, with their constituency and the weight the rules give it. An erased member's
   row keeps its place in the count and loses the name (storage/privacy.py).
+- `meeting_attendance`: a member's reply to the notice (`rsvp`: in-person, online or
+  no) and their check-in (`present`: in-person or online, when and by whom: "self" in
+  chat, else the teller); an erased member's row keeps its count and loses the name.
+  Not secret: a meeting's attendance is a matter of record.
 """
 
 from __future__ import annotations
@@ -40,3 +44,21 @@ def m001_meetings(db: Database) -> None:
         )"""
     )
     db.execute("create index meeting_roll_member on meeting_roll (member_id)")
+
+
+@meetings_migrations()
+def m002_attend28_attendance(db: Database) -> None:
+    """A member's reply to the notice and their check-in, one row per member on the roll."""
+    db.execute(
+        """create table meeting_attendance (
+            meeting_id text not null references meetings(meeting_id),
+            member_id text references members(member_id),
+            rsvp text,
+            rsvp_at text,
+            present text,
+            checked_in_at text,
+            checked_in_by text,
+            unique (meeting_id, member_id)
+        )"""
+    )
+    db.execute("create index meeting_attendance_member on meeting_attendance (member_id)")

@@ -1,0 +1,193 @@
+"""Who is at a general meeting, and whether it is quorate.
+
+Members on the roll check in at the door (a teller: `meeting checkin`, or the console's
+form, by member id or the code on their invite letter) or in chat with /here, in person
+or online, from an hour before the meeting starts until `OPEN_FOR` after. A second
+check-in changes nothing. The quorum is the rules' `[quorum]` (a number or a share of
+the roll, whichever is more), counting only the kinds of attendance the rules' `counts`
+lists; proxies are counted by the caller (`by_proxy`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from handlers import i18n
+from handlers.context import Context
+from handlers.i18n import N_
+from handlers.meetings.notice import IN_PERSON, ONLINE, Stored, stored
+from handlers.members.invites import find_token_owner, typed_token
+from handlers.messages import Choice, Command, Message, Option, quoted, reply
+from handlers.router import Router
+from storage import audit
+from storage.meetings import queries as store
+from surveys.wording import plural
+
+EARLY = timedelta(hours=1)  # check-in opens this long before the start
+OPEN_FOR = timedelta(hours=8)  # and stays open this long after it
+HOW = {IN_PERSON: "in person", ONLINE: "online", "proxy": "by proxy"}
+HERE = {
+    IN_PERSON: N_("You're checked in to {title}, in the room. Welcome!"),
+    ONLINE: N_("You're checked in to {title}, online. Welcome!"),
+}
+ALREADY = N_("You're already checked in to {title}.")
+
+
+class CheckInProblem(Exception):
+    """A check-in that cannot be made; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Quorum:
+    needed: int
+    present: int  # members who count towards it
+
+    @property
+    def reached(self) -> bool:
+        return self.present >= self.needed
+
+
+def window(found: Stored) -> tuple[datetime, datetime]:
+    """When members may check in: from an hour before the start until `OPEN_FOR` after."""
+    starts = found.meeting.starts
+    return starts - EARLY, starts + OPEN_FOR
+
+
+def is_open(found: Stored, now: datetime) -> bool:
+    opens, closes = window(found)
+    return opens <= now < closes
+
+
+def check_in(ctx: Context, meeting_id: str, member_id: str, how: str, by: str) -> tuple[bool, str]:
+    """Check a member on the roll in (`how`: in-person or online). Returns (new, how they
+    are checked in): a second check-in is harmless and keeps the first."""
+    found = stored(ctx, meeting_id)
+    if found is None:
+        raise CheckInProblem(f"no meeting with id {meeting_id!r}")
+    if not store.on_roll(ctx.db, meeting_id, member_id):
+        raise CheckInProblem(
+            f"{member_id} is not on the roll of {meeting_id}: only members on the roll, "
+            "fixed on the notice date, are checked in"
+        )
+    now = ctx.now()
+    if not is_open(found, now):
+        opens, closes = window(found)
+        raise CheckInProblem(
+            f"check-in for {meeting_id} is open from {opens.isoformat()} to "
+            f"{closes.isoformat()}, not now"
+        )
+    before = store.check_in(ctx.db, meeting_id, member_id, how, now, by)
+    if before is None:
+        audit.record(ctx.db, now, by, "meeting.checkin", meeting_id, how=how)
+    return before is None, before or how
+
+
+def member_of_code(ctx: Context, code: str) -> str | None:
+    """The member an invite letter's code was issued to (the QR code's or the typed one)."""
+    token = typed_token(code)
+    return find_token_owner(ctx, token) if token else None
+
+
+def quorum(ctx: Context, found: Stored, by_proxy: int = 0) -> Quorum:
+    """The quorum by the meeting's rules; `by_proxy` members present by proxy."""
+    rule = found.rules.quorum
+    roll = sum(store.roll_sizes(ctx.db, found.meeting.id).values())
+    there = store.attendance(ctx.db, found.meeting.id)["present"]
+    counted = sum(n for how, n in there.items() if how in rule.counts)
+    if "proxy" in rule.counts:
+        counted += by_proxy
+    return Quorum(rule.needed(roll), counted)
+
+
+def summary(ctx: Context, meeting_id: str, by_proxy: int = 0) -> dict[str, Any]:
+    """RSVPs, attendance and the quorum, as `meeting show --json` adds them."""
+    found = stored(ctx, meeting_id)
+    if found is None:
+        raise CheckInProblem(f"no meeting with id {meeting_id!r}")
+    counts = store.attendance(ctx.db, meeting_id)
+    reached = quorum(ctx, found, by_proxy)
+    opens, closes = window(found)
+    return {
+        "rsvp": {k: counts["rsvp"].get(k, 0) for k in (IN_PERSON, ONLINE, "no")},
+        "present": {
+            IN_PERSON: counts["present"].get(IN_PERSON, 0),
+            ONLINE: counts["present"].get(ONLINE, 0),
+            "proxy": by_proxy,
+        },
+        "quorum": {
+            "needed": reached.needed,
+            "present": reached.present,
+            "reached": reached.reached,
+        },
+        "checkin_opens": opens.isoformat(),
+        "checkin_closes": closes.isoformat(),
+    }
+
+
+def describe(shown: dict[str, Any]) -> list[str]:
+    """RSVPs, attendance and the quorum in plain lines, for the command line."""
+    rsvp, there, q = shown["rsvp"], shown["present"], shown["quorum"]
+    return [
+        f"Replies: {rsvp[IN_PERSON]:,} coming in person, {rsvp[ONLINE]:,} online, "
+        f"{rsvp['no']:,} can't come.",
+        f"Present: {there[IN_PERSON]:,} in person, {there[ONLINE]:,} online, "
+        f"{there['proxy']:,} by proxy.",
+        f"Quorum: {'reached' if q['reached'] else 'not reached'}: "
+        f"{plural(q['present'], 'member')} counted of {q['needed']:,} needed.",
+    ]
+
+
+def _open_meetings(ctx: Context, member_id: str) -> list[Stored]:
+    """Meetings open for check-in now that this member is on the roll of."""
+    now, found = ctx.now(), []
+    for row in store.all_meetings(ctx.db):
+        meeting = stored(ctx, row["meeting_id"])
+        if (
+            meeting
+            and is_open(meeting, now)
+            and store.on_roll(ctx.db, row["meeting_id"], member_id)
+        ):
+            found.append(meeting)
+    return found
+
+
+def here_command(ctx: Context, event: Command) -> list[Message]:
+    """/here: the member checks in to the meeting open now, in the room or online."""
+    assert event.member is not None
+    _ = i18n.for_event(ctx, event)
+    meetings = _open_meetings(ctx, event.member.member_id)
+    if not meetings:
+        return [reply(event, _("There's no meeting you can check in to just now."))]
+    options = []
+    for found in meetings:
+        if found.meeting.place:
+            options.append(Option(_("I'm in the room"), "meeting.here", f"{found.meeting.id}:p"))
+        if found.meeting.online:
+            options.append(Option(_("I'm online"), "meeting.here", f"{found.meeting.id}:o"))
+    titles = ", ".join(quoted(found.meeting.title) for found in meetings)
+    text = _("Checking in to {title}: are you in the room or online?").format(title=titles)
+    return [reply(event, text, choices=options)]
+
+
+def on_here(ctx: Context, event: Choice) -> list[Message]:
+    """A check-in button: the member is checked in as they say."""
+    assert event.member is not None
+    _ = i18n.for_event(ctx, event)
+    meeting_id, _sep, letter = event.value.rpartition(":")
+    found = stored(ctx, meeting_id)
+    how = {"p": IN_PERSON, "o": ONLINE}.get(letter)
+    if found is None or how is None:
+        return [reply(event, _("That meeting is no longer on the calendar."))]
+    title = quoted(found.meeting.title)
+    try:
+        new, kept = check_in(ctx, meeting_id, event.member.member_id, how, "self")
+    except CheckInProblem:
+        return [reply(event, _("There's no meeting you can check in to just now."))]
+    return [reply(event, _(HERE[kept] if new else ALREADY).format(title=title), edit=True)]
+
+
+def register(router: Router) -> None:
+    router.command("here", N_("check in at a general meeting"), order=30)(here_command)
+    router.action("meeting.here")(on_here)
