@@ -1,0 +1,72 @@
+"""General meetings in the console: the list, and one meeting live (roll, replies to the
+notice, attendance, quorum) with the tellers' check-in form.
+
+The meeting's page refreshes itself (without JavaScript too, as the jobs' pages do), so
+the figures on a screen at the door stay current; a refresh is not the officer's
+activity (?auto=1). The check-in form calls the same `attendance.check_in` as the CLI.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.web.pages import actor, app_of, done, failed, render
+from handlers.meetings import admin, attendance
+from handlers.meetings.notice import IN_PERSON, ONLINE
+from storage.meetings import queries as store
+
+routes = web.RouteTableDef()
+REFRESH_SECONDS = 15
+
+
+@routes.get("/meetings")
+async def listing(request: web.Request) -> web.Response:
+    ctx = app_of(request).ctx
+    rows = [
+        {**row, "eligible": sum(store.roll_sizes(ctx.db, row["meeting_id"]).values())}
+        for row in store.all_meetings(ctx.db)
+    ]
+    return render(request, "meetings.html", rows=rows)
+
+
+@routes.get("/meetings/{meeting_id}")
+async def show(request: web.Request) -> web.Response:
+    ctx, meeting_id = app_of(request).ctx, request.match_info["meeting_id"]
+    try:
+        shown = admin.show(ctx, meeting_id)
+    except admin.MeetingProblem:
+        raise web.HTTPNotFound(text="No such meeting.") from None
+    return render(
+        request,
+        "meeting.html",
+        meeting=shown,
+        live=attendance.summary(ctx, meeting_id),
+        refresh=REFRESH_SECONDS,
+        counting=", ".join(attendance.HOW[kind] for kind in shown["quorum_counts"]),
+    )
+
+
+@routes.post("/meetings/{meeting_id}/checkin")
+async def checkin(request: web.Request) -> web.Response:
+    form = await request.post()
+    ctx, meeting_id = app_of(request).ctx, request.match_info["meeting_id"]
+    page = f"/meetings/{meeting_id}"
+    who = str(form.get("member", "")).strip()
+    if not who:
+        raise failed(request, page, "Not checked in: give the member's id or their letter's code.")
+    # A teller may type the member's id or the code on their letter (or scan its QR code).
+    member_id = (
+        who if store.on_roll(ctx.db, meeting_id, who) else attendance.member_of_code(ctx, who)
+    )
+    how = ONLINE if form.get("how") == ONLINE else IN_PERSON
+    try:
+        new, kept = attendance.check_in(ctx, meeting_id, member_id or who, how, actor(request))
+    except attendance.CheckInProblem as error:
+        raise failed(request, page, f"Not checked in: {error}.") from None
+    words = attendance.HOW[kept]
+    said = (
+        f"Checked in {member_id} ({words})."
+        if new
+        else f"{member_id} was already checked in ({words})."
+    )
+    raise done(request, page, said)
