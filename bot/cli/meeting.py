@@ -8,9 +8,11 @@ import click
 
 from bot.cli.output import emit_json
 from bot.cli.state import State, pass_state
-from handlers.meetings import admin, attendance
+from handlers.meetings import admin, attendance, motions
 from handlers.meetings.notice import IN_PERSON, ONLINE, notices
 from surveys.meetings.definitions import MeetingError, load_meeting_file
+from surveys.toml_reader import load_toml
+from surveys.votes.definitions import VoteDefinitionError, parse_vote
 
 
 @click.group()
@@ -102,3 +104,30 @@ def checkin(
         f"Quorum {'reached' if quorum['reached'] else 'not reached'}: "
         f"{quorum['present']:,} of {quorum['needed']:,} needed."
     )
+
+
+@meeting.command()
+@click.argument("meeting_id")
+@click.argument("toml_file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_state
+def motion(state: State, meeting_id: str, toml_file: Path) -> None:
+    """Put a resolution to the members checked in, now (see examples/motion-new-rules.toml);
+    refused while the meeting is not quorate. The chair closes it with `vote close`."""
+    app = state.app
+    ctx = app.ctx
+    found = attendance.stored(ctx, meeting_id)
+    if found is None:
+        raise click.ClickException(f"no meeting with id {meeting_id!r}")
+    try:
+        data = load_toml(toml_file, VoteDefinitionError)
+        # It closes when the chair says: a closing time in the file is not needed.
+        data.setdefault("closes", attendance.window(found)[1])
+        definition = parse_vote(data, str(toml_file), ctx.policy.organisation.timezone)
+        vote, ballots = motions.open_motion(ctx, meeting_id, definition, state.actor())
+    except VoteDefinitionError as error:
+        raise click.ClickException(str(error)) from None
+    except motions.MotionProblem as error:
+        raise click.ClickException(f"{toml_file}: {error}") from None
+    report = app.postman.post(ballots)
+    click.echo(motions.describe(ctx, vote))
+    click.echo(f"{report.queued:,} ballots sent to members in chat.")

@@ -150,3 +150,33 @@ def present(db: Database, meeting_id: str) -> list[str]:
             [meeting_id],
         ).fetchall()
     ]
+
+
+def present_members(db: Database, meeting_id: str) -> list[dict[str, Any]]:
+    """Members checked in, with their constituency (a motion's roll), by member id."""
+    return list(
+        db.query(
+            "select a.member_id, m.constituency, m.timezone, m.language, m.language_chosen "
+            "from meeting_attendance a "
+            "join members m on m.member_id = a.member_id "
+            "where a.meeting_id = ? and a.present is not null and m.erased_at is null "
+            "order by a.member_id",
+            [meeting_id],
+        )
+    )
+
+
+def add_motion(db: Database, row: dict[str, Any]) -> None:
+    db["meeting_motions"].insert(row)
+
+
+def motion(db: Database, vote_id: str) -> dict[str, Any] | None:
+    """The meeting a vote was put to in the room, or None for any other vote."""
+    rows = list(db["meeting_motions"].rows_where("vote_id = ?", [vote_id]))
+    return rows[0] if rows else None
+
+
+def motions(db: Database, meeting_id: str) -> list[dict[str, Any]]:
+    return list(
+        db["meeting_motions"].rows_where("meeting_id = ?", [meeting_id], order_by="opened_at")
+    )

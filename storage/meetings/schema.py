@@ -9,6 +9,8 @@
   no) and their check-in (`present`: in-person or online, when and by whom: "self" in
   chat, else the teller); an erased member's row keeps its count and loses the name.
   Not secret: a meeting's attendance is a matter of record.
+- `meeting_motions`: votes put to the meeting in the room (`meeting motion`): the
+  roll of each is the members checked in when it was opened (and, later, proxies).
 """
 
 from __future__ import annotations
@@ -62,3 +64,21 @@ def m002_attend28_attendance(db: Database) -> None:
         )"""
     )
     db.execute("create index meeting_attendance_member on meeting_attendance (member_id)")
+
+
+@meetings_migrations()
+def m003_attend28_motions(db: Database) -> None:
+    """Votes put to a meeting in the room: their roll is the members checked in then."""
+    db["meeting_motions"].create(
+        {
+            "vote_id": str,
+            "meeting_id": str,
+            "opened_at": str,
+            "opened_by": str,
+            "present": int,
+            "by_proxy": int,
+        },
+        pk="vote_id",
+        not_null={"meeting_id", "opened_at", "present"},
+        foreign_keys=[("meeting_id", "meetings", "meeting_id")],
+    )

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from bot.app import App
 from handlers.context import system_clock
 from handlers.members.invites import grouped, issue
 from tests.bot.test_vote_cli import folder, mv
-from tests.helpers import link, make_context
+from tests.helpers import ROOT, link, make_context
 
 __all__ = ["folder"]  # the fixture: a folder with a database and a roster of four
 
@@ -78,3 +79,45 @@ def test_create_gives_notice_then_tellers_check_members_in(folder):
     shown = json.loads(mv("meeting", "show", "egm", "--json").output)
     assert shown["present"] == {"in-person": 1, "online": 1, "proxy": 0}
     assert shown["quorum"] == {"needed": 2, "present": 2, "reached": True}
+
+
+def test_a_motion_is_put_to_a_quorate_meeting_and_the_chair_closes_it(folder, monkeypatch):
+    meeting_starting_soon(folder)
+    ctx = make_context(path=folder / "mutual-voice.db")
+    for member_id in ("t1", "t2"):
+        link(ctx, member_id)
+    ctx.db.close()
+    (folder / "motion.toml").write_text((ROOT / "examples" / "motion-new-rules.toml").read_text())
+    assert mv("meeting", "create", "egm.toml").exit_code == 0
+    early = mv("meeting", "motion", "egm", "motion.toml")
+    assert early.exit_code == 1 and "a motion is put to the meeting once it has started" in (
+        early.output
+    )
+    assert mv("meeting", "checkin", "egm", "--member", "t1").exit_code == 0
+
+    class Later(App):  # the meeting under way: forty minutes on
+        def __init__(self, *args, **kwargs) -> None:
+            later = datetime.now(UTC) + timedelta(minutes=40)
+            super().__init__(*args, **{**kwargs, "clock": lambda: later})
+
+    monkeypatch.setattr("bot.app.App", Later)
+    refused = mv("meeting", "motion", "egm", "motion.toml")
+    assert refused.exit_code == 1
+    assert "egm is not quorate: 1 member counted present, and the society's rules need 2." in (
+        refused.output
+    )
+    assert mv("meeting", "checkin", "egm", "--member", "t2", "--online").exit_code == 0
+    put = mv("meeting", "motion", "egm", "motion.toml")
+    assert put.exit_code == 0, put.output
+    assert put.output.splitlines() == [
+        "Put adopt-new-rules to the 2 members present: a special resolution, passed by at "
+        "least 75% of votes cast For. The chair closes it with: mutual-voice vote close "
+        "adopt-new-rules",
+        "2 ballots sent to members in chat.",
+    ]
+    closed = mv("vote", "close", "adopt-new-rules", "--yes")
+    assert closed.exit_code == 0, closed.output
+    assert closed.output.splitlines()[:2] == [
+        "Closed adopt-new-rules. Special resolution: no votes were cast, so it is not passed.",
+        "0 of 2 eligible members voted (0%).",  # the roll: the members present
+    ]
