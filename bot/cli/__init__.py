@@ -31,7 +31,7 @@ COMMANDS = {
     "rules": ("rules", "The society's rules file: check it and say it in plain words."),
     "meeting": (
         "meeting",
-        "General meetings: create one by the society's rules (fixing its roll), and show it.",
+        "General meetings: create one by the rules (roll and notice), show it live, check in, motions.",
     ),
     "survey": ("survey", "Pulse surveys: list them, send a round, close it, read the results."),
     "tiers": (

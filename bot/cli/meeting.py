@@ -17,8 +17,7 @@ from surveys.votes.definitions import VoteDefinitionError, parse_vote
 
 @click.group()
 def meeting() -> None:
-    """General meetings: create one by the society's rules (fixing its roll and giving notice),
-    show it with replies, attendance and quorum, check members in."""
+    """General meetings: create one by the rules (roll and notice), show it live, check in, motions."""
 
 
 @meeting.command()

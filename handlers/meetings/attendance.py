@@ -3,24 +3,28 @@
 Members on the roll check in at the door (a teller: `meeting checkin`, or the console's
 form, by member id or the code on their invite letter) or in chat with /here, in person
 or online, from an hour before the meeting starts until `OPEN_FOR` after. A second
-check-in changes nothing. The quorum is the rules' `[quorum]` (a number or a share of
-the roll, whichever is more), counting only the kinds of attendance the rules' `counts`
-lists; proxies are counted by the caller (`by_proxy`).
+check-in changes nothing. At the start, members who said they would come and have not
+checked in yet get the check-in buttons (`reminders`, once per meeting, at any hour).
+The quorum is the rules' `[quorum]` (a number or a share of the roll, whichever is
+more), counting only the kinds of attendance the rules' `counts` lists; proxies are
+counted by the caller (`by_proxy`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from handlers import i18n
 from handlers.context import Context
-from handlers.i18n import N_
+from handlers.i18n import N_, Translator
 from handlers.meetings.notice import IN_PERSON, ONLINE, Stored, stored
 from handlers.members.invites import find_token_owner, typed_token
-from handlers.messages import Choice, Command, Message, Option, quoted, reply
+from handlers.messages import Choice, Command, Message, Option, Recipient, quoted, reply
 from handlers.router import Router
+from handlers.schedule import PAUSE, Job, Pause
 from storage import audit
 from storage.meetings import queries as store
 from surveys.wording import plural
@@ -33,6 +37,9 @@ HERE = {
     ONLINE: N_("You're checked in to {title}, online. Welcome!"),
 }
 ALREADY = N_("You're already checked in to {title}.")
+CHECK_IN = N_(
+    "When you're there, in the room or online, tap a button to check in. You can also send /here."
+)
 
 
 class CheckInProblem(Exception):
@@ -139,6 +146,43 @@ def describe(shown: dict[str, Any]) -> list[str]:
     ]
 
 
+def here_options(found: Stored, _: Translator) -> list[Option]:
+    """The check-in buttons: in the room only if there is a place, online only if a link."""
+    options = []
+    if found.meeting.place:
+        options.append(Option(_("I'm in the room"), "meeting.here", f"{found.meeting.id}:p"))
+    if found.meeting.online:
+        options.append(Option(_("I'm online"), "meeting.here", f"{found.meeting.id}:o"))
+    return options
+
+
+def reminders(ctx: Context, now: datetime) -> Iterator[Message | Pause]:
+    """At a meeting's start, once: to members who said they would come and have not
+    checked in, the check-in buttons. At any hour: they asked to come."""
+    for row in store.all_meetings(ctx.db):
+        found = stored(ctx, row["meeting_id"])
+        if found is None or not found.meeting.starts <= now < window(found)[1]:
+            continue
+        if store.sent(ctx.db, found.meeting.id, "checkin"):
+            continue
+        for member in store.coming(ctx.db, found.meeting.id):
+            _ = i18n.for_row(ctx, member)
+            yield Message(
+                to=Recipient.of(member["member_id"]),
+                title=_("Starting now: {title}").format(title=quoted(found.meeting.title)),
+                text=_(CHECK_IN),
+                choices=tuple(here_options(found, _)),
+                key=f"meeting:{found.meeting.id}:checkin:{member['member_id']}",
+                language=_.language,
+            )
+        yield PAUSE  # posted before it is noted: a run cut short sends the rest next time
+        store.mark_sent(ctx.db, found.meeting.id, "checkin", now)
+
+
+def jobs(ctx: Context) -> list[Job]:
+    return [Job("meetings", reminders, description="check-in reminders as meetings start")]
+
+
 def _open_meetings(ctx: Context, member_id: str) -> list[Stored]:
     """Meetings open for check-in now that this member is on the roll of."""
     now, found = ctx.now(), []
@@ -160,12 +204,7 @@ def here_command(ctx: Context, event: Command) -> list[Message]:
     meetings = _open_meetings(ctx, event.member.member_id)
     if not meetings:
         return [reply(event, _("There's no meeting you can check in to just now."))]
-    options = []
-    for found in meetings:
-        if found.meeting.place:
-            options.append(Option(_("I'm in the room"), "meeting.here", f"{found.meeting.id}:p"))
-        if found.meeting.online:
-            options.append(Option(_("I'm online"), "meeting.here", f"{found.meeting.id}:o"))
+    options = [option for found in meetings for option in here_options(found, _)]
     titles = ", ".join(quoted(found.meeting.title) for found in meetings)
     text = _("Checking in to {title}: are you in the room or online?").format(title=titles)
     return [reply(event, text, choices=options)]

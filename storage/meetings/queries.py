@@ -180,3 +180,30 @@ def motions(db: Database, meeting_id: str) -> list[dict[str, Any]]:
     return list(
         db["meeting_motions"].rows_where("meeting_id = ?", [meeting_id], order_by="opened_at")
     )
+
+
+def coming(db: Database, meeting_id: str) -> list[dict[str, Any]]:
+    """Members who replied they would come (in person or online) and have not checked in."""
+    return list(
+        db.query(
+            "select m.member_id, m.timezone, m.language, m.language_chosen from "
+            "meeting_attendance a join members m on m.member_id = a.member_id "
+            "where a.meeting_id = ? and a.rsvp in ('in-person', 'online') and a.present is null "
+            "and m.erased_at is null order by a.member_id",
+            [meeting_id],
+        )
+    )
+
+
+def sent(db: Database, meeting_id: str, notice: str) -> bool:
+    found = db.execute(
+        "select 1 from meeting_notices where meeting_id = ? and notice = ?", [meeting_id, notice]
+    ).fetchone()
+    return found is not None
+
+
+def mark_sent(db: Database, meeting_id: str, notice: str, at: datetime) -> None:
+    db.execute(
+        "insert or ignore into meeting_notices (meeting_id, notice, sent_at) values (?, ?, ?)",
+        [meeting_id, notice, iso(at)],
+    )

@@ -11,6 +11,7 @@
   Not secret: a meeting's attendance is a matter of record.
 - `meeting_motions`: votes put to the meeting in the room (`meeting motion`): the
   roll of each is the members checked in when it was opened (and, later, proxies).
+- `meeting_notices`: what a meeting has sent once ("checkin": the reminder at its start).
 """
 
 from __future__ import annotations
@@ -81,4 +82,17 @@ def m003_attend28_motions(db: Database) -> None:
         pk="vote_id",
         not_null={"meeting_id", "opened_at", "present"},
         foreign_keys=[("meeting_id", "meetings", "meeting_id")],
+    )
+
+
+@meetings_migrations()
+def m004_attend28_meeting_notices(db: Database) -> None:
+    """What a meeting has sent once (the check-in reminder at its start), so it goes once."""
+    db.execute(
+        """create table meeting_notices (
+            meeting_id text not null references meetings(meeting_id),
+            notice text not null,
+            sent_at text not null,
+            primary key (meeting_id, notice)
+        )"""
     )

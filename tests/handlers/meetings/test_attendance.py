@@ -13,6 +13,7 @@ from handlers.meetings.admin import create_meeting
 from handlers.meetings.notice import notices
 from handlers.members.identity import member_for
 from handlers.messages import Choice, unquoted
+from handlers.schedule import Pause
 from handlers.settings import Organisation, Policy
 from surveys.meetings.definitions import AgendaItem, Meeting
 from tests.handlers.votes.test_votes import Kit
@@ -178,3 +179,26 @@ def test_proxies_count_when_the_rules_say(kit):
     assert found is not None
     assert attendance.quorum(kit.ctx, found, by_proxy=1).reached
     assert attendance.summary(kit.ctx, AGM.id, by_proxy=1)["present"]["proxy"] == 1
+
+
+def test_at_the_start_those_coming_get_the_check_in_buttons_once(kit):
+    give_notice(kit)
+    kit.press("t1", "I'll come in person")
+    kit.press("t2", "Bydda i'n ymuno")
+    kit.press("t3", "I can't come")
+    kit.ctx.clock.now = AGM.starts - timedelta(minutes=30)
+    attendance.check_in(kit.ctx, AGM.id, "t2", "online", "teller")  # here already
+    assert list(attendance.reminders(kit.ctx, kit.ctx.now())) == []  # not started yet
+    kit.ctx.clock.now = AGM.starts + timedelta(minutes=1)
+    drawn = list(attendance.reminders(kit.ctx, kit.ctx.now()))
+    messages = [m for m in drawn if not isinstance(m, Pause)]
+    assert [m.to.member_id for m in messages] == ["t1"]  # t2 is in, t3 is not coming
+    (reminder,) = messages
+    assert unquoted(reminder.title) == "Starting now: Annual general meeting 2027"
+    assert not reminder.quiet_hours  # they said they would come: at any hour
+    kit.postman.post(messages)
+    kit.last["t1"] = reminder
+    (done,) = kit.press("t1", "I'm in the room")
+    assert "in the room. Welcome!" in done.text
+    assert list(attendance.reminders(kit.ctx, kit.ctx.now())) == []  # once
+    assert [job.id for job in attendance.jobs(kit.ctx)] == ["meetings"]
