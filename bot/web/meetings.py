@@ -43,6 +43,7 @@ async def show(request: web.Request) -> web.Response:
         live=attendance.summary(ctx, meeting_id),
         refresh=REFRESH_SECONDS,
         counting=", ".join(attendance.HOW[kind] for kind in shown["quorum_counts"]),
+        motions=store.motions(ctx.db, meeting_id),
     )
 
 

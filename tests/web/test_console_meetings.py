@@ -12,9 +12,11 @@ import pytest
 from bot.app import App
 from bot.config import Settings
 from handlers.meetings.admin import create_meeting
+from handlers.meetings.motions import open_motion
 from handlers.members.invites import grouped, issue
 from handlers.settings import Admin, Organisation
 from surveys.meetings.definitions import AgendaItem, Meeting
+from tests.handlers.meetings.test_motions import MOTION
 from tests.helpers import START, add_members
 from tests.web.console_harness import OFFICER, served, signed_in
 
@@ -81,5 +83,10 @@ async def test_the_meeting_page_shows_quorum_live_and_checks_members_in(app, clo
         page = unescape(await (await client.get("/meetings/agm-2027")).text())
         assert "1 in person, 1 online, 0 by proxy" in page
         assert "<strong>Reached</strong>: 2 counted of 2 needed" in page
+        assert "None yet. Put one: <code>mutual-voice meeting motion agm-2027" in page
+        clock.now = AGM.starts
+        open_motion(app.ctx, AGM.id, MOTION, "chair")
+        page = unescape(await (await client.get("/meetings/agm-2027")).text())
+        assert '<a href="/votes/adopt">adopt</a>: put ' in page and " to 2 present</li>" in page
         missing = await client.get("/meetings/nope")
         assert missing.status == 404

@@ -202,3 +202,17 @@ def test_at_the_start_those_coming_get_the_check_in_buttons_once(kit):
     assert "in the room. Welcome!" in done.text
     assert list(attendance.reminders(kit.ctx, kit.ctx.now())) == []  # once
     assert [job.id for job in attendance.jobs(kit.ctx)] == ["meetings"]
+
+
+def test_an_erased_member_leaves_their_count_not_their_name(kit):
+    from storage.privacy import erase_member
+
+    give_notice(kit)
+    kit.press("t1", "I'll come in person")
+    kit.ctx.clock.now = AGM.starts
+    attendance.check_in(kit.ctx, AGM.id, "t1", "in-person", "teller")
+    erase_member(kit.ctx.db, "t1", kit.ctx.now())
+    summary = attendance.summary(kit.ctx, AGM.id)
+    assert summary["rsvp"]["in-person"] == 1 and summary["present"]["in-person"] == 1
+    rows = list(kit.ctx.db.query("select member_id from meeting_attendance"))
+    assert rows == [{"member_id": None}]
