@@ -12,6 +12,7 @@ counted by the caller (`by_proxy`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -92,9 +93,13 @@ def check_in(ctx: Context, meeting_id: str, member_id: str, how: str, by: str) -
 
 
 def member_of_code(ctx: Context, code: str) -> str | None:
-    """The member an invite letter's code was issued to (the QR code's or the typed one)."""
-    token = typed_token(code)
-    return find_token_owner(ctx, token) if token else None
+    """The member an invite letter's code was issued to: the code as printed, or the link
+    its QR code holds (a scanner types the link: the token is its last part)."""
+    for part in (code, *reversed(re.split(r"[=/?&#]", code.strip()))):
+        token = typed_token(part)
+        if token:
+            return find_token_owner(ctx, token)
+    return None
 
 
 def quorum(ctx: Context, found: Stored, by_proxy: int = 0) -> Quorum:
