@@ -233,5 +233,7 @@ def on_here(ctx: Context, event: Choice) -> list[Message]:
 
 
 def register(router: Router) -> None:
-    router.command("here", N_("check in at a general meeting"), order=30)(here_command)
+    # Not in the menu (WhatsApp's holds ten): the notice, the reminder at the start and
+    # the replies to an RSVP name it, when it is of use.
+    router.command("here")(here_command)
     router.action("meeting.here")(on_here)

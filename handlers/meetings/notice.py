@@ -81,7 +81,11 @@ def notice(ctx: Context, meeting: Meeting, row: dict) -> Message:
     for number, item in enumerate(meeting.agenda, start=1):
         kind = f" ({_(KINDS[item.resolution])})" if item.resolution else ""
         lines.append(f"{number}. {quoted(item.title)}{kind}")
-    lines += ["", _("Will you come? Tap a button to tell us.") + " " + _(CHANGE)]
+    lines += [
+        "",
+        _("Will you come? Tap a button to tell us.") + " " + _(CHANGE),
+        _("On the day, send /here when you arrive (or join online) to check in."),
+    ]
     return Message(
         to=Recipient.of(row["member_id"]),
         title=_("Notice of a general meeting: {title}").format(title=quoted(meeting.title)),
