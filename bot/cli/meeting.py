@@ -12,7 +12,7 @@ from handlers.meetings import admin, attendance, motions
 from handlers.meetings.notice import IN_PERSON, ONLINE, notices
 from surveys.meetings.definitions import MeetingError, load_meeting_file
 from surveys.toml_reader import load_toml
-from surveys.votes.definitions import VoteDefinitionError, parse_vote
+from surveys.votes.definitions import VoteDefinitionError
 
 
 @click.group()
@@ -114,14 +114,9 @@ def motion(state: State, meeting_id: str, toml_file: Path) -> None:
     refused while the meeting is not quorate. The chair closes it with `vote close`."""
     app = state.app
     ctx = app.ctx
-    found = attendance.stored(ctx, meeting_id)
-    if found is None:
-        raise click.ClickException(f"no meeting with id {meeting_id!r}")
     try:
         data = load_toml(toml_file, VoteDefinitionError)
-        # It closes when the chair says: a closing time in the file is not needed.
-        data.setdefault("closes", attendance.window(found)[1])
-        definition = parse_vote(data, str(toml_file), ctx.policy.organisation.timezone)
+        definition = motions.motion_file(ctx, meeting_id, data, str(toml_file))
         vote, ballots = motions.open_motion(ctx, meeting_id, definition, state.actor())
     except VoteDefinitionError as error:
         raise click.ClickException(str(error)) from None

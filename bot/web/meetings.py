@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.pages import actor, app_of, done, failed, render
-from handlers.meetings import admin, attendance
+from bot.web.pages import actor, app_of, done, failed, post_in_parts, render
+from handlers.meetings import admin, attendance, motions
 from handlers.meetings.notice import IN_PERSON, ONLINE
 from storage.meetings import queries as store
+from surveys.toml_reader import parse_toml
+from surveys.votes.definitions import VoteDefinitionError
 
 routes = web.RouteTableDef()
 REFRESH_SECONDS = 15
@@ -71,3 +73,33 @@ async def checkin(request: web.Request) -> web.Response:
         else f"{member_id} was already checked in ({words})."
     )
     raise done(request, page, said)
+
+
+@routes.post("/meetings/{meeting_id}/motion")
+async def motion(request: web.Request) -> web.Response:
+    """The chair puts a motion (its TOML file) to the members checked in, as `meeting motion`."""
+    form = await request.post()
+    app, meeting_id = app_of(request), request.match_info["meeting_id"]
+    page = f"/meetings/{meeting_id}"
+    file = form.get("file")
+    if not isinstance(file, web.FileField) or not file.filename:
+        raise failed(request, page, "Not put: choose the motion's file (TOML).")
+    try:
+        try:
+            text = file.file.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise VoteDefinitionError(
+                f"{file.filename}: not UTF-8 text: save it as UTF-8"
+            ) from None
+        data = parse_toml(text, file.filename, VoteDefinitionError)
+        definition = motions.motion_file(app.ctx, meeting_id, data, file.filename)
+        vote, ballots = motions.open_motion(app.ctx, meeting_id, definition, actor(request))
+    except (VoteDefinitionError, motions.MotionProblem) as error:
+        raise failed(request, page, f"Not put: {error}") from None
+    queued = await post_in_parts(app, ballots)
+    raise done(
+        request,
+        page,
+        f"Put {vote.id} to the members present: {queued} ballots sent. The chair closes it "
+        "from its page (below, under Motions).",
+    )

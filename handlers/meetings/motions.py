@@ -30,7 +30,7 @@ from storage import audit, members
 from storage.meetings import queries as meetings
 from storage.timestamps import iso
 from storage.votes import queries as votes
-from surveys.votes.definitions import VoteDefinition
+from surveys.votes.definitions import VoteDefinition, parse_vote
 from surveys.wording import plural
 
 
@@ -121,6 +121,16 @@ def open_motion(
     opened = load(ctx, vote.id)
     assert opened is not None
     return opened, [announcement(ctx, opened, row, quiet_hours=False) for row in present]
+
+
+def motion_file(ctx: Context, meeting_id: str, data: dict[str, Any], source: str) -> VoteDefinition:
+    """A motion's file (a parsed TOML vote file) checked as a vote: it needs no closing
+    time, as it closes when the chair says (or when check-in does)."""
+    found = stored(ctx, meeting_id)
+    if found is None:
+        raise MotionProblem(f"no meeting with id {meeting_id!r}")
+    data = {"closes": attendance.window(found)[1], **data}
+    return parse_vote(data, source, ctx.policy.organisation.timezone)
 
 
 def _roll(

@@ -7,17 +7,16 @@ import dataclasses
 from datetime import timedelta
 from html import unescape
 
+import aiohttp
 import pytest
 
 from bot.app import App
 from bot.config import Settings
 from handlers.meetings.admin import create_meeting
-from handlers.meetings.motions import open_motion
 from handlers.members.invites import grouped, issue
 from handlers.settings import Admin, Organisation
 from surveys.meetings.definitions import AgendaItem, Meeting
-from tests.handlers.meetings.test_motions import MOTION
-from tests.helpers import START, add_members
+from tests.helpers import START, add_members, link
 from tests.web.console_harness import OFFICER, served, signed_in
 
 RULES = """
@@ -38,6 +37,22 @@ AGM = Meeting(
 )
 
 
+MOTION_FILE = b"""
+id = "adopt"
+title = "Adopt the new rules"
+explanation = "That the society adopts the new rules."
+method = "resolution"
+resolution = "special"
+"""
+
+
+async def put(client, token: str, content: bytes):
+    form = aiohttp.FormData()
+    form.add_field("csrf", token)
+    form.add_field("file", content, filename="motion.toml")
+    return await client.post("/meetings/agm-2027/motion", data=form)
+
+
 @pytest.fixture
 def app(tmp_path, clock):
     (tmp_path / "rules.toml").write_text(RULES)
@@ -56,6 +71,8 @@ def app(tmp_path, clock):
 
 async def test_the_meeting_page_shows_quorum_live_and_checks_members_in(app, clock):
     (letter,) = issue(app.ctx, ["t2"], "test")
+    link(app.ctx, "t1")
+    link(app.ctx, "t2")
     clock.now = AGM.starts - timedelta(minutes=10)
     async with served(app) as client:
         token = await signed_in(client, app)
@@ -83,10 +100,14 @@ async def test_the_meeting_page_shows_quorum_live_and_checks_members_in(app, clo
         page = unescape(await (await client.get("/meetings/agm-2027")).text())
         assert "1 in person, 1 online, 0 by proxy" in page
         assert "<strong>Reached</strong>: 2 counted of 2 needed" in page
-        assert "None yet. Put one: <code>mutual-voice meeting motion agm-2027" in page
+        assert "<h2>Motions put in the room</h2>\n<p>None yet.</p>" in page
+        early = await put(client, token, MOTION_FILE)
+        assert "Not put: agm-2027 starts " in unescape(await early.text())
         clock.now = AGM.starts
-        open_motion(app.ctx, AGM.id, MOTION, "chair")
-        page = unescape(await (await client.get("/meetings/agm-2027")).text())
-        assert '<a href="/votes/adopt">adopt</a>: put ' in page and " to 2 present</li>" in page
+        put_ = unescape(await (await put(client, token, MOTION_FILE)).text())
+        assert "Put adopt to the members present: 2 ballots sent." in put_
+        assert '<a href="/votes/adopt">adopt</a>: put ' in put_ and " to 2 present</li>" in put_
+        again = unescape(await (await put(client, token, MOTION_FILE)).text())
+        assert "Not put: id: a vote 'adopt' already exists, open" in again
         missing = await client.get("/meetings/nope")
         assert missing.status == 404
