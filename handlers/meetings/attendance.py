@@ -26,6 +26,7 @@ from handlers.members.invites import find_token_owner, typed_token
 from handlers.messages import Choice, Command, Message, Option, Recipient, quoted, reply
 from handlers.router import Router
 from handlers.schedule import PAUSE, Job, Pause
+from handlers.votes.state import when
 from storage import audit
 from storage.meetings import queries as store
 from surveys.wording import plural
@@ -83,12 +84,12 @@ def check_in(ctx: Context, meeting_id: str, member_id: str, how: str, by: str) -
     if not is_open(found, now):
         opens, closes = window(found)
         raise CheckInProblem(
-            f"check-in for {meeting_id} is open from {opens.isoformat()} to "
-            f"{closes.isoformat()}, not now"
+            f"check-in for {meeting_id} is open from {when(ctx, opens)} to {when(ctx, closes)}, "
+            "not now"
         )
     before = store.check_in(ctx.db, meeting_id, member_id, how, now, by)
     if before is None:
-        audit.record(ctx.db, now, by, "meeting.checkin", meeting_id, how=how)
+        audit.record(ctx.db, now, by, "meeting.checkin", meeting_id, member=member_id, how=how)
     return before is None, before or how
 
 
