@@ -5,7 +5,9 @@ from __future__ import annotations
 from handlers import guide, home, housekeeping
 from handlers.console import signin as console
 from handlers.digests import scheduled as digests
+from handlers.meetings import attendance as meeting_attendance
 from handlers.meetings import nominate_chat as nominations
+from handlers.meetings import notice as meeting_notice
 from handlers.members import languages, mydata, onboarding, profile
 from handlers.members import settings as member_settings
 from handlers.pulses import chat as pulses
@@ -31,6 +33,8 @@ MODULES = (
     mydata,
     votes,
     nominations,
+    meeting_notice,
+    meeting_attendance,
     tiers,
     digests,
     console,

@@ -36,6 +36,7 @@ MEMBER_TABLES: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("meeting_roll", "member_id", ("member_id",)),  # the roll's size stays; the name goes
     ("meeting_nominations", "member_id", DELETE),  # their candidacy and statement go
     ("nomination_seconders", "member_id", DELETE),  # the nomination loses its seconder
+    ("meeting_attendance", "member_id", ("member_id",)),  # attendance counts stay; names go
     ("member_roles", "member_id", DELETE),  # tiers: roles, groups, interest, nudges
     ("member_groups", "member_id", DELETE),
     ("tier_interest", "member_id", DELETE),

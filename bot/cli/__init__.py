@@ -31,8 +31,8 @@ COMMANDS = {
     "rules": ("rules", "The society's rules file: check it and say it in plain words."),
     "meeting": (
         "meeting",
-        "General meetings: create one by the society's rules (fixing its roll), show it, "
-        "enter paper ballots and declare the results.",
+        "General meetings by the society's rules: create one (roll and notice), show it "
+        "live, check in, motions, nominations, paper ballots, the declaration.",
     ),
     "survey": ("survey", "Pulse surveys: list them, send a round, close it, read the results."),
     "tiers": (

@@ -40,6 +40,7 @@ NAV = (
     ("/members", "Members"),
     ("/pulses", "Pulses"),
     ("/votes", "Votes"),
+    ("/meetings", "Meetings"),
     ("/suggestions", "Suggestions"),
     ("/ladder", "Ladder"),
 )

@@ -14,6 +14,7 @@ from bot.web import (
     jobs,
     join_links,
     joining,
+    meetings,
     member_page,
     members,
     overview,
@@ -40,6 +41,7 @@ PAGES = (
     members,
     pulses,
     votes,
+    meetings,
     suggestions,
     jobs,
 )

@@ -15,6 +15,7 @@ work pauses after each page so that the bot answers members between them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from handlers import i18n
@@ -25,6 +26,7 @@ from handlers.quiet_hours import quiet_until
 from handlers.schedule import PAUSE, Pause
 from handlers.votes.results import message_text
 from handlers.votes.state import Vote, when
+from storage.meetings import queries as meetings
 from storage.votes import queries as store
 
 HOW = {
@@ -68,6 +70,12 @@ def _announcement(ctx: Context, vote: Vote, row: dict) -> Message:
         key=store.announcement_key(vote.id, row["member_id"]),
         language=_.language,
     )
+
+
+def announcement(ctx: Context, vote: Vote, row: dict, quiet_hours: bool = True) -> Message:
+    """The announcement to one member; without `quiet_hours` for a motion put to members
+    in the room, who vote there and then at any hour."""
+    return replace(_announcement(ctx, vote, row), quiet_hours=quiet_hours)
 
 
 def roll(ctx: Context, vote: Vote) -> Iterator[dict]:
@@ -117,6 +125,8 @@ def late_announcements(ctx: Context, vote: Vote) -> Iterator[Message | Pause]:
     matched, after it opened. Its outbox key is kept after housekeeping blanks its text,
     so nobody is told twice."""
     store.mark_swept(ctx.db, vote.id, ctx.now())
+    if meetings.motion(ctx.db, vote.id):  # put to those in the room: nobody else is told
+        return iter(())
     return _for_each(
         _waiting(ctx, vote, unannounced=True), lambda row: _announcement(ctx, vote, row)
     )

@@ -16,6 +16,7 @@ from handlers.context import Context
 from handlers.i18n import Translator
 from handlers.messages import Member
 from storage import members
+from storage.meetings import queries as meetings
 from storage.votes import queries as store
 from surveys.votes.definitions import VoteDefinition
 
@@ -136,6 +137,17 @@ def ineligible_reason(ctx: Context, vote: Vote, member: Member) -> str | None:
             groups=_list([i18n.named(ctx, _, group) for group in groups], _),
             constituency=i18n.named(ctx, _, member.constituency),
         )
+    # A motion put to a meeting in the room is for the members checked in when it opened.
+    if (
+        vote.definition.meeting
+        and vote.opened_at
+        and meetings.motion(ctx.db, vote.id)
+        and not store.on_roll(ctx.db, vote.id, member.member_id)
+    ):
+        return _(
+            "The vote on {title} is for the members checked in at the meeting when it was "
+            "put, so it isn't one you can vote in."
+        ).format(title=title)
     row = members.get(ctx.db, member.member_id)
     joined_by = vote.definition.roll_by(vote.opened_at) if vote.opened_at else None
     if joined_by and row and joined_by != vote.opened_at:

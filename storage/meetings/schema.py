@@ -5,6 +5,13 @@
 - `meeting_roll`: the members eligible to vote at the meeting, fixed once on the notice
   date, with their constituency and the weight the rules give it. An erased member's
   row keeps its place in the count and loses the name (storage/privacy.py).
+- `meeting_attendance`: a member's reply to the notice (`rsvp`: in-person, online or
+  no) and their check-in (`present`: in-person or online, when and by whom: "self" in
+  chat, else the teller); an erased member's row keeps its count and loses the name.
+  Not secret: a meeting's attendance is a matter of record.
+- `meeting_motions`: votes put to the meeting in the room (`meeting motion`): the
+  roll of each is the members checked in when it was opened (and, later, proxies).
+- `meeting_notices`: what a meeting has sent once ("checkin": the reminder at its start).
 """
 
 from __future__ import annotations
@@ -114,5 +121,54 @@ def m003_paper_ballots(db: Database) -> None:
             reason text not null,
             n integer not null,
             primary key (meeting_id, vote_id, kind, reason)
+        )"""
+    )
+
+
+@meetings_migrations()
+def m004_attendance(db: Database) -> None:
+    """A member's reply to the notice and their check-in, one row per member on the roll."""
+    db.execute(
+        """create table meeting_attendance (
+            meeting_id text not null references meetings(meeting_id),
+            member_id text references members(member_id),
+            rsvp text,
+            rsvp_at text,
+            present text,
+            checked_in_at text,
+            checked_in_by text,
+            unique (meeting_id, member_id)
+        )"""
+    )
+    db.execute("create index meeting_attendance_member on meeting_attendance (member_id)")
+
+
+@meetings_migrations()
+def m005_motions(db: Database) -> None:
+    """Votes put to a meeting in the room: their roll is the members checked in then."""
+    db["meeting_motions"].create(
+        {
+            "vote_id": str,
+            "meeting_id": str,
+            "opened_at": str,
+            "opened_by": str,
+            "present": int,
+            "by_proxy": int,
+        },
+        pk="vote_id",
+        not_null={"meeting_id", "opened_at", "present"},
+        foreign_keys=[("meeting_id", "meetings", "meeting_id")],
+    )
+
+
+@meetings_migrations()
+def m006_meeting_notices(db: Database) -> None:
+    """What a meeting has sent once (the check-in reminder at its start), so it goes once."""
+    db.execute(
+        """create table meeting_notices (
+            meeting_id text not null references meetings(meeting_id),
+            notice text not null,
+            sent_at text not null,
+            primary key (meeting_id, notice)
         )"""
     )

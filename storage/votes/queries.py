@@ -749,3 +749,36 @@ def save_draft(
 
 def delete_draft(db: Database, vote_id: str, member_id: str) -> None:
     db.execute("delete from vote_drafts where vote_id = ? and member_id = ?", [vote_id, member_id])
+
+
+def prepare_roll_of(
+    db: Database,
+    vote_id: str,
+    members: Mapping[str, int],
+    width: int,
+    keyed: bool,
+    make_receipt: Callable[[], str],
+) -> int:
+    """`prepare_roll` for a roll named member by member (a motion put to those present at
+    a meeting): `members` maps each member id to their ballot's weight. Returns its size."""
+    by_weight: dict[int, list[str]] = {}
+    for member_id, weight in members.items():
+        by_weight.setdefault(weight, []).append(member_id)
+    on_roll = 0
+    for weight, ids in sorted(by_weight.items()):
+        added = db.execute(
+            "insert or ignore into vote_voters (vote_id, member_id, voted_on) "
+            "select ?, value, ? from json_each(?) order by value",
+            [vote_id, NOT_YET, json.dumps(sorted(ids))],
+        ).rowcount
+        _add_slots(db, vote_id, added, width, keyed, make_receipt, weight)
+        on_roll += added
+    return on_roll
+
+
+def on_roll(db: Database, vote_id: str, member_id: str) -> bool:
+    """Whether the member has a row on the vote's roll (voted or not yet)."""
+    found = db.execute(
+        "select 1 from vote_voters where vote_id = ? and member_id = ?", [vote_id, member_id]
+    ).fetchone()
+    return found is not None

@@ -29,6 +29,23 @@ if (document.querySelector("[data-job-running]")) {
   next.searchParams.set("auto", "1");
   window.setTimeout(() => window.location.replace(next.href), 2000);
 }
+// A meeting's live figures (bot/web/meetings.py): refresh unless the teller is typing.
+const live = document.querySelector("[data-live]");
+if (live) {
+  const seconds = Number(live.getAttribute("data-live")) || 15;
+  const again = () => {
+    const typing = Array.from(document.querySelectorAll("form input[name=member]"))
+      .some((box) => box.value || box === document.activeElement);
+    if (typing) {
+      window.setTimeout(again, seconds * 1000);
+      return;
+    }
+    const next = new URL(window.location.href);
+    next.searchParams.set("auto", "1");
+    window.location.replace(next.href);
+  };
+  window.setTimeout(again, seconds * 1000);
+}
 // A form with mistakes: take the officer (and their screen reader) to the list of them.
 const summary = document.querySelector("[data-error-summary]");
 if (summary) {
