@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers import guide, home, housekeeping
 from handlers.console import signin as console
 from handlers.digests import scheduled as digests
+from handlers.meetings import chat as meetings
 from handlers.members import languages, mydata, onboarding, profile
 from handlers.members import settings as member_settings
 from handlers.pulses import chat as pulses
@@ -29,6 +30,7 @@ MODULES = (
     languages,
     mydata,
     votes,
+    meetings,
     tiers,
     digests,
     console,

@@ -34,6 +34,8 @@ MEMBER_TABLES: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("vote_voters", "member_id", ("member_id",)),  # "has voted" stays for turnout; the name goes
     ("vote_drafts", "member_id", DELETE),
     ("meeting_roll", "member_id", ("member_id",)),  # the roll's size stays; the name goes
+    ("meeting_proxies", "member_id", DELETE),  # their proxy ends
+    ("meeting_proxies", "holder_id", DELETE),  # and so do the proxies they held
     ("member_roles", "member_id", DELETE),  # tiers: roles, groups, interest, nudges
     ("member_groups", "member_id", DELETE),
     ("tier_interest", "member_id", DELETE),
@@ -118,7 +120,9 @@ def export_member(db: Database, member_id: str) -> dict[str, Any]:
     data: dict[str, Any] = {"member": member[0] if member else None}
     for table, column, _ in MEMBER_TABLES:
         if table in tables:
-            data[table] = list(db[table].rows_where(f"[{column}] = ?", [member_id]))
+            # a table may name a member in two columns (meeting_proxies): both kinds of row
+            rows = list(db[table].rows_where(f"[{column}] = ?", [member_id]))
+            data[table] = data.get(table, []) + rows
     data["conversations"] = list(
         db.query(
             "select c.* from conversations c join identities i on "

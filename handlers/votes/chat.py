@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_, Translator
+from handlers.meetings.chat import offers as proxy_offers
 from handlers.messages import Choice, Command, Message, Option, reply
 from handlers.router import ANYONE, OFFICER, Router
 from handlers.schedule import Job, Pause
@@ -70,7 +71,8 @@ def vote_command(ctx: Context, event: Command) -> list[Message]:
         if chosen is None:
             text = _("I can't find a vote called {name!r}. Type /vote to see yours.")
             return [reply(event, text.format(name=event.args))]
-        return ballots.show(ctx, event, chosen)
+        # A proxy holder casts the ballots of those they represent from here too.
+        return ballots.show(ctx, event, chosen) + proxy_offers(ctx, event, chosen)
     now = ctx.now()
     mine = [v for v in all_votes(ctx) if member.constituency in v.definition.constituencies]
     live = [
