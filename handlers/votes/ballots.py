@@ -185,7 +185,10 @@ def _confirm(ctx: Context, event: Choice) -> tuple[list[Message], str | None]:
         proxies.claim_own(ctx, vote, member.member_id, event.sender.platform)
     store.delete_draft(ctx.db, vote.id, member.member_id)
     cast = outcome in (store.CAST, store.REPLACED)
-    if cast:
+    if cast and over_proxy:
+        text = _("Thank you: your own vote replaces the one your proxy cast for you.")
+        text += "\n" + thanks(ctx, vote, member, receipt or "", False, _).partition("\n")[2]
+    elif cast:
         text = thanks(ctx, vote, member, receipt or "", outcome == store.REPLACED, _)
     else:
         fresh = load_short(ctx, event.value) or vote
