@@ -52,10 +52,9 @@ def _status(
         line = _("{title}: your proxy is {holder}.").format(
             title=title, holder=proxies.name_of(ctx, mine["holder_id"], _)
         )
-        for vote_id, choice in mine["instructions"].items():
-            line += "\n" + _("You asked them to vote {choice} in {vote}.").format(
-                choice=_(choice), vote=vote_id
-            )
+        # Which votes, never how: this message stays in the outbox a while.
+        for vote_id in mine["instructions"]:
+            line += "\n" + _("You told them how to vote in {vote}.").format(vote=vote_id)
     if held.rules.proxies.allowed:
         line += "\n" + _("Proxies can be appointed or revoked until {date}.").format(
             date=when(ctx, held.deadline, zone, _)

@@ -384,6 +384,11 @@ def cast_for(
     return outcome, receipt
 
 
+def forget_instructions(ctx: Context, vote_id: str) -> None:
+    """At a vote's close: the instructions members gave their proxies for it go."""
+    store.forget_instructions(ctx.db, vote_id)
+
+
 def own_ballot_key(ctx: Context, vote: Vote, member_id: str) -> str | None:
     """The key a member's own ballot is cast with when their proxy voted for them already
     (theirs replaces it); None otherwise."""

@@ -102,6 +102,17 @@ def claim_own(db: Database, vote_id: str, member_id: str, channel: str | None) -
     )
 
 
+def forget_instructions(db: Database, vote_id: str) -> None:
+    """A vote no longer takes ballots: how members asked their proxies to vote in it goes
+    (it would say how they meant to vote; the seal's rebuild of the file wipes the bytes)."""
+    path = '$."' + vote_id.replace('"', "") + '"'
+    db.execute(
+        "update meeting_proxies set instructions = json_remove(instructions, ?) "
+        "where json_extract(instructions, ?) is not null",
+        [path, path],
+    )
+
+
 def key_every_slot(db: Database, vote_id: str) -> None:
     """Give every ballot slot of a vote without replacement keys a random one, once its
     first proxy ballot (which carries a key, to be replaced by the member's own) is cast:

@@ -76,6 +76,8 @@ def test_a_holder_casts_as_instructed_and_the_member_overrides(kit):
     kit.command("t1", "proxy", "Tenant 2")
     [told] = kit.command("t3", "proxy", "t2, agm=against")
     assert "They can vote only as you asked." in told.text
+    [status] = kit.command("t3", "proxy")
+    assert "You told them how to vote in agm." in status.text and "gainst" not in status.text
     kit.command("t4", "proxy", "chair")
     mine, offers = kit.command("t2", "vote", "agm")
     assert labels(mine) == ["For", "Against", "Abstain"]

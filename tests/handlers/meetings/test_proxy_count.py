@@ -19,6 +19,7 @@ from handlers.settings import Organisation, Policy
 from handlers.votes import ballots
 from handlers.votes.admin import close_vote, create_vote, open_vote, published_result
 from handlers.votes.state import load
+from storage.meetings.proxies import all_proxies
 from tests.handlers.meetings.test_proxies import AGM, PROXIES, RULES
 from tests.handlers.votes.test_votes import definition
 from tests.helpers import START, add_members, make_context
@@ -132,7 +133,8 @@ def test_a_count_with_proxies_matches_an_independent_count(
         expected = Counter(CHOICES[index] for index in final.values())
         assert {c: result["count"][c] for c in CHOICES} == {c: expected[c] for c in CHOICES}
         assert result["voted"] == len(final)
-        # Closed: nothing keyed, no channel left on the roll of who voted.
+        # Closed: no instruction for it kept, nothing keyed, no channel left on the roll.
+        assert all(not p["instructions"] for p in all_proxies(ctx.db, "agm-2027"))
         assert (
             ctx.db.execute(
                 "select count(*) from vote_ballots where ballot_key is not null"
