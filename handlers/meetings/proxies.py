@@ -384,6 +384,12 @@ def cast_for(
     return outcome, receipt
 
 
+def cast_by_proxy(ctx: Context, vote: Vote, member_id: str) -> bool:
+    """Whether the member's ballot in this open vote is one their proxy cast (their own
+    would replace it)."""
+    return bool(vote.definition.meeting) and store.voted_by_proxy(ctx.db, vote.id, member_id)
+
+
 def forget_instructions(ctx: Context, vote_id: str) -> None:
     """At a vote's close: the instructions members gave their proxies for it go."""
     store.forget_instructions(ctx.db, vote_id)
@@ -392,7 +398,7 @@ def forget_instructions(ctx: Context, vote_id: str) -> None:
 def own_ballot_key(ctx: Context, vote: Vote, member_id: str) -> str | None:
     """The key a member's own ballot is cast with when their proxy voted for them already
     (theirs replaces it); None otherwise."""
-    if not vote.definition.meeting or not store.voted_by_proxy(ctx.db, vote.id, member_id):
+    if not cast_by_proxy(ctx, vote, member_id):
         return None
     return proxy_key(ctx, vote, member_id)
 

@@ -93,6 +93,10 @@ def test_a_holder_casts_as_instructed_and_the_member_overrides(kit):
     kit.press("t2", "For")
     kit.press("t2", "Confirm")
     assert votes.voters_by_channel(kit.ctx.db, "agm") == {"proxy": 2}
+    # /vote alone offers the proxies too; and t1, whose proxy voted, may still vote.
+    assert labels(kit.command("t2", "vote")[-1])[0] == "For Tenant 1 (proxy)"
+    [ballot] = kit.command("t1", "vote")
+    assert labels(ballot) == ["For", "Against", "Abstain"]
     # t1 votes themselves: theirs replaces the ballot their proxy cast.
     own = kit.vote("t1", "agm", "Against")
     assert own.startswith("Thank you: your own vote replaces the one your proxy cast for you.")
