@@ -345,21 +345,6 @@ def cast_for(
                     "can vote only as instructed."
                 ).format(member=who, choice=_(told), title=title)
             )
-    if votes.has_voted(ctx.db, vote.id, member_id):
-        if not store.voted_by_proxy(ctx.db, vote.id, member_id):
-            raise ProxyRefused(
-                _(
-                    "{member} has voted in {title} themselves. Their own vote counts, so no "
-                    "proxy vote is needed."
-                ).format(member=who, title=title)
-            )
-        if not vote.definition.allow_change:
-            raise ProxyRefused(
-                _(
-                    "You have already cast {member}'s vote in {title}, and votes in this one "
-                    "can't be changed."
-                ).format(member=who, title=title)
-            )
     key = proxy_key(ctx, vote, member_id)
     if key is None:
         raise ProxyRefused(
@@ -367,18 +352,36 @@ def cast_for(
                 member=who
             )
         )
-    outcome, receipt = votes.cast(
-        ctx.db,
-        vote.id,
-        member_id,
-        encode(vote.definition, picks),
-        new_receipt,
-        f"{local_time(ctx, ctx.now()):%Y-%m-%d}",
-        ctx.now(),
-        key,
-        vote.definition.weights.get(member.constituency, 1),
-        PROXY,
-    )
+    # Whether the member voted themselves is looked at under the write lock the ballot is
+    # cast under: a ballot of their own cast meanwhile is never replaced by a proxy's.
+    with ctx.db.atomic():
+        if votes.has_voted(ctx.db, vote.id, member_id):
+            if not store.voted_by_proxy(ctx.db, vote.id, member_id):
+                raise ProxyRefused(
+                    _(
+                        "{member} has voted in {title} themselves. Their own vote counts, so "
+                        "no proxy vote is needed."
+                    ).format(member=who, title=title)
+                )
+            if not vote.definition.allow_change:
+                raise ProxyRefused(
+                    _(
+                        "You have already cast {member}'s vote in {title}, and votes in this "
+                        "one can't be changed."
+                    ).format(member=who, title=title)
+                )
+        outcome, receipt = votes.cast(
+            ctx.db,
+            vote.id,
+            member_id,
+            encode(vote.definition, picks),
+            new_receipt,
+            f"{local_time(ctx, ctx.now()):%Y-%m-%d}",
+            ctx.now(),
+            key,
+            vote.definition.weights.get(member.constituency, 1),
+            PROXY,
+        )
     if outcome not in (votes.CAST, votes.REPLACED):
         raise ProxyRefused(_("Sorry, {member}'s vote could not be cast.").format(member=who))
     return outcome, receipt

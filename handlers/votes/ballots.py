@@ -167,22 +167,25 @@ def _confirm(ctx: Context, event: Choice) -> tuple[list[Message], str | None]:
     picks, confirming = store.get_draft(ctx.db, vote.id, member.member_id)
     if not confirming or not complete(vote, picks):
         return _keyed(vote, event, [render(ctx, event, vote, edit=True)]), None
-    # A ballot their proxy cast for them is replaced by theirs (handlers/meetings/proxies.py).
-    over_proxy = proxies.own_ballot_key(ctx, vote, member.member_id)
-    outcome, receipt = store.cast(
-        ctx.db,
-        vote.id,
-        member.member_id,
-        encode(vote.definition, picks),
-        new_receipt,
-        f"{local_time(ctx, ctx.now()):%Y-%m-%d}",
-        ctx.now(),
-        over_proxy or ballot_key(ctx, vote, member.member_id),
-        vote.definition.weights.get(member.constituency, 1),
-        event.sender.platform,
-    )
-    if over_proxy and outcome == store.REPLACED:
-        proxies.claim_own(ctx, vote, member.member_id, event.sender.platform)
+    # A ballot their proxy cast for them is replaced by theirs (handlers/meetings/proxies.py):
+    # looked at and replaced under one write lock, so a proxy ballot cast meanwhile cannot
+    # slip between.
+    with ctx.db.atomic():
+        over_proxy = proxies.own_ballot_key(ctx, vote, member.member_id)
+        outcome, receipt = store.cast(
+            ctx.db,
+            vote.id,
+            member.member_id,
+            encode(vote.definition, picks),
+            new_receipt,
+            f"{local_time(ctx, ctx.now()):%Y-%m-%d}",
+            ctx.now(),
+            over_proxy or ballot_key(ctx, vote, member.member_id),
+            vote.definition.weights.get(member.constituency, 1),
+            event.sender.platform,
+        )
+        if over_proxy and outcome == store.REPLACED:
+            proxies.claim_own(ctx, vote, member.member_id, event.sender.platform)
     store.delete_draft(ctx.db, vote.id, member.member_id)
     cast = outcome in (store.CAST, store.REPLACED)
     if cast and over_proxy:
