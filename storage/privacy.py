@@ -88,6 +88,11 @@ UNTIL_CLOSED = {
         "whether they have voted in a vote still open",
     ),
     "vote_drafts": ("1", "a ballot they are filling in (drafts go when the vote closes)"),
+    "meeting_proxies": (
+        # instructions for a vote go when it closes (handlers/meetings/proxies.py)
+        "instructions != '{}'",
+        "how they told their proxy to vote in a vote still to close (only the proxy knows)",
+    ),
     "pulse_participation": (
         "round_id in (select id from pulse_rounds where closed_at is null)",
         "whether, and how far, they have answered a check-in still open",

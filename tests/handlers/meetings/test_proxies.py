@@ -202,3 +202,18 @@ def test_erasing_a_member_ends_the_proxies_they_gave_and_held(ruled):
     assert sorted(p["member_id"] for p in exported) == ["t1", "t3"]
     erase_member(ruled.db, "t2", ruled.now())
     assert proxies.shown(ruled, "agm-2027")["appointed"] == 0
+
+
+def test_an_officer_never_sees_how_a_member_instructed_their_proxy(ruled):
+    from handlers.votes.admin import create_vote
+    from storage.privacy import export_for_officer, export_member
+    from tests.handlers.votes.test_votes import definition
+
+    create_vote(ruled, definition(meeting="agm-2027", closes=START + timedelta(days=7)), "test")
+    appoint(ruled, "agm-2027", "t1", "t2", {"agm": "against"})
+    appoint(ruled, "agm-2027", "t3", "t2")
+    assert (
+        export_member(ruled.db, "t1")["meeting_proxies"][0]["instructions"] == '{"agm": "Against"}'
+    )
+    assert "Against" not in str(export_for_officer(ruled.db, "t1"))
+    assert [p["member_id"] for p in export_for_officer(ruled.db, "t3")["meeting_proxies"]] == ["t3"]
