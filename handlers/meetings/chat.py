@@ -15,7 +15,7 @@ from datetime import datetime
 
 from handlers import i18n
 from handlers.context import Context
-from handlers.i18n import N_, Translator
+from handlers.i18n import Translator
 from handlers.meetings import proxies
 from handlers.meetings.proxies import CHAIR, INSTRUCTED_METHODS, ProxyRefused
 from handlers.messages import Choice, Command, Event, Message, Option, reply
@@ -304,9 +304,9 @@ def on_confirm(ctx: Context, event: Choice) -> list[Message]:
 
 
 def register(router: Router) -> None:
-    router.command("proxy", N_("appoint a proxy for a general meeting, or revoke it"), order=30)(
-        proxy_command
-    )
+    # Not in /help or the platforms' menus (no help line): WhatsApp's menu is full at
+    # ten rows. The meeting's notice is where members should be told of /proxy.
+    router.command("proxy", order=30)(proxy_command)
     router.action("proxy.chair")(on_chair)
     router.action("proxy.revoke")(on_revoke)
     router.action("proxy.go")(on_go)
