@@ -166,6 +166,11 @@ def test_rules_that_allow_no_proxies_or_only_the_chair(tmp_path):
         "The society's rules do not allow instructions to a proxy."
     )
     chair_only.db.close()
+    members_only = society(tmp_path, 'allowed = true\nholders = ["member"]')
+    assert refused(appoint, members_only, "agm-2027", "t1", "chair", _=EN) == (
+        "The society's rules allow only another member to hold a proxy, not the chair."
+    )
+    members_only.db.close()
 
 
 def test_a_welsh_speaker_is_refused_in_welsh(ruled):
