@@ -274,13 +274,13 @@ def represented(ctx: Context, vote: Vote, holder_id: str | None) -> list[dict[st
     return store.held_by(ctx.db, vote.definition.meeting, kind, holder_id)
 
 
-def proxy_key(ctx: Context, vote: Vote, member_id: str) -> str | None:
+def proxy_key(ctx: Context, vote: Vote, member_id: str, make: bool = True) -> str | None:
     """The replacement key of the member's ballot in this open vote: from the vote's
-    secret, made now (and every slot keyed alike) for a vote that allows no change.
-    None if a changeable vote lost its secret."""
+    secret, made now (and every slot keyed alike) for a vote that allows no change, if
+    `make`. None if there is no secret (a changeable vote's lost, or none made yet)."""
     secret = votes.secret(ctx.db, vote.id, vote.secret)
     if not secret:
-        if vote.definition.allow_change:
+        if vote.definition.allow_change or not make:
             return None
         made = flow_keys.put_new(ctx.db, votes.key_label(vote.id), secrets.token_hex(32).encode())
         secret = made.decode()
@@ -403,7 +403,9 @@ def own_ballot_key(ctx: Context, vote: Vote, member_id: str) -> str | None:
     (theirs replaces it); None otherwise."""
     if not cast_by_proxy(ctx, vote, member_id):
         return None
-    return proxy_key(ctx, vote, member_id)
+    # Never a new secret here: one made after the proxy's ballot (the keys file lost)
+    # would not find it, and both ballots would count.
+    return proxy_key(ctx, vote, member_id, make=False)
 
 
 def claim_own(ctx: Context, vote: Vote, member_id: str, channel: str | None) -> None:

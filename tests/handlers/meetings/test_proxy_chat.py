@@ -118,3 +118,19 @@ def test_a_holder_casts_as_instructed_and_the_member_overrides(kit):
     close_vote(kit.ctx, "agm", "test")
     result = published_result(kit.ctx, "agm")
     assert (result["count"]["for"], result["count"]["against"], result["voted"]) == (1, 2, 3)
+
+
+def test_a_lost_secret_never_lets_a_member_vote_twice(kit):
+    from storage import flow_keys
+
+    open_agm(kit)
+    kit.command("t1", "proxy", "t2")
+    vote = load(kit.ctx, "agm")
+    cast_for(kit.ctx, vote, "t2", "t1", [0], translator("en"))
+    flow_keys.drop(kit.ctx.db, [votes.key_label("agm")])  # the keys file lost while open
+    [refused] = kit.command("t1", "vote", "agm")
+    assert refused.text.startswith("You've already voted in Adopt the new rules")
+    assert not refused.choices
+    assert votes.count_voters(kit.ctx.db, "agm") == 1
+    close_vote(kit.ctx, "agm", "test")
+    assert published_result(kit.ctx, "agm")["count"]["for"] == 1
