@@ -6,6 +6,7 @@ from handlers import guide, home, housekeeping
 from handlers.console import signin as console
 from handlers.digests import scheduled as digests
 from handlers.meetings import attendance as meeting_attendance
+from handlers.meetings import chat as meetings
 from handlers.meetings import nominate_chat as nominations
 from handlers.meetings import notice as meeting_notice
 from handlers.members import languages, mydata, onboarding, profile
@@ -35,6 +36,7 @@ MODULES = (
     nominations,
     meeting_notice,
     meeting_attendance,
+    meetings,
     tiers,
     digests,
     console,

@@ -60,6 +60,15 @@ def put(db: Database, label: str, secret: bytes) -> None:
         keys[label] = {"key": secret.hex(), "made": datetime.now(UTC).isoformat()}
 
 
+def put_new(db: Database, label: str, secret: bytes) -> bytes:
+    """Store `secret` under `label` unless a secret is there already; the one kept (a
+    racing writer's, if it came first), on disk when this returns."""
+    with _changing(db) as keys:
+        if label not in keys:
+            keys[label] = {"key": secret.hex(), "made": datetime.now(UTC).isoformat()}
+        return bytes.fromhex(keys[label]["key"])
+
+
 def drop(db: Database, labels: Iterable[str | None]) -> None:
     """Forget the secrets under `labels` (those not there are ignored)."""
     wanted = {label for label in labels if label}

@@ -37,6 +37,8 @@ MEMBER_TABLES: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("meeting_nominations", "member_id", DELETE),  # their candidacy and statement go
     ("nomination_seconders", "member_id", DELETE),  # the nomination loses its seconder
     ("meeting_attendance", "member_id", ("member_id",)),  # attendance counts stay; names go
+    ("meeting_proxies", "member_id", DELETE),  # their proxy ends
+    ("meeting_proxies", "holder_id", DELETE),  # and so do the proxies they held
     ("member_roles", "member_id", DELETE),  # tiers: roles, groups, interest, nudges
     ("member_groups", "member_id", DELETE),
     ("tier_interest", "member_id", DELETE),
@@ -89,6 +91,11 @@ UNTIL_CLOSED = {
         "whether they have voted in a vote still open",
     ),
     "vote_drafts": ("1", "a ballot they are filling in (drafts go when the vote closes)"),
+    "meeting_proxies": (
+        # instructions for a vote go when it closes (handlers/meetings/proxies.py)
+        "instructions != '{}'",
+        "how they told their proxy to vote in a vote still to close (only the proxy knows)",
+    ),
     "pulse_participation": (
         "round_id in (select id from pulse_rounds where closed_at is null)",
         "whether, and how far, they have answered a check-in still open",
@@ -121,7 +128,9 @@ def export_member(db: Database, member_id: str) -> dict[str, Any]:
     data: dict[str, Any] = {"member": member[0] if member else None}
     for table, column, _ in MEMBER_TABLES:
         if table in tables:
-            data[table] = list(db[table].rows_where(f"[{column}] = ?", [member_id]))
+            # a table may name a member in two columns (meeting_proxies): both kinds of row
+            rows = list(db[table].rows_where(f"[{column}] = ?", [member_id]))
+            data[table] = data.get(table, []) + rows
     data["conversations"] = list(
         db.query(
             "select c.* from conversations c join identities i on "

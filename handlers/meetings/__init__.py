@@ -2,10 +2,12 @@
 
 Entry points: `admin.create_meeting` checks a meeting against the rules (notice in
 clear days) and fixes the roll of eligible members on the notice date; `admin.show`
-is the meeting as the CLI and the console show it (roll, quorum, agenda);
+is the meeting as the CLI and the console show it (roll, quorum, agenda, proxies);
 `notice.notices` gives the notice to every member on the roll and `notice.on_rsvp` records
 their replies; `attendance.check_in` (a teller, or /here in chat) and
-`attendance.summary` (RSVPs, attendance, quorum live); `motions.open_motion` puts a
+`attendance.summary` (RSVPs, attendance, quorum live); `proxies` appoints and revokes a
+member's proxy by the rules, counts members present by proxy and casts a represented
+member's ballot, and `chat` is `/proxy` in chat; `motions.open_motion` puts a
 resolution to the members present;
 `nominations` runs the nomination period for the meeting's seats, the officer's
 confirmation of candidates and each seat's election vote; `nominate_chat` registers
@@ -14,10 +16,10 @@ confirmation of candidates and each seat's election vote; `nominate_chat` regist
 member counted once, the rules' `[paper] wins`); `declaration.declare` is the
 declaration of results (Markdown here, the PDF at the edge: bot/cli/declaration_pdf.py)
 and `declaration.messages` the results to each member in their language.
-Modules: `admin`, `notice`, `attendance`, `motions`, `nominations`, `nominate_chat`,
-`paper`, `declaration`.
+Modules: `admin`, `notice`, `attendance`, `motions`, `proxies`, `chat`, `nominations`,
+`nominate_chat`, `paper`, `declaration`.
 Uses: `storage.meetings` for the meeting, its roll, attendance, nominations and paper
 entries, `storage.votes` (paper ballots enter the same store), `handlers.votes` (votes put
-to it, the election vote, motions), `surveys.meetings` for the
+to it, the election vote, motions, proxy ballots), `surveys.meetings` for the
 meeting file, `surveys.rules` for the society's rules.
 """

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from handlers.context import Context
+from handlers.meetings import proxies
 from handlers.votes.rules import NOT_SET, rules_text
 from handlers.votes.state import local_time, when
 from storage import audit
@@ -118,6 +119,7 @@ def show(ctx: Context, meeting_id: str) -> dict[str, Any]:
             }
             for item in meeting.agenda
         ],
+        "proxies": proxies.shown(ctx, meeting_id),
         "roll": roll,
     }
 
@@ -148,6 +150,7 @@ def describe(shown: dict[str, Any]) -> list[str]:
         + ".",
         f"Quorum: {plural(shown['quorum_needed'], 'member')} present "
         f"({_either([how[c] for c in shown['quorum_counts']])}).",
+        proxies.described(shown["proxies"]),
         "Agenda:",
     ]
     for n, item in enumerate(shown["agenda"], start=1):

@@ -23,6 +23,7 @@ from typing import Any
 from handlers import closes, i18n
 from handlers.channels import by_channel, line
 from handlers.context import Context
+from handlers.meetings import proxies
 from handlers.messages import Member, Message, Recipient
 from handlers.schedule import CHECKPOINT, HELD, PAUSE, Pause, Rebuild
 from handlers.votes import rules as society
@@ -245,6 +246,7 @@ def start_closing(
         summary["status"] = CLOSED
         summary["closed_at"] = iso(now)
         store.save_result(ctx.db, vote_id, summary["voted"], summary)
+        proxies.forget_instructions(ctx, vote_id)  # they would say how members meant to vote
         audit.record(ctx.db, now, actor, "vote.close", vote_id, voted=summary["voted"])
     store.forget_secret(ctx.db, vote_id)  # once the close is committed
     log.info("closed vote %s: %d voted", vote_id, summary["voted"])

@@ -13,6 +13,7 @@ from dataclasses import replace
 from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_
+from handlers.meetings import proxies
 from handlers.messages import Choice, Event, Member, Message, Option, reply
 from handlers.votes.results import encode
 from handlers.votes.screens import RANKED, TOGGLES, ballot_screen, complete, confirm_screen, thanks
@@ -36,6 +37,8 @@ def refusal(ctx: Context, vote: Vote, member: Member) -> str | None:
     reason = ineligible_reason(ctx, vote, member) or not_open_reason(ctx, vote, member)
     if reason is not None or not store.has_voted(ctx.db, vote.id, member.member_id):
         return reason
+    if proxies.own_ballot_key(ctx, vote, member.member_id):  # theirs replaces their proxy's
+        return None
     _ = i18n.for_member(ctx, member)
     if not vote.definition.allow_change:
         return _(
@@ -164,21 +167,31 @@ def _confirm(ctx: Context, event: Choice) -> tuple[list[Message], str | None]:
     picks, confirming = store.get_draft(ctx.db, vote.id, member.member_id)
     if not confirming or not complete(vote, picks):
         return _keyed(vote, event, [render(ctx, event, vote, edit=True)]), None
-    outcome, receipt = store.cast(
-        ctx.db,
-        vote.id,
-        member.member_id,
-        encode(vote.definition, picks),
-        new_receipt,
-        f"{local_time(ctx, ctx.now()):%Y-%m-%d}",
-        ctx.now(),
-        ballot_key(ctx, vote, member.member_id),
-        vote.definition.weights.get(member.constituency, 1),
-        event.sender.platform,
-    )
+    # A ballot their proxy cast for them is replaced by theirs (handlers/meetings/proxies.py):
+    # looked at and replaced under one write lock, so a proxy ballot cast meanwhile cannot
+    # slip between.
+    with ctx.db.atomic():
+        over_proxy = proxies.own_ballot_key(ctx, vote, member.member_id)
+        outcome, receipt = store.cast(
+            ctx.db,
+            vote.id,
+            member.member_id,
+            encode(vote.definition, picks),
+            new_receipt,
+            f"{local_time(ctx, ctx.now()):%Y-%m-%d}",
+            ctx.now(),
+            over_proxy or ballot_key(ctx, vote, member.member_id),
+            vote.definition.weights.get(member.constituency, 1),
+            event.sender.platform,
+        )
+        if over_proxy and outcome == store.REPLACED:
+            proxies.claim_own(ctx, vote, member.member_id, event.sender.platform)
     store.delete_draft(ctx.db, vote.id, member.member_id)
     cast = outcome in (store.CAST, store.REPLACED)
-    if cast:
+    if cast and over_proxy:
+        text = _("Thank you: your own vote replaces the one your proxy cast for you.")
+        text += "\n" + thanks(ctx, vote, member, receipt or "", False, _).partition("\n")[2]
+    elif cast:
         text = thanks(ctx, vote, member, receipt or "", outcome == store.REPLACED, _)
     else:
         fresh = load_short(ctx, event.value) or vote

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_
+from handlers.meetings import proxies
 from handlers.messages import Message, Recipient
 from handlers.votes.admin import VoteError
 from handlers.votes.state import OPEN, SCHEDULED, Vote, load
@@ -55,6 +56,7 @@ def cancel_vote(ctx: Context, vote_id: str, reason: str, actor: str) -> list[Mes
         if voted is None:  # opened or closed a moment ago by the bot's tick: say so
             raise VoteError(f"{vote_id} has just changed; look again with: mutual-voice vote list")
         paper_entries.forget_vote(ctx.db, vote_id)  # tellers' rows naming its voters
+        proxies.forget_instructions(ctx, vote_id)
         audit.record(ctx.db, now, actor, "vote.cancel", vote_id, reason=reason, voted=voted)
     store.forget_secret(ctx.db, vote_id)
     secrecy.checkpoint(ctx.db)  # the deleted ballots' pages, still in the write-ahead log

@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_, Translator
+from handlers.meetings import proxies
+from handlers.meetings.chat import offers as proxy_offers
 from handlers.messages import Choice, Command, Message, Option, reply
 from handlers.router import ANYONE, OFFICER, Router
 from handlers.schedule import Job, Pause
@@ -70,7 +72,8 @@ def vote_command(ctx: Context, event: Command) -> list[Message]:
         if chosen is None:
             text = _("I can't find a vote called {name!r}. Type /vote to see yours.")
             return [reply(event, text.format(name=event.args))]
-        return ballots.show(ctx, event, chosen)
+        # A proxy holder casts the ballots of those they represent from here too.
+        return ballots.show(ctx, event, chosen) + proxy_offers(ctx, event, chosen)
     now = ctx.now()
     mine = [v for v in all_votes(ctx) if member.constituency in v.definition.constituencies]
     live = [
@@ -78,9 +81,17 @@ def vote_command(ctx: Context, event: Command) -> list[Message]:
         for v in mine
         if v.status == OPEN and v.closes_at > now and ineligible_reason(ctx, v, member) is None
     ]
-    voted = {v.id for v in live if store.has_voted(ctx.db, v.id, member.member_id)}
+    # A ballot their proxy cast is not yet their own vote: theirs would replace it.
+    voted = {
+        v.id
+        for v in live
+        if store.has_voted(ctx.db, v.id, member.member_id)
+        and not proxies.cast_by_proxy(ctx, v, member.member_id)
+    }
+    offers = [m for v in live for m in proxy_offers(ctx, event, v)]
     if len(live) == 1 and not voted:
-        return ballots.show(ctx, event, live[0], intro=_("There's one vote open for you."))
+        intro = _("There's one vote open for you.")
+        return ballots.show(ctx, event, live[0], intro=intro) + offers
     lines, buttons = [], []
     for v in live:
         closes = when(ctx, v.closes_at, member.timezone, _)
@@ -108,7 +119,7 @@ def vote_command(ctx: Context, event: Command) -> list[Message]:
             buttons.append(Option(_label(_("Result"), v, _), "vote.res", str(v.short)))
     if not live:
         lines.append(_("I'll message you when a vote opens."))
-    return [reply(event, "\n".join(lines), choices=buttons)]
+    return [reply(event, "\n".join(lines), choices=buttons), *offers]
 
 
 def show_result(ctx: Context, event: Choice) -> Message:

@@ -12,6 +12,8 @@
 - `meeting_motions`: votes put to the meeting in the room (`meeting motion`): the
   roll of each is the members checked in when it was opened (and, later, proxies).
 - `meeting_notices`: what a meeting has sent once ("checkin": the reminder at its start).
+- `meeting_proxies`: a member's proxy for a meeting (another member, or the chair),
+  with instructions where the rules allow them; revoking deletes the row.
 """
 
 from __future__ import annotations
@@ -172,3 +174,24 @@ def m006_meeting_notices(db: Database) -> None:
             primary key (meeting_id, notice)
         )"""
     )
+
+
+@meetings_migrations()
+def m007_proxies(db: Database) -> None:
+    # A member's proxy for a meeting: another member (holder_id) or the chair (holder_id
+    # null); instructions, where the rules allow them, as JSON {vote id: choice}.
+    # Revoking deletes the row (the audit log keeps that it happened).
+    db.execute(
+        """create table meeting_proxies (
+            meeting_id text not null references meetings(meeting_id),
+            member_id text not null references members(member_id),
+            holder_kind text not null,
+            holder_id text references members(member_id),
+            instructions text not null default '{}',
+            appointed_at text not null,
+            appointed_by text,
+            primary key (meeting_id, member_id)
+        )"""
+    )
+    db.execute("create index meeting_proxies_holder on meeting_proxies (meeting_id, holder_id)")
+    db.execute("create index meeting_proxies_member on meeting_proxies (member_id)")

@@ -80,4 +80,6 @@ def test_answering_an_open_anonymous_round_leaves_the_officers_export_as_it_was(
 def test_the_export_says_what_waits_for_the_close(ctx):
     add_members(ctx)
     left_out = officer_export(ctx, "t1")["left_out"]
-    assert set(left_out["until_closed"]) == {"vote_voters", "vote_drafts", "pulse_participation"}
+    assert set(left_out["until_closed"]) == {
+        "vote_voters", "vote_drafts", "pulse_participation", "meeting_proxies"
+    }  # fmt: skip
