@@ -340,7 +340,9 @@ def declare(
     """The declaration of results for each election and resolution of the meeting: the
     electorate, turnout by origin, spoilt and refused ballots, results, STV stages."""
     try:
-        declared = declaration.declare(state.app.ctx, meeting_id, returning_officer)
+        declared = declaration.declare(
+            state.app.ctx, meeting_id, returning_officer, quorum=attendance.recorded_quorum
+        )
     except admin.MeetingProblem as error:
         raise click.ClickException(str(error)) from None
     for target in (pdf_file, markdown_file):

@@ -7,7 +7,7 @@ check-in changes nothing. At the start, members who said they would come and hav
 checked in yet get the check-in buttons (`reminders`, once per meeting, at any hour).
 The quorum is the rules' `[quorum]` (a number or a share of the roll, whichever is
 more), counting only the kinds of attendance the rules' `counts` lists; proxies are
-counted by the caller (`by_proxy`).
+counted from `proxies` (`by_proxy`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_, Translator
+from handlers.meetings import proxies
 from handlers.meetings.notice import IN_PERSON, ONLINE, Stored, stored
 from handlers.members.invites import find_token_owner, typed_token
 from handlers.messages import Choice, Command, Message, Option, Recipient, quoted, reply
@@ -114,11 +115,14 @@ def quorum(ctx: Context, found: Stored, by_proxy: int = 0) -> Quorum:
     return Quorum(rule.needed(roll), counted)
 
 
-def summary(ctx: Context, meeting_id: str, by_proxy: int = 0) -> dict[str, Any]:
-    """RSVPs, attendance and the quorum, as `meeting show --json` adds them."""
+def summary(ctx: Context, meeting_id: str, by_proxy: int | None = None) -> dict[str, Any]:
+    """RSVPs, attendance and the quorum, as `meeting show --json` adds them; present by
+    proxy: members whose holder has checked in, or the chair's (unless `by_proxy` says)."""
     found = stored(ctx, meeting_id)
     if found is None:
         raise CheckInProblem(f"no meeting with id {meeting_id!r}")
+    if by_proxy is None:
+        by_proxy = proxies.present_by_proxy(ctx, meeting_id, store.present(ctx.db, meeting_id))
     counts = store.attendance(ctx.db, meeting_id)
     reached = quorum(ctx, found, by_proxy)
     opens, closes = window(found)
@@ -238,3 +242,10 @@ def register(router: Router) -> None:
     # the replies to an RSVP name it, when it is of use.
     router.command("here")(here_command)
     router.action("meeting.here")(on_here)
+
+
+def recorded_quorum(ctx: Context, meeting_id: str) -> dict[str, Any] | None:
+    """The quorum as recorded at the meeting, for its declaration: None if nobody was
+    checked in or present by proxy (a meeting whose attendance was not kept here)."""
+    shown = summary(ctx, meeting_id)
+    return shown["quorum"] if any(shown["present"].values()) else None

@@ -222,3 +222,15 @@ def test_an_officer_never_sees_how_a_member_instructed_their_proxy(ruled):
     )
     assert "Against" not in str(export_for_officer(ruled.db, "t1"))
     assert [p["member_id"] for p in export_for_officer(ruled.db, "t3")["meeting_proxies"]] == ["t3"]
+
+
+def test_the_meetings_quorum_and_declaration_count_members_present_by_proxy(ruled):
+    from handlers.meetings.attendance import recorded_quorum, summary
+
+    assert summary(ruled, "agm-2027")["present"]["proxy"] == 0
+    assert recorded_quorum(ruled, "agm-2027") is None  # nobody there: not recorded
+    appoint(ruled, "agm-2027", "t4", "chair")
+    appoint(ruled, "agm-2027", "t5", "t6")  # t6 has not checked in
+    shown = summary(ruled, "agm-2027")
+    assert shown["present"]["proxy"] == 1 and shown["quorum"]["present"] == 1
+    assert recorded_quorum(ruled, "agm-2027") == shown["quorum"]
