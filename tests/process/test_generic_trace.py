@@ -344,7 +344,10 @@ class World:
     def balanced(self, k: int, ranked: bool) -> dict[str, tuple[int, ...]]:
         """Each constituency's choices: a random permutation of a balanced list."""
         choices: dict[str, tuple[int, ...]] = {}
-        pool = list(itertools.permutations(range(k))) if ranked else [(i,) for i in range(k)]
+        pool = [(i,) for i in range(k)]
+        if ranked:  # every ranking, in turns of first choices: a group of k has each first once
+            orders = list(itertools.permutations(range(k)))
+            pool = sorted(orders, key=lambda p: ([q for q in orders if q[0] == p[0]].index(p), p))
         for group in GROUPS:
             drawn = (pool * len(group))[: len(group)]
             self.rng.shuffle(drawn)
@@ -833,6 +836,25 @@ async def test_no_record_of_a_member_recovers_their_choice_better_than_chance(
     for flow in ("vote", "pulse"):
         trials = [t for t in world.trials if t.flow == flow]
         attack(f"{flow}s after close", trials, [after[t.close] for t in trials])
+    # Each channel's members alone too, after close: a trace one adapter leaves (its
+    # button data, its identifiers' forms) is not drowned by the other channels' members.
+    for channel, group in (("Telegram", TENANTS), ("Slack", STAFF), ("WhatsApp", WHATSAPP)):
+        for flow in ("vote", "pulse"):
+            trials = [t for t in world.trials if t.flow == flow and t.member in group]
+            found = [after[t.close] for t in trials]
+            everything = [
+                [b for s in ("rows", "file", "wal") for b in r.blobs[s][t.member]]
+                + in_log[t.member]
+                for t, r in zip(trials, found, strict=True)
+            ]
+            guesses = [
+                evidence_guess(t, blobs, r.receipts, rng)
+                for t, r, blobs in zip(trials, found, everything, strict=True)
+            ]
+            name = f"{flow}s after close of the {channel} members"
+            attacks[f"{name} by evidence in all"] = score(trials, guesses)
+            gaps = [r.gaps[t.member] for t, r in zip(trials, found, strict=True)]
+            attacks[f"{name} by counts"] = score(trials, counts_guesses(trials, gaps, rng))
     # While open: every ballot cast and answer given before the copy but the last ones.
     during = {s.close: (s, gather(s, ids, tmp_path / "scratch")) for s in world.during}
     open_trials: dict[str, list[Trial]] = {}
