@@ -191,6 +191,8 @@ class World:
         self, folder: Path, bot: Bot, rng: random.Random, whatsapp: FakeWhatsApp | None = None
     ) -> None:
         self.folder, self.bot, self.rng, self.whatsapp = folder, bot, rng, whatsapp
+        # Without a WhatsApp fake (a caller on Telegram and Slack alone), no WhatsApp members.
+        self.groups = GROUPS if whatsapp is not None else GROUPS[:2]
         self.url = f"http://127.0.0.1:{bot.app.settings.slack.port}{bot.app.settings.slack.path}"
         self.after: list[Snapshot] = []
         self.during: list[Snapshot] = []
@@ -348,7 +350,7 @@ class World:
         if ranked:  # every ranking, in turns of first choices: a group of k has each first once
             orders = list(itertools.permutations(range(k)))
             pool = sorted(orders, key=lambda p: ([q for q in orders if q[0] == p[0]].index(p), p))
-        for group in GROUPS:
+        for group in self.groups:
             drawn = (pool * len(group))[: len(group)]
             self.rng.shuffle(drawn)
             choices.update(zip(group, drawn, strict=True))
@@ -361,7 +363,7 @@ class World:
         week = wednesday(close)
         await bot.at(week + timedelta(hours=9))
         await bot.at(week + timedelta(hours=10, minutes=30))
-        everyone = EVERYONE
+        everyone = [m for group in self.groups for m in group]
         await self.take_part(lambda m: self.invited(m, definition.id))
         await bot.until(
             lambda: all(
@@ -708,8 +710,8 @@ def chance_tail(trials: list[Trial], guesses: list[int], everyone: list[Trial]) 
     right = sum(g == t.truth for t, g in zip(trials, guesses, strict=True))
     total: dict[int, float] = {0: 1.0}
     for flow, close in {(t.flow, t.close) for t in trials}:
-        for group in GROUPS:
-            members = {t.member: t.truth for t in everyone if (t.flow, t.close) == (flow, close)}
+        members = {t.member: t.truth for t in everyone if (t.flow, t.close) == (flow, close)}
+        for group in (g for g in GROUPS if all(m in members for m in g)):
             wanted = [guessed.get((flow, close, m)) for m in group]
             orders = set(itertools.permutations(sorted(members[m] for m in group)))
             counts = Counter(
