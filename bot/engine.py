@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot.postman import Postman
 from handlers import i18n
@@ -55,8 +56,11 @@ class Engine:
                 if not conversations.first_time(db, platform, event.event_id, self.ctx.now()):
                     return 0
                 members.mark_reachable(db, platform, event.sender.platform_user_id)
-                messages = self.router.dispatch(self.ctx, event)
-                return self.postman.post(messages, key_prefix=f"{platform}:{event.event_id}").queued
+                # Handlers see the event's id only as a keyed hash: it goes into outbox keys
+                # (a ballot's, an answer's), which must not keep the platform's raw id.
+                tag = conversations.event_tag(db, platform, event.event_id)
+                messages = self.router.dispatch(self.ctx, replace(event, event_id=tag))
+                return self.postman.post(messages, key_prefix=f"{platform}:{tag}").queued
         except Exception:
             log.exception("handling %s event %s failed", platform, event.event_id)
             return self.postman.post([sorry(self.ctx, event)]).queued

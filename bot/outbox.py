@@ -37,6 +37,7 @@ from sqlite_utils import Database
 
 from bot.adaptive_rate import AdaptiveRate
 from bot.reachability import Reachability
+from handlers.i18n import SEALED_LOST, translator
 from handlers.messages import Message, Recipient
 from handlers.quiet_hours import quiet_until
 from handlers.settings import QuietHours
@@ -324,9 +325,13 @@ class Sender:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     async def _deliver(self, row: Row) -> None:
+        payload = row.payload
+        if payload.get("lost"):  # sealed, and its key lost: say it counts, never what it was
+            language = payload.get("language", "")
+            payload = {"text": translator(language)(SEALED_LOST), "language": language}
         message = Message.from_payload(
             Recipient(member_id=row.member_id, platform=row.platform, chat_id=row.chat_id),
-            row.payload,
+            payload,
         )
         started = self.monotonic()
         try:

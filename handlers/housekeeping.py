@@ -30,6 +30,7 @@ def forget(ctx: Context, now: datetime) -> list[Message | Pause]:
     conversations.forget_events_before(ctx.db, now - EVENT_MEMORY)
     outbox.scrub_delivered(ctx.db, now - MESSAGE_MEMORY)
     forget_page_links(ctx, now)
+    outbox.drop_idle_seal_key(ctx.db)  # once nothing sealed waits, old sealed cells open for no one
     found: list[Message | Pause] = list(lost_secrets(ctx))
     # The job runs inside a transaction, where no checkpoint can be made: the scheduler
     # empties the write-ahead log once it has committed.
@@ -52,7 +53,7 @@ def lost_secrets(ctx: Context) -> Iterator[Message]:
     kept = flow_keys.labels(ctx.db)
     rounds_live, rounds = pulses.key_labels(ctx.db)
     votes_live, changeable = votes.key_labels(ctx.db)
-    flow_keys.prune(ctx.db, rounds_live | votes_live)
+    flow_keys.prune(ctx.db, rounds_live | votes_live | {outbox.SEAL_LABEL})
     lost = [
         (r["key_label"], f"round {r['number']} of {r['survey_id']}",
          "members can't answer it any more (they are told so kindly).")

@@ -265,3 +265,12 @@ def organisation(ctx: Context, _: Translator) -> str:
 
 def for_organisation(ctx: Context) -> Translator:
     return translator(language_of(ctx, None), language_of(ctx, None))
+
+
+# Sent in place of a secret message (a ballot's confirmation, a ticked answer) whose
+# sealed content cannot be opened because the outbox's key was lost
+# (storage/outbox.py): it says the member's part is recorded, never what it was.
+SEALED_LOST = N_(
+    "Your vote or answer was recorded and counts. The message confirming it cannot be "
+    "shown: the key that protected it was lost."
+)

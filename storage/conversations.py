@@ -47,6 +47,15 @@ def handled(db: Database, platform: str, event_id: str) -> bool:
     return bool(rows)
 
 
+def event_tag(db: Database, platform: str, event_id: str) -> str:
+    """What an outbox key says of the event it answers: a keyed hash of the platform's
+    event id (under the dedupe secret, for another purpose than `first_time`'s), stable
+    for a re-delivery, never the raw id (a Slack trigger id, a Telegram update number
+    that counts a chat's messages). It changes at every close, as the dedupe does."""
+    (secret,) = db.execute("select secret from dedupe_secret").fetchone()
+    return _digest(secret, f"outbox\n{platform}\n{event_id}")
+
+
 def forget_events_before(db: Database, before: datetime) -> None:
     db.execute("delete from processed_events where at < ?", [iso(before)])
 

@@ -20,11 +20,21 @@ message that stays. A later secret message may then take an id one of them had.
 Two lanes per platform: replies to what a member just did (lane 0: messages that may go
 at any hour) go ahead of broadcasts (lane 1: messages that wait out quiet hours), so a
 member is answered in seconds while a mass send to 67,000 is under way.
+
+Secret messages (`forgets`) are sealed while they wait: their payload is encrypted
+(`storage.sealed`) under a key kept in the keys file beside the database
+(`storage.flow_keys`, label `SEAL_LABEL`), so a copy of the database or its `-wal`
+taken while a vote is open does not pair a member with their receipt code or choice.
+Reading rows (`claim_due`, `abandon_chat`, `rows_for`) opens them; a row whose key is
+lost opens as `LOST` (its language only), and the sender says something that carries
+no content instead. The key is dropped once no sealed row waits (`drop_idle_seal_key`),
+so old sealed cells left in freed pages open for no one.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,7 +43,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from storage import flow_keys, sealed
 from storage.timestamps import iso
+
+log = logging.getLogger(__name__)
+SEAL_LABEL = "outbox:seal"  # the label of the outbox's key in the keys file
 
 REPLIES, BROADCASTS = 0, 1  # lanes: replies are claimed first
 
@@ -59,7 +73,7 @@ class Row:
             platform=row["platform"],
             chat_id=row["chat_id"],
             member_id=row["member_id"],
-            payload=json.loads(row["payload"]),
+            payload=payload if isinstance(payload := row["payload"], dict) else json.loads(payload),
             attempts=row["attempts"],
             quiet=bool(row["quiet"]),
             timezone=row["timezone"],
@@ -75,26 +89,30 @@ def enqueue(db: Database, rows: Iterable[dict[str, Any]], now: datetime) -> int:
     any other a reply: replies go first (`claim_due`).
     """
     stamp = iso(now)
-    # executemany rather than insert_all: a fan-out to 67,000 members is written in
-    # chunks between members' messages, and each chunk must be quick.
-    records = [
-        (
-            row["key"],
-            row["platform"],
-            row["chat_id"],
-            row.get("member_id"),
-            json.dumps(row["payload"]),
-            stamp,
-            int(bool(row.get("quiet"))),
-            row.get("timezone"),
-            stamp,
-            REPLIES if not row.get("quiet") else BROADCASTS,
-            int(not forgets(row["key"])),
-            int(bool(row.get("routed"))),
-        )
-        for row in rows
-    ]
+    rows = list(rows)
     with db.atomic():
+        # The key is read (or made) inside the write transaction, so that
+        # `drop_idle_seal_key` cannot drop it between this read and the insert.
+        key = _seal_key(db, make=True) if any(forgets(row["key"]) for row in rows) else None
+        # executemany rather than insert_all: a fan-out to 67,000 members is written in
+        # chunks between members' messages, and each chunk must be quick.
+        records = [
+            (
+                row["key"],
+                row["platform"],
+                row["chat_id"],
+                row.get("member_id"),
+                json.dumps(_sealed(row, key) if key and forgets(row["key"]) else row["payload"]),
+                stamp,
+                int(bool(row.get("quiet"))),
+                row.get("timezone"),
+                stamp,
+                REPLIES if not row.get("quiet") else BROADCASTS,
+                int(not forgets(row["key"])),
+                int(bool(row.get("routed"))),
+            )
+            for row in rows
+        ]
         before = db.conn.total_changes
         db.conn.executemany(_INSERT, records)
         return db.conn.total_changes - before
@@ -124,6 +142,73 @@ def forget_count(db: Database) -> None:
         f"update sqlite_sequence set seq = max((seq >> {SPACING}) << {SPACING}, "
         "coalesce((select max(id) from outbox), 0)) where name = 'outbox'"
     )
+
+
+def _seal_key(db: Database, make: bool = False) -> bytes | None:
+    """The outbox's key from the keys file (made and stored first if `make`)."""
+    key = flow_keys.get(db, SEAL_LABEL)
+    if key is None and make:
+        key = sealed.new_key()
+        flow_keys.put(db, SEAL_LABEL, key)
+    return key
+
+
+def _bound(key: str, chat_id: str) -> bytes:
+    """What a sealed payload is bound to: it opens only on its own row."""
+    return f"{key}\0{chat_id}".encode()
+
+
+def _sealed(row: dict[str, Any], key: bytes) -> dict[str, Any]:
+    payload = row["payload"]
+    if payload == FORGOTTEN:
+        return payload
+    text = json.dumps(payload).encode()
+    blob = sealed.seal(key, text, _bound(row["key"], row["chat_id"]))
+    return {"sealed": blob, "language": payload.get("language", "")}
+
+
+# What a sealed row whose key is lost opens as: its language, and `lost` for the sender.
+LOST = {"text": "", "lost": True}
+SEALED_LIKE = '{"sealed": %'  # how a sealed payload's JSON starts
+
+
+def _opened(db: Database, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` with their payloads read (sealed ones opened)."""
+    out, key, looked = [], None, False
+    for row in rows:
+        payload = json.loads(row["payload"])
+        if "sealed" in payload:
+            if not looked:
+                key, looked = _seal_key(db), True
+            text = key and sealed.open_sealed(
+                key, payload["sealed"], _bound(row["key"], row["chat_id"])
+            )
+            if text:
+                payload = json.loads(text)
+            else:
+                log.warning(
+                    "outbox row %s: its sealed content cannot be opened (the key in the keys "
+                    "file is lost or changed); the member is sent a notice without it",
+                    row["id"],
+                )
+                payload = {**LOST, "language": payload.get("language", "")}
+        out.append({**row, "payload": payload})
+    return out
+
+
+def drop_idle_seal_key(db: Database) -> bool:
+    """Drop the outbox's key if no sealed row waits (after that, sealed cells left in
+    the file's free pages open for no one; the next secret message makes a new key).
+    Inside a write transaction, so no `enqueue` can use the key meanwhile."""
+    with db.atomic():
+        if flow_keys.get(db, SEAL_LABEL) is None:
+            return False
+        if db.execute(
+            "select 1 from outbox where payload like ? limit 1", [SEALED_LIKE]
+        ).fetchone():
+            return False
+        flow_keys.drop(db, [SEAL_LABEL])
+        return True
 
 
 def claim_due(
@@ -156,7 +241,7 @@ def claim_due(
                 f"where id in ({marks})",
                 [r["id"] for r in rows],
             )
-    return [Row.from_db({**r, "attempts": r["attempts"] + 1}) for r in rows]
+    return [Row.from_db({**r, "attempts": r["attempts"] + 1}) for r in _opened(db, rows)]
 
 
 def waiting_replies(db: Database, platform: str, now: datetime) -> bool:
@@ -309,10 +394,7 @@ def status_counts(db: Database) -> list[dict[str, Any]]:
 
 def rows_for(db: Database, platform: str | None = None) -> list[dict[str, Any]]:
     where, params = ("platform = ?", [platform]) if platform else (None, None)
-    return [
-        {**r, "payload": json.loads(r["payload"])}
-        for r in db["outbox"].rows_where(where, params, order_by="id")
-    ]
+    return _opened(db, list(db["outbox"].rows_where(where, params, order_by="id")))
 
 
 def abandon_chat(db: Database, platform: str, chat_id: str, status: str, error: str) -> list[Row]:
@@ -322,10 +404,15 @@ def abandon_chat(db: Database, platform: str, chat_id: str, status: str, error: 
     with db.atomic():
         given_up = [
             Row.from_db(row)
-            for row in db.query(
-                "select * from outbox where platform = ? and chat_id = ? and status = 'pending' "
-                "order by id",
-                [platform, chat_id],
+            for row in _opened(
+                db,
+                list(
+                    db.query(
+                        "select * from outbox where platform = ? and chat_id = ? "
+                        "and status = 'pending' order by id",
+                        [platform, chat_id],
+                    )
+                ),
             )
         ]
         db.execute(

@@ -7,6 +7,8 @@ import json
 
 from sqlite_utils import Database
 
+from storage import outbox
+
 PLATFORM = "sms"
 
 
@@ -46,10 +48,9 @@ def delivery_failed(db: Database, row_id: int, status: str, error: str) -> bool:
 def waiting_payloads(db: Database) -> list[dict]:
     """What each text queued for SMS and not yet sent says (for the cost estimate)."""
     return [
-        json.loads(payload)
-        for (payload,) in db.execute(
-            "select payload from outbox where platform = ? and status = 'pending'", [PLATFORM]
-        )
+        row["payload"]  # sealed ones opened: a ballot's confirmation costs as it reads
+        for row in outbox.rows_for(db, PLATFORM)
+        if row["status"] == "pending"
     ]
 
 

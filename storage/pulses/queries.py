@@ -489,6 +489,7 @@ def close_in_parts(
     yield
     yield from secrecy.delete_in_parts(db, "outbox", "key >= ? and key < ?", [low, high])
     outbox.forget_count(db)  # nor does the counter say how many there were
+    outbox.drop_idle_seal_key(db)  # with no sealed row left, old sealed cells open for no one
     yield from secrecy.delete_in_parts(
         db, "pulse_participation", "round_id = ? and answered_at is null", [round_id]
     )

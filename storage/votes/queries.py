@@ -671,6 +671,7 @@ def seal_in_parts(db: Database, vote_id: str, closed_on: str) -> Generator[None,
         db, "outbox", "key >= ? and key < ?", [prefix, _after(prefix)]
     )
     outbox.forget_count(db)  # nor does the counter say how many there were
+    outbox.drop_idle_seal_key(db)  # with no sealed row left, old sealed cells open for no one
     # The slots nobody filled, and the roll's "not voted yet" rows, go first.
     yield from secrecy.delete_in_parts(db, "vote_ballots", f"vote_id = ? and {EMPTY}", [vote_id])
     yield from secrecy.delete_in_parts(

@@ -48,6 +48,7 @@ import shutil
 import sqlite3
 import struct
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,25 +57,30 @@ import aiohttp
 import pytest
 
 from bot import logs
+from bot.adapters.whatsapp import templates as template_file
 from handlers.votes.admin import create_vote
-from storage import conversations, members, outbox
+from storage import conversations, members, outbox, whatsapp
 from surveys.anonymity import respondent_key
 from surveys.votes.definitions import VoteDefinition, VoteOption
 from tests.fakes.slack_requests import as_slack_returns, block_actions, post, slash_command
+from tests.fakes.whatsapp_api import FakeWhatsApp, Template
 from tests.process.harness import (
     SLACK_SECRET,
     Bot,
     ProcessClock,
     fakes,
+    free_port,
     import_members,
     link_telegram,
     running,
     write_config,
 )
+from tests.process.test_month_whatsapp import whatsapp_section
 
 pytestmark = pytest.mark.slow
 
 CLOSES = int(os.environ.get("TRACE_CLOSES", "20"))
+PLATFORMS = ("telegram", "slack", "whatsapp")
 ALPHA = 1e-4
 PARALLEL = 4  # members pressing at once
 ANSWERS = ("Disagree", "Neither", "Agree")  # the three a member may press
@@ -89,12 +95,16 @@ COLOURS = ["Tangerine", "Vermilion", "Cerulean"]
 
 TENANTS = {f"tq{n}x": 5_100_000_000 + 7919 * n for n in range(1, 7)}  # member: chat id
 STAFF = {f"sk{n}w": f"U0ST{n}FQZ" for n in range(1, 7)}  # member: Slack user id
-NAMES = {m: f"{kind} {WORDS[n]}ley" for n, m in enumerate([*TENANTS, *STAFF]) for kind in
-         ["Tenant" if m in TENANTS else "Staffer"]}  # fmt: skip
+WHATSAPP = {f"wa{n}v": f"4477009{n:05}" for n in range(1, 4)}  # tenants on WhatsApp: phone
+# Each group's choices are a balanced permutation of its own (`World.balanced`), so the
+# results, by constituency and by channel, carry nothing about any one member.
+GROUPS = (list(TENANTS), list(STAFF), list(WHATSAPP))
+EVERYONE = [m for group in GROUPS for m in group]
+NAMES = {m: f"{kind} {WORDS[n]}ley" for n, m in enumerate(EVERYONE) for kind in
+         ["Staffer" if m in STAFF else "Tenant"]}  # fmt: skip
 EMAILS = {m: f"{m}.mail@riverside.example" for m in STAFF}
 ROSTER = "member_id,name,email,constituency\n" + "".join(
-    f"{m},{NAMES[m]},{EMAILS.get(m, '')},{'tenant' if m in TENANTS else 'staff'}\n"
-    for m in [*TENANTS, *STAFF]
+    f"{m},{NAMES[m]},{EMAILS.get(m, '')},{'staff' if m in STAFF else 'tenant'}\n" for m in EVERYONE
 )
 SURVEY = """
 id = "check"
@@ -141,10 +151,10 @@ def vote_of(close: int) -> VoteDefinition:
 def identifiers(bot: Bot) -> dict[str, list[bytes]]:
     """Every identifier of each member, in every form its bytes may take in a file."""
     found: dict[str, list[bytes]] = {}
-    for m in [*TENANTS, *STAFF]:
+    for m in EVERYONE:
         forms = [m, NAMES[m]]
-        if m in TENANTS:
-            user = TENANTS[m]
+        if m in TENANTS or m in WHATSAPP:
+            user = TENANTS.get(m) or int(WHATSAPP[m])
             forms.append(str(user))
             raw = [user.to_bytes(6, "big")]  # a SQLite integer of this size takes 6 bytes
         else:
@@ -177,8 +187,12 @@ class Trial:
 
 
 class World:
-    def __init__(self, folder: Path, bot: Bot, rng: random.Random) -> None:
-        self.folder, self.bot, self.rng = folder, bot, rng
+    def __init__(
+        self, folder: Path, bot: Bot, rng: random.Random, whatsapp: FakeWhatsApp | None = None
+    ) -> None:
+        self.folder, self.bot, self.rng, self.whatsapp = folder, bot, rng, whatsapp
+        # Without a WhatsApp fake (a caller on Telegram and Slack alone), no WhatsApp members.
+        self.groups = GROUPS if whatsapp is not None else GROUPS[:2]
         self.url = f"http://127.0.0.1:{bot.app.settings.slack.port}{bot.app.settings.slack.path}"
         self.after: list[Snapshot] = []
         self.during: list[Snapshot] = []
@@ -201,7 +215,32 @@ class World:
         each button of that message, by label."""
         if member in TENANTS:
             return await self._press_telegram(TENANTS[member], label)
+        if member in WHATSAPP:
+            return await self._press_whatsapp(WHATSAPP[member], label)
         return await self._press_slack(STAFF[member], label, session)
+
+    async def _press_whatsapp(self, phone: str, label: str) -> dict[str, str]:
+        assert self.whatsapp is not None
+        for sent in reversed(self.whatsapp.sent_to(phone)):
+            for option_id, title in sent.options:
+                if title == label:
+                    kind = sent.body["interactive"]["type"]
+                    fake = self.whatsapp
+                    push = fake.push_button_reply if kind == "button" else fake.push_list_reply
+                    await self._whatsapp_handled(await push(phone, option_id, title), label)
+                    return {t: i for i, t in sent.options}
+        raise AssertionError(f"no option {label!r} for {phone}")
+
+    async def _whatsapp_handled(self, event: dict, what: str) -> None:
+        message_id = event["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+        db = self.bot.app.db
+        await self.bot.until(
+            lambda: (
+                conversations.handled(db, "whatsapp", message_id)
+                and outbox.waiting(db, "whatsapp") == len(self.held())  # others' wait a tap
+            ),
+            f"a WhatsApp member's {what!r}",
+        )
 
     async def _press_telegram(self, user: int, label: str) -> dict[str, str]:
         bot = self.bot
@@ -259,6 +298,12 @@ class World:
             update_id = bot.telegram.push_message(TENANTS[member], f"/vote {vote}")
             await bot.handled(update_id, f"{member}'s /vote")
             return
+        if member in WHATSAPP:
+            assert self.whatsapp is not None
+            await self._whatsapp_handled(
+                await self.whatsapp.push_text(WHATSAPP[member], f"/vote {vote}"), "/vote"
+            )
+            return
         user = STAFF[member]
         trigger = bot.slack.new_trigger_id(user)
         request = slash_command(text=f"vote {vote}", user_id=user, channel_id=bot.dm(user),
@@ -284,6 +329,9 @@ class World:
                  for b in row]
                 for m in messages
             ]  # fmt: skip
+        elif member in WHATSAPP:
+            assert self.whatsapp is not None
+            labels = [[t for _, t in s.options] for s in self.whatsapp.sent_to(WHATSAPP[member])]
         else:
             labels = [
                 [e.get("text", {}).get("text") for b in m.get("blocks", [])
@@ -298,8 +346,11 @@ class World:
     def balanced(self, k: int, ranked: bool) -> dict[str, tuple[int, ...]]:
         """Each constituency's choices: a random permutation of a balanced list."""
         choices: dict[str, tuple[int, ...]] = {}
-        pool = list(itertools.permutations(range(k))) if ranked else [(i,) for i in range(k)]
-        for group in (list(TENANTS), list(STAFF)):
+        pool = [(i,) for i in range(k)]
+        if ranked:  # every ranking, in turns of first choices: a group of k has each first once
+            orders = list(itertools.permutations(range(k)))
+            pool = sorted(orders, key=lambda p: ([q for q in orders if q[0] == p[0]].index(p), p))
+        for group in self.groups:
             drawn = (pool * len(group))[: len(group)]
             self.rng.shuffle(drawn)
             choices.update(zip(group, drawn, strict=True))
@@ -312,7 +363,8 @@ class World:
         week = wednesday(close)
         await bot.at(week + timedelta(hours=9))
         await bot.at(week + timedelta(hours=10, minutes=30))
-        everyone = [*TENANTS, *STAFF]
+        everyone = [m for group in self.groups for m in group]
+        await self.take_part(lambda m: self.invited(m, definition.id))
         await bot.until(
             lambda: all(
                 self.has_button(m, "Disagree", anywhere=True)
@@ -322,10 +374,7 @@ class World:
             "the check-in's question and the vote's announcement to reach every member",
         )
         await bot.until(
-            lambda: (
-                not outbox.waiting(bot.app.db, "telegram")
-                and not outbox.waiting(bot.app.db, "slack")
-            ),
+            lambda: not any(outbox.waiting(bot.app.db, p) for p in PLATFORMS),
             "the day's other messages (a newsletter) to be delivered",
         )
         votes = self.balanced(3, ranked)
@@ -397,15 +446,14 @@ class World:
             "the check-in round to close",
         )  # fmt: skip
         await bot.at(week + timedelta(days=2, hours=15))  # the vote closes
+        sealed = lambda: bot.app.db.execute(  # noqa: E731
+            "select sealed_at from votes where vote_id = ?", [definition.id]
+        ).fetchone()[0]
+        await bot.until(sealed, "the vote to be closed and sealed")
+        await self.take_part(lambda m: True)  # its result, held for a tap on "Take part"
         await bot.until(
-            lambda: (
-                bot.app.db.execute(
-                    "select sealed_at from votes where vote_id = ?", [definition.id]
-                ).fetchone()[0]
-                and not outbox.waiting(bot.app.db, "telegram")
-                and not outbox.waiting(bot.app.db, "slack")
-            ),
-            "the vote to close and its result to be delivered",
+            lambda: not any(outbox.waiting(bot.app.db, p) for p in PLATFORMS),
+            "the vote's result to be delivered",
         )
         self.after.append(self.snapshot(close, [], []))
 
@@ -416,9 +464,55 @@ class World:
         self.rng.shuffle(rest)
         return (first, *rest) if ranked else (first,)
 
+    def held(self) -> list[dict]:
+        """WhatsApp rows waiting for a tap on the "Take part" template (24-hour rule)."""
+        return [
+            r
+            for r in outbox.rows_for(self.bot.app.db, "whatsapp")
+            if r["status"] == "pending" and r["error"] in (whatsapp.HELD, whatsapp.HELD_FOR_LIMIT)
+        ]
+
+    def invited(self, member: str, vote: str) -> bool:
+        """Whether the vote's announcement and the open round's question went to `member`."""
+        sent = {
+            r["key"].split(":")[2]
+            for r in outbox.rows_for(self.bot.app.db, "whatsapp")
+            if r["status"] == "sent" and r["key"].endswith(f":{member}")
+            and r["key"].startswith((f"vote:{vote}:open:", "pulse:"))
+        }  # fmt: skip
+        return {"open", "invite"} <= sent
+
+    async def take_part(self, ready: Callable[[str], bool] = lambda member: False) -> None:
+        """Once every WhatsApp member's messages are sent or held (or `ready` says so of
+        them), each member with held messages taps "Take part", as they would after days
+        without writing; their messages then go."""
+        if self.whatsapp is None:
+            return
+        db = self.bot.app.db
+        await self.bot.until(
+            lambda: (
+                outbox.waiting(db, "whatsapp") == len(held := self.held())
+                and all(
+                    ready(m) or any(r["chat_id"] == p for r in held) for m, p in WHATSAPP.items()
+                )
+            ),
+            "the WhatsApp members' messages to be sent or held",
+        )
+        for phone in {r["chat_id"] for r in self.held()}:
+            event = await self.whatsapp.push_quick_reply(
+                phone, template_file.TAKE_PART_PAYLOAD, "Take part"
+            )
+            await self._whatsapp_handled(event, "Take part")
+
     def _wire(self, member: str) -> bytes:
         """What the platform was told about this member since their last press (the
         attackers' sanity check: it names their choice)."""
+        if member in WHATSAPP:
+            assert self.whatsapp is not None
+            sent = self.whatsapp.sent_to(WHATSAPP[member])
+            found = [s.body for s in sent[self.seen.get(member, 0) :]]
+            self.seen[member] = len(sent)
+            return repr(found).encode()
         fake = self.bot.telegram if member in TENANTS else self.bot.slack
         chat = str(TENANTS[member]) if member in TENANTS else self.bot.dm(STAFF[member])
         calls = fake.calls[self.seen.get(member, 0) :]
@@ -616,8 +710,8 @@ def chance_tail(trials: list[Trial], guesses: list[int], everyone: list[Trial]) 
     right = sum(g == t.truth for t, g in zip(trials, guesses, strict=True))
     total: dict[int, float] = {0: 1.0}
     for flow, close in {(t.flow, t.close) for t in trials}:
-        for group in (list(TENANTS), list(STAFF)):
-            members = {t.member: t.truth for t in everyone if (t.flow, t.close) == (flow, close)}
+        members = {t.member: t.truth for t in everyone if (t.flow, t.close) == (flow, close)}
+        for group in (g for g in GROUPS if all(m in members for m in g)):
             wanted = [guessed.get((flow, close, m)) for m in group]
             orders = set(itertools.permutations(sorted(members[m] for m in group)))
             counts = Counter(
@@ -667,16 +761,31 @@ async def test_no_record_of_a_member_recovers_their_choice_better_than_chance(
     (folder / "surveys").mkdir(parents=True)
     (folder / "surveys" / "check.toml").write_text(SURVEY, encoding="utf-8")
     clock = ProcessClock(wednesday(0) - timedelta(days=1))
-    async with fakes(clock) as (telegram, slack):
+    port = free_port()
+    templates = [
+        Template(s.name, s.language, s.body, s.category, s.buttons) for s in template_file.load()
+    ]
+    async with (
+        fakes(clock) as (telegram, slack),
+        FakeWhatsApp(
+            webhook_url=f"http://127.0.0.1:{port}/whatsapp/webhook",
+            clock=lambda: clock.now.timestamp(),
+            templates=templates,
+        ) as phones,
+    ):
         for member, user in STAFF.items():
             slack.add_user(user, EMAILS[member], NAMES[member])
-        config = write_config(folder, telegram, slack, '\n[surveys]\nfolder = "surveys"\n')
+        extra = '\n[surveys]\nfolder = "surveys"\n' + whatsapp_section(phones, port)
+        config = write_config(folder, telegram, slack, extra)
 
         def set_up(app) -> None:
             import_members(app, ROSTER)
             for member, user in TENANTS.items():
                 telegram.add_user(user)
                 link_telegram(app, member, user)
+            for member, phone in WHATSAPP.items():
+                members.link_identity(app.db, "whatsapp", phone, phone, member, app.clock())
+                phones.names[phone] = NAMES[member]
             for close in range(CLOSES):
                 create_vote(app.ctx, vote_of(close), "officer", False)
 
@@ -688,7 +797,7 @@ async def test_no_record_of_a_member_recovers_their_choice_better_than_chance(
                 lambda: not members.unlinked(bot.app.db, "slack", ["staff"]),
                 "the staff to be matched to Slack by e-mail",
             )
-            world = World(folder, bot, rng)
+            world = World(folder, bot, rng, phones)
             for close in range(CLOSES):
                 await world.hold(close, session)
             ids = identifiers(bot)
@@ -729,6 +838,25 @@ async def test_no_record_of_a_member_recovers_their_choice_better_than_chance(
     for flow in ("vote", "pulse"):
         trials = [t for t in world.trials if t.flow == flow]
         attack(f"{flow}s after close", trials, [after[t.close] for t in trials])
+    # Each channel's members alone too, after close: a trace one adapter leaves (its
+    # button data, its identifiers' forms) is not drowned by the other channels' members.
+    for channel, group in (("Telegram", TENANTS), ("Slack", STAFF), ("WhatsApp", WHATSAPP)):
+        for flow in ("vote", "pulse"):
+            trials = [t for t in world.trials if t.flow == flow and t.member in group]
+            found = [after[t.close] for t in trials]
+            everything = [
+                [b for s in ("rows", "file", "wal") for b in r.blobs[s][t.member]]
+                + in_log[t.member]
+                for t, r in zip(trials, found, strict=True)
+            ]
+            guesses = [
+                evidence_guess(t, blobs, r.receipts, rng)
+                for t, r, blobs in zip(trials, found, everything, strict=True)
+            ]
+            name = f"{flow}s after close of the {channel} members"
+            attacks[f"{name} by evidence in all"] = score(trials, guesses)
+            gaps = [r.gaps[t.member] for t, r in zip(trials, found, strict=True)]
+            attacks[f"{name} by counts"] = score(trials, counts_guesses(trials, gaps, rng))
     # While open: every ballot cast and answer given before the copy but the last ones.
     during = {s.close: (s, gather(s, ids, tmp_path / "scratch")) for s in world.during}
     open_trials: dict[str, list[Trial]] = {}

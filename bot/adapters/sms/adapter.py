@@ -245,7 +245,8 @@ class SmsAdapter:
                 _(text).format(organisation=organisation),
                 language=_.language,
             )
-            self.app.postman.post([message], key_prefix=f"{PLATFORM}:{event_id}")
+            tag = conversations.event_tag(ctx.db, PLATFORM, event_id)
+            self.app.postman.post([message], key_prefix=f"{PLATFORM}:{tag}")
 
     def _seen(self, event_id: str) -> bool:
         if event_id in self._recent or self.app.engine.seen(PLATFORM, event_id):

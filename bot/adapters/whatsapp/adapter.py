@@ -180,7 +180,7 @@ class WhatsAppAdapter:
             message = reply(event, heading, choices=options)
             self.app.postman.post(
                 [dataclasses.replace(message, language=_.language)],
-                key_prefix=f"{PLATFORM}:{event.event_id}",
+                key_prefix=f"{PLATFORM}:{conversations.event_tag(ctx.db, PLATFORM, event.event_id)}",
             )
 
     def _seen(self, event_id: str) -> bool:

@@ -24,12 +24,8 @@ COUNCILLOR_IDS = ("U0COUNCIL1", "Councillor Jones", "Jones")
 
 
 def council_rows(bot: Running) -> list[dict]:
-    return [
-        {**row, "payload": json.loads(row["payload"])}
-        for row in bot.app.db["outbox"].rows_where(
-            "platform = ? and chat_id = ?", COUNCIL, order_by="id"
-        )
-    ]
+    # Opened as the sender opens them (suggestion messages are sealed while they wait).
+    return [row for row in outbox.rows_for(bot.app.db, COUNCIL[0]) if row["chat_id"] == COUNCIL[1]]
 
 
 def latest_with(bot: Running, label: str) -> dict:

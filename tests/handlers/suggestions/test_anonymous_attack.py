@@ -323,9 +323,9 @@ def test_the_member_gets_their_own_open_anonymous_suggestions_alone(world):
     who = world.sender("t3")
     before = world.db.execute("select max(id) from outbox").fetchone()[0]
     world.handle(world.event(Command, who, name="mydata", args=""))
-    rows = list(world.db.query("select * from outbox where id > ?", [before]))
+    rows = [r for r in outbox.rows_for(world.db) if r["id"] > before]
     assert rows and {(r["chat_id"], r["member_id"]) for r in rows} == {(user("t3"), "t3")}
-    text = "\n".join(json.loads(r["payload"])["text"] for r in rows)
+    text = "\n".join(r["payload"]["text"] for r in rows)
     assert world.sent["t3"]["text"] in text  # their own anonymous suggestion, still open
     assert world.sent["t4"]["text"] not in text  # not someone else's
     assert "Tenant3 Surname3" in text
@@ -336,9 +336,6 @@ def test_the_member_gets_their_own_open_anonymous_suggestions_alone(world):
 def test_mydata_speaks_the_members_language(world):
     world.db.execute("update members set language = 'cy' where member_id = 't1'")
     world.handle(world.event(Command, world.sender("t1"), name="mydata", args=""))
-    [payload] = [
-        json.loads(p)
-        for (p,) in world.db.execute("select payload from outbox where key like 'mydata:%'")
-    ]
+    [payload] = [r["payload"] for r in outbox.rows_for(world.db) if r["key"].startswith("mydata:")]
     assert payload["text"].startswith("Popeth sydd gen i amdanoch chi:")
     assert "Eich awgrymiadau dienw" in payload["text"]

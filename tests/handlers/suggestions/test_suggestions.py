@@ -18,6 +18,7 @@ from handlers.members.identity import member_for
 from handlers.messages import Choice, Command, Sender, Text, unquoted
 from handlers.settings import Suggestions
 from handlers.suggestions.chat import EMPTY, IDENTIFY, OFFER, STALE, TOO_LONG
+from storage import outbox
 from storage.suggestions import queries as suggestions
 from tests.helpers import add_members, link
 
@@ -72,10 +73,7 @@ class Chat:
         return rows
 
     def rows(self) -> list[dict]:
-        return [
-            {**r, "payload": json.loads(r["payload"])}
-            for r in self.ctx.db["outbox"].rows_where(order_by="id")
-        ]
+        return outbox.rows_for(self.ctx.db)  # opens the sealed rows, as the sender does
 
     def _member(self, who: Sender):
         return member_for(self.ctx, who.platform, who.platform_user_id)

@@ -12,7 +12,7 @@ from handlers.messages import Choice
 from handlers.votes.admin import published_ballots, published_result
 from handlers.votes.ballots import refusal
 from handlers.votes.state import load
-from storage import privacy
+from storage import outbox, privacy
 from storage.timestamps import iso
 from storage.votes import queries as store
 from tests.handlers.votes.test_votes import Kit, definition, options, receipt_in
@@ -59,8 +59,9 @@ def test_two_simultaneous_presses_on_two_connections_count_once(tmp_path):
     assert store.count_voters(setup.ctx.db, "agm") == 1
     assert store.choice_counts(setup.ctx.db, "agm") == [("for", 1)]
     sent = [
-        json.loads(r["payload"])["text"]
-        for r in setup.ctx.db["outbox"].rows_where("key like 'vote:agm:b:%'")
+        r["payload"]["text"]
+        for r in outbox.rows_for(setup.ctx.db)
+        if r["key"].startswith("vote:agm:b:")
     ]
     assert sum("your vote is cast" in text for text in sent) == 1
     assert sum("already voted" in text for text in sent) == 1
