@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 
 from bot.adapters.email.delivery import Delivery
 from bot.adapters.email.relay import Relay
+from bot.adapters.sending import Sending
 from bot.app import App
-from bot.outbox import Outcome, Pace
+from bot.outbox import Outcome
 from handlers.messages import Message
 from storage import email
 from storage.outbox import Row
@@ -49,21 +50,12 @@ class EmailAdapter:
             redact=app.redact,
         )
         self._pruned: datetime | None = None
-        self._stop_sending = asyncio.Event()
-        self._sending: asyncio.Task[None] | None = None
+        self.sending = Sending(app, PLATFORM)
 
     async def start(self) -> None:
-        pace = Pace(
-            rate_per_second=self.settings.per_second,
-            per_chat_seconds=1.0,
-            max_attempts=self.app.settings.outbox.max_attempts,
-            # One connection takes one e-mail at a time: more in flight would only queue.
-            concurrency=1,
-        )
-        sender = self.app.add_sender(PLATFORM, self._deliver, pace)
-        self._sending = asyncio.create_task(
-            sender.run(self._stop_sending, self.app.settings.outbox.poll_seconds)
-        )
+        # One connection takes one e-mail at a time: more in flight would only queue.
+        pace = self.sending.pace(self.settings.per_second, 1.0, concurrency=1)
+        self.sending.start(self._deliver, pace)
         log.info(
             "email: sending through %s:%d (%s)",
             self.settings.smtp_host,
@@ -79,9 +71,5 @@ class EmailAdapter:
         return await self.deliver(row, message)
 
     async def stop(self) -> None:
-        if self._sending is not None:
-            self._stop_sending.set()
-            await self._sending
-            self._sending = None
-            self.app.senders.pop(PLATFORM, None)
+        await self.sending.stop()
         await self.relay.close()

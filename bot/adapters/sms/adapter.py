@@ -26,6 +26,7 @@ from collections import Counter
 
 import aiohttp
 
+from bot.adapters.sending import Sending
 from bot.adapters.sms import keywords, segments
 from bot.adapters.sms.render import render
 from bot.adapters.sms.twilio_api import Texts, TwilioRestException
@@ -33,7 +34,7 @@ from bot.adapters.sms.webhook import Webhook
 from bot.adapters.typed_numbers import decode
 from bot.app import App
 from bot.config import ConfigError
-from bot.outbox import Outcome, Pace
+from bot.outbox import Outcome
 from handlers import i18n
 from handlers.members import page_links
 from handlers.messages import Choice, Command, Event, Message, Recipient, Text
@@ -80,22 +81,13 @@ class SmsAdapter:
         self.segments_sent = 0
         self._recent: dict[str, None] = {}
         self._progress: dict[str, tuple[int, str | None]] = {}
-        self._stop_sending = asyncio.Event()
-        self._sending: asyncio.Task[None] | None = None
+        self.sending = Sending(app, PLATFORM)
         self._pacing = asyncio.Lock()
         self._free_at = 0.0  # when Twilio's rate allows the next segment (clock seconds)
 
     async def start(self) -> None:
-        pace = Pace(
-            rate_per_second=self.settings.rate_per_second,
-            per_chat_seconds=self.settings.per_chat_seconds,
-            max_attempts=self.app.settings.outbox.max_attempts,
-            concurrency=self.app.settings.outbox.max_in_flight,
-        )
-        sender = self.app.add_sender(PLATFORM, self.deliver, pace)
-        self._sending = asyncio.create_task(
-            sender.run(self._stop_sending, self.app.settings.outbox.poll_seconds)
-        )
+        s = self.settings
+        self.sending.start(self.deliver, self.sending.pace(s.rate_per_second, s.per_chat_seconds))
         try:
             await self.webhook.start()
         except OSError as error:
@@ -107,11 +99,7 @@ class SmsAdapter:
 
     async def stop(self) -> None:
         await self.webhook.stop()
-        if self._sending is not None:
-            self._stop_sending.set()
-            await self._sending
-            self._sending = None
-            self.app.senders.pop(PLATFORM, None)
+        await self.sending.stop()
         await self.texts.close()
 
     # ---------------------------------------------------------------- outgoing

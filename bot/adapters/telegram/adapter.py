@@ -31,6 +31,7 @@ from telegram.ext import (
 )
 
 from bot.adapters import Unreachable
+from bot.adapters.sending import Sending
 from bot.adapters.telegram import callbacks as telegram_callbacks
 from bot.adapters.telegram import commands as telegram_commands
 from bot.adapters.telegram.delivery import NO_PREVIEW, Delivery, not_modified
@@ -39,7 +40,6 @@ from bot.adapters.telegram.webhook import Webhook
 from bot.app import App
 from bot.config import ConfigError, TelegramSettings
 from bot.logs import is_worldly
-from bot.outbox import Pace
 from handlers import i18n
 from handlers.i18n import N_
 from handlers.messages import Choice, Command, Member, Text
@@ -123,8 +123,7 @@ class TelegramAdapter:
             else None
         )
         self._commands = telegram_commands.aliases(app.router)
-        self._stop_sending = asyncio.Event()
-        self._sending: asyncio.Task[None] | None = None
+        self.sending = Sending(app, PLATFORM)
         self._recent: dict[int, None] = {}  # insertion-ordered: the oldest is dropped first
         # The language of each private chat's own command menu, as set since start-up
         # (None: the chat shows the menu for its app's language).
@@ -181,15 +180,8 @@ class TelegramAdapter:
         log.info("telegram: @%s is listening (%s)", self.bot.username, self.settings.mode)
 
     def _start_sending(self) -> None:
-        settings, outbox = self.settings, self.app.settings.outbox
-        pace = Pace(
-            rate_per_second=settings.rate_per_second,
-            per_chat_seconds=settings.per_chat_seconds,
-            max_attempts=outbox.max_attempts,
-            concurrency=outbox.max_in_flight,
-        )
-        sender = self.app.add_sender(PLATFORM, self.deliver, pace)
-        self._sending = asyncio.create_task(sender.run(self._stop_sending, outbox.poll_seconds))
+        s = self.settings
+        self.sending.start(self.deliver, self.sending.pace(s.rate_per_second, s.per_chat_seconds))
 
     async def stop(self) -> None:
         """Stop receiving, let messages in flight finish, then close PTB; safe after a failed start."""
@@ -198,11 +190,7 @@ class TelegramAdapter:
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
-        if self._sending is not None:
-            self._stop_sending.set()
-            await self._sending
-            self._sending = None
-            self.app.senders.pop(PLATFORM, None)
+        await self.sending.stop()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()

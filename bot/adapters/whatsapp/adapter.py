@@ -23,6 +23,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.adapters.sending import Sending
 from bot.adapters.whatsapp import joining
 from bot.adapters.whatsapp import templates as template_file
 from bot.adapters.whatsapp.delivery import UNREACHABLE_CODES, WINDOW_CLOSED, Delivery
@@ -31,7 +32,6 @@ from bot.adapters.whatsapp.render import decode
 from bot.adapters.whatsapp.webhook import Webhook, changes
 from bot.app import App
 from bot.config import ConfigError
-from bot.outbox import Pace
 from handlers import guide, i18n
 from handlers.messages import Choice, Command, Event, Option, Text, reply
 from handlers.messages import Sender as Who
@@ -88,21 +88,12 @@ class WhatsAppAdapter:
         self.statuses: Counter[str] = Counter()
         self._recent: dict[str, None] = {}
         self._pruned: datetime | None = None
-        self._stop_sending = asyncio.Event()
-        self._sending: asyncio.Task[None] | None = None
+        self.sending = Sending(app, PLATFORM)
 
     async def start(self) -> None:
         self.app.ctx.join_links[PLATFORM] = joining.join_link(self.settings.business_number)
-        pace = Pace(
-            rate_per_second=self.settings.rate_per_second,
-            per_chat_seconds=self.settings.per_chat_seconds,
-            max_attempts=self.app.settings.outbox.max_attempts,
-            concurrency=self.app.settings.outbox.max_in_flight,
-        )
-        sender = self.app.add_sender(PLATFORM, self.deliver, pace)
-        self._sending = asyncio.create_task(
-            sender.run(self._stop_sending, self.app.settings.outbox.poll_seconds)
-        )
+        s = self.settings
+        self.sending.start(self.deliver, self.sending.pace(s.rate_per_second, s.per_chat_seconds))
         try:
             await self.webhook.start()
         except OSError as error:
@@ -114,11 +105,7 @@ class WhatsAppAdapter:
 
     async def stop(self) -> None:
         await self.webhook.stop()
-        if self._sending is not None:
-            self._stop_sending.set()
-            await self._sending
-            self._sending = None
-            self.app.senders.pop(PLATFORM, None)
+        await self.sending.stop()
         await self.graph.close()
 
     # ---------------------------------------------------------------- incoming
