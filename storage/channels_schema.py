@@ -16,19 +16,19 @@ channels_migrations = Migrations("mutual_voice.channels")
 
 
 @channels_migrations()
-def m001_route27_phone_and_prefers(db: Database) -> None:
+def m001_phone_and_prefers(db: Database) -> None:
     db["members"].add_column("phone", str)
     db["members"].add_column("prefers", str)
     db.execute("create index if not exists members_phone on members (phone)")
 
 
 @channels_migrations()
-def m002_route27_outbox_routed(db: Database) -> None:
+def m002_outbox_routed(db: Database) -> None:
     db.execute("alter table outbox add column routed integer not null default 0")
 
 
 @channels_migrations()
-def m003_route27_turnout_channels(db: Database) -> None:
+def m003_turnout_channels(db: Database) -> None:
     """The channel a member took part through, on the roll of who voted or answered (never
     beside a ballot or answer): counted at close, then cleared by the seal."""
     db.execute("alter table vote_voters add column channel text")

@@ -16,7 +16,7 @@ page_links_migrations = Migrations("mutual_voice.page_links")
 
 
 @page_links_migrations()
-def m001_page27_links(db: Database) -> None:
+def m001_links(db: Database) -> None:
     db["page_links"].create(
         {
             "token_hash": str,

@@ -155,7 +155,7 @@ def m005_close_holder(db: Database) -> None:
 
 
 @pulses_migrations()
-def m006_open22_flow_key_label(db: Database) -> None:
+def m006_flow_key_label(db: Database) -> None:
     # A round's secret is kept outside the database file (storage/flow_keys.py), under
     # this label; `pulse_secrets` holds only those of rounds opened before.
     db["pulse_rounds"].add_column("key_label", str)

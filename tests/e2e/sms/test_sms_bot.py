@@ -92,7 +92,7 @@ async def test_a_pulse_round_goes_as_the_link_in_english_and_welsh(bot: Running)
     bot.link("t1")
     bot.link("t6")  # reads Welsh
     round_row, invitations = pulse_admin.send_now(bot.app.ctx, "tenant-pulse", "test")
-    flow = f"pulse:{round_row['id']}"  # page27 names the flow in the handlers
+    flow = f"pulse:{round_row['id']}"  # the handlers name the flow
     bot.app.postman.post([dataclasses.replace(m, flow=flow) for m in invitations])
     await bot.settled()
     for member in ("t1", "t6"):
