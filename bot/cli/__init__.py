@@ -109,6 +109,7 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool, log_format: 
         logging.getLogger(noisy).setLevel(logging.WARNING)
     withhold_member_content()  # even with -v, no library logs what members sent
     ctx.obj = State(config_path, ctx.invoked_subcommand)
+    ctx.call_on_close(ctx.obj.close)
 
 
 def disk_full_where(error: sqlite3.Error) -> bool:

@@ -64,6 +64,14 @@ class State:
     # The database the last command opened, for main()'s reading of a disk error.
     last_database: ClassVar[Path | None] = None
 
+    def close(self) -> None:
+        """The command is done: its database connection goes now, not when collected.
+        One left open in a process that later opens the file again (tests run commands
+        in-process) would lose its locks when that process closes the file
+        (storage/files.py reads headers with plain file handles), and SQLite's WAL with it."""
+        if self._app is not None:
+            self._app.db.close()
+
     @property
     def settings(self) -> Settings:
         if self._settings is None:
