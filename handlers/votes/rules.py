@@ -129,7 +129,12 @@ def in_words(definition: VoteDefinition) -> str | None:
             parts.append(f"{rules.notice.clear_days} clear days' notice before it opens")
     if definition.is_election:
         parts.append(f"an election by {METHOD_WORDS[rules.elections.method]}")
-    if rules.eligibility.minimum_membership_days:
+    if definition.meeting:
+        parts.append(
+            f"the roll: the members on the roll of {definition.meeting}, fixed when its "
+            "notice was given"
+        )
+    elif rules.eligibility.minimum_membership_days:
         days = rules.eligibility.minimum_membership_days
         parts.append(f"the roll: members for at least {days} days by today, the notice date")
     if definition.weights:

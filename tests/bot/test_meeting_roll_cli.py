@@ -52,6 +52,10 @@ def test_vote_open_counts_the_tenants_on_the_meetings_roll(folder):
     (folder / "seat.toml").write_text(ELECTION.format(meeting="agm-2027"))
     created = mv("vote", "create", "seat.toml")
     assert created.exit_code == 0, created.output
+    assert (
+        "Under the society's rules: an election by single transferable vote; the roll: the "
+        "members on the roll of agm-2027, fixed when its notice was given."
+    ) in created.output.splitlines()
 
     opened = run_mv(folder, "vote", "open", "tenant-seat")
     assert opened.returncode == 0, opened.stderr
