@@ -254,11 +254,11 @@ def _off_meeting_roll(
     """Why a member may not vote in a vote put to a general meeting: they are not on its
     roll, fixed on the notice date, or not in one of the vote's constituencies there."""
     title = _.pick(vote.title)
+    if is_for(ctx, vote, member):
+        return None
     row = meetings.get(ctx.db, meeting_id)
     entry = meetings.roll_entry(ctx.db, meeting_id, member.member_id)
     groups = vote.definition.constituencies
-    if row is not None and entry is not None and entry["constituency"] in groups:
-        return None
     named = quoted(row["title"]) if row else meeting_id
     given = _.date(date.fromisoformat(row["notice_given"])) if row else ""
     if entry is None:
@@ -278,3 +278,13 @@ def _off_meeting_roll(
         date=given,
         constituency=i18n.named(ctx, _, entry["constituency"]),
     )
+
+
+def is_for(ctx: Context, vote: Vote, member: Member) -> bool:
+    """Whether the vote is for the member's constituency (listed for them by /vote): as
+    the meeting's roll records it, for a vote put to a general meeting."""
+    meeting = roll_meeting(ctx, vote)
+    if not meeting:
+        return member.constituency in vote.definition.constituencies
+    entry = meetings.roll_entry(ctx.db, meeting, member.member_id)
+    return entry is not None and entry["constituency"] in vote.definition.constituencies

@@ -99,7 +99,7 @@ def roll_rows(ctx, vote_id: str) -> list[str]:
 @pytest.fixture
 def kit(tmp_path):
     """The meeting's roll fixed on the notice date (START); the next day two tenants
-    join, and s2 moves from staff to tenant."""
+    join, s2 moves from staff to tenant and t3 from tenant to staff."""
     clock = FakeClock(START)
     kit = society(tmp_path, clock)
     add_members(kit.ctx, ROSTER)
@@ -107,7 +107,8 @@ def kit(tmp_path):
     clock.advance(days=1)
     add_members(kit.ctx, LATER)
     kit.ctx.db.execute("update members set constituency = 'tenant' where member_id = 's2'")
-    for who in ("t1", "t8", "s2"):
+    kit.ctx.db.execute("update members set constituency = 'staff' where member_id = 't3'")
+    for who in ("t1", "t3", "t8", "s2"):
         link(kit.ctx, who)
     yield kit
     kit.ctx.db.close()
@@ -118,13 +119,19 @@ def test_a_tenants_election_is_for_the_tenants_on_the_meetings_roll(kit):
     create_vote(ctx, election("tenant-seat", "tenant"), "test")
     told = list(open_vote(ctx, "tenant-seat", "test"))
     opened = load(ctx, "tenant-seat")
-    # Not t8 and t9 (joined after the notice), nor s2 (staff on the roll, a tenant now).
+    # Not t8 and t9 (joined after the notice), nor s2 (staff on the roll, a tenant now);
+    # t3 (a tenant on the roll, staff now) is on it.
     assert roll_rows(ctx, "tenant-seat") == ["t1", "t2", "t3"]
     assert (
         opened.eligible == 3 == store.count_eligible(ctx.db, ("tenant",), START, meeting="agm-2027")
     )
     assert sorted(m.to.member_id for m in told) == ["t1", "t2", "t3"]
     assert ineligible_reason(ctx, opened, member(ctx, "t1")) is None
+    assert ineligible_reason(ctx, opened, member(ctx, "t3")) is None
+    [ballot] = kit.command("t3", "vote")
+    assert ballot.text.startswith("There's one vote open for you.")
+    [none] = kit.command("s2", "vote")
+    assert none.text.startswith("There are no votes open for you right now.")
     late = unquoted(ineligible_reason(ctx, opened, member(ctx, "t9")))
     assert late == (
         "Election: tenant-seat is for the members on the roll of AGM 2027, fixed when its "
@@ -163,10 +170,12 @@ def test_a_weighted_vote_weighs_each_member_by_the_constituency_on_the_roll(kit)
     assert slots == {1: 3, 3: 2}
     assert ineligible_reason(ctx, opened, member(ctx, "s2")) is None
     assert "receipt code" in kit.vote("s2", "board", "Amber", "Done")
+    assert "receipt code" in kit.vote("t3", "board", "Birch", "Done")
     filled = ctx.db.execute(
-        "select weight from vote_ballots where vote_id = 'board' and rtrim(choice) != ''"
+        "select weight from vote_ballots where vote_id = 'board' and rtrim(choice) != '' "
+        "order by weight"
     ).fetchall()
-    assert filled == [(3,)]  # a slot of the roll's weight, not a new one
+    assert filled == [(1,), (3,)]  # slots of the roll's weights, not new ones
     assert (
         ctx.db.execute("select count(*) from vote_ballots where vote_id = 'board'").fetchone()[0]
         == 5
