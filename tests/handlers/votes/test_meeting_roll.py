@@ -11,9 +11,10 @@ from datetime import timedelta
 import pytest
 
 from handlers.meetings.admin import create_meeting
-from handlers.messages import Member, unquoted
+from handlers.messages import Member, Message, unquoted
 from handlers.settings import Organisation, Policy, Privacy
 from handlers.votes.admin import VoteError, create_vote, open_vote
+from handlers.votes.notices import late_announcements
 from handlers.votes.state import ineligible_reason, load
 from storage import members
 from storage.meetings import queries as meetings
@@ -126,6 +127,9 @@ def test_a_tenants_election_is_for_the_tenants_on_the_meetings_roll(kit):
         opened.eligible == 3 == store.count_eligible(ctx.db, ("tenant",), START, meeting="agm-2027")
     )
     assert sorted(m.to.member_id for m in told) == ["t1", "t2", "t3"]
+    # Those never told (nothing above was posted) and reachable: linked, and on the roll.
+    late = [m for m in late_announcements(ctx, opened) if isinstance(m, Message)]
+    assert sorted(m.to.member_id for m in late) == ["t1", "t3"]
     assert ineligible_reason(ctx, opened, member(ctx, "t1")) is None
     assert ineligible_reason(ctx, opened, member(ctx, "t3")) is None
     [ballot] = kit.command("t3", "vote")
