@@ -254,11 +254,11 @@ def _off_meeting_roll(
     """Why a member may not vote in a vote put to a general meeting: they are not on its
     roll, fixed on the notice date, or not in one of the vote's constituencies there."""
     title = _.pick(vote.title)
-    if is_for(ctx, vote, member):
-        return None
-    row = meetings.get(ctx.db, meeting_id)
     entry = meetings.roll_entry(ctx.db, meeting_id, member.member_id)
     groups = vote.definition.constituencies
+    if entry is not None and entry["constituency"] in groups:
+        return None
+    row = meetings.get(ctx.db, meeting_id)
     named = quoted(row["title"]) if row else meeting_id
     given = _.date(date.fromisoformat(row["notice_given"])) if row else ""
     if entry is None:
