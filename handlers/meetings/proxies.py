@@ -28,6 +28,7 @@ from handlers.votes.state import (
     OPEN,
     Vote,
     all_votes,
+    ballot_weight,
     ineligible_reason,
     local_time,
     new_receipt,
@@ -379,7 +380,7 @@ def cast_for(
             f"{local_time(ctx, ctx.now()):%Y-%m-%d}",
             ctx.now(),
             key,
-            vote.definition.weights.get(member.constituency, 1),
+            ballot_weight(ctx, vote, member),
             PROXY,
         )
     if outcome not in (votes.CAST, votes.REPLACED):

@@ -9,6 +9,7 @@ Modules: `state` (a vote and who may vote), `screens` (ballots as members see th
 `results` (counting and wording the result), `rules` (votes under the society's rules:
 thresholds, notice, the roll), `admin`, `cancel`, `chat`.
 Uses: `storage.votes` for the secret ballot, `surveys.votes` for definitions and tallies,
-`surveys.rules` for the society's rules, `storage.meetings` to forget tellers' paper
-entries of a vote that closes or is cancelled.
+`surveys.rules` for the society's rules, `storage.meetings` for the roll of the general
+meeting a vote is put to (fixed on its notice date: the vote's roll) and to forget
+tellers' paper entries of a vote that closes or is cancelled.
 """

@@ -40,6 +40,7 @@ from handlers.votes.state import (
     load,
     local_time,
     new_receipt,
+    roll_of,
     when,
 )
 from storage import audit, close_leases, faults, secrecy
@@ -72,6 +73,9 @@ def creation_problems(
         problems.append(
             f"constituencies: unknown constituency {unknown[0]!r} (known: {', '.join(known)})"
         )
+    unmet = society.meeting_problem(ctx, definition, ctx.now())
+    if unmet:
+        problems.append(unmet)
     if definition.closes <= ctx.now():
         problems.append(f"closes: {definition.closes.isoformat()} is already in the past")
     existing = load(ctx, definition.id)
@@ -131,12 +135,15 @@ def open_vote(ctx: Context, vote_id: str, actor: str = "scheduler") -> Iterator[
     short = society.notice_problem(ctx, vote.definition, vote.definition.society_rules, now)
     if short:
         raise VoteError(f"{vote_id} cannot open yet: {short}")
+    unmet = society.meeting_problem(ctx, vote.definition, now)
+    if unmet:
+        raise VoteError(f"{vote_id} cannot open: {unmet}")
     few = _small_weight_class(ctx, vote, now)
     if few:
         raise VoteError(f"{vote_id} cannot open: {few}")
     with ctx.db.atomic():
-        joined_by = vote.definition.roll_by(now)
-        eligible = store.count_eligible(ctx.db, vote.definition.constituencies, joined_by)
+        roll = roll_of(ctx, vote, now)
+        eligible = store.count_eligible(ctx.db, **roll)
         secret = secrets.token_hex(32) if vote.definition.allow_change else None
         if not store.mark_open(ctx.db, vote_id, now, eligible, secret):
             return iter(())
@@ -145,12 +152,11 @@ def open_vote(ctx: Context, vote_id: str, actor: str = "scheduler") -> Iterator[
         store.prepare_roll(
             ctx.db,
             vote_id,
-            vote.definition.constituencies,
-            joined_by,
-            ballot_width(vote.definition),
-            vote.definition.allow_change,
-            new_receipt,
-            vote.definition.weights,
+            width=ballot_width(vote.definition),
+            keyed=vote.definition.allow_change,
+            make_receipt=new_receipt,
+            weights=vote.definition.weights,
+            **roll,
         )
         audit.record(ctx.db, now, actor, "vote.open", vote_id, eligible=eligible)
         store.mark_notice(ctx.db, vote_id, "opened", now)
@@ -163,10 +169,10 @@ def _small_weight_class(ctx: Context, vote: Vote, now: datetime) -> str | None:
     so the members of one weight must be at least the anonymity threshold (or none)."""
     weights = vote.definition.weights
     every = ctx.policy.privacy.anonymity_threshold
-    joined_by = vote.definition.roll_by(now)
+    roll = roll_of(ctx, vote, now)
     for weight in sorted(set(weights.values())):
         groups = [group for group, w in weights.items() if w == weight]
-        members = store.count_eligible(ctx.db, groups, joined_by)
+        members = store.count_eligible(ctx.db, **{**roll, "constituencies": groups})
         if 0 < members < every:
             return (
                 f"only {plural(members, 'member')} ({' and '.join(groups)}) would cast ballots counting "

@@ -21,6 +21,7 @@ from handlers.votes.state import (
     OPEN,
     Vote,
     ballot_key,
+    ballot_weight,
     ineligible_reason,
     load_short,
     local_time,
@@ -181,7 +182,7 @@ def _confirm(ctx: Context, event: Choice) -> tuple[list[Message], str | None]:
             f"{local_time(ctx, ctx.now()):%Y-%m-%d}",
             ctx.now(),
             over_proxy or ballot_key(ctx, vote, member.member_id),
-            vote.definition.weights.get(member.constituency, 1),
+            ballot_weight(ctx, vote, member),
             event.sender.platform,
         )
         if over_proxy and outcome == store.REPLACED:

@@ -33,6 +33,7 @@ from handlers.votes.state import (
     all_votes,
     find,
     ineligible_reason,
+    is_for,
     load,
     load_short,
     when,
@@ -75,7 +76,7 @@ def vote_command(ctx: Context, event: Command) -> list[Message]:
         # A proxy holder casts the ballots of those they represent from here too.
         return ballots.show(ctx, event, chosen) + proxy_offers(ctx, event, chosen)
     now = ctx.now()
-    mine = [v for v in all_votes(ctx) if member.constituency in v.definition.constituencies]
+    mine = [v for v in all_votes(ctx) if is_for(ctx, v, member)]
     live = [
         v
         for v in mine

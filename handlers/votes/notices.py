@@ -25,7 +25,7 @@ from handlers.messages import Message, Option, Recipient
 from handlers.quiet_hours import quiet_until
 from handlers.schedule import PAUSE, Pause
 from handlers.votes.results import message_text
-from handlers.votes.state import Vote, when
+from handlers.votes.state import Vote, roll_of, when
 from storage.meetings import queries as meetings
 from storage.votes import queries as store
 
@@ -81,10 +81,9 @@ def announcement(ctx: Context, vote: Vote, row: dict, quiet_hours: bool = True) 
 def roll(ctx: Context, vote: Vote) -> Iterator[dict]:
     """Eligible members (with their time zones), as fixed when the vote opened, read a
     page at a time."""
-    groups = vote.definition.constituencies
-    joined_by = vote.definition.roll_by(vote.opened_at or ctx.now())
+    on_roll = roll_of(ctx, vote, vote.opened_at or ctx.now())
     after = ""
-    while page := store.eligible_members(ctx.db, groups, joined_by, after, PAGE):
+    while page := store.eligible_members(ctx.db, after=after, limit=PAGE, **on_roll):
         yield from page
         after = page[-1]["member_id"]
 
@@ -101,12 +100,11 @@ def announcements(ctx: Context, vote: Vote) -> Iterator[Message]:
 def _waiting(ctx: Context, vote: Vote, unannounced: bool = False) -> Iterator[list[dict] | Pause]:
     """Pages of eligible members who can be reached and have not voted (with
     `unannounced`, only those never told it is open), each followed by a pause."""
-    groups = vote.definition.constituencies
-    joined_by = vote.definition.roll_by(vote.opened_at or ctx.now())
+    on_roll = roll_of(ctx, vote, vote.opened_at or ctx.now())
     after: str | None = ""
     while True:
         page, after = store.waiting_members(
-            ctx.db, vote.id, groups, joined_by, after or "", PAGE, unannounced
+            ctx.db, vote.id, after=after or "", limit=PAGE, unannounced=unannounced, **on_roll
         )
         if after is None:
             return

@@ -10,11 +10,12 @@ plain words, at creation and again at opening.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from handlers.context import Context
 from handlers.votes.state import local_time
+from storage.meetings import queries as meetings
 from surveys.rules import Rules, RulesError, parse_rules
 from surveys.rules.model import ELECTION_VOTE_METHODS
 from surveys.votes.definitions import VoteDefinition
@@ -128,7 +129,12 @@ def in_words(definition: VoteDefinition) -> str | None:
             parts.append(f"{rules.notice.clear_days} clear days' notice before it opens")
     if definition.is_election:
         parts.append(f"an election by {METHOD_WORDS[rules.elections.method]}")
-    if rules.eligibility.minimum_membership_days:
+    if definition.meeting:
+        parts.append(
+            f"the roll: the members on the roll of {definition.meeting}, fixed when its "
+            "notice was given"
+        )
+    elif rules.eligibility.minimum_membership_days:
         days = rules.eligibility.minimum_membership_days
         parts.append(f"the roll: members for at least {days} days by today, the notice date")
     if definition.weights:
@@ -136,3 +142,27 @@ def in_words(definition: VoteDefinition) -> str | None:
             "votes weighted " + ", ".join(f"{c} {w}" for c, w in definition.weights.items())
         )
     return "Under the society's rules: " + "; ".join(parts) + "."
+
+
+def meeting_problem(ctx: Context, definition: VoteDefinition, now: datetime) -> str | None:
+    """Why a vote cannot be put to the general meeting it names (None: it can, or it
+    names none): its roll is the meeting's, fixed when the meeting's notice is given, so
+    the meeting must exist and its notice have been given."""
+    meeting_id = definition.meeting
+    if not meeting_id:
+        return None
+    row = meetings.get(ctx.db, meeting_id)
+    if row is None:
+        return (
+            f"meeting: there is no general meeting {meeting_id!r}. A vote put to a meeting is "
+            "for the members on its roll, fixed when its notice is given: create the meeting "
+            "first (mutual-voice meeting create FILE), or leave meeting out for a vote on its own"
+        )
+    given = date.fromisoformat(row["notice_given"])
+    today = local_time(ctx, now).date()
+    if given > today:
+        return (
+            f"meeting: notice of {meeting_id} is given on {given.isoformat()}, and its roll "
+            "is fixed then; a vote can be put to it from that day"
+        )
+    return None

@@ -7,14 +7,14 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import Translator
-from handlers.messages import Member
+from handlers.messages import Member, quoted
 from storage import members
 from storage.meetings import queries as meetings
 from storage.votes import queries as store
@@ -127,6 +127,9 @@ def ineligible_reason(ctx: Context, vote: Vote, member: Member) -> str | None:
     _ = i18n.for_member(ctx, member)
     title = _.pick(vote.title)
     groups = vote.definition.constituencies
+    meeting = roll_meeting(ctx, vote)
+    if meeting:
+        return _off_meeting_roll(ctx, vote, meeting, member, _)
     if member.constituency not in groups:
         return _(
             "{title} is for {groups} members only. You're on the roll as a "
@@ -216,3 +219,72 @@ def new_receipt() -> str:
 
 def _list(items: tuple[str, ...] | list[str], _: Translator) -> str:
     return _.listing(items)
+
+
+def roll_meeting(ctx: Context, vote: Vote) -> str:
+    """The general meeting whose roll, fixed when its notice was given, is this vote's
+    roll ("" for a vote on its own, and for a motion in the room, whose roll is the
+    members checked in when it was put)."""
+    meeting = vote.definition.meeting
+    return "" if not meeting or meetings.motion(ctx.db, vote.id) else meeting
+
+
+def roll_of(ctx: Context, vote: Vote, opening: datetime) -> dict[str, Any]:
+    """Who is on the vote's roll if it opens at `opening`, as storage.votes names it
+    (`count_eligible`, `prepare_roll`, `eligible_members`, `waiting_members`)."""
+    return {
+        "constituencies": vote.definition.constituencies,
+        "joined_by": vote.definition.roll_by(opening),
+        "meeting": roll_meeting(ctx, vote),
+    }
+
+
+def ballot_weight(ctx: Context, vote: Vote, member: Member) -> int:
+    """The votes the member's ballot counts for: by their constituency, as the meeting's
+    roll records it for a vote put to a general meeting (it may have changed since)."""
+    weights = vote.definition.weights
+    meeting = roll_meeting(ctx, vote) if weights else ""
+    entry = meetings.roll_entry(ctx.db, meeting, member.member_id) if meeting else None
+    return weights.get(entry["constituency"] if entry else member.constituency, 1)
+
+
+def _off_meeting_roll(
+    ctx: Context, vote: Vote, meeting_id: str, member: Member, _: Translator
+) -> str | None:
+    """Why a member may not vote in a vote put to a general meeting: they are not on its
+    roll, fixed on the notice date, or not in one of the vote's constituencies there."""
+    title = _.pick(vote.title)
+    entry = meetings.roll_entry(ctx.db, meeting_id, member.member_id)
+    groups = vote.definition.constituencies
+    if entry is not None and entry["constituency"] in groups:
+        return None
+    row = meetings.get(ctx.db, meeting_id)
+    named = quoted(row["title"]) if row else meeting_id
+    given = _.date(date.fromisoformat(row["notice_given"])) if row else ""
+    if entry is None:
+        return _(
+            "{title} is for the members on the roll of {meeting}, fixed when its notice was "
+            "given on {date}. You weren't on that roll, so it isn't one you can vote in. If "
+            "that's wrong, please tell your membership officer."
+        ).format(title=title, meeting=named, date=given)
+    return _(
+        "{title} is for {groups} members on the roll of {meeting}, fixed when its notice "
+        "was given on {date}. You're on that roll as a {constituency} member, so it isn't "
+        "one you can vote in. If that's wrong, please tell your membership officer."
+    ).format(
+        title=title,
+        groups=_list([i18n.named(ctx, _, group) for group in groups], _),
+        meeting=named,
+        date=given,
+        constituency=i18n.named(ctx, _, entry["constituency"]),
+    )
+
+
+def is_for(ctx: Context, vote: Vote, member: Member) -> bool:
+    """Whether the vote is for the member's constituency (listed for them by /vote): as
+    the meeting's roll records it, for a vote put to a general meeting."""
+    meeting = roll_meeting(ctx, vote)
+    if not meeting:
+        return member.constituency in vote.definition.constituencies
+    entry = meetings.roll_entry(ctx.db, meeting, member.member_id)
+    return entry is not None and entry["constituency"] in vote.definition.constituencies

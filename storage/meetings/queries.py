@@ -207,3 +207,15 @@ def mark_sent(db: Database, meeting_id: str, notice: str, at: datetime) -> None:
         "insert or ignore into meeting_notices (meeting_id, notice, sent_at) values (?, ?, ?)",
         [meeting_id, notice, iso(at)],
     )
+
+
+def roll_entry(db: Database, meeting_id: str, member_id: str) -> dict[str, Any] | None:
+    """The member's row on the meeting's roll (their constituency and weight as fixed on
+    the notice date), or None if they are not on it."""
+    rows = list(
+        db.query(
+            "select constituency, weight from meeting_roll where meeting_id = ? and member_id = ?",
+            [meeting_id, member_id],
+        )
+    )
+    return rows[0] if rows else None

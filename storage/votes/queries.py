@@ -253,11 +253,22 @@ def mark_notice(db: Database, vote_id: str, notice: str, now: datetime) -> bool:
 # --- the roll -------------------------------------------------------------------------
 
 
-def _roll(groups: list[str]) -> str:
-    """Members `m` on the roll of a vote: active, in one of the constituencies, joined by
-    its opening (parameters: the constituencies, then the opening time)."""
+def _roll(groups: list[str], joined_by: datetime, meeting: str = "") -> tuple[str, list[Any]]:
+    """The one definition of a vote's roll, for its count and its rows alike: a `from ...
+    where ...` naming the members `m` on it, and its parameters. Active members of the constituencies who joined by `joined_by`; or, for
+    a vote put to a general meeting, the active members on `meeting`'s roll (fixed when
+    its notice was given) whose constituency recorded there is one of them."""
     marks = ",".join("?" * len(groups))
-    return f"m.erased_at is null and m.constituency in ({marks}) and m.created_at <= ?"
+    if meeting:
+        return (
+            "from meeting_roll r join members m on m.member_id = r.member_id "
+            f"where r.meeting_id = ? and m.erased_at is null and r.constituency in ({marks})",
+            [meeting, *groups],
+        )
+    return (
+        f"from members m where m.erased_at is null and m.constituency in ({marks}) and m.created_at <= ?",
+        [*groups, iso(joined_by)],
+    )
 
 
 def eligible_members(
@@ -266,24 +277,26 @@ def eligible_members(
     joined_by: datetime,
     after: str = "",
     limit: int = -1,
+    meeting: str = "",
 ) -> list[dict[str, Any]]:
-    """Members entitled to vote: active, in one of the constituencies, joined by the
-    opening; by member id, the `limit` after `after` (a big roll is read in pages)."""
-    groups = list(constituencies)
+    """Members entitled to vote (`_roll`), by member id, the `limit` after `after` (a big
+    roll is read in pages)."""
+    source, params = _roll(list(constituencies), joined_by, meeting)
     return list(
         db.query(
-            f"select m.member_id, m.timezone, m.language, m.language_chosen from members m "
-            f"where m.member_id > ? and {_roll(groups)} order by m.member_id limit ?",
-            [after, *groups, iso(joined_by), limit],
+            f"select m.member_id, m.timezone, m.language, m.language_chosen {source} "
+            "and m.member_id > ? order by m.member_id limit ?",
+            [*params, after, limit],
         )
     )
 
 
-def count_eligible(db: Database, constituencies: Iterable[str], joined_by: datetime) -> int:
-    groups = list(constituencies)
-    (count,) = db.execute(
-        f"select count(*) from members m where {_roll(groups)}", [*groups, iso(joined_by)]
-    ).fetchone()
+def count_eligible(
+    db: Database, constituencies: Iterable[str], joined_by: datetime, meeting: str = ""
+) -> int:
+    """How many are on the roll (`_roll`): the same members `prepare_roll` writes."""
+    source, params = _roll(list(constituencies), joined_by, meeting)
+    (count,) = db.execute(f"select count(*) {source}", params).fetchone()
     return count
 
 
@@ -295,31 +308,31 @@ def waiting_members(
     after: str = "",
     limit: int = -1,
     unannounced: bool = False,
+    meeting: str = "",
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Of the next `limit` members on the roll after `after` (by member id), those who can
-    be reached and have not voted; with `unannounced`, only those with no announcement
-    in the outbox (its key stays when housekeeping blanks its text). Returns them and the
-    last member id looked at (None when the roll is done): a page costs the same however
-    few of its members are found."""
-    groups = list(constituencies)
-    roll = [*groups, iso(joined_by)]
+    """Of the next `limit` members on the roll (`_roll`) after `after` (by member id),
+    those who can be reached and have not voted; with `unannounced`, only those with no
+    announcement in the outbox (its key stays when housekeeping blanks its text). Returns
+    them and the last member id looked at (None when the roll is done): a page costs the
+    same however few of its members are found."""
+    source, roll = _roll(list(constituencies), joined_by, meeting)
     (last,) = db.execute(
-        f"select max(member_id) from (select m.member_id from members m "
-        f"where m.member_id > ? and {_roll(groups)} order by m.member_id limit ?)",
-        [after, *roll, limit],
+        f"select max(member_id) from (select m.member_id {source} "
+        "and m.member_id > ? order by m.member_id limit ?)",
+        [*roll, after, limit],
     ).fetchone()
     if last is None:
         return [], None
     announced = "and not exists (select 1 from outbox o where o.key = ? || m.member_id)"
     rows = db.query(
-        f"""select m.member_id, m.timezone, m.language, m.language_chosen from members m
-        where m.member_id > ? and m.member_id <= ? and {_roll(groups)}
+        f"""select m.member_id, m.timezone, m.language, m.language_chosen {source}
+        and m.member_id > ? and m.member_id <= ?
         and exists (select 1 from identities i where i.member_id = m.member_id
             and i.unreachable_at is null)
         and not exists (select 1 from vote_voters v where v.vote_id = ?
             and v.member_id = m.member_id and v.{VOTED})
         {announced if unannounced else ""} order by m.member_id""",
-        [after, last, *roll, vote_id, *([announcement_key(vote_id, "")] if unannounced else [])],
+        [*roll, after, last, vote_id, *([announcement_key(vote_id, "")] if unannounced else [])],
     )
     return list(rows), last
 
@@ -380,22 +393,25 @@ def prepare_roll(
     keyed: bool,
     make_receipt: Callable[[], str],
     weights: Mapping[str, int] | None = None,
+    meeting: str = "",
 ) -> int:
     """At opening (in its transaction): a "not voted yet" row for every member on the
-    roll, and as many empty ballot slots, each under a random receipt code and as long as
-    the longest ballot (`width`), with a random stand-in for the replacement key if the
-    vote is `keyed` (allows a change). With `weights` (votes per member by constituency,
-    1 if not named), each constituency's slots carry its members' weight. Returns the
-    size of the roll."""
+    roll (`_roll`, as `count_eligible` counts it), and as many empty ballot slots, each
+    under a random receipt code and as long as the longest ballot (`width`), with a
+    random stand-in for the replacement key if the vote is `keyed` (allows a change).
+    With `weights` (votes per member by constituency, 1 if not named; the constituency
+    on the meeting's roll for a vote put to one), each constituency's slots carry its
+    members' weight. Returns the size of the roll."""
     by_weight: dict[int, list[str]] = {}
     for group in constituencies:
         by_weight.setdefault((weights or {}).get(group, 1), []).append(group)
     on_roll = 0
     for weight, groups in sorted(by_weight.items()):
+        source, params = _roll(groups, joined_by, meeting)
         added = db.execute(
             f"insert or ignore into vote_voters (vote_id, member_id, voted_on) "
-            f"select ?, m.member_id, ? from members m where {_roll(groups)} order by m.member_id",
-            [vote_id, NOT_YET, *groups, iso(joined_by)],
+            f"select ?, m.member_id, ? {source} order by m.member_id",
+            [vote_id, NOT_YET, *params],
         ).rowcount
         _add_slots(db, vote_id, added, width, keyed, make_receipt, weight)
         on_roll += added
