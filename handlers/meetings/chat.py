@@ -18,7 +18,7 @@ from handlers.context import Context
 from handlers.i18n import Translator
 from handlers.meetings import proxies
 from handlers.meetings.proxies import CHAIR, INSTRUCTED_METHODS, ProxyRefused
-from handlers.messages import Choice, Command, Event, Message, Option, reply
+from handlers.messages import Choice, Command, Event, Message, Option, Recipient, reply
 from handlers.router import Router
 from handlers.votes.state import Vote, load_short, when
 from storage.meetings import proxies as store
@@ -224,6 +224,37 @@ def offers(ctx: Context, event: Event, vote: Vote) -> list[Message]:
         title=_.pick(vote.title)
     )
     return _keyed(vote, event, [reply(event, text, title=_.pick(vote.title), choices=buttons)])
+
+
+def put_to_holder(ctx: Context, vote: Vote, holder_id: str, member_ids: list[str]) -> Message:
+    """When a motion is put in the room: to a holder checked in, the members they can cast
+    a ballot for. Nobody gave an instruction for a motion that did not exist when they
+    appointed their proxy, so the holder votes on it as they judge best."""
+    _ = i18n.for_member_id(ctx, holder_id)
+    buttons = tuple(
+        Option(
+            _("For {member} (proxy)").format(member=proxies.name_of(ctx, member_id, _)),
+            "proxy.go",
+            f"{vote.short}:{member_id}",
+        )
+        for member_id in member_ids
+    )
+    text = _("You hold proxies in {title}. Choose whose ballot to cast:").format(
+        title=_.pick(vote.title)
+    )
+    text += " " + _(
+        "This motion was put in the room, so nobody gave you instructions for it: vote for "
+        "them as you judge best."
+    )
+    return Message(
+        to=Recipient.of(holder_id),
+        text=text,
+        title=_.pick(vote.title),
+        choices=buttons,
+        key=f"{votes.ballot_message_prefix(vote.id)}p:put:{holder_id}",
+        language=_.language,
+        flow=f"vote:{vote.id}",
+    )
 
 
 def _parse(ctx: Context, value: str) -> tuple[Vote | None, str, int | None]:

@@ -258,8 +258,16 @@ def described(proxies: dict[str, Any]) -> str:
 def present_by_proxy(
     ctx: Context, meeting_id: str, checked_in: Iterable[str] = (), chair: bool = True
 ) -> int:
-    """Members of the roll present by proxy: not checked in themselves, and represented by
-    a holder who is (`checked_in`: member ids), or by the chair (there when `chair`)."""
+    """How many members of the roll are present by proxy (see `members_by_proxy`)."""
+    return len(members_by_proxy(ctx, meeting_id, checked_in, chair))
+
+
+def members_by_proxy(
+    ctx: Context, meeting_id: str, checked_in: Iterable[str] = (), chair: bool = True
+) -> list[str]:
+    """Members of the roll present by proxy, by id: not checked in themselves, and
+    represented by a holder who is (`checked_in`: member ids), or by the chair (there
+    when `chair`)."""
     return store.present_by_proxy(ctx.db, meeting_id, sorted(set(checked_in)), chair)
 
 
