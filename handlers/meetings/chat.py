@@ -41,9 +41,10 @@ def _coming(ctx: Context, member_id: str) -> list[tuple[str, proxies.Held]]:
     return found
 
 
-def _status(
+def status(
     ctx: Context, meeting_id: str, held: proxies.Held, member_id: str, zone, _: Translator
 ) -> str:
+    """The member's proxy at the meeting, the deadline, and the proxies they hold."""
     title = held.meeting.title
     mine = store.of_member(ctx.db, meeting_id, member_id)
     if mine is None:
@@ -79,7 +80,7 @@ def proxy_command(ctx: Context, event: Command) -> list[Message]:
     if not words:
         lines, buttons = [], []
         for meeting_id, held in coming:
-            lines.append(_status(ctx, meeting_id, held, member.member_id, member.timezone, _))
+            lines.append(status(ctx, meeting_id, held, member.member_id, member.timezone, _))
             if held.rules.proxies.allowed and CHAIR in held.rules.proxies.holders:
                 buttons.append(Option(_("The chair as my proxy"), "proxy.chair", meeting_id))
             if store.of_member(ctx.db, meeting_id, member.member_id):
@@ -124,30 +125,31 @@ def proxy_command(ctx: Context, event: Command) -> list[Message]:
                 )
             ]
         instructions[vote_id.strip()] = choice.strip()
-    if who.lower() in CHAIR_WORDS:
-        holder = CHAIR
-    else:
-        found = store.find_on_roll(ctx.db, meeting_id, who)
-        if not found:
-            return [
-                reply(
-                    event,
-                    _("I can't find a member called {name} on the roll of {title}.").format(
-                        name=who, title=held.meeting.title
-                    ),
-                )
-            ]
-        if len(found) > 1:
-            return [
-                reply(
-                    event,
-                    _("More than one member is called {name}: please use their member id.").format(
-                        name=who
-                    ),
-                )
-            ]
-        holder = found[0]["member_id"]
+    try:
+        holder = holder_named(ctx, meeting_id, held, who, _)
+    except ProxyRefused as refused:
+        return [reply(event, str(refused))]
     return [_appointed(ctx, event, meeting_id, holder, instructions, _)]
+
+
+def holder_named(ctx: Context, meeting_id: str, held: proxies.Held, who: str, _: Translator) -> str:
+    """The holder a member names ("chair", a member's name or id on the roll): "chair" or
+    the member's id; `ProxyRefused` if nobody on the roll, or more than one, is called
+    that. Only an exact name is found: the roll is never listed."""
+    if who.strip().lower() in CHAIR_WORDS:
+        return CHAIR
+    found = store.find_on_roll(ctx.db, meeting_id, who)
+    if not found:
+        raise ProxyRefused(
+            _("I can't find a member called {name} on the roll of {title}.").format(
+                name=who, title=held.meeting.title
+            )
+        )
+    if len(found) > 1:
+        raise ProxyRefused(
+            _("More than one member is called {name}: please use their member id.").format(name=who)
+        )
+    return found[0]["member_id"]
 
 
 def _appointed(

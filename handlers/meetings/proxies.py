@@ -26,6 +26,7 @@ from handlers.messages import Member
 from handlers.votes.results import encode
 from handlers.votes.state import (
     OPEN,
+    SCHEDULED,
     Vote,
     all_votes,
     ineligible_reason,
@@ -80,7 +81,8 @@ def name_of(ctx: Context, member_id: str | None, _: Translator) -> str:
     return (row or {}).get("name") or member_id
 
 
-def _open_to_change(ctx: Context, held: Held, _: Translator, zone: str | None) -> None:
+def open_to_change(ctx: Context, held: Held, _: Translator, zone: str | None) -> None:
+    """Refuses (`ProxyRefused`) when proxies cannot be appointed now: none allowed, or late."""
     if not held.rules.proxies.allowed:
         raise ProxyRefused(_("The society's rules do not allow proxies at general meetings."))
     if ctx.now() >= held.deadline:
@@ -105,7 +107,7 @@ def appoint(
     _ = _ or i18n.for_member_id(ctx, member_id)
     held = load(ctx, meeting_id, _)
     zone = (members.get(ctx.db, member_id) or {}).get("timezone")
-    _open_to_change(ctx, held, _, zone)
+    open_to_change(ctx, held, _, zone)
     rules = held.rules.proxies
     who = name_of(ctx, member_id, _)
     if store.on_roll(ctx.db, meeting_id, member_id) is None:
@@ -205,6 +207,17 @@ def _instructions(
             )
         checked[vote.id] = names[choice.strip().lower()]
     return checked
+
+
+def instructable(ctx: Context, meeting_id: str) -> list[Vote]:
+    """The meeting's votes still to come or open that a proxy may be told how to vote in."""
+    return [
+        vote
+        for vote in all_votes(ctx)
+        if vote.definition.meeting == meeting_id
+        and vote.definition.method in INSTRUCTED_METHODS
+        and vote.status in (SCHEDULED, OPEN)
+    ]
 
 
 def revoke(
