@@ -3,7 +3,7 @@
 holder, cast the ballots of the members they represent from `/vote`.
 
 `/proxy` shows the member's proxy for each coming meeting with buttons (the chair,
-revoke); `/proxy NAME` (a member's name or id, or "chair"), optionally followed by
+revoke), its flow the member's page for the first (`bot/web/member_page.py`); `/proxy NAME` (a member's name or id, or "chair"), optionally followed by
 instructions after commas (`/proxy Lee Chen, adopt-rules=For`), appoints. Proxy ballot
 messages carry the vote's ballot outbox key, so they are blanked once delivered.
 """
@@ -98,7 +98,9 @@ def proxy_command(ctx: Context, event: Command) -> list[Message]:
                     "/proxy Lee Chen, adopt-rules=For"
                 )
             )
-        return [reply(event, "\n\n".join(lines), title=_("Your proxy"), choices=buttons)]
+        shown = reply(event, "\n\n".join(lines), title=_("Your proxy"), choices=buttons)
+        # By text message or e-mail, the member's page does what the buttons do.
+        return [replace(shown, flow=f"meeting:{coming[0][0]}")]
     meeting_id, held = coming[0]
     first, _space, rest = words.partition(" ")
     named = {m: h for m, h in coming}

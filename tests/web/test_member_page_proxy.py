@@ -191,3 +191,15 @@ async def test_no_link_when_the_rules_allow_no_proxies(tmp_path, clock):
         assert page_links.page_link(app.ctx, "t1", FLOW) is None
     finally:
         app.db.close()
+
+
+async def test_proxy_in_chat_leads_a_member_without_buttons_to_their_page(app):
+    from tests.handlers.votes.test_votes import Kit
+
+    kit = Kit(app.ctx, roster="", linked=("t1",))
+    [shown] = kit.command("t1", "proxy")
+    assert shown.flow == FLOW  # an SMS or e-mail adapter links the page for it
+    url = page_links.page_link(app.ctx, "t1", shown.flow)
+    async with served(app) as client:
+        html = unescape(await page(client, url.removeprefix(PUBLIC)))
+    assert "Annual general meeting 2027: you have no proxy." in html
