@@ -475,6 +475,13 @@ def _proxy_page(
         done += " " + _(w.PROXY_OWN_VOTE)
     elif sent == "revoked" and not mine:
         done = _(w.PROXY_REVOKED)
+    if mine and not shared["values"]:  # the form starts from the proxy as it stands
+        shared = {
+            **shared,
+            "values": {"holder_kind": CHAIR}
+            if mine["holder_id"] is None
+            else {"holder_kind": "member", "holder": proxies.name_of(ctx, mine["holder_id"], _)},
+        }
     rules = held.rules.proxies
     told = [
         {

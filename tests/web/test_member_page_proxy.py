@@ -80,6 +80,7 @@ async def test_appoint_a_member_with_an_instruction_then_the_chair_then_revoke(a
         ) in done
         assert "your proxy is Tenant 2." in done and "You told them how to vote in agm." in done
         assert '<option value="1" selected>' in done  # the instruction, as given
+        assert 'value="member" checked' in done and 'value="Tenant 2"' in done
         proxy = store.of_member(app.db, AGM.id, "t1")
         assert (proxy["holder_id"], proxy["instructions"]) == ("t2", {"agm": "Against"})
         # The holder, on their own page, sees whom they hold, as in chat.
