@@ -134,6 +134,10 @@ async def test_each_refusal_is_in_chats_words_and_tied_to_its_field(app):
             assert f'<a href="#{field}">' in html
             assert 'aria-invalid="true"' in html or field == "holder_kind"
         assert store.of_member(app.db, AGM.id, "t1") is None
+        # What the member typed comes back as text, never markup.
+        form = {"action": "appoint", "holder_kind": "member", "holder": "<b>Lee</b>"}
+        raw = await post(client, path, form, status=400)
+        assert "<b>Lee" not in raw and "&lt;b&gt;Lee&lt;/b&gt;" in raw
         # Nothing to revoke: said at the revoke button.
         html = unescape(await post(client, path, {"action": "revoke"}, status=400))
         assert "Tenant 1 has no proxy for this meeting." in html and 'href="#revoke"' in html
