@@ -79,7 +79,7 @@ def open_motion(
     here = {row["member_id"] for row in present}
     if by_proxy is None:
         by_proxy = proxies.members_by_proxy(ctx, meeting_id, here)
-    proxied = [m for m in by_proxy if m not in here]
+    proxied = [m for m in by_proxy if m not in here and _represented(ctx, meeting_id, m)]
     quorum = attendance.quorum(ctx, found, by_proxy=len(proxied))
     if not quorum.reached:
         raise MotionProblem(
@@ -162,13 +162,17 @@ def _roll(
     roll = {row["member_id"]: weights.get(row["constituency"], 1) for row in present}
     for member_id in proxied:
         row = members.get(ctx.db, member_id)
-        if (
-            row is not None
-            and not row.get("erased_at")
-            and meetings.on_roll(ctx.db, vote.definition.meeting, member_id)
-        ):
-            roll[member_id] = weights.get(row["constituency"], 1)
+        assert row is not None  # `_represented`
+        roll[member_id] = weights.get(row["constituency"], 1)
     return roll
+
+
+def _represented(ctx: Context, meeting_id: str, member_id: str) -> bool:
+    """Whether a member may be on a motion's roll by proxy: on the meeting's, not erased."""
+    row = members.get(ctx.db, member_id)
+    return bool(
+        row and not row.get("erased_at") and meetings.on_roll(ctx.db, meeting_id, member_id)
+    )
 
 
 def _small_weight_class(ctx: Context, vote: Vote, roll: dict[str, int]) -> str | None:
