@@ -2,7 +2,8 @@
 
 A member with no chat app (a text message, an e-mail) follows a personal link
 (`handlers/members/page_links.py`) to a small form: a ballot of any method, a pulse
-round's questions, or a suggestion. What they send goes through the very handler
+round's questions, a suggestion, or their proxy at a general meeting (appointed or
+revoked through `handlers.meetings.proxies`, refused in the same words as in chat). What they send goes through the very handler
 functions chat uses (`ballots.fill_in`, `answers.fill_in`, `chat.from_form`), as events
 from the `page` platform, so one member has one vote and one set of answers whichever
 way they come, and the secret ballot is sealed alike. After a vote closes the link shows
@@ -26,8 +27,11 @@ from bot.web.pages import app_of, templates
 from bot.web.security import SignInLimit, client_address, same_token
 from handlers import i18n
 from handlers.i18n import Translator
+from handlers.meetings import chat as proxy_chat
+from handlers.meetings import proxies
+from handlers.meetings.proxies import CHAIR, ProxyRefused
 from handlers.members import page_links
-from handlers.members.page_links import PULSE, SUGGEST, VOTE, Link
+from handlers.members.page_links import MEETING, PULSE, SUGGEST, VOTE, Link
 from handlers.messages import Event, Message, Sender, unquoted
 from handlers.pulses import answers as pulse_answers
 from handlers.pulses import questions as pulse_questions
@@ -38,6 +42,7 @@ from handlers.votes import ballots
 from handlers.votes.results import message_text, result_of
 from handlers.votes.screens import RANKED, RESOLUTION_CHOICES, THRESHOLD_TEXT, money, names
 from handlers.votes.state import CLOSED, Vote, load, not_open_reason, when
+from storage.meetings import proxies as proxy_store
 from storage.pulses import queries as pulses
 from storage.votes import queries as vote_store
 from surveys.bidi import isolate
@@ -142,7 +147,7 @@ async def send(request: web.Request) -> web.Response:
         str(form.get("csrf", "")), csrf_for(link.token)
     ):
         return message(request, _, _(w.GONE_TITLE), _(w.EXPIRED_FORM), 403, error=True)
-    take = {VOTE: _cast, PULSE: _answer, SUGGEST: _suggest}[link.kind]
+    take = {VOTE: _cast, PULSE: _answer, SUGGEST: _suggest, MEETING: _proxy}[link.kind]
     app = app_of(request)
     with app.db.atomic():
         outcome = take(request, link, form, _)
@@ -169,6 +174,8 @@ def _page(
         return _ballot_page(request, link, vote, _, shared)
     if link.kind == PULSE:
         return _round_page(request, link, _, shared)
+    if link.kind == MEETING:
+        return _proxy_page(request, link, _, shared, request.query.get("sent", ""))
     limit = ctx.policy.suggestions.max_length
     topics = [_.pick(t)[:1].upper() + _.pick(t)[1:] for t in ctx.policy.suggestions.categories]
     status = 400 if errors else 200
@@ -434,3 +441,127 @@ def _suggest(request: web.Request, link: Link, form: Any, _: Translator) -> str 
         errors["text"] = unquoted(refusal.text)
     shared = {"errors": errors, "values": values, "csrf": csrf_for(link.token)}
     return _page(request, link, shared["errors"], values, identify=identify)
+
+
+# --------------------------------------------------------------------------- a proxy
+
+
+def _proxy_page(
+    request: web.Request, link: Link, _: Translator, shared: dict, sent: str = ""
+) -> web.Response:
+    """The member's proxy at a meeting, and (until the deadline) the form to appoint or
+    revoke it. The roll is never listed: a holder is found by their exact name or id."""
+    ctx, member = app_of(request).ctx, link.member
+    meeting_id = link.target
+    try:
+        held = proxies.load(ctx, meeting_id, _)
+    except ProxyRefused:
+        return gone(request)
+    if not proxy_store.on_roll(ctx.db, meeting_id, member.member_id):
+        return gone(request)
+    closed = ""
+    try:
+        proxies.open_to_change(ctx, held, _, member.timezone)
+    except ProxyRefused as refused:
+        closed = str(refused)
+    mine = proxy_store.of_member(ctx.db, meeting_id, member.member_id)
+    done = ""
+    if sent == "1" and mine:
+        done = _("Done: {holder} is your proxy at {title}.").format(
+            holder=proxies.name_of(ctx, mine["holder_id"], _), title=held.meeting.title
+        )
+        if mine["instructions"]:
+            done += " " + _("They can vote only as you asked.")
+        done += " " + _(w.PROXY_OWN_VOTE)
+    elif sent == "revoked" and not mine:
+        done = _(w.PROXY_REVOKED)
+    if mine and not shared["values"]:  # the form starts from the proxy as it stands
+        shared = {
+            **shared,
+            "values": {"holder_kind": CHAIR}
+            if mine["holder_id"] is None
+            else {"holder_kind": "member", "holder": proxies.name_of(ctx, mine["holder_id"], _)},
+        }
+    rules = held.rules.proxies
+    told = [
+        {
+            "name": f"told-{vote.id}",
+            "title": _.pick(vote.title),
+            "choices": names(vote, _),
+            "given": (mine or {"instructions": {}})["instructions"].get(vote.id),
+            "values": vote.definition.choices,
+        }
+        for vote in (proxies.instructable(ctx, meeting_id) if rules.instructions else [])
+    ]
+    labels = {"holder": _(w.PROXY_NAME), "holder_kind": _(w.PROXY_WHO)}
+    labels.update({t["name"]: t["title"] for t in told})
+    return render(
+        request,
+        _,
+        "proxy.html",
+        400 if shared["errors"] else 200,
+        heading=_("Your proxy"),
+        title=held.meeting.title,
+        standing=proxy_chat.status(ctx, meeting_id, held, member.member_id, member.timezone, _),
+        closed=closed,
+        done=done,
+        chair=CHAIR in rules.holders,
+        by_member="member" in rules.holders,
+        told=told,
+        has_proxy=mine is not None,
+        labels=labels,
+        **shared,
+    )
+
+
+def _proxy(request: web.Request, link: Link, form: Any, _: Translator) -> str | web.Response:
+    """Appoint or revoke the member's proxy (back with ?sent=), or the form with why not."""
+    ctx, member = app_of(request).ctx, link.member
+    meeting_id = link.target
+    values = {key: str(form.get(key, "")) for key in form}
+    errors: dict[str, str] = {}
+    try:
+        held = proxies.load(ctx, meeting_id, _)
+    except ProxyRefused:
+        return gone(request)
+    if form.get("action") == "revoke":
+        try:
+            proxies.revoke(ctx, meeting_id, member.member_id, member.member_id, _)
+        except ProxyRefused as refused:
+            errors["revoke"] = str(refused)
+        else:
+            return "?sent=revoked"
+    else:
+        kind, name = values.get("holder_kind", ""), values.get("holder", "").strip()
+        chosen = {CHAIR: CHAIR, "member": name}.get(kind)
+        if chosen is None:
+            errors["holder_kind"] = _(w.PROXY_PICK)
+        elif not chosen:
+            errors["holder"] = _(w.PROXY_NAME_NEEDED)
+        else:
+            instructions = _instructions_given(ctx, meeting_id, values)
+            try:
+                holder = proxy_chat.holder_named(ctx, meeting_id, held, chosen, _)
+                proxies.appoint(
+                    ctx, meeting_id, member.member_id, holder, instructions, member.member_id, _
+                )
+            except ProxyRefused as refused:
+                errors["holder" if kind == "member" else "holder_kind"] = str(refused)
+            else:
+                return "?sent=1"
+    shared = {"errors": errors, "values": values, "csrf": csrf_for(link.token)}
+    return _proxy_page(request, link, _, shared)
+
+
+def _instructions_given(ctx: Any, meeting_id: str, values: dict[str, str]) -> dict[str, str]:
+    """{vote id: choice as the ballot names it} from the form's `told-<vote id>` lists (a
+    choice's number); `proxies.appoint` checks them against the rules and the votes."""
+    given = {}
+    for key, typed in values.items():
+        vote_id = key.removeprefix("told-")
+        if key.startswith("told-") and typed.isdigit():
+            vote = load(ctx, vote_id)
+            choices = vote.definition.choices if vote else ()
+            # A number off the list stays as typed: `appoint` says it is not on the ballot.
+            given[vote_id] = choices[int(typed)] if int(typed) < len(choices) else typed
+    return given

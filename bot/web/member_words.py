@@ -84,3 +84,23 @@ SENT = N_(
 )
 PICK_TOPIC = N_("Please choose a topic.")
 PICK_NAMED = N_("Please choose whether the council may see your name.")
+
+# A proxy at a general meeting (the refusals are the handlers', as chat and the CLI say them)
+PROXY_WHO = N_("Who will be your proxy?")
+PROXY_MEMBER = N_("A member of the society")
+PROXY_NAME = N_("Their name or member id")
+PROXY_NAME_HINT = N_(
+    "Type their name exactly as the society has it, or their member id. They must be on "
+    "the roll of this meeting."
+)
+PROXY_PICK = N_("Please choose who will be your proxy.")
+PROXY_NAME_NEEDED = N_("Please type the name or member id of the member you choose.")
+PROXY_TOLD = N_("How they must vote")
+PROXY_TOLD_HINT = N_(
+    "You may tell your proxy how to vote in any of these votes. Leave it as it is to let "
+    "them decide."
+)
+PROXY_FREE = N_("No instruction: they decide")
+PROXY_APPOINT = N_("Appoint my proxy")
+PROXY_REVOKED = N_("Your proxy is revoked.")
+PROXY_OWN_VOTE = N_("You can still vote yourself; your own vote replaces theirs.")

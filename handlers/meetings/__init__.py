@@ -8,7 +8,7 @@ their replies; `attendance.check_in` (a teller, or /here in chat) and
 `attendance.summary` (RSVPs, attendance, quorum live); `proxies` appoints and revokes a
 member's proxy by the rules, counts members present by proxy and casts a represented
 member's ballot, and `chat` is `/proxy` in chat; `motions.open_motion` puts a
-resolution to the members present;
+resolution to the members present and present by proxy (their holders told at once);
 `nominations` runs the nomination period for the meeting's seats, the officer's
 confirmation of candidates and each seat's election vote; `nominate_chat` registers
 `/nominate`, the seconder's Yes/No and the tick closing nominations on time.

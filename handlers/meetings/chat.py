@@ -3,7 +3,7 @@
 holder, cast the ballots of the members they represent from `/vote`.
 
 `/proxy` shows the member's proxy for each coming meeting with buttons (the chair,
-revoke); `/proxy NAME` (a member's name or id, or "chair"), optionally followed by
+revoke), its flow the member's page for the first (`bot/web/member_page.py`); `/proxy NAME` (a member's name or id, or "chair"), optionally followed by
 instructions after commas (`/proxy Lee Chen, adopt-rules=For`), appoints. Proxy ballot
 messages carry the vote's ballot outbox key, so they are blanked once delivered.
 """
@@ -18,7 +18,7 @@ from handlers.context import Context
 from handlers.i18n import Translator
 from handlers.meetings import proxies
 from handlers.meetings.proxies import CHAIR, INSTRUCTED_METHODS, ProxyRefused
-from handlers.messages import Choice, Command, Event, Message, Option, reply
+from handlers.messages import Choice, Command, Event, Message, Option, Recipient, reply
 from handlers.router import Router
 from handlers.votes.state import Vote, load_short, when
 from storage.meetings import proxies as store
@@ -41,9 +41,10 @@ def _coming(ctx: Context, member_id: str) -> list[tuple[str, proxies.Held]]:
     return found
 
 
-def _status(
+def status(
     ctx: Context, meeting_id: str, held: proxies.Held, member_id: str, zone, _: Translator
 ) -> str:
+    """The member's proxy at the meeting, the deadline, and the proxies they hold."""
     title = held.meeting.title
     mine = store.of_member(ctx.db, meeting_id, member_id)
     if mine is None:
@@ -79,7 +80,7 @@ def proxy_command(ctx: Context, event: Command) -> list[Message]:
     if not words:
         lines, buttons = [], []
         for meeting_id, held in coming:
-            lines.append(_status(ctx, meeting_id, held, member.member_id, member.timezone, _))
+            lines.append(status(ctx, meeting_id, held, member.member_id, member.timezone, _))
             if held.rules.proxies.allowed and CHAIR in held.rules.proxies.holders:
                 buttons.append(Option(_("The chair as my proxy"), "proxy.chair", meeting_id))
             if store.of_member(ctx.db, meeting_id, member.member_id):
@@ -97,7 +98,9 @@ def proxy_command(ctx: Context, event: Command) -> list[Message]:
                     "/proxy Lee Chen, adopt-rules=For"
                 )
             )
-        return [reply(event, "\n\n".join(lines), title=_("Your proxy"), choices=buttons)]
+        shown = reply(event, "\n\n".join(lines), title=_("Your proxy"), choices=buttons)
+        # By text message or e-mail, the member's page does what the buttons do.
+        return [replace(shown, flow=f"meeting:{coming[0][0]}")]
     meeting_id, held = coming[0]
     first, _space, rest = words.partition(" ")
     named = {m: h for m, h in coming}
@@ -124,30 +127,31 @@ def proxy_command(ctx: Context, event: Command) -> list[Message]:
                 )
             ]
         instructions[vote_id.strip()] = choice.strip()
-    if who.lower() in CHAIR_WORDS:
-        holder = CHAIR
-    else:
-        found = store.find_on_roll(ctx.db, meeting_id, who)
-        if not found:
-            return [
-                reply(
-                    event,
-                    _("I can't find a member called {name} on the roll of {title}.").format(
-                        name=who, title=held.meeting.title
-                    ),
-                )
-            ]
-        if len(found) > 1:
-            return [
-                reply(
-                    event,
-                    _("More than one member is called {name}: please use their member id.").format(
-                        name=who
-                    ),
-                )
-            ]
-        holder = found[0]["member_id"]
+    try:
+        holder = holder_named(ctx, meeting_id, held, who, _)
+    except ProxyRefused as refused:
+        return [reply(event, str(refused))]
     return [_appointed(ctx, event, meeting_id, holder, instructions, _)]
+
+
+def holder_named(ctx: Context, meeting_id: str, held: proxies.Held, who: str, _: Translator) -> str:
+    """The holder a member names ("chair", a member's name or id on the roll): "chair" or
+    the member's id; `ProxyRefused` if nobody on the roll, or more than one, is called
+    that. Only an exact name is found: the roll is never listed."""
+    if who.strip().lower() in CHAIR_WORDS:
+        return CHAIR
+    found = store.find_on_roll(ctx.db, meeting_id, who)
+    if not found:
+        raise ProxyRefused(
+            _("I can't find a member called {name} on the roll of {title}.").format(
+                name=who, title=held.meeting.title
+            )
+        )
+    if len(found) > 1:
+        raise ProxyRefused(
+            _("More than one member is called {name}: please use their member id.").format(name=who)
+        )
+    return found[0]["member_id"]
 
 
 def _appointed(
@@ -224,6 +228,37 @@ def offers(ctx: Context, event: Event, vote: Vote) -> list[Message]:
         title=_.pick(vote.title)
     )
     return _keyed(vote, event, [reply(event, text, title=_.pick(vote.title), choices=buttons)])
+
+
+def put_to_holder(ctx: Context, vote: Vote, holder_id: str, member_ids: list[str]) -> Message:
+    """When a motion is put in the room: to a holder checked in, the members they can cast
+    a ballot for. Nobody gave an instruction for a motion that did not exist when they
+    appointed their proxy, so the holder votes on it as they judge best."""
+    _ = i18n.for_member_id(ctx, holder_id)
+    buttons = tuple(
+        Option(
+            _("For {member} (proxy)").format(member=proxies.name_of(ctx, member_id, _)),
+            "proxy.go",
+            f"{vote.short}:{member_id}",
+        )
+        for member_id in member_ids
+    )
+    text = _("You hold proxies in {title}. Choose whose ballot to cast:").format(
+        title=_.pick(vote.title)
+    )
+    text += " " + _(
+        "This motion was put in the room, so nobody gave you instructions for it: vote for "
+        "them as you judge best."
+    )
+    return Message(
+        to=Recipient.of(holder_id),
+        text=text,
+        title=_.pick(vote.title),
+        choices=buttons,
+        key=f"{votes.ballot_message_prefix(vote.id)}p:put:{holder_id}",
+        language=_.language,
+        flow=f"vote:{vote.id}",
+    )
 
 
 def _parse(ctx: Context, value: str) -> tuple[Vote | None, str, int | None]:

@@ -7,8 +7,12 @@ with a roll of the members checked in, each told at once in chat, at any hour: t
 in the meeting. The chair closes it (`mutual-voice vote close`); otherwise it closes when
 check-in does. Members checked in later, or not at all, cannot vote on it: the roll is
 fixed when it is put, so no ballot added afterwards could be told apart by its place.
-Proxies (issue 28, item 4) come in through `by_proxy`: the members whose proxy votes
-for them are added to the roll and counted towards the quorum.
+Members present by proxy (not checked in, their proxy held by a member checked in or
+by the chair: `proxies.members_by_proxy`, the count the quorum uses) are on the roll
+and count towards the quorum; each holder checked in is told at once which ballots they
+can cast. A motion put in the room did not exist when proxies were appointed, so no
+member gave an instruction for it: their proxy votes on it as they judge best, as a
+paper proxy form allows "on any other resolution put to the meeting".
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 from handlers.context import Context
-from handlers.meetings import attendance
+from handlers.meetings import attendance, chat, proxies
 from handlers.meetings.notice import stored
 from handlers.messages import Message
 from handlers.votes import admin
@@ -27,6 +31,7 @@ from handlers.votes.notices import announcement
 from handlers.votes.results import ballot_width
 from handlers.votes.state import Vote, load, new_receipt, when
 from storage import audit, members
+from storage.meetings import proxies as store
 from storage.meetings import queries as meetings
 from storage.timestamps import iso
 from storage.votes import queries as votes
@@ -43,10 +48,12 @@ def open_motion(
     meeting_id: str,
     definition: VoteDefinition,
     actor: str,
-    by_proxy: Sequence[str] = (),
+    by_proxy: Sequence[str] | None = None,
 ) -> tuple[Vote, list[Message]]:
-    """Put a resolution to the meeting now: the vote, opened, and its announcements to
-    the members present. `by_proxy`: members on the roll, not present, whose proxy votes."""
+    """Put a resolution to the meeting now: the vote, opened, its announcements to the
+    members present and, to each proxy holder present, the ballots they can cast.
+    `by_proxy`: members on the roll, not present, whose proxy votes (None: those the
+    meeting's proxies make present, as its quorum counts them)."""
     found = stored(ctx, meeting_id)
     if found is None:
         raise MotionProblem(f"no meeting with id {meeting_id!r}")
@@ -69,7 +76,10 @@ def open_motion(
     if now >= closes:
         raise MotionProblem(f"{meeting_id} is over: its check-in closed {when(ctx, closes)}")
     present = meetings.present_members(ctx.db, meeting_id)
-    proxied = [m for m in by_proxy if m not in {row["member_id"] for row in present}]
+    here = {row["member_id"] for row in present}
+    if by_proxy is None:
+        by_proxy = proxies.members_by_proxy(ctx, meeting_id, here)
+    proxied = [m for m in by_proxy if m not in here and _represented(ctx, meeting_id, m)]
     quorum = attendance.quorum(ctx, found, by_proxy=len(proxied))
     if not quorum.reached:
         raise MotionProblem(
@@ -120,7 +130,18 @@ def open_motion(
         audit.record(ctx.db, now, actor, "meeting.motion", meeting_id, vote=vote.id, roll=len(roll))
     opened = load(ctx, vote.id)
     assert opened is not None
-    return opened, [announcement(ctx, opened, row, quiet_hours=False) for row in present]
+    told = [announcement(ctx, opened, row, quiet_hours=False) for row in present]
+    return opened, told + _to_holders(ctx, opened, here, set(roll) - here)
+
+
+def _to_holders(ctx: Context, vote: Vote, here: set[str], represented: set[str]) -> list[Message]:
+    """To each holder checked in: the buttons for the members they represent in the
+    motion (the chair's proxies are cast at the tellers' desk)."""
+    holders: dict[str, list[str]] = {}
+    for proxy in store.all_proxies(ctx.db, vote.definition.meeting):
+        if proxy["member_id"] in represented and proxy["holder_id"] in here:
+            holders.setdefault(proxy["holder_id"], []).append(proxy["member_id"])
+    return [chat.put_to_holder(ctx, vote, holder, held) for holder, held in holders.items()]
 
 
 def motion_file(ctx: Context, meeting_id: str, data: dict[str, Any], source: str) -> VoteDefinition:
@@ -141,9 +162,17 @@ def _roll(
     roll = {row["member_id"]: weights.get(row["constituency"], 1) for row in present}
     for member_id in proxied:
         row = members.get(ctx.db, member_id)
-        if row is not None and meetings.on_roll(ctx.db, vote.definition.meeting, member_id):
-            roll[member_id] = weights.get(row["constituency"], 1)
+        assert row is not None  # `_represented`
+        roll[member_id] = weights.get(row["constituency"], 1)
     return roll
+
+
+def _represented(ctx: Context, meeting_id: str, member_id: str) -> bool:
+    """Whether a member may be on a motion's roll by proxy: on the meeting's, not erased."""
+    row = members.get(ctx.db, member_id)
+    return bool(
+        row and not row.get("erased_at") and meetings.on_roll(ctx.db, meeting_id, member_id)
+    )
 
 
 def _small_weight_class(ctx: Context, vote: Vote, roll: dict[str, int]) -> str | None:
@@ -164,13 +193,22 @@ def _small_weight_class(ctx: Context, vote: Vote, roll: dict[str, int]) -> str |
 
 
 def describe(ctx: Context, vote: Vote) -> str:
-    """The motion as put, for the command line."""
+    """The motion as put, for the command line: who holds the proxies it counts too."""
     row = meetings.motion(ctx.db, vote.id) or {"present": 0, "by_proxy": 0}
     rules = vote.definition.society_rules
     share = rules.resolutions.share(vote.definition.resolution).text if rules else ""
-    proxies = f" and {plural(row['by_proxy'], 'member')} by proxy" if row["by_proxy"] else ""
+    held = ""
+    if row["by_proxy"]:
+        holders: dict[str, int] = {}
+        for proxy in store.held_in_motion(ctx.db, row["meeting_id"], vote.id, row["opened_at"]):
+            holder = proxy["holder_id"] or "the chair"
+            holders[holder] = holders.get(holder, 0) + 1
+        named = ", ".join(f"{holder} holds {n}" for holder, n in sorted(holders.items()))
+        held = f" and {plural(row['by_proxy'], 'member')} by proxy" + (
+            f" ({named})" if named else ""
+        )
     return (
-        f"Put {vote.id} to the {plural(row['present'], 'member')} present{proxies}: a "
+        f"Put {vote.id} to the {plural(row['present'], 'member')} present{held}: a "
         f"{vote.definition.resolution} resolution, passed by {share} of votes cast For. "
         f"The chair closes it with: mutual-voice vote close {vote.id}"
     )

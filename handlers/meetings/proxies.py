@@ -26,6 +26,7 @@ from handlers.messages import Member
 from handlers.votes.results import encode
 from handlers.votes.state import (
     OPEN,
+    SCHEDULED,
     Vote,
     all_votes,
     ballot_weight,
@@ -81,7 +82,8 @@ def name_of(ctx: Context, member_id: str | None, _: Translator) -> str:
     return (row or {}).get("name") or member_id
 
 
-def _open_to_change(ctx: Context, held: Held, _: Translator, zone: str | None) -> None:
+def open_to_change(ctx: Context, held: Held, _: Translator, zone: str | None) -> None:
+    """Refuses (`ProxyRefused`) when proxies cannot be appointed now: none allowed, or late."""
     if not held.rules.proxies.allowed:
         raise ProxyRefused(_("The society's rules do not allow proxies at general meetings."))
     if ctx.now() >= held.deadline:
@@ -106,7 +108,7 @@ def appoint(
     _ = _ or i18n.for_member_id(ctx, member_id)
     held = load(ctx, meeting_id, _)
     zone = (members.get(ctx.db, member_id) or {}).get("timezone")
-    _open_to_change(ctx, held, _, zone)
+    open_to_change(ctx, held, _, zone)
     rules = held.rules.proxies
     who = name_of(ctx, member_id, _)
     if store.on_roll(ctx.db, meeting_id, member_id) is None:
@@ -208,6 +210,17 @@ def _instructions(
     return checked
 
 
+def instructable(ctx: Context, meeting_id: str) -> list[Vote]:
+    """The meeting's votes still to come or open that a proxy may be told how to vote in."""
+    return [
+        vote
+        for vote in all_votes(ctx)
+        if vote.definition.meeting == meeting_id
+        and vote.definition.method in INSTRUCTED_METHODS
+        and vote.status in (SCHEDULED, OPEN)
+    ]
+
+
 def revoke(
     ctx: Context, meeting_id: str, member_id: str, actor: str = "", _: Translator | None = None
 ) -> None:
@@ -259,8 +272,16 @@ def described(proxies: dict[str, Any]) -> str:
 def present_by_proxy(
     ctx: Context, meeting_id: str, checked_in: Iterable[str] = (), chair: bool = True
 ) -> int:
-    """Members of the roll present by proxy: not checked in themselves, and represented by
-    a holder who is (`checked_in`: member ids), or by the chair (there when `chair`)."""
+    """How many members of the roll are present by proxy (see `members_by_proxy`)."""
+    return len(members_by_proxy(ctx, meeting_id, checked_in, chair))
+
+
+def members_by_proxy(
+    ctx: Context, meeting_id: str, checked_in: Iterable[str] = (), chair: bool = True
+) -> list[str]:
+    """Members of the roll present by proxy, by id: not checked in themselves, and
+    represented by a holder who is (`checked_in`: member ids), or by the chair (there
+    when `chair`)."""
     return store.present_by_proxy(ctx.db, meeting_id, sorted(set(checked_in)), chair)
 
 

@@ -2,10 +2,12 @@
 
 A link is `<web.public_url>/m/<token>`: 192 random bits, URL-safe, of which the database
 keeps only the hash. It opens one flow for one member ("vote:<vote id>", "pulse:<round
-id>", "suggest") and nothing else: no cookie, no session, no other page. A vote's or a
-round's link works while its flow is open, then shows how it ended (a vote's result, and
-the receipt of a ballot cast through it) until `AFTER_CLOSE` has passed, when
-housekeeping forgets it; a suggestion's link works for `SUGGEST_FOR`.
+id>", "suggest", "meeting:<meeting id>") and nothing else: no cookie, no session, no other
+page. A vote's or a round's link works while its flow is open, then shows how it ended (a
+vote's result, and the receipt of a ballot cast through it) until `AFTER_CLOSE` has
+passed, when housekeeping forgets it; a suggestion's link works for `SUGGEST_FOR`. A
+meeting's link (the member's proxy, for a member on its roll) is made until the proxy
+deadline and shows the proxy as it stands until `AFTER_CLOSE` after it.
 
 The receipt code of a ballot cast through a link is kept sealed with a key derived from
 the link's token (HMAC-SHA256 as a stream cipher with a random nonce, and a tag): a
@@ -20,17 +22,21 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from handlers import i18n
 from handlers.context import Context
+from handlers.meetings import proxies
 from handlers.members.identity import as_member
 from handlers.messages import Member
 from handlers.pulses.rounds import is_open
 from handlers.votes.state import OPEN, load
 from storage import members
 from storage import page_links as store
+from storage.meetings import proxies as proxy_store
+from storage.meetings import queries as meetings
 from storage.pulses import queries as pulses
 from storage.timestamps import parse
 
-VOTE, PULSE, SUGGEST = "vote", "pulse", "suggest"
+VOTE, PULSE, SUGGEST, MEETING = "vote", "pulse", "suggest", "meeting"
 SUGGEST_FOR = timedelta(days=7)
 # Long enough to read the result and check a receipt; short enough that the links of
 # old flows do not become a list of who was sent what.
@@ -66,7 +72,7 @@ def _flow_parts(flow: str) -> tuple[str, str] | None:
     kind, _colon, target = flow.partition(":")
     if kind == SUGGEST and not target:
         return kind, ""
-    if kind in (VOTE, PULSE) and target and (kind == VOTE or target.isdigit()):
+    if kind in (VOTE, PULSE, MEETING) and target and (kind != PULSE or target.isdigit()):
         return kind, target
     return None
 
@@ -78,6 +84,8 @@ def _ends(ctx: Context, member_id: str, kind: str, target: str) -> datetime | No
         if vote is None or vote.status != OPEN or vote.closes_at <= ctx.now():
             return None
         return vote.closes_at
+    if kind == MEETING:
+        return proxy_deadline(ctx, target, member_id)
     round_row = pulses.get_round(ctx.db, int(target))
     if round_row is None or not is_open(ctx, round_row):
         return None
@@ -86,9 +94,22 @@ def _ends(ctx: Context, member_id: str, kind: str, target: str) -> datetime | No
     return parse(round_row["closes_at"])
 
 
+def proxy_deadline(ctx: Context, meeting_id: str, member_id: str) -> datetime | None:
+    """Until when the member may appoint or revoke a proxy at the meeting, or None: not
+    on its roll, the rules allow no proxies, or the deadline has passed."""
+    if meetings.get(ctx.db, meeting_id) is None or not proxy_store.on_roll(
+        ctx.db, meeting_id, member_id
+    ):
+        return None
+    held = proxies.load(ctx, meeting_id, i18n.translator("en"))
+    if not held.rules.proxies.allowed or held.deadline <= ctx.now():
+        return None
+    return held.deadline
+
+
 def page_link(ctx: Context, member_id: str, flow: str) -> str | None:
     """A personal link to the member's page for `flow` ("vote:<vote id>", "pulse:<round
-    id>", "suggest"), good for that flow only and expiring with it; None when the web
+    id>", "suggest", "meeting:<meeting id>"), good for that flow only and expiring with it; None when the web
     server has no public address (`web.public_url`) or the flow is not open."""
     parts = _flow_parts(flow)
     row = members.get(ctx.db, member_id)

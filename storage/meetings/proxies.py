@@ -66,20 +66,21 @@ def held_anywhere(db: Database, member_id: str) -> list[dict[str, Any]]:
     return [_row(r) for r in rows]
 
 
-def present_by_proxy(db: Database, meeting_id: str, present: list[str], chair: bool) -> int:
+def present_by_proxy(db: Database, meeting_id: str, present: list[str], chair: bool) -> list[str]:
     """Members of the roll not `present` themselves (member ids checked in) but represented
-    by a proxy whose holder is present, or held by the chair when `chair` is there."""
+    by a proxy whose holder is present, or held by the chair when `chair` is there; by id.
+    The quorum counts them and a motion puts itself to them: one query, so both agree."""
     marks = ",".join("?" * len(present))
     held = f"(p.holder_kind = 'member' and p.holder_id in ({marks}))" if present else "0"
     absent = f"and p.member_id not in ({marks})" if present else ""
     chaired = "p.holder_kind = 'chair'" if chair else "0"
-    (count,) = db.execute(
-        f"select count(*) from meeting_proxies p where p.meeting_id = ? "
+    rows = db.execute(
+        f"select p.member_id from meeting_proxies p where p.meeting_id = ? "
         f"and ({held} or {chaired}) {absent} and exists (select 1 from meeting_roll r "
-        "where r.meeting_id = p.meeting_id and r.member_id = p.member_id)",
+        "where r.meeting_id = p.meeting_id and r.member_id = p.member_id) order by p.member_id",
         [meeting_id, *present, *present],
-    ).fetchone()
-    return count
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 def voted_by_proxy(db: Database, vote_id: str, member_id: str) -> bool:
@@ -141,3 +142,20 @@ def on_roll(db: Database, meeting_id: str, member_id: str) -> dict[str, Any] | N
         "meeting_id = ? and member_id = ?", [meeting_id, member_id]
     )
     return next(iter(rows), None)
+
+
+def held_in_motion(db: Database, meeting_id: str, vote_id: str, opened_at: str) -> list[dict]:
+    """The proxies a motion was put to: members on its roll not checked in when it was
+    put (`opened_at`), whose holder was (on its roll too) or is the chair."""
+    return list(
+        db.query(
+            "select p.member_id, p.holder_kind, p.holder_id from meeting_proxies p "
+            "join vote_voters v on v.vote_id = ? and v.member_id = p.member_id "
+            "where p.meeting_id = ? and not exists (select 1 from meeting_attendance a "
+            "where a.meeting_id = p.meeting_id and a.member_id = p.member_id "
+            "and a.present is not null and a.checked_in_at <= ?) "
+            "and (p.holder_kind = 'chair' or exists (select 1 from vote_voters h "
+            "where h.vote_id = v.vote_id and h.member_id = p.holder_id)) order by p.member_id",
+            [vote_id, meeting_id, opened_at],
+        )
+    )
