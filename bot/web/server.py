@@ -14,6 +14,7 @@ from bot.web import (
     jobs,
     join_links,
     joining,
+    meeting_nominations,
     meetings,
     member_page,
     members,
@@ -42,6 +43,7 @@ PAGES = (
     pulses,
     votes,
     meetings,
+    meeting_nominations,
     suggestions,
     jobs,
 )
