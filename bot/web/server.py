@@ -15,6 +15,7 @@ from bot.web import (
     join_links,
     joining,
     meeting_nominations,
+    meeting_proxies,
     meetings,
     member_page,
     members,
@@ -44,6 +45,7 @@ PAGES = (
     votes,
     meetings,
     meeting_nominations,
+    meeting_proxies,
     suggestions,
     jobs,
 )
