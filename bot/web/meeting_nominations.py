@@ -10,7 +10,7 @@ shown as text.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -48,6 +48,7 @@ async def show(request: web.Request) -> web.Response:
         shown=shown,
         elections=elections,
         status_words=nominating.STATUS_WORDS,
+        would_close=ctx.now() + timedelta(days=found.rules.nominations.period_days),
         plural=plural,
     )
 

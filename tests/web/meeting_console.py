@@ -57,9 +57,11 @@ def agm(starts: datetime) -> Meeting:
     )
 
 
-def society(folder: Path, starts: datetime, clock: FakeClock | None = None, **web) -> App:
+def society(
+    folder: Path, starts: datetime, clock: FakeClock | None = None, rules: str = RULES, **web
+) -> App:
     """The app with the meeting created (its roll fixed) at `starts`."""
-    (folder / "rules.toml").write_text(RULES)
+    (folder / "rules.toml").write_text(rules)
     settings = dataclasses.replace(
         Settings(),
         folder=folder,

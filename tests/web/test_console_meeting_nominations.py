@@ -42,6 +42,7 @@ async def test_nominations_from_the_period_to_the_election(app, clock):
         assert '<a href="/meetings/agm-2027/nominations">Nominations</a>' in meeting
         page = unescape(await (await client.get("/meetings/agm-2027/nominations")).text())
         assert "Not opened yet: the society's rules keep nominations open 7 days." in page
+        assert "Opened now, they close 30 Nov 2026 10:00." in page
         forged = await client.post("/meetings/agm-2027/nominations/open", data={"csrf": "0" * 64})
         assert forged.status == 403
         assert "Not opened yet" in await (await client.get("/meetings/agm-2027/nominations")).text()

@@ -17,7 +17,7 @@ from storage import audit
 from tests.handlers.votes.test_votes import definition
 from tests.helpers import START, add_members
 from tests.web.console_harness import served, signed_in
-from tests.web.meeting_console import society
+from tests.web.meeting_console import RULES, society
 
 ALERT = re.compile(r'<div class="alert" role="alert"><p><strong>Error:</strong> (.*?)</p>')
 PAGE = "/meetings/agm-2027/proxies"
@@ -37,6 +37,13 @@ def alert(page: str) -> str:
     found = ALERT.search(page)
     assert found, "no error shown"
     return unescape(found[1])
+
+
+def alert_source(page: str) -> str:
+    """The error box as the page's source has it (escaped)."""
+    found = ALERT.search(page)
+    assert found, "no error shown"
+    return found[1]
 
 
 async def test_the_officer_appoints_and_revokes_proxies_by_the_rules(app, clock):
@@ -143,8 +150,27 @@ async def test_the_officer_appoints_and_revokes_proxies_by_the_rules(app, clock)
         assert (await client.get("/meetings/nope/proxies")).status == 404
 
 
-def alert_source(page: str) -> str:
-    """The error box as the page's source has it (escaped)."""
-    found = ALERT.search(page)
-    assert found, "no error shown"
-    return found[1]
+@pytest.mark.parametrize(
+    ("proxies", "said", "label"),
+    (
+        ("allowed = false", "Proxies: not allowed.", None),
+        (
+            'allowed = true\nholders = ["chair"]\ninstructions = false',
+            "a proxy may be the chair of the meeting;",
+            "Their proxy: “chair” (the rules allow only the chair)",
+        ),
+    ),
+)
+async def test_the_page_offers_only_what_the_rules_allow(tmp_path, clock, proxies, said, label):
+    rules = RULES.replace(RULES[RULES.index("[proxies]") : RULES.index("[nominations]")], "")
+    app = society(tmp_path, START + timedelta(days=30), clock, f"{rules}[proxies]\n{proxies}\n")
+    try:
+        async with served(app) as client:
+            await signed_in(client, app)
+            page = unescape(await (await client.get(PAGE)).text())
+        assert said in page
+        assert ("Appoint a proxy" in page) == bool(label)
+        assert (f'<label for="proxy-holder">{label}</label>' in page) == bool(label)
+        assert "Instructions (optional)" not in page
+    finally:
+        app.db.close()
