@@ -14,6 +14,8 @@ from bot.web import (
     jobs,
     join_links,
     joining,
+    meeting_nominations,
+    meeting_proxies,
     meetings,
     member_page,
     members,
@@ -42,6 +44,8 @@ PAGES = (
     pulses,
     votes,
     meetings,
+    meeting_nominations,
+    meeting_proxies,
     suggestions,
     jobs,
 )

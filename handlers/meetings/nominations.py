@@ -210,6 +210,8 @@ def candidates(ctx: Context, meeting_id: str) -> dict[str, Any]:
                         "status": n["status"],
                         "reason": n["reason"],
                         "seconder": n["seconder_id"],
+                        "seconder_name": n["seconder"],
+                        "seconded": n["answer"] == "yes",
                         "words": words(n["statement"]),
                         "statement": n["statement"],
                     }
@@ -428,3 +430,8 @@ def create_election(
         return create_vote(ctx, definition, actor)
     except VoteError as error:
         raise NominationProblem(str(error)) from None
+
+
+def election_of(ctx: Context, meeting_id: str, seat_id: str) -> Vote | None:
+    """The seat's election vote, unless there is none (or each was cancelled)."""
+    return _election_of(ctx, meeting_id, seat_id)[0]
