@@ -14,6 +14,8 @@ from bot.web import (
     jobs,
     join_links,
     joining,
+    meeting_declaration,
+    meeting_paper,
     meetings,
     member_page,
     members,
@@ -42,6 +44,8 @@ PAGES = (
     pulses,
     votes,
     meetings,
+    meeting_paper,
+    meeting_declaration,
     suggestions,
     jobs,
 )

@@ -89,21 +89,10 @@ def sign_off(
             "--returning-officer: name the returning officer who signs the declaration off"
         )
     with ctx.db.atomic():
-        if signoffs.get(ctx.db, meeting_id) is not None:
-            raise MeetingProblem(already_signed(ctx, meeting_id))
         declared = declare(ctx, meeting_id, officer, quorum)  # refused while paper waits
-        for item in declared["items"]:
-            if item["status"] in (OPEN, SCHEDULED):
-                raise MeetingProblem(
-                    f"vote {item['vote']} ({item['title']}) "
-                    + ("is still open" if item["status"] == OPEN else "has not opened yet")
-                    + ": close it (or cancel it) before the declaration is signed off, so "
-                    "that it declares every result"
-                )
-        if not declared["items"]:
-            raise MeetingProblem(
-                f"no vote was put to meeting {meeting_id}: there are no results to sign off"
-            )
+        refused = not_ready(declared)
+        if refused:
+            raise MeetingProblem(refused)
         now = ctx.now()
         declared["declared_at"] = now.isoformat()
         declared["signed_off"] = {
@@ -125,13 +114,25 @@ def sign_off(
     return declared, told
 
 
-def already_signed(ctx: Context, meeting_id: str) -> str:
-    """Why a second sign-off is refused, in plain words."""
-    signed = declare(ctx, meeting_id, "")["signed_off"]
-    return (
-        f"the declaration of {meeting_id} was signed off by {signed['by']} on "
-        f"{signed['when']}, and members were told the results then: it is signed off once"
-    )
+def not_ready(declared: dict[str, Any]) -> str | None:
+    """Why this declaration cannot be signed off (now), in plain words; None if it can."""
+    signed = declared["signed_off"]
+    if signed:
+        return (
+            f"the declaration of {declared['meeting']} was signed off by {signed['by']} on "
+            f"{signed['when']}, and members were told the results then: it is signed off once"
+        )
+    for item in declared["items"]:
+        if item["status"] in (OPEN, SCHEDULED):
+            return (
+                f"vote {item['vote']} ({item['title']}) "
+                + ("is still open" if item["status"] == OPEN else "has not opened yet")
+                + ": close it (or cancel it) before the declaration is signed off, so that "
+                "it declares every result"
+            )
+    if not declared["items"]:
+        return f"no vote was put to meeting {declared['meeting']}: there are no results to sign off"
+    return None
 
 
 def meeting_votes(ctx: Context, meeting_id: str) -> list[Vote]:
