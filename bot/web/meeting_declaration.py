@@ -118,7 +118,7 @@ async def confirm(request: web.Request) -> web.Response:
         "meeting_signoff.html",
         meeting_id=meeting_id,
         title=declared["title"],
-        officer=officer_name(request, with_id=False),
+        signer=officer_name(request, with_id=False),
         roll=declared["eligible"],
     )
 
