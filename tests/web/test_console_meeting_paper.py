@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from bot.app import App
-from bot.config import Settings
+from bot.config import Settings, WebSettings
 from handlers.meetings import paper
 from handlers.meetings.admin import create_meeting
 from handlers.settings import Admin, Organisation
@@ -32,7 +32,9 @@ SAM, KIM = "Sam Okafor (s1)", "Kim Teller (s2)"
 PAGE = f"/meetings/{AGM.id}/paper"
 
 
-def meeting_app(tmp_path, clock, wins: str = "first", allow_change: bool = False) -> Kit:
+def meeting_app(
+    tmp_path, clock, wins: str = "first", allow_change: bool = False, **web: object
+) -> Kit:
     """Two officers (s1, s2), eight tenants (m1-m5 in chat), the meeting and its two votes
     open: a special resolution `rules` and an STV election `board` ("Board & <council>")."""
     (tmp_path / "rules.toml").write_text(RULES.format(wins=wins))
@@ -41,6 +43,7 @@ def meeting_app(tmp_path, clock, wins: str = "first", allow_change: bool = False
         folder=tmp_path,
         admin=Admin(officers=(OFFICER, TELLER)),
         organisation=Organisation(rules=str(tmp_path / "rules.toml")),
+        web=WebSettings(**web),
     )
     app = App(settings, clock=clock)
     kit = Kit(app.ctx, roster=TENANTS + OFFICERS, linked=("m1", "m2", "m3", "m4", "m5"))
@@ -106,7 +109,7 @@ async def test_two_tellers_differ_then_agree_and_each_refusal_is_shown(kit):
 
         said = await upload(client, token, CSV)
         assert f"Entered by {SAM}: 8 paper ballots. Nothing is counted until a second" in said
-        assert "accepts this entry with Accept this entry, on the Paper ballots page)" in said
+        assert "(or the returning officer accepts this entry with its Accept button)." in said
         assert f"<li>{SAM}: 8 ballots (yours)</li>" in said
         assert store.count_voters(app.db, "rules") == 1  # only m1's chat ballot
 
