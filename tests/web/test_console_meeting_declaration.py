@@ -50,6 +50,8 @@ async def test_refused_while_paper_waits_or_a_vote_is_open(kit):
     ctx = app.ctx
     paper.enter(ctx, AGM.id, "Ann", paper.read_csv(ctx, AGM.id, CSV, "ann.csv"))
     async with served(app) as client:
+        for path in (PAGE, f"{PAGE}.md", f"{PAGE}.pdf", SIGN_OFF, f"/meetings/{AGM.id}/paper"):
+            assert (await client.get(path)).status == 401  # nobody signed in
         token = await as_officer(client, app, OFFICER)
         page = await text_of(await client.get(PAGE))
         assert (
