@@ -10,6 +10,8 @@ page shows only who entered how many ballots; the form's text is never kept as a
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from aiohttp import web
@@ -24,6 +26,7 @@ from storage.meetings import paper as paper_store
 
 routes = web.RouteTableDef()
 TYPED = "the typed ballots"  # where a typed entry's lines are, in its refusals
+ONE = "the ballot"  # the one-ballot form's, in its refusals
 
 
 def officer_name(request: web.Request, with_id: bool = True) -> str:
@@ -73,7 +76,8 @@ async def show(request: web.Request) -> web.Response:
         "meeting_paper.html",
         meeting=meeting,
         votes=votes,
-        taking=any(v["vote"].status == OPEN for v in votes),
+        taking=[v["vote"] for v in votes if v["vote"].status == OPEN],
+        origins=paper.ORIGINS,
         entries=entries["entries"],
         differences=entries["differences"],
         mine=any(e["teller"] == me for e in entries["entries"]),
@@ -111,6 +115,28 @@ async def enter(request: web.Request) -> web.Response:
     raise done(request, page, said(entered))
 
 
+@routes.post("/meetings/{meeting_id}/paper/one")
+async def one(request: web.Request) -> web.Response:
+    """One ballot added to the teller's entry, from the form's fields as a CSV row."""
+    form = await request.post()
+    ctx = app_of(request).ctx
+    meeting_id, page = _page(request)
+    text = io.StringIO()
+    csv.writer(text).writerows([paper.COLUMNS, [str(form.get(c, "")) for c in paper.COLUMNS]])
+    try:
+        [row] = paper.read_csv(ctx, meeting_id, text.getvalue(), ONE)
+        entered = paper.add_ballot(ctx, meeting_id, officer_name(request), row)
+    except admin.MeetingProblem as error:
+        why = str(error).replace(f"{ONE}: line 2: ", "")
+        raise failed(request, f"{page}#one-ballot", f"Not entered: {why}") from None
+    raise done(
+        request,
+        f"{page}#one-ballot",
+        f"Added vote {row['vote']}, member {row['member']} to your entry.\n"
+        + said(entered, brief=True),
+    )
+
+
 @routes.post("/meetings/{meeting_id}/paper/accept")
 async def accept(request: web.Request) -> web.Response:
     """The returning officer counts one teller's entry as it stands (`--accept`)."""
@@ -136,8 +162,12 @@ async def discard(request: web.Request) -> web.Response:
     raise done(request, page, said(discarded))
 
 
-def said(outcome: dict[str, Any]) -> str:
-    """What an entry, a count or a discard came to, in the CLI's words put for the console."""
+def said(outcome: dict[str, Any], brief: bool = False) -> str:
+    """What an entry, a count or a discard came to, in the CLI's words put for the console
+    (`brief`: where entries differ, without the rows, which the page lists)."""
+    if brief and outcome["status"] == "differ":
+        first = paper.describe(outcome)[0].rstrip(":")
+        return in_console_words(f"{first}. The rows that differ are listed on this page.")
     # The note keeps line breaks but not indents: a vote's reasons are marked instead.
     lines = [
         f"– {line.strip()}" if line.startswith("    ") else line.strip()

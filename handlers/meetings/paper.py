@@ -242,6 +242,15 @@ def enter(ctx: Context, meeting_id: str, teller: str, rows: list[dict[str, Any]]
     return count(ctx, meeting_id, first.rows, f"{first.teller} and {teller}")
 
 
+def add_ballot(ctx: Context, meeting_id: str, teller: str, row: dict[str, Any]) -> dict:
+    """One more ballot (a row from `read_csv`) at the end of the teller's entry waiting,
+    numbered on from its last line; the entry is then entered again as a whole (`enter`):
+    a second teller's entry agrees only once it holds every ballot of the first."""
+    mine = entries.entries(ctx.db, meeting_id).get(teller.strip(), [])
+    line = (mine[-1]["line"] if mine else 1) + 1
+    return enter(ctx, meeting_id, teller, [*mine, {**row, "line": line}])
+
+
 def accept(ctx: Context, meeting_id: str, teller: str, officer: str) -> dict:
     """The returning officer counts one teller's entry as it stands."""
     meeting(ctx, meeting_id)

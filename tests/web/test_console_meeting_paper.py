@@ -177,3 +177,39 @@ async def test_the_returning_officer_discards_or_accepts_an_entry(tmp_path, cloc
     [discarded] = audit.entries(app.db, "meeting.paper.discard")
     assert discarded["actor"] == SAM
     app.db.close()
+
+
+async def test_tellers_enter_one_ballot_at_a_time(kit):
+    app = kit.app
+    spoilt = {"vote": "board", "member": "m6", "choice": "", "spoilt": "torn, unreadable"}
+    fields = [
+        {"vote": "rules", "member": "m5", "choice": "For", "spoilt": "", "origin": "paper"},
+        {**spoilt, "origin": "post"},
+    ]
+    one = f"{PAGE}/one"
+    async with served(app) as client:
+        token = await as_officer(client, app, OFFICER)
+        assert (await client.post(one, data=fields[0])).status == 403  # no CSRF token
+        for ballot in fields:
+            said = unescape(await (await client.post(one, data={"csrf": token, **ballot})).text())
+        assert "Added vote board, member m6 to your entry.\nEntered by " in said
+        assert f"<li>{SAM}: 2 ballots (yours)</li>" in said
+        raw = await (await client.get(PAGE)).text()
+        assert '<option value="board">board: Board &amp; &lt;council&gt;</option>' in raw
+
+        token = await as_officer(client, app, TELLER)
+        said = unescape(await (await client.post(one, data={"csrf": token, **fields[0]})).text())
+        assert (
+            f"The entries of {SAM} and {KIM} differ in 1 row; nothing is counted. Check these "
+            "papers and enter them again (or the returning officer accepts one entry). The rows "
+            "that differ are listed on this page."
+        ) in said
+        assert f"<li>vote board, member m6: 1 ballot in {SAM}'s entry (line 3), 0 in" in said
+        wrong = {**fields[0], "vote": "board", "choice": "Zed"}
+        said = unescape(await (await client.post(one, data={"csrf": token, **wrong})).text())
+        assert "Error:</strong> Not entered: 'Zed' is not one of vote board's options" in said
+        said = unescape(await (await client.post(one, data={"csrf": token, **fields[1]})).text())
+        assert f"Counted the paper ballots entered by {SAM} and {KIM}:" in said
+        assert "<li>1: torn, unreadable</li>" in said  # the comma kept by the CSV row
+    assert store.voters_by_channel(app.db, "board") == {"post": 1}
+    assert store.choice_counts(app.db, "rules") == [("for", 1)]
