@@ -67,9 +67,7 @@ def did_that_counts(
             ).format(groups=groups)
         )
     if facts.roles:
-        lines.append(
-            _("Your role: {roles}.").format(roles=listing([named(role) for role in facts.roles], _))
-        )
+        lines.append(_("Your role: {roles}.").format(roles=listing([named(role) for role in facts.roles], _)))
     return " ".join(lines)
 
 

@@ -82,9 +82,7 @@ async def test_a_round_close_held_too_long_says_it_is_not_closed_yet(app, monkey
         assert sent.status == 200, await sent.text()
         reader = reading(app)
         try:
-            html = await (
-                await client.post("/pulses/tenant-pulse/close", data={"csrf": token})
-            ).text()
+            html = await (await client.post("/pulses/tenant-pulse/close", data={"csrf": token})).text()
         finally:
             reader.execute("rollback")
             reader.close()
