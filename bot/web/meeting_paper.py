@@ -103,7 +103,7 @@ async def enter(request: web.Request) -> web.Response:
         source, text = TYPED, str(form.get("csv", ""))
         if not text.strip():
             raise failed(request, page, "Not entered: choose the CSV file, or type the ballots.")
-        if not text.lstrip().lower().startswith("vote"):  # typed without the header line
+        if not has_header(text):  # typed without the header line
             text = ",".join(paper.COLUMNS) + "\n" + text
     try:
         rows = paper.read_csv(ctx, meeting_id, text, source)
@@ -160,6 +160,12 @@ async def discard(request: web.Request) -> web.Response:
     except admin.MeetingProblem as error:
         raise failed(request, page, f"Not discarded: {error}") from None
     raise done(request, page, said(discarded))
+
+
+def has_header(text: str) -> bool:
+    """Whether typed ballots start with the header line (its first cell is "vote")."""
+    first = next(csv.reader([text.lstrip().splitlines()[0]]), [])
+    return bool(first) and first[0].strip().lower() == "vote"
 
 
 def said(outcome: dict[str, Any], brief: bool = False) -> str:

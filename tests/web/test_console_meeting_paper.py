@@ -14,6 +14,7 @@ import pytest
 
 from bot.app import App
 from bot.config import Settings, WebSettings
+from bot.web.meeting_paper import has_header
 from handlers.meetings import paper
 from handlers.meetings.admin import create_meeting
 from handlers.settings import Admin, Organisation
@@ -145,6 +146,13 @@ async def test_two_tellers_differ_then_agree_and_each_refusal_is_shown(kit):
         assert store.voters_by_channel(app.db, "rules") == {"telegram": 1, "paper": 2, "post": 1}
     [counted] = audit.entries(app.db, "meeting.paper.count")
     assert counted["actor"] == f"{SAM} and {KIM}"
+
+
+def test_typed_ballots_may_leave_out_the_header_line():
+    assert has_header("vote,member,choice\nrules,m1,for")
+    assert has_header("\n Vote , member,choice")
+    assert not has_header("rules,m1,for\nvote,m2,for")
+    assert not has_header("vote-2027,m1,for")  # a vote whose id starts with "vote"
 
 
 async def test_the_returning_officer_discards_or_accepts_an_entry(tmp_path, clock):
