@@ -5,7 +5,10 @@ an STV election (3 seats, 6 candidates) and a special resolution; 1,700 members 
 chat (Telegram, the member's page, SMS) and 250 on paper, entered by two tellers whose
 entries agree (with spoilt papers and papers refused because their member voted in chat).
 Then times, from close to declaration: closing both votes (count, seal, rebuild), the
-declaration (data, Markdown, PDF) and the members' result messages.
+declaration (data, Markdown, PDF) and the members' result messages. Then the console
+(an aiohttp test server over the same file, the officer signed in): the paper ballots
+page with two tellers' entries that differ, the declaration page, its PDF, and the
+returning officer's sign-off, which queues the results to every member linked in chat.
 
 Run: python bench/bench_declaration.py [MEMBERS]
 Prints the figures against the 10 s target; asserts nothing.
@@ -13,8 +16,11 @@ Prints the figures against the 10 s target; asserts nothing.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import io
 import random
+import re
 import sys
 import tempfile
 import time
@@ -24,15 +30,20 @@ from pathlib import Path
 # Run as a plain script from a checkout, without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
+
+from bot.app import App  # noqa: E402
 from bot.cli.declaration_pdf import write_pdf  # noqa: E402
-from handlers.context import Context  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.web.server import build  # noqa: E402
+from handlers.console import signin as console  # noqa: E402
 from handlers.meetings import declaration, paper  # noqa: E402
 from handlers.meetings.admin import create_meeting  # noqa: E402
 from handlers.members.roster import import_roster  # noqa: E402
-from handlers.settings import Organisation, Policy  # noqa: E402
+from handlers.settings import Admin, Organisation  # noqa: E402
 from handlers.votes.admin import close_vote, create_vote, open_vote  # noqa: E402
 from handlers.votes.state import new_receipt  # noqa: E402
-from storage.db import open_database  # noqa: E402
+from storage import members as member_rows  # noqa: E402
 from storage.votes import queries as store  # noqa: E402
 from surveys.meetings.definitions import AgendaItem, Meeting  # noqa: E402
 from surveys.votes.definitions import VoteDefinition, VoteOption  # noqa: E402
@@ -72,13 +83,20 @@ def main() -> None:
     rnd = random.Random(SEED)
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "rules.toml").write_text(RULES)
-        policy = Policy(organisation=Organisation(rules=str(Path(folder) / "rules.toml")))
+        settings = dataclasses.replace(
+            Settings(),
+            folder=Path(folder),
+            admin=Admin(officers=(OFFICER,)),
+            organisation=Organisation(rules=str(Path(folder) / "rules.toml")),
+        )
         clock = Clock()
-        ctx = Context(open_database(Path(folder) / "bench.db"), policy, clock)
+        app = App(settings, clock=clock)
+        ctx = app.ctx
         ids = [f"m{n:05d}" for n in range(MEMBERS)]
         roster = "member_id,name,email,constituency\n" + "".join(
             f"{m},Member {m},,tenant\n" for m in ids
         )
+        roster += f"{OFFICER},Dee Officer,,staff\n"
         import_roster(ctx, io.StringIO(roster), skip_bad=False, actor="bench")
         meeting = Meeting(
             id="agm",
@@ -123,6 +141,8 @@ def main() -> None:
             for _ in open_vote(ctx, vote_id):
                 pass
         chat = ids[: MEMBERS * 85 // 100]
+        for member in chat:  # reachable in chat, so that they are told the results
+            member_rows.link_identity(ctx.db, "telegram", member, member, member, clock.now)
         on_paper = ids[len(chat) : len(chat) + MEMBERS * 125 // 1000]
         day = f"{clock.now:%Y-%m-%d}"
         started = time.perf_counter()
@@ -151,6 +171,9 @@ def main() -> None:
         text = "\n".join(rows) + "\n"
         seeded = time.perf_counter()
         paper.enter(ctx, "agm", "Ann", paper.read_csv(ctx, "agm", text, "ann.csv"))
+        differ = text.replace(",against,", ",for,", 5)  # Bo misreads five papers at first
+        paper.enter(ctx, "agm", "Bo", paper.read_csv(ctx, "agm", differ, "bo.csv"))
+        paper_page = asyncio.run(console_pages(app, ["/meetings/agm/paper"]))
         counted = paper.enter(ctx, "agm", "Bo", paper.read_csv(ctx, "agm", text, "bo.csv"))
         print(
             f"{MEMBERS:,} members; {len(chat):,} by chat ({', '.join(CHAT)}), "
@@ -187,7 +210,46 @@ def main() -> None:
             print(
                 f"  {item['vote']}: {item['headline']} turnout by origin {item['turnout_by_origin']}"
             )
-        ctx.db.close()
+        pages = ["/meetings/agm/declaration", "/meetings/agm/declaration.pdf", SIGN_OFF]
+        timed = asyncio.run(console_pages(app, pages, sign_off=True))
+        print("console, the officer signed in:")
+        for path, (seconds, said) in {**paper_page, **timed}.items():
+            print(f"  {path}: {seconds:.2f} s{f' ({said})' if said else ''}")
+        app.db.close()
+
+
+OFFICER = "o1"
+SIGN_OFF = "/meetings/agm/declaration/sign-off"
+
+
+async def console_pages(
+    app: App, paths: list[str], sign_off: bool = False
+) -> dict[str, tuple[float, str]]:
+    """Seconds to answer each GET (and, with `sign_off`, the sign-off's POST), as served."""
+    timed: dict[str, tuple[float, str]] = {}
+    async with TestClient(TestServer(build(app))) as client:
+        url = console.issue_link(app.ctx, OFFICER, "bench").url
+        path = url.removeprefix(app.settings.web.base_url)
+        form = await (await client.get(path)).text()
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', form)[1]  # type: ignore[index]
+        await client.post("/signin", data={"csrf": token, "token": path.rsplit("/", 1)[1]})
+        home = await (await client.get("/")).text()
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', home)[1]  # type: ignore[index]
+        for path in paths:
+            started = time.perf_counter()
+            answer = await client.get(path)
+            body = await answer.read()
+            timed[path] = (time.perf_counter() - started, f"{answer.status}, {len(body):,} bytes")
+        if sign_off:
+            started = time.perf_counter()
+            answer = await client.post(SIGN_OFF, data={"csrf": csrf, "confirm": "yes"})
+            page = await answer.text()
+            found = re.search(r"Signed off by [^<]*", page)
+            timed[f"POST {SIGN_OFF}"] = (
+                time.perf_counter() - started,
+                found[0] if found else "not signed off",
+            )
+    return timed
 
 
 if __name__ == "__main__":

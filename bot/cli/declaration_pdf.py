@@ -15,7 +15,13 @@ GAP = 2.0  # millimetres between a table's columns
 
 
 def write_pdf(declared: dict[str, Any], path: Path) -> None:
-    """Write the declaration to `path`: headings, paragraphs and tables, page by page."""
+    """Write the declaration to `path` (the CLI's --pdf)."""
+    path.write_bytes(pdf_bytes(declared))
+
+
+def pdf_bytes(declared: dict[str, Any]) -> bytes:
+    """The declaration as a PDF (the console's download): headings, paragraphs and
+    tables, page by page."""
     pdf = LetterPDF()
     pdf.set_title(f"Declaration of results: {declared['title']}")
     pdf.add_page()
@@ -34,7 +40,7 @@ def write_pdf(declared: dict[str, Any], path: Path) -> None:
             y += 3 if style != "p" else 1.5
             for part in wrapped:
                 y = pdf.write_line(y, part, size, bold)
-    pdf.output(str(path))
+    return bytes(pdf.output())
 
 
 def _table(pdf: LetterPDF, y: float, rows: list[list[str]]) -> float:

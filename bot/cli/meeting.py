@@ -320,13 +320,18 @@ def checkin(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write Markdown to this file (else it is printed).",
 )
-@click.option("--returning-officer", default="", help="The returning officer who signs it off.")
+@click.option(
+    "--returning-officer",
+    default="",
+    help="The returning officer: with --tell-members, they sign the declaration off.",
+)
 @click.option(
     "--tell-members",
     is_flag=True,
-    help="Send every member on the roll the results, in their language.",
+    help="Sign the declaration off (once) and send every member on the roll the results, "
+    "in their language.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (with who signed it off).")
 @pass_state
 def declare(
     state: State,
@@ -338,16 +343,30 @@ def declare(
     as_json: bool,
 ) -> None:
     """The declaration of results for each election and resolution of the meeting: the
-    electorate, turnout by origin, spoilt and refused ballots, results, STV stages."""
-    try:
-        declared = declaration.declare(
-            state.app.ctx, meeting_id, returning_officer, quorum=attendance.recorded_quorum
+    electorate, turnout by origin, spoilt and refused ballots, results, STV stages; with
+    --returning-officer NAME --tell-members, signed off and sent to the members."""
+    app, ctx = state.app, state.app.ctx
+    if tell_members and not returning_officer.strip():
+        raise click.UsageError(
+            "--tell-members: members are told the results when the returning officer signs "
+            "the declaration off: name them with --returning-officer"
         )
-    except admin.MeetingProblem as error:
-        raise click.ClickException(str(error)) from None
     for target in (pdf_file, markdown_file):
         if target is not None and not target.parent.resolve().is_dir():
             raise click.ClickException(f"{target}: the folder {target.parent} does not exist")
+    try:
+        if tell_members:
+            with ctx.db.atomic():  # signed off and the members' results queued together
+                declared, told = declaration.sign_off(
+                    ctx, meeting_id, returning_officer, state.actor(), attendance.recorded_quorum
+                )
+                declared["messages_queued"] = app.postman.post(told).queued
+        else:
+            declared = declaration.declare(
+                ctx, meeting_id, returning_officer, quorum=attendance.recorded_quorum
+            )
+    except admin.MeetingProblem as error:
+        raise click.ClickException(str(error)) from None
     if pdf_file is not None:
         from bot.cli.declaration_pdf import write_pdf  # fpdf only when a PDF is asked for
 
@@ -355,16 +374,15 @@ def declare(
     text = declaration.markdown(declared)
     if markdown_file is not None:
         markdown_file.write_text(text, encoding="utf-8")
-    if tell_members:
-        queued = state.app.postman.post(list(declaration.messages(state.app.ctx, declared))).queued
-        declared["messages_queued"] = queued
     if as_json:
         emit_json(declared)
         return
     if markdown_file is None:
         click.echo(text, nl=False)
     if tell_members:
+        signed = declared["signed_off"]
         click.echo(
+            f"Signed off by {signed['by']} on {signed['when']}; "
             f"{plural(declared['messages_queued'], 'result message')} queued "
             "(members who can be reached, each once)."
         )

@@ -135,6 +135,10 @@ CONSOLE_WORDS = (
     ),
     (r" \(use --replace to hold it with new times\)", ": choose another id"),
     (r" \(results_before_close is false\)", " (the vote keeps its results hidden until then)"),
+    (r" with --accept\)", " with its Accept button)"),
+    (r"--(?:accept|teller|returning-officer): ", ""),
+    (r" \(meeting paper \S+ --accept TELLER\)", ""),
+    (r" \(meeting paper \S+ --discard\)", " on the Paper ballots page"),
 )
 
 

@@ -14,7 +14,9 @@ from bot.web import (
     jobs,
     join_links,
     joining,
+    meeting_declaration,
     meeting_nominations,
+    meeting_paper,
     meeting_proxies,
     meetings,
     member_page,
@@ -46,6 +48,8 @@ PAGES = (
     meetings,
     meeting_nominations,
     meeting_proxies,
+    meeting_paper,
+    meeting_declaration,
     suggestions,
     jobs,
 )

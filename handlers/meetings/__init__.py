@@ -13,9 +13,11 @@ resolution to the members present and present by proxy (their holders told at on
 confirmation of candidates and each seat's election vote; `nominate_chat` registers
 `/nominate`, the seconder's Yes/No and the tick closing nominations on time.
 `paper.enter` / `paper.accept` count tellers' paper ballots with the chat ones (one
-member counted once, the rules' `[paper] wins`); `declaration.declare` is the
-declaration of results (Markdown here, the PDF at the edge: bot/cli/declaration_pdf.py)
-and `declaration.messages` the results to each member in their language.
+member counted once, the rules' `[paper] wins`), `paper.waiting` the entries waiting and
+where they differ; `declaration.declare` is the declaration of results (Markdown here,
+the PDF at the edge: bot/cli/declaration_pdf.py), `declaration.sign_off` the returning
+officer's sign-off (once; the console's button and `declare --tell-members`) and
+`declaration.messages` the results to each member in their language.
 Modules: `admin`, `notice`, `attendance`, `motions`, `proxies`, `chat`, `nominations`,
 `nominate_chat`, `paper`, `declaration`.
 Uses: `storage.meetings` for the meeting, its roll, attendance, nominations and paper

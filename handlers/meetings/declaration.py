@@ -2,6 +2,10 @@
 to it, the electorate, turnout by origin (groups under the anonymity threshold merged),
 spoilt and refused ballots with their reasons, the result with the rules' threshold in
 plain words, an STV count stage by stage, the quorum, and the returning officer's name.
+`sign_off` is the returning officer's sign-off (the console's button, the CLI's
+`declare --returning-officer NAME --tell-members`): once per meeting, refused while paper
+entries wait or a vote of the meeting is still to close; it keeps the declaration as
+signed, and gives the results to every member on the roll, to be posted once.
 
 Read from what each vote's close stored (its result, with turnout per channel counted
 from the "who voted" rows before the seal) and the paper ballots' counts: nothing here
@@ -21,8 +25,10 @@ from handlers.i18n import N_
 from handlers.meetings.admin import MeetingProblem, show
 from handlers.messages import Message, Recipient
 from handlers.votes.results import headline_in
-from handlers.votes.state import CLOSED, METHOD_NAMES, Vote
+from handlers.votes.state import CLOSED, METHOD_NAMES, OPEN, SCHEDULED, Vote, local_time
+from storage import audit
 from storage.meetings import paper as paper_store
+from storage.meetings import signoffs
 from storage.votes import queries as votes
 from surveys.wording import plural
 
@@ -37,8 +43,12 @@ def declare(
     returning_officer: str,
     quorum: QuorumHook | None = None,
 ) -> dict[str, Any]:
-    """The declaration as data (`meeting declare --json`); `MeetingProblem` if no meeting."""
+    """The declaration as data (`meeting declare --json`); `MeetingProblem` if no meeting.
+    Once signed off, the declaration as it was signed (`signed_off`: by whom and when)."""
     meeting = show(ctx, meeting_id)
+    signed = signoffs.get(ctx.db, meeting_id)
+    if signed is not None:
+        return signed["declaration"]
     waiting = list(paper_store.entries(ctx.db, meeting_id))
     if waiting:
         raise MeetingProblem(
@@ -59,7 +69,70 @@ def declare(
         "items": items,
         "returning_officer": returning_officer.strip(),
         "declared_at": ctx.now().isoformat(),
+        "signed_off": None,
     }
+
+
+def sign_off(
+    ctx: Context,
+    meeting_id: str,
+    returning_officer: str,
+    actor: str,
+    quorum: QuorumHook | None = None,
+) -> tuple[dict[str, Any], list[Message]]:
+    """The returning officer signs the declaration off: recorded once, with the declaration
+    as signed; returns it and the results for every member on the roll (the caller posts
+    them in the same transaction). `MeetingProblem` says in plain words why not."""
+    officer = returning_officer.strip()
+    if not officer:
+        raise MeetingProblem(
+            "--returning-officer: name the returning officer who signs the declaration off"
+        )
+    with ctx.db.atomic():
+        declared = declare(ctx, meeting_id, officer, quorum)  # refused while paper waits
+        refused = not_ready(declared)
+        if refused:
+            raise MeetingProblem(refused)
+        now = ctx.now()
+        declared["declared_at"] = now.isoformat()
+        declared["signed_off"] = {
+            "by": officer,
+            "at": now.isoformat(),
+            "when": f"{local_time(ctx, now):%Y-%m-%d %H:%M}",
+        }
+        signoffs.record(ctx.db, meeting_id, officer, actor, declared, now)
+        told = list(messages(ctx, declared))
+        audit.record(
+            ctx.db,
+            now,
+            actor,
+            "meeting.declaration.signoff",
+            meeting_id,
+            returning_officer=officer,
+            members=len(told),
+        )
+    return declared, told
+
+
+def not_ready(declared: dict[str, Any]) -> str | None:
+    """Why this declaration cannot be signed off (now), in plain words; None if it can."""
+    signed = declared["signed_off"]
+    if signed:
+        return (
+            f"the declaration of {declared['meeting']} was signed off by {signed['by']} on "
+            f"{signed['when']}, and members were told the results then: it is signed off once"
+        )
+    for item in declared["items"]:
+        if item["status"] in (OPEN, SCHEDULED):
+            return (
+                f"vote {item['vote']} ({item['title']}) "
+                + ("is still open" if item["status"] == OPEN else "has not opened yet")
+                + ": close it (or cancel it) before the declaration is signed off, so that "
+                "it declares every result"
+            )
+    if not declared["items"]:
+        return f"no vote was put to meeting {declared['meeting']}: there are no results to sign off"
+    return None
 
 
 def meeting_votes(ctx: Context, meeting_id: str) -> list[Vote]:
@@ -180,10 +253,17 @@ def lines(declared: dict[str, Any]) -> list[tuple[str, str]]:
             out.append(("p", "The vote's own quorum was not met: it decides nothing."))
         out.append(("p", f"Result: {item['headline']}"))
         out += _count_rows(item["count"])
+    signed = declared.get("signed_off")
+    if signed:
+        out.append(
+            ("p", f"Signed off by {signed['by']} on {signed['when']} (the returning officer).")
+        )
+        return out
     officer = declared["returning_officer"] or "(not named)"
-    out.append(
-        ("p", f"Declared by the returning officer, {officer}, on {declared['declared_at'][:10]}.")
-    )
+    out += [
+        ("p", f"Declared by the returning officer, {officer}, on {declared['declared_at'][:10]}."),
+        ("p", "Not signed off yet: a draft until the returning officer signs it off."),
+    ]
     return out
 
 

@@ -189,6 +189,23 @@ def differences(first: Entry, second: Entry) -> list[str]:
     return lines
 
 
+def waiting(ctx: Context, meeting_id: str) -> dict[str, Any]:
+    """The entries waiting, as the console shows them: each teller and how many ballots,
+    and where each later entry differs from the first (as `enter` compared them); never
+    a choice, nor whose ballot it was."""
+    meeting(ctx, meeting_id)
+    found = entries.entries(ctx.db, meeting_id)
+    tellers = list(found)
+    first = Entry(tellers[0], found[tellers[0]]) if tellers else None
+    return {
+        "meeting": meeting_id,
+        "entries": [{"teller": t, "ballots": len(rows)} for t, rows in found.items()],
+        "differences": {
+            t: differences(first, Entry(t, found[t])) for t in tellers[1:] if first is not None
+        },
+    }
+
+
 def enter(ctx: Context, meeting_id: str, teller: str, rows: list[dict[str, Any]]) -> dict:
     """A teller's entry: kept until a second teller's agrees (then counted), or shown
     against the other's where they differ."""
@@ -223,6 +240,15 @@ def enter(ctx: Context, meeting_id: str, teller: str, rows: list[dict[str, Any]]
             "tellers": [first.teller, teller],
         }
     return count(ctx, meeting_id, first.rows, f"{first.teller} and {teller}")
+
+
+def add_ballot(ctx: Context, meeting_id: str, teller: str, row: dict[str, Any]) -> dict:
+    """One more ballot (a row from `read_csv`) at the end of the teller's entry waiting,
+    numbered on from its last line; the entry is then entered again as a whole (`enter`):
+    a second teller's entry agrees only once it holds every ballot of the first."""
+    mine = entries.entries(ctx.db, meeting_id).get(teller.strip(), [])
+    line = (mine[-1]["line"] if mine else 1) + 1
+    return enter(ctx, meeting_id, teller, [*mine, {**row, "line": line}])
 
 
 def accept(ctx: Context, meeting_id: str, teller: str, officer: str) -> dict:

@@ -30,7 +30,7 @@ def entries(db: Database, meeting_id: str) -> dict[str, list[dict[str, Any]]]:
     return {
         teller: json.loads(rows)
         for teller, rows in db.execute(
-            "select teller, rows from paper_entries where meeting_id = ? order by entered_at",
+            "select teller, rows from paper_entries where meeting_id = ? order by entered_at, rowid",
             [meeting_id],
         ).fetchall()
     }

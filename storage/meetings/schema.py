@@ -14,6 +14,8 @@
 - `meeting_notices`: what a meeting has sent once ("checkin": the reminder at its start).
 - `meeting_proxies`: a member's proxy for a meeting (another member, or the chair),
   with instructions where the rules allow them; revoking deletes the row.
+- `meeting_signoffs`: the returning officer's sign-off of the declaration (once), with
+  the declaration as signed.
 """
 
 from __future__ import annotations
@@ -195,3 +197,20 @@ def m007_proxies(db: Database) -> None:
     )
     db.execute("create index meeting_proxies_holder on meeting_proxies (meeting_id, holder_id)")
     db.execute("create index meeting_proxies_member on meeting_proxies (member_id)")
+
+
+@meetings_migrations()
+def m008_cdecl28_signoffs(db: Database) -> None:
+    # The returning officer's sign-off of a meeting's declaration: once per meeting (the
+    # primary key), who signed it off (the name they gave) and when, who did it (the
+    # console's officer or the CLI's actor), and the declaration as signed (JSON), so the
+    # declaration shown and downloaded afterwards is the one signed. Counts only: no ballot.
+    db.execute(
+        """create table meeting_signoffs (
+            meeting_id text primary key references meetings(meeting_id),
+            signed_by text not null,
+            signed_at text not null,
+            actor text,
+            declaration text not null
+        )"""
+    )

@@ -1,12 +1,19 @@
 """`mutual-voice meeting paper ID FILE --teller NAME` (two tellers, then --accept) and
-`meeting declare ID --pdf FILE --markdown FILE [--json]` on a real database file."""
+`meeting declare ID --pdf FILE --markdown FILE [--json]` on a real database file; the
+returning officer's sign-off with the installed command (`--returning-officer --tell-members`)."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
+import subprocess
 
 import pypdfium2
 
+from storage import audit
+from storage.db import open_database
 from tests.bot.test_vote_cli import cast, folder, mv
 from tests.helpers import ROOT
 
@@ -18,6 +25,17 @@ agm,t3,against,,post
 agm,t1,for,,paper
 agm,s1,for,,paper
 """
+
+
+def mutual_voice(folder, *args: str) -> subprocess.CompletedProcess:
+    """The installed `mutual-voice` command, running this checkout's code."""
+    command = shutil.which("mutual-voice")
+    assert command, "pip install -e . puts mutual-voice on the PATH"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MUTUAL_VOICE")}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [command, *args], cwd=folder, capture_output=True, text=True, env=env, timeout=60
+    )
 
 
 def test_tellers_enter_paper_ballots_and_the_declaration_is_made(folder):
@@ -84,10 +102,36 @@ def test_tellers_enter_paper_ballots_and_the_declaration_is_made(folder):
     assert "Refused ballots: 2" in text and "Declared by the returning officer, Dee Officer" in text
     shown = json.loads(mv("meeting", "declare", "agm-2027", "--json").output)
     assert shown["items"][0]["refused"] == done["refused"]["agm"]
-    told = mv("meeting", "declare", "agm-2027", "--tell-members", "--markdown", "again.md")
-    # Of the roll of four, only t1 has a chat linked here (the others have no channel).
-    assert told.output == "1 result message queued (members who can be reached, each once).\n"
-    again = mv("meeting", "declare", "agm-2027", "--tell-members", "--markdown", "again.md")
-    assert again.output == "0 result messages queued (members who can be reached, each once).\n"
+    assert shown["signed_off"] is None
+    unnamed = mv("meeting", "declare", "agm-2027", "--tell-members")
+    assert unnamed.exit_code == 2 and "name them with --returning-officer" in unnamed.output
+
+    # The returning officer signs it off with the installed command: recorded once, and
+    # members are told once (of the roll of four, only t1 has a chat linked here).
+    sign = ("meeting", "declare", "agm-2027", "--returning-officer", "Dee Officer")
+    signed = mutual_voice(folder, *sign, "--tell-members", "--markdown", "signed.md")
+    assert signed.returncode == 0, signed.stderr
+    assert re.fullmatch(
+        r"Signed off by Dee Officer on \d{4}-\d\d-\d\d \d\d:\d\d; 1 result message queued "
+        r"\(members who can be reached, each once\)\.\n",
+        signed.stdout,
+    )
+    assert "Signed off by Dee Officer on " in (folder / "signed.md").read_text()
+    again = mv(*sign, "--tell-members", "--markdown", "again.md")
+    assert again.exit_code == 1 and "it is signed off once" in again.output
+    assert "the declaration of agm-2027 was signed off by Dee Officer on " in again.output
+    shown = json.loads(mv("meeting", "declare", "agm-2027", "--json").output)
+    assert (
+        shown["signed_off"]["by"] == "Dee Officer" and shown["returning_officer"] == "Dee Officer"
+    )
+    assert shown["items"][0]["refused"] == done["refused"]["agm"]
+    db = open_database(folder / "mutual-voice.db")
+    queued = db.execute("select count(*) from outbox where key like '%:declaration:%'").fetchone()
+    [entry] = audit.entries(db, "meeting.declaration.signoff")
+    db.close()
+    assert queued == (1,)
+    assert entry["actor"] == "cli" and json.loads(entry["detail"])["returning_officer"] == (
+        "Dee Officer"
+    )
     missing = mv("meeting", "declare", "nope")
     assert missing.exit_code == 1 and "no meeting with id 'nope'" in missing.output

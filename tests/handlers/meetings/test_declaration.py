@@ -11,7 +11,9 @@ from click.testing import CliRunner
 from bot.cli import cli
 from bot.cli.declaration_pdf import write_pdf
 from handlers.meetings import declaration, paper
+from handlers.meetings.admin import MeetingProblem
 from handlers.votes.admin import close_vote
+from storage import audit
 from tests.handlers.meetings.test_paper import AGM, CSV, meeting_kit
 
 
@@ -102,5 +104,45 @@ def test_a_vote_still_open_is_not_declared(tmp_path):
     text = declaration.markdown(declared)
     assert text.count("Not declared: the vote is open.") == 2
     assert "Declared by the returning officer, (not named)" in text
+    assert "Not signed off yet: a draft until the returning officer signs it off." in text
     assert [m.to.member_id for m in declaration.messages(kit.ctx, declared)][:2] == ["m1", "m2"]
     kit.ctx.db.close()
+
+
+def test_the_returning_officer_signs_off_once_and_members_are_told_once(tmp_path):
+    kit = meeting_kit(tmp_path)
+    ctx = kit.ctx
+    kit.vote("m1", "rules", "For")
+    paper.enter(ctx, AGM.id, "Ann", paper.read_csv(ctx, AGM.id, CSV, "a"))
+    with pytest.raises(MeetingProblem, match="paper ballots entered by Ann are not counted yet"):
+        declaration.sign_off(ctx, AGM.id, "Dee Officer", "test")
+    paper.accept(ctx, AGM.id, "Ann", "Dee Officer")
+    open_ = "vote rules \\(Adopt the new rules\\) is still open: close it \\(or cancel it\\)"
+    with pytest.raises(MeetingProblem, match=open_):
+        declaration.sign_off(ctx, AGM.id, "Dee Officer", "test")
+    close_vote(ctx, "rules", "test")
+    close_vote(ctx, "board", "test")
+    with pytest.raises(MeetingProblem, match="name the returning officer"):
+        declaration.sign_off(ctx, AGM.id, "  ", "test")
+    assert declaration.declare(ctx, AGM.id, "")["signed_off"] is None
+    ctx.db.execute("update members set language_chosen = 'cy' where member_id = 'm2'")
+
+    signed, told = declaration.sign_off(ctx, AGM.id, " Dee Officer ", "member:s1")
+    assert signed["signed_off"]["by"] == "Dee Officer" and signed["returning_officer"] == (
+        "Dee Officer"
+    )
+    assert [m.to.member_id for m in told] == [f"m{n}" for n in range(1, 9)]
+    assert told[1].language == "cy" and told[1].text.startswith("Mae'r swyddog canlyniadau")
+    assert told[0].text.startswith("The returning officer has declared the results of")
+    # Shown afterwards as signed (later views do not move its date), and never again.
+    ctx.clock.advance(days=1)
+    again = declaration.declare(ctx, AGM.id, "Someone Else")
+    assert again == signed
+    text = declaration.markdown(again)
+    assert f"Signed off by Dee Officer on {signed['signed_off']['when']} (the returning" in text
+    assert "Not signed off yet" not in text and "Someone Else" not in text
+    with pytest.raises(MeetingProblem, match="was signed off by Dee Officer on .*: it is signed"):
+        declaration.sign_off(ctx, AGM.id, "Someone Else", "test")
+    [entry] = audit.entries(ctx.db, "meeting.declaration.signoff")
+    assert entry["actor"] == "member:s1" and entry["subject"] == AGM.id
+    ctx.db.close()
