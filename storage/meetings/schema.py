@@ -200,7 +200,7 @@ def m007_proxies(db: Database) -> None:
 
 
 @meetings_migrations()
-def m008_cdecl28_signoffs(db: Database) -> None:
+def m008_signoffs(db: Database) -> None:
     # The returning officer's sign-off of a meeting's declaration: once per meeting (the
     # primary key), who signed it off (the name they gave) and when, who did it (the
     # console's officer or the CLI's actor), and the declaration as signed (JSON), so the
