@@ -16,8 +16,10 @@ confirmation of candidates and each seat's election vote; `nominate_chat` regist
 member counted once, the rules' `[paper] wins`); `declaration.declare` is the
 declaration of results (Markdown here, the PDF at the edge: bot/cli/declaration_pdf.py)
 and `declaration.messages` the results to each member in their language.
+`overview` is `/meeting` (the notice again, the reply so far, what the member can do now)
+and says when the meeting commands apply, so /help and the menus list them only then.
 Modules: `admin`, `notice`, `attendance`, `motions`, `proxies`, `chat`, `nominations`,
-`nominate_chat`, `paper`, `declaration`.
+`nominate_chat`, `overview`, `paper`, `declaration`.
 Uses: `storage.meetings` for the meeting, its roll, attendance, nominations and paper
 entries, `storage.votes` (paper ballots enter the same store), `handlers.votes` (votes put
 to it, the election vote, motions, proxy ballots), `surveys.meetings` for the

@@ -1,0 +1,110 @@
+"""`/meeting`: the general meeting a member is on the roll of, with what they can do now;
+and when the meeting commands are of use, so /help and the menus list them only then.
+
+A member sees `/meeting` (and `/proxy`, `/nominate`, `/here` as each applies) while a
+meeting they are on the roll of is still to come or running: the rest of the year their
+menus stay as short as before (WhatsApp's list holds ten rows). `/meeting` shows the
+notice again with their reply so far and the reply buttons, or the check-in buttons once
+it has started, and buttons to their proxy and to nominations while those are open.
+"""
+
+from __future__ import annotations
+
+from handlers import i18n
+from handlers.context import Context
+from handlers.i18n import N_, Translator
+from handlers.meetings import attendance
+from handlers.meetings.nominate_chat import may_nominate
+from handlers.meetings.notice import (
+    CHANGE,
+    IN_PERSON,
+    NO,
+    ONLINE,
+    Stored,
+    details,
+    rsvp_options,
+    stored,
+)
+from handlers.messages import Command, Event, Message, Option, quoted, reply
+from handlers.router import Router
+from handlers.shortcuts import run_command
+from storage.meetings import queries as store
+
+NONE_COMING = N_("There is no general meeting coming up for you.")
+REPLIED = {
+    IN_PERSON: N_("Your reply: you'll come in person."),
+    ONLINE: N_("Your reply: you'll join online."),
+    NO: N_("Your reply: you can't come."),
+}
+
+
+def on_roll_now(ctx: Context, member_id: str) -> list[Stored]:
+    """Meetings this member is on the roll of that are still to come or running (until
+    check-in closes), soonest first."""
+    now, found = ctx.now(), []
+    for row in store.all_meetings(ctx.db):
+        meeting = stored(ctx, row["meeting_id"])
+        if (
+            meeting is not None
+            and now < attendance.window(meeting)[1]
+            and store.on_roll(ctx.db, meeting.meeting.id, member_id)
+        ):
+            found.append(meeting)
+    return found
+
+
+def _may_appoint(found: Stored, now) -> bool:
+    """Before the meeting, where the rules allow proxies (/proxy shows the deadline)."""
+    return now < found.meeting.starts and found.rules.proxies.allowed
+
+
+def applies(ctx: Context, event: Event) -> bool:
+    return event.member is not None and bool(on_roll_now(ctx, event.member.member_id))
+
+
+def proxy_applies(ctx: Context, event: Event) -> bool:
+    if event.member is None:
+        return False
+    now = ctx.now()
+    return any(_may_appoint(m, now) for m in on_roll_now(ctx, event.member.member_id))
+
+
+def shown(ctx: Context, event: Event, found: Stored, _: Translator) -> Message:
+    """One meeting as /meeting shows it to the sender."""
+    assert event.member is not None
+    member_id, meeting, now = event.member.member_id, found.meeting, ctx.now()
+    lines = [*details(ctx, meeting, event.member.timezone, _), ""]
+    answer = store.answer_of(ctx.db, meeting.id, member_id)
+    title = quoted(meeting.title)
+    choices: list[Option] = []
+    if answer["present"]:
+        lines.append(_(attendance.ALREADY).format(title=title))
+    elif attendance.is_open(found, now):
+        lines.append(_(attendance.CHECK_IN))
+        choices += attendance.here_options(found, _)
+    if now < meeting.starts:
+        if answer["rsvp"] in REPLIED:
+            lines.append(_(REPLIED[answer["rsvp"]]) + " " + _(CHANGE))
+        else:
+            lines.append(_("Will you come? Tap a button to tell us."))
+        choices += rsvp_options(meeting, _)
+    if _may_appoint(found, now):
+        choices.append(run_command(_("Your proxy"), "proxy"))
+    if meeting.id in may_nominate(ctx, member_id):
+        choices.append(run_command(_("Stand for election"), "nominate"))
+    return reply(event, "\n".join(lines), title=title, choices=choices)
+
+
+def meeting_command(ctx: Context, event: Command) -> list[Message]:
+    assert event.member is not None
+    _ = i18n.for_event(ctx, event)
+    found = on_roll_now(ctx, event.member.member_id)
+    if not found:
+        return [reply(event, _(NONE_COMING))]
+    return [shown(ctx, event, meeting, _) for meeting in found]
+
+
+def register(router: Router) -> None:
+    router.command(
+        "meeting", N_("the general meeting: its notice and your reply"), order=21, applies=applies
+    )(meeting_command)
