@@ -10,6 +10,8 @@ it has started, and buttons to their proxy and to nominations while those are op
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_, Translator
@@ -28,6 +30,7 @@ from handlers.meetings.notice import (
 from handlers.messages import Command, Event, Message, Option, quoted, reply
 from handlers.router import Router
 from handlers.shortcuts import run_command
+from storage.meetings import proxies as proxy_store
 from storage.meetings import queries as store
 
 NONE_COMING = N_("There is no general meeting coming up for you.")
@@ -53,9 +56,14 @@ def on_roll_now(ctx: Context, member_id: str) -> list[Stored]:
     return found
 
 
-def _may_appoint(found: Stored, now) -> bool:
-    """Before the meeting, where the rules allow proxies (/proxy shows the deadline)."""
-    return now < found.meeting.starts and found.rules.proxies.allowed
+def _proxy_of_use(ctx: Context, found: Stored, member_id: str) -> bool:
+    """/proxy is of use until the rules' deadline, where they allow proxies, and to a
+    member holding others' proxies until the meeting ends (whom they hold)."""
+    rule = found.rules.proxies
+    deadline = found.meeting.starts - timedelta(hours=rule.deadline_hours)
+    if rule.allowed and ctx.now() < deadline:
+        return True
+    return bool(proxy_store.held_by(ctx.db, found.meeting.id, "member", member_id))
 
 
 def applies(ctx: Context, event: Event) -> bool:
@@ -65,8 +73,8 @@ def applies(ctx: Context, event: Event) -> bool:
 def proxy_applies(ctx: Context, event: Event) -> bool:
     if event.member is None:
         return False
-    now = ctx.now()
-    return any(_may_appoint(m, now) for m in on_roll_now(ctx, event.member.member_id))
+    member_id = event.member.member_id
+    return any(_proxy_of_use(ctx, m, member_id) for m in on_roll_now(ctx, member_id))
 
 
 def shown(ctx: Context, event: Event, found: Stored, _: Translator) -> Message:
@@ -88,7 +96,7 @@ def shown(ctx: Context, event: Event, found: Stored, _: Translator) -> Message:
         else:
             lines.append(_("Will you come? Tap a button to tell us."))
         choices += rsvp_options(meeting, _)
-    if _may_appoint(found, now):
+    if _proxy_of_use(ctx, found, member_id):
         choices.append(run_command(_("Your proxy"), "proxy"))
     if meeting.id in may_nominate(ctx, member_id):
         choices.append(run_command(_("Stand for election"), "nominate"))
