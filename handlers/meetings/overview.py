@@ -27,9 +27,10 @@ from handlers.meetings.notice import (
     rsvp_options,
     stored,
 )
-from handlers.messages import Command, Event, Message, Option, quoted, reply
+from handlers.messages import Command, Event, Member, Message, Option, Recipient, quoted, reply
 from handlers.router import Router
 from handlers.shortcuts import run_command
+from handlers.votes.state import when
 from storage.meetings import proxies as proxy_store
 from storage.meetings import queries as store
 
@@ -101,6 +102,31 @@ def shown(ctx: Context, event: Event, found: Stored, _: Translator) -> Message:
     if meeting.id in may_nominate(ctx, member_id):
         choices.append(run_command(_("Stand for election"), "nominate"))
     return reply(event, "\n".join(lines), title=title, choices=choices)
+
+
+def home_section(ctx: Context, member: Member) -> Message | None:
+    """For the member's home (`handlers.home.SECTIONS`, Slack's App Home): the meeting
+    they are on the roll of, soonest first, with its buttons."""
+    found = on_roll_now(ctx, member.member_id)
+    if not found:
+        return None
+    _ = i18n.for_member(ctx, member)
+    meeting = found[0].meeting
+    lines = [_("When: {when}").format(when=when(ctx, meeting.starts, member.timezone, _))]
+    rsvp = store.answer_of(ctx.db, meeting.id, member.member_id)["rsvp"]
+    if rsvp in REPLIED and ctx.now() < meeting.starts:
+        lines.append(_(REPLIED[rsvp]))
+    choices = [run_command(_("The notice and my reply"), "meeting")]
+    if _proxy_of_use(ctx, found[0], member.member_id):
+        choices.append(run_command(_("Your proxy"), "proxy"))
+    if meeting.id in may_nominate(ctx, member.member_id):
+        choices.append(run_command(_("Stand for election"), "nominate"))
+    return Message(
+        to=Recipient.of(member.member_id),
+        title=quoted(meeting.title),
+        text="\n".join(lines),
+        choices=tuple(choices),
+    )
 
 
 def meeting_command(ctx: Context, event: Command) -> list[Message]:

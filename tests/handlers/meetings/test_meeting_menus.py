@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 
 from bot.demo import DEMO_RULES
-from handlers import i18n
+from handlers import home, i18n
 from handlers.meetings import attendance, proxies
 from handlers.meetings.admin import create_meeting
 from handlers.meetings.nominations import open_nominations
+from handlers.members.identity import member_for
 from handlers.messages import unquoted
 from handlers.settings import Organisation, Policy
 from surveys.meetings.definitions import AgendaItem, Meeting, Seat
@@ -140,3 +141,28 @@ def test_meeting_on_the_day_checks_the_member_in(kit):
     assert not again.choices
     (welsh,) = kit.command("t2", "meeting")
     assert welsh.choices and welsh.choices[0].action == "meeting.here"
+
+
+def test_the_home_shows_the_meeting_while_it_applies(kit):
+    def section(member_id: str):
+        member = member_for(kit.ctx, "telegram", f"u-{member_id}")
+        shown = home.summary(kit.ctx, member, kit.router)
+        return next((m for m in shown if unquoted(m.title) == AGM.title), None)
+
+    assert section("t1") is None
+    call(kit)
+    found = section("t1")
+    assert found is not None and unquoted(found.text) == "When: Sunday 13 December at 10:00"
+    assert [o.label for o in found.choices] == [
+        "The notice and my reply",
+        "Your proxy",
+        "Stand for election",
+    ]
+    assert [o.value for o in found.choices] == ["meeting", "proxy", "nominate"]
+    assert section("x1") is None  # not on the roll
+    kit.command("t1", "meeting")
+    kit.press("t1", "I can't come")
+    replied = section("t1")
+    assert replied is not None and unquoted(replied.text).endswith("Your reply: you can't come.")
+    welsh = section("t2")
+    assert welsh is not None and welsh.choices[0].label == "Yr hysbysiad a fy ateb"
