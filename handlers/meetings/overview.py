@@ -33,6 +33,7 @@ from handlers.shortcuts import run_command
 from handlers.votes.state import when
 from storage.meetings import proxies as proxy_store
 from storage.meetings import queries as store
+from storage.timestamps import parse
 
 NONE_COMING = N_("There is no general meeting coming up for you.")
 REPLIED = {
@@ -47,6 +48,8 @@ def on_roll_now(ctx: Context, member_id: str) -> list[Stored]:
     check-in closes), soonest first."""
     now, found = ctx.now(), []
     for row in store.all_meetings(ctx.db):
+        if parse(row["starts_at"]) + attendance.OPEN_FOR <= now:
+            continue  # long over: not read again for every /help
         meeting = stored(ctx, row["meeting_id"])
         if (
             meeting is not None
