@@ -304,7 +304,8 @@ def on_confirm(ctx: Context, event: Choice) -> list[Message]:
 
 
 def register(router: Router) -> None:
-    # Listed while a meeting the member is on the roll of allows proxies (router.menu).
+    # Listed (router.menu) while a meeting the member is on the roll of takes proxies,
+    # until the rules' deadline, and to a holder until it ends (overview.proxy_applies).
     router.command(
         "proxy",
         N_("appoint or revoke your proxy for the general meeting"),

@@ -328,9 +328,8 @@ def jobs(ctx: Context) -> list[Job]:
 
 
 def register(router: Router) -> None:
-    # Not in the menus: nominations are open a few weeks a year, and WhatsApp's list of
-    # commands holds ten. Members learn of /nominate (and get a button) when they open.
-    # Listed while nominations are open for the member (router.menu).
+    # Listed (router.menu) only while nominations are open for the member: a few weeks
+    # a year. Members also learn of /nominate (and get a button) when they open.
     router.command(
         "nominate", N_("stand for election at the general meeting"), order=24, applies=_applies
     )(nominate_command)
