@@ -33,14 +33,16 @@ DEMO_OFFICER = "demo-staff-1"
 DEMO_VOTE = "demo-agm-minutes"
 DEMO_MEETING = "demo-agm"
 # The society's rules for the demo's meeting: examples/rules.toml (a typical
-# co-operative's model rules) as it is, except that the demo members joined today, so
-# no minimum length of membership, and nominations close a week in, before the meeting.
+# co-operative's model rules), except that the demo members joined today, so no minimum
+# length of membership, and nominations close a week in, before the meeting; every
+# constituency votes.
 DEMO_RULES = """
 [eligibility]
 roll = "notice-date"
 minimum_membership_days = 0
 [notice]
 clear_days = 14
+resolutions = ["special"]
 [quorum]
 members = 10
 percent = 5
@@ -48,6 +50,7 @@ counts = ["in-person", "online", "proxy"]
 [resolutions]
 ordinary = "more than 50%"
 special = "at least 75%"
+abstentions = "not-cast"
 [proxies]
 allowed = true
 holders = ["member", "chair"]
@@ -60,6 +63,8 @@ seconder = true
 statement_words = 250
 [elections]
 method = "stv"
+[paper]
+wins = "first"
 """
 
 
