@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from handlers.context import Context
 from handlers.messages import Choice
@@ -11,6 +11,7 @@ from handlers.messages import Sender as Who
 from handlers.votes import admin as vote_admin
 from storage import members
 from surveys.localised import Local
+from surveys.meetings.definitions import AgendaItem, Meeting, Seat
 from surveys.votes.definitions import VoteDefinition
 
 CONSOLE = "console"
@@ -30,6 +31,41 @@ DEMO_MEMBERS = [
 ]
 DEMO_OFFICER = "demo-staff-1"
 DEMO_VOTE = "demo-agm-minutes"
+DEMO_MEETING = "demo-agm"
+# The society's rules for the demo's meeting: examples/rules.toml (a typical
+# co-operative's model rules), except that the demo members joined today, so no minimum
+# length of membership, and nominations close a week in, before the meeting; every
+# constituency votes.
+DEMO_RULES = """
+[eligibility]
+roll = "notice-date"
+minimum_membership_days = 0
+[notice]
+clear_days = 14
+resolutions = ["special"]
+[quorum]
+members = 10
+percent = 5
+counts = ["in-person", "online", "proxy"]
+[resolutions]
+ordinary = "more than 50%"
+special = "at least 75%"
+abstentions = "not-cast"
+[proxies]
+allowed = true
+holders = ["member", "chair"]
+most_per_holder = 5
+deadline_hours = 48
+instructions = true
+[nominations]
+period_days = 7
+seconder = true
+statement_words = 250
+[elections]
+method = "stv"
+[paper]
+wins = "first"
+"""
 
 
 def seed_if_empty(ctx: Context) -> bool:
@@ -54,6 +90,7 @@ def seed_if_empty(ctx: Context) -> bool:
         for row in rows:
             link_console(ctx, row["member_id"])
         open_demo_vote(ctx)
+        call_demo_meeting(ctx)
         history = demo_history(ctx)
     if history is not None:  # a close rebuilds the file: outside any transaction
         from handlers.pulses import rounds as pulse_rounds
@@ -93,6 +130,43 @@ def open_demo_vote(ctx: Context) -> None:
     )
     vote_admin.create_vote(ctx, definition, "demo")
     vote_admin.open_vote(ctx, DEMO_VOTE, "demo")
+
+
+def call_demo_meeting(ctx: Context) -> None:
+    """A small AGM, notice given today and held as soon as the rules allow (14 clear
+    days), its nominations open: /meeting replies, /proxy, /nominate, and on the day /here.
+
+    Its notice and the nominations' news are not sent, as the demo vote's announcements
+    are not: /help lists /meeting, which shows the notice."""
+    from handlers.meetings import admin as meeting_admin
+    from handlers.meetings import nominations
+    from handlers.votes.state import local_time
+
+    today = local_time(ctx, ctx.now())
+    day = today.date() + timedelta(days=15)  # the day notice is given and the day are not counted
+    meeting = Meeting(
+        id=DEMO_MEETING,
+        title="Annual general meeting",
+        starts=datetime.combine(day, time(18, 30), today.tzinfo),
+        agenda=(
+            AgendaItem("Minutes of the last annual general meeting"),
+            AgendaItem("Annual report and accounts"),
+            AgendaItem("Election of the board and the staff council"),
+            AgendaItem(
+                "Adopt the new rules",
+                "That the society adopts the new rules circulated with this notice.",
+                "special",
+            ),
+        ),
+        place="Riverside Community Hall",
+        online="https://meet.example.org/demo-agm",
+        seats=(
+            Seat("board", "Board", 2, ("tenant",)),
+            Seat("staff-council", "Staff council", 1, ("staff",)),
+        ),
+    )
+    meeting_admin.create_meeting(ctx, meeting, "demo", DEMO_RULES)
+    nominations.open_nominations(ctx, DEMO_MEETING, "demo")
 
 
 # Last week's staff check-in: (member, the button pressed for each scored question).

@@ -9,6 +9,7 @@ from handlers.meetings import attendance as meeting_attendance
 from handlers.meetings import chat as meetings
 from handlers.meetings import nominate_chat as nominations
 from handlers.meetings import notice as meeting_notice
+from handlers.meetings import overview as meeting_overview
 from handlers.members import languages, mydata, onboarding, profile
 from handlers.members import settings as member_settings
 from handlers.pulses import chat as pulses
@@ -36,6 +37,7 @@ MODULES = (
     nominations,
     meeting_notice,
     meeting_attendance,
+    meeting_overview,
     meetings,
     tiers,
     digests,

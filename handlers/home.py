@@ -15,6 +15,7 @@ from dataclasses import replace
 from handlers import i18n
 from handlers.context import Context
 from handlers.i18n import N_
+from handlers.meetings import overview as meetings
 from handlers.members.identity import first_name
 from handlers.messages import Choice, Command, Member, Message, Option, Recipient
 from handlers.pulses import chat as pulses
@@ -103,6 +104,7 @@ SECTIONS: tuple[Section, ...] = (
     who_you_are,
     pulses.home_section,
     open_votes,
+    meetings.home_section,
     your_rung,
     suggest,
 )

@@ -22,6 +22,8 @@ from storage import conversations
 
 HandlerResult = Message | Iterable[Message] | None
 Handler = Callable[[Context, Event], HandlerResult]
+# Whether a command is of use to this sender now (a meeting's /here while it runs).
+Applies = Callable[[Context, Event], bool]
 
 ANYONE, MEMBER, OFFICER = "anyone", "member", "officer"
 # A question left unanswered this long is forgotten, so a later message is not taken as its answer.
@@ -51,6 +53,7 @@ class Route:
     help: str = ""
     order: int = 100
     keeps_question: bool = False  # a command that only shows something (/help) leaves it
+    applies: Applies | None = None  # listed in a member's own menu only when it applies
 
 
 class Router:
@@ -71,8 +74,9 @@ class Router:
         who: str = MEMBER,
         order: int = 100,
         keeps_question: bool = False,
+        applies: Applies | None = None,
     ) -> Callable[[Handler], Handler]:
-        route = Route(lambda *_: None, who, help, order, keeps_question)
+        route = Route(lambda *_: None, who, help, order, keeps_question, applies)
         return self._register(self.commands, name, route)
 
     def waiting(
@@ -141,14 +145,18 @@ class Router:
         since = ctx.now() - PROMPT_LIFETIME
         return conversations.pending_prompt(ctx.db, platform, chat_id, since) is not None
 
-    def menu(self, ctx: Context, event: Event) -> list[tuple[str, str]]:
+    def menu(self, ctx: Context, event: Event, everyone: bool = False) -> list[tuple[str, str]]:
         """(command, help) pairs this sender may use, for /help and platform menus.
 
-        The help is in English (a catalogue message): the caller translates it."""
+        A command that says when it `applies` is listed only then, for this sender; a
+        menu set once for `everyone` (Telegram's) lists it always. The help is in
+        English (a catalogue message): the caller translates it."""
         return [
             (name, route.help)
             for name, route in sorted(self.commands.items(), key=lambda kv: (kv[1].order, kv[0]))
-            if route.help and _allowed(ctx, event, route.who)
+            if route.help
+            and _allowed(ctx, event, route.who)
+            and (everyone or route.applies is None or route.applies(ctx, event))
         ]
 
     def dispatch(self, ctx: Context, event: Event) -> list[Message]:

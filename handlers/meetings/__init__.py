@@ -18,8 +18,10 @@ where they differ; `declaration.declare` is the declaration of results (Markdown
 the PDF at the edge: bot/cli/declaration_pdf.py), `declaration.sign_off` the returning
 officer's sign-off (once; the console's button and `declare --tell-members`) and
 `declaration.messages` the results to each member in their language.
+`overview` is `/meeting` (the notice again, the reply so far, what the member can do now)
+and says when the meeting commands apply, so /help and the menus list them only then.
 Modules: `admin`, `notice`, `attendance`, `motions`, `proxies`, `chat`, `nominations`,
-`nominate_chat`, `paper`, `declaration`.
+`nominate_chat`, `overview`, `paper`, `declaration`.
 Uses: `storage.meetings` for the meeting, its roll, attendance, nominations and paper
 entries, `storage.votes` (paper ballots enter the same store), `handlers.votes` (votes put
 to it, the election vote, motions, proxy ballots), `surveys.meetings` for the

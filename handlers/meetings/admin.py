@@ -22,13 +22,18 @@ class MeetingProblem(Exception):
     """A meeting that cannot be created or shown; the message says why, in one line."""
 
 
-def create_meeting(ctx: Context, meeting: Meeting, actor: str) -> dict[str, Any]:
-    """Store the meeting and fix its roll on the notice date, or refuse in plain words."""
+def create_meeting(
+    ctx: Context, meeting: Meeting, actor: str, rules: str | None = None
+) -> dict[str, Any]:
+    """Store the meeting and fix its roll on the notice date, or refuse in plain words.
+
+    It is run by the organisation's rules file, or by `rules` (a rules file's text: the
+    demo's own)."""
     try:
-        text = rules_text(ctx)
+        text = rules if rules is not None else rules_text(ctx)
         if text is None:
             raise MeetingProblem(f"a general meeting is run by the society's rules, and {NOT_SET}")
-        rules = parse_rules(text, ctx.policy.organisation.rules)
+        parsed = parse_rules(text, ctx.policy.organisation.rules or "the rules")
     except RulesError as error:
         raise MeetingProblem(f"rules: {error}") from None
     if store.get(ctx.db, meeting.id) is not None:
@@ -44,16 +49,16 @@ def create_meeting(ctx: Context, meeting: Meeting, actor: str) -> dict[str, Any]
     if meeting.starts <= now:
         raise MeetingProblem(f"starts: {meeting.starts.isoformat()} is already in the past")
     held = local_time(ctx, meeting.starts).date()
-    clear = rules.notice.clear_days_between(given, held)
-    if clear < rules.notice.clear_days:
+    clear = parsed.notice.clear_days_between(given, held)
+    if clear < parsed.notice.clear_days:
         raise MeetingProblem(
-            f"starts: the society's rules ask for {rules.notice.clear_days} clear days' notice "
+            f"starts: the society's rules ask for {parsed.notice.clear_days} clear days' notice "
             f"of a general meeting; notice given on {given.isoformat()} and the meeting on "
             f"{held.isoformat()} gives {clear}. Hold it on "
-            f"{rules.notice.earliest(given).isoformat()} or later."
+            f"{parsed.notice.earliest(given).isoformat()} or later."
         )
-    constituencies = rules.eligibility.constituencies or ctx.policy.organisation.constituencies
-    joined_by = roll_by(ctx, rules, given, now)
+    constituencies = parsed.eligibility.constituencies or ctx.policy.organisation.constituencies
+    joined_by = roll_by(ctx, parsed, given, now)
     size = store.insert_meeting(
         ctx.db,
         {
@@ -68,7 +73,7 @@ def create_meeting(ctx: Context, meeting: Meeting, actor: str) -> dict[str, Any]
         },
         constituencies,
         joined_by,
-        {c: rules.weight(c) for c in constituencies if rules.weight(c) != 1},
+        {c: parsed.weight(c) for c in constituencies if parsed.weight(c) != 1},
     )
     audit.record(ctx.db, now, actor, "meeting.create", meeting.id, roll=size)
     return show(ctx, meeting.id)

@@ -24,7 +24,7 @@ from handlers.i18n import N_, Translator
 from handlers.meetings import proxies
 from handlers.meetings.notice import IN_PERSON, ONLINE, Stored, stored
 from handlers.members.invites import find_token_owner, typed_token
-from handlers.messages import Choice, Command, Message, Option, Recipient, quoted, reply
+from handlers.messages import Choice, Command, Event, Message, Option, Recipient, quoted, reply
 from handlers.router import Router
 from handlers.schedule import PAUSE, Job, Pause
 from handlers.votes.state import when
@@ -237,10 +237,19 @@ def on_here(ctx: Context, event: Choice) -> list[Message]:
     return [reply(event, _(HERE[kept] if new else ALREADY).format(title=title), edit=True)]
 
 
+def _applies(ctx: Context, event: Event) -> bool:
+    return event.member is not None and bool(_open_meetings(ctx, event.member.member_id))
+
+
 def register(router: Router) -> None:
-    # Not in the menu (WhatsApp's holds ten): the notice, the reminder at the start and
-    # the replies to an RSVP name it, when it is of use.
-    router.command("here")(here_command)
+    # Listed while the member can check in (router.menu); the notice and the reminder
+    # at the start name it too.
+    router.command(
+        "here",
+        N_("check in at the general meeting, in the room or online"),
+        order=22,
+        applies=_applies,
+    )(here_command)
     router.action("meeting.here")(on_here)
 
 

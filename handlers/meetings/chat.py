@@ -15,8 +15,8 @@ from datetime import datetime
 
 from handlers import i18n
 from handlers.context import Context
-from handlers.i18n import Translator
-from handlers.meetings import proxies
+from handlers.i18n import N_, Translator
+from handlers.meetings import overview, proxies
 from handlers.meetings.proxies import CHAIR, INSTRUCTED_METHODS, ProxyRefused
 from handlers.messages import Choice, Command, Event, Message, Option, Recipient, reply
 from handlers.router import Router
@@ -339,9 +339,14 @@ def on_confirm(ctx: Context, event: Choice) -> list[Message]:
 
 
 def register(router: Router) -> None:
-    # Not in /help or the platforms' menus (no help line): WhatsApp's menu is full at
-    # ten rows. The meeting's notice is where members should be told of /proxy.
-    router.command("proxy", order=30)(proxy_command)
+    # Listed (router.menu) while a meeting the member is on the roll of takes proxies,
+    # until the rules' deadline, and to a holder until it ends (overview.proxy_applies).
+    router.command(
+        "proxy",
+        N_("appoint or revoke your proxy for the general meeting"),
+        order=23,
+        applies=overview.proxy_applies,
+    )(proxy_command)
     router.action("proxy.chair")(on_chair)
     router.action("proxy.revoke")(on_revoke)
     router.action("proxy.go")(on_go)

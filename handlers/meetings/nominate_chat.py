@@ -21,7 +21,17 @@ from handlers.meetings.nominations import (
     stored,
     words,
 )
-from handlers.messages import Choice, Command, Message, Option, Recipient, Text, quoted, reply
+from handlers.messages import (
+    Choice,
+    Command,
+    Event,
+    Message,
+    Option,
+    Recipient,
+    Text,
+    quoted,
+    reply,
+)
 from handlers.router import Router
 from handlers.schedule import Job
 from handlers.votes.state import when
@@ -41,6 +51,15 @@ def _open_for(ctx: Context, member_id: str) -> list[tuple[Stored, dict]]:
         if any(may_stand(ctx, s, meeting.meeting.id, member_id) for s in meeting.meeting.seats):
             found.append((meeting, period))
     return found
+
+
+def may_nominate(ctx: Context, member_id: str) -> set[str]:
+    """The meetings whose nominations are open now for this member to stand in."""
+    return {meeting.meeting.id for meeting, _period in _open_for(ctx, member_id)}
+
+
+def _applies(ctx: Context, event: Event) -> bool:
+    return event.member is not None and bool(_open_for(ctx, event.member.member_id))
 
 
 def nominate_command(ctx: Context, event: Command | Choice) -> Message:
@@ -309,9 +328,11 @@ def jobs(ctx: Context) -> list[Job]:
 
 
 def register(router: Router) -> None:
-    # Not in the menus: nominations are open a few weeks a year, and WhatsApp's list of
-    # commands holds ten. Members learn of /nominate (and get a button) when they open.
-    router.command("nominate")(nominate_command)
+    # Listed (router.menu) only while nominations are open for the member: a few weeks
+    # a year. Members also learn of /nominate (and get a button) when they open.
+    router.command(
+        "nominate", N_("stand for election at the general meeting"), order=24, applies=_applies
+    )(nominate_command)
     router.action("nom.start")(nominate_command)
     router.action("nom.seat")(on_seat)
     router.action("nom.second")(on_second)

@@ -69,10 +69,9 @@ def notice_key(meeting_id: str, member_id: str) -> str:
     return f"meeting:{meeting_id}:notice:{member_id}"
 
 
-def notice(ctx: Context, meeting: Meeting, row: dict) -> Message:
-    """The notice to one member (a roll row with their time zone and language)."""
-    _ = i18n.for_row(ctx, row)
-    lines = [_("When: {when}").format(when=when(ctx, meeting.starts, row["timezone"], _))]
+def details(ctx: Context, meeting: Meeting, zone: str | None, _: Translator) -> list[str]:
+    """When, where and the agenda, as the notice gives them (and /meeting again)."""
+    lines = [_("When: {when}").format(when=when(ctx, meeting.starts, zone, _))]
     if meeting.place:
         lines.append(_("Where: {place}").format(place=quoted(meeting.place)))
     if meeting.online:
@@ -81,7 +80,14 @@ def notice(ctx: Context, meeting: Meeting, row: dict) -> Message:
     for number, item in enumerate(meeting.agenda, start=1):
         kind = f" ({_(KINDS[item.resolution])})" if item.resolution else ""
         lines.append(f"{number}. {quoted(item.title)}{kind}")
-    lines += [
+    return lines
+
+
+def notice(ctx: Context, meeting: Meeting, row: dict) -> Message:
+    """The notice to one member (a roll row with their time zone and language)."""
+    _ = i18n.for_row(ctx, row)
+    lines = [
+        *details(ctx, meeting, row["timezone"], _),
         "",
         _("Will you come? Tap a button to tell us.") + " " + _(CHANGE),
         _("On the day, send /here when you arrive (or join online) to check in."),

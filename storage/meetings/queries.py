@@ -104,6 +104,15 @@ def set_rsvp(db: Database, meeting_id: str, member_id: str, rsvp: str, at: datet
         )
 
 
+def answer_of(db: Database, meeting_id: str, member_id: str) -> dict[str, Any]:
+    """A member's reply to the notice (`rsvp`) and check-in (`present`): None if not yet."""
+    row = db.execute(
+        "select rsvp, present from meeting_attendance where meeting_id = ? and member_id = ?",
+        [meeting_id, member_id],
+    ).fetchone()
+    return {"rsvp": row[0] if row else None, "present": row[1] if row else None}
+
+
 def check_in(
     db: Database, meeting_id: str, member_id: str, present: str, at: datetime, by: str
 ) -> str | None:

@@ -36,6 +36,7 @@ from bot.app import App
 from bot.config import ConfigError
 from bot.outbox import Outcome
 from handlers import i18n
+from handlers.meetings import overview as meeting_overview
 from handlers.members import page_links
 from handlers.messages import Choice, Command, Event, Message, Recipient, Text
 from handlers.messages import Sender as Who
@@ -199,7 +200,11 @@ class SmsAdapter:
             self.app.engine.note(PLATFORM, event_id)
             return
         if keywords.is_help(body):
-            self._answer(event_id, member, number, keywords.HELP)
+            meeting = member is not None and meeting_overview.on_roll_now(
+                self.app.ctx, member.member_id
+            )
+            extra = (keywords.HELP_MEETING,) if meeting else ()
+            self._answer(event_id, member, number, keywords.HELP, *extra)
             return
         self.app.engine.handle(self._event(body, (who, member, event_id)))
 
@@ -216,7 +221,7 @@ class SmsAdapter:
             return Command(*origin, name=command[0], args=command[1])
         return Text(*origin, text=body)
 
-    def _answer(self, event_id: str, member: object, number: str, text: str) -> None:
+    def _answer(self, event_id: str, member: object, number: str, *texts: str) -> None:
         """A short answer of the adapter's own (HELP, START), once per text."""
         ctx = self.app.ctx
         with ctx.db.atomic():
@@ -230,7 +235,7 @@ class SmsAdapter:
                     platform=PLATFORM,
                     chat_id=number,
                 ),
-                _(text).format(organisation=organisation),
+                " ".join(_(text).format(organisation=organisation) for text in texts),
                 language=_.language,
             )
             tag = conversations.event_tag(ctx.db, PLATFORM, event_id)

@@ -22,6 +22,8 @@ HELP = N_(
     "{organisation}: reply with a number to answer a question, or text VOTE, PULSE, "
     "RESULTS or SUGGEST. Text STOP to stop our texts."
 )
+# Added to HELP while the member is on the roll of a general meeting still to come or running.
+HELP_MEETING = N_("For the general meeting, text MEETING, PROXY, NOMINATE or HERE.")
 STARTED = N_("{organisation}: you'll get our texts again. Text STOP to stop them.")
 _COMMAND = re.compile(r"^/?([A-Za-z]{2,32})(?:\s+(.*))?$", re.DOTALL)
 

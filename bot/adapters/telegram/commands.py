@@ -37,11 +37,12 @@ def aliases(router: Router) -> dict[str, str]:
 
 def menu(router: Router, ctx: Context, language: str | None = None) -> list[BotCommand]:
     """The commands any member may use (officers' ones stay unlisted), for setMyCommands,
-    described in `language` (default: the organisation's)."""
+    described in `language` (default: the organisation's). The menu is the same for
+    every chat, so a command for some members at some times (/here) is in it always."""
     probe = Command(Sender("telegram", "", ""), Member("", "", "", language=language), "menu")
     _ = i18n.for_member(ctx, probe.member)
     commands = []
-    for name, help_text in router.menu(ctx, probe):
+    for name, help_text in router.menu(ctx, probe, everyone=True):
         alias = telegram_name(name)
         if alias is None:
             log.warning("/%s is left out of the Telegram menu: not a Telegram command name", name)

@@ -28,11 +28,12 @@ from bot.adapters.whatsapp import joining
 from bot.adapters.whatsapp import templates as template_file
 from bot.adapters.whatsapp.delivery import UNREACHABLE_CODES, WINDOW_CLOSED, Delivery
 from bot.adapters.whatsapp.graph import Graph
-from bot.adapters.whatsapp.render import decode
+from bot.adapters.whatsapp.render import ROWS_MAX, decode
 from bot.adapters.whatsapp.webhook import Webhook, changes
 from bot.app import App
 from bot.config import ConfigError
 from handlers import guide, i18n
+from handlers.i18n import N_
 from handlers.messages import Choice, Command, Event, Option, Text, reply
 from handlers.messages import Sender as Who
 from storage import conversations, members, whatsapp
@@ -46,6 +47,10 @@ PRUNE_EVERY = timedelta(hours=1)
 MENU_ACTION = "whatsapp.menu"
 # Joining is the wa.me link's work, and the menu is the help: ten rows fit one list.
 NOT_IN_MENU = frozenset({"start", "help"})
+# A menu longer than one list (a general meeting's commands, an officer's) is nine rows
+# and "More…", whose value is where the next list starts.
+MORE_ACTION = "whatsapp.more"
+MORE = N_("More…")
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:\s+(.*))?$", re.DOTALL)
 
 
@@ -143,6 +148,8 @@ class WhatsAppAdapter:
             self.app.engine.note(PLATFORM, event_id)
         elif isinstance(event, Choice) and event.action == MENU_ACTION:
             self.app.engine.handle(Command(*origin, name=event.value))
+        elif isinstance(event, Choice) and event.action == MORE_ACTION and event.member:
+            self._menu(event, int(event.value) if event.value.isdigit() else 0)
         elif isinstance(event, Text) and joining.is_menu_word(event.text):
             if event.member is None:
                 self.app.engine.handle(Command(*origin, name="help"))
@@ -151,8 +158,9 @@ class WhatsAppAdapter:
         else:
             self.app.engine.handle(event)
 
-    def _menu(self, event: Text) -> None:
-        """WhatsApp has no command menu: "menu" gets one, a list of what they can do."""
+    def _menu(self, event: Text | Choice, start: int = 0) -> None:
+        """WhatsApp has no command menu: "menu" gets one, a list of what they can do
+        (from the `start`th row, after "More…")."""
         ctx = self.app.ctx
         with ctx.db.atomic():
             if not conversations.first_time(ctx.db, PLATFORM, event.event_id, ctx.now()):
@@ -163,7 +171,10 @@ class WhatsAppAdapter:
                 Option(f"/{name}: {_(text)}", MENU_ACTION, name)
                 for name, text in self.app.router.menu(ctx, event)
                 if name not in NOT_IN_MENU
-            ]
+            ][start:]
+            if len(options) > ROWS_MAX:
+                shown = ROWS_MAX - 1
+                options = [*options[:shown], Option(_(MORE), MORE_ACTION, str(start + shown))]
             message = reply(event, heading, choices=options)
             self.app.postman.post(
                 [dataclasses.replace(message, language=_.language)],
