@@ -407,7 +407,10 @@ def motion(state: State, meeting_id: str, toml_file: Path) -> None:
         raise click.ClickException(f"{toml_file}: {error}") from None
     report = app.postman.post(ballots)
     click.echo(motions.describe(ctx, vote))
-    click.echo(f"{report.queued:,} ballots sent to members in chat.")
+    click.echo(
+        f"{plural(report.queued, 'message')} sent in chat: a ballot to each member present, "
+        "and to each proxy holder present the ballots they hold."
+    )
 
 
 def _instructions(given: tuple[str, ...]) -> dict[str, str]:

@@ -15,6 +15,7 @@ from handlers.meetings import admin, attendance, motions
 from handlers.meetings.notice import IN_PERSON, ONLINE
 from storage.meetings import queries as store
 from surveys.toml_reader import parse_toml
+from surveys.wording import plural
 from surveys.votes.definitions import VoteDefinitionError
 
 routes = web.RouteTableDef()
@@ -100,6 +101,7 @@ async def motion(request: web.Request) -> web.Response:
     raise done(
         request,
         page,
-        f"Put {vote.id} to the members present: {queued} ballots sent. The chair closes it "
-        "from its page (below, under Motions).",
+        f"Put {vote.id} to the members present: {plural(queued, 'message')} sent in chat (a "
+        "ballot to each member present, and to each proxy holder present the ballots they "
+        "hold). The chair closes it from its page (below, under Motions).",
     )

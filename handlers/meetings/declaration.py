@@ -259,9 +259,15 @@ def lines(declared: dict[str, Any]) -> list[tuple[str, str]]:
             ("p", f"Signed off by {signed['by']} on {signed['when']} (the returning officer).")
         )
         return out
-    officer = declared["returning_officer"] or "(not named)"
+    officer = declared["returning_officer"]
+    day = declared["declared_at"][:10]
     out += [
-        ("p", f"Declared by the returning officer, {officer}, on {declared['declared_at'][:10]}."),
+        (
+            "p",
+            f"Declared by the returning officer, {officer}, on {day}."
+            if officer
+            else f"Declared on {day}; the returning officer is not named yet.",
+        ),
         ("p", "Not signed off yet: a draft until the returning officer signs it off."),
     ]
     return out

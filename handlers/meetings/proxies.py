@@ -420,6 +420,21 @@ def forget_instructions(ctx: Context, vote_id: str) -> None:
     store.forget_instructions(ctx.db, vote_id)
 
 
+def absent_reason(ctx: Context, vote: Vote, member: Member) -> str | None:
+    """A motion in the room: a member on its roll through their proxy, not checked in
+    themselves, votes once they check in; until then their proxy votes for them."""
+    meeting_id = vote.definition.meeting
+    if not meeting_id or not meetings.motion(ctx.db, vote.id):
+        return None
+    if meetings.answer_of(ctx.db, meeting_id, member.member_id)["present"]:
+        return None
+    _ = i18n.for_member(ctx, member)
+    return _(
+        "The vote on {title} is for the members at the meeting. Check in with /here to "
+        "vote yourself; until then, your proxy votes for you."
+    ).format(title=_.pick(vote.title))
+
+
 def own_ballot_key(ctx: Context, vote: Vote, member_id: str) -> str | None:
     """The key a member's own ballot is cast with when their proxy voted for them already
     (theirs replaces it); None otherwise."""

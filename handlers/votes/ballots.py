@@ -35,7 +35,11 @@ GONE = N_("That vote no longer exists. Type /vote to see open votes.")
 
 def refusal(ctx: Context, vote: Vote, member: Member) -> str | None:
     """Why this member cannot vote in this vote now (None: they can)."""
-    reason = ineligible_reason(ctx, vote, member) or not_open_reason(ctx, vote, member)
+    reason = (
+        ineligible_reason(ctx, vote, member)
+        or not_open_reason(ctx, vote, member)
+        or proxies.absent_reason(ctx, vote, member)
+    )
     if reason is not None or not store.has_voted(ctx.db, vote.id, member.member_id):
         return reason
     if proxies.own_ballot_key(ctx, vote, member.member_id):  # theirs replaces their proxy's

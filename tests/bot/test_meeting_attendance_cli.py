@@ -115,7 +115,8 @@ def test_a_motion_is_put_to_a_quorate_meeting_and_the_chair_closes_it(folder, mo
         "Put adopt-new-rules to the 2 members present: a special resolution, passed by at "
         "least 75% of votes cast For. The chair closes it with: mutual-voice vote close "
         "adopt-new-rules",
-        "2 ballots sent to members in chat.",
+        "2 messages sent in chat: a ballot to each member present, and to each proxy holder "
+        "present the ballots they hold.",
     ]
     closed = mv("vote", "close", "adopt-new-rules", "--yes")
     assert closed.exit_code == 0, closed.output

@@ -58,7 +58,8 @@ def test_the_motion_is_put_to_those_present_and_to_the_proxies_they_hold(tmp_pat
         "chair holds 1): a special resolution, passed by at least 75% of votes cast For. The "
         "chair closes it with: mutual-voice vote close adopt-new-rules",
         # t2's ballot and the buttons for the two members t2 represents
-        "2 ballots sent to members in chat.",
+        "2 messages sent in chat: a ballot to each member present, and to each proxy holder "
+        "present the ballots they hold.",
     ]
     ctx = make_context(path=tmp_path / "mutual-voice.db")
     assert meetings.motion(ctx.db, "adopt-new-rules")["by_proxy"] == 3

@@ -105,7 +105,7 @@ async def test_the_meeting_page_shows_quorum_live_and_checks_members_in(app, clo
         assert "Not put: agm-2027 starts " in unescape(await early.text())
         clock.now = AGM.starts
         put_ = unescape(await (await put(client, token, MOTION_FILE)).text())
-        assert "Put adopt to the members present: 2 ballots sent." in put_
+        assert "Put adopt to the members present: 2 messages sent in chat (a ballot" in put_
         assert '<a href="/votes/adopt">adopt</a>: put ' in put_ and " to 2 present</li>" in put_
         again = unescape(await (await put(client, token, MOTION_FILE)).text())
         assert "Not put: id: a vote 'adopt' already exists, open" in again

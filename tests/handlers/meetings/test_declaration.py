@@ -103,7 +103,7 @@ def test_a_vote_still_open_is_not_declared(tmp_path):
     declared = declaration.declare(kit.ctx, AGM.id, "")
     text = declaration.markdown(declared)
     assert text.count("Not declared: the vote is open.") == 2
-    assert "Declared by the returning officer, (not named)" in text
+    assert "the returning officer is not named yet." in text
     assert "Not signed off yet: a draft until the returning officer signs it off." in text
     assert [m.to.member_id for m in declaration.messages(kit.ctx, declared)][:2] == ["m1", "m2"]
     kit.ctx.db.close()

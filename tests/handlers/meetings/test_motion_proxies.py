@@ -106,6 +106,10 @@ def test_the_holder_casts_freely_for_a_member_and_the_member_overrides(kit):
     with pytest.raises(ProxyRefused, match="^Tenant 6 cannot vote in Adopt the new rules now"):
         cast_for(kit.ctx, vote, "t7", "t6", [0], EN)
     assert votes.voters_by_channel(kit.ctx.db, "adopt") == {"proxy": 2, "telegram": 1}
+    # t3, away, is told to check in first: their proxy's ballot stands meanwhile.
+    [away] = kit.command("t3", "vote", "adopt")
+    assert away.text.startswith("The vote on Adopt the new rules is for the members at the meeting.")
+    assert votes.voters_by_channel(kit.ctx.db, "adopt") == {"proxy": 2, "telegram": 1}
     # t3 arrives and votes: their own ballot replaces the one their proxy cast.
     check_in(kit, "t3")
     own = kit.vote("t3", "adopt", "Against")
