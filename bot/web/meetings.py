@@ -15,8 +15,8 @@ from handlers.meetings import admin, attendance, motions
 from handlers.meetings.notice import IN_PERSON, ONLINE
 from storage.meetings import queries as store
 from surveys.toml_reader import parse_toml
-from surveys.wording import plural
 from surveys.votes.definitions import VoteDefinitionError
+from surveys.wording import plural
 
 routes = web.RouteTableDef()
 REFRESH_SECONDS = 15
