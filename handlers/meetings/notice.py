@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from handlers import i18n
 from handlers.context import Context
@@ -83,14 +84,26 @@ def details(ctx: Context, meeting: Meeting, zone: str | None, _: Translator) -> 
     return lines
 
 
-def notice(ctx: Context, meeting: Meeting, row: dict) -> Message:
-    """The notice to one member (a roll row with their time zone and language)."""
+def notice(ctx: Context, meeting: Meeting, row: dict, rules: Rules | None = None) -> Message:
+    """The notice to one member (a roll row with their time zone and language); with the
+    rules, it says how to appoint a proxy where they allow one."""
     _ = i18n.for_row(ctx, row)
     lines = [
         *details(ctx, meeting, row["timezone"], _),
         "",
         _("Will you come? Tap a button to tell us.") + " " + _(CHANGE),
+    ]
+    if rules is not None and rules.proxies.allowed:
+        deadline = meeting.starts - timedelta(hours=rules.proxies.deadline_hours)
+        lines.append(
+            _(
+                "If you can't come, someone can vote for you: send /proxy to appoint a "
+                "proxy, by {date}."
+            ).format(date=when(ctx, deadline, row["timezone"], _))
+        )
+    lines += [
         _("On the day, send /here when you arrive (or join online) to check in."),
+        _("Send /meeting to see this notice again."),
     ]
     return Message(
         to=Recipient.of(row["member_id"]),
@@ -111,7 +124,7 @@ def notices(ctx: Context, meeting_id: str) -> Iterator[Message]:
     after = ""
     while page := store.readers(ctx.db, meeting_id, after, PAGE):
         for row in page:
-            yield notice(ctx, found.meeting, row)
+            yield notice(ctx, found.meeting, row, found.rules)
         after = page[-1]["member_id"]
 
 

@@ -83,7 +83,11 @@ def test_the_notice_goes_to_the_roll_in_each_members_language_and_zone_once(kit)
     assert "Where: Riverside Community Hall" in english
     assert "Online: https://meet.example.org/agm" in english
     assert "2. Adopt the new rules (special resolution)" in english
-    assert english.endswith("On the day, send /here when you arrive (or join online) to check in.")
+    assert english.endswith(
+        "On the day, send /here when you arrive (or join online) to check in.\n"
+        "Send /meeting to see this notice again."
+    )
+    assert "/proxy" not in english  # the rules here allow no proxies
     assert "When: Sunday 13 December at 05:00" in unquoted(by["t3"].text)  # New York
     assert [o.label for o in by["t1"].choices] == [
         "I'll come in person",

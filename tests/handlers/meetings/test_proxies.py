@@ -234,3 +234,13 @@ def test_the_meetings_quorum_and_declaration_count_members_present_by_proxy(rule
     shown = summary(ruled, "agm-2027")
     assert shown["present"]["proxy"] == 1 and shown["quorum"]["present"] == 1
     assert recorded_quorum(ruled, "agm-2027") == shown["quorum"]
+
+
+def test_the_notice_says_how_to_appoint_a_proxy_and_by_when(ruled):
+    from handlers.meetings.notice import notices
+
+    by = {m.to.member_id: m.text for m in notices(ruled, AGM.id)}
+    assert "If you can't come, someone can vote for you: send /proxy to appoint a proxy, by " in (
+        by["t1"]
+    )
+    assert by["t1"].endswith("Send /meeting to see this notice again.")
