@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from surveys.rules import RulesError, load_rules_file
+from surveys.rules import RulesError, load_rules_file, problems
 
 
 @click.group()
@@ -20,11 +20,14 @@ def rules() -> None:
 @rules.command()
 @click.argument("rules_file", type=click.Path(dir_okay=False, path_type=Path))
 def check(rules_file: Path) -> None:
-    """Check a rules.toml and print the rules plainly, or the problem (exit status 1)."""
+    """Check a rules.toml and print the rules plainly, or every problem (exit status 1)."""
     try:
         found = load_rules_file(rules_file)
     except RulesError as error:
-        click.echo(f"mutual-voice: {error}", err=True)
+        # Every problem at once (one a section), so one fix is not followed by another.
+        text = rules_file.read_text(encoding="utf-8-sig") if rules_file.is_file() else ""
+        for problem in problems(text, str(rules_file)) if text else [str(error)]:
+            click.echo(f"mutual-voice: {problem}", err=True)
         raise SystemExit(1) from None
     click.echo(f"{found.name or rules_file.name}: the rules are valid.")
     for line in found.summary():

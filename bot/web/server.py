@@ -24,6 +24,7 @@ from bot.web import (
     members,
     overview,
     pulses,
+    rules,
     signin,
     suggestions,
     unsubscribe,
@@ -52,6 +53,7 @@ PAGES = (
     meeting_proxies,
     meeting_paper,
     meeting_declaration,
+    rules,
     suggestions,
     jobs,
 )
