@@ -101,3 +101,11 @@ def test_every_problem_of_a_rules_file_is_printed_at_once(tmp_path):
     result = CliRunner().invoke(cli, ["rules", "check", str(bad)])
     assert result.exit_code == 1
     assert result.output.splitlines() == [f"mutual-voice: {bad}: {p}" for p in BAD_PROBLEMS]
+
+
+def test_a_rules_file_that_is_not_text_is_refused_plainly(tmp_path):
+    bad = tmp_path / "rules.toml"
+    bad.write_bytes(b"\xff\xfe\x00rules")
+    result = CliRunner().invoke(cli, ["rules", "check", str(bad)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"mutual-voice: {bad}: cannot read: 'utf-8' codec")
