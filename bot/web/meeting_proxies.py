@@ -24,7 +24,7 @@ from handlers.votes.state import when
 from storage import audit
 
 RANKED = ("irv", "stv")  # preferences in order
-ONE = ("resolution", "single")  # one choice
+ONE = proxies.INSTRUCTED_METHODS  # one choice: a select
 
 routes = web.RouteTableDef()
 
@@ -159,11 +159,6 @@ async def cast(request: web.Request) -> web.Response:
         )
     if not member_id or not chosen:
         raise failed(request, page, "Not cast: give the member and their choice.")
-    method = vote.definition.method
-    if method in ONE and len(chosen) > 1:
-        raise failed(request, page, "Not cast: choose one.")
-    if len(set(c.lower() for c in chosen)) < len(chosen):
-        raise failed(request, page, "Not cast: choose each one once.")
     try:
         picks = proxies.picks_of(vote, chosen)
         outcome, receipt = proxies.cast_for(ctx, vote, None, member_id, picks, _)

@@ -437,7 +437,8 @@ def claim_own(ctx: Context, vote: Vote, member_id: str, channel: str | None) -> 
 
 def picks_of(vote: Vote, choices: Iterable[str]) -> list[int]:
     """The ballot's picks for choices as the ballot names them (any case), in order, or
-    `ProxyRefused` naming the first that is not on it."""
+    `ProxyRefused`: one not on the ballot, one given twice, or more than one where the
+    vote takes one."""
     names = {name.lower(): n for n, name in enumerate(vote.definition.choices)}
     chosen = list(choices)
     unknown = [c for c in chosen if c.strip().lower() not in names]
@@ -445,7 +446,13 @@ def picks_of(vote: Vote, choices: Iterable[str]) -> list[int]:
         raise ProxyRefused(
             f"{unknown[0]!r} is not on the ballot: {', '.join(vote.definition.choices)}"
         )
-    return [names[c.strip().lower()] for c in chosen]
+    picks = [names[c.strip().lower()] for c in chosen]
+    if vote.definition.method in INSTRUCTED_METHODS and len(picks) > 1:
+        raise ProxyRefused(f"{vote.id} takes one choice, not {len(picks)}")
+    twice = [c for n, c in enumerate(chosen) if picks.index(picks[n]) != n]
+    if twice:
+        raise ProxyRefused(f"{twice[0]!r} is given twice: give each choice once")
+    return picks
 
 
 def waiting(

@@ -82,8 +82,9 @@ async def test_the_chair_casts_the_ballots_it_holds(app):
              "Not cast: 'Maybe' is not on the ballot: For, Against, Abstain"),
             (("nope", "t3", "For"), "Not cast: no vote 'nope' is put to meeting 'agm-2027'"),
             (("adopt", "t3"), "Not cast: give the member and their choice."),
-            (("adopt", "t3", "For", "Against"), "Not cast: choose one."),
-            (("board", "t3", "Lee Chen", "lee chen"), "Not cast: choose each one once."),
+            (("adopt", "t3", "For", "Against"), "Not cast: adopt takes one choice, not 2"),
+            (("board", "t3", "Lee Chen", "lee chen"),
+             "Not cast: 'lee chen' is given twice: give each choice once"),
         ):  # fmt: skip
             assert alert(await cast(*args)) == reason
         assert not votes.has_voted(app.db, "adopt", "t1")
