@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -89,6 +90,19 @@ class Postman:
         for platform in {row["platform"] for row in rows}:
             self.wake(platform)
         return report
+
+    def channels(self, member_ids: Iterable[str], part: int = 500) -> Counter[str]:
+        """How many of these members a message to each would reach on each channel, by
+        the rule `post` follows ("": no channel reaches them), read a part at a time."""
+        wanted = sorted(set(member_ids))
+        found: Counter[str] = Counter()
+        for start in range(0, len(wanted), part):
+            ids = wanted[start : start + part]
+            addresses = members.reachable_identities(self.db, set(ids))
+            for member_id in ids:
+                target = self._address(Message(to=Recipient.of(member_id), text=""), addresses)
+                found[target[0] if target else ""] += 1
+        return found
 
     def reroute(self, failed: Iterable[Row]) -> int:
         """Queue once more, by each member's next reachable channel, the routed messages

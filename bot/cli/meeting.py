@@ -514,14 +514,10 @@ def proxy_vote(
     vote = load_vote(ctx, vote_id)
     if vote is None or vote.definition.meeting != meeting_id:
         raise click.ClickException(f"no vote {vote_id!r} is put to meeting {meeting_id!r}")
-    names = {name.lower(): n for n, name in enumerate(vote.definition.choices)}
-    unknown = [c for c in choices if c.strip().lower() not in names]
-    if unknown:
-        raise click.BadParameter(
-            f"{unknown[0]!r} is not on the ballot: {', '.join(vote.definition.choices)}",
-            param_hint="--choice",
-        )
-    picks = [names[c.strip().lower()] for c in choices]
+    try:
+        picks = proxies.picks_of(vote, choices)
+    except proxies.ProxyRefused as error:
+        raise click.BadParameter(str(error), param_hint="--choice") from None
     try:
         outcome, receipt = proxies.cast_for(
             ctx, vote, None if holder == proxies.CHAIR else holder, member_id, picks, _

@@ -2,9 +2,14 @@
 rules' cap, and the officer appointing or revoking a member's proxy (a proxy form handed
 in on paper), as `meeting proxy` does.
 
-Both call the handlers the CLI calls (`proxies.appoint`, `proxies.revoke`), which apply
-the society's rules, word every refusal and audit the officer's action; the page never
-shows a member's instructions to their proxy (they are for the proxy alone).
+At the desk, the chair's proxies: for each open vote of the meeting, the members the
+chair holds whose ballot is not cast yet, and a form casting one as `meeting proxy-vote
+--holder chair` does (an instructed member's only choice is the instructed one).
+
+All call the handlers the CLI calls (`proxies.appoint`, `proxies.revoke`,
+`proxies.cast_for`), which apply the society's rules, word every refusal and audit the
+officer's action. A member's instructions are for their proxy alone: the page shows
+only the chair's, beside the ballot the chair casts by them, never another holder's.
 """
 
 from __future__ import annotations
@@ -14,7 +19,12 @@ from aiohttp import web
 from bot.web.pages import actor, app_of, done, failed, render
 from handlers import i18n
 from handlers.meetings import proxies
+from handlers.votes.state import load as load_vote
 from handlers.votes.state import when
+from storage import audit
+
+RANKED = ("irv", "stv")  # preferences in order
+ONE = proxies.INSTRUCTED_METHODS  # one choice: a select
 
 routes = web.RouteTableDef()
 
@@ -51,6 +61,25 @@ async def show(request: web.Request) -> web.Response:
         changeable=ctx.now() < held.deadline,
         holders=holders,
         appointed=sum(h["count"] for h in holders),
+        to_cast=[
+            {
+                "id": vote.id,
+                "title": _.pick(vote.title),
+                "method": vote.definition.method,
+                "choices": vote.definition.choices,
+                "members": [
+                    {
+                        "id": p["member_id"],
+                        "name": proxies.name_of(ctx, p["member_id"], _),
+                        "instructed": p["instructions"].get(vote.id),
+                    }
+                    for p in left
+                ],
+            }
+            for vote, left in proxies.waiting(ctx, meeting_id, None)
+        ],
+        ranked=RANKED,
+        one=ONE,
     )
 
 
@@ -113,3 +142,32 @@ async def revoke(request: web.Request) -> web.Response:
     except proxies.ProxyRefused as error:
         raise failed(request, page, f"Not revoked: {error}") from None
     raise done(request, page, f"{member_id}'s proxy is revoked.")
+
+
+@routes.post("/meetings/{meeting_id}/proxies/cast")
+async def cast(request: web.Request) -> web.Response:
+    """The chair's proxy ballot for one member, as `meeting proxy-vote --holder chair`."""
+    form = await request.post()
+    ctx, (meeting_id, page) = app_of(request).ctx, _page(request)
+    _ = i18n.for_organisation(ctx)
+    vote_id, member_id = str(form.get("vote", "")), str(form.get("member", "")).strip()
+    chosen = [str(c) for c in form.getall("choice", []) if str(c).strip()]
+    vote = load_vote(ctx, vote_id)
+    if vote is None or vote.definition.meeting != meeting_id:
+        raise failed(
+            request, page, f"Not cast: no vote {vote_id!r} is put to meeting {meeting_id!r}"
+        )
+    if not member_id or not chosen:
+        raise failed(request, page, "Not cast: give the member and their choice.")
+    try:
+        picks = proxies.picks_of(vote, chosen)
+        outcome, receipt = proxies.cast_for(ctx, vote, None, member_id, picks, _)
+    except proxies.ProxyRefused as error:
+        raise failed(request, page, f"Not cast: {error}") from None
+    audit.record(ctx.db, ctx.now(), actor(request), "meeting.proxy_vote", meeting_id,
+                 vote=vote.id, holder=proxies.CHAIR)  # fmt: skip
+    raise done(
+        request,
+        page,
+        f"{member_id}'s ballot in {vote.id} is cast by proxy ({outcome}); receipt {receipt}.",
+    )

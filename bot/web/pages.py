@@ -41,6 +41,7 @@ NAV = (
     ("/pulses", "Pulses"),
     ("/votes", "Votes"),
     ("/meetings", "Meetings"),
+    ("/rules", "Rules"),
     ("/suggestions", "Suggestions"),
     ("/ladder", "Ladder"),
 )

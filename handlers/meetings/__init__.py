@@ -1,13 +1,15 @@
 """General meetings run by the society's rules: the meeting, its notice and its roll.
 
 Entry points: `admin.create_meeting` checks a meeting against the rules (notice in
-clear days) and fixes the roll of eligible members on the notice date; `admin.show`
+clear days) and fixes the roll of eligible members on the notice date (`admin.preview`
+does it and undoes it, for the console's preview); `admin.show`
 is the meeting as the CLI and the console show it (roll, quorum, agenda, proxies);
 `notice.notices` gives the notice to every member on the roll and `notice.on_rsvp` records
 their replies; `attendance.check_in` (a teller, or /here in chat) and
 `attendance.summary` (RSVPs, attendance, quorum live); `proxies` appoints and revokes a
 member's proxy by the rules, counts members present by proxy and casts a represented
-member's ballot, and `chat` is `/proxy` in chat; `motions.open_motion` puts a
+member's ballot (`proxies.waiting`: the ballots a holder has left to cast), and `chat`
+is `/proxy` in chat; `motions.open_motion` puts a
 resolution to the members present and present by proxy (their holders told at once);
 `nominations` runs the nomination period for the meeting's seats, the officer's
 confirmation of candidates and each seat's election vote; `nominate_chat` registers

@@ -79,6 +79,23 @@ def create_meeting(
     return show(ctx, meeting.id)
 
 
+class _Undone(Exception):
+    """Raised inside a preview's transaction so that nothing it made is kept."""
+
+
+def preview(ctx: Context, meeting: Meeting, actor: str, rules: str | None = None) -> dict[str, Any]:
+    """What `create_meeting` would make (the meeting as `show` gives it), made and then
+    undone, so a preview's figures are the create's own; refuses as it does."""
+    made: dict[str, Any] = {}
+    try:
+        with ctx.db.atomic():
+            made = create_meeting(ctx, meeting, actor, rules)
+            raise _Undone
+    except _Undone:
+        pass
+    return made
+
+
 def roll_by(ctx: Context, rules: Rules, given: date, now: datetime) -> datetime:
     """Members who joined by this moment are on the roll: members on the day notice is
     given (by its end, or now if that is today), for the rules' minimum length."""

@@ -450,6 +450,48 @@ def claim_own(ctx: Context, vote: Vote, member_id: str, channel: str | None) -> 
     store.claim_own(ctx.db, vote.id, member_id, channel)
 
 
+def picks_of(vote: Vote, choices: Iterable[str]) -> list[int]:
+    """The ballot's picks for choices as the ballot names them (any case), in order, or
+    `ProxyRefused`: one not on the ballot, one given twice, or more than one where the
+    vote takes one."""
+    names = {name.lower(): n for n, name in enumerate(vote.definition.choices)}
+    chosen = list(choices)
+    unknown = [c for c in chosen if c.strip().lower() not in names]
+    if unknown:
+        raise ProxyRefused(
+            f"{unknown[0]!r} is not on the ballot: {', '.join(vote.definition.choices)}"
+        )
+    picks = [names[c.strip().lower()] for c in chosen]
+    if vote.definition.method in INSTRUCTED_METHODS and len(picks) > 1:
+        raise ProxyRefused(f"{vote.id} takes one choice, not {len(picks)}")
+    twice = [c for n, c in enumerate(chosen) if picks.index(picks[n]) != n]
+    if twice:
+        raise ProxyRefused(f"{twice[0]!r} is given twice: give each choice once")
+    return picks
+
+
+def waiting(
+    ctx: Context, meeting_id: str, holder_id: str | None
+) -> list[tuple[Vote, list[dict[str, Any]]]]:
+    """The meeting's open votes, each with the proxies this holder (None: the chair)
+    holds for members who may vote in it and whose ballot is not cast yet, by them or
+    by proxy: what is left for the holder to cast."""
+    found = []
+    for vote, held in open_votes_held(ctx, holder_id):
+        if vote.definition.meeting != meeting_id:
+            continue
+        left = []
+        for proxy in held:
+            member = member_of(ctx, proxy["member_id"])
+            if member is None or ineligible_reason(ctx, vote, member):
+                continue
+            if not votes.has_voted(ctx.db, vote.id, member.member_id):
+                left.append(proxy)
+        if left:
+            found.append((vote, left))
+    return found
+
+
 def open_votes_held(ctx: Context, holder_id: str | None) -> list[tuple[Vote, list[dict]]]:
     """Open votes of meetings where this holder holds proxies, with the proxies."""
     found = []

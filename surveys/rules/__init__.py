@@ -2,8 +2,8 @@
 
 Entry points: `reader.load_rules_file` / `reader.parse_rules` read a `rules.toml` into a
 `model.Rules` (every problem is one `RulesError` line naming the file, the line where
-it can, the key and the reason); `Rules.summary()` says the rules in plain words;
-`model.Share` is a resolution's threshold. Pure: no I/O beyond reading the file.
+it can, the key and the reason; `reader.problems` lists them all at once);
+`Rules.summary()` says the rules in plain words; `model.Share` is a resolution's threshold. Pure: no I/O beyond reading the file.
 Uses: `surveys.toml_reader`, `surveys.wording`.
 """
 
@@ -18,7 +18,7 @@ from surveys.rules.model import (
     RulesError,
     Share,
 )
-from surveys.rules.reader import load_rules_file, parse_rules
+from surveys.rules.reader import load_rules_file, parse_rules, problems
 
 __all__ = [
     "Elections",
@@ -32,4 +32,5 @@ __all__ = [
     "Share",
     "load_rules_file",
     "parse_rules",
+    "problems",
 ]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from surveys.rules.model import (
     ATTENDANCE,
@@ -56,32 +58,56 @@ def load_rules_file(path: Path) -> Rules:
 
 
 def parse_rules(text: str, source: str = "rules.toml") -> Rules:
-    """Check the text of a rules file into `Rules`, or raise `RulesError` naming the line."""
-    data = parse_toml(text, source, RulesError)
+    """Check the text of a rules file into `Rules`, or raise `RulesError` naming the line
+    (the first problem; `problems` lists them all)."""
+    rules, found = _read(text, source)
+    if rules is None:
+        raise RulesError(found[0])
+    return rules
+
+
+def problems(text: str, source: str = "rules.toml") -> list[str]:
+    """Every problem in the text of a rules file, one line each as `parse_rules` words
+    it (a section's first problem, then the next section's); [] when it is valid."""
     try:
-        return _rules(TomlTable(_Problem, "", data))
-    except _Problem as problem:
-        where, _, reason = str(problem).partition(": ")
-        line = _line_of(text, where)
-        at = f"line {line}: " if line else ""
-        raise RulesError(f"{source}: {at}{where}: {reason}") from None
+        return _read(text, source)[1]
+    except RulesError as error:  # not TOML at all: one problem
+        return [str(error)]
 
 
-def _rules(top: TomlTable) -> Rules:
-    top.expect_keys(_SECTIONS)
-    section = {key: top.table(top.data.get(key, {}), key) for key in _SECTIONS if key != "name"}
-    return Rules(
-        name=top.text("name", 120),
-        eligibility=_eligibility(section["eligibility"]),
-        notice=_notice(section["notice"]),
-        quorum=_quorum(section["quorum"]),
-        resolutions=_resolutions(section["resolutions"]),
-        proxies=_proxies(section["proxies"]),
-        nominations=_nominations(section["nominations"]),
-        elections=_elections(section["elections"]),
-        weights=_weights(section["weights"]),
-        paper=_paper(section["paper"]),
-    )
+def _read(text: str, source: str) -> tuple[Rules | None, list[str]]:
+    """The rules, or None and every problem found: each section is read even when one
+    before it is wrong, so an officer sees all of them at once."""
+    data = parse_toml(text, source, RulesError)
+    top = TomlTable(_Problem, "", data)
+    found: list[str] = []
+    parts: dict[str, Any] = {}
+
+    def attempt(key: str, read: Callable[[], Any]) -> None:
+        try:
+            parts[key] = read()
+        except _Problem as problem:
+            where, _, reason = str(problem).partition(": ")
+            line = _line_of(text, where)
+            at = f"line {line}: " if line else ""
+            found.append(f"{source}: {at}{where}: {reason}")
+
+    unknown = f"unknown key (expected one of {', '.join(_SECTIONS)})"
+    for key in data:
+        if key not in _SECTIONS:
+            attempt(key, lambda key=key: top.fail(key, unknown))
+    attempt("name", lambda: top.text("name", 120))
+    for key, required in _SECTIONS.items():
+        if key == "name":
+            continue
+        if required and key not in data:
+            attempt(key, lambda key=key: top.fail(key, "missing"))
+            continue
+        read = _READERS[key]
+        attempt(key, lambda key=key, read=read: read(top.table(data.get(key, {}), key)))
+    if found:
+        return None, found
+    return Rules(**parts), []
 
 
 def _expect(table: TomlTable, **keys: bool) -> None:
@@ -246,3 +272,16 @@ def _line_of(text: str, where: str) -> int | None:
 
 def _parts(key: str) -> list[str]:
     return [part.strip().strip("\"'") for part in key.split(".")]
+
+
+_READERS: dict[str, Callable[[TomlTable], Any]] = {
+    "eligibility": _eligibility,
+    "notice": _notice,
+    "quorum": _quorum,
+    "resolutions": _resolutions,
+    "proxies": _proxies,
+    "nominations": _nominations,
+    "elections": _elections,
+    "weights": _weights,
+    "paper": _paper,
+}

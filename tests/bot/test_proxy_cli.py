@@ -58,6 +58,8 @@ def test_proxies_appointed_refused_revoked_and_cast(folder):
     args = ("meeting", "proxy-vote", "agm-2027", "--vote", "agm")
     wrong = mv(*args, "--holder", "t2", "--member", "t1", "--choice", "For")
     assert wrong.exit_code == 1 and "Pat Murphy asked you to vote Against" in wrong.output
+    two = mv(*args, "--holder", "t2", "--member", "t1", "--choice", "For", "--choice", "Against")
+    assert two.exit_code == 2 and "agm takes one choice, not 2" in two.output
     cast = mv(*args, "--holder", "t2", "--member", "t1", "--choice", "Against", "--json")
     assert cast.exit_code == 0, cast.output
     assert json.loads(cast.output)["outcome"] == "cast"

@@ -75,3 +75,37 @@ def test_a_vote_under_the_rules_from_the_command_line(folder):
     line = "Ordinary resolution: 75% of votes cast were For; more than 50% were needed. Passed."
     assert closed.output.startswith(f"Closed budget. {line}"), closed.output
     assert line in mv("vote", "results", "budget").output.splitlines()
+
+
+BAD = """name = "Test"
+[notice]
+clear_days = -1
+[quorum]
+members = 10
+[proxies]
+allowed = 1
+[votes]
+x = 1
+"""
+BAD_PROBLEMS = [
+    "line 8: votes: unknown key (expected one of name, eligibility, notice, quorum, "
+    "resolutions, proxies, nominations, elections, weights, paper)",
+    "line 3: notice.clear_days: must be between 0 and 365, not -1",
+    "line 7: proxies.allowed: must be true or false, not a number 1",
+]
+
+
+def test_every_problem_of_a_rules_file_is_printed_at_once(tmp_path):
+    bad = tmp_path / "rules.toml"
+    bad.write_text(BAD)
+    result = CliRunner().invoke(cli, ["rules", "check", str(bad)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [f"mutual-voice: {bad}: {p}" for p in BAD_PROBLEMS]
+
+
+def test_a_rules_file_that_is_not_text_is_refused_plainly(tmp_path):
+    bad = tmp_path / "rules.toml"
+    bad.write_bytes(b"\xff\xfe\x00rules")
+    result = CliRunner().invoke(cli, ["rules", "check", str(bad)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"mutual-voice: {bad}: cannot read: 'utf-8' codec")

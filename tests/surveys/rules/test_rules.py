@@ -140,3 +140,19 @@ def test_weights_by_constituency_are_said_plainly():
     rules = parse_rules(MINIMAL + "[weights]\nconstituency = { staff = 2, tenant = 1 }\n")
     assert rules.weight("staff") == 2 and rules.weight("supporter") == 1
     assert rules.summary()[-1].startswith("Vote weights: staff 2 votes each, tenant 1 vote each")
+
+
+def test_every_problem_is_listed_and_the_first_is_raised():
+    from surveys.rules import problems
+
+    text = "[notice]\nclear_days = 400\n[proxies]\nallowed = true\nmost_per_holder = -2\n"
+    found = problems(text, "r.toml")
+    assert found == [
+        "r.toml: line 2: notice.clear_days: must be between 0 and 365, not 400",
+        "r.toml: quorum: missing",
+        "r.toml: line 5: proxies.most_per_holder: must be between 0 and 1,000,000, not -2",
+    ]
+    with pytest.raises(RulesError) as raised:
+        parse_rules(text, "r.toml")
+    assert str(raised.value) == found[0]
+    assert problems(MINIMAL) == []
