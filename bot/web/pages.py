@@ -233,7 +233,6 @@ async def rebuild_patiently(app: App, patience: float | None = None) -> bool:
             return False
         await asyncio.sleep(0.1)
     return True
-    return True
 
 
 def sms_cost(app: App) -> str | None:

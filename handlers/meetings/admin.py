@@ -151,7 +151,8 @@ def describe(shown: dict[str, Any]) -> list[str]:
     how = {"in-person": "in person", "online": "online", "proxy": "by proxy"}
     groups = ", ".join(f"{name} {n:,}" for name, n in shown["by_constituency"].items())
     lines = [
-        f"{shown['title']} ({shown['meeting']}, {shown['kind']} general meeting)",
+        f"{shown['title']} ({shown['meeting']}, "
+        f"{'annual general meeting' if shown['kind'] == 'annual' else 'general meeting'})",
         f"When: {shown['when']} ({shown['starts'][:10]})",
     ]
     if shown["place"]:

@@ -116,3 +116,11 @@ def test_an_erased_member_leaves_the_roll_their_place_but_not_their_name(ruled):
     shown = show(ruled, "agm-2027")
     assert shown["eligible"] == 3
     assert [m["member_id"] for m in shown["roll"]] == ["s1", "t2", None]
+
+
+def test_a_general_meeting_is_named_so_once(ruled):
+    special = replace(AGM, id="sgm-2027", title="Special meeting", kind="general")
+    create_meeting(ruled, special, "test")
+    create_meeting(ruled, AGM, "test")
+    assert describe(show(ruled, "sgm-2027"))[0] == "Special meeting (sgm-2027, general meeting)"
+    assert describe(show(ruled, "agm-2027"))[0].endswith("(agm-2027, annual general meeting)")
