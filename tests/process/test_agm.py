@@ -24,11 +24,9 @@ import html
 import io
 import json
 import logging
-import os
 import re
 import shutil
 import sqlite3
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -41,6 +39,7 @@ import pytest
 from bot import logs
 from bot.app import App
 from handlers.meetings import attendance
+from handlers.meetings.notice import IN_PERSON
 from storage import members, outbox
 from tests.fakes.smtp_server import FakeSMTP
 from tests.helpers import ROOT
@@ -71,6 +70,8 @@ LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 MEETING = "agm-2027"
 ELECTION = f"{MEETING}-board"
 MOTION = "adopt-new-rules"
+
+
 def on(month: int, day: int, hour: int, minute: int = 0) -> datetime:
     """A moment in 2027 (London keeps UTC until the end of March)."""
     return datetime(2027, month, day, hour, minute, tzinfo=UTC)
@@ -90,8 +91,7 @@ STAFF = [f"s{n:02}" for n in range(1, 21)]
 ROLL = [*TELEGRAM, *EMAIL, *PAPER_ONLY, *STAFF]
 assert len(ROLL) == 2000
 NAME = {m: f"Member {m.upper()}" for m in ROLL}
-CANDIDATES = {"tg01": "Ann Lee", "tg02": "Bo Khan", "tg03": "Cy Diaz", "tg04": "Di Okoro",
-              "tg05": "Ed Price"}  # fmt: skip
+CANDIDATES = {"tg01": "Ann Lee", "tg02": "Bo Khan", "tg03": "Cy Diaz", "tg04": "Di Okoro"}
 NAME.update(CANDIDATES)
 SECONDER = "tg06"
 
@@ -106,15 +106,13 @@ def roster(people: list[str]) -> str:
 
 # ---------------------------------------------------------------------- who votes how
 
-A, B, C, D, E = CANDIDATES.values()
+A, B, C, D = CANDIDATES.values()
 # Chat (Telegram) rankings, the page's, the proxies' (cast by the chair at the desk).
-CHAT_BALLOTS = {
-    "tg07": [A, B], "tg08": [B, A], "tg09": [C], "tg10": [A, C, B], "tg11": [B],
-    "tg12": [D, A], "tg13": [C, B], "tg14": [A],
-}  # fmt: skip
+CHAT_BALLOTS = {"tg07": [A, B], "tg08": [B, A], "tg09": [C], "tg10": [A, C, B], "tg11": [D, A]}
 PAGE_BALLOTS = {"em01": [B, C], "em02": [A, D]}
-CHAIR_HOLDS = ["m0001", "m0002", "m0003", "m0004", "m0005"]  # m0005's proxy is revoked
-PROXY_BALLOTS = {"m0001": [C, A], "m0002": [A]}
+CHAIR_HOLDS = ["tg17", "tg18", "tg19", "tg20", "tg21"]  # appointed in chat; tg21 revokes
+HOLDER = "tg16"  # holds tg15's proxy (appointed in chat) and m0001's (by the officer)
+PROXY_BALLOTS = {"tg17": [C, A], "tg18": [A]}
 DOUBLE = "tg07"  # votes in chat, and a paper ballot for them arrives after: refused
 
 
@@ -122,17 +120,17 @@ def paper_ballots() -> list[dict[str, str]]:
     """The tellers' rows: most of the roll votes on paper or by post, with first
     preferences far apart so that the winners are plain without any transfer: A, B
     and C each pass the quota on first preferences alone."""
-    firsts = [A] * 700 + [B] * 560 + [C] * 500 + [D] * 60 + [E] * 40
+    firsts = [A] * 700 + [B] * 560 + [C] * 500 + [D] * 150
     rows = []
-    voters = [m for m in PAPER_ONLY if m not in CHAIR_HOLDS]
+    voters = [m for m in PAPER_ONLY if m != "m0001"]
     for n, member in enumerate(voters[: len(firsts)]):
         first = firsts[n]
-        rest = [x for x in (B, C, A, E, D) if x != first][: n % 3]
+        rest = [x for x in (B, C, A, D) if x != first][: n % 3]
         rows.append({"vote": ELECTION, "member": member, "choice": " > ".join([first, *rest]),
                      "spoilt": "", "origin": "post" if n % 10 == 0 else "paper"})  # fmt: skip
     rows.append({"vote": ELECTION, "member": voters[len(firsts)], "choice": "",
                  "spoilt": "two crosses", "origin": "paper"})  # fmt: skip
-    rows.append({"vote": ELECTION, "member": DOUBLE, "choice": E, "spoilt": "",
+    rows.append({"vote": ELECTION, "member": DOUBLE, "choice": D, "spoilt": "",
                  "origin": "paper"})  # fmt: skip
     return rows
 
@@ -216,6 +214,7 @@ class Closed:
     notices: dict[str, str] = field(default_factory=dict)
     refusals: dict[str, str] = field(default_factory=dict)
     tokens: dict[str, list[str]] = field(default_factory=dict)
+    cli_errors: list[str] = field(default_factory=list)  # what the commands wrote to stderr
     seconds_to_declare: float = 0.0
     db: bytes = b""
     wal: bytes = b""
@@ -324,6 +323,13 @@ class World:
         )
 
 
+def mark(what: str) -> None:
+    print(f"@{time.monotonic() - T0:6.1f} s  {what}")
+
+
+T0 = time.monotonic()
+
+
 async def _run(folder: Path, seen: Closed) -> None:
     (folder / "rules.toml").write_text((ROOT / "examples" / "rules.toml").read_text())
     (folder / "agm.toml").write_text((ROOT / "examples" / "meeting-agm.toml").read_text())
@@ -335,9 +341,13 @@ async def _run(folder: Path, seen: Closed) -> None:
         FakeSMTP("starttls", "relay-user", "relay-password-for-tests", clock=clock) as relay,
     ):
         assert relay.tls is not None
-        config = write_config(folder, telegram, slack, sections(relay, relay.tls.ca_file(folder), web))
+        config = write_config(
+            folder, telegram, slack, sections(relay, relay.tls.ca_file(folder), web)
+        )
         text = config.read_text(encoding="utf-8")
-        config.write_text(text.replace("[organisation]\n", '[organisation]\nrules = "rules.toml"\n'))
+        config.write_text(
+            text.replace("[organisation]\n", '[organisation]\nrules = "rules.toml"\n')
+        )
 
         def set_up(app: App) -> None:
             clock.now = on(1, 4, 10)  # members long before the rules' 28 days
@@ -353,10 +363,21 @@ async def _run(folder: Path, seen: Closed) -> None:
             running(config, clock, telegram, slack, set_up) as bot,
             aiohttp.ClientSession() as session,
         ):
-            world = World(bot, Officer(folder, clock), relay, web, seen)
+            world = World(bot, Officer(folder, clock, seen.cli_errors), relay, web, seen)
+            mark("_notice")
             await _notice(world)
+            mark("_nominations")
             await _nominations(world)
-            print("OK so far")
+            mark("_proxies")
+            await _proxies(world)
+            mark("_early_ballots")
+            await _early_ballots(world, session)
+            mark("_meeting_day")
+            await _meeting_day(world)
+            mark("_paper_and_proxy_ballots")
+            await _paper_and_proxy_ballots(world)
+            mark("_declare")
+            await _declare(world)
 
 
 async def _notice(world: World) -> None:
@@ -410,9 +431,326 @@ async def _nominations(world: World) -> None:
         "meeting", "election", MEETING, "--seat", "board",
         "--opens", "2027-02-12T09:00", "--closes", "2027-03-20T16:00",
     )  # fmt: skip
-    assert f"Created vote {ELECTION}: stv for 3 of 5 candidates" in created, created
+    assert f"Created vote {ELECTION}: stv for 3 of 4 candidates" in created, created
     await world.drained("the candidates' news")
 
 
-def test_agm(agm: Closed) -> None:
-    assert agm.errors == []
+async def _proxies(world: World) -> None:
+    """Thursday 11 February: members appoint proxies in chat; the officer enters a form."""
+    seen = world.seen
+    for member in CHAIR_HOLDS:
+        done = await world.say(member, "/proxy chair")
+        assert "is your proxy at Annual general meeting 2027" in done, done
+    _, done, _ = await world.step(
+        "meeting", "proxy", MEETING, "--member", "m0001", "--holder", HOLDER
+    )
+    assert done.startswith(f"m0001 appointed {NAME[HOLDER]}"), done
+    code, _, refused = await world.step(
+        "meeting", "proxy", MEETING, "--member", "m0002", "--holder", "chair", ok=False
+    )
+    assert code == 1
+    seen.refusals["cap"] = refused
+    _, revoked, _ = await world.step("meeting", "proxy", MEETING, "--member", "tg21", "--revoke")
+    assert revoked.strip() == f"tg21's proxy for {MEETING} is revoked.", revoked
+    done = await world.say("tg15", f"/proxy {NAME[HOLDER]}")
+    assert "is your proxy at" in done and NAME[HOLDER] in done, done
+    await world.drained("the proxies' replies")
+
+
+def has_button(bot, user: int, label: str) -> bool:
+    """Whether the latest message to `user` has a button labelled `label`."""
+    rows = (bot.telegram.sent(chat_id=user)[-1].get("reply_markup") or {}).get(
+        "inline_keyboard", []
+    )
+    return any(label in b["text"] for row in rows for b in row)
+
+
+def rank_boxes(page: str, ranking: list[str]) -> dict[str, str]:
+    """The numbers to type in the page's ranking boxes for `ranking`."""
+    boxes = {}
+    for box, label in re.findall(r'<label for="(rank-\d+)">(.*?)</label>', page, re.S):
+        name = html.unescape(re.sub(r"<[^>]+>", "", label)).strip("\u2066\u2067\u2068\u2069 \n")
+        found = [n for n in ranking if name.endswith(n)]
+        boxes[box] = str(ranking.index(found[0]) + 1) if found else ""
+    assert sum(1 for v in boxes.values() if v) == len(ranking), (boxes, ranking)
+    return boxes
+
+
+async def _early_ballots(world: World, session: aiohttp.ClientSession) -> None:
+    """Friday 12 February, 09:00: the election opens; members vote in chat and on the
+    member's page, from the link in their e-mail."""
+    bot = world.bot
+    await bot.at(on(2, 12, 9))
+    await bot.until(
+        lambda: (
+            all(any(A in t for t in world.texts(m)[-3:]) for m in CHAT_BALLOTS)
+            and all(len(world.mails(m)) >= 3 for m in EMAIL)
+        ),
+        "the election's candidates on every channel",
+    )
+    for member, ranking in CHAT_BALLOTS.items():
+        user = TELEGRAM[member]
+        await bot.press(user, "Vote now")
+        for name in ranking:
+            await bot.press(user, name)
+        if has_button(bot, user, "Done"):
+            await bot.press(user, "Done")
+        await bot.press(user, "Confirm")
+        assert "your vote is cast" in world.texts(member)[-1], world.texts(member)[-1]
+    for member, ranking in PAGE_BALLOTS.items():
+        (mail,) = [m for m in world.mails(member).values() if "Ann Lee" in m and LINK.search(m)]
+        url = world.link(member, mail)
+        async with session.get(url) as page:
+            assert page.status == 200, await page.text()
+            body = await page.text()
+        csrf = re.search(r'name="csrf" value="([^"]+)"', body)
+        assert csrf, body
+        form = {"csrf": csrf.group(1), **rank_boxes(body, ranking)}
+        async with session.post(url, data=form) as sent:
+            assert sent.status == 200, await sent.text()
+            cast = await sent.text()
+        assert re.search(r"\b[2-9A-Z]{4}-[2-9A-Z]{4}\b", cast), cast
+    await world.drained("the ballots' receipts")
+
+
+DOOR = PAPER_ONLY[100:190]  # checked in by the tellers at the door
+LETTER = "m0300"  # checked in by the code on their invite letter
+
+
+async def _meeting_day(world: World) -> None:
+    bot, seen = world.bot, world.seen
+    await bot.at(on(3, 19, 10))  # the day before: too late to appoint a proxy
+    code, _, late = await world.step(
+        "meeting", "proxy", MEETING, "--member", "m0006", "--holder", "chair", ok=False
+    )
+    assert code == 1
+    seen.refusals["late"] = late
+    _, issued, _ = await world.step("members", "invite", "--member", LETTER, "--json", "--yes")
+    (letter,) = json.loads(issued)
+    # Saturday 20 March, 13:05: check-in is open. The tellers at the door check in 90
+    # members as the console's form does (one call each, as a teller's click).
+    await bot.at(on(3, 20, 13, 5))
+    for member in DOOR:
+        attendance.check_in(bot.app.ctx, MEETING, member, IN_PERSON, "teller")
+    seen.shown.append(json.loads((await world.step("meeting", "show", MEETING, "--json"))[1]))
+    _, one, _ = await world.step("meeting", "checkin", MEETING, "--member", "tg08")
+    assert "Checked in tg08 (in person)." in one and "Quorum not reached: 95 of 100" in one, one
+    _, two, _ = await world.step("meeting", "checkin", MEETING, "--code", letter["code"])
+    assert f"Checked in {LETTER} (in person)." in two, two
+    _, three, _ = await world.step("meeting", "checkin", MEETING, "--member", "tg09", "--online")
+    assert "Checked in tg09 (online)." in three and "96 of 100" not in three, three
+    seen.shown.append(json.loads((await world.step("meeting", "show", MEETING, "--json"))[1]))
+    for member in ("tg07", "tg10", HOLDER):
+        await world.say(member, "/here")
+        await bot.press(TELEGRAM[member], "I'm in the room")
+    seen.shown.append(json.loads((await world.step("meeting", "show", MEETING, "--json"))[1]))
+
+    # A motion is put to those in the room and online (proxies are not counted for it yet:
+    # handlers.meetings.motions is given none by the command): four more check in.
+    for member in ("tg11", "tg12", "tg13", "tg14", "tg22"):
+        await world.say(member, "/here")
+        await bot.press(TELEGRAM[member], "I'm online")
+
+    # 14:05: the special resolution, put to those present, voted in chat; the chair closes it.
+    await bot.at(on(3, 20, 14, 5))
+    _, put, _ = await world.step("meeting", "motion", MEETING, "motion.toml")
+    assert "10 ballots sent to members in chat." in put, put
+    await world.drained("the motion's ballots")
+    for member, choice in MOTION_VOTES.items():
+        await bot.press(TELEGRAM[member], "Vote now")
+        await bot.press(TELEGRAM[member], choice)
+        await bot.press(TELEGRAM[member], "Confirm")
+        assert "your vote is cast" in world.texts(member)[-1], world.texts(member)[-1]
+    _, closed, _ = await world.step("vote", "close", MOTION, "--yes")
+    seen.motion_result = closed
+    await world.drained("the motion's result")
+
+
+async def _paper_and_proxy_ballots(world: World) -> None:
+    """14:30: the chair's proxies at the tellers' desk; the two tellers' paper entries."""
+    seen, folder = world.seen, world.officer.folder
+    await world.bot.at(on(3, 20, 14, 30))
+    for member, ranking in PROXY_BALLOTS.items():
+        choices = [x for name in ranking for x in ("--choice", name)]
+        _, cast, _ = await world.step(
+            "meeting", "proxy-vote", MEETING, "--holder", "chair", "--member", member,
+            "--vote", ELECTION, *choices,
+        )  # fmt: skip
+        assert f"{member}'s ballot in {ELECTION} is cast by proxy" in cast, cast
+    rows = paper_ballots()
+    (folder / "ann.csv").write_text(as_csv(rows), encoding="utf-8")
+    slip = dict(rows[10], choice=D)  # Bo reads one paper differently
+    (folder / "bo.csv").write_text(as_csv([*rows[:10], slip, *rows[11:]]), encoding="utf-8")
+    _, first, _ = await world.step("meeting", "paper", MEETING, "ann.csv", "--teller", "Ann Teller")
+    code, differ, _ = await world.step(
+        "meeting", "paper", MEETING, "bo.csv", "--teller", "Bo Teller", ok=False
+    )
+    assert code == 1, differ
+    seen.paper_differ = differ
+    _, counted, _ = await world.step(
+        "meeting", "paper", MEETING, "--accept", "Ann Teller", "--returning-officer", "Dee Officer"
+    )
+    seen.paper_counted = counted
+
+
+async def _declare(world: World) -> None:
+    """16:00: the election closes; the returning officer declares at once."""
+    bot, seen, folder = world.bot, world.seen, world.officer.folder
+    await bot.at(on(3, 20, 16))
+    db = bot.app.db
+    await bot.until(
+        lambda: (
+            db.execute("select status from votes where vote_id = ?", [ELECTION]).fetchone()[0]
+            == "closed"
+        ),
+        "the election to close",
+    )
+    started = time.monotonic()
+    _, declared, _ = await world.officer(
+        "meeting", "declare", MEETING, "--returning-officer", "Dee Officer",
+        "--pdf", "declaration.pdf", "--json", "--tell-members",
+    )  # fmt: skip
+    seen.seconds_to_declare = time.monotonic() - started
+    print(f"declaration of a 2,000-member meeting: {seen.seconds_to_declare:.1f} s after close")
+    seen.declared = json.loads(declared)
+    await bot.at(bot.clock.now + timedelta(minutes=1))
+    await world.drained("the results to members")
+    seen.results = {m: world.texts(m)[-1] for m in ("tg20", WELSH)}
+    path = folder / "mv.db"
+    wal = Path(f"{path}-wal")
+    seen.db, seen.wal = path.read_bytes(), wal.read_bytes() if wal.exists() else b""
+
+
+def test_an_agm_from_notice_to_declaration_by_the_example_rules(agm: Closed) -> None:
+    assert agm.errors == [], agm.errors
+    assert not [e for e in agm.cli_errors if "Traceback" in e], agm.cli_errors
+    # The notice, on each member's channel, in their language.
+    assert agm.notices["tg20"].startswith("Notice of a general meeting: Annual general meeting")
+    assert agm.notices[WELSH].startswith("Hysbysiad o gyfarfod cyffredinol: Annual general")
+    assert "Pryd: ddydd Sadwrn 20 Mawrth am 14:00" in agm.notices[WELSH], agm.notices[WELSH]
+    assert "Riverside Community Hall" in agm.notices["em01"]
+    # Proxies: the cap and the deadline, in plain words.
+    assert agm.refusals["cap"].strip() == (
+        "Error: No one may hold a proxy for more than 5 members: the chair holds 5."
+    )
+    assert agm.refusals["late"].strip() == (
+        "Error: Too late: proxies had to be appointed by Thursday 18 March at 14:00."
+    )
+    # The quorum, live: 5 % of 2,000 is 100; present in person, online and by proxy.
+    quorums = [(s["present"], s["quorum"]) for s in agm.shown]
+    assert quorums == [
+        ({"in-person": 90, "online": 0, "proxy": 4}, {"needed": 100, "present": 94, "reached": False}),
+        ({"in-person": 92, "online": 1, "proxy": 4}, {"needed": 100, "present": 97, "reached": False}),
+        ({"in-person": 95, "online": 1, "proxy": 6}, {"needed": 100, "present": 102, "reached": True}),
+    ], quorums  # fmt: skip
+    assert agm.shown[-1]["proxies"]["holders"] == [
+        {"count": 4, "holder": "chair", "members": CHAIR_HOLDS[:4]},
+        {"count": 2, "holder": HOLDER, "members": ["m0001", "tg15"]},
+    ]
+    # The special resolution at exactly 75 %: the rules' "at least 75%" passes it.
+    assert (
+        "Special resolution: 75% of votes cast were For; 75% were needed. Passed."
+        in agm.motion_result
+    ), agm.motion_result
+    # Two tellers: the difference shown by member and line, never the choices; then accepted.
+    assert "differ in 1 row; nothing is counted" in agm.paper_differ, agm.paper_differ
+    assert "member m0012: choice differ (line 12 of Ann Teller's entry" in agm.paper_differ
+    assert not any(name in agm.paper_differ for name in CANDIDATES.values()), agm.paper_differ
+    assert "agm-2027-board: 1,910 ballots counted" in agm.paper_counted, agm.paper_counted
+    assert "1 spoilt: two crosses" in agm.paper_counted
+    double = "1 refused: the member had already voted another way, and the first ballot counts"
+    assert double in agm.paper_counted, agm.paper_counted
+
+    # The declaration, against the test's own count.
+    declared = agm.declared
+    assert declared["eligible"] == 2000 and declared["returning_officer"] == "Dee Officer"
+    assert declared["quorum"]["reached"] and declared["quorum"]["needed"] == 100
+    election, motion = declared["items"]
+    origins, valid, winners = oracle()
+    assert election["vote"] == ELECTION and election["electorate"] == 1980  # the tenants
+    by_origin = {
+        ("chat" if k == "telegram" else k): n for k, n in election["turnout_by_origin"].items()
+    }
+    assert by_origin == origins, (by_origin, origins)
+    assert election["voted"] == sum(origins.values())
+    assert election["count"]["valid"] == valid and election["spoilt"] == {"two crosses": 1}
+    assert election["refused"] == {double.split(": ", 1)[1]: 1}
+    assert set(election["count"]["elected"]) == winners, election["headline"]
+    assert election["count"]["stages"], "the STV count stage by stage"
+    assert motion["vote"] == MOTION and motion["count"]["for"] == 3
+    assert motion["count"]["against"] == 1 and motion["turnout_by_origin"] == {"telegram": 4}
+    assert (agm.folder / "declaration.pdf").read_bytes().startswith(b"%PDF")
+    # Members are told, in their language.
+    assert agm.results["tg20"].startswith("Results: Annual general meeting 2027")
+    assert "Elected: " in agm.results["tg20"] and "Passed." in agm.results["tg20"]
+    assert agm.results[WELSH].startswith("Canlyniadau: Annual general meeting 2027")
+    assert "Wedi'u hethol: " in agm.results[WELSH], agm.results[WELSH]
+    for name in winners:
+        assert name in agm.results["tg20"] and name in agm.results[WELSH]
+    print(f"declaration produced {agm.seconds_to_declare:.1f} s after the close")
+
+
+# ---------------------------------------------------------------------- the secrecy attack
+
+# Whose records are searched: members who voted in chat, on the page, by proxy, on paper.
+ELECTION_CHOICE = {
+    **{m: r[0] for m, r in CHAT_BALLOTS.items()},
+    **{m: r[0] for m, r in PAGE_BALLOTS.items()},
+    **{m: r[0] for m, r in PROXY_BALLOTS.items()},
+    **{r["member"]: r["choice"].split(" > ")[0] for r in paper_ballots()
+       if r["member"] in ("m0012", "m0030", "m1500")},
+}  # fmt: skip
+NAMES = tuple(CANDIDATES.values())
+MOTION_LABELS = ("For", "Against", "Abstain")
+
+
+def identifiers(agm: Closed) -> dict[str, list[bytes]]:
+    found = {}
+    for m in ELECTION_CHOICE:
+        forms = [m, NAME[m], *agm.tokens.get(m, [])]
+        forms += [str(TELEGRAM[m])] if m in TELEGRAM else []
+        forms += [EMAIL[m]] if m in EMAIL else []
+        found[m] = [f.encode() for f in forms]
+    return found
+
+
+def test_no_record_pairs_a_member_with_their_choice(agm: Closed, tmp_path: Path) -> None:
+    """The closed file, its -wal and the logs (the bot's at every level, the commands'),
+    as a thief would take them: nothing that names a voter (id, name, chat id, address,
+    page token) says what they chose in the election or the motion."""
+    ids = identifiers(agm)
+    records = gather(Snapshot(0, agm.db, agm.wal), ids, tmp_path / "scratch")
+    in_log = log_lines(agm.log + "\n".join(agm.cli_errors), ids)
+    assert records.tables > 20  # the whole schema was read
+    copy = sqlite3.connect(tmp_path / "scratch" / "copy.db")
+    assert copy.execute("select count(*) from paper_entries").fetchone() == (0,)
+    ballots = dict(
+        copy.execute("select receipt, choice from vote_ballots where vote_id = ?", [ELECTION])
+    )
+    assert len(ballots) == oracle()[1]  # the valid ones: a spoilt paper is counted, not kept
+    copy.close()
+    for m in ids:
+        blobs = {
+            "rows": records.blobs["rows"][m],
+            "file": records.blobs["file"][m],
+            "wal": records.blobs["wal"][m],
+            "log": in_log[m],
+        }
+        checks = [(NAMES, ELECTION_CHOICE[m])]
+        if m in MOTION_VOTES:
+            checks.append((MOTION_LABELS, MOTION_VOTES[m]))
+        for source, found in blobs.items():
+            for labels, truth in checks:
+                counts = choice_counts(found, labels)
+                mine = counts[labels.index(truth)]
+                assert mine <= min(o for n, o in enumerate(counts) if labels[n] != truth), (
+                    m, source, truth, dict(zip(labels, counts, strict=True)))  # fmt: skip
+            receipts = [
+                r
+                for b in found
+                for r in re.findall(r"\b[2-9A-Z]{4}-[2-9A-Z]{4}\b", b.decode("latin-1"))
+            ]
+            assert not any(r in ballots for r in receipts), (m, source, receipts)
+        assert not records.keyed[m], (m, records.keyed[m])
+        named = {table for table, _before, _after in records.gaps[m]}
+        assert not {t for t in named if t.startswith(("vote_ballots", "paper_"))}, (m, named)
