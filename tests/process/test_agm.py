@@ -372,7 +372,8 @@ async def _notice(world: World) -> None:
     )
     seen.notices = {m: world.texts(m)[0] for m in ("tg20", WELSH)}
     seen.notices["em01"] = "\n".join(world.mails("em01").values())
-    # A member who joins after the notice is not on the roll.
+    # A member added after the notice is not on the roll (nor, under the example rules,
+    # a member for 28 days by then: either keeps them off).
     import_members(bot.app, roster(["late1"]))
     _, shown, _ = await world.step("meeting", "show", MEETING, "--json")
     shown = json.loads(shown)
@@ -625,6 +626,9 @@ def an_agm_from_notice_to_declaration_by_the_example_rules(agm: Closed) -> None:
         "Error: Too late: proxies had to be appointed by Thursday 18 March at 14:00."
     )
     # The quorum, live: 5 % of 2,000 is 100; present in person, online and by proxy.
+    assert [(s["eligible"], "late1" in {m["member_id"] for m in s["roll"]}) for s in agm.shown] == [
+        (2000, False)
+    ] * 3  # the roll, as fixed on the notice date
     quorums = [(s["present"], s["quorum"]) for s in agm.shown]
     assert quorums == [
         ({"in-person": 90, "online": 0, "proxy": 4}, {"needed": 100, "present": 94, "reached": False}),
