@@ -10,11 +10,12 @@ plain words, at creation and again at opening.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from handlers.context import Context
 from handlers.votes.state import local_time
+from storage.meetings import queries as meetings
 from surveys.rules import Rules, RulesError, parse_rules
 from surveys.rules.model import ELECTION_VOTE_METHODS
 from surveys.votes.definitions import VoteDefinition
@@ -59,9 +60,14 @@ def under_rules(ctx: Context, definition: VoteDefinition) -> tuple[VoteDefinitio
         return definition, [f"rules: {error}"]
     # A vote naming no constituencies is for every member the rules let vote.
     groups = definition.constituencies or rules.eligibility.constituencies
-    fixed = replace(
-        definition, rules=text, notice_given=ctx.now().isoformat(), constituencies=groups
-    )
+    # A vote put to a general meeting (its election) is for the meeting's roll, fixed when
+    # notice of the meeting was given, not for the members by the vote's creation weeks on.
+    given = ctx.now()
+    meeting = meetings.get(ctx.db, definition.meeting) if definition.meeting else None
+    if meeting is not None:
+        days = rules.eligibility.minimum_membership_days
+        given = datetime.fromisoformat(meeting["roll_by"]) + timedelta(days=days)
+    fixed = replace(definition, rules=text, notice_given=given.isoformat(), constituencies=groups)
     return fixed, problems(ctx, fixed, fixed.opens)
 
 
