@@ -16,12 +16,13 @@ from handlers.meetings.admin import create_meeting
 from handlers.members.identity import member_for
 from handlers.messages import Text, unquoted
 from handlers.settings import Organisation, Policy
-from handlers.votes.admin import close_vote, published_result
+from handlers.votes.admin import close_vote, open_vote, published_result
 from handlers.votes.cancel import cancel_vote
 from handlers.votes.state import load
+from storage.votes import queries as votes_store
 from surveys.meetings.definitions import AgendaItem, Meeting, Seat
 from tests.handlers.votes.test_votes import Kit
-from tests.helpers import START, make_context
+from tests.helpers import START, add_members, make_context
 
 RULES = """
 [eligibility]
@@ -254,5 +255,30 @@ def test_a_meeting_without_seats_or_a_period_past_the_meeting_is_refused(tmp_pat
         kit.ctx.clock.advance(days=25)
         with pytest.raises(nominations.NominationProblem, match="after the meeting starts"):
             nominations.open_nominations(kit.ctx, "agm-2027", "officer")
+    finally:
+        kit.ctx.db.close()
+
+
+def test_the_election_is_for_the_meetings_roll_not_the_members_by_its_creation(tmp_path):
+    """The roll is fixed when notice is given; a member who joins while nominations are
+    open is not on it, and so not in the seat's electorate either (the election is
+    created weeks later: the members by then are not the meeting's roll)."""
+    kit = society(tmp_path, seconder=False)
+    try:
+        kit.ctx.clock.advance(days=1)
+        add_members(kit.ctx, "member_id,name,email,constituency\nt9,Late Joiner,,tenant\n")
+        nominations.open_nominations(kit.ctx, "agm-2027", "officer")
+        for member in ("t1", "t2"):
+            stand(kit, member, "I will listen.")
+        nominations.close_nominations(kit.ctx, "agm-2027", "officer")
+        for member in ("t1", "t2"):
+            nominations.decide(kit.ctx, "agm-2027", member, None, True, "officer")
+        vote = nominations.create_election(
+            kit.ctx, "agm-2027", "board", None, kit.ctx.now() + timedelta(days=3), "o"
+        )
+        list(open_vote(kit.ctx, vote.id))
+        on_roll = {m: votes_store.on_roll(kit.ctx.db, vote.id, m) for m in ("t1", "t4", "t9")}
+        assert on_roll == {"t1": True, "t4": True, "t9": False}
+        assert load(kit.ctx, vote.id).eligible == 4  # the tenants on the meeting's roll
     finally:
         kit.ctx.db.close()
