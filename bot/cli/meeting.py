@@ -393,8 +393,9 @@ def declare(
 @click.argument("toml_file", type=click.Path(dir_okay=False, path_type=Path))
 @pass_state
 def motion(state: State, meeting_id: str, toml_file: Path) -> None:
-    """Put a resolution to the members checked in, now (see examples/motion-new-rules.toml);
-    refused while the meeting is not quorate. The chair closes it with `vote close`."""
+    """Put a resolution to the members checked in and those present by proxy, now (see
+    examples/motion-new-rules.toml); refused while the meeting is not quorate. The chair
+    closes it with `vote close`."""
     app = state.app
     ctx = app.ctx
     try:
