@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import threading
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,26 @@ class Console:
         await page.get_by_role("button", name="Sign in").click()
         await page.get_by_role("heading", name="Overview").wait_for()
         return page
+
+
+@asynccontextmanager
+async def console_in_browser(app: App, port: int) -> AsyncIterator[Console]:
+    """`app`'s console served on 127.0.0.1:`port` and Debian's Chromium to open it; all
+    closed after, the app's database too."""
+    from playwright.async_api import async_playwright
+
+    server = TestServer(build(app), host="127.0.0.1", port=port)
+    await server.start_server()
+    try:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+            try:
+                yield Console(app, app.settings.web.base_url, browser)
+            finally:
+                await browser.close()
+    finally:
+        await server.close()
+        app.db.close()
 
 
 async def violations(page) -> list[str]:  # noqa: ANN001

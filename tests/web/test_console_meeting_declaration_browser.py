@@ -7,13 +7,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp.test_utils import TestServer
 
-from bot.web.server import build
 from handlers.votes.admin import close_vote
 from tests.handlers.meetings.test_paper import AGM, CSV
-from tests.web.test_console_browser import CHROMIUM, FLAGS, free_port
-from tests.web.test_console_forms_browser import Console, shot, violations
+from tests.web.test_console_browser import CHROMIUM, free_port
+from tests.web.test_console_forms_browser import Console, console_in_browser, shot, violations
 from tests.web.test_console_meeting_paper import meeting_app
 
 pytestmark = [
@@ -24,22 +22,12 @@ pytestmark = [
 
 @pytest.fixture
 async def console_served(tmp_path, clock) -> AsyncIterator[Console]:
-    from playwright.async_api import async_playwright
-
     port = free_port()
     kit = meeting_app(tmp_path, clock, enabled=True, port=port)
     kit.vote("m1", "rules", "For")
     app = kit.app
-    server = TestServer(build(app), host="127.0.0.1", port=port)
-    await server.start_server()
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            yield Console(app, app.settings.web.base_url, browser)
-        finally:
-            await browser.close()
-            await server.close()
-            app.db.close()
+    async with console_in_browser(app, port) as console:
+        yield console
 
 
 async def test_paper_ballots_and_the_sign_off_on_accessible_pages(console_served) -> None:

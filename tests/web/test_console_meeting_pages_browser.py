@@ -10,14 +10,12 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiohttp.test_utils import TestServer
 
-from bot.web.server import build
 from handlers.meetings import nominations, proxies
 from handlers.votes.state import local_time
 from tests.web.meeting_console import nominate, society
-from tests.web.test_console_browser import CHROMIUM, FLAGS, free_port
-from tests.web.test_console_forms_browser import Console, shot, violations
+from tests.web.test_console_browser import CHROMIUM, free_port
+from tests.web.test_console_forms_browser import Console, console_in_browser, shot, violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,8 +25,6 @@ pytestmark = [
 
 @pytest.fixture
 async def console_served(tmp_path) -> AsyncIterator[Console]:
-    from playwright.async_api import async_playwright
-
     port = free_port()
     app = society(tmp_path, datetime.now(UTC) + timedelta(days=30), enabled=True, port=port)
     # Nominations as the chat leaves them, closed: two stand for the board.
@@ -37,16 +33,8 @@ async def console_served(tmp_path) -> AsyncIterator[Console]:
     nominate(app, "t2", "Fix the lifts <first>.", seconder="t4")
     nominations.close_nominations(app.ctx, "agm-2027", "test")
     proxies.appoint(app.ctx, "agm-2027", "t1", "t2")
-    server = TestServer(build(app), host="127.0.0.1", port=port)
-    await server.start_server()
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            yield Console(app, app.settings.web.base_url, browser)
-        finally:
-            await browser.close()
-            await server.close()
-            app.db.close()
+    async with console_in_browser(app, port) as console:
+        yield console
 
 
 async def focused(page) -> str:  # noqa: ANN001

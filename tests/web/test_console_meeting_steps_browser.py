@@ -10,9 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiohttp.test_utils import TestServer
 
-from bot.web.server import build
 from handlers.meetings import proxies
 from handlers.votes.admin import create_vote, open_vote
 from storage.meetings import queries as store
@@ -20,8 +18,8 @@ from storage.votes import queries as votes
 from tests.bot.test_rules_cli import BAD
 from tests.handlers.votes.test_votes import definition
 from tests.web.meeting_console import society
-from tests.web.test_console_browser import CHROMIUM, FLAGS, free_port
-from tests.web.test_console_forms_browser import Console, shot, violations
+from tests.web.test_console_browser import CHROMIUM, free_port
+from tests.web.test_console_forms_browser import Console, console_in_browser, shot, violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,8 +38,6 @@ resolution = "special"
 
 @pytest.fixture
 async def console_served(tmp_path) -> AsyncIterator[Console]:
-    from playwright.async_api import async_playwright
-
     port = free_port()
     now = datetime.now(UTC)
     app = society(tmp_path, now + timedelta(days=30), enabled=True, port=port)
@@ -51,16 +47,8 @@ async def console_served(tmp_path) -> AsyncIterator[Console]:
     proxies.appoint(app.ctx, "agm-2027", "t1", "chair", {"adopt": "Against"})
     proxies.appoint(app.ctx, "agm-2027", "t3", "chair")
     list(open_vote(app.ctx, "adopt"))
-    server = TestServer(build(app), host="127.0.0.1", port=port)
-    await server.start_server()
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            yield Console(app, app.settings.web.base_url, browser)
-        finally:
-            await browser.close()
-            await server.close()
-            app.db.close()
+    async with console_in_browser(app, port) as console:
+        yield console
 
 
 def toml(name: str, text: str) -> dict:
