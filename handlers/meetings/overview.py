@@ -107,7 +107,9 @@ def shown(ctx: Context, event: Event, found: Stored, _: Translator) -> Message:
     if meeting.id in may_nominate(ctx, member_id):
         choices.append(run_command(_("Stand for election"), "nominate"))
     answer_now = reply(event, "\n".join(lines), title=title, choices=choices)
-    # By e-mail, the member's page does what the buttons do.
+    if now >= meeting.starts:
+        return answer_now  # the page takes no check-in: SMS keeps its typed numbers
+    # By e-mail, the member's page does what the reply buttons do.
     return replace(answer_now, flow=flow_of(meeting.id))
 
 

@@ -33,6 +33,10 @@ def test_the_notice_and_meeting_name_the_flow_and_keep_their_buttons(kit):
         "I'll join online",
         "I can't come",
     ]
+    # Once the meeting starts, /meeting offers check-in, which the page does not take.
+    kit.ctx.clock.now = AGM.starts
+    (started,) = kit.command("t1", "meeting")
+    assert started.flow == "" and "meeting.here" in {o.action for o in started.choices}
     # The flow survives the outbox, where the e-mail adapter reads it.
     (payload,) = kit.ctx.db.execute(
         "select payload from outbox where member_id = 't1' and key like 'meeting:%'"
