@@ -4,10 +4,11 @@ A member with no chat app (a text message, an e-mail) follows a personal link
 (`handlers/members/page_links.py`) to a small form: a ballot of any method, a pulse
 round's questions, a suggestion, or a general meeting: its notice, their reply to it
 (`notice.reply_to_notice`, as the notice's buttons) until it starts, and their proxy
-(appointed or revoked through `handlers.meetings.proxies`), refused in chat's words. What they send goes through the very handler
-functions chat uses (`ballots.fill_in`, `answers.fill_in`, `chat.from_form`), as events
-from the `page` platform, so one member has one vote and one set of answers whichever
-way they come, and the secret ballot is sealed alike. After a vote closes the link shows
+(appointed or revoked through `handlers.meetings.proxies`), refused in chat's words.
+What they send goes through the very handler functions chat uses (`ballots.fill_in`,
+`answers.fill_in`, `chat.from_form`), as events from the `page` platform, so one member
+has one vote and one set of answers whichever way they come, and the secret ballot is
+sealed alike. After a vote closes the link shows
 the result and the receipt of a ballot cast through it.
 
 The page sets no cookie and opens nothing but its flow. Forms carry a CSRF token derived
