@@ -2,11 +2,13 @@
 
 A member with no chat app (a text message, an e-mail) follows a personal link
 (`handlers/members/page_links.py`) to a small form: a ballot of any method, a pulse
-round's questions, a suggestion, or their proxy at a general meeting (appointed or
-revoked through `handlers.meetings.proxies`, refused in the same words as in chat). What they send goes through the very handler
-functions chat uses (`ballots.fill_in`, `answers.fill_in`, `chat.from_form`), as events
-from the `page` platform, so one member has one vote and one set of answers whichever
-way they come, and the secret ballot is sealed alike. After a vote closes the link shows
+round's questions, a suggestion, or a general meeting: its notice, their reply to it
+(`notice.reply_to_notice`, as the notice's buttons) until it starts, and their proxy
+(appointed or revoked through `handlers.meetings.proxies`), refused in chat's words.
+What they send goes through the very handler functions chat uses (`ballots.fill_in`,
+`answers.fill_in`, `chat.from_form`), as events from the `page` platform, so one member
+has one vote and one set of answers whichever way they come, and the secret ballot is
+sealed alike. After a vote closes the link shows
 the result and the receipt of a ballot cast through it.
 
 The page sets no cookie and opens nothing but its flow. Forms carry a CSRF token derived
@@ -28,7 +30,8 @@ from bot.web.security import SignInLimit, client_address, same_token
 from handlers import i18n
 from handlers.i18n import Translator
 from handlers.meetings import chat as proxy_chat
-from handlers.meetings import proxies
+from handlers.meetings import notice, proxies
+from handlers.meetings.overview import REPLIED
 from handlers.meetings.proxies import CHAIR, ProxyRefused
 from handlers.members import page_links
 from handlers.members.page_links import MEETING, PULSE, SUGGEST, VOTE, Link
@@ -43,6 +46,7 @@ from handlers.votes.results import message_text, result_of
 from handlers.votes.screens import RANKED, RESOLUTION_CHOICES, THRESHOLD_TEXT, money, names
 from handlers.votes.state import CLOSED, Vote, load, not_open_reason, when
 from storage.meetings import proxies as proxy_store
+from storage.meetings import queries as meeting_store
 from storage.pulses import queries as pulses
 from storage.votes import queries as vote_store
 from surveys.bidi import isolate
@@ -147,7 +151,7 @@ async def send(request: web.Request) -> web.Response:
         str(form.get("csrf", "")), csrf_for(link.token)
     ):
         return message(request, _, _(w.GONE_TITLE), _(w.EXPIRED_FORM), 403, error=True)
-    take = {VOTE: _cast, PULSE: _answer, SUGGEST: _suggest, MEETING: _proxy}[link.kind]
+    take = {VOTE: _cast, PULSE: _answer, SUGGEST: _suggest, MEETING: _meeting}[link.kind]
     app = app_of(request)
     with app.db.atomic():
         outcome = take(request, link, form, _)
@@ -175,7 +179,7 @@ def _page(
     if link.kind == PULSE:
         return _round_page(request, link, _, shared)
     if link.kind == MEETING:
-        return _proxy_page(request, link, _, shared, request.query.get("sent", ""))
+        return _meeting_page(request, link, _, shared, request.query.get("sent", ""))
     limit = ctx.policy.suggestions.max_length
     topics = [_.pick(t)[:1].upper() + _.pick(t)[1:] for t in ctx.policy.suggestions.categories]
     status = 400 if errors else 200
@@ -443,29 +447,33 @@ def _suggest(request: web.Request, link: Link, form: Any, _: Translator) -> str 
     return _page(request, link, shared["errors"], values, identify=identify)
 
 
-# --------------------------------------------------------------------------- a proxy
+# --------------------------------------------------------------------------- a meeting
 
 
-def _proxy_page(
+def _meeting_page(
     request: web.Request, link: Link, _: Translator, shared: dict, sent: str = ""
 ) -> web.Response:
-    """The member's proxy at a meeting, and (until the deadline) the form to appoint or
-    revoke it. The roll is never listed: a holder is found by their exact name or id."""
+    """A general meeting as its notice gives it; until it starts, the member's reply and
+    the form to give or change it; and their proxy, with (until the deadline) the form to
+    appoint or revoke it. The roll is never listed: a holder is found by exact name or id."""
     ctx, member = app_of(request).ctx, link.member
     meeting_id = link.target
-    try:
-        held = proxies.load(ctx, meeting_id, _)
-    except ProxyRefused:
+    found = notice.stored(ctx, meeting_id)
+    if found is None or not proxy_store.on_roll(ctx.db, meeting_id, member.member_id):
         return gone(request)
-    if not proxy_store.on_roll(ctx.db, meeting_id, member.member_id):
-        return gone(request)
+    meeting = found.meeting
+    held = proxies.Held(meeting, found.rules)
+    replying = ctx.now() < meeting.starts
+    answer = meeting_store.answer_of(ctx.db, meeting_id, member.member_id)["rsvp"]
+    done = ""
+    if sent == "rsvp" and answer in notice.THANKS:
+        done = _(notice.THANKS[answer]).format(title=meeting.title) + " " + _(notice.CHANGE)
     closed = ""
     try:
         proxies.open_to_change(ctx, held, _, member.timezone)
     except ProxyRefused as refused:
         closed = str(refused)
     mine = proxy_store.of_member(ctx.db, meeting_id, member.member_id)
-    done = ""
     if sent == "1" and mine:
         done = _("Done: {holder} is your proxy at {title}.").format(
             holder=proxies.name_of(ctx, mine["holder_id"], _), title=held.meeting.title
@@ -475,13 +483,13 @@ def _proxy_page(
         done += " " + _(w.PROXY_OWN_VOTE)
     elif sent == "revoked" and not mine:
         done = _(w.PROXY_REVOKED)
-    if mine and not shared["values"]:  # the form starts from the proxy as it stands
-        shared = {
-            **shared,
-            "values": {"holder_kind": CHAIR}
+    if mine and shared["values"].get("action") in (None, "rsvp"):  # the proxy as it stands
+        standing_proxy = (
+            {"holder_kind": CHAIR}
             if mine["holder_id"] is None
-            else {"holder_kind": "member", "holder": proxies.name_of(ctx, mine["holder_id"], _)},
-        }
+            else {"holder_kind": "member", "holder": proxies.name_of(ctx, mine["holder_id"], _)}
+        )
+        shared = {**shared, "values": {**shared["values"], **standing_proxy}}
     rules = held.rules.proxies
     told = [
         {
@@ -493,7 +501,11 @@ def _proxy_page(
         }
         for vote in (proxies.instructable(ctx, meeting_id) if rules.instructions else [])
     ]
-    labels = {"holder": _(w.PROXY_NAME), "holder_kind": _(w.PROXY_WHO)}
+    labels = {
+        "rsvp": _(w.WILL_YOU_COME),
+        "holder": _(w.PROXY_NAME),
+        "holder_kind": _(w.PROXY_WHO),
+    }
     labels.update({t["name"]: t["title"] for t in told})
     return render(
         request,
@@ -501,7 +513,13 @@ def _proxy_page(
         "proxy.html",
         400 if shared["errors"] else 200,
         heading=_("Your proxy"),
-        title=held.meeting.title,
+        title=meeting.title,
+        notice=unquoted("\n".join(notice.details(ctx, meeting, member.timezone, _))),
+        replying=replying,
+        replied=_(REPLIED[answer]) if answer in REPLIED else _(w.NO_REPLY_YET),
+        answers=[(a, _(notice.ANSWERS[a])) for a in notice.offered(meeting)],
+        answer=answer,
+        proxy_section=held.rules.proxies.allowed or mine is not None,
         standing=proxy_chat.status(ctx, meeting_id, held, member.member_id, member.timezone, _),
         closed=closed,
         done=done,
@@ -514,8 +532,9 @@ def _proxy_page(
     )
 
 
-def _proxy(request: web.Request, link: Link, form: Any, _: Translator) -> str | web.Response:
-    """Appoint or revoke the member's proxy (back with ?sent=), or the form with why not."""
+def _meeting(request: web.Request, link: Link, form: Any, _: Translator) -> str | web.Response:
+    """Reply to the notice, appoint or revoke the member's proxy (back with ?sent=), or the
+    form with why not."""
     ctx, member = app_of(request).ctx, link.member
     meeting_id = link.target
     values = {key: str(form.get(key, "")) for key in form}
@@ -524,7 +543,17 @@ def _proxy(request: web.Request, link: Link, form: Any, _: Translator) -> str | 
         held = proxies.load(ctx, meeting_id, _)
     except ProxyRefused:
         return gone(request)
-    if form.get("action") == "revoke":
+    if form.get("action") == "rsvp":
+        found = notice.stored(ctx, meeting_id)
+        if found is None:
+            return gone(request)
+        recorded, said = notice.reply_to_notice(
+            ctx, found, member.member_id, values.get("rsvp", ""), _
+        )
+        if recorded:
+            return "?sent=rsvp"
+        errors["rsvp"] = unquoted(said)
+    elif form.get("action") == "revoke":
         try:
             proxies.revoke(ctx, meeting_id, member.member_id, member.member_id, _)
         except ProxyRefused as refused:
@@ -550,7 +579,7 @@ def _proxy(request: web.Request, link: Link, form: Any, _: Translator) -> str | 
             else:
                 return "?sent=1"
     shared = {"errors": errors, "values": values, "csrf": csrf_for(link.token)}
-    return _proxy_page(request, link, _, shared)
+    return _meeting_page(request, link, _, shared)
 
 
 def _instructions_given(ctx: Any, meeting_id: str, values: dict[str, str]) -> dict[str, str]:

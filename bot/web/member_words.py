@@ -85,6 +85,12 @@ SENT = N_(
 PICK_TOPIC = N_("Please choose a topic.")
 PICK_NAMED = N_("Please choose whether the council may see your name.")
 
+# A general meeting: the reply to its notice (the answers and thanks are the notice's)
+YOUR_REPLY = N_("Your reply")
+WILL_YOU_COME = N_("Will you come?")
+NO_REPLY_YET = N_("You haven't replied yet.")
+SEND_REPLY = N_("Send my reply")
+
 # A proxy at a general meeting (the refusals are the handlers', as chat and the CLI say them)
 PROXY_WHO = N_("Who will be your proxy?")
 PROXY_MEMBER = N_("A member of the society")

@@ -3,7 +3,9 @@
 The notice goes on each member's channel in their language and time zone, waits for
 quiet hours to end, and has a stable outbox key per member, so giving it twice sends
 nothing twice. Its buttons ("I'll come in person", "I'll join online", "I can't come")
-record the member's reply, which they may change until the meeting starts.
+record the member's reply, which they may change until the meeting starts. The notice
+names its flow (`meeting:<id>`), so e-mail, which has no buttons, links to the member's
+page, where `reply_to_notice` records the same reply the buttons do.
 """
 
 from __future__ import annotations
@@ -29,12 +31,18 @@ IN_PERSON, ONLINE, NO = "in-person", "online", "no"
 CODES = {"p": IN_PERSON, "o": ONLINE, "n": NO}
 LETTERS = {word: letter for letter, word in CODES.items()}
 KINDS = {"ordinary": N_("ordinary resolution"), "special": N_("special resolution")}
+ANSWERS = {
+    IN_PERSON: N_("I'll come in person"),
+    ONLINE: N_("I'll join online"),
+    NO: N_("I can't come"),
+}
 THANKS = {
     IN_PERSON: N_("Thank you: we've noted you'll come in person to {title}."),
     ONLINE: N_("Thank you: we've noted you'll join {title} online."),
     NO: N_("Thank you for letting us know you can't come to {title}."),
 }
 CHANGE = N_("You can change your answer until the meeting starts.")
+NOT_OFFERED = N_("Please choose one of the answers offered.")
 
 
 @dataclass(frozen=True)
@@ -55,15 +63,27 @@ def stored(ctx: Context, meeting_id: str) -> Stored | None:
     return Stored(Meeting.from_dict(data["meeting"]), rules, row)
 
 
+def offered(meeting: Meeting) -> tuple[str, ...]:
+    """The answers the notice offers: in person only if there is a place, online only if
+    a link."""
+    return tuple(
+        answer
+        for answer, applies in ((IN_PERSON, meeting.place), (ONLINE, meeting.online), (NO, True))
+        if applies
+    )
+
+
 def rsvp_options(meeting: Meeting, _: Translator) -> tuple[Option, ...]:
-    """The reply buttons: in person only if there is a place, online only if a link."""
-    options = []
-    if meeting.place:
-        options.append(Option(_("I'll come in person"), "meeting.rsvp", f"{meeting.id}:p"))
-    if meeting.online:
-        options.append(Option(_("I'll join online"), "meeting.rsvp", f"{meeting.id}:o"))
-    options.append(Option(_("I can't come"), "meeting.rsvp", f"{meeting.id}:n"))
-    return tuple(options)
+    """The reply buttons, one for each answer offered."""
+    return tuple(
+        Option(_(ANSWERS[answer]), "meeting.rsvp", f"{meeting.id}:{LETTERS[answer]}")
+        for answer in offered(meeting)
+    )
+
+
+def flow_of(meeting_id: str) -> str:
+    """The flow a meeting's messages name: the member's page link for it (`page_links`)."""
+    return f"meeting:{meeting_id}"
 
 
 def notice_key(meeting_id: str, member_id: str) -> str:
@@ -113,6 +133,7 @@ def notice(ctx: Context, meeting: Meeting, row: dict, rules: Rules | None = None
         quiet_hours=True,
         key=notice_key(meeting.id, row["member_id"]),
         language=_.language,
+        flow=flow_of(meeting.id),
     )
 
 
@@ -128,6 +149,25 @@ def notices(ctx: Context, meeting_id: str) -> Iterator[Message]:
         after = page[-1]["member_id"]
 
 
+def reply_to_notice(
+    ctx: Context, found: Stored, member_id: str, answer: str, _: Translator
+) -> tuple[bool, str]:
+    """Record a member's reply to the notice (in chat or on their page): (True, thanks), or
+    (False, why not) in plain words."""
+    meeting = found.meeting
+    title = quoted(meeting.title)
+    if not store.on_roll(ctx.db, meeting.id, member_id):
+        text = _("You're not on the roll of members for {title}, so there's no reply to give.")
+        return False, text.format(title=title)
+    if ctx.now() >= meeting.starts:
+        text = _("{title} has started, so replies are closed. If you're there, send /here.")
+        return False, text.format(title=title)
+    if answer not in offered(meeting):
+        return False, _(NOT_OFFERED)
+    store.set_rsvp(ctx.db, meeting.id, member_id, answer, ctx.now())
+    return True, _(THANKS[answer]).format(title=title) + " " + _(CHANGE)
+
+
 def on_rsvp(ctx: Context, event: Choice) -> list[Message]:
     """A member's reply to the notice: recorded, or refused in plain words."""
     assert event.member is not None  # the router lets only members press it
@@ -136,17 +176,8 @@ def on_rsvp(ctx: Context, event: Choice) -> list[Message]:
     found = stored(ctx, meeting_id)
     if found is None or letter not in CODES:
         return [reply(event, _("That meeting is no longer on the calendar."))]
-    meeting, member_id = found.meeting, event.member.member_id
-    title = quoted(meeting.title)
-    if not store.on_roll(ctx.db, meeting.id, member_id):
-        text = _("You're not on the roll of members for {title}, so there's no reply to give.")
-        return [reply(event, text.format(title=title))]
-    if ctx.now() >= meeting.starts:
-        text = _("{title} has started, so replies are closed. If you're there, send /here.")
-        return [reply(event, text.format(title=title))]
-    answer = CODES[letter]
-    store.set_rsvp(ctx.db, meeting.id, member_id, answer, ctx.now())
-    return [reply(event, _(THANKS[answer]).format(title=title) + " " + _(CHANGE))]
+    _done, text = reply_to_notice(ctx, found, event.member.member_id, CODES[letter], _)
+    return [reply(event, text)]
 
 
 def register(router: Router) -> None:

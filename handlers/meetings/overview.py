@@ -10,6 +10,7 @@ it has started, and buttons to their proxy and to nominations while those are op
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from handlers import i18n
@@ -24,6 +25,7 @@ from handlers.meetings.notice import (
     ONLINE,
     Stored,
     details,
+    flow_of,
     rsvp_options,
     stored,
 )
@@ -104,7 +106,11 @@ def shown(ctx: Context, event: Event, found: Stored, _: Translator) -> Message:
         choices.append(run_command(_("Your proxy"), "proxy"))
     if meeting.id in may_nominate(ctx, member_id):
         choices.append(run_command(_("Stand for election"), "nominate"))
-    return reply(event, "\n".join(lines), title=title, choices=choices)
+    answer_now = reply(event, "\n".join(lines), title=title, choices=choices)
+    if now >= meeting.starts:
+        return answer_now  # the page takes no check-in: SMS keeps its typed numbers
+    # By e-mail, the member's page does what the reply buttons do.
+    return replace(answer_now, flow=flow_of(meeting.id))
 
 
 def home_section(ctx: Context, member: Member) -> Message | None:

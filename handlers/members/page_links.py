@@ -6,8 +6,8 @@ id>", "suggest", "meeting:<meeting id>") and nothing else: no cookie, no session
 page. A vote's or a round's link works while its flow is open, then shows how it ended (a
 vote's result, and the receipt of a ballot cast through it) until `AFTER_CLOSE` has
 passed, when housekeeping forgets it; a suggestion's link works for `SUGGEST_FOR`. A
-meeting's link (the member's proxy, for a member on its roll) is made until the proxy
-deadline and shows the proxy as it stands until `AFTER_CLOSE` after it.
+meeting's link (the member's reply to its notice and their proxy, for a member on its
+roll) is made until the meeting starts and works until `AFTER_CLOSE` after that.
 
 The receipt code of a ballot cast through a link is kept sealed with a key derived from
 the link's token (HMAC-SHA256 as a stream cipher with a random nonce, and a tag): a
@@ -85,7 +85,7 @@ def _ends(ctx: Context, member_id: str, kind: str, target: str) -> datetime | No
             return None
         return vote.closes_at
     if kind == MEETING:
-        return proxy_deadline(ctx, target, member_id)
+        return meeting_ends(ctx, target, member_id)
     round_row = pulses.get_round(ctx.db, int(target))
     if round_row is None or not is_open(ctx, round_row):
         return None
@@ -94,17 +94,15 @@ def _ends(ctx: Context, member_id: str, kind: str, target: str) -> datetime | No
     return parse(round_row["closes_at"])
 
 
-def proxy_deadline(ctx: Context, meeting_id: str, member_id: str) -> datetime | None:
-    """Until when the member may appoint or revoke a proxy at the meeting, or None: not
-    on its roll, the rules allow no proxies, or the deadline has passed."""
+def meeting_ends(ctx: Context, meeting_id: str, member_id: str) -> datetime | None:
+    """Until when the member may reply to the meeting's notice (its start; a proxy's
+    deadline comes before it), or None: not on its roll, or the meeting has started."""
     if meetings.get(ctx.db, meeting_id) is None or not proxy_store.on_roll(
         ctx.db, meeting_id, member_id
     ):
         return None
-    held = proxies.load(ctx, meeting_id, i18n.translator("en"))
-    if not held.rules.proxies.allowed or held.deadline <= ctx.now():
-        return None
-    return held.deadline
+    starts = proxies.load(ctx, meeting_id, i18n.translator("en")).meeting.starts
+    return starts if ctx.now() < starts else None
 
 
 def page_link(ctx: Context, member_id: str, flow: str) -> str | None:

@@ -63,7 +63,7 @@ async def test_appoint_a_member_with_an_instruction_then_the_chair_then_revoke(a
     path = path_for(app, "t1")
     async with served(app) as client:
         html = unescape(await page(client, path))
-        assert "Your proxy: Annual general meeting 2027" in html
+        assert "<h1>Annual general meeting 2027</h1>" in html and "<h2>Your proxy</h2>" in html
         assert "Annual general meeting 2027: you have no proxy." in html
         assert "until Monday 21 December at 10:00" in html
         # The roll is never listed: only the member's own name could be on the page.
@@ -149,14 +149,17 @@ async def test_after_the_deadline_the_page_shows_the_proxy_and_changes_nothing(a
     clock.now = AGM.starts - timedelta(hours=47)
     async with served(app) as client:
         html = unescape(await page(client, path))
-        assert "your proxy is the chair." in html and "<form" not in html
+        assert "your proxy is the chair." in html and 'name="holder_kind"' not in html
+        assert 'name="rsvp"' in html  # the notice may still be replied to until the start
         assert "Too late: proxies had to be appointed by Monday 21 December at 10:00." in html
         late = unescape(await post(client, path, {"action": "revoke"}, status=400))
         assert "Too late: proxies could be revoked until Monday 21 December at 10:00." in late
         await post(client, path, {"action": "appoint", "holder_kind": "member", "holder": "t2"},
                    status=400)  # fmt: skip
     assert store.of_member(app.db, AGM.id, "t1")["holder_kind"] == "chair"
-    # No new link once the deadline has passed.
+    # A link is still made to reply to the notice, until the meeting starts.
+    assert page_links.page_link(app.ctx, "t2", FLOW) is not None
+    clock.now = AGM.starts
     assert page_links.page_link(app.ctx, "t2", FLOW) is None
 
 
@@ -190,12 +193,15 @@ async def test_forms_need_their_token_and_links_only_for_the_roll(app):
     assert page_links.page_link(app.ctx, "t1", "meeting:nope") is None
 
 
-async def test_no_link_when_the_rules_allow_no_proxies(tmp_path, clock):
+async def test_no_proxy_section_when_the_rules_allow_no_proxies(tmp_path, clock):
     app = society_app(tmp_path, clock, proxies="allowed = false")
     try:
-        assert page_links.page_link(app.ctx, "t1", FLOW) is None
+        async with served(app) as client:
+            html = unescape(await page(client, path_for(app, "t1")))
     finally:
         app.db.close()
+    assert 'name="rsvp"' in html  # the link is for the reply to the notice
+    assert "Your proxy" not in html and 'name="holder_kind"' not in html
 
 
 async def test_proxy_in_chat_leads_a_member_without_buttons_to_their_page(app):

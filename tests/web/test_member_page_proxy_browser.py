@@ -1,6 +1,7 @@
-"""The proxy page in Debian's Chromium (Playwright) on a small screen: axe-core finds no
-WCAG 2.2 A/AA violation, in English and in Welsh, with a refusal shown and once appointed;
-the proxy is appointed with the keyboard alone."""
+"""The meeting's page (reply to the notice, proxy) in Debian's Chromium (Playwright) on a
+small screen: axe-core finds no WCAG 2.2 A/AA violation, in English and in Welsh, with a
+refusal shown, once replied and once appointed; the proxy is appointed with the keyboard
+alone."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from handlers.members import page_links
 from handlers.settings import Organisation
 from handlers.votes.admin import create_vote
 from storage.meetings import proxies as store
+from storage.meetings.queries import answer_of
 from tests.handlers.meetings.test_proxies import AGM, PROXIES, ROSTER, RULES
 from tests.handlers.votes.test_votes import definition
 from tests.helpers import START, FakeClock, add_members
@@ -62,10 +64,14 @@ async def test_the_proxy_page_is_accessible_and_works_with_the_keyboard(tmp_path
                 assert await page.get_attribute("html", "lang") == language
                 assert await page.evaluate("document.documentElement.scrollWidth") <= SMALL["width"]
                 problems[f"{language} form"] = await violations(page)
+                # No answer chosen: the refusal at the top and at the answers.
+                await page.locator("#send-rsvp").click()
+                await page.locator("#rsvp-error").wait_for()
+                problems[f"{language} reply refused"] = await violations(page)
                 # Naming oneself: the refusal at the top and at the field.
                 await page.locator("#holder_kind-member").check()
                 await page.locator("#holder").fill(member)
-                await page.locator("button[type=submit]").first.click()
+                await page.locator("#appoint").click()
                 await page.locator("[role=alert]").wait_for()
                 assert await page.locator("#holder").get_attribute("aria-invalid") == "true"
                 await shot(page, f"{language}-proxy-refused")
@@ -89,11 +95,19 @@ async def test_the_proxy_page_is_accessible_and_works_with_the_keyboard(tmp_path
             await page.get_by_text("Done: Tenant 2 is your proxy").wait_for()
             await shot(page, "en-proxy-appointed")
             problems["en appointed"] = await violations(page)
+            # t1 will come in person after all.
+            await page.locator("#rsvp").check()
+            await page.locator("#send-rsvp").click()
+            await page.get_by_text("Thank you: we've noted you'll come in person").wait_for()
+            await shot(page, "en-meeting-replied")
+            problems["en replied"] = await violations(page)
             await context.close()
             await browser.close()
     finally:
         await server.close()
         proxy = store.of_member(app.db, AGM.id, "t1")
+        rsvp = answer_of(app.db, AGM.id, "t1")["rsvp"]
         app.db.close()
     assert {name: found for name, found in problems.items() if found} == {}
     assert (proxy["holder_id"], proxy["instructions"]) == ("t2", {"agm": "Against"})
+    assert rsvp == "in-person"

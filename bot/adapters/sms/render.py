@@ -7,7 +7,9 @@ member's personal page link for the flow it asks about: a whole pulse round, a b
 several picks (ranked, approval, budget: it has a Done button), a scale or list with more
 than `MENU_MAX` choices or long labels, or a message over its budget of segments (two for
 what the member did not ask for, such as an invitation; three for a reply). A long message
-with no flow to link to goes whole, its choices numbered as WhatsApp numbers them.
+with no flow to link to goes whole, its choices numbered as WhatsApp numbers them, and so
+does a meeting's notice: it is the notice the society's rules require, so its text is
+never swapped for a link, and its answers are typed as numbers.
 
 Typographic marks are made plain (segments.gsm_friendly) so that English stays GSM-7.
 Members' words are made inert as on the other platforms.
@@ -32,6 +34,8 @@ INVITATION_SEGMENTS = 2
 REPLY_SEGMENTS = 3
 # A ballot made of several picks has a button to finish it: the page does that better.
 SEVERAL_PICKS = frozenset({"vote.done"})
+# A meeting's notice (and /meeting): its text goes whole, with typed numbers, never a link.
+WHOLE = frozenset({"meeting.rsvp"})
 REPLY = N_("Reply {choices}.")
 REPLY_CHOICE = N_("{number} for {choice}")
 OPEN_PAGE = N_("Answer on your own page: {link}")
@@ -68,7 +72,8 @@ def render(message: Message, link: Callable[[str], str | None]) -> Rendered:
             return Rendered([whole], list(zip(typed, ids, strict=True)))
     elif not choices and segments(head) <= budget:
         return Rendered([head])
-    url = link(message.flow) if message.flow else None
+    whole_text = any(o.action in WHOLE for o in choices)
+    url = link(message.flow) if message.flow and not whole_text else None
     if url:
         # The text's first paragraph says why this text came (a reminder's words, when a
         # round closes): without it a reminder reads as the invitation again.
