@@ -136,9 +136,10 @@ class Message:
     messages the member did not ask for wait until quiet hours end. `key` is the
     idempotency key: a message with a key already in the outbox is never sent twice.
     `language` is the reader's (e.g. "cy"), for the words an adapter adds itself, such
-    as a reply box's placeholder; empty means English. `flow` names the round or vote
-    the message asks about ("vote:<vote id>", "pulse:<round id>"), so that a channel with
-    no buttons (SMS, e-mail) can link to the member's page for it.
+    as a reply box's placeholder; empty means English. `flow` names the round, vote or
+    meeting the message asks about ("vote:<vote id>", "pulse:<round id>",
+    "meeting:<meeting id>"), so that a channel with no buttons (SMS, e-mail) can link to
+    the member's page for it.
     """
 
     to: Recipient
