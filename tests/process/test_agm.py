@@ -41,6 +41,7 @@ from bot.app import App
 from handlers.meetings import attendance
 from handlers.meetings.notice import IN_PERSON
 from storage import members, outbox
+from storage.votes import queries as votes
 from tests.fakes.smtp_server import FakeSMTP
 from tests.helpers import ROOT
 from tests.process.harness import (
@@ -594,12 +595,15 @@ async def _declare(world: World) -> None:
     bot, seen, folder = world.bot, world.seen, world.officer.folder
     await bot.at(on(3, 20, 16))
     db = bot.app.db
+    # Closed, and its close finished: its own result messages queued ("result" noted), so
+    # the declaration's results come after them whatever the load.
     await bot.until(
         lambda: (
             db.execute("select status from votes where vote_id = ?", [ELECTION]).fetchone()[0]
             == "closed"
+            and "result" in votes.notices(db, ELECTION)
         ),
-        "the election to close",
+        "the election's close to finish",
     )
     started = time.monotonic()
     _, declared, _ = await world.officer(
@@ -610,7 +614,10 @@ async def _declare(world: World) -> None:
     seen.declared = json.loads(declared)
     await bot.at(bot.clock.now + timedelta(minutes=1))
     await world.drained("the results to members")
-    seen.results = {m: world.texts(m)[-1] for m in ("tg20", WELSH)}
+    seen.results = {
+        m: next(t for t in reversed(world.texts(m)) if t.startswith(("Results:", "Canlyniadau:")))
+        for m in ("tg20", WELSH)
+    }
     # tg22 checked in and cast nothing: what they were sent, every member present was.
     seen.public = world.texts(PRESENT_ONLY)
     path = folder / "mv.db"
