@@ -130,6 +130,12 @@ def not_ready(declared: dict[str, Any]) -> str | None:
                 + ": close it (or cancel it) before the declaration is signed off, so that "
                 "it declares every result"
             )
+        if item["status"] == CLOSED and "electorate" not in item:
+            return (
+                f"vote {item['vote']} ({item['title']}) is closed and still being counted: "
+                "sign the declaration off once its result is in, so that it declares every "
+                "result"
+            )
     if not declared["items"]:
         return f"no vote was put to meeting {declared['meeting']}: there are no results to sign off"
     return None

@@ -121,6 +121,12 @@ def test_the_returning_officer_signs_off_once_and_members_are_told_once(tmp_path
     with pytest.raises(MeetingProblem, match=open_):
         declaration.sign_off(ctx, AGM.id, "Dee Officer", "test")
     close_vote(ctx, "rules", "test")
+    # A close under way (the bot's, or another command's): closed, its result not in yet.
+    ctx.db.execute("update votes set status = 'closed' where vote_id = 'board'")
+    counting = "vote board \\(.*\\) is closed and still being counted: sign the declaration off"
+    with pytest.raises(MeetingProblem, match=counting):
+        declaration.sign_off(ctx, AGM.id, "Dee Officer", "test")
+    ctx.db.execute("update votes set status = 'open' where vote_id = 'board'")
     close_vote(ctx, "board", "test")
     with pytest.raises(MeetingProblem, match="name the returning officer"):
         declaration.sign_off(ctx, AGM.id, "  ", "test")
