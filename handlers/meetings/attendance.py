@@ -30,6 +30,7 @@ from handlers.schedule import PAUSE, Job, Pause
 from handlers.votes.state import when
 from storage import audit
 from storage.meetings import queries as store
+from storage.timestamps import parse
 from surveys.wording import plural
 
 EARLY = timedelta(hours=1)  # check-in opens this long before the start
@@ -193,18 +194,27 @@ def jobs(ctx: Context) -> list[Job]:
     return [Job("meetings", reminders, description="check-in reminders as meetings start")]
 
 
-def _open_meetings(ctx: Context, member_id: str) -> list[Stored]:
-    """Meetings open for check-in now that this member is on the roll of."""
+def on_roll_now(ctx: Context, member_id: str) -> list[Stored]:
+    """Meetings this member is on the roll of that are still to come or running (until
+    check-in closes), soonest first."""
     now, found = ctx.now(), []
     for row in store.all_meetings(ctx.db):
+        if parse(row["starts_at"]) + OPEN_FOR <= now:
+            continue  # long over: not read again for every /help
         meeting = stored(ctx, row["meeting_id"])
         if (
-            meeting
-            and is_open(meeting, now)
-            and store.on_roll(ctx.db, row["meeting_id"], member_id)
+            meeting is not None
+            and now < window(meeting)[1]
+            and store.on_roll(ctx.db, meeting.meeting.id, member_id)
         ):
             found.append(meeting)
     return found
+
+
+def _open_meetings(ctx: Context, member_id: str) -> list[Stored]:
+    """Meetings open for check-in now that this member is on the roll of."""
+    now = ctx.now()
+    return [found for found in on_roll_now(ctx, member_id) if is_open(found, now)]
 
 
 def here_command(ctx: Context, event: Command) -> list[Message]:

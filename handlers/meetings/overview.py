@@ -27,7 +27,6 @@ from handlers.meetings.notice import (
     details,
     flow_of,
     rsvp_options,
-    stored,
 )
 from handlers.messages import Command, Event, Member, Message, Option, Recipient, quoted, reply
 from handlers.router import Router
@@ -35,7 +34,6 @@ from handlers.shortcuts import run_command
 from handlers.votes.state import when
 from storage.meetings import proxies as proxy_store
 from storage.meetings import queries as store
-from storage.timestamps import parse
 
 NONE_COMING = N_("There is no general meeting coming up for you.")
 REPLIED = {
@@ -43,23 +41,6 @@ REPLIED = {
     ONLINE: N_("Your reply: you'll join online."),
     NO: N_("Your reply: you can't come."),
 }
-
-
-def on_roll_now(ctx: Context, member_id: str) -> list[Stored]:
-    """Meetings this member is on the roll of that are still to come or running (until
-    check-in closes), soonest first."""
-    now, found = ctx.now(), []
-    for row in store.all_meetings(ctx.db):
-        if parse(row["starts_at"]) + attendance.OPEN_FOR <= now:
-            continue  # long over: not read again for every /help
-        meeting = stored(ctx, row["meeting_id"])
-        if (
-            meeting is not None
-            and now < attendance.window(meeting)[1]
-            and store.on_roll(ctx.db, meeting.meeting.id, member_id)
-        ):
-            found.append(meeting)
-    return found
 
 
 def _proxy_of_use(ctx: Context, found: Stored, member_id: str) -> bool:
@@ -73,14 +54,14 @@ def _proxy_of_use(ctx: Context, found: Stored, member_id: str) -> bool:
 
 
 def applies(ctx: Context, event: Event) -> bool:
-    return event.member is not None and bool(on_roll_now(ctx, event.member.member_id))
+    return event.member is not None and bool(attendance.on_roll_now(ctx, event.member.member_id))
 
 
 def proxy_applies(ctx: Context, event: Event) -> bool:
     if event.member is None:
         return False
     member_id = event.member.member_id
-    return any(_proxy_of_use(ctx, m, member_id) for m in on_roll_now(ctx, member_id))
+    return any(_proxy_of_use(ctx, m, member_id) for m in attendance.on_roll_now(ctx, member_id))
 
 
 def shown(ctx: Context, event: Event, found: Stored, _: Translator) -> Message:
@@ -116,7 +97,7 @@ def shown(ctx: Context, event: Event, found: Stored, _: Translator) -> Message:
 def home_section(ctx: Context, member: Member) -> Message | None:
     """For the member's home (`handlers.home.SECTIONS`, Slack's App Home): the meeting
     they are on the roll of, soonest first, with its buttons."""
-    found = on_roll_now(ctx, member.member_id)
+    found = attendance.on_roll_now(ctx, member.member_id)
     if not found:
         return None
     _ = i18n.for_member(ctx, member)
@@ -141,7 +122,7 @@ def home_section(ctx: Context, member: Member) -> Message | None:
 def meeting_command(ctx: Context, event: Command) -> list[Message]:
     assert event.member is not None
     _ = i18n.for_event(ctx, event)
-    found = on_roll_now(ctx, event.member.member_id)
+    found = attendance.on_roll_now(ctx, event.member.member_id)
     if not found:
         return [reply(event, _(NONE_COMING))]
     return [shown(ctx, event, meeting, _) for meeting in found]

@@ -36,7 +36,7 @@ from bot.app import App
 from bot.config import ConfigError
 from bot.outbox import Outcome
 from handlers import i18n
-from handlers.meetings import overview as meeting_overview
+from handlers.meetings import attendance as meeting_attendance
 from handlers.members import page_links
 from handlers.messages import Choice, Command, Event, Message, Recipient, Text
 from handlers.messages import Sender as Who
@@ -200,7 +200,7 @@ class SmsAdapter:
             self.app.engine.note(PLATFORM, event_id)
             return
         if keywords.is_help(body):
-            meeting = member is not None and meeting_overview.on_roll_now(
+            meeting = member is not None and meeting_attendance.on_roll_now(
                 self.app.ctx, member.member_id
             )
             extra = (keywords.HELP_MEETING,) if meeting else ()
