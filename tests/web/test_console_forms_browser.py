@@ -91,8 +91,6 @@ async def shot(page, name: str) -> None:  # noqa: ANN001
 
 @pytest.fixture
 async def console_served(tmp_path) -> AsyncIterator[Console]:
-    from playwright.async_api import async_playwright
-
     port = free_port()
     settings = dataclasses.replace(
         Settings(),
@@ -104,16 +102,8 @@ async def console_served(tmp_path) -> AsyncIterator[Console]:
     )
     app = App(settings)
     add_members(app.ctx, ROSTER)
-    server = TestServer(build(app), host="127.0.0.1", port=port)
-    await server.start_server()
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            yield Console(app, settings.web.base_url, browser)
-        finally:
-            await browser.close()
-            await server.close()
-            app.db.close()
+    async with console_in_browser(app, port) as console:
+        yield console
 
 
 async def test_a_vote_form_with_mistakes_lists_them_all_and_leads_to_each(console_served) -> None:

@@ -8,17 +8,21 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from bot.app import App
 from bot.config import Settings, WebSettings
-from bot.web.server import build
 from handlers.meetings.admin import create_meeting
 from handlers.settings import Admin, Organisation
 from surveys.meetings.definitions import AgendaItem, Meeting
 from tests.helpers import add_members
-from tests.web.test_console_browser import CHROMIUM, FLAGS, free_port
-from tests.web.test_console_forms_browser import ROSTER, Console, shot, violations
+from tests.web.test_console_browser import CHROMIUM, free_port
+from tests.web.test_console_forms_browser import (
+    ROSTER,
+    Console,
+    console_in_browser,
+    shot,
+    violations,
+)
 
 RULES = """
 [notice]
@@ -38,8 +42,6 @@ pytestmark = [
 
 @pytest.fixture
 async def console_served(tmp_path) -> AsyncIterator[Console]:
-    from playwright.async_api import async_playwright
-
     (tmp_path / "rules.toml").write_text(RULES)
     port = free_port()
     settings = dataclasses.replace(
@@ -58,16 +60,8 @@ async def console_served(tmp_path) -> AsyncIterator[Console]:
         Meeting("egm", "Special general meeting", starts, agenda, "general", "The hall"),
         "test",
     )
-    server = TestServer(build(app), host="127.0.0.1", port=port)
-    await server.start_server()
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            yield Console(app, settings.web.base_url, browser)
-        finally:
-            await browser.close()
-            await server.close()
-            app.db.close()
+    async with console_in_browser(app, port) as console:
+        yield console
 
 
 async def test_a_teller_checks_a_member_in_on_an_accessible_page(console_served) -> None:
